@@ -1,0 +1,129 @@
+package io.ertcp.engine.port;
+
+import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.net.EthernetFlyweight;
+import io.ertcp.engine.net.MacAddress;
+import io.ertcp.engine.port.impair.ImpairedLink;
+import io.ertcp.engine.port.impair.ImpairmentCounters;
+import io.ertcp.engine.port.impair.ImpairmentSpec;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.NanoClock;
+
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * An in-process Ethernet switch joining {@link MemoryPort}s: it learns which port each source MAC
+ * lives behind, forwards unicast there and floods broadcast, multicast and unknown destinations,
+ * like the Linux bridge the namespace topology uses. Each port's ingress may be a bad wire with
+ * seeded faults; the switch's seed fixes them all, so a failing run can be replayed.
+ */
+public final class MemorySwitch
+{
+    private final NanoClock clock;
+    private final long seed;
+    private final Counters counters;
+    private final CopyOnWriteArrayList<MemoryPort> ports = new CopyOnWriteArrayList<>();
+    private final Long2ObjectHashMap<MemoryPort> macTable = new Long2ObjectHashMap<>();
+    private final EthernetFlyweight ethernet = new EthernetFlyweight();
+
+    /**
+     * @param clock    the time faults are timed by; tests pass a clock they advance.
+     * @param seed     every port's faults derive from it.
+     * @param counters where the ports' counters live.
+     */
+    public MemorySwitch(final NanoClock clock, final long seed, final Counters counters)
+    {
+        this.clock = clock;
+        this.seed = seed;
+        this.counters = counters;
+    }
+
+    public long seed()
+    {
+        return seed;
+    }
+
+    NanoClock clock()
+    {
+        return clock;
+    }
+
+    /**
+     * Plug in a port with a perfect wire.
+     */
+    public MemoryPort newPort(final String name, final long mac)
+    {
+        return newPort(name, mac, ImpairmentSpec.NONE);
+    }
+
+    /**
+     * Plug in a port whose ingress (frames towards it) suffers the given faults.
+     *
+     * @param name    unique on this switch, such as {@code "primary"}.
+     * @param mac     the port's own address.
+     * @param ingress what the wire does to frames on their way to this port.
+     */
+    public MemoryPort newPort(final String name, final long mac, final ImpairmentSpec ingress)
+    {
+        final int index = ports.size();
+        final String portName = "memory:" + name;
+        final ImpairedLink link = ingress.isNone() ? null :
+            new ImpairedLink(ingress, seed * 31 + index, new ImpairmentCounters(counters, "impair ->" + portName));
+        final MemoryPort port = new MemoryPort(
+            this, portName, mac, new PortCounters(counters, portName), link, MemoryPort.DEFAULT_RING_CAPACITY);
+        ports.add(port);
+        return port;
+    }
+
+    void remove(final MemoryPort port)
+    {
+        ports.remove(port);
+        synchronized (macTable)
+        {
+            macTable.values().removeIf(p -> p == port);
+        }
+    }
+
+    /**
+     * Switch one frame sent by {@code from}.
+     */
+    void forward(final MemoryPort from, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < EthernetFlyweight.HEADER_LENGTH)
+        {
+            return;
+        }
+        ethernet.wrap(buffer, offset);
+        final long destination = ethernet.destination();
+        final long source = ethernet.source();
+        MemoryPort target = null;
+        synchronized (macTable)
+        {
+            if (!MacAddress.isGroup(source) && macTable.get(source) != from)
+            {
+                macTable.put(source, from);
+            }
+            if (!MacAddress.isGroup(destination))
+            {
+                target = macTable.get(destination);
+            }
+        }
+
+        if (target != null)
+        {
+            if (target != from)
+            {
+                target.deliver(buffer, offset, length);
+            }
+            return;
+        }
+        for (final MemoryPort port : ports)
+        {
+            if (port != from)
+            {
+                port.deliver(buffer, offset, length);
+            }
+        }
+    }
+}
