@@ -1,0 +1,107 @@
+package io.ertcp.engine.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MainTest
+{
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(final String... args)
+    {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String stdout()
+    {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String stderr()
+    {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpListsEveryCommand()
+    {
+        assertEquals(0, run("--help"));
+        for (final String command : new String[]{"demo", "port", "impair", "build", "test"})
+        {
+            assertTrue(stdout().contains("  " + command), command + " missing from:\n" + stdout());
+        }
+    }
+
+    @Test
+    void everyCommandHasHelp()
+    {
+        for (final String command : new String[]{"demo", "port", "impair"})
+        {
+            out.reset();
+            assertEquals(0, run(command, "--help"));
+            assertTrue(stdout().startsWith("Usage: ./ertcp " + command), stdout());
+        }
+    }
+
+    @Test
+    void anUnknownCommandIsOneSentence()
+    {
+        assertEquals(2, run("frobnicate"));
+        assertEquals("ertcp: unknown command 'frobnicate': run ./ertcp --help for the list\n", stderr());
+    }
+
+    @Test
+    void aMisspeltOptionIsRefusedNotIgnored()
+    {
+        assertEquals(2, run("port", "--drvier", "af-packet"));
+        assertTrue(stderr().contains("unknown option --drvier for port"), stderr());
+    }
+
+    @Test
+    void aMissingOptionNamesIt()
+    {
+        assertEquals(2, run("port", "--driver", "af-packet", "--ip", "10.0.0.1/24"));
+        assertTrue(stderr().contains("port needs --iface"), stderr());
+    }
+
+    @Test
+    void aBadAddressIsOneSentenceWithTheFix()
+    {
+        assertEquals(2, run("port", "--driver", "af-packet", "--iface", "lo", "--ip", "10.0.0.300/24"));
+        assertTrue(stderr().contains("is not an IPv4 address"), stderr());
+        assertEquals(1, stderr().lines().count());
+    }
+
+    @Test
+    void anUnknownDriverNamesTheChoices()
+    {
+        assertEquals(2, run("port", "--driver", "netmap", "--iface", "lo", "--ip", "10.0.0.1/24"));
+        assertTrue(stderr().contains("unknown driver 'netmap': choose dpdk or af-packet"), stderr());
+    }
+
+    @Test
+    void aBadImpairmentSpecIsRefused()
+    {
+        assertEquals(2, run("impair", "--a", "x", "--b", "y", "--both", "loss=2"));
+        assertTrue(stderr().contains("impair"), stderr());
+        out.reset();
+        err.reset();
+        assertEquals(2, run("impair", "--a", "x", "--b", "y", "--both", "delay=5"));
+        assertTrue(stderr().contains("is not a duration"), stderr());
+    }
+
+    @Test
+    void theInProcessDemoResolvesTheNodeDespiteLoss()
+    {
+        assertEquals(0, run("demo", "--in-process"));
+        assertTrue(stdout().contains("10.77.0.1 is at 02:00:00:00:00:01"), stdout());
+        assertTrue(stdout().matches("(?s).*10 requests, \\d+ answered, \\d+ lost.*"), stdout());
+    }
+}
