@@ -142,6 +142,7 @@ final class DpdkEal
                 Thread.currentThread().interrupt();
                 return rc;
             });
+            removeRuntimeDirectory();
         }
     }
 
@@ -239,6 +240,33 @@ final class DpdkEal
         {
             throw new PortException("DPDK's net_af_packet driver cannot open interface " + iface + " (socket: " +
                 EalThreads.strerror(errno) + "): run as root, or give the process CAP_NET_RAW and CAP_NET_ADMIN.");
+        }
+    }
+
+    /**
+     * EAL makes a runtime directory named after the file prefix even with --no-shconf and leaves it
+     * after cleanup; remove ours when it is empty so that runs do not pile them up.
+     */
+    private void removeRuntimeDirectory()
+    {
+        for (final String arg : args)
+        {
+            if (arg.startsWith("--file-prefix="))
+            {
+                final String prefix = arg.substring("--file-prefix=".length());
+                final String xdg = System.getenv("XDG_RUNTIME_DIR");
+                for (final String base : new String[]{ "/var/run/dpdk", null == xdg ? "/tmp/dpdk" : xdg + "/dpdk" })
+                {
+                    try
+                    {
+                        java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(base, prefix));
+                    }
+                    catch (final java.io.IOException | java.nio.file.InvalidPathException ignore)
+                    {
+                        // Not empty, or not ours to remove: leave it.
+                    }
+                }
+            }
         }
     }
 
