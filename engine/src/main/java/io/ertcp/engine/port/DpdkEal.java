@@ -3,6 +3,10 @@ package io.ertcp.engine.port;
 import io.ertcp.ffm.dpdk.DpdkShim;
 import io.ertcp.ffm.dpdk.EalThreads;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
@@ -259,9 +263,9 @@ final class DpdkEal
                 {
                     try
                     {
-                        java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(base, prefix));
+                        Files.deleteIfExists(Path.of(base, prefix));
                     }
-                    catch (final java.io.IOException | java.nio.file.InvalidPathException ignore)
+                    catch (final IOException | InvalidPathException ignore)
                     {
                         // Not empty, or not ours to remove: leave it.
                     }

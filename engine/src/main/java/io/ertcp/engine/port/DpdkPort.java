@@ -8,6 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 import static io.ertcp.ffm.dpdk.DpdkShim.DESC_DATA_OFFSET;
@@ -230,7 +231,7 @@ public final class DpdkPort implements PacketPort
             long macAddress = 0;
             for (int i = 0; i < DpdkShim.MAC_LENGTH; i++)
             {
-                macAddress = (macAddress << 8) | (mac.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) & 0xFF);
+                macAddress = (macAddress << 8) | (mac.get(ValueLayout.JAVA_BYTE, i) & 0xFF);
             }
             return ((long)portId << 48) | macAddress;
         }
@@ -422,8 +423,9 @@ public final class DpdkPort implements PacketPort
         if (pollThread == Thread.currentThread())
         {
             shim.threadUnregister();
-            pollThread = null;
         }
+        // The next receive, claim or flush finds no poll thread, tries to register, and is refused.
+        pollThread = null;
 
         try
         {
@@ -471,7 +473,7 @@ public final class DpdkPort implements PacketPort
     {
         if (closed)
         {
-            throw new IllegalStateException(name + " is closed");
+            throw new IllegalStateException(name + " is closed: DPDK has released the port");
         }
         // Best effort: a thread EAL will not register (no lcore id left) still works, without a cache.
         shim.threadRegister();
