@@ -257,6 +257,10 @@ public final class DpdkPort implements PacketPort
 
     public int receive(final FrameHandler handler, final int limit)
     {
+        if (limit <= 0)
+        {
+            return 0;
+        }
         ensurePollThread();
         final int count = shim.rxBurst(portId, rxDescs, Math.min(limit, BURST));
         if (count <= 0)
