@@ -1,0 +1,563 @@
+package io.ertcp.engine.port;
+
+import io.ertcp.engine.counters.Counters;
+import io.ertcp.ffm.NativeLibraryException;
+import io.ertcp.ffm.dpdk.DpdkShim;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+import static io.ertcp.ffm.dpdk.DpdkShim.DESC_DATA_OFFSET;
+import static io.ertcp.ffm.dpdk.DpdkShim.DESC_FLAGS_OFFSET;
+import static io.ertcp.ffm.dpdk.DpdkShim.DESC_LENGTH;
+import static io.ertcp.ffm.dpdk.DpdkShim.DESC_LENGTH_OFFSET;
+import static io.ertcp.ffm.dpdk.DpdkShim.DESC_MBUF_OFFSET;
+
+/**
+ * A {@link PacketPort} over a DPDK ethdev port through the C shim: a real NIC on bare metal, or the
+ * net_af_packet virtual device on any Linux interface (a veth in tests and on one machine).
+ * <p>
+ * Frames stay in DPDK's mbufs. Receive is one rx-burst downcall that fills a descriptor array
+ * allocated once; each frame is handed to the handler through one reused {@link UnsafeBuffer}
+ * wrapped at the mbuf's data, then the whole burst is freed with one more downcall. Transmit claims
+ * an mbuf from a stash refilled by one bulk allocation, the caller writes the frame straight into
+ * it, and {@link #flush()} sends the committed burst with one downcall. Nothing is allocated per
+ * frame or per burst.
+ * <p>
+ * The thread that polls the port is registered with EAL ({@code rte_thread_register}) on its first
+ * receive or claim, so the mempool's per-lcore cache serves it. Control steps (setup, close) run on
+ * EAL's own thread, see {@link DpdkEal}.
+ */
+public final class DpdkPort implements PacketPort
+{
+    /** The most frames one receive delivers and one flush sends. */
+    public static final int BURST = 64;
+
+    /** Mbufs in the port's pool: rx ring, tx ring, the tx stash, the lcore cache and headroom. */
+    static final int MBUF_COUNT = 4095;
+    static final int RX_DESCRIPTORS = 1024;
+    static final int TX_DESCRIPTORS = 1024;
+
+    private static final int NO_CLAIM = -1;
+
+    private final String name;
+    private final DpdkEal eal;
+    private final DpdkShim shim;
+    private final int portId;
+    private final long macAddress;
+    private final PortCounters counters;
+    private final Arena arena;
+
+    private final MemorySegment rxDescs;
+    private final UnsafeBuffer rxDescView;
+    private final UnsafeBuffer rxBuffer = new UnsafeBuffer(0, 0);
+
+    private final MemorySegment stashDescs;
+    private final UnsafeBuffer stashDescView;
+    private int stashIndex;
+    private int stashCount;
+
+    private final MemorySegment txDescs;
+    private final UnsafeBuffer txDescView;
+    private final UnsafeBuffer txBuffer = new UnsafeBuffer(0, 0);
+    private int txCount;
+    private int claimedLength = NO_CLAIM;
+
+    private final MemorySegment statsSegment;
+    private final UnsafeBuffer statsView;
+    private final Statistics statistics = new Statistics();
+    private long foldedDrops;
+
+    private Thread pollThread;
+    private boolean closed;
+
+    private DpdkPort(
+        final String name, final DpdkEal eal, final int portId, final long macAddress, final Counters counters)
+    {
+        this.name = name;
+        this.eal = eal;
+        this.shim = eal.shim();
+        this.portId = portId;
+        this.macAddress = macAddress;
+        this.counters = new PortCounters(counters, name);
+
+        // Shared: the port is opened on one thread and polled on another.
+        arena = Arena.ofShared();
+        rxDescs = arena.allocate((long)DESC_LENGTH * BURST, 8);
+        rxDescView = new UnsafeBuffer(rxDescs.address(), (int)rxDescs.byteSize());
+        stashDescs = arena.allocate((long)DESC_LENGTH * BURST, 8);
+        stashDescView = new UnsafeBuffer(stashDescs.address(), (int)stashDescs.byteSize());
+        txDescs = arena.allocate((long)DESC_LENGTH * BURST, 8);
+        txDescView = new UnsafeBuffer(txDescs.address(), (int)txDescs.byteSize());
+        statsSegment = arena.allocate(DpdkShim.STATS_LENGTH, 8);
+        statsView = new UnsafeBuffer(statsSegment.address(), DpdkShim.STATS_LENGTH);
+    }
+
+    /**
+     * Open a Linux interface through DPDK's net_af_packet virtual device.
+     *
+     * @param iface    the interface, such as {@code veth0}.
+     * @param ealArgs  null or blank for defaults (no hugepages, no PCI, a file prefix unique to the
+     *                 process, {@code --vdev=net_af_packet0,iface=<iface>}, 64 MB); otherwise EAL's
+     *                 arguments split as a shell would, used as given; a {@code --vdev} with
+     *                 {@code iface=<iface>} picks the port, else the only port.
+     * @param counters where the port's counters are allocated.
+     * @throws PortException with one sentence saying what is wrong and how to fix it.
+     */
+    public static DpdkPort open(final String iface, final String ealArgs, final Counters counters)
+    {
+        return open(iface, ealArgs, null, counters);
+    }
+
+    /**
+     * Open a Linux interface that lives in another network namespace: EAL's thread enters it before
+     * EAL starts, so the driver's socket is bound there, while the calling thread stays where it is.
+     *
+     * @param netns a name under /var/run/netns (as {@code ip netns add} makes), or null.
+     * @see #open(String, String, Counters)
+     */
+    public static DpdkPort open(final String iface, final String ealArgs, final String netns, final Counters counters)
+    {
+        final boolean defaults = null == ealArgs || ealArgs.isBlank();
+        final List<String> args = defaults ? EalArguments.defaults(iface) : EalArguments.split(ealArgs);
+        final String device = defaults ? EalArguments.deviceName(0) : EalArguments.deviceFor(args, iface);
+        return open("dpdk:" + iface, args, netns, iface, device, -1, counters);
+    }
+
+    /**
+     * Open a port EAL found on its own, such as a NIC bound to vfio-pci on bare metal.
+     *
+     * @param ealArgs EAL's arguments, split as a shell would, such as {@code -l 1 -a 0000:03:00.0}.
+     * @param portId  DPDK's port id, 0 for the first port.
+     * @see #open(String, String, Counters)
+     */
+    public static DpdkPort open(final String ealArgs, final int portId, final Counters counters)
+    {
+        final List<String> args = EalArguments.split(null == ealArgs ? "" : ealArgs);
+        return open("dpdk:port" + portId, args, null, null, null, portId, counters);
+    }
+
+    private static DpdkPort open(
+        final String name,
+        final List<String> args,
+        final String netns,
+        final String iface,
+        final String device,
+        final int wantedPortId,
+        final Counters counters)
+    {
+        final DpdkShim shim;
+        try
+        {
+            shim = DpdkShim.load();
+        }
+        catch (final NativeLibraryException ex)
+        {
+            throw new PortException(ex.getMessage(), ex);
+        }
+
+        final DpdkEal eal = DpdkEal.acquire(shim, args, netns, iface);
+        try
+        {
+            final long mac = eal.call(() -> setUp(shim, args, iface, device, wantedPortId, name));
+            final int portId = (int)(mac >>> 48);
+            return new DpdkPort(name, eal, portId, mac & 0xFFFF_FFFF_FFFFL, counters);
+        }
+        catch (final RuntimeException ex)
+        {
+            eal.release();
+            throw ex;
+        }
+    }
+
+    /**
+     * Runs on EAL's thread: find the port, configure and start it.
+     *
+     * @return the port id in bits 48 and up, the MAC address in the low 48 bits.
+     */
+    private static long setUp(
+        final DpdkShim shim,
+        final List<String> args,
+        final String iface,
+        final String device,
+        final int wantedPortId,
+        final String name)
+    {
+        final int portCount = shim.portCount();
+        final int portId;
+        if (wantedPortId >= 0)
+        {
+            if (wantedPortId >= portCount)
+            {
+                throw new PortException("DPDK port " + wantedPortId + " does not exist (EAL found " + portCount +
+                    " port(s) with " + String.join(" ", args) + "): bind the NIC to vfio-pci and allow it with -a, " +
+                    "or pick a port id below " + portCount + ".");
+            }
+            portId = wantedPortId;
+        }
+        else if (null != device)
+        {
+            portId = shim.portByName(device);
+            if (portId < 0)
+            {
+                throw new PortException("DPDK has no device " + device + " for interface " + iface + " (" +
+                    shim.lastError() + "): pass --vdev=" + device + ",iface=" + iface + " in the EAL arguments.");
+            }
+        }
+        else if (portCount == 1)
+        {
+            portId = 0;
+        }
+        else
+        {
+            throw new PortException("the EAL arguments give " + portCount + " DPDK ports and none names interface " +
+                iface + ": add --vdev=net_af_packet0,iface=" + iface + " to them.");
+        }
+
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment mac = arena.allocate(DpdkShim.MAC_LENGTH);
+            final int rc = shim.portSetup(portId, MBUF_COUNT, RX_DESCRIPTORS, TX_DESCRIPTORS, mac);
+            if (rc < 0)
+            {
+                throw new PortException(name + " could not be set up (" + shim.lastError() + "): " +
+                    (rc == -16 ? "it is already open in this process, close it first." :
+                    "check the device and EAL's memory (-m), and EAL's log above."));
+            }
+            long macAddress = 0;
+            for (int i = 0; i < DpdkShim.MAC_LENGTH; i++)
+            {
+                macAddress = (macAddress << 8) | (mac.get(ValueLayout.JAVA_BYTE, i) & 0xFF);
+            }
+            return ((long)portId << 48) | macAddress;
+        }
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public long macAddress()
+    {
+        return macAddress;
+    }
+
+    /**
+     * @return DPDK's id of this port.
+     */
+    public int portId()
+    {
+        return portId;
+    }
+
+    public int receive(final FrameHandler handler, final int limit)
+    {
+        if (limit <= 0)
+        {
+            return 0;
+        }
+        ensurePollThread();
+        final int count = shim.rxBurst(portId, rxDescs, Math.min(limit, BURST));
+        if (count <= 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            for (int i = 0, at = 0; i < count; i++, at += DESC_LENGTH)
+            {
+                final int length = rxDescView.getInt(at + DESC_LENGTH_OFFSET);
+                final int flags = rxDescView.getInt(at + DESC_FLAGS_OFFSET);
+                rxBuffer.wrap(rxDescView.getLong(at + DESC_DATA_OFFSET), length);
+                counters.onReceived(length);
+                handler.onFrame(rxBuffer, 0, length, flags);
+            }
+        }
+        finally
+        {
+            rxBuffer.wrap(0, 0);
+            shim.freeBulk(rxDescs, count);
+        }
+        return count;
+    }
+
+    public int txClaim(final int length)
+    {
+        if (length < 0 || length > MAX_FRAME_LENGTH)
+        {
+            throw new IllegalArgumentException("frame length " + length + " is outside 0.." + MAX_FRAME_LENGTH);
+        }
+        if (txCount == BURST)
+        {
+            return -1;
+        }
+        if (stashIndex == stashCount && !refillStash())
+        {
+            return -1;
+        }
+
+        final int at = stashIndex * DESC_LENGTH;
+        final int room = stashDescView.getInt(at + DESC_LENGTH_OFFSET);
+        if (length > room)
+        {
+            throw new IllegalArgumentException("frame length " + length + " exceeds the mbuf's room " + room);
+        }
+        txBuffer.wrap(stashDescView.getLong(at + DESC_DATA_OFFSET), length);
+        claimedLength = length;
+        return 0;
+    }
+
+    public MutableDirectBuffer txBuffer()
+    {
+        return txBuffer;
+    }
+
+    public void txCommit(final int length)
+    {
+        if (claimedLength == NO_CLAIM)
+        {
+            throw new IllegalStateException("txCommit without a txClaim");
+        }
+        if (length < 0 || length > claimedLength)
+        {
+            throw new IllegalArgumentException("committed length " + length + " exceeds the claimed " + claimedLength);
+        }
+
+        final int from = stashIndex * DESC_LENGTH;
+        final int to = txCount * DESC_LENGTH;
+        txDescView.putLong(to + DESC_MBUF_OFFSET, stashDescView.getLong(from + DESC_MBUF_OFFSET));
+        txDescView.putInt(to + DESC_LENGTH_OFFSET, length);
+        stashIndex++;
+        txCount++;
+        claimedLength = NO_CLAIM;
+    }
+
+    public int flush()
+    {
+        final int count = txCount;
+        if (count == 0)
+        {
+            return 0;
+        }
+        ensurePollThread();
+
+        final int sent = shim.txBurst(portId, txDescs, count);
+        long bytes = 0;
+        for (int i = 0, at = DESC_LENGTH_OFFSET; i < sent; i++, at += DESC_LENGTH)
+        {
+            bytes += txDescView.getInt(at);
+        }
+        txCount = 0;
+        if (sent > 0)
+        {
+            counters.onSent(sent, bytes);
+        }
+        if (sent < count)
+        {
+            counters.onTxDropped(count - sent);
+        }
+        return sent;
+    }
+
+    public PortCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Read the port's statistics from DPDK into {@code into}, and add the frames the driver lost
+     * since the last call (imissed, rx_nombuf, ierrors) to {@link PortCounters#rxDropped()}. Call it
+     * from the polling thread now and then, not per burst: it asks the driver.
+     *
+     * @return the frames newly counted as dropped.
+     */
+    public long pollStatistics(final Statistics into)
+    {
+        final int rc = shim.statsGet(portId, statsSegment);
+        if (rc < 0)
+        {
+            throw new PortException(name + " statistics cannot be read (" + shim.strerror(rc) +
+                "): the port may have been closed.");
+        }
+        into.read(statsView);
+        final long drops = into.imissed + into.rxNoMbuf + into.ierrors;
+        final long delta = drops - foldedDrops;
+        foldedDrops = drops;
+        if (delta > 0)
+        {
+            counters.onRxDropped((int)Math.min(delta, Integer.MAX_VALUE));
+        }
+        return delta;
+    }
+
+    /**
+     * {@link #pollStatistics(Statistics)} into a statistics object the port keeps.
+     */
+    public Statistics pollStatistics()
+    {
+        pollStatistics(statistics);
+        return statistics;
+    }
+
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+
+        // Unsent frames and the unused stash go back to the pool before the pool goes.
+        if (txCount > 0)
+        {
+            shim.freeBulk(txDescs, txCount);
+            txCount = 0;
+        }
+        if (stashIndex < stashCount)
+        {
+            shim.freeBulk(stashDescs.asSlice((long)stashIndex * DESC_LENGTH), stashCount - stashIndex);
+            stashIndex = stashCount = 0;
+        }
+        if (pollThread == Thread.currentThread())
+        {
+            shim.threadUnregister();
+        }
+        // The next receive, claim or flush finds no poll thread, tries to register, and is refused.
+        pollThread = null;
+
+        try
+        {
+            final String error = eal.call(() -> shim.portClose(portId) < 0 ? shim.lastError() : null);
+            if (null != error)
+            {
+                throw new PortException(name + " did not close cleanly (" + error + "): its resources go with the process.");
+            }
+        }
+        finally
+        {
+            eal.release();
+            arena.close();
+        }
+    }
+
+    public String toString()
+    {
+        return name + " (port " + portId + "): " + counters;
+    }
+
+    private boolean refillStash()
+    {
+        ensurePollThread();
+        final int count = shim.allocBulk(portId, stashDescs, BURST);
+        if (count <= 0)
+        {
+            stashIndex = stashCount = 0;
+            return false;
+        }
+        stashIndex = 0;
+        stashCount = count;
+        return true;
+    }
+
+    private void ensurePollThread()
+    {
+        if (pollThread != Thread.currentThread())
+        {
+            registerPollThread();
+        }
+    }
+
+    private void registerPollThread()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException(name + " is closed: DPDK has released the port");
+        }
+        // Best effort: a thread EAL will not register (no lcore id left) still works, without a cache.
+        shim.threadRegister();
+        pollThread = Thread.currentThread();
+    }
+
+    /**
+     * A port's statistics as DPDK counts them (struct rte_eth_stats), filled in place.
+     */
+    public static final class Statistics
+    {
+        private long ipackets;
+        private long opackets;
+        private long ibytes;
+        private long obytes;
+        private long imissed;
+        private long ierrors;
+        private long oerrors;
+        private long rxNoMbuf;
+
+        void read(final UnsafeBuffer stats)
+        {
+            ipackets = stats.getLong(DpdkShim.STATS_IPACKETS_OFFSET);
+            opackets = stats.getLong(DpdkShim.STATS_OPACKETS_OFFSET);
+            ibytes = stats.getLong(DpdkShim.STATS_IBYTES_OFFSET);
+            obytes = stats.getLong(DpdkShim.STATS_OBYTES_OFFSET);
+            imissed = stats.getLong(DpdkShim.STATS_IMISSED_OFFSET);
+            ierrors = stats.getLong(DpdkShim.STATS_IERRORS_OFFSET);
+            oerrors = stats.getLong(DpdkShim.STATS_OERRORS_OFFSET);
+            rxNoMbuf = stats.getLong(DpdkShim.STATS_RX_NOMBUF_OFFSET);
+        }
+
+        /** Frames the driver received. */
+        public long ipackets()
+        {
+            return ipackets;
+        }
+
+        /** Frames the driver sent. */
+        public long opackets()
+        {
+            return opackets;
+        }
+
+        public long ibytes()
+        {
+            return ibytes;
+        }
+
+        public long obytes()
+        {
+            return obytes;
+        }
+
+        /** Frames the device dropped because its rx queue was full. */
+        public long imissed()
+        {
+            return imissed;
+        }
+
+        public long ierrors()
+        {
+            return ierrors;
+        }
+
+        public long oerrors()
+        {
+            return oerrors;
+        }
+
+        /** Frames dropped because the mempool had no mbuf for them. */
+        public long rxNoMbuf()
+        {
+            return rxNoMbuf;
+        }
+
+        public String toString()
+        {
+            return "ipackets " + ipackets + " opackets " + opackets + " ibytes " + ibytes + " obytes " + obytes +
+                " imissed " + imissed + " ierrors " + ierrors + " oerrors " + oerrors + " rx_nombuf " + rxNoMbuf;
+        }
+    }
+}
