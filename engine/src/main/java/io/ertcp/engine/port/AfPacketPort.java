@@ -299,6 +299,7 @@ public final class AfPacketPort implements PacketPort
      */
     public int receive(final FrameHandler handler, final int limit)
     {
+        checkOpen();
         final UnsafeBuffer buffer = rxBuffer;
         int received = 0;
         while (received < limit)
@@ -353,9 +354,11 @@ public final class AfPacketPort implements PacketPort
      */
     public int txClaim(final int length)
     {
-        if (length < 0 || length > MAX_FRAME_LENGTH)
+        checkOpen();
+        if (length < MIN_FRAME_LENGTH || length > MAX_FRAME_LENGTH)
         {
-            throw new IllegalArgumentException("frame length " + length + " is outside 0.." + MAX_FRAME_LENGTH);
+            throw new IllegalArgumentException("frame length " + length + " is outside " + MIN_FRAME_LENGTH + ".." +
+                MAX_FRAME_LENGTH);
         }
         if (txPending == txFrames)
         {
@@ -377,6 +380,7 @@ public final class AfPacketPort implements PacketPort
 
     public void txCommit(final int length)
     {
+        checkOpen();
         if (claimedLength < 0)
         {
             throw new IllegalStateException("txCommit without a successful txClaim on " + name);
@@ -407,12 +411,20 @@ public final class AfPacketPort implements PacketPort
      */
     public int flush()
     {
+        checkOpen();
         if (txPending == 0)
         {
             return 0;
         }
 
-        final long result = libc.sendto(fd, MemorySegment.NULL, 0, LinuxPacket.MSG_DONTWAIT, MemorySegment.NULL, 0);
+        long result = kick();
+        if (result < 0 && txBuffer.getIntVolatile(txFlushStart * FRAME_SIZE + TP_STATUS_OFFSET) ==
+            LinuxPacket.TP_STATUS_SEND_REQUEST)
+        {
+            // Nothing taken. A socket error is reported once (sk_err, set for example when the interface
+            // went down and came back): kick again, and believe the second answer.
+            result = kick();
+        }
         final int errno = result < 0 ? libc.errno() : 0;
 
         final UnsafeBuffer buffer = txBuffer;
@@ -479,6 +491,22 @@ public final class AfPacketPort implements PacketPort
     public String toString()
     {
         return name + " " + counters;
+    }
+
+    private long kick()
+    {
+        return libc.sendto(fd, MemorySegment.NULL, 0, LinuxPacket.MSG_DONTWAIT, MemorySegment.NULL, 0);
+    }
+
+    /**
+     * The rings are unmapped on close, and touching them then would crash the JVM, not throw.
+     */
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException(name + " is closed");
+        }
     }
 
     private void dropPending()
