@@ -102,7 +102,9 @@ class AfPacketPortSystemTest
         assertEquals(parseMac(nsB.mac("eb")), portB.macAddress());
 
         final int count = 100;
+        assertFalse(portB.awaitFrames(0), "a quiet wire");
         final long bytesAtoB = sendSequence(portA, portB.macAddress(), 0, count);
+        assertTrue(portB.awaitFrames(5000), "poll wakes for a filled slot");
         assertReceivedSequence(portB, portA.macAddress(), 0, count);
         final long bytesBtoA = sendSequence(portB, portA.macAddress(), 1000, count);
         assertReceivedSequence(portA, portB.macAddress(), 1000, count);
@@ -397,9 +399,10 @@ class AfPacketPortSystemTest
                 buffer.getBytes(offset, bytes);
                 frames.add(new Frame(bytes, flags));
             }, count - frames.size());
-            if (n == 0)
+            if (n == 0 && !port.awaitFrames(10) && System.nanoTime() - deadlineNs > 0)
             {
-                pause(deadlineNs, count + " frames on " + port.name() + " (got " + frames.size() + ")");
+                throw new AssertionError("timed out waiting for " + count + " frames on " + port.name() + " (got " +
+                    frames.size() + ")");
             }
         }
         return frames;

@@ -1,6 +1,7 @@
 package io.ertcp.engine.port;
 
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.ffm.NativeLibraryException;
 import io.ertcp.ffm.libc.Libc;
 import io.ertcp.ffm.libc.LinuxPacket;
 import org.agrona.MutableDirectBuffer;
@@ -67,6 +68,7 @@ public final class AfPacketPort implements PacketPort
     private final MemorySegment mapping;
     private final MemorySegment statistics;
     private final MemorySegment statisticsLength;
+    private final MemorySegment pollFd;
     private final UnsafeBuffer rxBuffer;
     private final UnsafeBuffer txBuffer;
     private final int rxMask;
@@ -105,6 +107,9 @@ public final class AfPacketPort implements PacketPort
         this.mapping = mapping;
         this.statistics = arena.allocate(LinuxPacket.TPACKET_STATS);
         this.statisticsLength = arena.allocate(JAVA_INT);
+        this.pollFd = arena.allocate(LinuxPacket.POLLFD);
+        pollFd.set(JAVA_INT, LinuxPacket.POLLFD_FD_OFFSET, fd);
+        pollFd.set(JAVA_SHORT, LinuxPacket.POLLFD_EVENTS_OFFSET, LinuxPacket.POLLIN);
         final long rxBytes = (long)rxFrames * FRAME_SIZE;
         this.rxBuffer = new UnsafeBuffer(mapping.address(), (int)rxBytes);
         this.txBuffer = new UnsafeBuffer(mapping.address() + rxBytes, txFrames * FRAME_SIZE);
@@ -145,7 +150,7 @@ public final class AfPacketPort implements PacketPort
                 (LinuxPacket.IFNAMSIZ - 1) + " characters.");
         }
 
-        final Libc libc = new Libc();
+        final Libc libc = newLibc();
         final Arena arena = Arena.ofShared();
         int fd = -1;
         MemorySegment mapping = MemorySegment.NULL;
@@ -344,6 +349,28 @@ public final class AfPacketPort implements PacketPort
         }
 
         return received;
+    }
+
+    /**
+     * Block until the RX ring holds a frame or the timeout passes: for a thread that shares its core
+     * and would rather sleep than spin when the wire is idle. Returns at once, without a syscall, when
+     * a frame is already waiting. Allocates nothing.
+     *
+     * @param timeoutMs the longest wait, 0 to only look, -1 to wait for ever.
+     * @return true when a frame is waiting.
+     */
+    public boolean awaitFrames(final int timeoutMs)
+    {
+        checkOpen();
+        if ((rxBuffer.getIntVolatile(rxIndex * FRAME_SIZE + TP_STATUS_OFFSET) & LinuxPacket.TP_STATUS_USER) != 0)
+        {
+            return true;
+        }
+        // packet_poll reports POLLIN when the slot before the kernel's RX head is not TP_STATUS_KERNEL,
+        // that is when a filled frame awaits the user.
+        final int ready = libc.poll(pollFd, 1, timeoutMs);
+        return ready > 0 &&
+            (rxBuffer.getIntVolatile(rxIndex * FRAME_SIZE + TP_STATUS_OFFSET) & LinuxPacket.TP_STATUS_USER) != 0;
     }
 
     /**
@@ -575,6 +602,29 @@ public final class AfPacketPort implements PacketPort
             }
             throw failure("this kernel refuses a memory-mapped " + which + " ring", errno,
                 "AF_PACKET ports need a kernel with PACKET_MMAP rings (CONFIG_PACKET)");
+        }
+    }
+
+    /**
+     * Binding libc fails only on a system without the symbols (not glibc, not Linux); say so in the
+     * library's own sentence rather than as a class initialisation error.
+     */
+    private static Libc newLibc()
+    {
+        try
+        {
+            return new Libc();
+        }
+        catch (final LinkageError ex)
+        {
+            for (Throwable cause = ex; cause != null; cause = cause.getCause())
+            {
+                if (cause instanceof NativeLibraryException)
+                {
+                    throw new PortException(cause.getMessage(), ex);
+                }
+            }
+            throw ex;
         }
     }
 
