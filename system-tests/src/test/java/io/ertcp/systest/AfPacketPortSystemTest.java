@@ -15,11 +15,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,6 +47,7 @@ class AfPacketPortSystemTest
     private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final String A_IP = "10.7.0.1";
     private static final String B_IP = "10.7.0.2";
+    private static final int CAP_NET_RAW = 13;
 
     private final List<AutoCloseable> resources = new ArrayList<>();
     private NetNs nsA;
@@ -294,6 +302,54 @@ class AfPacketPortSystemTest
         assertEquals("interface ea is down: bring it up with ip link set ea up.", ex.getMessage());
     }
 
+    @Test
+    void withoutCapNetRawSaysWhichCapabilityIsMissing()
+    {
+        final PortException ex = assertThrows(PortException.class, () -> NetworkNamespace.call(nsA.name(), () ->
+        {
+            dropEffectiveCapabilityOfThisThread(CAP_NET_RAW);
+            return AfPacketPort.open("ea", new Counters(16));
+        }));
+        assertEquals("AF_PACKET needs CAP_NET_RAW: run as root or grant the capability with setcap cap_net_raw+ep",
+            ex.getMessage());
+    }
+
+    /**
+     * Linux keeps capabilities per thread: clearing one from the calling thread's effective set with
+     * capget/capset leaves the rest of the JVM as it was. The thread is one made for the purpose.
+     */
+    private static void dropEffectiveCapabilityOfThisThread(final int capability)
+    {
+        final Linker linker = Linker.nativeLinker();
+        final FunctionDescriptor signature =
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+        final MethodHandle capget =
+            linker.downcallHandle(linker.defaultLookup().find("capget").orElseThrow(), signature);
+        final MethodHandle capset =
+            linker.downcallHandle(linker.defaultLookup().find("capset").orElseThrow(), signature);
+        try (Arena arena = Arena.ofConfined())
+        {
+            // struct __user_cap_header_struct { u32 version; int pid; } and two __user_cap_data_struct
+            // { u32 effective, permitted, inheritable; } for _LINUX_CAPABILITY_VERSION_3; pid 0 is this thread.
+            final MemorySegment header = arena.allocate(8);
+            header.set(ValueLayout.JAVA_INT, 0, 0x20080522);
+            final MemorySegment data = arena.allocate(24);
+            assertEquals(0, (int)capget.invokeExact(header, data));
+            final long offset = capability < 32 ? 0 : 12;
+            final int effective = data.get(ValueLayout.JAVA_INT, offset);
+            data.set(ValueLayout.JAVA_INT, offset, effective & ~(1 << (capability & 31)));
+            assertEquals(0, (int)capset.invokeExact(header, data));
+        }
+        catch (final AssertionError | RuntimeException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable ex)
+        {
+            throw new IllegalStateException("could not drop capability " + capability + " from this thread", ex);
+        }
+    }
+
     private <T extends AutoCloseable> T track(final T resource)
     {
         resources.add(resource);
@@ -408,7 +464,7 @@ class AfPacketPortSystemTest
         return frames;
     }
 
-    private static Frame receiveFirst(final AfPacketPort port, final java.util.function.Predicate<Frame> wanted)
+    private static Frame receiveFirst(final AfPacketPort port, final Predicate<Frame> wanted)
     {
         final long deadlineNs = System.nanoTime() + WAIT_NS;
         while (true)
