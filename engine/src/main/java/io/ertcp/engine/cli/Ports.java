@@ -1,6 +1,8 @@
 package io.ertcp.engine.cli;
 
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.port.AfPacketPort;
+import io.ertcp.engine.port.DpdkPort;
 import io.ertcp.engine.port.PacketPort;
 
 /**
@@ -14,8 +16,23 @@ final class Ports
     {
     }
 
+    /**
+     * @param ealArgs for dpdk: EAL's arguments, or null for the defaults of a Linux interface.
+     */
     static PacketPort open(final String driver, final String iface, final String ealArgs, final Counters counters)
     {
-        throw new CliException("unknown driver '" + driver + "': choose " + DRIVERS);
+        return switch (driver)
+        {
+            case "af-packet" ->
+            {
+                if (ealArgs != null)
+                {
+                    throw new CliException("--eal is for --driver dpdk only: drop it, or use --driver dpdk");
+                }
+                yield AfPacketPort.open(iface, counters);
+            }
+            case "dpdk" -> DpdkPort.open(iface, ealArgs, counters);
+            default -> throw new CliException("unknown driver '" + driver + "': choose " + DRIVERS);
+        };
     }
 }
