@@ -65,15 +65,39 @@ class ImpairedLinkTest
     }
 
     @Test
-    void jitterVariesTheDelayButNeverReorders()
+    void jitterSpreadsDelaysAcrossTheWholeRange()
     {
-        final ImpairedLink link = link("delay=10ms,jitter=5ms");
+        // Frames 20 ms apart: further apart than the jitter's spread, so order never constrains them.
+        final long[] delays = delaysOf(link("delay=10ms,jitter=5ms"), 500, 20 * MS);
+        final long min = java.util.Arrays.stream(delays).min().orElseThrow();
+        final long max = java.util.Arrays.stream(delays).max().orElseThrow();
+        assertTrue(min >= 5 * MS && max <= 15 * MS, "delays within 10ms +- 5ms, seed " + SEED);
+        assertTrue(min < 6 * MS && max > 14 * MS, "delays cover the range: " + min + ".." + max + ", seed " + SEED);
+    }
+
+    @Test
+    void jitterNeverReordersCloselySpacedFrames()
+    {
+        // Frames 0.1 ms apart: a later frame's draw is often shorter than the frame ahead's.
+        final long[] delays = delaysOf(link("delay=10ms,jitter=5ms"), 1000, 100_000L);
+        for (final long delay : delays)
+        {
+            assertTrue(delay >= 5 * MS && delay <= 15 * MS, "delay " + delay + ", seed " + SEED);
+        }
+    }
+
+    /**
+     * Offer {@code count} frames {@code gapNs} apart, poll every 0.1 ms, require that they leave in
+     * order, and return each frame's delay.
+     */
+    private long[] delaysOf(final ImpairedLink link, final int count, final long gapNs)
+    {
         final List<Long> releaseTimes = new ArrayList<>();
         int next = 0;
-        for (long t = 0; t <= 200 * MS; t += 100_000L)
+        for (long t = 0; t <= count * gapNs + 100 * MS; t += 100_000L)
         {
             final int before = out.frames.size();
-            if (next < 1000)
+            if (next < count && t == next * gapNs)
             {
                 offer(link, next++, t, out);
             }
@@ -84,21 +108,17 @@ class ImpairedLinkTest
             }
         }
         final List<Integer> expected = new ArrayList<>();
-        for (int i = 0; i < 1000; i++)
+        for (int i = 0; i < count; i++)
         {
             expected.add(i);
         }
-        assertEquals(expected, out.numbers(), "seed " + SEED);
-        long minDelayNs = Long.MAX_VALUE;
-        long maxDelayNs = Long.MIN_VALUE;
-        for (int i = 0; i < 1000; i++)
+        assertEquals(expected, out.numbers(), "frames left in order, seed " + SEED);
+        final long[] delays = new long[count];
+        for (int i = 0; i < count; i++)
         {
-            final long delayNs = releaseTimes.get(i) - i * 100_000L;
-            minDelayNs = Math.min(minDelayNs, delayNs);
-            maxDelayNs = Math.max(maxDelayNs, delayNs);
+            delays[i] = releaseTimes.get(i) - i * gapNs;
         }
-        assertTrue(minDelayNs >= 5 * MS && maxDelayNs <= 15 * MS, "delays within 10ms +- 5ms, seed " + SEED);
-        assertTrue(minDelayNs < 8 * MS && maxDelayNs > 12 * MS, "delays vary across the range, seed " + SEED);
+        return delays;
     }
 
     @Test
