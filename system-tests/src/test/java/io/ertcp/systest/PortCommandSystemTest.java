@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code ./ertcp port} in a node namespace answers ARP for its address: the kernel in a client
- * namespace on the same link resolves the node's MAC with arping and with ping, for each driver.
+ * {@code ./ertcp port} in a node namespace answers ARP and ping for its address: the kernel in a
+ * client namespace on the same link resolves the node's MAC with arping and with ping, and ping
+ * gets every echo answered, for each driver.
  */
 @Timeout(120)
 class PortCommandSystemTest
@@ -76,16 +77,22 @@ class PortCommandSystemTest
         assertTrue(arping.ok() && arping.stdout().toLowerCase().contains(mac),
             "arping got no reply carrying " + mac + ":\n" + arping.stdout() + arping.stderr() + "\nport:\n" + port.output());
 
-        // ping has no echo responder to answer it yet, but it must resolve the MAC through ARP.
+        // ping resolves the MAC through ARP first.
         client.exec("ip", "neigh", "flush", "dev", "c0");
         client.run(Duration.ofSeconds(10), "ping", "-c", "1", "-W", "2", NODE_IP);
         final String neighbour = client.exec("ip", "neigh", "show", NODE_IP, "dev", "c0").stdout();
         assertTrue(neighbour.contains("lladdr " + mac), "neighbour table after ping: " + neighbour);
 
+        // Every echo request is answered.
+        final Shell.Result ping = client.run(Duration.ofSeconds(20), "ping", "-c", "3", "-i", "0.2", "-W", "2", NODE_IP);
+        assertTrue(ping.ok() && ping.stdout().contains("3 received") && ping.stdout().contains(" 0% packet loss"),
+            "ping -c 3 lost echoes:\n" + ping.stdout() + ping.stderr() + "\nport:\n" + port.output());
+
         port.stop();
         final List<String> finals = port.lines("final:");
         assertEquals(1, finals.size(), port.output());
-        final Matcher counts = Pattern.compile("rx (\\d+) frames (\\d+) B .*tx (\\d+) frames (\\d+) B .*arp replies (\\d+)")
+        final Matcher counts = Pattern.compile(
+            "rx (\\d+) frames (\\d+) B .*tx (\\d+) frames (\\d+) B .*arp replies (\\d+), icmp echo replies (\\d+)")
             .matcher(finals.get(0));
         assertTrue(counts.find(), finals.get(0));
         final long rxFrames = Long.parseLong(counts.group(1));
@@ -95,5 +102,6 @@ class PortCommandSystemTest
         assertTrue(rxFrames >= replies, finals.get(0));
         assertTrue(txFrames >= replies + 1, "the replies and the gratuitous announcement were sent: " + finals.get(0));
         assertTrue(Long.parseLong(counts.group(4)) >= txFrames * 42, finals.get(0));
+        assertTrue(Long.parseLong(counts.group(6)) >= 3, "the three echo requests were answered: " + finals.get(0));
     }
 }

@@ -1,25 +1,24 @@
 package io.ertcp.engine.cli;
 
 import io.ertcp.engine.agent.AgentHost;
-import io.ertcp.engine.agent.FrameDispatcher;
-import io.ertcp.engine.agent.FrameRings;
-import io.ertcp.engine.agent.PortAgent;
-import io.ertcp.engine.agent.RingFrameOutput;
 import io.ertcp.engine.agent.ThreadingMode;
 import io.ertcp.engine.counters.Counters;
-import io.ertcp.engine.net.ArpResponder;
 import io.ertcp.engine.net.Ipv4Address;
+import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.MacAddress;
+import io.ertcp.engine.net.NetCounters;
+import io.ertcp.engine.node.StackAgent;
+import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.PrintStream;
 import java.util.Set;
 
 /**
- * {@code ertcp port}: open a port, answer ARP for an address with the port's MAC, and print the
- * port's counters every second. The smallest node there is: it shows the datapath works.
+ * {@code ertcp port}: open a port, answer ARP and ping for an address with the port's MAC, and print
+ * the port's counters every second. The smallest node there is: the link and network layers on
+ * one {@link StackAgent} with no transport, showing the datapath works.
  */
 final class PortCommand implements Command
 {
@@ -37,7 +36,7 @@ final class PortCommand implements Command
 
     public String summary()
     {
-        return "open a port, answer ARP for an address, print frame counters each second";
+        return "open a port, answer ARP and ping for an address, print frame counters each second";
     }
 
     public String help()
@@ -46,20 +45,21 @@ final class PortCommand implements Command
             Usage: ./ertcp port --driver dpdk|af-packet --iface IF --ip A.B.C.D/NN [options]
 
             Opens a port on a network interface, answers ARP requests for the address with the
-            port's MAC (and announces it with a gratuitous ARP at start), and prints rx/tx frames
-            and bytes each second until interrupted (Ctrl-C or SIGTERM), then the final counters.
+            port's MAC (and announces it with a gratuitous ARP at start), answers ICMP echo
+            requests (ping) to it, and prints rx/tx frames and bytes each second until
+            interrupted (Ctrl-C or SIGTERM), then the final counters.
 
             Options:
               --driver dpdk|af-packet  the datapath: DPDK poll-mode driver through the native shim,
                                        or a Linux AF_PACKET socket with PACKET_MMAP rings
               --iface IF               the Linux interface (for dpdk, used for the default EAL
                                        arguments; run inside the interface's network namespace)
-              --ip A.B.C.D/NN          the address to answer ARP for
+              --ip A.B.C.D/NN          the address to answer ARP and ping for
               --eal "ARGS"             dpdk only: EAL arguments used as given; without it the port
                                        uses --no-huge --no-pci --file-prefix=<unique>
                                        --vdev=net_af_packet0,iface=IF
-              --threading MODE         shared (default: one thread that backs off when idle) or
-                                       dedicated (a busy-spinning thread per agent: bare metal)
+              --threading MODE         shared (default: a thread that backs off when idle) or
+                                       dedicated (a busy-spinning thread: bare metal)
               --interval-ms N          how often counters are printed (default 1000)
               --duration-s N           stop by itself after N seconds (default: run until stopped)
               --help                   this text
@@ -87,12 +87,9 @@ final class PortCommand implements Command
         final Counters counters = new Counters();
         final Shutdown shutdown = new Shutdown();
         final PacketPort port = Ports.open(driver, iface, args.get("eal", null), counters);
-        final OneToOneRingBuffer rxRing = FrameRings.oneToOne(FrameRings.DEFAULT_CAPACITY);
-        final OneToOneRingBuffer txRing = FrameRings.oneToOne(FrameRings.DEFAULT_CAPACITY);
-        final AtomicCounter ringFull = counters.newCounter(port.name() + " rx-ring-full");
-        final AtomicCounter arpReplies = counters.newCounter("arp replies");
-        final ArpResponder arp = new ArpResponder(port.macAddress(), ip.address(), new RingFrameOutput(txRing), arpReplies);
-        arp.announce();
+        final NetCounters net = new NetCounters(counters, port.name());
+        // The stack agent announces the address (gratuitous ARP) when it starts.
+        final Ipv4Layer layer = new Ipv4Layer(port.macAddress(), ip, FrameOutput.of(port), net);
 
         out.printf("port %s mac %s answering ARP for %s (threading %s)%n",
             port.name(), MacAddress.format(port.macAddress()), ip, mode.name().toLowerCase());
@@ -100,12 +97,11 @@ final class PortCommand implements Command
 
         final long startMs = System.currentTimeMillis();
         try (AgentHost host = AgentHost.start(mode, Throwable::printStackTrace,
-            new PortAgent(port, rxRing, txRing, 32, ringFull),
-            new FrameDispatcher("arp-responder", rxRing, arp, 32)))
+            new StackAgent(port, layer, new SystemNanoClock(), 32)))
         {
             while (!shutdown.awaitFor(intervalMs))
             {
-                out.println(line(port, arpReplies));
+                out.println(line(port, net));
                 out.flush();
                 if (durationMs > 0 && System.currentTimeMillis() - startMs >= durationMs)
                 {
@@ -115,16 +111,17 @@ final class PortCommand implements Command
         }
         finally
         {
-            out.println("final: " + line(port, arpReplies));
+            out.println("final: " + line(port, net));
             out.flush();
             shutdown.done();
         }
         return 0;
     }
 
-    private static String line(final PacketPort port, final AtomicCounter arpReplies)
+    private static String line(final PacketPort port, final NetCounters net)
     {
-        return port.name() + " " + port.counters() + ", arp replies " + arpReplies.get();
+        return port.name() + " " + port.counters() + ", arp replies " + net.arpReplies.get() +
+            ", icmp echo replies " + net.icmpEchoReplies.get();
     }
 
     static <T> T parse(final java.util.function.Supplier<T> parser)
