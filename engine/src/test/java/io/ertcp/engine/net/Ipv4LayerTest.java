@@ -1,7 +1,9 @@
 package io.ertcp.engine.net;
 
+import com.sun.management.ThreadMXBean;
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.port.FrameFlags;
+import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.Frames;
 import io.ertcp.engine.port.ManualClock;
@@ -17,7 +19,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -178,7 +182,7 @@ class Ipv4LayerTest
             final Frames.Collector replication = new Frames.Collector();
             layer.registerEtherType(EthernetFlyweight.ETHER_TYPE_REPLICATION, replication);
             final UnsafeBuffer frame = Frames.frame(NODE_MAC, CLIENT_MAC, 5, 64);
-            frame.putShort(12, (short)EthernetFlyweight.ETHER_TYPE_REPLICATION, java.nio.ByteOrder.BIG_ENDIAN);
+            frame.putShort(12, (short)EthernetFlyweight.ETHER_TYPE_REPLICATION, ByteOrder.BIG_ENDIAN);
             receive(frame);
             receive(Frames.frame(NODE_MAC, CLIENT_MAC, 6, 64));
             assertEquals(1, replication.frames.size());
@@ -237,13 +241,13 @@ class Ipv4LayerTest
 
     private static void setShortFixed(final UnsafeBuffer frame, final int at, final int value)
     {
-        frame.putShort(ETHERNET + at, (short)value, java.nio.ByteOrder.BIG_ENDIAN);
+        frame.putShort(ETHERNET + at, (short)value, ByteOrder.BIG_ENDIAN);
         Packets.fixHeaderChecksum(frame);
     }
 
     private static void setIntFixed(final UnsafeBuffer frame, final int at, final int value)
     {
-        frame.putInt(ETHERNET + at, value, java.nio.ByteOrder.BIG_ENDIAN);
+        frame.putInt(ETHERNET + at, value, ByteOrder.BIG_ENDIAN);
         Packets.fixHeaderChecksum(frame);
     }
 
@@ -276,6 +280,40 @@ class Ipv4LayerTest
         layer.onFrame(frame, 0, ETHERNET + 40, 0);
         assertEquals(1, net.ipv4BadHeaderLength.get(), "a header longer than the frame");
         assertEquals(0, tcp.datagrams.size());
+    }
+
+    @Test
+    void theSteadyStateAllocatesNothing()
+    {
+        final ThreadMXBean threads = (ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final UnsafeBuffer echo = Packets.ipv4(NODE_MAC, CLIENT_MAC, CLIENT_IP, NODE_IP, ICMP, 5,
+            Packets.echo(IcmpFlyweight.TYPE_ECHO_REQUEST, 3, 4, new byte[56]));
+        final UnsafeBuffer segment = tcpFrame(Packets.bytes(200, 5));
+        final UnsafeBuffer payload = new UnsafeBuffer(Packets.tcp(80, 40000, Packets.bytes(300, 6)));
+        final AtomicCounter drained = counters.newCounter("drained");
+        final FrameHandler drain = (buffer, offset, length, flags) -> drained.incrementRelease();
+        layer.register(TCP, (source, destination, buffer, offset, length, nowNs) -> drained.incrementRelease());
+        layer.arpCache().learn(CLIENT_IP, CLIENT_MAC, true, 0);
+
+        long allocated = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 20_000; i++)
+            {
+                layer.nowNs(i);
+                layer.onFrame(echo, 0, echo.capacity(), 0);
+                layer.onFrame(segment, 0, segment.capacity(), 0);
+                final int at = layer.claim(NODE_IP, CLIENT_IP, TCP, payload.capacity());
+                layer.buffer().putBytes(at, payload, 0, payload.capacity());
+                layer.commit();
+                node.flush();
+                client.receive(drain, 10);
+            }
+            allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        }
+        assertEquals(0, allocated, "bytes allocated by the last 20,000 rounds of echo, receive and send");
+        assertEquals(40_000 * 3, net.ipv4Sent.get() + net.icmpEchoReplies.get());
     }
 
     @Nested
