@@ -102,4 +102,73 @@ class RealClientsTest
             Files.deleteIfExists(out);
         }
     }
+
+    @Test
+    void curlGetsTheBuiltInPageAndAFileFromARoot(@org.junit.jupiter.api.io.TempDir final Path root) throws Exception
+    {
+        assumeInstalled("curl", "curl");
+        try (KernelSocketHarness harness = new KernelSocketHarness(new HttpService()))
+        {
+            final Result page = run(10, "curl", "-s", "http://127.0.0.1:" + harness.port() + "/");
+            assertEquals(0, page.exitCode(), page.output());
+            assertEquals(HttpService.BUILT_IN_PAGE, page.output());
+        }
+        Files.writeString(root.resolve("hello.txt"), "hello, world\n");
+        try (KernelSocketHarness harness = new KernelSocketHarness(new HttpService(root)))
+        {
+            final String base = "http://127.0.0.1:" + harness.port();
+            final Result twice = run(10, "curl", "-s", "-i", base + "/hello.txt", base + "/hello.txt", base + "/nope");
+            assertEquals(0, twice.exitCode(), twice.output());
+            assertTrue(twice.output().contains("Content-Type: text/plain; charset=utf-8"), twice.output());
+            assertEquals(2, twice.output().split("hello, world", -1).length - 1, twice.output());
+            assertTrue(twice.output().contains("HTTP/1.1 404 Not Found"), twice.output());
+        }
+    }
+
+    @Test
+    void wrkRunsCleanWithKeepAlive() throws Exception
+    {
+        assumeInstalled("wrk", "wrk");
+        try (KernelSocketHarness harness = new KernelSocketHarness(new HttpService()))
+        {
+            final Result result = run(15, "wrk", "-t1", "-c10", "-d2s", "http://127.0.0.1:" + harness.port() + "/");
+            assertEquals(0, result.exitCode(), result.output());
+            assertTrue(result.output().contains("Requests/sec"), result.output());
+            assertTrue(!result.output().contains("Socket errors") && !result.output().contains("Non-2xx"), result.output());
+        }
+    }
+
+    @Test
+    void redisCliSetGetIncr() throws Exception
+    {
+        assumeInstalled("redis-cli", "redis-tools");
+        try (KernelSocketHarness harness = new KernelSocketHarness(new KvService()))
+        {
+            final String port = Integer.toString(harness.port());
+            assertEquals("OK", run(10, "redis-cli", "-p", port, "set", "a", "1").output().trim());
+            assertEquals("1", run(10, "redis-cli", "-p", port, "get", "a").output().trim());
+            assertEquals("2", run(10, "redis-cli", "-p", port, "incr", "a").output().trim());
+            assertEquals("PONG", run(10, "redis-cli", "-p", port, "ping").output().trim());
+            final Result unknown = run(10, "redis-cli", "-p", port, "frobnicate", "x");
+            assertEquals("ERR unknown command 'frobnicate'", unknown.output().trim());
+        }
+    }
+
+    @Test
+    void redisBenchmarkRunsClean() throws Exception
+    {
+        assumeInstalled("redis-benchmark", "redis-tools");
+        try (KernelSocketHarness harness = new KernelSocketHarness(new KvService()))
+        {
+            final Result result = run(20, "redis-benchmark", "-h", "127.0.0.1", "-p", Integer.toString(harness.port()),
+                "-t", "ping,set,get,incr,mset", "-n", "20000", "-q");
+            assertEquals(0, result.exitCode(), result.output());
+            for (final String test : List.of("PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "MSET (10 keys)"))
+            {
+                assertTrue(result.output().contains(test + ": ") && result.output().contains("requests per second"),
+                    () -> test + " missing:\n" + result.output());
+            }
+            assertTrue(!result.output().toLowerCase().contains("error"), result.output());
+        }
+    }
 }
