@@ -1,0 +1,130 @@
+package io.ertcp.engine.service;
+
+import io.ertcp.engine.tcp.TcpService;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Builds a built-in service from its name and command-line style options, for the CLI.
+ */
+public final class ServiceFactory
+{
+    /** The names {@link #byName} knows, in the order they are listed to a user. */
+    public static final List<String> NAMES = List.of("echo", "discard", "netpipe", "http", "kv");
+
+    private ServiceFactory()
+    {
+    }
+
+    /**
+     * A service and the port it listens on.
+     */
+    public record ServiceSpec(TcpService service, int port)
+    {
+    }
+
+    /**
+     * @param name    echo, discard, netpipe, http or kv.
+     * @param options {@code --port N} for any service; http: {@code --root DIR},
+     *                {@code --idle-timeout-ms N}; netpipe: {@code --lower N}, {@code --perturbation N},
+     *                {@code --trials N}, or {@code --integrity} (as NPtcp's -i).
+     * @return the service with its port (default echo 7, discard 9, netpipe 5002, http 80, kv 6379).
+     * @throws IllegalArgumentException with one sentence naming the choices, for an unknown name or option.
+     */
+    public static ServiceSpec byName(final String name, final List<String> options)
+    {
+        int port = switch (name)
+        {
+            case "echo" -> EchoService.DEFAULT_PORT;
+            case "discard" -> DiscardService.DEFAULT_PORT;
+            case "netpipe" -> NetPipeService.DEFAULT_PORT;
+            case "http" -> HttpService.DEFAULT_PORT;
+            case "kv" -> KvService.DEFAULT_PORT;
+            default -> throw new IllegalArgumentException(
+                "Unknown service '" + name + "': choose one of " + String.join(", ", NAMES) + ".");
+        };
+
+        Path root = null;
+        long idleTimeoutMs = HttpService.DEFAULT_IDLE_TIMEOUT_MS;
+        int lower = NetPipeService.DEFAULT_LOWER;
+        int perturbation = NetPipeService.DEFAULT_PERTURBATION;
+        int trials = NetPipeService.DEFAULT_TRIALS;
+        for (int i = 0; i < options.size(); i++)
+        {
+            final String option = options.get(i);
+            final boolean known = switch (option)
+            {
+                case "--port" -> true;
+                case "--root", "--idle-timeout-ms" -> name.equals("http");
+                case "--lower", "--perturbation", "--trials", "--integrity" -> name.equals("netpipe");
+                default -> false;
+            };
+            if (!known)
+            {
+                throw new IllegalArgumentException("Option '" + option + "' does not apply to the " + name +
+                    " service: it takes " + optionsOf(name) + ".");
+            }
+            if (option.equals("--integrity"))
+            {
+                lower = 5;
+                perturbation = 0;
+                trials = 1;
+                continue;
+            }
+            if (i + 1 >= options.size())
+            {
+                throw new IllegalArgumentException("Option " + option + " needs a value.");
+            }
+            final String value = options.get(++i);
+            switch (option)
+            {
+                case "--port" -> port = number(option, value, 1, 65535);
+                case "--root" -> root = Path.of(value);
+                case "--idle-timeout-ms" -> idleTimeoutMs = number(option, value, 0, Integer.MAX_VALUE);
+                case "--lower" -> lower = number(option, value, 1, Integer.MAX_VALUE);
+                case "--perturbation" -> perturbation = number(option, value, 0, Integer.MAX_VALUE);
+                case "--trials" -> trials = number(option, value, 1, Integer.MAX_VALUE);
+                default -> throw new IllegalStateException(option);
+            }
+        }
+
+        final TcpService service = switch (name)
+        {
+            case "echo" -> new EchoService();
+            case "discard" -> new DiscardService();
+            case "netpipe" -> new NetPipeService(lower, perturbation, trials);
+            case "http" -> root == null ? new HttpService() : new HttpService(root, idleTimeoutMs);
+            default -> new KvService();
+        };
+        return new ServiceSpec(service, port);
+    }
+
+    private static String optionsOf(final String name)
+    {
+        return switch (name)
+        {
+            case "http" -> "--port, --root and --idle-timeout-ms";
+            case "netpipe" -> "--port, --lower, --perturbation, --trials and --integrity";
+            default -> "only --port";
+        };
+    }
+
+    private static int number(final String option, final String value, final int min, final int max)
+    {
+        try
+        {
+            final int n = Integer.parseInt(value);
+            if (n >= min && n <= max)
+            {
+                return n;
+            }
+        }
+        catch (final NumberFormatException ignore)
+        {
+            // fall through to the sentence
+        }
+        throw new IllegalArgumentException("Option " + option + " needs a whole number from " + min + " to " + max +
+            ", not '" + value + "'.");
+    }
+}
