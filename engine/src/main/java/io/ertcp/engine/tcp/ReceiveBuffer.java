@@ -105,10 +105,7 @@ public final class ReceiveBuffer
         {
             readIndex -= capacity;
         }
+        // No reset to 0 when empty: out-of-order bytes may already sit past the read point.
         readable -= count;
-        if (readable == 0)
-        {
-            readIndex = 0;
-        }
     }
 }
