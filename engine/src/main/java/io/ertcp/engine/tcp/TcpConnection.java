@@ -280,6 +280,7 @@ public final class TcpConnection implements Connection
         {
             tsRecent = options.tsVal;
         }
+        congestion.init(sendMss, config.initialWindowSegments(), nowNs);
         stack.markPending(this);
     }
 
@@ -291,7 +292,7 @@ public final class TcpConnection implements Connection
         irs = remoteIsn;
         rcvNxt = remoteIsn + 1;
         lastAckSent = rcvNxt;
-        sndUna = iss + 1;
+        sndUna = iss;
         sndNxt = iss + 1;
         sndMax = iss + 1;
         peerMss = mss;
@@ -374,7 +375,15 @@ public final class TcpConnection implements Connection
                 stack.markPending(this);
                 return;
             }
-            counters.dropOutOfWindow.incrementRelease();
+            if (state == TcpState.TIME_WAIT && (flags & FIN) != 0)
+            {
+                // RFC 9293 3.10.7.4: a retransmitted FIN is ACKed and restarts 2 MSL.
+                timeWaitDeadlineNs = nowNs + config.timeWaitNs();
+            }
+            else
+            {
+                counters.dropOutOfWindow.incrementRelease();
+            }
             if ((flags & RST) == 0)
             {
                 ackNow = true;
@@ -946,6 +955,7 @@ public final class TcpConnection implements Connection
         ackNow = true;
         stack.markPending(this);
         stack.eventSink().onPeerFin(id, rcvStreamBytes);
+        boolean timeWait = false;
         switch (state)
         {
             case SYN_RECEIVED:
@@ -957,15 +967,21 @@ public final class TcpConnection implements Connection
                 state = TcpState.CLOSING;
                 break;
             case FIN_WAIT_2:
-                enterTimeWait(nowNs);
+                timeWait = true;
                 break;
             default:
                 break;
         }
+        // The service hears of the peer's close (once it consumed the bytes before it) before
+        // TIME-WAIT tells it the connection is closed.
         if (!serviceClosed)
         {
             peerClosedOwed = true;
             offer();
+        }
+        if (timeWait && state == TcpState.FIN_WAIT_2)
+        {
+            enterTimeWait(nowNs);
         }
     }
 

@@ -60,6 +60,9 @@ public final class TcpStack implements Ipv4Handler
     private final TcpHeaderFlyweight outHeader = new TcpHeaderFlyweight();
     private final TcpOptions options = new TcpOptions();
 
+    /** Tests (and, later, a takeover restoring a logged ISN) fix the next ISN instead of RFC 6528's. */
+    private boolean fixedIsn;
+    private int nextIsn;
     private long nextConnectionId = 1;
     private int nextEphemeralPort;
     private long lastNowNs;
@@ -454,6 +457,16 @@ public final class TcpStack implements Ipv4Handler
         }
     }
 
+    /**
+     * Use this ISN for connections opened from now on, instead of RFC 6528's. For tests, and for a
+     * takeover that must reuse the ISN a replica logged.
+     */
+    void fixIsn(final int isn)
+    {
+        fixedIsn = true;
+        nextIsn = isn;
+    }
+
     // ------------------------------------------------------------------------------------------
     // For connections
     // ------------------------------------------------------------------------------------------
@@ -531,7 +544,7 @@ public final class TcpStack implements Ipv4Handler
         {
             return null;
         }
-        final int iss = isns.isn(localIp, localPort, remoteIp, remotePort, nowNs);
+        final int iss = fixedIsn ? nextIsn : isns.isn(localIp, localPort, remoteIp, remotePort, nowNs);
         connection.reset(nextConnectionId++, localIp, localPort, remoteIp, remotePort, service, listener, iss, nowNs);
         table.put(connection);
         byId.put(connection.id(), connection);
