@@ -135,6 +135,19 @@ public final class SackScoreboard
     }
 
     /**
+     * @return bytes SACKed in all ranges.
+     */
+    public int sackedBytes()
+    {
+        int bytes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            bytes += ends[i] - starts[i];
+        }
+        return bytes;
+    }
+
+    /**
      * @return the highest SACKed sequence number (exclusive), or {@code fallback} when none.
      */
     public int highestSacked(final int fallback)

@@ -138,8 +138,12 @@ public final class TcpConnection implements Connection
     boolean inRecovery;
     /** RFC 6582 "recover": sndMax when recovery began. */
     int recover;
-    /** Resend the first unSACKed segment at sndUna in the next dispatch. */
+    /** Resend the next hole (first unSACKed bytes at or after highRetransmitted) in the next dispatch. */
     boolean retransmitFront;
+    /** RFC 6675 HighRxt: end of the highest retransmission in this recovery. */
+    int highRetransmitted;
+    /** {@link #recover} holds a value from an earlier recovery or timeout. */
+    boolean recoverValid;
     /** Consecutive retransmission timeouts of the same data. */
     int retransmissions;
     /** A segment is being timed (no timestamps): its end sequence and send time. */
@@ -229,6 +233,8 @@ public final class TcpConnection implements Connection
         dupAcks = 0;
         inRecovery = false;
         recover = iss;
+        recoverValid = false;
+        highRetransmitted = iss;
         retransmitFront = false;
         retransmissions = 0;
         rttTiming = false;
@@ -627,6 +633,10 @@ public final class TcpConnection implements Connection
         {
             onDuplicateAck(nowNs);
         }
+        if (sackPermitted && options.sackBlockCount > 0 && sndMax != sndUna)
+        {
+            onSackInformation(nowNs);
+        }
 
         // Remote window (RFC 9293 3.10.7.4, SND.WL1/SND.WL2 rule).
         if (lt(sndWl1, seq) || (sndWl1 == seq && le(sndWl2, ack)))
@@ -684,7 +694,9 @@ public final class TcpConnection implements Connection
             }
             else
             {
+                // RFC 6582 3.2 step 3: retransmit the first unacknowledged segment.
                 congestion.onPartialAck(acked);
+                highRetransmitted = sndUna;
                 retransmitFront = true;
             }
         }
@@ -758,17 +770,48 @@ public final class TcpConnection implements Connection
             congestion.onDuplicateAckInRecovery();
             stack.markPending(this);
         }
-        else if (dupAcks == 3 && gt(sndUna, recover - 1))
+        else if (dupAcks == 3)
         {
-            // RFC 5681 3.2 step 2 with RFC 6582's guard against a second recovery per window.
-            inRecovery = true;
-            recover = sndMax;
-            congestion.onFastRetransmit(sndMax - sndUna, nowNs);
+            enterRecovery(nowNs);
+        }
+    }
+
+    /**
+     * RFC 6675 section 4 IsLost, simplified: more than (DupThresh - 1) * SMSS bytes SACKed above
+     * SND.UNA mark the first hole lost even when the ACKs carried data (and so were not duplicate
+     * ACKs), as on a connection busy both ways. In recovery, each ACK with SACK news releases the
+     * retransmission of the next hole.
+     */
+    private void onSackInformation(final long nowNs)
+    {
+        if (inRecovery)
+        {
             retransmitFront = true;
-            rttTiming = false;
-            counters.fastRetransmits.incrementRelease();
             stack.markPending(this);
         }
+        else if (scoreboard.sackedBytes() > 2 * sendMss)
+        {
+            enterRecovery(nowNs);
+        }
+    }
+
+    private void enterRecovery(final long nowNs)
+    {
+        // RFC 6582 section 3.2 step 1: no second recovery for losses of the same window.
+        if (lt(sndUna, recover) && recoverValid)
+        {
+            return;
+        }
+        // RFC 5681 3.2 step 2 and 3.
+        inRecovery = true;
+        recoverValid = true;
+        recover = sndMax;
+        highRetransmitted = sndUna;
+        congestion.onFastRetransmit(sndMax - sndUna, nowNs);
+        retransmitFront = true;
+        rttTiming = false;
+        counters.fastRetransmits.incrementRelease();
+        stack.markPending(this);
     }
 
     private void established(final long nowNs)
@@ -1116,6 +1159,7 @@ public final class TcpConnection implements Connection
         inRecovery = false;
         // RFC 6582 section 4: after a timeout, recovery may not start again below the old high water.
         recover = sndMax;
+        recoverValid = true;
         dupAcks = 0;
         rttTiming = false;
         // RFC 2018 section 8: the receiver may renege, so forget what it SACKed.
@@ -1234,7 +1278,7 @@ public final class TcpConnection implements Connection
 
     private void sendSyn(final int flags, final long nowNs)
     {
-        if (!stack.sendSegment(this, iss, flags, 0, 0, nowNs))
+        if (stack.sendSegment(this, iss, flags, 0, 0, nowNs) < 0)
         {
             return;
         }
@@ -1256,8 +1300,11 @@ public final class TcpConnection implements Connection
 
     private void retransmitFirstHole(final long nowNs)
     {
-        final int seq = scoreboard.skipSacked(sndUna);
-        if (ge(seq, sndMax))
+        final int from = gt(highRetransmitted, sndUna) ? highRetransmitted : sndUna;
+        final int seq = scoreboard.skipSacked(from);
+        // Beyond the first hole, only what lies below SACKed data counts as lost (RFC 6675 NextSeg).
+        final int lostLimit = from == sndUna ? sndMax : SeqNum.min(sndMax, scoreboard.highestSacked(sndUna));
+        if (ge(seq, lostLimit))
         {
             return;
         }
@@ -1270,16 +1317,19 @@ public final class TcpConnection implements Connection
             {
                 flags |= FIN;
             }
-            if (stack.sendSegment(this, seq, flags | PSH, seq - sndUna, length, nowNs))
+            final int sent = stack.sendSegment(this, seq, flags | PSH, seq - sndUna, length, nowNs);
+            if (sent >= 0)
             {
                 counters.retransmittedSegments.incrementRelease();
+                highRetransmitted = seq + sent + (sent == length && (flags & FIN) != 0 ? 1 : 0);
             }
         }
         else if (seq == dataEnd && finQueued)
         {
-            if (stack.sendSegment(this, seq, ACK | FIN, 0, 0, nowNs))
+            if (stack.sendSegment(this, seq, ACK | FIN, 0, 0, nowNs) >= 0)
             {
                 counters.retransmittedSegments.incrementRelease();
+                highRetransmitted = seq + 1;
             }
         }
         if (rtoDeadlineNs == NONE)
@@ -1311,7 +1361,7 @@ public final class TcpConnection implements Connection
                 if (unsent == 0 && finQueued && le(sndNxt, dataEnd))
                 {
                     // FIN alone: it needs no window.
-                    if (stack.sendSegment(this, sndNxt, ACK | FIN, 0, 0, nowNs))
+                    if (stack.sendSegment(this, sndNxt, ACK | FIN, 0, 0, nowNs) >= 0)
                     {
                         if (lt(sndNxt, sndMax))
                         {
@@ -1355,7 +1405,8 @@ public final class TcpConnection implements Connection
                     flags |= FIN;
                 }
             }
-            if (!stack.sendSegment(this, sndNxt, flags, sndNxt - sndUna, length, nowNs))
+            final int sent = stack.sendSegment(this, sndNxt, flags, sndNxt - sndUna, length, nowNs);
+            if (sent < 0)
             {
                 return;
             }
@@ -1366,10 +1417,10 @@ public final class TcpConnection implements Connection
             else if (!timestamps && !rttTiming)
             {
                 rttTiming = true;
-                rttSeq = sndNxt + length;
+                rttSeq = sndNxt + sent;
                 rttStartNs = nowNs;
             }
-            advanceSndNxt(length + ((flags & FIN) != 0 ? 1 : 0), nowNs);
+            advanceSndNxt(sent + (sent == length && (flags & FIN) != 0 ? 1 : 0), nowNs);
         }
     }
 
@@ -1585,6 +1636,14 @@ public final class TcpConnection implements Connection
         stack.reschedule(this);
     }
 
+    /**
+     * @return the time the stack last saw, for tests and diagnostics.
+     */
+    long stackNowNs()
+    {
+        return stack.lastNowNs();
+    }
+
     public Object attachment()
     {
         return attachment;
@@ -1598,6 +1657,10 @@ public final class TcpConnection implements Connection
     public String toString()
     {
         return "TcpConnection{id=" + id + ", state=" + state + ", sndUna=" + sndUna + ", sndNxt=" + sndNxt +
-            ", rcvNxt=" + rcvNxt + '}';
+            ", sndMax=" + sndMax + ", sndWnd=" + sndWnd + ", cwnd=" + congestion.cwnd() + ", ssthresh=" +
+            congestion.ssthresh() + ", buffered=" + sendBuffer.length() + ", inRecovery=" + inRecovery +
+            ", rcvNxt=" + rcvNxt + ", readable=" + receiveBuffer.readable() + ", ooo=" + assembler.count() +
+            ", sacked=" + scoreboard.count() + ", rto=" + (rtoDeadlineNs == NONE ? "-" : rtoDeadlineNs / 1_000_000) +
+            ", persist=" + (persistDeadlineNs == NONE ? "-" : persistDeadlineNs / 1_000_000) + '}';
     }
 }

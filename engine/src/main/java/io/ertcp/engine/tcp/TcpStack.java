@@ -572,9 +572,10 @@ public final class TcpStack implements Ipv4Handler
      * options, timestamps, SACK blocks), payload copied from the send buffer.
      *
      * @param dataFrom offset of the payload in the send buffer, relative to SND.UNA.
-     * @return false when the output could not take it now.
+     * @return payload bytes sent, which options may have made fewer than asked (a FIN then stays
+     * behind), or -1 when the output could not take the segment now.
      */
-    boolean sendSegment(
+    int sendSegment(
         final TcpConnection c, final int seq, final int flags, final int dataFrom, final int dataLength, final long nowNs)
     {
         final boolean syn = (flags & SYN) != 0;
@@ -613,7 +614,7 @@ public final class TcpStack implements Ipv4Handler
         {
             counters.outputBlocked.incrementRelease();
             markPending(c);
-            return false;
+            return -1;
         }
         final MutableDirectBuffer out = output.buffer();
 
@@ -653,7 +654,7 @@ public final class TcpStack implements Ipv4Handler
         output.commit();
         counters.segmentsSent.incrementRelease();
         c.onSegmentSent(ackNumber, syn ? window : window << c.rcvWindowScale);
-        return true;
+        return payload;
     }
 
     /**
