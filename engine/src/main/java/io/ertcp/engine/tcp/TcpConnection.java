@@ -372,7 +372,11 @@ public final class TcpConnection implements Connection
         // Phase 2: sequence acceptability (RFC 9293 3.10.7.4, first check).
         final int segLen = TcpHeaderFlyweight.sequenceLength(flags, payloadLength);
         final int rcvWnd = receiveWindow();
-        if (!acceptable(seq, segLen, rcvWnd))
+        // Acceptability uses the window as advertised (Linux's tcp_sequence does too): a peer that
+        // sent within it must have its ACKs heard even after the buffer filled, or two peers with
+        // full buffers wait on each other forever. Bytes beyond the free space are trimmed below.
+        final int advertised = state.isSynchronized() ? advertisedEdge - rcvNxt : 0;
+        if (!acceptable(seq, segLen, Math.max(rcvWnd, advertised)))
         {
             if (state == TcpState.SYN_RECEIVED && (flags & SYN) != 0 && seq == irs)
             {
@@ -1140,6 +1144,13 @@ public final class TcpConnection implements Connection
         {
             return;
         }
+        if (sndWnd == 0 && state.isSynchronized())
+        {
+            // The peer's window is closed: not a loss; the persist timer probes from here.
+            sndNxt = sndUna;
+            stack.markPending(this);
+            return;
+        }
         retransmissions++;
         final int limit = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED ?
             config.maxSynRetransmissions() : config.maxRetransmissions();
@@ -1214,7 +1225,7 @@ public final class TcpConnection implements Connection
     {
         if (abortRequested)
         {
-            stack.sendReset(localIp, localPort, remoteIp, remotePort, sndNxt, 0, false);
+            stack.sendReset(localIp, localPort, remoteIp, remotePort, sndMax, 0, false);
             close(CloseReason.CLOSED);
             return;
         }
@@ -1234,14 +1245,14 @@ public final class TcpConnection implements Connection
                 }
                 else if (ackNow)
                 {
-                    stack.sendSegment(this, sndNxt, ACK, 0, 0, nowNs);
+                    stack.sendSegment(this, sndMax, ACK, 0, 0, nowNs);
                 }
                 return;
 
             case TIME_WAIT:
                 if (ackNow)
                 {
-                    stack.sendSegment(this, sndNxt, ACK, 0, 0, nowNs);
+                    stack.sendSegment(this, sndMax, ACK, 0, 0, nowNs);
                 }
                 return;
 
@@ -1262,12 +1273,12 @@ public final class TcpConnection implements Connection
         sendData(nowNs);
         if (ackNow && sentSegments == sentBefore)
         {
-            stack.sendSegment(this, sndNxt, ACK, 0, 0, nowNs);
+            stack.sendSegment(this, sndMax, ACK, 0, 0, nowNs);
         }
 
         // Zero window with data waiting and nothing in flight: the persist timer probes.
         final int unsent = sendBuffer.length() - (sndNxt - sndUna);
-        if (sndWnd == 0 && unsent > 0 && sndMax == sndUna && persistDeadlineNs == NONE)
+        if (sndWnd == 0 && unsent > 0 && sndNxt == sndUna && persistDeadlineNs == NONE)
         {
             persistDeadlineNs = nowNs + Math.min(MAX_PERSIST_NS, rtt.rtoNs() << persistBackoff);
         }

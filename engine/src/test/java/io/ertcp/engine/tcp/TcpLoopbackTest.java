@@ -79,7 +79,9 @@ class TcpLoopbackTest
         {
             System.out.println("  stalled at " + nowNs / 1_000_000 + " ms: client " + source.connection + " server " +
                 server.connection(SERVER_IP, PORT, CLIENT_IP, source.connection.localPort()) + " written " +
-                source.written + " verified " + source.verified);
+                source.written + " verified " + source.verified + " reason " + source.reason);
+            serverCounters.forEach((label, value) -> System.out.println("  server " + label + " " + value));
+            wire.recent.forEach(System.out::println);
         }
         assertEquals(TOTAL, source.verified, "seed " + seed);
         assertTrue(source.closed && echo.closed, "both sides closed; seed " + seed);
@@ -208,6 +210,7 @@ class TcpLoopbackTest
         private final double loss;
         private final double reorder;
         private final PriorityQueue<Frame> inFlight = new PriorityQueue<>();
+        final java.util.ArrayDeque<String> recent = new java.util.ArrayDeque<>();
         private TcpStack a;
         private TcpStack b;
         private int aIp;
@@ -256,6 +259,11 @@ class TcpLoopbackTest
                 {
                     if (random.nextDouble() < loss)
                     {
+                        if (Boolean.getBoolean("ertcp.debug"))
+                        {
+                            recent.addLast(nowNs / 1000 + "us LOST " + (source == aIp ? "c->s " : "s->c ") +
+                                Segment.parse(buffer, 34, length));
+                        }
                         dropped++;
                         return;
                     }
@@ -267,10 +275,14 @@ class TcpLoopbackTest
                     }
                     final byte[] bytes = new byte[length];
                     buffer.getBytes(34, bytes);
-                    if (Boolean.getBoolean("ertcp.debug") && nowNs > 16_500_000L && nowNs < 2_000_000_000L)
+                    if (Boolean.getBoolean("ertcp.debug"))
                     {
-                        System.out.println("wire " + nowNs + " " + (source == aIp ? "c->s " : "s->c ") +
+                        recent.addLast(nowNs / 1000 + "us " + (source == aIp ? "c->s " : "s->c ") +
                             Segment.parse(new UnsafeBuffer(bytes), 0, length));
+                        if (recent.size() > 60)
+                        {
+                            recent.removeFirst();
+                        }
                     }
                     inFlight.add(new Frame(lastNow() + delay, sequence++, source, destination, bytes));
                 }
