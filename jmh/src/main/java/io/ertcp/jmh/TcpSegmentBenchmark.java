@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.ByteBuffer;
@@ -152,6 +153,17 @@ public class TcpSegmentBenchmark
             payload.putByte(i, (byte)i);
             frame.putByte(20 + i, (byte)i);
         }
+    }
+
+    @TearDown(Level.Trial)
+    public void check()
+    {
+        // A benchmark that silently dropped its segments would measure the drop path.
+        if (service.bytes == 0 && output.segments < 1000)
+        {
+            throw new IllegalStateException("no segment went through: bytes " + service.bytes);
+        }
+        System.out.println("\nreceived " + service.bytes + " bytes, sent " + output.segments + " segments");
     }
 
     private int writeHeader(

@@ -131,6 +131,8 @@ public final class TcpConnection implements Connection
     boolean ackNow;
     /** In-order bytes received since the last ACK sent (delayed ACK: ACK every second full segment). */
     private int bytesSinceAck;
+    /** The largest payload received so far (at least 536, at most our MSS): a "full-sized" segment. */
+    private int receiveMss;
 
     // Loss recovery.
     int dupAcks;
@@ -230,6 +232,7 @@ public final class TcpConnection implements Connection
         tsOffset = iss * 0x9E3779B1;
         ackNow = false;
         bytesSinceAck = 0;
+        receiveMss = Math.min(536, config.mss());
         dupAcks = 0;
         inRecovery = false;
         recover = iss;
@@ -900,7 +903,9 @@ public final class TcpConnection implements Connection
             else
             {
                 bytesSinceAck += length;
-                if (bytesSinceAck >= 2 * Math.min(config.mss(), peerMss) || config.delayedAckNs() <= 0)
+                // RFC 5681 4.2: ACK at least every second full-sized segment; "full" is the largest seen.
+                receiveMss = Math.min(config.mss(), Math.max(receiveMss, length));
+                if (bytesSinceAck >= 2 * receiveMss || config.delayedAckNs() <= 0)
                 {
                     ackNow = true;
                 }
