@@ -966,7 +966,7 @@ public final class TcpConnection implements Connection
         {
             return;
         }
-        final int edgeBefore = rcvNxt + receiveBuffer.free();
+        final int edgeBefore = rcvNxt + advertisableWindow();
         while (receiveBuffer.readable() > 0)
         {
             final int contiguous = receiveBuffer.contiguousReadable();
@@ -988,7 +988,7 @@ public final class TcpConnection implements Connection
             service.onPeerClosed(this);
         }
         // Window update: the right edge moved by at least 2 MSS or half the buffer (RFC 1122 4.2.3.3).
-        final int edgeNow = rcvNxt + receiveBuffer.free();
+        final int edgeNow = rcvNxt + advertisableWindow();
         if (edgeNow != edgeBefore && state.isSynchronized())
         {
             final int growth = edgeNow - advertisedEdge;
@@ -998,6 +998,15 @@ public final class TcpConnection implements Connection
                 stack.markPending(this);
             }
         }
+    }
+
+    /**
+     * @return the window a segment can say now: the free space, within what the 16-bit field
+     * holds at this connection's shift.
+     */
+    private int advertisableWindow()
+    {
+        return Math.min(receiveBuffer.free(), 0xFFFF << rcvWindowScale);
     }
 
     private void onFin(final long nowNs)
