@@ -30,6 +30,7 @@ public final class Main
         final List<Command> commands = List.of(
             new DemoCommand(out),
             new PortCommand(out),
+            new ServeCommand(out),
             new ImpairCommand(out));
 
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))
