@@ -180,7 +180,8 @@ class ServeSystemTest
         {
             assertTrue(Pattern.compile(test + ".*requests per second").matcher(report).find(), test + " missing:\n" + report);
         }
-        assertTrue(!report.contains("ERR") && bench.stderr().isBlank(), report + bench.stderr());
+        final String everything = report + bench.stderr();
+        assertTrue(!everything.contains("ERR") && !everything.toLowerCase().contains("error"), everything);
         System.out.println("redis-benchmark:\n" + report);
         node.stop();
     }
