@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # NetPIPE comparison on one namespace path, in one run: the Linux kernel's TCP against ertcp with
 # DPDK (net_af_packet) and with AF_PACKET. Writes bench/out/netpipe-*.np (NPtcp's own output),
-# bench/out/netpipe.csv, bench/out/netpipe.png, and prints a Markdown table for BENCHMARKS.md.
+# bench/out/netpipe.csv, bench/out/netpipe.png, and prints a Markdown table for BENCHMARKS.md
+# (the figures quoted there are kept in bench/results/).
 #
-#   sudo bench/netpipe.sh [--upper BYTES] [--modes "kernel dpdk af-packet"] [--server-cpu N] [--client-cpu N]
+#   sudo bench/netpipe.sh [--upper BYTES] [--modes "kernel kernel-same-cpu dpdk af-packet"]
+#                         [--server-cpu N] [--client-cpu N]
 #
 # Topology: namespace np-client (10.66.0.2, kernel TCP, NPtcp transmitter) -- veth -- namespace
 # np-server (10.66.0.1: the kernel's NPtcp receiver, or ./ertcp serve --service netpipe with no
 # kernel address). Both sides are pinned the same way in every mode (server on --server-cpu,
 # client on --client-cpu); the client's veth has transmit offloads off so that the raw-frame
-# readers see real checksums and MTU-sized frames, in every mode alike.
+# readers see real checksums and MTU-sized frames, in every mode alike. kernel-same-cpu is the
+# kernel with both ends on the client's CPU, a reference only: a busy-polling server cannot share
+# its client's core.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT="$ROOT/bench/out"
 UPPER=$((8 * 1024 * 1024))
-MODES="kernel dpdk af-packet"
+MODES="kernel kernel-same-cpu dpdk af-packet"
 SERVER_CPU=0
 CLIENT_CPU=1
 while [ $# -gt 0 ]; do
@@ -24,7 +28,7 @@ while [ $# -gt 0 ]; do
     --modes) MODES=$2; shift 2 ;;
     --server-cpu) SERVER_CPU=$2; shift 2 ;;
     --client-cpu) CLIENT_CPU=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "netpipe.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -62,9 +66,11 @@ run_mode() {
   local mode=$1
   echo "netpipe: $mode" >&2
   case "$mode" in
-    kernel)
+    kernel|kernel-same-cpu)
+      local cpu=$SERVER_CPU
+      [ "$mode" = kernel-same-cpu ] && cpu=$CLIENT_CPU
       ip -n "$SERVER" addr add 10.66.0.1/24 dev s0
-      ip netns exec "$SERVER" taskset -c "$SERVER_CPU" NPtcp >/dev/null 2>&1 &
+      ip netns exec "$SERVER" taskset -c "$cpu" NPtcp >/dev/null 2>&1 &
       SERVER_PID=$!
       ;;
     dpdk|af-packet)
@@ -104,6 +110,7 @@ set terminal png size 1200,500
 set output '$OUT/netpipe.png'
 set multiplot layout 1,2 title 'NPtcp over a veth pair, server cpu $SERVER_CPU, client cpu $CLIENT_CPU'
 set logscale x 2
+set format x '%.0b%B'
 set xlabel 'message size (bytes)'
 set ylabel 'throughput (Mbit/s)'
 set key top left

@@ -535,8 +535,17 @@ public final class TcpStack implements Ipv4Handler
         }
         else if (created < config.maxConnections())
         {
-            final UnsafeBuffer memory = new UnsafeBuffer(
-                ByteBuffer.allocateDirect(config.sendBufferBytes() + config.receiveBufferBytes()));
+            final UnsafeBuffer memory;
+            try
+            {
+                memory = new UnsafeBuffer(ByteBuffer.allocateDirect(config.sendBufferBytes() + config.receiveBufferBytes()));
+            }
+            catch (final OutOfMemoryError ex)
+            {
+                // The off-heap limit is reached: refuse this connection as if the table were full,
+                // and keep serving the ones that have their buffers.
+                return null;
+            }
             connection = new TcpConnection(this, config, counters, memory);
             created++;
         }
