@@ -2,17 +2,17 @@ package io.ertcp.engine.cli;
 
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.net.ArpFlyweight;
-import io.ertcp.engine.net.ArpResponder;
 import io.ertcp.engine.net.EthernetFlyweight;
 import io.ertcp.engine.net.Ipv4Address;
+import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.MacAddress;
+import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.MemoryPort;
 import io.ertcp.engine.port.MemorySwitch;
 import io.ertcp.engine.port.impair.ImpairmentSpec;
 import org.agrona.concurrent.SystemNanoClock;
-import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -88,8 +88,8 @@ final class DemoCommand implements Command
         final long clientMac = MacAddress.parse("02:00:00:00:00:02");
         final MemoryPort node = lan.newPort("node", nodeMac, ImpairmentSpec.parse("loss=20%"));
         final MemoryPort client = lan.newPort("client", clientMac);
-        final AtomicCounter replies = counters.newCounter("arp replies");
-        final ArpResponder responder = new ArpResponder(nodeMac, Ipv4Address.parse(NODE_IP), FrameOutput.of(node), replies);
+        final Ipv4Layer responder = new Ipv4Layer(
+            nodeMac, Ipv4Address.parseCidr(NODE_IP + "/24"), FrameOutput.of(node), new NetCounters(counters, node.name()));
         final int[] answers = new int[1];
         final ArpFlyweight arp = new ArpFlyweight();
         final EthernetFlyweight ethernet = new EthernetFlyweight();
@@ -121,13 +121,13 @@ final class DemoCommand implements Command
 
     private static void askFor(final MemoryPort port, final long mac, final int ip, final int target)
     {
-        final int offset = port.txClaim(ArpResponder.MIN_FRAME_LENGTH);
-        port.txBuffer().setMemory(offset, ArpResponder.MIN_FRAME_LENGTH, (byte)0);
+        final int offset = port.txClaim(Ipv4Layer.MIN_FRAME_LENGTH);
+        port.txBuffer().setMemory(offset, Ipv4Layer.MIN_FRAME_LENGTH, (byte)0);
         new EthernetFlyweight().wrap(port.txBuffer(), offset)
             .destination(MacAddress.BROADCAST).source(mac).etherType(EthernetFlyweight.ETHER_TYPE_ARP);
         new ArpFlyweight().wrap(port.txBuffer(), offset + EthernetFlyweight.HEADER_LENGTH)
             .write(ArpFlyweight.OPERATION_REQUEST, mac, ip, 0, target);
-        port.txCommit(ArpResponder.MIN_FRAME_LENGTH);
+        port.txCommit(Ipv4Layer.MIN_FRAME_LENGTH);
     }
 
     private int inNamespaces() throws Exception

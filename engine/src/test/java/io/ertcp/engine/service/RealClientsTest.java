@@ -63,17 +63,6 @@ class RealClientsTest
         nptcpRun(20, "-n", "20");
     }
 
-    /**
-     * The run as the brief names it, with NetPIPE's own timing: about a minute and a half, so only
-     * with ERTCP_LONG_CLIENT_RUNS=1 in the environment.
-     */
-    @Test
-    void nptcpCompletesAFullRunTo64KiB() throws Exception
-    {
-        assumeTrue(System.getenv("ERTCP_LONG_CLIENT_RUNS") != null, "takes about 90 s: set ERTCP_LONG_CLIENT_RUNS=1");
-        nptcpRun(240);
-    }
-
     private static void nptcpRun(final long timeoutSeconds, final String... extra) throws Exception
     {
         assumeInstalled("NPtcp", "netpipe-tcp");
