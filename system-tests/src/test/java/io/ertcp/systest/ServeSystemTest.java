@@ -7,7 +7,6 @@ import io.ertcp.test.Shell;
 import io.ertcp.test.Veth;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -81,10 +80,7 @@ class ServeSystemTest
     @ValueSource(strings = {"af-packet", "dpdk"})
     void socatEchoes100MibIntact(final String driver) throws Exception
     {
-        if (driver.equals("dpdk"))
-        {
-            Requirements.assumeDpdkShim();
-        }
+        assumeDriver(driver);
         Requirements.assumeCommand("socat", "socat");
         final Ertcp node = serve(driver, "echo");
         final Path in = workDir.resolve("in");
@@ -102,6 +98,14 @@ class ServeSystemTest
         node.stop();
     }
 
+    private static void assumeDriver(final String driver)
+    {
+        if (driver.equals("dpdk"))
+        {
+            Requirements.assumeDpdkShim();
+        }
+    }
+
     private static String sha256(final Path file)
     {
         return Shell.run(Duration.ofSeconds(120), "sha256sum", file.toString()).requireOk().stdout().split("\\s+")[0];
@@ -114,15 +118,17 @@ class ServeSystemTest
         return Long.parseLong(m.group(1));
     }
 
-    @Test
-    void curlAndWrkGetFilesFromHttp() throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"af-packet", "dpdk"})
+    void curlAndWrkGetFilesFromHttp(final String driver) throws Exception
     {
+        assumeDriver(driver);
         Requirements.assumeCommand("curl", "curl");
         Requirements.assumeCommand("wrk", "wrk");
         final Path root = Files.createDirectories(workDir.resolve("www"));
         Files.writeString(root.resolve("index.html"), "<h1>ertcp</h1>\n");
         Shell.run("sh", "-c", "head -c 1048576 /dev/urandom > " + root.resolve("blob.bin")).requireOk();
-        final Ertcp node = serve("af-packet", "http", "--root", root.toString());
+        final Ertcp node = serve(driver, "http", "--root", root.toString());
         final String base = "http://" + SERVER_IP + "/";
 
         assertEquals("<h1>ertcp</h1>\n", client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", base).requireOk().stdout());
@@ -141,15 +147,17 @@ class ServeSystemTest
         assertTrue(!wrk.stdout().contains("Socket errors") && !wrk.stdout().contains("Non-2xx"), wrk.stdout());
         final long requests = number(wrk.stdout(), "(\\d+) requests in");
         assertTrue(requests > 100, wrk.stdout());
-        System.out.println("wrk: " + wrk.stdout());
+        System.out.println(driver + " wrk: " + wrk.stdout());
         node.stop();
     }
 
-    @Test
-    void nptcpCompletesAFullRunAgainstNetpipe() throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"af-packet", "dpdk"})
+    void nptcpCompletesAFullRunAgainstNetpipe(final String driver) throws Exception
     {
+        assumeDriver(driver);
         Requirements.assumeCommand("NPtcp", "netpipe-tcp");
-        final Ertcp node = serve("af-packet", "netpipe");
+        final Ertcp node = serve(driver, "netpipe");
         final Path result = workDir.resolve("np.out");
         final Shell.Result np = client.run(Duration.ofSeconds(400), "NPtcp", "-h", SERVER_IP, "-o", result.toString());
         assertEquals(0, np.exitCode(), np.stdout() + np.stderr() + "\n" + node.output());
@@ -161,11 +169,13 @@ class ServeSystemTest
         node.stop();
     }
 
-    @Test
-    void redisClientsDriveTheKvService() throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"af-packet", "dpdk"})
+    void redisClientsDriveTheKvService(final String driver) throws Exception
     {
+        assumeDriver(driver);
         Requirements.assumeCommand("redis-benchmark", "redis-tools");
-        final Ertcp node = serve("af-packet", "kv");
+        final Ertcp node = serve(driver, "kv");
         final String[] cli = {"redis-cli", "-h", SERVER_IP, "-p", "6379"};
         assertEquals("OK", redis(cli, "set", "greeting", "hello").trim());
         assertEquals("hello", redis(cli, "get", "greeting").trim());
@@ -182,7 +192,7 @@ class ServeSystemTest
         }
         final String everything = report + bench.stderr();
         assertTrue(!everything.contains("ERR") && !everything.toLowerCase().contains("error"), everything);
-        System.out.println("redis-benchmark:\n" + report);
+        System.out.println(driver + " redis-benchmark:\n" + report);
         node.stop();
     }
 

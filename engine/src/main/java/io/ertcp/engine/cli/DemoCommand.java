@@ -81,7 +81,7 @@ final class DemoCommand implements Command
 
     private int inProcess()
     {
-        out.println("demo: in process (not root): two ports on an in-memory switch, 20% loss towards the node");
+        out.println("demo: in process: two ports on an in-memory switch, 20% loss towards the node");
         final Counters counters = new Counters();
         final MemorySwitch lan = new MemorySwitch(new SystemNanoClock(), 42, counters);
         final long nodeMac = MacAddress.parse("02:00:00:00:00:01");

@@ -75,8 +75,12 @@ final class ServeCommand implements Command
               --threading MODE          shared (default; backs off when idle) or dedicated
                                         (busy-spins a core: lowest latency, for benchmarks)
               --congestion ALG          cubic (default) or newreno
-              --max-connections N       connection table size (default 4096)
-              --buffer-kib N            send and receive buffer per connection (default 256)
+              --max-connections N       connection table size (default 100000)
+              --buffer-kib N            send and receive buffer per connection (default 256);
+                                        buffers are off-heap, taken as connections open and
+                                        pooled: N x 2 KiB x connections must fit the launcher's
+                                        ERTCP_DIRECT_MEMORY (8g), e.g. --buffer-kib 32 for 100,000;
+                                        past that, new connections are refused and counted
               --no-nagle                send small segments at once (Nagle is on by default,
                                         except for netpipe, which runs without it as NPtcp does)
               --stats-interval-ms N     also print counters every N ms
@@ -118,7 +122,7 @@ final class ServeCommand implements Command
         }
         final TcpConfig config = new TcpConfig()
             .congestionControl(congestion)
-            .maxConnections((int)positive(args, "max-connections", 4096))
+            .maxConnections((int)positive(args, "max-connections", 100_000))
             .receiveBufferBytes((int)positive(args, "buffer-kib", 256) * 1024)
             .sendBufferBytes((int)positive(args, "buffer-kib", 256) * 1024)
             // NetPIPE's own receiver sets TCP_NODELAY; so does ours, or every message past one MSS
