@@ -25,14 +25,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ertcp demo}: the main job on an embedded default. As root it builds two network
- * namespaces joined by a veth pair, runs {@code ertcp port} in one and resolves its address with
- * the kernel's {@code arping} from the other, once per available driver. Without root it runs the
+ * namespaces joined by a veth pair, runs {@code ertcp serve --service echo} in one and, from the
+ * other, resolves it with the kernel's {@code arping}, pings it and streams bytes through its echo
+ * service with the kernel's TCP, once per available driver. Without root it runs the
  * same exchange in process over a {@link MemorySwitch} with a lossy wire.
  */
 final class DemoCommand implements Command
 {
     private static final String NODE_IP = "10.77.0.1";
     private static final String CLIENT_IP = "10.77.0.2";
+    private static final long ECHO_BYTES = 64L * 1024 * 1024;
 
     private final PrintStream out;
 
@@ -57,9 +59,10 @@ final class DemoCommand implements Command
             Usage: ./ertcp demo [--in-process]
 
             As root: creates the namespaces ertcp-demo-node and ertcp-demo-client joined by a veth
-            pair, starts ./ertcp port in the node namespace with each available driver (af-packet,
-            and dpdk when the shim is built), and resolves the node's address 10.77.0.1 from the
-            client with the kernel's arping; then removes everything it made.
+            pair and, with each available driver (af-packet, and dpdk when the shim is built),
+            starts ./ertcp serve --service echo in the node namespace; from the client namespace
+            the kernel resolves 10.77.0.1 with arping, pings it, and streams 64 MiB through its
+            echo service with socat, checking every byte; then everything it made is removed.
             Otherwise (or with --in-process): two ports on an in-memory switch with a lossy wire,
             one answering ARP, one asking, with the counters of both.
 
@@ -163,7 +166,7 @@ final class DemoCommand implements Command
             sh("ip", "-n", client, "addr", "add", CLIENT_IP + "/24", "dev", "client0");
             sh("ip", "-n", client, "link", "set", "client0", "up");
             // Real checksums on frames the client's kernel sends over the veth: the node reads raw frames.
-            sh("ip", "netns", "exec", client, "ethtool", "-K", "client0", "tx", "off");
+            sh("ip", "netns", "exec", client, "ethtool", "-K", "client0", "tx", "off", "tso", "off", "gso", "off");
 
             int failures = 0;
             for (final String driver : drivers)
@@ -182,36 +185,76 @@ final class DemoCommand implements Command
     private boolean demoDriver(final Path root, final String node, final String client, final String driver) throws Exception
     {
         out.println();
-        out.println("demo: ./ertcp port --driver " + driver + " --iface node0 --ip " + NODE_IP + "/24 (in " + node + ")");
-        final Path log = Files.createTempFile("ertcp-demo-port", ".log");
+        out.println("demo: ./ertcp serve --driver " + driver + " --iface node0 --ip " + NODE_IP +
+            "/24 --service echo (in " + node + ")");
+        final Path log = Files.createTempFile("ertcp-demo-serve", ".log");
         final ProcessBuilder builder = new ProcessBuilder("ip", "netns", "exec", node, root.resolve("ertcp").toString(),
-            "port", "--driver", driver, "--iface", "node0", "--ip", NODE_IP + "/24", "--interval-ms", "1000")
+            "serve", "--driver", driver, "--iface", "node0", "--ip", NODE_IP + "/24", "--service", "echo")
             .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("ERTCP_NO_BUILD", "1");
-        final Process port = builder.start();
+        final Process serve = builder.start();
         try
         {
-            if (!waitForLine(log, "answering ARP", port, 30_000))
+            if (!waitForLine(log, "congestion", serve, 30_000))
             {
-                out.println("demo: the port did not start:");
+                out.println("demo: the node did not start:");
                 Files.readAllLines(log).forEach(line -> out.println("  | " + line));
                 return false;
             }
-            final List<String> arping = sh("ip", "netns", "exec", client, "arping", "-c", "3", "-w", "5", "-I", "client0", NODE_IP);
-            arping.forEach(line -> out.println("  client$ " + line));
-            final List<String> neigh = sh("ip", "-n", client, "neigh", "show", NODE_IP);
-            neigh.forEach(line -> out.println("  client neighbour: " + line));
-            Thread.sleep(1100);
-            port.destroy();
-            port.waitFor(10, TimeUnit.SECONDS);
-            Files.readAllLines(log).stream().filter(line -> line.startsWith("final") || line.startsWith("port "))
-                .forEach(line -> out.println("  node: " + line));
-            return arping.stream().anyMatch(line -> line.contains("reply from"));
+            Files.readAllLines(log).forEach(line -> out.println("  node: " + line));
+
+            final List<String> arping = sh(false, "ip", "netns", "exec", client, "arping", "-c", "2", "-w", "5", "-I", "client0", NODE_IP);
+            arping.stream().filter(line -> line.contains("reply from")).forEach(line -> out.println("  client$ arping: " + line));
+            final List<String> ping = sh(false, "ip", "netns", "exec", client, "ping", "-c", "3", "-i", "0.2", NODE_IP);
+            ping.stream().filter(line -> line.contains("packets transmitted") || line.startsWith("rtt"))
+                .forEach(line -> out.println("  client$ ping: " + line));
+            final boolean echoed = echo(client);
+
+            serve.destroy();
+            serve.waitFor(10, TimeUnit.SECONDS);
+            Files.readAllLines(log).stream()
+                .filter(line -> line.contains("tcp rx-bytes") || line.contains("tcp tx-bytes") || line.contains("rx-frames") ||
+                    line.contains("tx-frames") || line.contains("icmp-echo-replies") || line.contains("arp-replies"))
+                .forEach(line -> out.println("  node counter: " + line.trim()));
+            return arping.stream().anyMatch(line -> line.contains("reply from")) && echoed;
         }
         finally
         {
-            port.destroyForcibly();
+            serve.destroyForcibly();
             Files.deleteIfExists(log);
+        }
+    }
+
+    /**
+     * Stream random bytes through the node's echo service with the kernel's TCP and socat, and
+     * check that every byte came back.
+     */
+    private boolean echo(final String client) throws Exception
+    {
+        if (!Files.isExecutable(Path.of("/usr/bin/socat")))
+        {
+            out.println("  (socat is not installed, so no TCP stream: apt-get install -y socat)");
+            return true;
+        }
+        final Path in = Files.createTempFile("ertcp-demo", ".in");
+        final Path back = Files.createTempFile("ertcp-demo", ".out");
+        try
+        {
+            sh(true, "sh", "-c", "head -c " + ECHO_BYTES + " /dev/urandom > " + in);
+            final long startNs = System.nanoTime();
+            sh(true, "ip", "netns", "exec", client, "sh", "-c",
+                "socat -t 30 -T 30 - TCP:" + NODE_IP + ":7 < " + in + " > " + back);
+            final double seconds = (System.nanoTime() - startNs) / 1e9;
+            final boolean intact = Files.mismatch(in, back) == -1;
+            out.printf("  client$ socat: %d MiB sent to echo and %d MiB back in %.2f s (%.0f Mbit/s each way): %s%n",
+                ECHO_BYTES >> 20, Files.size(back) >> 20, seconds, ECHO_BYTES * 8 / seconds / 1e6,
+                intact ? "every byte intact" : "BYTES DIFFER");
+            return intact;
+        }
+        finally
+        {
+            Files.deleteIfExists(in);
+            Files.deleteIfExists(back);
         }
     }
 
@@ -240,9 +283,9 @@ final class DemoCommand implements Command
         {
             try
             {
-                sh("ip", "netns", "del", ns);
+                sh(false, "ip", "netns", "del", ns);
             }
-            catch (final Exception ignore)
+            catch (final IOException | InterruptedException ignore)
             {
                 // Not there: nothing to remove.
             }
@@ -251,18 +294,22 @@ final class DemoCommand implements Command
 
     private static List<String> sh(final String... command) throws IOException, InterruptedException
     {
+        return sh(true, command);
+    }
+
+    /**
+     * Run a command and return what it printed.
+     *
+     * @param check refuse with a sentence when the command fails.
+     */
+    private static List<String> sh(final boolean check, final String... command) throws IOException, InterruptedException
+    {
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         final List<String> lines = new String(process.getInputStream().readAllBytes()).lines().toList();
-        if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0)
+        final boolean ok = process.waitFor(120, TimeUnit.SECONDS) && process.exitValue() == 0;
+        if (!ok && check)
         {
-            if (command[0].equals("ip") && command.length > 1 && command[1].equals("netns") && command[2].equals("del"))
-            {
-                throw new IOException("no such namespace");
-            }
-            if (!command[command.length - 4].equals("-w"))
-            {
-                throw new CliException("demo: '" + String.join(" ", command) + "' failed: " + String.join(" ", lines));
-            }
+            throw new CliException("demo: '" + String.join(" ", command) + "' failed: " + String.join(" ", lines));
         }
         return lines;
     }
