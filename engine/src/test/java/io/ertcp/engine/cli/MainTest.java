@@ -33,7 +33,7 @@ class MainTest
     void helpListsEveryCommand()
     {
         assertEquals(0, run("--help"));
-        for (final String command : new String[]{"demo", "port", "impair", "build", "test"})
+        for (final String command : new String[]{"demo", "serve", "port", "impair", "build", "test"})
         {
             assertTrue(stdout().contains("  " + command), command + " missing from:\n" + stdout());
         }
@@ -42,7 +42,7 @@ class MainTest
     @Test
     void everyCommandHasHelp()
     {
-        for (final String command : new String[]{"demo", "port", "impair"})
+        for (final String command : new String[]{"demo", "serve", "port", "impair"})
         {
             out.reset();
             assertEquals(0, run(command, "--help"));
@@ -103,5 +103,20 @@ class MainTest
         assertEquals(0, run("demo", "--in-process"));
         assertTrue(stdout().contains("10.77.0.1 is at 02:00:00:00:00:01"), stdout());
         assertTrue(stdout().matches("(?s).*10 requests, \\d+ answered, \\d+ lost.*"), stdout());
+    }
+
+    @Test
+    void serveRefusesAnUnknownServiceWithTheChoices()
+    {
+        assertEquals(2, run("serve", "--driver", "af-packet", "--iface", "lo", "--ip", "10.0.0.1/24", "--service", "ftp"));
+        assertTrue(stderr().contains("Unknown service 'ftp': choose one of echo, discard, netpipe, http, kv."), stderr());
+    }
+
+    @Test
+    void serveRefusesAnUnknownCongestionControl()
+    {
+        assertEquals(2, run("serve", "--driver", "af-packet", "--iface", "lo", "--ip", "10.0.0.1/24", "--service", "echo",
+            "--congestion", "bbr"));
+        assertTrue(stderr().contains("unknown congestion control 'bbr': choose cubic or newreno"), stderr());
     }
 }
