@@ -78,6 +78,8 @@ final class ClusterFileReader
     private YamlSection vipSection;
     private YamlSection detectionSection;
     private Node nodesNode;
+    /** Set when a node could not be read: the rules between roles would then report phantoms. */
+    private boolean nodeUnreadable;
 
     private ClusterFileReader(final String source)
     {
@@ -413,6 +415,10 @@ final class ClusterFileReader
             {
                 nodes.add(node);
             }
+            else
+            {
+                nodeUnreadable = true;
+            }
         }
     }
 
@@ -474,7 +480,8 @@ final class ClusterFileReader
         {
             rank = OptionalInt.of(0);
             final String other = ranks.putIfAbsent(0, name);
-            if (other != null)
+            // a second primary is reported once, by checkRoles, not again for its rank
+            if (other != null && nodes.stream().noneMatch(node -> node.role() == Role.PRIMARY))
             {
                 problems.add(mapping, where + " is the primary and takes rank 0, which node '" + other +
                     "' has: give that backup a rank of 1 or more.");
@@ -579,17 +586,18 @@ final class ClusterFileReader
     /** DESIGN.md "Replication" and rule 4: the roles a mode allows, and a majority for every takeover. */
     private void checkRoles()
     {
-        if (nodesNode == null || mode == null)
+        if (nodesNode == null || mode == null || nodeUnreadable)
         {
             return;
         }
+        final Node at = top.at("nodes");
         final List<NodeConfig> primaries = byRole(Role.PRIMARY);
         final List<NodeConfig> loggers = byRole(Role.LOGGER);
         final List<NodeConfig> backups = byRole(Role.BACKUP);
         final List<NodeConfig> witnesses = byRole(Role.WITNESS);
         if (primaries.isEmpty())
         {
-            problems.add(nodesNode, "no node is the primary: give exactly one node role: primary.");
+            problems.add(at, "no node is the primary: give exactly one node role: primary.");
         }
         for (final NodeConfig extra : primaries.subList(Math.min(1, primaries.size()), primaries.size()))
         {
@@ -600,7 +608,7 @@ final class ClusterFileReader
         {
             if (loggers.isEmpty())
             {
-                problems.add(nodesNode, "mode er-tcp has no logger: give one node role: logger, or use mode: st-tcp.");
+                problems.add(at, "mode er-tcp has no logger: give one node role: logger, or use mode: st-tcp.");
             }
             for (final NodeConfig extra : loggers.subList(Math.min(1, loggers.size()), loggers.size()))
             {
@@ -622,12 +630,12 @@ final class ClusterFileReader
             }
             if (backups.isEmpty())
             {
-                problems.add(nodesNode, "mode st-tcp has no backup: give one node role: backup with a rank.");
+                problems.add(at, "mode st-tcp has no backup: give one node role: backup with a rank.");
             }
             if (primaries.size() == 1 && backups.size() == 1 && witnesses.isEmpty() && loggers.isEmpty() &&
                 fencingHook.isEmpty())
             {
-                problems.add(nodesNode, "a primary and one backup alone have no majority, so a takeover could " +
+                problems.add(at, "a primary and one backup alone have no majority, so a takeover could " +
                     "split the brain: add a node with role: witness, or set failure-detection fencing-hook.");
             }
         }
@@ -649,7 +657,7 @@ final class ClusterFileReader
             problems.add(at, "durability " + durability + " needs a logger, which mode st-tcp has none of: " +
                 "use durability: backup.");
         }
-        else if (durability.kind() == Durability.Kind.LOGGER_PLUS && nodesNode != null)
+        else if (durability.kind() == Durability.Kind.LOGGER_PLUS && nodesNode != null && !nodeUnreadable)
         {
             final int backups = byRole(Role.BACKUP).size();
             if (durability.backups() > backups)
