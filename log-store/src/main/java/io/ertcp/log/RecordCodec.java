@@ -2,7 +2,6 @@ package io.ertcp.log;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.checksum.Crc32c;
 
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
@@ -13,28 +12,41 @@ import java.util.zip.CRC32C;
  * the flyweights never read past a record; a malformed one is refused with one sentence saying what is wrong.
  * <p>
  * The checksum is CRC32C (hardware-assisted on x86-64 and AArch64) of every byte after the checksum field. One
- * codec per thread: it keeps a reusable CRC state for records in heap memory.
+ * codec per thread: it keeps a reusable CRC state and copy buffer.
  */
 public final class RecordCodec
 {
-    private final CRC32C heapCrc = new CRC32C();
+    private final CRC32C crc = new CRC32C();
+    private byte[] scratch = new byte[2048];
 
     /**
      * The CRC32C of a record's bytes after its checksum field.
+     * <p>
+     * The JDK's intrinsic CRC32C takes a byte array or a ByteBuffer, and an off-heap view cannot be turned into
+     * either without allocating (Agrona's address-based CRC32C needs java.util.zip opened to it). A record off heap
+     * is therefore copied into a reused array first: a memcpy of at most one segment, much cheaper than a table CRC.
      */
     public int checksum(final DirectBuffer buffer, final int offset, final int length)
     {
         final int from = offset + RecordHeaderFlyweight.LENGTH_OFFSET;
         final int count = length - RecordHeaderFlyweight.LENGTH_OFFSET;
+        crc.reset();
         final byte[] array = buffer.byteArray();
         if (null != array)
         {
-            heapCrc.reset();
-            heapCrc.update(array, buffer.wrapAdjustment() + from, count);
-            return (int)heapCrc.getValue();
+            crc.update(array, buffer.wrapAdjustment() + from, count);
+        }
+        else
+        {
+            if (scratch.length < count)
+            {
+                scratch = new byte[Math.max(count, scratch.length * 2)];
+            }
+            buffer.getBytes(from, scratch, 0, count);
+            crc.update(scratch, 0, count);
         }
 
-        return Crc32c.INSTANCE.compute(buffer.addressOffset(), from, count);
+        return (int)crc.getValue();
     }
 
     /**
