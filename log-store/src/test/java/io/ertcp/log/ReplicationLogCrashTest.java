@@ -83,7 +83,47 @@ class ReplicationLogCrashTest
      * Start a child that appends, kill it with SIGKILL once it reported enough appends, and return the last
      * position it reported.
      */
+    @Test
+    void aKillInTheMiddleOfAnAppendLeavesALogThatReopensAndContinues() throws Exception
+    {
+        final Path logDirectory = directory.resolve("torn");
+        final long lastReported = runAndKill(logDirectory, 1, "torn", 10);
+        assertEquals(10, lastReported);
+        final long startNs = System.nanoTime();
+        try (ReplicationLog log = ReplicationLog.open(
+            logDirectory, TestRollCycles.TEST_SECONDLY, SystemTimeProvider.INSTANCE, SyncMode.NONE))
+        {
+            assertEquals(10, log.lastPosition());
+            final TestRecords records = new TestRecords();
+            assertEquals(11, log.append(records.buffer(), 0, records.data(11, TestRecords.lengthOf(11))));
+            try (LogReader reader = log.newReader(1))
+            {
+                final long[] next = {1};
+                while (reader.poll(
+                    (buffer, offset, length, position) ->
+                    {
+                        assertEquals(next[0], position);
+                        assertEquals(null, TestRecords.check(buffer, offset, length, position));
+                        next[0]++;
+                    },
+                    256) > 0)
+                {
+                }
+                assertEquals(12, next[0]);
+            }
+        }
+        final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+        assertTrue(tookMs < 20_000, "Chronicle's recovery of the unfinished excerpt took " + tookMs + " ms");
+    }
+
     private long runAndKill(final Path logDirectory, final long expectedStart) throws Exception
+    {
+        return runAndKill(logDirectory, expectedStart, "loop", RECORDS_BEFORE_KILL);
+    }
+
+    private long runAndKill(
+        final Path logDirectory, final long expectedStart, final String mode, final int recordsBeforeKill)
+        throws Exception
     {
         final String root = System.getProperty("ertcp.root");
         assertNotNull(root, "ertcp.root is not set: run through Maven, which passes -Dertcp.root");
@@ -97,7 +137,8 @@ class ReplicationLogCrashTest
             "-Dchronicle.announcer.disable=true",
             "-cp", System.getProperty("java.class.path"),
             CrashingAppender.class.getName(),
-            logDirectory.toString()));
+            logDirectory.toString(),
+            mode));
         final File stderr = directory.resolve("child-" + expectedStart + ".err").toFile();
         final Process child = new ProcessBuilder(command)
             .redirectError(ProcessBuilder.Redirect.to(stderr))
@@ -125,11 +166,17 @@ class ReplicationLogCrashTest
                     line.append((char)c);
                     continue;
                 }
+                if ("TORN".contentEquals(line))
+                {
+                    child.toHandle().destroyForcibly();
+                    line.setLength(0);
+                    continue;
+                }
                 final long position = Long.parseLong(line.toString());
                 line.setLength(0);
                 assertEquals(lastReported < 0 ? expectedStart : lastReported + 1, position);
                 lastReported = position;
-                if (++count == RECORDS_BEFORE_KILL)
+                if (++count == recordsBeforeKill && !"torn".equals(mode))
                 {
                     // SIGKILL through the handle: Process.destroyForcibly would also close the pipe we still read.
                     child.toHandle().destroyForcibly();
@@ -143,7 +190,7 @@ class ReplicationLogCrashTest
         }
 
         assertEquals(137, child.exitValue(), "killed by SIGKILL");
-        assertTrue(count >= RECORDS_BEFORE_KILL, "child reported " + count + " appends");
+        assertTrue(count >= recordsBeforeKill, "child reported " + count + " appends");
         return lastReported;
     }
 }

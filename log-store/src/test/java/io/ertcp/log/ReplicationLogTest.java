@@ -355,6 +355,58 @@ class ReplicationLogTest
         assertEquals(30, log.lastPosition());
         assertEquals(21, log.firstPosition());
         assertEquals(30, readAndCheck(reader(log, 21), 21));
+        clock.advanceMillis(1000);
+        assertEquals(31, appendData(log, 31));
+        assertEquals(1, log.retainFrom(31), "cycles found again after the restart");
+        assertEquals(31, log.firstPosition());
+    }
+
+    @Test
+    void largeLogCrossesMappedChunksIntact()
+    {
+        final ReplicationLog log = open();
+        final int payloadLength = 1460;
+        final long count = 100_000;
+        for (long n = 1; n <= count; n++)
+        {
+            assertEquals(n, log.append(records.buffer(), 0, records.data(n, payloadLength)));
+        }
+        final LogReader reader = reader(log, 1);
+        final long[] next = {1};
+        while (reader.poll(
+            (buffer, offset, length, position) ->
+            {
+                assertEquals(next[0], position);
+                final String problem = TestRecords.check(buffer, offset, length, position, payloadLength);
+                if (null != problem)
+                {
+                    fail(problem);
+                }
+                next[0]++;
+            },
+            1024) > 0)
+        {
+        }
+        assertEquals(count + 1, next[0]);
+        assertEquals(0, reader.skippedRecords());
+        assertEquals(count, readAndCheckFrom(log, count - 5, payloadLength));
+    }
+
+    private long readAndCheckFrom(final ReplicationLog log, final long from, final int payloadLength)
+    {
+        final LogReader reader = reader(log, from);
+        final long[] last = {from - 1};
+        while (reader.poll(
+            (buffer, offset, length, position) ->
+            {
+                assertEquals(last[0] + 1, position);
+                assertNull(TestRecords.check(buffer, offset, length, position, payloadLength));
+                last[0] = position;
+            },
+            16) > 0)
+        {
+        }
+        return last[0];
     }
 
     @Test

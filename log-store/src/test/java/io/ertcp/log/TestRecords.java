@@ -61,9 +61,15 @@ final class TestRecords
      */
     static String check(final DirectBuffer buffer, final int offset, final int length, final long n)
     {
+        return check(buffer, offset, length, n, lengthOf(n));
+    }
+
+    static String check(
+        final DirectBuffer buffer, final int offset, final int length, final long n, final int payloadLength)
+    {
         final DataFlyweight data = new DataFlyweight().wrap(buffer, offset);
-        if (data.type() != RecordType.DATA || data.streamOffset() != n || data.dataLength() != lengthOf(n) ||
-            length != DataFlyweight.HEADER_LENGTH + lengthOf(n))
+        if (data.type() != RecordType.DATA || data.streamOffset() != n || data.dataLength() != payloadLength ||
+            length != DataFlyweight.HEADER_LENGTH + payloadLength)
         {
             return "record " + n + " has the wrong header";
         }
