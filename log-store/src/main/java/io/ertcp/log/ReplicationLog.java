@@ -38,19 +38,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * excerpt complete. When {@link #append} returns, the record is in the kernel's page cache: it survives the death of
  * this process (kill -9, an OutOfMemoryError, a JVM crash), because the kernel writes the dirty pages back on its
  * own. It survives a machine crash or power loss only once written back: {@link #sync()} forces that (msync of the
- * current cycle file, costing a disk flush: call it per batch, not per record), or open with {@link SyncMode#SYNC}
- * to have Chronicle sync as it goes. The ER-TCP logger confirms a record after {@code append} by default, which is
- * the process-crash guarantee the paper's logger gives; a machine-crash guarantee needs sync before confirm.
+ * current cycle file, costing a disk flush: call it per batch, not per record), or pass a {@link SyncMode} to
+ * {@link #open(Path, RollCycle, TimeProvider, SyncMode)} for Chronicle's own msync policy. So by default a record
+ * is durable for DESIGN rule 1 once {@code append} returns if "durable" means "survives the logger process"; a
+ * deployment that must survive the logger machine losing power calls {@link #sync()} before confirming.
  * <p>
- * <b>Torn tail.</b> A crash in the middle of an append leaves either an incomplete excerpt (Chronicle recovers it
- * after its header timeout) or a record whose checksum does not match its bytes. On open the log scans back from
- * the end past such records to the last intact one: that is {@link #lastPosition()}, appends continue after it,
- * {@link #recoveryReport()} says what was cut (once, at that open), and readers skip the cut records.
+ * <b>Torn tail.</b> A crash in the middle of an append leaves one of two things. An excerpt whose Chronicle header
+ * was never marked complete: Chronicle's own recovery deals with it when the directory is reopened (in the crash
+ * test a reopen after a kill -9 inside an excerpt takes well under a second), and it is never delivered. Or an excerpt complete in Chronicle's eyes whose bytes do
+ * not match the record's CRC32C (a torn page, a damaged disk block, a partial record): on open the log scans back
+ * from the end past such records to the last intact one. That is {@link #lastPosition()}; appends continue after
+ * it (the next record reuses the cut record's position); {@link #recoveryReport()} says what was cut, once, at the
+ * open that found it; and readers step over the cut records. An intact record whose position jumps ahead means
+ * damage in the middle of the log, not at its tail: readers stop there and say so.
  * <p>
  * <b>Retention</b> ({@link #retainFrom(long)}) deletes whole roll-cycle files whose records all lie before a
  * position nobody needs any more (the oldest live connection's OPEN, or a snapshot's position).
  * <p>
- * One appending thread; each reader belongs to one thread. Appends and reads allocate nothing in steady state.
+ * One appending thread; each reader belongs to one thread; close readers before the log. Appends and reads allocate
+ * nothing in steady state (JMH -prof gc: under 1 B/op, the amortised cost of rolling and retention).
  */
 public final class ReplicationLog implements AutoCloseable
 {
