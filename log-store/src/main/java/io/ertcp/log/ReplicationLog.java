@@ -75,6 +75,7 @@ public final class ReplicationLog implements AutoCloseable
     private final long tornRecords;
     private final String recoveryReport;
     private long lastPosition;
+    private int lastEpoch;
 
     private ReplicationLog(
         final Path directory, final RollCycle rollCycle, final TimeProvider timeProvider, final SyncMode syncMode)
@@ -89,6 +90,7 @@ public final class ReplicationLog implements AutoCloseable
 
         long torn = 0;
         long last = 0;
+        int epoch = 0;
         final UnsafeBuffer view = new UnsafeBuffer(0, 0);
         try (ExcerptTailer tailer = queue.createTailer())
         {
@@ -105,6 +107,7 @@ public final class ReplicationLog implements AutoCloseable
                     if (wrapExcerpt(dc, view) && codec.isIntact(view, 0, view.capacity()))
                     {
                         last = view.getLong(RecordHeaderFlyweight.POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN);
+                        epoch = view.getInt(RecordHeaderFlyweight.EPOCH_OFFSET, ByteOrder.LITTLE_ENDIAN);
                         break;
                     }
                     torn++;
@@ -114,6 +117,7 @@ public final class ReplicationLog implements AutoCloseable
 
         this.tornRecords = torn;
         this.lastPosition = last;
+        this.lastEpoch = epoch;
         this.recoveryReport = 0 == torn ? null :
             "Replication log " + directory + ": " + torn + " torn or corrupt record(s) after position " + last +
             " were cut from the readable log (a crash interrupted an append); appends continue at " + (last + 1) + ".";
@@ -157,6 +161,14 @@ public final class ReplicationLog implements AutoCloseable
     }
 
     /**
+     * The epoch of the last record, 0 when the log is empty. Records of an older epoch are refused.
+     */
+    public int lastEpoch()
+    {
+        return lastEpoch;
+    }
+
+    /**
      * How many torn or corrupt records the open found at the end of the log and cut from the readable log.
      */
     public long tornRecords()
@@ -175,7 +187,8 @@ public final class ReplicationLog implements AutoCloseable
     /**
      * Append one record: its header and body as the codecs wrote them. The log stamps the next position and the
      * checksum into the stored copy (the caller's buffer is not changed). A record that already carries a position
-     * (non-zero, as a logger receives them from the primary) must carry exactly the next one.
+     * (non-zero, as a logger receives them from the primary) must carry exactly the next one. A record of an epoch
+     * older than the last record's comes from a deposed primary and is refused (fencing, DESIGN rule 4).
      *
      * @return the record's position.
      * @throws IllegalArgumentException with one sentence when the record is malformed or out of order.
@@ -201,6 +214,14 @@ public final class ReplicationLog implements AutoCloseable
                 "The record carries position " + carried + " but the log's next position is " + position + ".");
         }
 
+        final int epoch = record.getInt(offset + RecordHeaderFlyweight.EPOCH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (epoch < lastEpoch)
+        {
+            throw new IllegalArgumentException(
+                "The record's epoch " + epoch + " is older than the log's epoch " + lastEpoch +
+                ": it comes from a deposed primary and is fenced off.");
+        }
+
         try (DocumentContext dc = appender.writingDocument())
         {
             final Bytes<?> bytes = dc.wire().bytes();
@@ -213,6 +234,7 @@ public final class ReplicationLog implements AutoCloseable
         }
 
         lastPosition = position;
+        lastEpoch = epoch;
         return position;
     }
 

@@ -189,6 +189,29 @@ class ReplicationLogTest
     }
 
     @Test
+    void recordOfAnOlderEpochIsFencedOffAcrossARestart() throws Exception
+    {
+        ReplicationLog log = open();
+        final EpochChangeFlyweight change = new EpochChangeFlyweight().wrap(records.buffer(), 0);
+        change.write(3, 3, 2, 0L);
+        assertEquals(1, log.append(records.buffer(), 0, EpochChangeFlyweight.LENGTH));
+        assertEquals(3, log.lastEpoch());
+        close(log);
+
+        log = open();
+        assertEquals(3, log.lastEpoch());
+        final int length = records.data(2, 10);
+        final ReplicationLog reopened = log;
+        final IllegalArgumentException e =
+            assertThrows(IllegalArgumentException.class, () -> reopened.append(records.buffer(), 0, length));
+        assertEquals(
+            "The record's epoch 1 is older than the log's epoch 3: it comes from a deposed primary and is fenced off.",
+            e.getMessage());
+        new RecordHeaderFlyweight().wrap(records.buffer(), 0).epoch(3);
+        assertEquals(2, log.append(records.buffer(), 0, length));
+    }
+
+    @Test
     void malformedRecordIsRefusedWithItsSentence()
     {
         final ReplicationLog log = open();
