@@ -22,14 +22,13 @@ public final class MemoryPort implements PacketPort
     public static final int DEFAULT_RING_CAPACITY = 1024 * 1024;
     /** Frames in one transmit burst. */
     public static final int TX_BURST = 64;
+    /** Frames in the ingress ring carry no flags; Agrona reserves message type ids below 1. */
+    private static final int FRAME_TYPE_ID = 1;
 
     private final MemorySwitch network;
     private final String name;
     private final long mac;
     private final PortCounters counters;
-    /** Frames in the ingress ring carry no flags; Agrona reserves message type ids below 1. */
-    private static final int FRAME_TYPE_ID = 1;
-
     private final ImpairedLink ingressLink;
     private final ManyToOneRingBuffer ingress;
     private final UnsafeBuffer txFrames = new UnsafeBuffer(ByteBuffer.allocateDirect(TX_BURST * MAX_FRAME_LENGTH));

@@ -49,7 +49,8 @@ public interface PacketPort extends AutoCloseable
      *
      * @param length the frame's length in bytes, at most {@link #MAX_FRAME_LENGTH}.
      * @return the offset in {@link #txBuffer()} where the frame is to be written, or -1 when the
-     * current burst is full (call {@link #flush()} and claim again).
+     * current burst is full or the wire has not yet released the slots of earlier bursts (call
+     * {@link #flush()} and claim again, now or on a later duty cycle).
      */
     int txClaim(int length);
 
