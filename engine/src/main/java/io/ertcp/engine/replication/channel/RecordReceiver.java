@@ -23,8 +23,9 @@ import java.nio.ByteOrder;
  * (position modulo the slot count), fragments tracked one bit each since the sender always cuts them at the same
  * offsets. Anything further ahead than the slots reach is dropped and asked for again.
  * <p>
- * {@link #doWork(long, FrameOutput)} asks for the gaps (NAK, at most once per NAK interval, since a retransmission
- * needs a round trip to arrive) and reports progress (CONFIRM of the highest contiguous position, each confirm
+ * {@link #doWork(long, FrameOutput)} asks for the gaps below the highest position seen (NAK, at most once per NAK
+ * interval, since a retransmission needs a round trip to arrive; the highest record itself may still be arriving in
+ * fragments, and the sender's tail probe covers its loss) and reports progress (CONFIRM of the highest contiguous position, each confirm
  * interval or at once after {@link #confirmNow()}). Frames of an epoch older than the newest seen come from a
  * deposed primary and are ignored; a newer epoch discards what was buffered but not delivered.
  * <p>
@@ -212,10 +213,10 @@ public final class RecordReceiver implements FrameHandler
         }
 
         int frames = 0;
-        if (highestSeen >= next && nowNs - lastNakNs >= nakIntervalNs)
+        if (highestSeen > next && nowNs - lastNakNs >= nakIntervalNs)
         {
             lastNakNs = nowNs;
-            final long limit = Math.min(highestSeen, next + slotCount - 1);
+            final long limit = Math.min(highestSeen - 1, next + slotCount - 1);
             long p = next;
             int runs = 0;
             while (p <= limit && runs < MAX_NAK_RUNS)
