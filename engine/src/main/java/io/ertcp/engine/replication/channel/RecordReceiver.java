@@ -331,16 +331,16 @@ public final class RecordReceiver implements FrameHandler
             return;
         }
         final int slot = (int)(position & slotMask);
-        if (slotPosition[slot] != position)
+        if (slotPosition[slot] != position || slotLength[slot] != recordLength)
         {
+            if (slotPosition[slot] == position)
+            {
+                // Fragments that disagree on the record's length: start again from this one rather than stick.
+                counters.malformedFrames.incrementRelease();
+            }
             slotPosition[slot] = position;
             slotLength[slot] = recordLength;
             slotFragments[slot] = 0;
-        }
-        else if (slotLength[slot] != recordLength)
-        {
-            counters.malformedFrames.incrementRelease();
-            return;
         }
 
         final long bit = 1L << (fragmentOffset / ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);

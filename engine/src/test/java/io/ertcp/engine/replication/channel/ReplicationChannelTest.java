@@ -18,6 +18,10 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import com.sun.management.ThreadMXBean;
+
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -68,6 +72,7 @@ class ReplicationChannelTest
             ImpairmentSpec.parse("loss=5%"),
             1);
         run.sendAll();
+        run.print();
 
         run.assertAllDelivered();
         final String replay = " (seed " + seed + ")";
@@ -75,6 +80,77 @@ class ReplicationChannelTest
         assertTrue(run.senderCounters.naksReceived.get() > 0, "NAKs reached the sender" + replay);
         assertTrue(run.senderCounters.recordsRetransmitted.get() > 0, "records were sent again" + replay);
         assertTrue(run.receiverCounters.duplicates.get() > 0, "duplicates were ignored" + replay);
+        assertEquals(0, run.receiverCounters.beyondWindow.get(), "the sender's window fits the receiver's slots");
+    }
+
+    @Test
+    void sendingAndReceivingAllocateNothingPerFrame()
+    {
+        final ThreadMXBean threads = (ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final int count = 4000;
+        final int stride = MAX_RECORD_LENGTH;
+        final UnsafeBuffer records = new UnsafeBuffer(ByteBuffer.allocateDirect(count * stride));
+        final int[] lengths = new int[count + 1];
+        final Random random = new Random(seed);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        for (int p = 1; p <= count; p++)
+        {
+            lengths[p] = writeRandom(record, random, 1, p);
+            records.putBytes((p - 1) * stride, record, 0, lengths[p]);
+        }
+
+        final ChannelCounters senderCounters = new ChannelCounters(counters, "primary");
+        final ChannelCounters receiverCounters = new ChannelCounters(counters, "logger");
+        final MemorySwitch lan = new MemorySwitch(clock, seed, counters);
+        final MemoryPort primary = lan.newPort("primary", MAC_PRIMARY);
+        final MemoryPort logger = lan.newPort("logger", MAC_LOGGER);
+        final FrameOutput primaryOut = FrameOutput.of(primary);
+        final FrameOutput loggerOut = FrameOutput.of(logger);
+        final RecordSender sender = new RecordSender(
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16, senderCounters);
+        final RecordReceiver receiver = new RecordReceiver(
+            LOGGER_ID, MAC_LOGGER, 1, 1, 512, MAX_RECORD_LENGTH, 500_000, 200_000,
+            (buffer, offset, length, position) -> { }, receiverCounters);
+
+        long allocated = 0;
+        int position = 1;
+        while (receiver.deliveredPosition() < count)
+        {
+            final long before = threads.getThreadAllocatedBytes(Thread.currentThread().threadId());
+            for (int i = 0; i < 32 && position <= count; i++)
+            {
+                if (!sender.offer(records, (position - 1) * stride, lengths[position]))
+                {
+                    break;
+                }
+                position++;
+            }
+            sender.doWork(clock.nanoTime(), primaryOut);
+            primary.flush();
+            logger.receive(receiver, 256);
+            receiver.doWork(clock.nanoTime(), loggerOut);
+            logger.flush();
+            primary.receive(sender, 256);
+            clock.advanceNs(STEP_NS);
+            if (position > count / 2)
+            {
+                allocated += threads.getThreadAllocatedBytes(Thread.currentThread().threadId()) - before;
+            }
+        }
+
+        assertEquals(count, receiverCounters.recordsDelivered.get());
+        assertEquals(0, allocated, "bytes allocated in the second half of the run");
+    }
+
+    @Test
+    void aReceiverWithFewSlotsDropsWhatIsTooFarAheadAndStillDeliversEverything()
+    {
+        final Run run = new Run(ImpairmentSpec.parse("loss=5%,reorder=5%,reorder-delay=1ms"), ImpairmentSpec.NONE, 1, 16);
+        run.sendAll();
+        run.print();
+
+        run.assertAllDelivered();
+        assertTrue(run.receiverCounters.beyondWindow.get() > 0, "records too far ahead were dropped (seed " + seed + ")");
     }
 
     @Test
@@ -176,15 +252,20 @@ class ReplicationChannelTest
 
         Run(final ImpairmentSpec toLogger, final ImpairmentSpec toPrimary, final int epoch)
         {
+            this(toLogger, toPrimary, epoch, 512);
+        }
+
+        Run(final ImpairmentSpec toLogger, final ImpairmentSpec toPrimary, final int epoch, final int slots)
+        {
             this.epoch = epoch;
             primary = lan.newPort("primary", MAC_PRIMARY, toPrimary);
             logger = lan.newPort("logger", MAC_LOGGER, toLogger);
             primaryOut = FrameOutput.of(primary);
             loggerOut = FrameOutput.of(logger);
             sender = new RecordSender(
-                PRIMARY_ID, epoch, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 1024, 2_000_000, 16, senderCounters);
+                PRIMARY_ID, epoch, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16, senderCounters);
             receiver = new RecordReceiver(
-                LOGGER_ID, MAC_LOGGER, epoch, 1, 512, MAX_RECORD_LENGTH, 500_000, 200_000, this::onRecord,
+                LOGGER_ID, MAC_LOGGER, epoch, 1, slots, MAX_RECORD_LENGTH, 500_000, 200_000, this::onRecord,
                 receiverCounters);
         }
 
@@ -236,6 +317,18 @@ class ReplicationChannelTest
             logger.flush();
             primary.receive(sender, 256);
             clock.advanceNs(STEP_NS);
+        }
+
+        void print()
+        {
+            System.out.printf(
+                "seed %d: frames sent %d, records retransmitted %d, NAKs sent %d, tail probes %d, duplicates %d, " +
+                "beyond window %d, confirms sent %d; wire to logger lost %d, duplicated %d, reordered %d%n",
+                seed, senderCounters.framesSent.get(), senderCounters.recordsRetransmitted.get(),
+                receiverCounters.naksSent.get(), senderCounters.tailProbes.get(), receiverCounters.duplicates.get(),
+                receiverCounters.beyondWindow.get(), receiverCounters.confirmsSent.get(),
+                logger.ingressLink().counters().lost(), logger.ingressLink().counters().duplicated(),
+                logger.ingressLink().counters().reordered());
         }
 
         void assertAllDelivered()
