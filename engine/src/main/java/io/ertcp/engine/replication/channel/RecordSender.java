@@ -182,8 +182,9 @@ public final class RecordSender implements FrameHandler
      */
     public int doWork(final long nowNs, final FrameOutput out)
     {
-        if (released != progressReleased)
+        if (released != progressReleased || sendPosition - 1 <= released)
         {
+            // The probe timer runs only while something sent is unconfirmed, from the last progress.
             progressReleased = released;
             lastProgressNs = nowNs;
         }

@@ -210,6 +210,33 @@ class ReplicationChannelTest
     }
 
     @Test
+    void theLastRecordIsSentAgainWhenNothingIsConfirmedForATailProbeInterval()
+    {
+        final ChannelCounters senderCounters = new ChannelCounters(counters, "sender");
+        final RecordSender sender = new RecordSender(
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 2_000_000, 16, senderCounters);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        final Random random = new Random(seed);
+        final ListOutput lost = new ListOutput();
+        final long start = 5_000_000_000L;
+
+        assertTrue(sender.offer(record, 0, writeData(record, random, 1, 1, 100)));
+        assertTrue(sender.offer(record, 0, writeData(record, random, 1, 2, 100)));
+        assertEquals(1, sender.doWork(start, lost));
+        assertEquals(0, sender.doWork(start + 1_999_999, lost));
+        assertEquals(0, senderCounters.tailProbes.get());
+
+        sender.doWork(start + 2_000_000, lost);
+        assertEquals(1, senderCounters.tailProbes.get());
+        assertEquals(1, sender.doWork(start + 2_000_001, lost), "the probe goes out");
+        assertEquals(1, senderCounters.recordsRetransmitted.get(), "only the last record");
+
+        sender.onConfirm(2);
+        sender.doWork(start + 10_000_000, lost);
+        assertEquals(1, senderCounters.tailProbes.get(), "nothing outstanding, nothing probed");
+    }
+
+    @Test
     void framesOfAnOlderEpochAreIgnored()
     {
         final Run run = new Run(ImpairmentSpec.NONE, ImpairmentSpec.NONE, 2);
