@@ -1,0 +1,447 @@
+package io.ertcp.engine.replication.channel;
+
+import io.ertcp.engine.net.EthernetFlyweight;
+import io.ertcp.engine.port.FrameFlags;
+import io.ertcp.engine.port.FrameHandler;
+import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.log.RecordCodec;
+import io.ertcp.log.RecordHandler;
+import io.ertcp.log.RecordHeaderFlyweight;
+import org.agrona.BitUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The logger's or a backup's end of the replication channel. Frames arrive lost, late, twice or out of order; the
+ * log order is the delivery order on every replica, so records are handed on strictly by position, each exactly
+ * once, and only after their CRC32C checks out. A record that arrives in order and whole is delivered straight from
+ * the frame; one that arrives early, or in fragments, waits in one of a bounded number of preallocated slots
+ * (position modulo the slot count), fragments tracked one bit each since the sender always cuts them at the same
+ * offsets. Anything further ahead than the slots reach is dropped and asked for again.
+ * <p>
+ * {@link #doWork(long, FrameOutput)} asks for the gaps below the highest position seen (NAK, at most once per NAK
+ * interval, since a retransmission needs a round trip to arrive; the highest record itself may still be arriving in
+ * fragments, and the sender's tail probe covers its loss) and reports progress (CONFIRM of the highest contiguous position, each confirm
+ * interval or at once after {@link #confirmNow()}). Frames of an epoch older than the newest seen come from a
+ * deposed primary and are ignored; a newer epoch discards what was buffered but not delivered.
+ * <p>
+ * One thread: the agent that owns the port calls every method.
+ */
+public final class RecordReceiver implements FrameHandler
+{
+    /** The most fragments a record is cut into: one bit each in a long. */
+    public static final int MAX_FRAGMENTS = 64;
+    /** The most NAK frames one {@link #doWork} sends, one per run of missing positions. */
+    public static final int MAX_NAK_RUNS = 16;
+
+    private final int nodeId;
+    private final long localMac;
+    private final int maxRecordLength;
+    private final long nakIntervalNs;
+    private final long confirmIntervalNs;
+    private final RecordHandler handler;
+    private final ChannelCounters counters;
+    private final RecordCodec codec = new RecordCodec();
+
+    private final UnsafeBuffer slotBuffer;
+    private final long[] slotPosition;
+    private final int[] slotLength;
+    private final long[] slotFragments;
+    private final int slotCount;
+    private final int slotMask;
+
+    private final EthernetFlyweight ethernet = new EthernetFlyweight();
+    private final ReplicationFrameFlyweight inbound = new ReplicationFrameFlyweight();
+    private final ReplicationFrameFlyweight outbound = new ReplicationFrameFlyweight();
+
+    private int epoch;
+    private long next;
+    private long highestSeen;
+    private long senderMac = -1;
+    private long lastNakNs = Long.MIN_VALUE / 2;
+    private long lastConfirmNs = Long.MIN_VALUE / 2;
+    private boolean confirmRequested;
+
+    /**
+     * @param nodeId            this node's id, carried in NAK and CONFIRM frames.
+     * @param localMac          the source MAC of those frames.
+     * @param epoch             the oldest epoch accepted.
+     * @param firstPosition     the first position to deliver (one past what the local log already holds).
+     * @param slots             how many records may wait out of order, rounded up to a power of two.
+     * @param maxRecordLength   the longest record a slot holds.
+     * @param nakIntervalNs     the least time between two rounds of NAKs.
+     * @param confirmIntervalNs the time between two CONFIRMs.
+     * @param handler           receives each record once, in position order; the buffer is valid during the call.
+     * @param counters          where this end counts.
+     */
+    public RecordReceiver(
+        final int nodeId,
+        final long localMac,
+        final int epoch,
+        final long firstPosition,
+        final int slots,
+        final int maxRecordLength,
+        final long nakIntervalNs,
+        final long confirmIntervalNs,
+        final RecordHandler handler,
+        final ChannelCounters counters)
+    {
+        if (maxRecordLength > MAX_FRAGMENTS * ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH)
+        {
+            throw new IllegalArgumentException("maxRecordLength " + maxRecordLength + " is more than " +
+                MAX_FRAGMENTS + " fragments of " + ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH + " bytes.");
+        }
+        this.nodeId = nodeId;
+        this.localMac = localMac;
+        this.epoch = epoch;
+        this.next = firstPosition;
+        this.highestSeen = firstPosition - 1;
+        this.maxRecordLength = maxRecordLength;
+        this.nakIntervalNs = nakIntervalNs;
+        this.confirmIntervalNs = confirmIntervalNs;
+        this.handler = handler;
+        this.counters = counters;
+        this.slotCount = BitUtil.findNextPositivePowerOfTwo(slots);
+        this.slotMask = slotCount - 1;
+        this.slotBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(slotCount * maxRecordLength));
+        this.slotPosition = new long[slotCount];
+        this.slotLength = new int[slotCount];
+        this.slotFragments = new long[slotCount];
+    }
+
+    public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        if ((flags & FrameFlags.TRUNCATED) != 0 ||
+            length < EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        final int frameOffset = offset + EthernetFlyweight.HEADER_LENGTH;
+        inbound.wrap(buffer, frameOffset);
+        if (inbound.version() != ReplicationFrameFlyweight.CURRENT_VERSION)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        if (inbound.kind() != ReplicationFrameFlyweight.KIND_RECORDS)
+        {
+            return;
+        }
+        final int frameEpoch = inbound.epoch();
+        if (frameEpoch < epoch)
+        {
+            counters.staleEpochFrames.incrementRelease();
+            return;
+        }
+        if (frameEpoch > epoch)
+        {
+            epoch = frameEpoch;
+            discardBuffered();
+        }
+
+        final int payloadLength = inbound.payloadLength();
+        if (EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH + payloadLength > length ||
+            payloadLength == 0)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        counters.framesReceived.incrementRelease();
+        senderMac = ethernet.wrap(buffer, offset).source();
+
+        final long position = inbound.position();
+        final int fragmentOffset = inbound.fragmentOffset();
+        final int recordLength = inbound.recordLength();
+        if (recordLength < RecordHeaderFlyweight.HEADER_LENGTH || recordLength > maxRecordLength ||
+            fragmentOffset < 0 || fragmentOffset >= recordLength ||
+            fragmentOffset % ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH != 0)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        final int chunk = Math.min(recordLength - fragmentOffset, ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);
+        if (chunk > payloadLength)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+
+        int at = frameOffset + ReplicationFrameFlyweight.PAYLOAD_OFFSET;
+        if (fragmentOffset == 0 && chunk == recordLength)
+        {
+            onWholeRecord(buffer, at, recordLength, position);
+        }
+        else
+        {
+            onFragment(buffer, at, fragmentOffset, chunk, recordLength, position);
+        }
+        at += chunk;
+        int remaining = payloadLength - chunk;
+        long nextPosition = position + 1;
+        while (remaining > 0)
+        {
+            final int recordBytes = remaining < RecordHeaderFlyweight.HEADER_LENGTH ? -1 :
+                buffer.getInt(at + RecordHeaderFlyweight.LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            if (recordBytes < RecordHeaderFlyweight.HEADER_LENGTH || recordBytes > remaining)
+            {
+                counters.malformedFrames.incrementRelease();
+                break;
+            }
+            onWholeRecord(buffer, at, recordBytes, nextPosition++);
+            at += recordBytes;
+            remaining -= recordBytes;
+        }
+
+        drain();
+    }
+
+    /**
+     * Ask for gaps and report progress when due.
+     *
+     * @return the number of frames sent.
+     */
+    public int doWork(final long nowNs, final FrameOutput out)
+    {
+        if (senderMac < 0)
+        {
+            return 0;
+        }
+
+        int frames = 0;
+        if (highestSeen > next && nowNs - lastNakNs >= nakIntervalNs)
+        {
+            lastNakNs = nowNs;
+            final long limit = Math.min(highestSeen - 1, next + slotCount - 1);
+            long p = next;
+            int runs = 0;
+            while (p <= limit && runs < MAX_NAK_RUNS)
+            {
+                if (isComplete(p))
+                {
+                    p++;
+                    continue;
+                }
+                final long from = p;
+                while (p + 1 <= limit && !isComplete(p + 1))
+                {
+                    p++;
+                }
+                if (!sendControl(out, ReplicationFrameFlyweight.KIND_NAK, from, p))
+                {
+                    return frames;
+                }
+                counters.naksSent.incrementRelease();
+                frames++;
+                runs++;
+                p++;
+            }
+        }
+
+        if (confirmRequested || nowNs - lastConfirmNs >= confirmIntervalNs)
+        {
+            if (sendControl(out, ReplicationFrameFlyweight.KIND_CONFIRM, next - 1, 0))
+            {
+                counters.confirmsSent.incrementRelease();
+                confirmRequested = false;
+                lastConfirmNs = nowNs;
+                frames++;
+            }
+        }
+
+        return frames;
+    }
+
+    /**
+     * Send a CONFIRM on the next {@link #doWork}, whatever the interval.
+     */
+    public void confirmNow()
+    {
+        confirmRequested = true;
+    }
+
+    /**
+     * @return the highest position delivered: every one up to it has been handed on, in order.
+     */
+    public long deliveredPosition()
+    {
+        return next - 1;
+    }
+
+    /**
+     * @return the newest epoch seen.
+     */
+    public int epoch()
+    {
+        return epoch;
+    }
+
+    private void onWholeRecord(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        if (!admit(position))
+        {
+            return;
+        }
+        if (buffer.getLong(offset + RecordHeaderFlyweight.POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN) != position ||
+            length > maxRecordLength)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        final int slot = (int)(position & slotMask);
+        if (slotPosition[slot] == position && slotFragments[slot] == fullMask(slotLength[slot]))
+        {
+            counters.duplicates.incrementRelease();
+            return;
+        }
+        if (!codec.isIntact(buffer, offset, length))
+        {
+            counters.corruptRecords.incrementRelease();
+            return;
+        }
+
+        if (position == next)
+        {
+            slotPosition[slot] = 0;
+            deliver(buffer, offset, length);
+        }
+        else
+        {
+            slotBuffer.putBytes(slot * maxRecordLength, buffer, offset, length);
+            slotPosition[slot] = position;
+            slotLength[slot] = length;
+            slotFragments[slot] = fullMask(length);
+        }
+    }
+
+    private void onFragment(
+        final DirectBuffer buffer,
+        final int offset,
+        final int fragmentOffset,
+        final int chunk,
+        final int recordLength,
+        final long position)
+    {
+        if (!admit(position))
+        {
+            return;
+        }
+        final int slot = (int)(position & slotMask);
+        if (slotPosition[slot] != position || slotLength[slot] != recordLength)
+        {
+            if (slotPosition[slot] == position)
+            {
+                // Fragments that disagree on the record's length: start again from this one rather than stick.
+                counters.malformedFrames.incrementRelease();
+            }
+            slotPosition[slot] = position;
+            slotLength[slot] = recordLength;
+            slotFragments[slot] = 0;
+        }
+
+        final long bit = 1L << (fragmentOffset / ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);
+        if ((slotFragments[slot] & bit) != 0)
+        {
+            counters.duplicates.incrementRelease();
+            return;
+        }
+        slotBuffer.putBytes(slot * maxRecordLength + fragmentOffset, buffer, offset, chunk);
+        slotFragments[slot] |= bit;
+
+        if (slotFragments[slot] == fullMask(recordLength))
+        {
+            final int at = slot * maxRecordLength;
+            if (slotBuffer.getLong(at + RecordHeaderFlyweight.POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN) != position ||
+                !codec.isIntact(slotBuffer, at, recordLength))
+            {
+                counters.corruptRecords.incrementRelease();
+                slotPosition[slot] = 0;
+            }
+        }
+    }
+
+    /**
+     * @return true when a record at this position is wanted: not delivered yet and within the slots' reach.
+     */
+    private boolean admit(final long position)
+    {
+        if (position < next)
+        {
+            counters.duplicates.incrementRelease();
+            return false;
+        }
+        if (position > highestSeen)
+        {
+            highestSeen = position;
+        }
+        if (position >= next + slotCount)
+        {
+            counters.beyondWindow.incrementRelease();
+            return false;
+        }
+        return true;
+    }
+
+    private boolean isComplete(final long position)
+    {
+        final int slot = (int)(position & slotMask);
+        return slotPosition[slot] == position && slotFragments[slot] == fullMask(slotLength[slot]);
+    }
+
+    private void drain()
+    {
+        while (isComplete(next))
+        {
+            final int slot = (int)(next & slotMask);
+            slotPosition[slot] = 0;
+            deliver(slotBuffer, slot * maxRecordLength, slotLength[slot]);
+        }
+    }
+
+    private void deliver(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final long position = next++;
+        counters.recordsDelivered.incrementRelease();
+        handler.onRecord(buffer, offset, length, position);
+    }
+
+    private void discardBuffered()
+    {
+        for (int i = 0; i < slotCount; i++)
+        {
+            slotPosition[i] = 0;
+        }
+        highestSeen = next - 1;
+    }
+
+    private boolean sendControl(final FrameOutput out, final int kind, final long position, final long to)
+    {
+        final int frameLength = EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH;
+        final int claimed = out.claim(frameLength);
+        if (claimed < 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer buffer = out.buffer();
+        ethernet.wrap(buffer, claimed)
+            .destination(senderMac)
+            .source(localMac)
+            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
+        outbound.wrap(buffer, claimed + EthernetFlyweight.HEADER_LENGTH)
+            .writeHeader(kind, nodeId, epoch, position, 0)
+            .nakTo(to);
+        out.commit(claimed);
+        return true;
+    }
+
+    private static long fullMask(final int length)
+    {
+        final int fragments = (length + ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH - 1) /
+            ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH;
+        return fragments >= MAX_FRAGMENTS ? -1L : (1L << fragments) - 1;
+    }
+}

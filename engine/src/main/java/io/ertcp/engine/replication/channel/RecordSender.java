@@ -1,0 +1,455 @@
+package io.ertcp.engine.replication.channel;
+
+import io.ertcp.engine.net.EthernetFlyweight;
+import io.ertcp.engine.port.FrameFlags;
+import io.ertcp.engine.port.FrameHandler;
+import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.log.RecordHeaderFlyweight;
+import org.agrona.BitUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The primary's end of the replication channel. Records are copied into a retransmit window when offered and stay
+ * there until the logger confirms them durable, because the channel loses frames like any Ethernet and a receiver
+ * that finds a gap asks for it again (NAK). The window is one preallocated byte ring plus per-position index
+ * arrays, so offering, sending, retransmitting and releasing allocate nothing.
+ * <p>
+ * {@link #doWork(long, FrameOutput)} sends retransmissions first (a receiver is stalled on them), then new records:
+ * whole small records share a frame, and a record larger than a frame's payload is cut into fragments at multiples
+ * of {@link ReplicationFrameFlyweight#MAX_PAYLOAD_LENGTH}. The loss of the last records sent leaves no gap for a
+ * receiver to see, so when nothing is confirmed for a while the last record is sent again (a tail probe); the
+ * receiver then sees any gap before it. A NAK for positions already released from the window is counted: the
+ * receiver must fetch them from the logger's log.
+ * <p>
+ * One thread: the agent that owns the port calls every method.
+ */
+public final class RecordSender implements FrameHandler
+{
+    private static final int RETRANSMIT_QUEUE_LENGTH = 64;
+
+    private final int nodeId;
+    private final int epoch;
+    private final long localMac;
+    private final long destinationMac;
+    private final int confirmingNodeId;
+    private final long tailProbeNs;
+    private final int framesPerWork;
+    private final ChannelCounters counters;
+
+    private final UnsafeBuffer window;
+    private final int windowMask;
+    private final long[] recordStart;
+    private final int[] recordLength;
+    private final int slotMask;
+    private final int maxRecordLength;
+
+    private final long[] retransmitFrom = new long[RETRANSMIT_QUEUE_LENGTH];
+    private final long[] retransmitTo = new long[RETRANSMIT_QUEUE_LENGTH];
+    private long retransmitHead;
+    private long retransmitTail;
+    private boolean retransmitting;
+    private long retransmitPosition;
+    private int retransmitFragment;
+    private long retransmitEnd;
+
+    private final EthernetFlyweight ethernet = new EthernetFlyweight();
+    private final ReplicationFrameFlyweight frame = new ReplicationFrameFlyweight();
+    private final ReplicationFrameFlyweight inbound = new ReplicationFrameFlyweight();
+
+    private boolean started;
+    private long highestOffered;
+    private long released;
+    private long sendPosition;
+    private int sendFragment;
+    private long headBytes;
+    private long tailBytes;
+
+    private long progressReleased;
+    private long lastProgressNs;
+
+    private long cursorPosition;
+    private int cursorFragment;
+
+    /**
+     * @param nodeId           this node's id, carried in every frame.
+     * @param epoch            the epoch this primary sends in.
+     * @param localMac         the source MAC of the frames.
+     * @param destinationMac   where RECORDS frames go: a group MAC reaches the logger and every backup.
+     * @param confirmingNodeId the node whose CONFIRM releases the window: the logger (ER-TCP).
+     * @param windowBytes      the retransmit window's byte capacity, rounded up to a power of two.
+     * @param windowRecords    the most records the window holds, rounded up to a power of two.
+     * @param tailProbeNs      how long without a confirmation before the last record is sent again.
+     * @param framesPerWork    the most frames one {@link #doWork} sends.
+     * @param counters         where this end counts.
+     */
+    public RecordSender(
+        final int nodeId,
+        final int epoch,
+        final long localMac,
+        final long destinationMac,
+        final int confirmingNodeId,
+        final int windowBytes,
+        final int windowRecords,
+        final long tailProbeNs,
+        final int framesPerWork,
+        final ChannelCounters counters)
+    {
+        this.nodeId = nodeId;
+        this.epoch = epoch;
+        this.localMac = localMac;
+        this.destinationMac = destinationMac;
+        this.confirmingNodeId = confirmingNodeId;
+        this.tailProbeNs = tailProbeNs;
+        this.framesPerWork = framesPerWork;
+        this.counters = counters;
+        final int capacity = BitUtil.findNextPositivePowerOfTwo(windowBytes);
+        this.window = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity));
+        this.windowMask = capacity - 1;
+        final int slots = BitUtil.findNextPositivePowerOfTwo(windowRecords);
+        this.recordStart = new long[slots];
+        this.recordLength = new int[slots];
+        this.slotMask = slots - 1;
+        this.maxRecordLength = Math.min(capacity, RecordReceiver.MAX_FRAGMENTS * ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);
+    }
+
+    /**
+     * Queue a record for sending; its position (from its header) must follow the last one offered.
+     *
+     * @return false when the window is full: offer again once the logger has confirmed more.
+     */
+    public boolean offer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < RecordHeaderFlyweight.HEADER_LENGTH || length > maxRecordLength)
+        {
+            throw new IllegalArgumentException(
+                "A record of " + length + " bytes cannot be sent: " + RecordHeaderFlyweight.HEADER_LENGTH + ".." +
+                maxRecordLength + " bytes.");
+        }
+
+        final long position = buffer.getLong(offset + RecordHeaderFlyweight.POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (!started)
+        {
+            if (position < 1)
+            {
+                throw new IllegalArgumentException("Record positions start at 1, not " + position + ".");
+            }
+            started = true;
+            highestOffered = position - 1;
+            released = position - 1;
+            progressReleased = released;
+            sendPosition = position;
+        }
+        else if (position != highestOffered + 1)
+        {
+            throw new IllegalArgumentException(
+                "Record position " + position + " does not follow " + highestOffered + ": positions are dense.");
+        }
+
+        if (highestOffered - released > slotMask)
+        {
+            return false;
+        }
+
+        long start = tailBytes;
+        final int index = (int)(start & windowMask);
+        if (index + length > windowMask + 1)
+        {
+            start += windowMask + 1 - index;
+        }
+        if (start + length - headBytes > windowMask + 1)
+        {
+            return false;
+        }
+
+        window.putBytes((int)(start & windowMask), buffer, offset, length);
+        final int slot = (int)(position & slotMask);
+        recordStart[slot] = start;
+        recordLength[slot] = length;
+        tailBytes = start + length;
+        highestOffered = position;
+        return true;
+    }
+
+    /**
+     * Send what is due: retransmissions, then new records, then a tail probe when confirmations have stalled.
+     *
+     * @return the number of frames sent.
+     */
+    public int doWork(final long nowNs, final FrameOutput out)
+    {
+        if (released != progressReleased || sendPosition - 1 <= released)
+        {
+            // The probe timer runs only while something sent is unconfirmed, from the last progress.
+            progressReleased = released;
+            lastProgressNs = nowNs;
+        }
+
+        int frames = 0;
+        while (frames < framesPerWork)
+        {
+            if (retransmitting)
+            {
+                if (retransmitPosition <= released)
+                {
+                    retransmitPosition = released + 1;
+                    retransmitFragment = 0;
+                }
+                if (retransmitPosition > retransmitEnd)
+                {
+                    retransmitting = false;
+                    continue;
+                }
+                if (!sendFrame(out, retransmitPosition, retransmitFragment, retransmitEnd, true))
+                {
+                    return frames;
+                }
+                frames++;
+                retransmitPosition = cursorPosition;
+                retransmitFragment = cursorFragment;
+            }
+            else if (retransmitHead < retransmitTail)
+            {
+                final int index = (int)(retransmitHead++ % RETRANSMIT_QUEUE_LENGTH);
+                retransmitting = true;
+                retransmitPosition = retransmitFrom[index];
+                retransmitFragment = 0;
+                retransmitEnd = retransmitTo[index];
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        while (frames < framesPerWork && sendPosition <= highestOffered)
+        {
+            if (!sendFrame(out, sendPosition, sendFragment, highestOffered, false))
+            {
+                return frames;
+            }
+            frames++;
+            sendPosition = cursorPosition;
+            sendFragment = cursorFragment;
+        }
+
+        final long highestSent = sendPosition - 1;
+        if (started && highestSent > released && nowNs - lastProgressNs >= tailProbeNs)
+        {
+            lastProgressNs = nowNs;
+            counters.tailProbes.incrementRelease();
+            queueRetransmit(highestSent, highestSent);
+        }
+
+        return frames;
+    }
+
+    /**
+     * Receive NAK and CONFIRM frames from the logger and the backups.
+     */
+    public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        if ((flags & FrameFlags.TRUNCATED) != 0 ||
+            length < EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        inbound.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH);
+        if (inbound.version() != ReplicationFrameFlyweight.CURRENT_VERSION)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        if (inbound.epoch() != epoch)
+        {
+            counters.staleEpochFrames.incrementRelease();
+            return;
+        }
+
+        switch (inbound.kind())
+        {
+            case ReplicationFrameFlyweight.KIND_NAK -> onNak(inbound.position(), inbound.nakTo());
+            case ReplicationFrameFlyweight.KIND_CONFIRM ->
+            {
+                counters.confirmsReceived.incrementRelease();
+                if (inbound.nodeId() == confirmingNodeId)
+                {
+                    onConfirm(inbound.position());
+                }
+            }
+            default -> counters.malformedFrames.incrementRelease();
+        }
+    }
+
+    /**
+     * A receiver wants positions {@code [from, to]} again.
+     */
+    public void onNak(final long from, final long to)
+    {
+        counters.naksReceived.incrementRelease();
+        if (!started)
+        {
+            return;
+        }
+        final long highestSent = sendPosition - 1;
+        long first = from;
+        final long last = Math.min(to, highestSent);
+        if (first <= released)
+        {
+            final long gone = Math.min(last, released) - first + 1;
+            if (gone > 0)
+            {
+                counters.nakedPositionsUnavailable.getAndAddRelease(gone);
+            }
+            first = released + 1;
+        }
+        if (first <= last)
+        {
+            queueRetransmit(first, last);
+        }
+    }
+
+    /**
+     * The logger holds every record up to {@code position} durably: release them from the window.
+     */
+    public void onConfirm(final long position)
+    {
+        if (!started)
+        {
+            return;
+        }
+        final long upTo = Math.min(position, highestOffered);
+        if (upTo <= released)
+        {
+            return;
+        }
+        final int slot = (int)(upTo & slotMask);
+        headBytes = recordStart[slot] + recordLength[slot];
+        released = upTo;
+        if (sendPosition <= released)
+        {
+            sendPosition = released + 1;
+            sendFragment = 0;
+        }
+    }
+
+    /**
+     * @return the highest position released from the window by a confirmation.
+     */
+    public long releasedPosition()
+    {
+        return released;
+    }
+
+    /**
+     * @return the highest position offered.
+     */
+    public long highestOffered()
+    {
+        return highestOffered;
+    }
+
+    /**
+     * @return the bytes the window holds, padding included.
+     */
+    public long windowBytesUsed()
+    {
+        return tailBytes - headBytes;
+    }
+
+    private void queueRetransmit(final long from, final long to)
+    {
+        if (retransmitTail > retransmitHead)
+        {
+            final int last = (int)((retransmitTail - 1) % RETRANSMIT_QUEUE_LENGTH);
+            if (from <= retransmitTo[last] + 1 && to >= retransmitFrom[last] - 1)
+            {
+                retransmitFrom[last] = Math.min(from, retransmitFrom[last]);
+                retransmitTo[last] = Math.max(to, retransmitTo[last]);
+                return;
+            }
+        }
+        if (retransmitTail - retransmitHead == RETRANSMIT_QUEUE_LENGTH)
+        {
+            counters.naksDropped.incrementRelease();
+            return;
+        }
+        final int index = (int)(retransmitTail++ % RETRANSMIT_QUEUE_LENGTH);
+        retransmitFrom[index] = from;
+        retransmitTo[index] = to;
+    }
+
+    /**
+     * Send one RECORDS frame starting at {@code position} (from byte {@code fragment} of it), packing whole records
+     * after it up to {@code limit}; leaves where the next frame starts in the cursor.
+     */
+    private boolean sendFrame(
+        final FrameOutput out, final long position, final int fragment, final long limit, final boolean retransmit)
+    {
+        final int firstSlot = (int)(position & slotMask);
+        final int firstLength = recordLength[firstSlot];
+        final int chunk = Math.min(firstLength - fragment, ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);
+        int payload = chunk;
+        long next = position;
+        int nextFragment = fragment + chunk;
+        if (nextFragment == firstLength)
+        {
+            next++;
+            nextFragment = 0;
+            while (next <= limit)
+            {
+                final int length = recordLength[(int)(next & slotMask)];
+                if (payload + length > ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH)
+                {
+                    break;
+                }
+                payload += length;
+                next++;
+            }
+        }
+
+        final int frameLength = EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH + payload;
+        final int claimed = out.claim(frameLength);
+        if (claimed < 0)
+        {
+            return false;
+        }
+
+        final MutableDirectBuffer buffer = out.buffer();
+        ethernet.wrap(buffer, claimed)
+            .destination(destinationMac)
+            .source(localMac)
+            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
+        final int frameOffset = claimed + EthernetFlyweight.HEADER_LENGTH;
+        frame.wrap(buffer, frameOffset)
+            .writeHeader(ReplicationFrameFlyweight.KIND_RECORDS, nodeId, epoch, position, payload)
+            .fragmentOffset(fragment)
+            .recordLength(firstLength);
+
+        int at = frameOffset + ReplicationFrameFlyweight.PAYLOAD_OFFSET;
+        buffer.putBytes(at, window, (int)(recordStart[firstSlot] & windowMask) + fragment, chunk);
+        at += chunk;
+        for (long p = position + 1; p < next; p++)
+        {
+            final int slot = (int)(p & slotMask);
+            buffer.putBytes(at, window, (int)(recordStart[slot] & windowMask), recordLength[slot]);
+            at += recordLength[slot];
+        }
+        out.commit(claimed);
+
+        counters.framesSent.incrementRelease();
+        final long completed = next - position;
+        if (completed > 0)
+        {
+            (retransmit ? counters.recordsRetransmitted : counters.recordsSent).getAndAddRelease(completed);
+        }
+        cursorPosition = next;
+        cursorFragment = nextFragment;
+        return true;
+    }
+}

@@ -1,0 +1,159 @@
+package io.ertcp.engine.replication.channel;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+
+/**
+ * The replication channel's frame, after the Ethernet header (EtherType 0x88B5). Little-endian like the records it
+ * carries: only this software reads it, on little-endian hosts. One fixed 32-byte header for every kind, so a
+ * receiver checks one length and reads every field at a constant offset.
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |    Version    |     Kind      |        Payload length         |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                        Sender node id                         |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                             Epoch                             |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                           Reserved                            |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                                                               |
+ *  +   Position: RECORDS first record, NAK from, CONFIRM highest   +
+ *  |                                                               |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |   RECORDS: fragment offset    |  (NAK: to position, 64 bits;  |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+                               +
+ *  |   RECORDS: record length      |   CONFIRM: zero)              |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                 RECORDS payload (up to 1468 bytes) ...        |
+ * </pre>
+ * RECORDS: the payload starts with bytes {@code [fragment offset, ...)} of the record at {@code position}, whose
+ * whole length is {@code record length}. When that record ends inside the payload, whole records (each delimited
+ * by the length in its own header, positions following on) fill the rest. A record that does not fit in one
+ * payload is cut at multiples of {@link #MAX_PAYLOAD_LENGTH} from its start, always starting a frame, so every
+ * copy of a fragment (first send or retransmission) has the same offset and length and a receiver reassembles
+ * with one bit per fragment. NAK: the positions {@code [position, to]} are wanted again. CONFIRM: the sender holds
+ * every record up to {@code position}; from the logger this is its durability confirmation.
+ */
+public final class ReplicationFrameFlyweight
+{
+    public static final int VERSION_OFFSET = 0;
+    public static final int KIND_OFFSET = 1;
+    public static final int PAYLOAD_LENGTH_OFFSET = 2;
+    public static final int NODE_ID_OFFSET = 4;
+    public static final int EPOCH_OFFSET = 8;
+    public static final int RESERVED_OFFSET = 12;
+    public static final int POSITION_OFFSET = 16;
+    public static final int FRAGMENT_OFFSET_OFFSET = 24;
+    public static final int RECORD_LENGTH_OFFSET = 28;
+    public static final int NAK_TO_OFFSET = 24;
+    public static final int HEADER_LENGTH = 32;
+    public static final int PAYLOAD_OFFSET = HEADER_LENGTH;
+
+    public static final int CURRENT_VERSION = 1;
+
+    public static final int KIND_RECORDS = 1;
+    public static final int KIND_NAK = 2;
+    public static final int KIND_CONFIRM = 3;
+
+    /** The Ethernet payload of a 1500-byte MTU. */
+    public static final int MTU = 1500;
+    /** Record bytes one frame carries; also the fragment size. */
+    public static final int MAX_PAYLOAD_LENGTH = MTU - HEADER_LENGTH;
+
+    private DirectBuffer buffer;
+    private MutableDirectBuffer mutableBuffer;
+    private int offset;
+
+    public ReplicationFrameFlyweight wrap(final DirectBuffer buffer, final int offset)
+    {
+        this.buffer = buffer;
+        this.mutableBuffer = buffer instanceof MutableDirectBuffer ? (MutableDirectBuffer)buffer : null;
+        this.offset = offset;
+        return this;
+    }
+
+    /**
+     * Write the common header; the kind-specific fields are left zero.
+     */
+    public ReplicationFrameFlyweight writeHeader(
+        final int kind, final int nodeId, final int epoch, final long position, final int payloadLength)
+    {
+        mutableBuffer.putByte(offset + VERSION_OFFSET, (byte)CURRENT_VERSION);
+        mutableBuffer.putByte(offset + KIND_OFFSET, (byte)kind);
+        mutableBuffer.putShort(offset + PAYLOAD_LENGTH_OFFSET, (short)payloadLength, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putInt(offset + NODE_ID_OFFSET, nodeId, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putInt(offset + EPOCH_OFFSET, epoch, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putInt(offset + RESERVED_OFFSET, 0, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putLong(offset + POSITION_OFFSET, position, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putLong(offset + NAK_TO_OFFSET, 0L, ByteOrder.LITTLE_ENDIAN);
+        return this;
+    }
+
+    public int version()
+    {
+        return buffer.getByte(offset + VERSION_OFFSET) & 0xFF;
+    }
+
+    public int kind()
+    {
+        return buffer.getByte(offset + KIND_OFFSET) & 0xFF;
+    }
+
+    public int payloadLength()
+    {
+        return buffer.getShort(offset + PAYLOAD_LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+    }
+
+    public int nodeId()
+    {
+        return buffer.getInt(offset + NODE_ID_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public int epoch()
+    {
+        return buffer.getInt(offset + EPOCH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public long position()
+    {
+        return buffer.getLong(offset + POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public int fragmentOffset()
+    {
+        return buffer.getInt(offset + FRAGMENT_OFFSET_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public ReplicationFrameFlyweight fragmentOffset(final int fragmentOffset)
+    {
+        mutableBuffer.putInt(offset + FRAGMENT_OFFSET_OFFSET, fragmentOffset, ByteOrder.LITTLE_ENDIAN);
+        return this;
+    }
+
+    public int recordLength()
+    {
+        return buffer.getInt(offset + RECORD_LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public ReplicationFrameFlyweight recordLength(final int recordLength)
+    {
+        mutableBuffer.putInt(offset + RECORD_LENGTH_OFFSET, recordLength, ByteOrder.LITTLE_ENDIAN);
+        return this;
+    }
+
+    public long nakTo()
+    {
+        return buffer.getLong(offset + NAK_TO_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public ReplicationFrameFlyweight nakTo(final long position)
+    {
+        mutableBuffer.putLong(offset + NAK_TO_OFFSET, position, ByteOrder.LITTLE_ENDIAN);
+        return this;
+    }
+}

@@ -1,0 +1,440 @@
+package io.ertcp.engine.replication.channel;
+
+import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.net.MacAddress;
+import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.engine.port.ManualClock;
+import io.ertcp.engine.port.MemoryPort;
+import io.ertcp.engine.port.MemorySwitch;
+import io.ertcp.engine.port.impair.ImpairmentSpec;
+import io.ertcp.log.DataFlyweight;
+import io.ertcp.log.RecordCodec;
+import io.ertcp.log.RecordHeaderFlyweight;
+import io.ertcp.log.RecordType;
+import io.ertcp.log.RstFlyweight;
+import io.ertcp.log.ClosedFlyweight;
+import io.ertcp.log.ClientAckFlyweight;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import com.sun.management.ThreadMXBean;
+
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The replication channel end to end over an in-memory LAN, stepped by hand: a sender on one port, a receiver on
+ * another, records of mixed sizes (some spanning two or three frames, many sharing one), on a perfect wire and on a
+ * seeded lossy, reordering, duplicating one. {@code -Dertcp.seed=N} replays a run.
+ */
+class ReplicationChannelTest
+{
+    private static final long MAC_PRIMARY = MacAddress.parse("02:00:00:00:00:01");
+    private static final long MAC_LOGGER = MacAddress.parse("02:00:00:00:00:02");
+    private static final int PRIMARY_ID = 1;
+    private static final int LOGGER_ID = 2;
+    private static final int RECORDS = 10_000;
+    private static final int MAX_RECORD_LENGTH = 4096;
+    private static final long STEP_NS = 20_000;
+
+    private final long seed = Long.getLong("ertcp.seed", System.nanoTime());
+    private final ManualClock clock = new ManualClock();
+    private final RecordCodec codec = new RecordCodec();
+    private final Counters counters = new Counters();
+
+    @Test
+    void aPerfectWireDeliversEveryRecordOnceInOrder()
+    {
+        final Run run = new Run(ImpairmentSpec.NONE, ImpairmentSpec.NONE, 1);
+        run.sendAll();
+
+        run.assertAllDelivered();
+        assertEquals(0, run.receiverCounters.naksSent.get());
+        assertEquals(0, run.receiverCounters.duplicates.get());
+        assertEquals(RECORDS, run.senderCounters.recordsSent.get());
+        assertTrue(run.senderCounters.framesSent.get() < RECORDS, "small records share frames");
+    }
+
+    @Test
+    void aLossyReorderingDuplicatingWireDeliversEveryRecordOnceInOrder()
+    {
+        System.out.println("ReplicationChannelTest seed " + seed + " (-Dertcp.seed=" + seed + " replays)");
+        final Run run = new Run(
+            ImpairmentSpec.parse("loss=5%,reorder=5%,reorder-delay=1ms,duplicate=2%"),
+            ImpairmentSpec.parse("loss=5%"),
+            1);
+        run.sendAll();
+        run.print();
+
+        run.assertAllDelivered();
+        final String replay = " (seed " + seed + ")";
+        assertTrue(run.receiverCounters.naksSent.get() > 0, "gaps were asked for" + replay);
+        assertTrue(run.senderCounters.naksReceived.get() > 0, "NAKs reached the sender" + replay);
+        assertTrue(run.senderCounters.recordsRetransmitted.get() > 0, "records were sent again" + replay);
+        assertTrue(run.receiverCounters.duplicates.get() > 0, "duplicates were ignored" + replay);
+        assertEquals(0, run.receiverCounters.beyondWindow.get(), "the sender's window fits the receiver's slots");
+    }
+
+    @Test
+    void sendingAndReceivingAllocateNothingPerFrame()
+    {
+        final ThreadMXBean threads = (ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final int count = 4000;
+        final int stride = MAX_RECORD_LENGTH;
+        final UnsafeBuffer records = new UnsafeBuffer(ByteBuffer.allocateDirect(count * stride));
+        final int[] lengths = new int[count + 1];
+        final Random random = new Random(seed);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        for (int p = 1; p <= count; p++)
+        {
+            lengths[p] = writeRandom(record, random, 1, p);
+            records.putBytes((p - 1) * stride, record, 0, lengths[p]);
+        }
+
+        final ChannelCounters senderCounters = new ChannelCounters(counters, "primary");
+        final ChannelCounters receiverCounters = new ChannelCounters(counters, "logger");
+        final MemorySwitch lan = new MemorySwitch(clock, seed, counters);
+        final MemoryPort primary = lan.newPort("primary", MAC_PRIMARY);
+        final MemoryPort logger = lan.newPort("logger", MAC_LOGGER);
+        final FrameOutput primaryOut = FrameOutput.of(primary);
+        final FrameOutput loggerOut = FrameOutput.of(logger);
+        final RecordSender sender = new RecordSender(
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16, senderCounters);
+        final RecordReceiver receiver = new RecordReceiver(
+            LOGGER_ID, MAC_LOGGER, 1, 1, 512, MAX_RECORD_LENGTH, 500_000, 200_000,
+            (buffer, offset, length, position) -> { }, receiverCounters);
+
+        long allocated = 0;
+        int position = 1;
+        while (receiver.deliveredPosition() < count)
+        {
+            final long before = threads.getThreadAllocatedBytes(Thread.currentThread().threadId());
+            for (int i = 0; i < 32 && position <= count; i++)
+            {
+                if (!sender.offer(records, (position - 1) * stride, lengths[position]))
+                {
+                    break;
+                }
+                position++;
+            }
+            sender.doWork(clock.nanoTime(), primaryOut);
+            primary.flush();
+            logger.receive(receiver, 256);
+            receiver.doWork(clock.nanoTime(), loggerOut);
+            logger.flush();
+            primary.receive(sender, 256);
+            clock.advanceNs(STEP_NS);
+            if (position > count / 2)
+            {
+                allocated += threads.getThreadAllocatedBytes(Thread.currentThread().threadId()) - before;
+            }
+        }
+
+        assertEquals(count, receiverCounters.recordsDelivered.get());
+        assertEquals(0, allocated, "bytes allocated in the second half of the run");
+    }
+
+    @Test
+    void aReceiverWithFewSlotsDropsWhatIsTooFarAheadAndStillDeliversEverything()
+    {
+        final Run run = new Run(ImpairmentSpec.parse("loss=5%,reorder=5%,reorder-delay=1ms"), ImpairmentSpec.NONE, 1, 16);
+        run.sendAll();
+        run.print();
+
+        run.assertAllDelivered();
+        assertTrue(run.receiverCounters.beyondWindow.get() > 0, "records too far ahead were dropped (seed " + seed + ")");
+    }
+
+    @Test
+    void aRecordLargerThanAFrameIsFragmentedAndSmallOnesShareAFrame()
+    {
+        final Run run = new Run(ImpairmentSpec.NONE, ImpairmentSpec.NONE, 1);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        final Random random = new Random(seed);
+
+        final int large = writeData(record, random, 1, 1, 3000 - DataFlyweight.HEADER_LENGTH);
+        run.expected[1] = copy(record, large);
+        assertTrue(run.sender.offer(record, 0, large));
+        run.step();
+        assertEquals(3, run.senderCounters.framesSent.get(), "3000 bytes take three 1468-byte payloads");
+        assertEquals(1, run.delivered);
+
+        for (int p = 2; p <= 11; p++)
+        {
+            final int small = writeFixed(record, random, 1, p, RecordType.RST, RstFlyweight.LENGTH);
+            run.expected[p] = copy(record, small);
+            assertTrue(run.sender.offer(record, 0, small));
+        }
+        run.step();
+        assertEquals(4, run.senderCounters.framesSent.get(), "ten small records share one frame");
+        assertEquals(11, run.delivered);
+    }
+
+    @Test
+    void confirmReleasesTheSendersWindowAndANakForReleasedRecordsIsCounted()
+    {
+        final ChannelCounters senderCounters = new ChannelCounters(counters, "sender");
+        final RecordSender sender = new RecordSender(
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 8192, 64, 1_000_000, 16, senderCounters);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        final Random random = new Random(seed);
+
+        long position = 1;
+        while (sender.offer(record, 0, writeData(record, random, 1, position, 1000)))
+        {
+            position++;
+        }
+        final long full = position - 1;
+        assertTrue(full >= 7 && full < 9, "an 8 KiB window holds about eight 1 KiB records, not " + full);
+        assertTrue(sender.windowBytesUsed() > 7000);
+
+        sender.onConfirm(3);
+        assertEquals(3, sender.releasedPosition());
+        assertTrue(sender.offer(record, 0, writeData(record, random, 1, position, 1000)), "room again after a confirm");
+
+        sender.onConfirm(sender.highestOffered());
+        assertEquals(0, sender.windowBytesUsed());
+
+        final ListOutput out = new ListOutput();
+        sender.doWork(0, out);
+        sender.onNak(1, 2);
+        assertEquals(2, senderCounters.nakedPositionsUnavailable.get());
+    }
+
+    @Test
+    void theLastRecordIsSentAgainWhenNothingIsConfirmedForATailProbeInterval()
+    {
+        final ChannelCounters senderCounters = new ChannelCounters(counters, "sender");
+        final RecordSender sender = new RecordSender(
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 2_000_000, 16, senderCounters);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        final Random random = new Random(seed);
+        final ListOutput lost = new ListOutput();
+        final long start = 5_000_000_000L;
+
+        assertTrue(sender.offer(record, 0, writeData(record, random, 1, 1, 100)));
+        assertTrue(sender.offer(record, 0, writeData(record, random, 1, 2, 100)));
+        assertEquals(1, sender.doWork(start, lost));
+        assertEquals(0, sender.doWork(start + 1_999_999, lost));
+        assertEquals(0, senderCounters.tailProbes.get());
+
+        sender.doWork(start + 2_000_000, lost);
+        assertEquals(1, senderCounters.tailProbes.get());
+        assertEquals(1, sender.doWork(start + 2_000_001, lost), "the probe goes out");
+        assertEquals(1, senderCounters.recordsRetransmitted.get(), "only the last record");
+
+        sender.onConfirm(2);
+        sender.doWork(start + 10_000_000, lost);
+        assertEquals(1, senderCounters.tailProbes.get(), "nothing outstanding, nothing probed");
+    }
+
+    @Test
+    void framesOfAnOlderEpochAreIgnored()
+    {
+        final Run run = new Run(ImpairmentSpec.NONE, ImpairmentSpec.NONE, 2);
+        final ChannelCounters deposedCounters = new ChannelCounters(counters, "deposed");
+        final RecordSender deposed = new RecordSender(
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 1_000_000, 16, deposedCounters);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        final Random random = new Random(seed);
+
+        assertTrue(deposed.offer(record, 0, writeData(record, random, 1, 1, 100)));
+        deposed.doWork(clock.nanoTime(), run.primaryOut);
+        run.primary.flush();
+        run.step();
+        assertEquals(0, run.delivered);
+        assertEquals(1, run.receiverCounters.staleEpochFrames.get());
+
+        assertTrue(run.sender.offer(record, 0, writeData(record, random, 2, 1, 100)));
+        run.expected[1] = copy(record, DataFlyweight.HEADER_LENGTH + 100);
+        run.step();
+        assertEquals(1, run.delivered);
+        assertEquals(2, run.receiver.epoch());
+    }
+
+    /** A sender and a receiver on two ports of one switch. */
+    private final class Run
+    {
+        final MemorySwitch lan = new MemorySwitch(clock, seed, counters);
+        final MemoryPort primary;
+        final MemoryPort logger;
+        final FrameOutput primaryOut;
+        final FrameOutput loggerOut;
+        final ChannelCounters senderCounters = new ChannelCounters(counters, "primary");
+        final ChannelCounters receiverCounters = new ChannelCounters(counters, "logger");
+        final RecordSender sender;
+        final RecordReceiver receiver;
+        final byte[][] expected = new byte[RECORDS + 1][];
+        final byte[] actual = new byte[MAX_RECORD_LENGTH];
+        final int epoch;
+        int delivered;
+
+        Run(final ImpairmentSpec toLogger, final ImpairmentSpec toPrimary, final int epoch)
+        {
+            this(toLogger, toPrimary, epoch, 512);
+        }
+
+        Run(final ImpairmentSpec toLogger, final ImpairmentSpec toPrimary, final int epoch, final int slots)
+        {
+            this.epoch = epoch;
+            primary = lan.newPort("primary", MAC_PRIMARY, toPrimary);
+            logger = lan.newPort("logger", MAC_LOGGER, toLogger);
+            primaryOut = FrameOutput.of(primary);
+            loggerOut = FrameOutput.of(logger);
+            sender = new RecordSender(
+                PRIMARY_ID, epoch, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16, senderCounters);
+            receiver = new RecordReceiver(
+                LOGGER_ID, MAC_LOGGER, epoch, 1, slots, MAX_RECORD_LENGTH, 500_000, 200_000, this::onRecord,
+                receiverCounters);
+        }
+
+        void onRecord(final DirectBuffer buffer, final int offset, final int length, final long position)
+        {
+            assertEquals(delivered + 1, position, "delivered in position order, each once (seed " + seed + ")");
+            assertTrue(codec.isIntact(buffer, offset, length), "CRC32C checks out");
+            buffer.getBytes(offset, actual, 0, length);
+            assertEquals(expected[(int)position].length, length);
+            assertArrayEquals(expected[(int)position], Arrays.copyOf(actual, length), "byte-exact");
+            delivered++;
+        }
+
+        void sendAll()
+        {
+            final Random random = new Random(seed);
+            final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+            long position = 1;
+            int pendingLength = -1;
+            int steps = 0;
+            while (delivered < RECORDS || sender.releasedPosition() < RECORDS)
+            {
+                for (int i = 0; i < 32 && position <= RECORDS; i++)
+                {
+                    if (pendingLength < 0)
+                    {
+                        pendingLength = writeRandom(record, random, epoch, position);
+                        expected[(int)position] = copy(record, pendingLength);
+                    }
+                    if (!sender.offer(record, 0, pendingLength))
+                    {
+                        break;
+                    }
+                    pendingLength = -1;
+                    position++;
+                }
+                step();
+                assertTrue(++steps < 200_000, "no progress: delivered " + delivered + " (seed " + seed + ")");
+            }
+            assertEquals(RECORDS, receiver.deliveredPosition());
+        }
+
+        void step()
+        {
+            sender.doWork(clock.nanoTime(), primaryOut);
+            primary.flush();
+            logger.receive(receiver, 256);
+            receiver.doWork(clock.nanoTime(), loggerOut);
+            logger.flush();
+            primary.receive(sender, 256);
+            clock.advanceNs(STEP_NS);
+        }
+
+        void print()
+        {
+            System.out.printf(
+                "seed %d: frames sent %d, records retransmitted %d, NAKs sent %d, tail probes %d, duplicates %d, " +
+                "beyond window %d, confirms sent %d; wire to logger lost %d, duplicated %d, reordered %d%n",
+                seed, senderCounters.framesSent.get(), senderCounters.recordsRetransmitted.get(),
+                receiverCounters.naksSent.get(), senderCounters.tailProbes.get(), receiverCounters.duplicates.get(),
+                receiverCounters.beyondWindow.get(), receiverCounters.confirmsSent.get(),
+                logger.ingressLink().counters().lost(), logger.ingressLink().counters().duplicated(),
+                logger.ingressLink().counters().reordered());
+        }
+
+        void assertAllDelivered()
+        {
+            assertEquals(RECORDS, delivered, "seed " + seed);
+            assertEquals(RECORDS, sender.releasedPosition(), "the logger's confirm released the window");
+            assertEquals(0, sender.windowBytesUsed());
+        }
+    }
+
+    /** Records of 32 to 3000 bytes: a few small fixed-length kinds and DATA of any length. */
+    private static int writeRandom(final UnsafeBuffer record, final Random random, final int epoch, final long position)
+    {
+        return switch (random.nextInt(10))
+        {
+            case 0 -> writeFixed(record, random, epoch, position, RecordType.RST, RstFlyweight.LENGTH);
+            case 1 -> writeFixed(record, random, epoch, position, RecordType.CLOSED, ClosedFlyweight.LENGTH);
+            case 2 -> writeFixed(record, random, epoch, position, RecordType.CLIENT_ACK, ClientAckFlyweight.LENGTH);
+            case 3, 4 -> writeData(record, random, epoch, position, random.nextInt(64));
+            default -> writeData(record, random, epoch, position,
+                random.nextInt(3000 - DataFlyweight.HEADER_LENGTH + 1));
+        };
+    }
+
+    private static int writeData(
+        final UnsafeBuffer record, final Random random, final int epoch, final long position, final int dataLength)
+    {
+        final byte[] data = new byte[dataLength];
+        random.nextBytes(data);
+        new DataFlyweight().wrap(record, 0).write(epoch, random.nextLong(), random.nextLong(), new UnsafeBuffer(data), 0,
+            dataLength).position(position);
+        final int length = DataFlyweight.HEADER_LENGTH + dataLength;
+        new RecordCodec().stampChecksum(record, 0, length);
+        return length;
+    }
+
+    private static int writeFixed(
+        final UnsafeBuffer record,
+        final Random random,
+        final int epoch,
+        final long position,
+        final int type,
+        final int length)
+    {
+        new RecordHeaderFlyweight().wrap(record, 0).writeHeader(type, length, epoch).position(position);
+        for (int i = RecordHeaderFlyweight.HEADER_LENGTH; i < length; i++)
+        {
+            record.putByte(i, (byte)random.nextInt());
+        }
+        new RecordCodec().stampChecksum(record, 0, length);
+        return length;
+    }
+
+    private static byte[] copy(final UnsafeBuffer record, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        record.getBytes(0, bytes);
+        return bytes;
+    }
+
+    /** A frame output that accepts every frame and keeps none. */
+    private static final class ListOutput implements FrameOutput
+    {
+        private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[2048]);
+        int frames;
+
+        public int claim(final int length)
+        {
+            return 0;
+        }
+
+        public org.agrona.MutableDirectBuffer buffer()
+        {
+            return buffer;
+        }
+
+        public void commit(final int offset)
+        {
+            frames++;
+        }
+    }
+}
