@@ -20,6 +20,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.File;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
@@ -304,7 +307,8 @@ public final class ReplicationLog implements AutoCloseable
                 }
 
                 firstPositionOfCycle(tailer, cycles[i].intValue(), view);
-                final File file = cycleFiles.remove(cycles[i].intValue());
+                final File file = fileOf(cycles[i].intValue());
+                cycleFiles.remove(cycles[i].intValue());
                 if (null != file && file.delete())
                 {
                     deleted++;
@@ -318,6 +322,25 @@ public final class ReplicationLog implements AutoCloseable
         }
 
         return deleted;
+    }
+
+    /**
+     * The file that holds a cycle: the one Chronicle reported opening, else the name Chronicle gives
+     * a cycle (its roll cycle's date format, in UTC, plus the queue suffix), which also covers the
+     * cycles it has not opened since this process started.
+     */
+    private File fileOf(final int cycle)
+    {
+        final File reported = cycleFiles.get(cycle);
+        if (null != reported)
+        {
+            return reported;
+        }
+        final RollCycle rollCycle = queue.rollCycle();
+        final String name = DateTimeFormatter.ofPattern(rollCycle.format()).withZone(ZoneOffset.UTC)
+            .format(Instant.ofEpochMilli((long)cycle * rollCycle.lengthInMillis())) + SingleChronicleQueue.SUFFIX;
+        final File file = new File(queue.file(), name);
+        return file.exists() ? file : null;
     }
 
     @Override
