@@ -9,11 +9,8 @@ import io.ertcp.engine.port.MemorySwitch;
 import io.ertcp.engine.port.impair.ImpairmentSpec;
 import io.ertcp.log.DataFlyweight;
 import io.ertcp.log.RecordCodec;
-import io.ertcp.log.RecordHeaderFlyweight;
 import io.ertcp.log.RecordType;
 import io.ertcp.log.RstFlyweight;
-import io.ertcp.log.ClosedFlyweight;
-import io.ertcp.log.ClientAckFlyweight;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -29,6 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.ertcp.engine.replication.RandomRecords.copy;
+import static io.ertcp.engine.replication.RandomRecords.writeData;
+import static io.ertcp.engine.replication.RandomRecords.writeFixed;
+import static io.ertcp.engine.replication.RandomRecords.writeRandom;
 
 /**
  * The replication channel end to end over an in-memory LAN, stepped by hand: a sender on one port, a receiver on
@@ -367,56 +368,6 @@ class ReplicationChannelTest
     }
 
     /** Records of 32 to 3000 bytes: a few small fixed-length kinds and DATA of any length. */
-    private static int writeRandom(final UnsafeBuffer record, final Random random, final int epoch, final long position)
-    {
-        return switch (random.nextInt(10))
-        {
-            case 0 -> writeFixed(record, random, epoch, position, RecordType.RST, RstFlyweight.LENGTH);
-            case 1 -> writeFixed(record, random, epoch, position, RecordType.CLOSED, ClosedFlyweight.LENGTH);
-            case 2 -> writeFixed(record, random, epoch, position, RecordType.CLIENT_ACK, ClientAckFlyweight.LENGTH);
-            case 3, 4 -> writeData(record, random, epoch, position, random.nextInt(64));
-            default -> writeData(record, random, epoch, position,
-                random.nextInt(3000 - DataFlyweight.HEADER_LENGTH + 1));
-        };
-    }
-
-    private static int writeData(
-        final UnsafeBuffer record, final Random random, final int epoch, final long position, final int dataLength)
-    {
-        final byte[] data = new byte[dataLength];
-        random.nextBytes(data);
-        new DataFlyweight().wrap(record, 0).write(epoch, random.nextLong(), random.nextLong(), new UnsafeBuffer(data), 0,
-            dataLength).position(position);
-        final int length = DataFlyweight.HEADER_LENGTH + dataLength;
-        new RecordCodec().stampChecksum(record, 0, length);
-        return length;
-    }
-
-    private static int writeFixed(
-        final UnsafeBuffer record,
-        final Random random,
-        final int epoch,
-        final long position,
-        final int type,
-        final int length)
-    {
-        new RecordHeaderFlyweight().wrap(record, 0).writeHeader(type, length, epoch).position(position);
-        for (int i = RecordHeaderFlyweight.HEADER_LENGTH; i < length; i++)
-        {
-            record.putByte(i, (byte)random.nextInt());
-        }
-        new RecordCodec().stampChecksum(record, 0, length);
-        return length;
-    }
-
-    private static byte[] copy(final UnsafeBuffer record, final int length)
-    {
-        final byte[] bytes = new byte[length];
-        record.getBytes(0, bytes);
-        return bytes;
-    }
-
-    /** A frame output that accepts every frame and keeps none. */
     private static final class ListOutput implements FrameOutput
     {
         private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[2048]);

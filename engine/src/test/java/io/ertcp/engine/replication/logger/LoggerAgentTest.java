@@ -11,16 +11,11 @@ import io.ertcp.engine.port.impair.ImpairmentSpec;
 import io.ertcp.engine.replication.channel.ChannelCounters;
 import io.ertcp.engine.replication.channel.RecordSender;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
-import io.ertcp.log.ClientAckFlyweight;
-import io.ertcp.log.ClosedFlyweight;
 import io.ertcp.log.DataFlyweight;
 import io.ertcp.log.LogReader;
 import io.ertcp.log.RecordCodec;
 import io.ertcp.log.RecordHeaderFlyweight;
-import io.ertcp.log.RecordType;
 import io.ertcp.log.ReplicationLog;
-import io.ertcp.log.RstFlyweight;
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -37,6 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.ertcp.engine.replication.RandomRecords.copy;
+import static io.ertcp.engine.replication.RandomRecords.writeData;
+import static io.ertcp.engine.replication.RandomRecords.writeRandom;
 
 /**
  * The logger end to end: a primary's {@link RecordSender} on one port of an in-memory LAN, a {@link LoggerAgent} with
@@ -362,53 +360,4 @@ class LoggerAgentTest
     }
 
     /** Records of 32 to 3000 bytes: a few small fixed-length kinds and DATA of any length. */
-    private static int writeRandom(final UnsafeBuffer record, final Random random, final int epoch, final long position)
-    {
-        return switch (random.nextInt(10))
-        {
-            case 0 -> writeFixed(record, random, epoch, position, RecordType.RST, RstFlyweight.LENGTH);
-            case 1 -> writeFixed(record, random, epoch, position, RecordType.CLOSED, ClosedFlyweight.LENGTH);
-            case 2 -> writeFixed(record, random, epoch, position, RecordType.CLIENT_ACK, ClientAckFlyweight.LENGTH);
-            case 3, 4 -> writeData(record, random, epoch, position, random.nextInt(64));
-            default -> writeData(record, random, epoch, position,
-                random.nextInt(3000 - DataFlyweight.HEADER_LENGTH + 1));
-        };
-    }
-
-    private static int writeData(
-        final UnsafeBuffer record, final Random random, final int epoch, final long position, final int dataLength)
-    {
-        final byte[] data = new byte[dataLength];
-        random.nextBytes(data);
-        new DataFlyweight().wrap(record, 0)
-            .write(epoch, random.nextLong(), random.nextLong(), new UnsafeBuffer(data), 0, dataLength)
-            .position(position);
-        final int length = DataFlyweight.HEADER_LENGTH + dataLength;
-        new RecordCodec().stampChecksum(record, 0, length);
-        return length;
-    }
-
-    private static int writeFixed(
-        final UnsafeBuffer record,
-        final Random random,
-        final int epoch,
-        final long position,
-        final int type,
-        final int length)
-    {
-        new RecordHeaderFlyweight().wrap(record, 0).writeHeader(type, length, epoch).position(position);
-        for (int i = RecordHeaderFlyweight.HEADER_LENGTH; i < length; i++)
-        {
-            record.putByte(i, (byte)random.nextInt());
-        }
-        new RecordCodec().stampChecksum(record, 0, length);
-        return length;
-    }
-
-    private static byte[] copy(final DirectBuffer record, final int length)
-    {
-        final byte[] bytes = new byte[length];
-        record.getBytes(0, bytes);
-        return bytes;
-    }
 }
