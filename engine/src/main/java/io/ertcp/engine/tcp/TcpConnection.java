@@ -123,8 +123,23 @@ public final class TcpConnection implements Connection
     boolean sackPermitted;
     /** RFC 7323 TS.Recent: the peer's timestamp to echo. */
     int tsRecent;
-    /** Added to the millisecond clock for this connection's TSvals (RFC 7323 5.4 advises an offset). */
+    /**
+     * Added to the stack's timestamp clock for this connection's TSvals (RFC 7323 5.4 advises an
+     * offset); a function of ISS alone, so a connection restored with the same ISS continues it.
+     */
     private int tsOffset;
+    /**
+     * Restored connections only: TSvals below this were sent by the node before the takeover, on
+     * another clock, and echoes of them give no RTT sample.
+     */
+    private int tsEcrFloor;
+    private boolean tsEcrFloorActive;
+    /**
+     * Restored from a replica ({@link #openRestored}): the node before may have sent, and the peer
+     * acknowledged, bytes of the send buffer this node has not sent yet, so an ACK up to the end
+     * of the send buffer (and its FIN) is valid.
+     */
+    private boolean restored;
 
     // ACK policy.
     /** An ACK must go out with the next dispatch. */
@@ -229,7 +244,10 @@ public final class TcpConnection implements Connection
         timestamps = false;
         sackPermitted = false;
         tsRecent = 0;
-        tsOffset = iss * 0x9E3779B1;
+        tsOffset = timestampOffset(iss);
+        tsEcrFloor = 0;
+        tsEcrFloorActive = false;
+        restored = false;
         ackNow = false;
         bytesSinceAck = 0;
         receiveMss = Math.min(536, config.mss());
@@ -308,6 +326,61 @@ public final class TcpConnection implements Connection
         sendMss = Math.min(mss, config.mss());
         congestion.init(sendMss, config.initialWindowSegments(), nowNs);
         state = TcpState.SYN_RECEIVED;
+    }
+
+    /**
+     * Takeover: straight into ESTABLISHED (or CLOSE-WAIT after the peer's FIN) from a replica's
+     * state, without the handshake and without onOpen; see {@link TcpStack#restore}. The peer
+     * learns RCV.NXT from the ACK the next dispatch sends.
+     */
+    void openRestored(final ConnectionRestore spec, final long nowNs)
+    {
+        serviceAttached = true;
+        restored = true;
+        irs = spec.remoteIsn();
+        rcvStreamBytes = spec.receivedBytes();
+        finReceived = spec.peerFinReceived();
+        rcvNxt = irs + 1 + (int)rcvStreamBytes + (finReceived ? 1 : 0);
+        lastAckSent = rcvNxt;
+        advertisedEdge = rcvNxt;
+
+        sndStreamAcked = spec.acknowledgedBytes();
+        sndUna = iss + 1 + (int)sndStreamAcked;
+        sndNxt = sndUna;
+        sndMax = sndUna;
+        recover = sndUna;
+        highRetransmitted = sndUna;
+
+        windowScaling = spec.sendWindowScale() >= 0;
+        sndWindowScale = windowScaling ? spec.sendWindowScale() : 0;
+        rcvWindowScale = windowScaling ? spec.receiveWindowScale() : 0;
+        timestamps = spec.timestamps();
+        sackPermitted = spec.sack();
+        tsRecent = timestamps ? spec.tsRecent() : 0;
+        if (timestamps)
+        {
+            tsEcrFloor = tsClock(nowNs);
+            tsEcrFloorActive = true;
+        }
+        sendMss = spec.sendMss();
+        peerMss = sendMss + (timestamps ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0);
+        receiveMss = Math.min(config.mss(), Math.max(receiveMss, sendMss));
+
+        // One MSS until the peer says more; WL1 far below RCV.NXT so that the first acceptable
+        // segment, whatever its sequence number, sets the window (RFC 9293 3.10.7.4).
+        sndWnd = sendMss;
+        maxSndWnd = sendMss;
+        sndWl1 = rcvNxt - 0x4000_0000;
+        sndWl2 = sndUna;
+        congestion.init(sendMss, config.initialWindowSegments(), nowNs);
+
+        state = finReceived ? TcpState.CLOSE_WAIT : TcpState.ESTABLISHED;
+        if (config.keepAlive())
+        {
+            keepAliveDeadlineNs = nowNs + config.keepAliveIdleNs();
+        }
+        ackNow = true;
+        stack.markPending(this);
     }
 
     /**
@@ -604,6 +677,13 @@ public final class TcpConnection implements Connection
         final TcpOptions options,
         final long nowNs)
     {
+        if (gt(ack, sndMax) && restored && le(ack, sndUna + sendBuffer.length() + (finQueued ? 1 : 0)))
+        {
+            // The node before the takeover sent these bytes and the peer has them: count them
+            // as sent, so that the ACK releases them.
+            sndMax = ack;
+            sndNxt = ack;
+        }
         if (gt(ack, sndMax))
         {
             counters.dropBadAck.incrementRelease();
@@ -749,7 +829,8 @@ public final class TcpConnection implements Connection
      */
     private boolean rttTimingDone(final int ack, final TcpOptions options, final long nowNs)
     {
-        if (timestamps && options.hasTimestamps && options.tsEcr != 0)
+        if (timestamps && options.hasTimestamps && options.tsEcr != 0 &&
+            !(tsEcrFloorActive && lt(options.tsEcr, tsEcrFloor)))
         {
             final int elapsedMs = tsClock(nowNs) - options.tsEcr;
             if (elapsedMs >= 0)
@@ -1499,9 +1580,20 @@ public final class TcpConnection implements Connection
         return Math.max(0, edge - ackNumber);
     }
 
+    /**
+     * @return this connection's TSval now: the stack's timestamp clock plus the offset from ISS.
+     */
     int tsClock(final long nowNs)
     {
-        return (int)(nowNs / 1_000_000L) + tsOffset;
+        return stack.timestampClockMs(nowNs) + tsOffset;
+    }
+
+    /**
+     * @return the TSval offset of a connection with this ISS (RFC 7323 5.4), the same on every node.
+     */
+    static int timestampOffset(final int iss)
+    {
+        return iss * 0x9E3779B1;
     }
 
     /**

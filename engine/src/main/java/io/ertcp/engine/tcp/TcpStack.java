@@ -68,6 +68,11 @@ public final class TcpStack implements Ipv4Handler
     private long lastNowNs;
     private long challengeWindowStartNs;
     private int challengeAcksInWindow;
+    /**
+     * Added to nowNs / 1_000_000 to give {@link #timestampClockMs}; only ever grows, so that no
+     * connection's TSvals go backwards.
+     */
+    private long timestampShiftMs;
 
     public TcpStack(final TcpConfig config, final Ipv4Output output, final Counters counters)
     {
@@ -206,6 +211,131 @@ public final class TcpStack implements Ipv4Handler
             }
         }
         return null;
+    }
+
+
+    /**
+     * Turn a replicated connection into a live one at takeover, on a node that never saw its
+     * handshake. The connection is created in ESTABLISHED, or CLOSE-WAIT when
+     * {@link ConnectionRestore#peerFinReceived()}, with:
+     * <ul>
+     *   <li>RCV.NXT = IRS + 1 + receivedBytes (+1 for the FIN) and SND.UNA = SND.NXT = ISS + 1 +
+     *   acknowledgedBytes, an empty send buffer and an empty receive buffer;</li>
+     *   <li>the options exactly as negotiated (MSS, both window scales, timestamps with TS.Recent,
+     *   SACK), and the timestamp offset that follows from ISS, so that with
+     *   {@link #advanceTimestampClock} its TSvals continue those of the old node;</li>
+     *   <li>a send window of one MSS until the peer's first acceptable segment sets the real one,
+     *   a fresh RTO estimate and a fresh congestion window (the initial window).</li>
+     * </ul>
+     * Neither {@link TcpService#onOpen} nor {@link ConnectionEventSink#onOpen} is called: the
+     * caller holds the application state. From here on the service hears the usual callbacks and
+     * the event sink the usual events, with stream offsets continuing from the restored ones.
+     * <p>
+     * The caller then writes the output the peer has not acknowledged with
+     * {@link Connection#write}: it goes out from SND.UNA, which retransmits what the peer lacks
+     * (the peer may in truth hold, and have acknowledged, more of it than acknowledgedBytes says;
+     * its ACKs for those bytes are accepted). {@link Connection#shutdownOutput} after it queues
+     * the FIN. The next {@link #doWork} sends an ACK (as far as the {@link ReceiveGate} allows)
+     * so the peer learns RCV.NXT.
+     *
+     * @param spec    the connection's state; copied, not kept.
+     * @param service the application that owns the connection from now on.
+     * @param nowNs   the time now.
+     * @return the connection; null when the connection table is full or no buffer memory is left,
+     * as {@link #connect} reports it.
+     * @throws IllegalArgumentException when the spec is not a possible connection state.
+     * @throws IllegalStateException    when a connection with this 4-tuple is in the table.
+     */
+    public Connection restore(final ConnectionRestore spec, final TcpService service, final long nowNs)
+    {
+        validate(spec);
+        lastNowNs = nowNs;
+        final int localIp = spec.localIp();
+        final int localPort = spec.localPort();
+        final int remoteIp = spec.remoteIp();
+        final int remotePort = spec.remotePort();
+        if (table.get(localIp, localPort, remoteIp, remotePort) != null)
+        {
+            throw new IllegalStateException("connection " + address(localIp) + ':' + localPort + " -> " +
+                address(remoteIp) + ':' + remotePort + " already exists; close it before restoring one over it.");
+        }
+        final TcpConnection connection = allocate(localIp, localPort, remoteIp, remotePort, service, null,
+            spec.localIsn(), nowNs);
+        if (connection == null)
+        {
+            return null;
+        }
+        connection.openRestored(spec, nowNs);
+        reschedule(connection);
+        return connection;
+    }
+
+    private static void validate(final ConnectionRestore spec)
+    {
+        if (spec.localPort() <= 0 || spec.localPort() > 65535 || spec.remotePort() <= 0 || spec.remotePort() > 65535)
+        {
+            throw new IllegalArgumentException("ports " + spec.localPort() + " and " + spec.remotePort() +
+                " must both be TCP ports, 1 to 65535.");
+        }
+        if (spec.sendMss() <= 0)
+        {
+            throw new IllegalArgumentException("sendMss " + spec.sendMss() + " must be positive; give the MSS " +
+                "the connection's OPEN record holds.");
+        }
+        if ((spec.sendWindowScale() < 0) != (spec.receiveWindowScale() < 0) ||
+            spec.sendWindowScale() > TcpOptions.MAX_WINDOW_SCALE || spec.receiveWindowScale() > TcpOptions.MAX_WINDOW_SCALE ||
+            spec.sendWindowScale() < -1 || spec.receiveWindowScale() < -1)
+        {
+            throw new IllegalArgumentException("window scales " + spec.sendWindowScale() + " and " +
+                spec.receiveWindowScale() + " must both be -1 (not in use) or both 0 to " +
+                TcpOptions.MAX_WINDOW_SCALE + ".");
+        }
+        if (spec.receivedBytes() < 0 || spec.acknowledgedBytes() < 0)
+        {
+            throw new IllegalArgumentException("receivedBytes " + spec.receivedBytes() + " and acknowledgedBytes " +
+                spec.acknowledgedBytes() + " are stream offsets and cannot be negative.");
+        }
+    }
+
+    private static String address(final int ip)
+    {
+        return (ip >>> 24) + "." + ((ip >>> 16) & 0xFF) + "." + ((ip >>> 8) & 0xFF) + "." + (ip & 0xFF);
+    }
+
+    /**
+     * The millisecond clock every connection's RFC 7323 TSval is built on (TSval = this clock plus
+     * the connection's offset, which follows from its ISS): {@code nowNs / 1_000_000} plus a shift
+     * that {@link #advanceTimestampClock} raises. Wraps like TSvals do, modulo 2^32.
+     *
+     * @param nowNs the time now.
+     * @return the clock in milliseconds, modulo 2^32.
+     */
+    public int timestampClockMs(final long nowNs)
+    {
+        return (int)(nowNs / 1_000_000L + timestampShiftMs);
+    }
+
+    /**
+     * Raise the timestamp clock so that {@link #timestampClockMs}(nowNs) is at least
+     * {@code atLeastMs}; never lower it. The comparison is RFC 7323's, modulo 2^32: a value up to
+     * 2^31 - 1 ms ahead of the clock raises it, any other value leaves it as it is.
+     * <p>
+     * A new primary calls this at takeover, before it restores connections, with its estimate of
+     * the old primary's clock (the highest clock the old primary can have used, plus a margin),
+     * so that the restored connections' TSvals never go backwards for their peers, whose PAWS
+     * check (RFC 7323 5.3) would otherwise drop every segment. Connections already open on this
+     * node see their clock jump forward once, which RFC 7323 allows.
+     *
+     * @param atLeastMs the clock value, in milliseconds, the clock must reach.
+     * @param nowNs     the time now.
+     */
+    public void advanceTimestampClock(final long atLeastMs, final long nowNs)
+    {
+        final int behind = (int)atLeastMs - timestampClockMs(nowNs);
+        if (behind > 0)
+        {
+            timestampShiftMs += behind;
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -527,6 +657,20 @@ public final class TcpStack implements Ipv4Handler
         final TcpListener listener,
         final long nowNs)
     {
+        final int iss = fixedIsn ? nextIsn : isns.isn(localIp, localPort, remoteIp, remotePort, nowNs);
+        return allocate(localIp, localPort, remoteIp, remotePort, service, listener, iss, nowNs);
+    }
+
+    private TcpConnection allocate(
+        final int localIp,
+        final int localPort,
+        final int remoteIp,
+        final int remotePort,
+        final TcpService service,
+        final TcpListener listener,
+        final int iss,
+        final long nowNs)
+    {
         TcpConnection connection;
         if (pooled > 0)
         {
@@ -553,7 +697,6 @@ public final class TcpStack implements Ipv4Handler
         {
             return null;
         }
-        final int iss = fixedIsn ? nextIsn : isns.isn(localIp, localPort, remoteIp, remotePort, nowNs);
         connection.reset(nextConnectionId++, localIp, localPort, remoteIp, remotePort, service, listener, iss, nowNs);
         table.put(connection);
         byId.put(connection.id(), connection);

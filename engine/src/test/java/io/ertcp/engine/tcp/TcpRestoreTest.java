@@ -1,0 +1,370 @@
+package io.ertcp.engine.tcp;
+
+import io.ertcp.engine.counters.Counters;
+import org.agrona.DirectBuffer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.ertcp.engine.tcp.Segment.seg;
+import static io.ertcp.engine.tcp.TcpHeaderFlyweight.ACK;
+import static io.ertcp.engine.tcp.TcpHeaderFlyweight.FIN;
+import static io.ertcp.engine.tcp.TcpHeaderFlyweight.PSH;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link TcpStack#restore} and the stack's timestamp clock, packet by packet: a connection the
+ * stack never saw the handshake of, restored at takeover from a replica's state, continues where
+ * the node before left it.
+ */
+class TcpRestoreTest extends TcpTestHarness
+{
+    /** Stream bytes the peer sent before the takeover, all received. */
+    static final long RECEIVED = 5_000;
+    /** Stream bytes of this side's output the peer acknowledged before the takeover. */
+    static final long ACKNOWLEDGED = 3_000;
+    static final int SEND_MSS = 1_448;
+    static final int SEND_SHIFT = 3;
+    static final int RECEIVE_SHIFT = 2;
+    static final int TS_RECENT = 777_000;
+    /** The old primary's timestamp clock, as the new one estimates it. */
+    static final int CLOCK_FLOOR = 9_000_000;
+    /** RCV.NXT and SND.UNA as the restore must set them. */
+    static final int RCV_NXT = REMOTE_SEQ + 1 + (int)RECEIVED;
+    static final int SND_UNA = LOCAL_SEQ + 1 + (int)ACKNOWLEDGED;
+
+    final RecordingSink sink = new RecordingSink();
+    ReceiveGate gate = ReceiveGate.UNLIMITED;
+
+    @BeforeEach
+    void setUp()
+    {
+        startRestoring(baseConfig().windowScaling(true).timestamps(true).sack(true));
+    }
+
+    void startRestoring(final TcpConfig config)
+    {
+        this.config = config;
+        stack = new TcpStack(config, output, new Counters(256), (id, received) -> gate.acknowledgeLimit(id, received),
+            sink);
+        stack.fixIsn(localSeq);
+        stack.listen(LOCAL_IP, LOCAL_PORT, service);
+    }
+
+    static ConnectionRestore spec()
+    {
+        return new ConnectionRestore()
+            .localIp(LOCAL_IP).localPort(LOCAL_PORT).remoteIp(REMOTE_IP).remotePort(REMOTE_PORT)
+            .localIsn(LOCAL_SEQ).remoteIsn(REMOTE_SEQ)
+            .sendMss(SEND_MSS).sendWindowScale(SEND_SHIFT).receiveWindowScale(RECEIVE_SHIFT)
+            .timestamps(true).sack(true).tsRecent(TS_RECENT)
+            .receivedBytes(RECEIVED).acknowledgedBytes(ACKNOWLEDGED);
+    }
+
+    /** Takeover at {@code atMs}: the clock raised to CLOCK_FLOOR, then the restore. */
+    TcpConnection restore(final long atMs, final ConnectionRestore spec)
+    {
+        stack.advanceTimestampClock(CLOCK_FLOOR, ns(atMs));
+        final Connection connection = stack.restore(spec, service, ns(atMs));
+        assertNotNull(connection);
+        service.connection = connection;
+        return (TcpConnection)connection;
+    }
+
+    /** The TSval the restored connection sends at {@code atMs} after a restore at {@code restoredAtMs}. */
+    static int tsVal(final long restoredAtMs, final long atMs)
+    {
+        return CLOCK_FLOOR + (int)(atMs - restoredAtMs) + TcpConnection.timestampOffset(LOCAL_SEQ);
+    }
+
+    /** A segment from the peer, which echoes {@code tsEcr} and sends a TSval above TS_RECENT. */
+    static Segment fromPeer(final int flags, final int seq, final int ack, final int tsEcr)
+    {
+        return seg(flags, seq, ack).timestamps(TS_RECENT + 100, tsEcr);
+    }
+
+    @Nested
+    class Restore
+    {
+        @Test
+        void acksTheRestoredReceivePointWithScaledWindowAndNoOpen()
+        {
+            final TcpConnection connection = restore(100, spec());
+            assertEquals(TcpState.ESTABLISHED, connection.state());
+            recv(100, seg(ACK, SND_UNA, RCV_NXT).window(BUFFER >> RECEIVE_SHIFT)
+                .timestamps(tsVal(100, 100), TS_RECENT));
+            recvNothing(5_000);
+            assertTrue(service.events.isEmpty(), "no onOpen for a restored connection: " + service.events);
+            assertEquals(0, sink.opens, "no OPEN record for a restored connection");
+            assertEquals(1, stack.connectionCount());
+        }
+
+        @Test
+        void ackIsHeldBackByTheReceiveGate()
+        {
+            gate = (id, received) -> RECEIVED - 1_000;
+            restore(100, spec());
+            recv(100, seg(ACK, SND_UNA, RCV_NXT - 1_000));
+        }
+
+        @Test
+        void withoutWindowScalingTheWindowIsUnscaled()
+        {
+            restore(100, spec().sendWindowScale(-1).receiveWindowScale(-1).timestamps(false));
+            recv(100, seg(ACK, SND_UNA, RCV_NXT).window(Math.min(BUFFER, 0xFFFF)).noTimestamps());
+        }
+
+        @Test
+        void writtenOutputGoesOutFromSndUnaWithTheNegotiatedMssAndTimestamps()
+        {
+            final TcpConnection connection = restore(100, spec());
+            final byte[] unacknowledged = bytes(4_000, 3);
+            write(unacknowledged);
+            // One MSS of send window until the peer's first ACK; the data carries the owed ACK.
+            final List<Segment> first = drain(100);
+            assertEquals(1, first.size(), first.toString());
+            final Segment segment = first.get(0);
+            final String mismatch = seg(ACK | PSH, SND_UNA, RCV_NXT).payload(slice(unacknowledged, 0, SEND_MSS))
+                .window(BUFFER >> RECEIVE_SHIFT).timestamps(tsVal(100, 100), TS_RECENT).mismatch(segment);
+            assertNull(mismatch, mismatch);
+            assertTrue(segment.tsVal - TcpConnection.timestampOffset(LOCAL_SEQ) - CLOCK_FLOOR >= 0,
+                "TSval is built on a clock at least the floor");
+
+            // The peer's ACK opens the real window (scaled by 2^3) and releases the first MSS.
+            send(110, fromPeer(ACK, RCV_NXT, SND_UNA + SEND_MSS, segment.tsVal).window(1_000));
+            assertEquals(ACKNOWLEDGED + SEND_MSS, sink.lastAcknowledged);
+            assertEquals(4_000 - SEND_MSS, connection.sendBuffer.length());
+            recv(110, seg(ACK, SND_UNA + SEND_MSS, RCV_NXT).payload(slice(unacknowledged, SEND_MSS, SEND_MSS))
+                .timestamps(tsVal(100, 110), TS_RECENT + 100));
+            assertEquals(8_000, connection.sndWnd);
+
+            // Nagle holds the last runt until the second MSS is acknowledged.
+            send(120, fromPeer(ACK, RCV_NXT, SND_UNA + 2 * SEND_MSS, tsVal(100, 110)).window(1_000));
+            recv(120, seg(ACK | PSH, SND_UNA + 2 * SEND_MSS, RCV_NXT)
+                .payload(slice(unacknowledged, 2 * SEND_MSS, 4_000 - 2 * SEND_MSS)));
+
+            send(130, fromPeer(ACK, RCV_NXT, SND_UNA + 4_000, tsVal(100, 120)).window(1_000));
+            assertEquals(ACKNOWLEDGED + 4_000, sink.lastAcknowledged);
+            assertEquals(0, connection.sendBuffer.length());
+            assertEquals(List.of(ACKNOWLEDGED + SEND_MSS, ACKNOWLEDGED + 2 * SEND_MSS, ACKNOWLEDGED + 4_000), sink.acknowledged);
+        }
+
+        @Test
+        void peerAckForBytesTheOldNodeSentReleasesThem()
+        {
+            final TcpConnection connection = restore(100, spec());
+            write(bytes(4_000, 3));
+            // Before this node sent anything, the peer acknowledges 2,500 bytes the old node had sent.
+            send(100, fromPeer(ACK, RCV_NXT, SND_UNA + 2_500, 0).window(1_000));
+            assertEquals(List.of(ACKNOWLEDGED + 2_500), sink.acknowledged);
+            assertEquals(1_500, connection.sendBuffer.length());
+            assertEquals(0, stack.counters().dropBadAck.get());
+            // Sending resumes there, one MSS (Nagle holds the runt after it).
+            recv(100, seg(ACK, SND_UNA + 2_500, RCV_NXT).payload(slice(bytes(4_000, 3), 2_500, SEND_MSS)));
+        }
+
+        @Test
+        void peerAckBeyondTheWrittenOutputIsStillBad()
+        {
+            restore(100, spec());
+            write(bytes(1_000, 3));
+            send(100, fromPeer(ACK, RCV_NXT, SND_UNA + 1_001, 0));
+            assertEquals(1, stack.counters().dropBadAck.get());
+            assertTrue(sink.acknowledged.isEmpty());
+        }
+
+        @Test
+        void peerDataContinuesAtTheRestoredReceivePoint()
+        {
+            restore(100, spec());
+            recv(100, seg(ACK, SND_UNA, RCV_NXT));
+            send(110, fromPeer(ACK | PSH, RCV_NXT, SND_UNA, tsVal(100, 100)).payload("hello"));
+            assertEquals("hello", service.receivedText());
+            assertEquals(List.of("data 5"), service.events);
+            assertEquals(List.of(RECEIVED + ":5"), sink.data);
+            recv(150, seg(ACK, SND_UNA, RCV_NXT + 5).timestamps(tsVal(100, 150), TS_RECENT + 100));
+            // An old retransmission overlapping the restored point: only the new bytes count.
+            send(160, fromPeer(ACK | PSH, RCV_NXT + 3, SND_UNA, tsVal(100, 150)).payload("lo world"));
+            assertEquals("hello world", service.receivedText());
+            assertEquals(List.of(RECEIVED + ":5", (RECEIVED + 5) + ":6"), sink.data);
+        }
+
+        @Test
+        void peerFinAfterRestoreClosesNormally()
+        {
+            restore(100, spec());
+            recv(100, seg(ACK, SND_UNA, RCV_NXT));
+            send(110, fromPeer(ACK | FIN, RCV_NXT, SND_UNA, tsVal(100, 100)));
+            assertEquals(List.of(RECEIVED), sink.fins);
+            assertEquals(List.of("peer-closed"), service.events);
+            recv(110, seg(ACK, SND_UNA, RCV_NXT + 1));
+            service.connection.shutdownOutput();
+            recv(110, seg(ACK | FIN, SND_UNA, RCV_NXT + 1));
+            send(120, fromPeer(ACK, RCV_NXT + 1, SND_UNA + 1, tsVal(100, 110)));
+            assertNull(connection());
+            assertEquals(List.of("peer-closed", "closed CLOSED"), service.events);
+        }
+
+        @Test
+        void closeWaitRestoreThenShutdownSendsFinAndCloses()
+        {
+            final TcpConnection connection = restore(100, spec().peerFinReceived(true));
+            assertEquals(TcpState.CLOSE_WAIT, connection.state());
+            recv(100, seg(ACK, SND_UNA, RCV_NXT + 1));
+            write("bye");
+            connection.shutdownOutput();
+            assertEquals(TcpState.LAST_ACK, connection.state());
+            recv(100, seg(ACK | PSH | FIN, SND_UNA, RCV_NXT + 1).payload("bye"));
+            send(110, fromPeer(ACK, RCV_NXT + 1, SND_UNA + 4, tsVal(100, 100)));
+            assertEquals(TcpState.FREE, connection.state());
+            assertNull(connection());
+            assertEquals(List.of("closed CLOSED"), service.events);
+            assertEquals(List.of(ACKNOWLEDGED + 3), sink.acknowledged);
+            assertEquals(1, sink.closed);
+        }
+
+        @Test
+        void unansweredOutputIsRetransmittedOnTimeout()
+        {
+            restore(100, spec());
+            write("abc");
+            recv(100, seg(ACK | PSH, SND_UNA, RCV_NXT).payload("abc"));
+            // A fresh RTO estimate: RFC 6298's initial second.
+            recvNothing(1_099);
+            recv(1_100, seg(ACK | PSH, SND_UNA, RCV_NXT).payload("abc"));
+        }
+
+        @Test
+        void existingFourTupleIsRefused()
+        {
+            startRestoring(baseConfig());
+            established();
+            final IllegalStateException ex = assertThrows(IllegalStateException.class,
+                () -> stack.restore(spec(), service, ns(10)));
+            assertTrue(ex.getMessage().contains("already exists"), ex.getMessage());
+            assertEquals(1, stack.connectionCount());
+        }
+
+        @Test
+        void restoringTwiceIsRefused()
+        {
+            restore(100, spec());
+            assertThrows(IllegalStateException.class, () -> stack.restore(spec(), service, ns(100)));
+        }
+
+        @Test
+        void fullTableIsReportedAsConnectDoes()
+        {
+            startRestoring(baseConfig().maxConnections(1));
+            restore(100, spec());
+            assertNull(stack.restore(spec().remotePort(REMOTE_PORT + 1), service, ns(100)));
+            assertNull(stack.connect(LOCAL_IP, REMOTE_IP, REMOTE_PORT + 2, service, ns(100)));
+        }
+
+        @Test
+        void impossibleSpecIsRefused()
+        {
+            assertThrows(IllegalArgumentException.class,
+                () -> stack.restore(spec().sendWindowScale(-1), service, ns(0)));
+            assertThrows(IllegalArgumentException.class, () -> stack.restore(spec().sendMss(0), service, ns(0)));
+            assertThrows(IllegalArgumentException.class, () -> stack.restore(spec().localPort(0), service, ns(0)));
+            assertThrows(IllegalArgumentException.class,
+                () -> stack.restore(spec().receivedBytes(-1), service, ns(0)));
+            assertEquals(0, stack.connectionCount());
+        }
+    }
+
+    @Nested
+    class TimestampClock
+    {
+        @Test
+        void followsNowAndNeverGoesBack()
+        {
+            assertEquals(100, stack.timestampClockMs(ns(100)));
+            stack.advanceTimestampClock(5_000, ns(100));
+            assertEquals(5_000, stack.timestampClockMs(ns(100)));
+            stack.advanceTimestampClock(4_000, ns(100));
+            assertEquals(5_000, stack.timestampClockMs(ns(100)), "a lower value never lowers the clock");
+            stack.advanceTimestampClock(5_000, ns(100));
+            assertEquals(5_000, stack.timestampClockMs(ns(100)));
+            assertEquals(5_100, stack.timestampClockMs(ns(200)));
+            stack.advanceTimestampClock(0, ns(300));
+            assertEquals(5_200, stack.timestampClockMs(ns(300)));
+            stack.advanceTimestampClock(5_250, ns(300));
+            assertEquals(5_250, stack.timestampClockMs(ns(300)));
+        }
+
+        @Test
+        void comparesModulo2To32()
+        {
+            stack.advanceTimestampClock(0x7000_0000L, ns(0));
+            stack.advanceTimestampClock(0xE000_0000L, ns(0));
+            assertEquals(0xE000_0000, stack.timestampClockMs(ns(0)));
+            // 0x10 is 0x20000010 ms past 0xE0000000 modulo 2^32: the clock moves on through the wrap.
+            stack.advanceTimestampClock(0x10, ns(0));
+            assertEquals(0x10, stack.timestampClockMs(ns(0)));
+            // Now 0xFFFFFF00 is 0x110 ms behind: nothing changes.
+            stack.advanceTimestampClock(0xFFFF_FF00L, ns(0));
+            assertEquals(0x10, stack.timestampClockMs(ns(0)));
+        }
+
+        @Test
+        void everyConnectionsTsValIsBuiltOnIt()
+        {
+            startRestoring(baseConfig().timestamps(true));
+            stack.advanceTimestampClock(70_000, ns(0));
+            send(0, seg(TcpHeaderFlyweight.SYN, REMOTE_SEQ, 0).mss(1460).timestamps(55, 0));
+            recv(0, seg(TcpHeaderFlyweight.SYN | ACK, LOCAL_SEQ, REMOTE_SEQ + 1)
+                .timestamps(70_000 + TcpConnection.timestampOffset(LOCAL_SEQ), 55));
+        }
+    }
+
+    /** Records the replication events of the stack under test. */
+    static final class RecordingSink implements ConnectionEventSink
+    {
+        int opens;
+        int closed;
+        long lastAcknowledged = -1;
+        final List<Long> acknowledged = new ArrayList<>();
+        final List<String> data = new ArrayList<>();
+        final List<Long> fins = new ArrayList<>();
+
+        public void onOpen(
+            final long connectionId, final int localIp, final int localPort, final int remoteIp, final int remotePort,
+            final int localIsn, final int remoteIsn, final int sendMss, final int sendWindowScale,
+            final int receiveWindowScale, final boolean timestamps, final boolean sack)
+        {
+            opens++;
+        }
+
+        public void onData(
+            final long connectionId, final long streamOffset, final DirectBuffer buffer, final int offset,
+            final int length)
+        {
+            data.add(streamOffset + ":" + length);
+        }
+
+        public void onPeerAcknowledged(final long connectionId, final long acknowledgedBytes)
+        {
+            lastAcknowledged = acknowledgedBytes;
+            acknowledged.add(acknowledgedBytes);
+        }
+
+        public void onPeerFin(final long connectionId, final long streamOffset)
+        {
+            fins.add(streamOffset);
+        }
+
+        public void onClosed(final long connectionId, final CloseReason reason)
+        {
+            closed++;
+        }
+    }
+}
