@@ -588,6 +588,20 @@ public final class TcpStack implements Ipv4Handler
     }
 
     /**
+     * Offer a connection's unconsumed received bytes to its service again, now: for a service that
+     * refused bytes for a reason other than send buffer space (replication waiting for its log to
+     * drain), which the stack cannot see.
+     */
+    public void redeliver(final long connectionId)
+    {
+        final TcpConnection connection = byId.get(connectionId);
+        if (connection != null)
+        {
+            connection.offer();
+        }
+    }
+
+    /**
      * Use this ISN for connections opened from now on, instead of RFC 6528's. For tests, and for a
      * takeover that must reuse the ISN a replica logged.
      */

@@ -1,0 +1,608 @@
+package io.ertcp.engine.replication.replica;
+
+import io.ertcp.engine.tcp.CloseReason;
+import io.ertcp.engine.tcp.Connection;
+import io.ertcp.engine.tcp.ConnectionEventSink;
+import io.ertcp.engine.tcp.ConnectionRestore;
+import io.ertcp.engine.tcp.ReceiveGate;
+import io.ertcp.engine.tcp.TcpService;
+import io.ertcp.engine.tcp.TcpStack;
+import io.ertcp.log.ClientAckFlyweight;
+import io.ertcp.log.ClosedFlyweight;
+import io.ertcp.log.DataFlyweight;
+import io.ertcp.log.EpochChangeFlyweight;
+import io.ertcp.log.FinFlyweight;
+import io.ertcp.log.OpenFlyweight;
+import io.ertcp.log.TimeoutFlyweight;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.DeadlineTimerWheel;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The primary's side of replication, between its TCP stack and the {@link ReplicatedService}: every connection
+ * event becomes a record, published (given its log position) and applied at once, so the primary's service sees
+ * exactly what every backup's will, in the same order. Plugged into the stack as its service, its
+ * {@link ConnectionEventSink} and its {@link ReceiveGate}.
+ * <p>
+ * The rules of DESIGN.md hold here:
+ * <ul>
+ * <li>Durable before acknowledged (rule 1): the gate lets TCP acknowledge a connection's input only up to the last
+ * DATA (or FIN) record the durability rule has confirmed; {@link #confirmed(long)} moves it.</li>
+ * <li>Output commit (rule 2): output the service wrote while a record was applied stays in the replica's ring until
+ * that record is confirmed, then goes to the TCP connection; a FIN or RST the service asked for likewise.</li>
+ * <li>Time and chance are logged: a timeout the service asked for fires here, as a TIMEOUT record.</li>
+ * </ul>
+ * Records of input wait in the log for the logger: when more than {@code maxUnconfirmedBytes} are unconfirmed, new
+ * input is refused (TCP keeps it and the client's window closes) until confirmations catch up.
+ * <p>
+ * A backup that wins an election builds one of these over the replicated service it has been applying and calls
+ * {@link #takeOver}: each replica becomes a live TCP connection again.
+ * <p>
+ * One thread: the node's duty cycle.
+ */
+public final class PrimaryReplication implements TcpService, ConnectionEventSink, ReceiveGate, ReplicatedService.Observer
+{
+    private static final int FLAG_SHUTDOWN = 1;
+    private static final int FLAG_ABORT = 2;
+    private static final long TICK_NS = 1L << 20;
+
+    private final ReplicatedService replicated;
+    private final RecordPublisher publisher;
+    private final int nodeId;
+    private final int maxDataPerRecord;
+    private final long maxUnconfirmedBytes;
+    private final Long2ObjectHashMap<Replica> byTcp = new Long2ObjectHashMap<>();
+    private final UnsafeBuffer scratch;
+    private final OpenFlyweight open = new OpenFlyweight();
+    private final DataFlyweight data = new DataFlyweight();
+    private final ClientAckFlyweight clientAck = new ClientAckFlyweight();
+    private final FinFlyweight fin = new FinFlyweight();
+    private final ClosedFlyweight closed = new ClosedFlyweight();
+    private final TimeoutFlyweight timeout = new TimeoutFlyweight();
+    private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
+    private final ConnectionRestore restore = new ConnectionRestore();
+
+    // Output commit: one entry per replica changed by a record, in position order.
+    private long[] entryPosition = new long[1024];
+    private long[] entryConnection = new long[1024];
+    private long[] entryInput = new long[1024];
+    private long[] entryOutput = new long[1024];
+    private long[] entryBytes = new long[1024];
+    private int[] entryFlags = new int[1024];
+    private int entryHead;
+    private int entryCount;
+
+    private final ArrayList<Replica> acked = new ArrayList<>();
+    private final ArrayList<Replica> starved = new ArrayList<>();
+    private final DeadlineTimerWheel timers;
+    private final Long2LongHashMap timerConnections = new Long2LongHashMap(-1);
+    private final DeadlineTimerWheel.TimerHandler onTimer = this::onTimerExpiry;
+
+    private TcpStack stack;
+    private int epoch;
+    private long connectionSequence;
+    private long publishedBytes;
+    private long confirmedBytes;
+    private long confirmedPosition;
+    private long lastPublishedPosition;
+    private long nowNs;
+    private long inputRefusals;
+
+    /**
+     * @param replicated          the service replica to drive; on a new primary, the one its backup role applied into.
+     * @param publisher           where records go.
+     * @param nodeId              this node, named in an EPOCH_CHANGE record.
+     * @param epoch               the epoch this primary publishes in.
+     * @param maxDataPerRecord    the most input bytes one DATA record carries.
+     * @param maxUnconfirmedBytes record bytes that may wait for confirmation before input is refused.
+     * @param nowNs               the current time, for the timeout wheel.
+     */
+    public PrimaryReplication(
+        final ReplicatedService replicated,
+        final RecordPublisher publisher,
+        final int nodeId,
+        final int epoch,
+        final int maxDataPerRecord,
+        final long maxUnconfirmedBytes,
+        final long nowNs)
+    {
+        this.replicated = replicated;
+        this.publisher = publisher;
+        this.nodeId = nodeId;
+        this.epoch = epoch;
+        this.maxDataPerRecord = maxDataPerRecord;
+        this.maxUnconfirmedBytes = maxUnconfirmedBytes;
+        this.scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(DataFlyweight.HEADER_LENGTH + maxDataPerRecord + 64));
+        this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nowNs, TICK_NS, 1024);
+        this.nowNs = nowNs;
+        this.confirmedPosition = replicated.appliedPosition();
+        this.lastPublishedPosition = replicated.appliedPosition();
+        replicated.observer(this);
+    }
+
+    /**
+     * The stack this primary serves through; it must have been built with this object as its gate and sink.
+     */
+    public void stack(final TcpStack stack)
+    {
+        this.stack = stack;
+    }
+
+    public int epoch()
+    {
+        return epoch;
+    }
+
+    public ReplicatedService replicated()
+    {
+        return replicated;
+    }
+
+    /**
+     * @return the highest position the durability rule has confirmed.
+     */
+    public long confirmedPosition()
+    {
+        return confirmedPosition;
+    }
+
+    public long lastPublishedPosition()
+    {
+        return lastPublishedPosition;
+    }
+
+    /**
+     * @return record bytes published but not yet confirmed.
+     */
+    public long unconfirmedBytes()
+    {
+        return publishedBytes - confirmedBytes;
+    }
+
+    /**
+     * @return how many times input was refused because too much waited for confirmation.
+     */
+    public long inputRefusals()
+    {
+        return inputRefusals;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Takeover
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * Become the primary for connections a backup has been following (DESIGN rule 5): publish the EPOCH_CHANGE,
+     * then turn each replica into a live TCP connection at the sequence numbers the client expects (receive point
+     * from the logged input, send point from the logged client acknowledgement), hand it the output the client has
+     * not acknowledged (all of it produced by records already durable) and re-arm the timeouts the service asked
+     * for. The stack sends an ACK on each, so the client resends whatever was never made durable.
+     * Call after the log is drained and before the stack sees client traffic.
+     *
+     * @param previousLastPosition the log's last position when this node was elected.
+     * @return the number of connections restored.
+     */
+    public int takeOver(final long previousLastPosition, final long nowNs)
+    {
+        this.nowNs = nowNs;
+        epochChange.wrap(scratch, 0).write(epoch, epoch, nodeId, previousLastPosition);
+        publishAndApply(EpochChangeFlyweight.LENGTH);
+
+        final int[] restored = {0};
+        replicated.forEach(replica ->
+        {
+            if (replica.serviceClosed)
+            {
+                return;
+            }
+            restore.localIp(replica.localIp).localPort(replica.localPort)
+                .remoteIp(replica.remoteIp).remotePort(replica.remotePort)
+                .localIsn(replica.localIsn).remoteIsn(replica.remoteIsn)
+                .sendMss(replica.sendMss)
+                .sendWindowScale(replica.sendWindowScale).receiveWindowScale(replica.receiveWindowScale)
+                .timestamps(replica.timestamps).sack(replica.sack).tsRecent(replica.tsRecent)
+                .receivedBytes(replica.inputOffset).peerFinReceived(replica.peerFin)
+                .acknowledgedBytes(replica.outputAcked);
+            final Connection tcp = stack.restore(restore, this, nowNs);
+            replica.tcp = tcp;
+            byTcp.put(tcp.id(), replica);
+            replica.durableInput = replica.inputOffset + (replica.peerFin ? 1 : 0);
+            replica.releasedOutput = replica.produced;
+            replica.releasedShutdown = replica.outputShutdown;
+            replica.pushed = replica.outputAcked;
+            replica.pendingClientAck = replica.outputAcked;
+            if (replica.timeoutArmed)
+            {
+                onTimeoutScheduled(replica);
+            }
+            pump(replica);
+            restored[0]++;
+        });
+        return restored[0];
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Duty cycle
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * Publish the client acknowledgements gathered since the last call and fire due timeouts.
+     *
+     * @return work done.
+     */
+    public int doWork(final long nowNs)
+    {
+        this.nowNs = nowNs;
+        int work = 0;
+        for (int i = 0; i < acked.size(); i++)
+        {
+            final Replica replica = acked.get(i);
+            replica.inPendingList = false;
+            if (replica.pendingClientAck > replica.outputAcked && null != replica.tcp)
+            {
+                clientAck.wrap(scratch, 0).write(epoch, replica.id, replica.pendingClientAck);
+                publishAndApply(ClientAckFlyweight.LENGTH);
+                work++;
+            }
+        }
+        acked.clear();
+        work += timers.poll(nowNs, onTimer, 64);
+        return work;
+    }
+
+    /**
+     * The durability rule now holds every record up to {@code position}: release the input acknowledgements and the
+     * output those records allow.
+     */
+    public void confirmed(final long position)
+    {
+        if (position <= confirmedPosition)
+        {
+            return;
+        }
+        confirmedPosition = Math.min(position, lastPublishedPosition);
+        final int mask = entryPosition.length - 1;
+        while (entryCount > 0 && entryPosition[entryHead] <= confirmedPosition)
+        {
+            final Replica replica = replicated.replica(entryConnection[entryHead]);
+            confirmedBytes = entryBytes[entryHead];
+            if (null != replica)
+            {
+                release(replica, entryInput[entryHead], entryOutput[entryHead], entryFlags[entryHead]);
+            }
+            entryHead = (entryHead + 1) & mask;
+            entryCount--;
+        }
+        if (0 == entryCount)
+        {
+            confirmedBytes = publishedBytes;
+        }
+        if (!starved.isEmpty() && unconfirmedBytes() < maxUnconfirmedBytes)
+        {
+            for (int i = 0; i < starved.size(); i++)
+            {
+                final Replica replica = starved.get(i);
+                if (null != replica.tcp)
+                {
+                    stack.redeliver(replica.tcp.id());
+                }
+            }
+            starved.clear();
+        }
+    }
+
+    private void release(final Replica replica, final long input, final long output, final int flags)
+    {
+        if (input > replica.durableInput)
+        {
+            replica.durableInput = input;
+            if (null != replica.tcp)
+            {
+                stack.receiveGateAdvanced(replica.tcp.id());
+            }
+        }
+        if (output > replica.releasedOutput)
+        {
+            replica.releasedOutput = output;
+        }
+        if ((flags & FLAG_SHUTDOWN) != 0)
+        {
+            replica.releasedShutdown = true;
+        }
+        if ((flags & FLAG_ABORT) != 0)
+        {
+            replica.releasedAbort = true;
+        }
+        pump(replica);
+    }
+
+    /**
+     * Hand the TCP connection the released output it has room for, then the FIN or RST once everything before it
+     * went.
+     */
+    private void pump(final Replica replica)
+    {
+        final Connection tcp = replica.tcp;
+        if (null == tcp)
+        {
+            return;
+        }
+        if (replica.releasedAbort)
+        {
+            if (!replica.abortSent)
+            {
+                replica.abortSent = true;
+                tcp.abort();
+            }
+            return;
+        }
+        while (replica.pushed < replica.releasedOutput)
+        {
+            final int wanted = (int)Math.min(Integer.MAX_VALUE, replica.releasedOutput - replica.pushed);
+            final int contiguous = replica.contiguousOutput(replica.pushed, wanted);
+            final int written = tcp.write(replica.output, replica.outputIndex(replica.pushed), contiguous);
+            replica.pushed += written;
+            if (written < contiguous)
+            {
+                return;
+            }
+        }
+        if (replica.releasedShutdown && !replica.finPushed && replica.pushed == replica.produced)
+        {
+            replica.finPushed = true;
+            tcp.shutdownOutput();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // ReceiveGate and ConnectionEventSink, for the stack
+    // ---------------------------------------------------------------------------------------------
+
+    public long acknowledgeLimit(final long connectionId, final long receivedBytes)
+    {
+        final Replica replica = byTcp.get(connectionId);
+        return null == replica ? Long.MAX_VALUE : replica.durableInput;
+    }
+
+    public void onOpen(
+        final long connectionId,
+        final int localIp,
+        final int localPort,
+        final int remoteIp,
+        final int remotePort,
+        final int localIsn,
+        final int remoteIsn,
+        final int sendMss,
+        final int sendWindowScale,
+        final int receiveWindowScale,
+        final boolean timestamps,
+        final boolean sack)
+    {
+        final long id = ((long)epoch << 40) | ++connectionSequence;
+        open.wrap(scratch, 0)
+            .write(epoch, id, localIp, localPort, remoteIp, remotePort, localIsn, remoteIsn)
+            .options(sendMss, Math.max(0, sendWindowScale), Math.max(0, receiveWindowScale), timestamps, sack)
+            .timestamps(0, 0);
+        publishAndApply(OpenFlyweight.LENGTH);
+        byTcp.put(connectionId, replicated.replica(id));
+    }
+
+    public void onPeerAcknowledged(final long connectionId, final long acknowledgedBytes)
+    {
+        final Replica replica = byTcp.get(connectionId);
+        if (null != replica && acknowledgedBytes > replica.pendingClientAck)
+        {
+            replica.pendingClientAck = acknowledgedBytes;
+            if (!replica.inPendingList)
+            {
+                replica.inPendingList = true;
+                acked.add(replica);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // TcpService, for the stack
+    // ---------------------------------------------------------------------------------------------
+
+    public String name()
+    {
+        return replicated.service().name();
+    }
+
+    public void onOpen(final Connection connection)
+    {
+        final Replica replica = byTcp.get(connection.id());
+        if (null != replica)
+        {
+            replica.tcp = connection;
+            pump(replica);
+        }
+    }
+
+    public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final Replica replica = byTcp.get(connection.id());
+        if (null == replica)
+        {
+            return length;
+        }
+        int taken = 0;
+        while (taken < length)
+        {
+            if (unconfirmedBytes() >= maxUnconfirmedBytes || replica.serviceClosed)
+            {
+                if (!replica.serviceClosed)
+                {
+                    inputRefusals++;
+                    if (!starved.contains(replica))
+                    {
+                        starved.add(replica);
+                    }
+                }
+                break;
+            }
+            final int chunk = Math.min(Math.min(length - taken, maxDataPerRecord), replica.inputFree());
+            if (chunk <= 0)
+            {
+                break;
+            }
+            data.wrap(scratch, 0).write(epoch, replica.id, replica.inputOffset, buffer, offset + taken, chunk);
+            publishAndApply(DataFlyweight.HEADER_LENGTH + chunk);
+            taken += chunk;
+        }
+        if (replica.serviceClosed && taken < length)
+        {
+            // The service is done with this connection: what else arrives is dropped, as a closed socket would.
+            return length;
+        }
+        return taken;
+    }
+
+    public void onPeerClosed(final Connection connection)
+    {
+        final Replica replica = byTcp.get(connection.id());
+        if (null != replica && !replica.peerFin)
+        {
+            fin.wrap(scratch, 0).write(epoch, replica.id, replica.inputOffset);
+            publishAndApply(FinFlyweight.LENGTH);
+        }
+    }
+
+    public void onWritable(final Connection connection)
+    {
+        final Replica replica = byTcp.get(connection.id());
+        if (null != replica)
+        {
+            pump(replica);
+        }
+    }
+
+    public void onClosed(final Connection connection, final CloseReason reason)
+    {
+        final Replica replica = byTcp.remove(connection.id());
+        if (null == replica)
+        {
+            return;
+        }
+        replica.tcp = null;
+        starved.remove(replica);
+        closed.wrap(scratch, 0).write(epoch, replica.id, ReplicatedService.reasonCode(reason));
+        publishAndApply(ClosedFlyweight.LENGTH);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // ReplicatedService.Observer
+    // ---------------------------------------------------------------------------------------------
+
+    public void onChanged(final long position, final Replica replica)
+    {
+        if (entryCount == entryPosition.length)
+        {
+            growEntries();
+        }
+        final int mask = entryPosition.length - 1;
+        final int index = (entryHead + entryCount) & mask;
+        entryPosition[index] = position;
+        entryConnection[index] = replica.id;
+        entryInput[index] = replica.inputOffset + (replica.peerFin ? 1 : 0);
+        entryOutput[index] = replica.produced;
+        entryFlags[index] = (replica.outputShutdown ? FLAG_SHUTDOWN : 0) | (replica.aborted ? FLAG_ABORT : 0);
+        entryBytes[index] = publishedBytes;
+        entryCount++;
+    }
+
+    public void onTimeoutScheduled(final Replica replica)
+    {
+        if (replica.wheelTimerId != -1)
+        {
+            timers.cancelTimer(replica.wheelTimerId);
+            timerConnections.remove(replica.wheelTimerId);
+            replica.wheelTimerId = -1;
+        }
+        if (replica.timeoutArmed)
+        {
+            replica.wheelTimerId = timers.scheduleTimer(nowNs + replica.timeoutDelayMs * 1_000_000L);
+            timerConnections.put(replica.wheelTimerId, replica.id);
+        }
+    }
+
+    public void onRemoved(final Replica replica)
+    {
+        if (replica.wheelTimerId != -1)
+        {
+            timers.cancelTimer(replica.wheelTimerId);
+            timerConnections.remove(replica.wheelTimerId);
+            replica.wheelTimerId = -1;
+        }
+        starved.remove(replica);
+        if (replica.inPendingList)
+        {
+            acked.remove(replica);
+            replica.inPendingList = false;
+        }
+    }
+
+    private boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
+    {
+        final long connectionId = timerConnections.remove(timerId);
+        final Replica replica = -1 == connectionId ? null : replicated.replica(connectionId);
+        if (null != replica && replica.wheelTimerId == timerId)
+        {
+            replica.wheelTimerId = -1;
+            timeout.wrap(scratch, 0).write(epoch, replica.id, replica.timerId, now);
+            publishAndApply(TimeoutFlyweight.LENGTH);
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private void publishAndApply(final int length)
+    {
+        final long position = publisher.publish(scratch, 0, length);
+        if (position != lastPublishedPosition + 1)
+        {
+            throw new IllegalStateException(
+                "the publisher gave position " + position + " after " + lastPublishedPosition + ": positions must be dense");
+        }
+        lastPublishedPosition = position;
+        publishedBytes += length;
+        replicated.apply(scratch, 0, length);
+    }
+
+    private void growEntries()
+    {
+        final int capacity = entryPosition.length;
+        final int mask = capacity - 1;
+        final long[] position = new long[capacity * 2];
+        final long[] connection = new long[capacity * 2];
+        final long[] input = new long[capacity * 2];
+        final long[] output = new long[capacity * 2];
+        final long[] bytes = new long[capacity * 2];
+        final int[] flags = new int[capacity * 2];
+        for (int i = 0; i < entryCount; i++)
+        {
+            final int from = (entryHead + i) & mask;
+            position[i] = entryPosition[from];
+            connection[i] = entryConnection[from];
+            input[i] = entryInput[from];
+            output[i] = entryOutput[from];
+            bytes[i] = entryBytes[from];
+            flags[i] = entryFlags[from];
+        }
+        entryPosition = position;
+        entryConnection = connection;
+        entryInput = input;
+        entryOutput = output;
+        entryBytes = bytes;
+        entryFlags = flags;
+        entryHead = 0;
+    }
+}

@@ -1,0 +1,446 @@
+package io.ertcp.engine.replication.replica;
+
+import io.ertcp.engine.tcp.CloseReason;
+import io.ertcp.engine.tcp.TcpService;
+import io.ertcp.log.ClientAckFlyweight;
+import io.ertcp.log.ClosedFlyweight;
+import io.ertcp.log.DataFlyweight;
+import io.ertcp.log.EpochChangeFlyweight;
+import io.ertcp.log.FinFlyweight;
+import io.ertcp.log.OpenFlyweight;
+import io.ertcp.log.RecordHandler;
+import io.ertcp.log.RecordHeaderFlyweight;
+import io.ertcp.log.RecordType;
+import io.ertcp.log.RstFlyweight;
+import io.ertcp.log.TimeoutFlyweight;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+
+import java.util.ArrayList;
+import java.util.function.Consumer;
+
+/**
+ * A service driven by the replication log: the one place where records become service events, on the primary and
+ * on every backup alike (DESIGN rule: the log order is the delivery order). The primary applies each record the
+ * moment it publishes it; a backup applies the records as they arrive from the logger. Both hold the same
+ * {@link Replica}s in the same states and the service, deterministic, makes the same choices and writes the same
+ * bytes, across all connections: a key-value store shared by every connection stays identical on every replica.
+ * <p>
+ * Records must come in position order, each once. Nothing here reads a clock: a TIMEOUT record is how time reaches
+ * the service, and only the primary decides one.
+ * <p>
+ * One thread: the node's duty cycle.
+ */
+public final class ReplicatedService implements RecordHandler
+{
+    /**
+     * What the primary needs to know about each apply: which replicas changed, so it can hold their output until
+     * the record is durable (output commit) and arm the timeouts the service asked for.
+     */
+    public interface Observer
+    {
+        /**
+         * A replica's input, output or close state changed while applying the record at {@code position}.
+         */
+        default void onChanged(long position, Replica replica)
+        {
+        }
+
+        /**
+         * The service asked for, or cancelled, a timeout on this replica.
+         */
+        default void onTimeoutScheduled(Replica replica)
+        {
+        }
+
+        /**
+         * An EPOCH_CHANGE record was applied: a new primary took over at this position.
+         */
+        default void onEpochChange(int newEpoch, int newPrimaryNodeId, long position)
+        {
+        }
+
+        /**
+         * The CLOSED record was applied: the replica is about to be recycled.
+         */
+        default void onRemoved(Replica replica)
+        {
+        }
+    }
+
+    private static final Observer NO_OBSERVER = new Observer()
+    {
+    };
+
+    private final TcpService service;
+    private final int inputCapacity;
+    private final int outputCapacity;
+    private final Long2ObjectHashMap<Replica> replicas = new Long2ObjectHashMap<>();
+    private final ArrayList<Replica> pool = new ArrayList<>();
+    private final ArrayList<Replica> touched = new ArrayList<>();
+
+    private final RecordHeaderFlyweight header = new RecordHeaderFlyweight();
+    private final OpenFlyweight open = new OpenFlyweight();
+    private final DataFlyweight data = new DataFlyweight();
+    private final ClientAckFlyweight clientAck = new ClientAckFlyweight();
+    private final FinFlyweight fin = new FinFlyweight();
+    private final RstFlyweight rst = new RstFlyweight();
+    private final ClosedFlyweight closed = new ClosedFlyweight();
+    private final TimeoutFlyweight timeout = new TimeoutFlyweight();
+    private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
+
+    private Observer observer = NO_OBSERVER;
+    private long appliedPosition;
+    private int epoch;
+    private int primaryNodeId = -1;
+    private long recordsApplied;
+    private long unknownConnectionRecords;
+
+    /**
+     * @param service        the application, deterministic.
+     * @param inputCapacity  bytes of input a connection may hold unconsumed.
+     * @param outputCapacity bytes of output a connection may hold until the client acknowledges them, a power of two.
+     * @param appliedPosition the position already applied (0 for an empty log): records continue after it.
+     */
+    public ReplicatedService(
+        final TcpService service, final int inputCapacity, final int outputCapacity, final long appliedPosition)
+    {
+        if (inputCapacity <= 0 || Integer.bitCount(outputCapacity) != 1)
+        {
+            throw new IllegalArgumentException(
+                "inputCapacity must be positive and outputCapacity a power of two: " + inputCapacity + ", " + outputCapacity);
+        }
+        this.service = service;
+        this.inputCapacity = inputCapacity;
+        this.outputCapacity = outputCapacity;
+        this.appliedPosition = appliedPosition;
+    }
+
+    public void observer(final Observer observer)
+    {
+        this.observer = null == observer ? NO_OBSERVER : observer;
+    }
+
+    public TcpService service()
+    {
+        return service;
+    }
+
+    public int inputCapacity()
+    {
+        return inputCapacity;
+    }
+
+    public int outputCapacity()
+    {
+        return outputCapacity;
+    }
+
+    /**
+     * @return the position of the last record applied.
+     */
+    public long appliedPosition()
+    {
+        return appliedPosition;
+    }
+
+    /**
+     * @return the epoch of the last record applied.
+     */
+    public int epoch()
+    {
+        return epoch;
+    }
+
+    /**
+     * @return the primary named by the last EPOCH_CHANGE applied, or -1.
+     */
+    public int primaryNodeId()
+    {
+        return primaryNodeId;
+    }
+
+    public long recordsApplied()
+    {
+        return recordsApplied;
+    }
+
+    /**
+     * @return records naming a connection this replica does not hold (a rejoin that started after its OPEN).
+     */
+    public long unknownConnectionRecords()
+    {
+        return unknownConnectionRecords;
+    }
+
+    public int connectionCount()
+    {
+        return replicas.size();
+    }
+
+    public Replica replica(final long connectionId)
+    {
+        return replicas.get(connectionId);
+    }
+
+    public void forEach(final Consumer<Replica> action)
+    {
+        replicas.values().forEach(action);
+    }
+
+    /**
+     * @return the position of the oldest live connection's OPEN, or {@code appliedPosition + 1} when none is open:
+     * where a replica that rejoins must start (besides the service's own shared state).
+     */
+    public long oldestOpenPosition()
+    {
+        long oldest = appliedPosition + 1;
+        for (final Replica replica : replicas.values())
+        {
+            oldest = Math.min(oldest, replica.openPosition);
+        }
+        return oldest;
+    }
+
+    public void onRecord(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        apply(buffer, offset, length);
+    }
+
+    /**
+     * Apply one record: the next position after {@link #appliedPosition()}.
+     *
+     * @throws IllegalStateException when the record is not the next one (a bug in whoever feeds this).
+     */
+    public void apply(final DirectBuffer buffer, final int offset, final int length)
+    {
+        header.wrap(buffer, offset);
+        final long position = header.position();
+        if (position != appliedPosition + 1)
+        {
+            throw new IllegalStateException(
+                "record " + position + " applied after " + appliedPosition + ": records must be applied in order, once each");
+        }
+        appliedPosition = position;
+        epoch = Math.max(epoch, header.epoch());
+        recordsApplied++;
+
+        switch (header.type())
+        {
+            case RecordType.OPEN -> applyOpen(buffer, offset, position);
+            case RecordType.DATA -> applyData(buffer, offset);
+            case RecordType.CLIENT_ACK -> applyClientAck(buffer, offset);
+            case RecordType.FIN -> applyFin(buffer, offset);
+            case RecordType.RST -> applyReset(buffer, offset);
+            case RecordType.CLOSED -> applyClosed(buffer, offset);
+            case RecordType.TIMEOUT -> applyTimeout(buffer, offset);
+            case RecordType.EPOCH_CHANGE -> applyEpochChange(buffer, offset, position);
+            default ->
+            {
+                // HEARTBEAT and anything a newer version adds that changes no connection.
+            }
+        }
+        finishApply(position);
+    }
+
+    private void applyOpen(final DirectBuffer buffer, final int offset, final long position)
+    {
+        open.wrap(buffer, offset);
+        final long id = open.connectionId();
+        if (replicas.containsKey(id))
+        {
+            throw new IllegalStateException("OPEN of connection " + id + " at " + position + " but it is already open");
+        }
+        final Replica replica = pool.isEmpty() ? new Replica(this, inputCapacity, outputCapacity) : pool.removeLast();
+        replica.reset(id);
+        replica.localIp = open.localIp();
+        replica.localPort = open.localPort();
+        replica.remoteIp = open.remoteIp();
+        replica.remotePort = open.remotePort();
+        replica.localIsn = open.localIsn();
+        replica.remoteIsn = open.remoteIsn();
+        replica.sendMss = open.sendMss();
+        replica.sendWindowScale = open.sendWindowScale();
+        replica.receiveWindowScale = open.receiveWindowScale();
+        replica.timestamps = open.timestampsEnabled();
+        replica.sack = open.sackEnabled();
+        replica.tsRecent = open.tsRecent();
+        replica.openPosition = position;
+        replicas.put(id, replica);
+        touched(replica);
+        service.onOpen(replica);
+    }
+
+    private void applyData(final DirectBuffer buffer, final int offset)
+    {
+        data.wrap(buffer, offset);
+        final Replica replica = live(data.connectionId());
+        if (null == replica)
+        {
+            return;
+        }
+        final int length = data.dataLength();
+        if (data.streamOffset() != replica.inputOffset || length > replica.inputFree())
+        {
+            throw new IllegalStateException("DATA of connection " + replica.id + " at stream offset " +
+                data.streamOffset() + " (" + length + " bytes) does not follow " + replica);
+        }
+        replica.appendInput(buffer, data.dataOffset(), length);
+        touched(replica);
+        if (!replica.serviceClosed)
+        {
+            replica.deliverInput();
+        }
+    }
+
+    private void applyClientAck(final DirectBuffer buffer, final int offset)
+    {
+        clientAck.wrap(buffer, offset);
+        final Replica replica = live(clientAck.connectionId());
+        if (null != replica)
+        {
+            replica.clientAcknowledged(clientAck.acknowledgedBytes());
+        }
+    }
+
+    private void applyFin(final DirectBuffer buffer, final int offset)
+    {
+        fin.wrap(buffer, offset);
+        final Replica replica = live(fin.connectionId());
+        if (null != replica && !replica.peerFin)
+        {
+            replica.peerFin = true;
+            touched(replica);
+            replica.deliverInput();
+        }
+    }
+
+    private void applyReset(final DirectBuffer buffer, final int offset)
+    {
+        rst.wrap(buffer, offset);
+        final Replica replica = live(rst.connectionId());
+        if (null != replica)
+        {
+            closeService(replica, CloseReason.RESET);
+        }
+    }
+
+    private void applyClosed(final DirectBuffer buffer, final int offset)
+    {
+        closed.wrap(buffer, offset);
+        final Replica replica = live(closed.connectionId());
+        if (null == replica)
+        {
+            return;
+        }
+        closeService(replica, reasonOf(closed.reason()));
+        replicas.remove(replica.id);
+        observer.onRemoved(replica);
+        replica.touched = false;
+        touched.remove(replica);
+        pool.add(replica);
+    }
+
+    private void applyTimeout(final DirectBuffer buffer, final int offset)
+    {
+        timeout.wrap(buffer, offset);
+        final Replica replica = live(timeout.connectionId());
+        if (null != replica && replica.timeoutArmed && replica.timerId == timeout.timerId() && !replica.serviceClosed)
+        {
+            replica.timeoutArmed = false;
+            observer.onTimeoutScheduled(replica);
+            service.onTimeout(replica);
+        }
+    }
+
+    private void applyEpochChange(final DirectBuffer buffer, final int offset, final long position)
+    {
+        epochChange.wrap(buffer, offset);
+        epoch = Math.max(epoch, epochChange.newEpoch());
+        primaryNodeId = epochChange.newPrimaryNodeId();
+        observer.onEpochChange(epochChange.newEpoch(), primaryNodeId, position);
+    }
+
+    private Replica live(final long connectionId)
+    {
+        final Replica replica = replicas.get(connectionId);
+        if (null == replica)
+        {
+            unknownConnectionRecords++;
+        }
+        return replica;
+    }
+
+    private void finishApply(final long position)
+    {
+        // Index loop: a service closing a connection may touch another while we walk.
+        for (int i = 0; i < touched.size(); i++)
+        {
+            final Replica replica = touched.get(i);
+            if (replica.closePending)
+            {
+                replica.closePending = false;
+                closeService(replica, CloseReason.CLOSED);
+            }
+        }
+        for (int i = 0; i < touched.size(); i++)
+        {
+            final Replica replica = touched.get(i);
+            replica.touched = false;
+            observer.onChanged(position, replica);
+        }
+        touched.clear();
+    }
+
+    private void closeService(final Replica replica, final CloseReason reason)
+    {
+        if (!replica.serviceClosed)
+        {
+            replica.serviceClosed = true;
+            if (replica.timeoutArmed)
+            {
+                replica.timeoutArmed = false;
+                observer.onTimeoutScheduled(replica);
+            }
+            touched(replica);
+            service.onClosed(replica, reason);
+        }
+    }
+
+    void touched(final Replica replica)
+    {
+        if (!replica.touched)
+        {
+            replica.touched = true;
+            touched.add(replica);
+        }
+    }
+
+    void timeoutScheduled(final Replica replica)
+    {
+        observer.onTimeoutScheduled(replica);
+    }
+
+    /**
+     * @return the CLOSED record's reason code for a close the stack reported.
+     */
+    public static int reasonCode(final CloseReason reason)
+    {
+        return switch (reason)
+        {
+            case CLOSED -> ClosedFlyweight.REASON_NORMAL;
+            case RESET -> ClosedFlyweight.REASON_RESET;
+            case TIMED_OUT -> ClosedFlyweight.REASON_TIMEOUT;
+        };
+    }
+
+    static CloseReason reasonOf(final int code)
+    {
+        return switch (code)
+        {
+            case ClosedFlyweight.REASON_RESET -> CloseReason.RESET;
+            case ClosedFlyweight.REASON_TIMEOUT -> CloseReason.TIMED_OUT;
+            default -> CloseReason.CLOSED;
+        };
+    }
+}

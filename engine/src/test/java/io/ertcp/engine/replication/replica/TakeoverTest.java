@@ -1,0 +1,395 @@
+package io.ertcp.engine.replication.replica;
+
+import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.net.Ipv4Address;
+import io.ertcp.engine.net.Ipv4Flyweight;
+import io.ertcp.engine.net.Ipv4Layer;
+import io.ertcp.engine.net.NetCounters;
+import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.engine.port.MemoryPort;
+import io.ertcp.engine.port.MemorySwitch;
+import io.ertcp.engine.service.EchoService;
+import io.ertcp.engine.service.KvService;
+import io.ertcp.engine.tcp.CloseReason;
+import io.ertcp.engine.tcp.Connection;
+import io.ertcp.engine.tcp.TcpConfig;
+import io.ertcp.engine.tcp.TcpService;
+import io.ertcp.engine.tcp.TcpStack;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The heart of ER-TCP without the channel: a primary publishes every connection event as a record and applies it,
+ * a "logger" (a list) confirms with a lag, a backup applies only what was confirmed, and then the primary dies at a
+ * chosen moment. The backup takes over with {@link PrimaryReplication#takeOver} and the client, a real stack on the
+ * same in-memory LAN, must get every byte back, in order, with no reset.
+ */
+class TakeoverTest
+{
+    private static final int VIP = Ipv4Address.parse("10.0.0.100");
+
+    @ParameterizedTest
+    @ValueSource(longs = {1_000, 20_000, 60_000, 150_000, 400_000})
+    void echoStreamSurvivesTheKillOfThePrimary(final long killAfterBytes)
+    {
+        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
+        final Random random = new Random(seed);
+        final byte[] data = new byte[512 * 1024];
+        random.nextBytes(data);
+
+        final Cluster cluster = new Cluster(seed, EchoService::new);
+        final Source source = new Source(data);
+        cluster.client.stack.connect(cluster.client.ip, VIP, 7, source);
+
+        cluster.runUntil(() -> source.verified >= killAfterBytes || source.closed, 20_000_000_000L);
+        final int verifiedAtKill = source.verified;
+        assertEquals(1, cluster.killPrimaryAndTakeOver(), "the connection was restored on the backup; seed " + seed);
+        cluster.runUntil(() -> source.closed, 120_000_000_000L);
+
+        assertTrue(verifiedAtKill < data.length, "the kill came mid-stream; seed " + seed);
+        assertTrue(cluster.backup.stack.counters().bytesSent.get() >= data.length - verifiedAtKill,
+            "the backup sent the rest; seed " + seed);
+
+        assertEquals(data.length, source.verified, "every byte came back; seed " + seed);
+        assertEquals(CloseReason.CLOSED, source.reason, "closed normally; seed " + seed);
+        assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset reached the client; seed " + seed);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Disabled("the SYN-ACK is not yet held until the OPEN record is durable")
+    void theKillComesRightAfterTheClientsHandshake()
+    {
+        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
+        final byte[] data = new byte[64 * 1024];
+        new Random(seed).nextBytes(data);
+        final Cluster cluster = new Cluster(seed, EchoService::new);
+        final Source source = new Source(data);
+        cluster.client.stack.connect(cluster.client.ip, VIP, 7, source);
+
+        cluster.runUntil(() -> source.opened, 1_000_000_000L);
+        assertTrue(source.opened, "seed " + seed);
+        cluster.killPrimaryAndTakeOver();
+        cluster.runUntil(() -> source.closed, 120_000_000_000L);
+
+        assertEquals(data.length, source.verified, "every byte came back; seed " + seed);
+        assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
+        assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset reached the client; seed " + seed);
+    }
+
+    @Test
+    void keyValueStateIsTheSameOnTheBackupAcrossConnections()
+    {
+        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
+        final Cluster cluster = new Cluster(seed, KvService::new);
+        final List<Script> scripts = new ArrayList<>();
+        for (int c = 0; c < 4; c++)
+        {
+            final StringBuilder commands = new StringBuilder();
+            for (int i = 0; i < 50; i++)
+            {
+                commands.append("INCR counter\r\nSET key").append(c).append(' ').append(i).append("\r\n");
+            }
+            final Script script = new Script(commands.toString().getBytes(StandardCharsets.US_ASCII));
+            scripts.add(script);
+            cluster.client.stack.connect(cluster.client.ip, VIP, 6379, script);
+        }
+        cluster.runUntil(() -> scripts.stream().allMatch(s -> s.received.size() > 100 * 5), 10_000_000_000L);
+        cluster.killPrimaryAndTakeOver();
+
+        final Script after = new Script("GET counter\r\n".getBytes(StandardCharsets.US_ASCII));
+        cluster.client.stack.connect(cluster.client.ip, VIP, 6379, after);
+        cluster.runUntil(() -> after.received.toString(StandardCharsets.US_ASCII).endsWith("\r\n") &&
+            after.received.size() > 4, 10_000_000_000L);
+        assertEquals("$3\r\n200\r\n", after.received.toString(StandardCharsets.US_ASCII), "seed " + seed);
+        assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    interface ServiceSupplier
+    {
+        TcpService get();
+    }
+
+    /** One machine on the in-memory LAN: port, IPv4 layer, TCP stack. */
+    static final class Host
+    {
+        final MemoryPort port;
+        final Ipv4Layer layer;
+        final TcpStack stack;
+        final int ip;
+        boolean alive = true;
+
+        Host(final MemorySwitch lan, final String name, final long mac, final String ip, final PrimaryReplication replication)
+        {
+            this.port = lan.newPort(name, mac);
+            this.ip = Ipv4Address.parse(ip);
+            final Counters counters = new Counters(512);
+            this.layer = new Ipv4Layer(mac, new Ipv4Address.Cidr(this.ip, 24), FrameOutput.of(port), new NetCounters(counters, name));
+            final TcpConfig config = new TcpConfig().maxConnections(64).isnSecretSeed(mac);
+            this.stack = null == replication ?
+                new TcpStack(config, layer, counters) :
+                new TcpStack(config, layer, counters, replication, replication);
+            layer.register(Ipv4Flyweight.PROTOCOL_TCP, stack);
+        }
+
+        void step(final long nowNs)
+        {
+            if (!alive)
+            {
+                return;
+            }
+            layer.nowNs(nowNs);
+            port.receive(layer, 64);
+            stack.doWork(nowNs);
+            port.flush();
+        }
+    }
+
+    /** A client, a primary and a backup; the log is a list and the logger confirms a few steps late. */
+    static final class Cluster
+    {
+        final long seed;
+        final long[] now = {1_000_000_000L};
+        final MemorySwitch lan;
+        final Host client;
+        final Host primary;
+        final PrimaryReplication primaryReplication;
+        final ReplicatedService backupService;
+        final List<byte[]> log = new ArrayList<>();
+        final Random random;
+        final ServiceSupplier services;
+        Host backup;
+        PrimaryReplication backupReplication;
+        long confirmed;
+
+        Cluster(final long seed, final ServiceSupplier services)
+        {
+            this.seed = seed;
+            this.random = new Random(seed);
+            this.services = services;
+            System.out.println("TakeoverTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
+            lan = new MemorySwitch(() -> now[0], seed, new Counters(256));
+            client = new Host(lan, "client", 0x0200_0000_0001L, "10.0.0.1", null);
+            final ReplicatedService primaryService = new ReplicatedService(services.get(), 64 * 1024, 256 * 1024, 0);
+            primaryReplication = new PrimaryReplication(primaryService, this::append, 2, 1, 8192, 4 << 20, now[0]);
+            primary = new Host(lan, "primary", 0x0200_0000_0002L, "10.0.0.2", primaryReplication);
+            primaryReplication.stack(primary.stack);
+            primary.layer.addAddress(VIP);
+            primary.stack.listen(VIP, 7, primaryReplication);
+            primary.stack.listen(VIP, 6379, primaryReplication);
+            backupService = new ReplicatedService(services.get(), 64 * 1024, 256 * 1024, 0);
+        }
+
+        private long append(final MutableDirectBuffer buffer, final int offset, final int length)
+        {
+            final long position = log.size() + 1;
+            buffer.putLong(offset + io.ertcp.log.RecordHeaderFlyweight.POSITION_OFFSET, position, java.nio.ByteOrder.LITTLE_ENDIAN);
+            final byte[] copy = new byte[length];
+            buffer.getBytes(offset, copy);
+            log.add(copy);
+            return position;
+        }
+
+        void step()
+        {
+            now[0] += 20_000;
+            // The logger confirms what it has, in random-sized bites, and the backup follows the confirmed log.
+            if (primary.alive && confirmed < log.size() && random.nextInt(4) == 0)
+            {
+                confirmed = Math.min(log.size(), confirmed + 1 + random.nextInt(8));
+                primaryReplication.confirmed(confirmed);
+            }
+            applyConfirmed();
+            if (primary.alive)
+            {
+                primaryReplication.doWork(now[0]);
+            }
+            if (null != backupReplication)
+            {
+                backupReplication.doWork(now[0]);
+                backupReplication.confirmed(log.size());
+            }
+            client.step(now[0]);
+            primary.step(now[0]);
+            if (null != backup)
+            {
+                backup.step(now[0]);
+            }
+        }
+
+        private void applyConfirmed()
+        {
+            while (null == backupReplication && backupService.appliedPosition() < confirmed)
+            {
+                final byte[] record = log.get((int)backupService.appliedPosition());
+                backupService.apply(new UnsafeBuffer(record), 0, record.length);
+            }
+        }
+
+        void runUntil(final java.util.function.BooleanSupplier done, final long limitNs)
+        {
+            final long end = now[0] + limitNs;
+            while (!done.getAsBoolean() && now[0] < end)
+            {
+                step();
+            }
+        }
+
+        /**
+         * The primary stops dead; what the logger never confirmed is lost with it. The backup drains the confirmed
+         * log, takes over, claims the VIP and announces it.
+         */
+        int killPrimaryAndTakeOver()
+        {
+            primary.alive = false;
+            while (log.size() > confirmed)
+            {
+                log.removeLast();
+            }
+            applyConfirmed();
+            backupReplication = new PrimaryReplication(backupService, this::append, 3, 2, 8192, 4 << 20, now[0]);
+            backup = new Host(lan, "backup", 0x0200_0000_0003L, "10.0.0.3", backupReplication);
+            backupReplication.stack(backup.stack);
+            backup.stack.advanceTimestampClock(now[0] / 1_000_000 + 1000, now[0]);
+            final int restored = backupReplication.takeOver(confirmed, now[0]);
+            backup.layer.addAddress(VIP);
+            backup.stack.listen(VIP, 7, backupReplication);
+            backup.stack.listen(VIP, 6379, backupReplication);
+            backup.layer.nowNs(now[0]);
+            backup.layer.announce(VIP);
+            return restored;
+        }
+    }
+
+    /** Writes the data, checks the echo, closes when it all came back. */
+    static final class Source implements TcpService
+    {
+        final byte[] data;
+        final UnsafeBuffer view;
+        int written;
+        int verified;
+        boolean opened;
+        boolean closed;
+        CloseReason reason;
+
+        Source(final byte[] data)
+        {
+            this.data = data;
+            this.view = new UnsafeBuffer(data);
+        }
+
+        public String name()
+        {
+            return "source";
+        }
+
+        public void onOpen(final Connection connection)
+        {
+            opened = true;
+            pump(connection);
+        }
+
+        private void pump(final Connection connection)
+        {
+            while (written < data.length)
+            {
+                final int accepted = connection.write(view, written, data.length - written);
+                if (accepted == 0)
+                {
+                    return;
+                }
+                written += accepted;
+            }
+        }
+
+        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                if (buffer.getByte(offset + i) != data[verified])
+                {
+                    throw new AssertionError("byte " + verified + " differs");
+                }
+                verified++;
+            }
+            if (verified == data.length)
+            {
+                connection.shutdownOutput();
+            }
+            return length;
+        }
+
+        public void onPeerClosed(final Connection connection)
+        {
+        }
+
+        public void onWritable(final Connection connection)
+        {
+            pump(connection);
+        }
+
+        public void onClosed(final Connection connection, final CloseReason reason)
+        {
+            closed = true;
+            this.reason = reason;
+        }
+    }
+
+    /** Sends a script of commands at once and keeps every byte of the answers. */
+    static final class Script implements TcpService
+    {
+        final byte[] commands;
+        final java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+        int written;
+
+        Script(final byte[] commands)
+        {
+            this.commands = commands;
+        }
+
+        public String name()
+        {
+            return "script";
+        }
+
+        public void onOpen(final Connection connection)
+        {
+            onWritable(connection);
+        }
+
+        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
+        {
+            final byte[] bytes = new byte[length];
+            buffer.getBytes(offset, bytes);
+            received.writeBytes(bytes);
+            return length;
+        }
+
+        public void onPeerClosed(final Connection connection)
+        {
+        }
+
+        public void onWritable(final Connection connection)
+        {
+            written += connection.write(new UnsafeBuffer(commands), written, commands.length - written);
+        }
+
+        public void onClosed(final Connection connection, final CloseReason reason)
+        {
+        }
+    }
+}
