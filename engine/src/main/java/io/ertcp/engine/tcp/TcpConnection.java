@@ -136,8 +136,8 @@ public final class TcpConnection implements Connection
     private boolean tsEcrFloorActive;
     /**
      * Restored from a replica ({@link #openRestored}): the node before may have sent, and the peer
-     * acknowledged, bytes of the send buffer this node has not sent yet, so an ACK up to the end
-     * of the send buffer (and its FIN) is valid.
+     * acknowledged, output this node has not sent yet, so an ACK beyond SND.MAX releases what of
+     * it the send buffer holds (see {@link #takeOverAck}) instead of being dropped.
      */
     private boolean restored;
 
@@ -375,6 +375,7 @@ public final class TcpConnection implements Connection
         congestion.init(sendMss, config.initialWindowSegments(), nowNs);
 
         state = finReceived ? TcpState.CLOSE_WAIT : TcpState.ESTABLISHED;
+        counters.connectionsRestored.incrementRelease();
         if (config.keepAlive())
         {
             keepAliveDeadlineNs = nowNs + config.keepAliveIdleNs();

@@ -104,6 +104,8 @@ class TcpRestoreTest extends TcpTestHarness
             assertTrue(service.events.isEmpty(), "no onOpen for a restored connection: " + service.events);
             assertEquals(0, sink.opens, "no OPEN record for a restored connection");
             assertEquals(1, stack.connectionCount());
+            assertEquals(1, stack.counters().connectionsRestored.get());
+            assertEquals(0, stack.counters().connectionsOpened.get());
         }
 
         @Test
