@@ -59,6 +59,20 @@ class TcpTakeoverTest
         assertEquals(TOTAL, run.newSink.lastAcknowledged, "the peer acknowledged the whole echo");
     }
 
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5})
+    void takeoverSurvivesLossAndReordering(final long seed)
+    {
+        final Run run = new Run(true, 0, TOTAL / 2);
+        run.wire.impair(new Random(seed), 0.01, 0.05);
+        run.run();
+        assertTrue(run.restored, "seed " + seed);
+        assertEquals(TOTAL, run.source.verified, "seed " + seed);
+        assertEquals(CloseReason.CLOSED, run.source.reason, "seed " + seed);
+        assertEquals(0, run.client.counters().connectionsReset.get(), "seed " + seed);
+        assertEquals(0, run.newServer.counters().resetsSent.get(), "seed " + seed);
+    }
+
     @Test
     void staleAcknowledgedBytesOnlyCostRetransmission()
     {
@@ -352,11 +366,22 @@ class TcpTakeoverTest
     {
         private final PriorityQueue<TcpLoopbackTest.Frame> inFlight = new PriorityQueue<>();
         private long sequence;
+        private Random random;
+        private double loss;
+        private double reorder;
         TcpStack client;
         TcpStack server;
         long serverSkewNs;
         boolean serverDown;
         long nowNs;
+
+        /** Lose and delay frames at random from here on, repeatably for a seed. */
+        void impair(final Random random, final double loss, final double reorder)
+        {
+            this.random = random;
+            this.loss = loss;
+            this.reorder = reorder;
+        }
 
         Ipv4Output endpoint()
         {
@@ -382,9 +407,21 @@ class TcpTakeoverTest
 
                 public void commit()
                 {
+                    long delayNs = ONE_WAY_NS;
+                    if (random != null)
+                    {
+                        if (random.nextDouble() < loss)
+                        {
+                            return;
+                        }
+                        if (random.nextDouble() < reorder)
+                        {
+                            delayNs += 1 + random.nextInt(300_000);
+                        }
+                    }
                     final byte[] bytes = new byte[length];
                     buffer.getBytes(0, bytes);
-                    inFlight.add(new TcpLoopbackTest.Frame(nowNs + ONE_WAY_NS, sequence++, source, destination, bytes));
+                    inFlight.add(new TcpLoopbackTest.Frame(nowNs + delayNs, sequence++, source, destination, bytes));
                 }
             };
         }
