@@ -136,8 +136,8 @@ public final class TcpConnection implements Connection
     private boolean tsEcrFloorActive;
     /**
      * Restored from a replica ({@link #openRestored}): the node before may have sent, and the peer
-     * acknowledged, bytes of the send buffer this node has not sent yet, so an ACK up to the end
-     * of the send buffer (and its FIN) is valid.
+     * acknowledged, output this node has not sent yet, so an ACK beyond SND.MAX releases what of
+     * it the send buffer holds (see {@link #takeOverAck}) instead of being dropped.
      */
     private boolean restored;
 
@@ -375,6 +375,7 @@ public final class TcpConnection implements Connection
         congestion.init(sendMss, config.initialWindowSegments(), nowNs);
 
         state = finReceived ? TcpState.CLOSE_WAIT : TcpState.ESTABLISHED;
+        counters.connectionsRestored.incrementRelease();
         if (config.keepAlive())
         {
             keepAliveDeadlineNs = nowNs + config.keepAliveIdleNs();
@@ -671,19 +672,13 @@ public final class TcpConnection implements Connection
     private boolean processAck(
         final int flags,
         final int seq,
-        final int ack,
+        final int ackField,
         final int window,
         final int payloadLength,
         final TcpOptions options,
         final long nowNs)
     {
-        if (gt(ack, sndMax) && restored && le(ack, sndUna + sendBuffer.length() + (finQueued ? 1 : 0)))
-        {
-            // The node before the takeover sent these bytes and the peer has them: count them
-            // as sent, so that the ACK releases them.
-            sndMax = ack;
-            sndNxt = ack;
-        }
+        final int ack = restored && gt(ackField, sndMax) ? takeOverAck(ackField) : ackField;
         if (gt(ack, sndMax))
         {
             counters.dropBadAck.incrementRelease();
@@ -741,6 +736,29 @@ public final class TcpConnection implements Connection
             }
         }
         return true;
+    }
+
+    /**
+     * A restored connection's peer acknowledged beyond SND.MAX: the node before the takeover sent
+     * those bytes and the peer has them. Count what of them the send buffer holds (and its FIN) as
+     * sent so that the ACK releases it; beyond that the ACK is clamped, and the peer acknowledges
+     * again when the bytes written later reach it as duplicates.
+     *
+     * @return the acknowledgment number to process.
+     */
+    private int takeOverAck(final int ack)
+    {
+        final int end = sndUna + sendBuffer.length() + (finQueued ? 1 : 0);
+        final int accepted = SeqNum.min(ack, end);
+        if (gt(accepted, sndMax))
+        {
+            sndMax = accepted;
+            if (lt(sndNxt, sndMax))
+            {
+                sndNxt = sndMax;
+            }
+        }
+        return accepted;
     }
 
     private void onNewAck(final int ack, final TcpOptions options, final long nowNs)

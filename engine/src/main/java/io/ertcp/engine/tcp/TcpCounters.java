@@ -17,6 +17,8 @@ public final class TcpCounters
     public final AtomicCounter fastRetransmits;
     public final AtomicCounter retransmitTimeouts;
     public final AtomicCounter connectionsOpened;
+    /** Connections made live at takeover by {@link TcpStack#restore}, not opened by a handshake. */
+    public final AtomicCounter connectionsRestored;
     public final AtomicCounter connectionsClosed;
     public final AtomicCounter connectionsReset;
     public final AtomicCounter connectionsTimedOut;
@@ -50,6 +52,7 @@ public final class TcpCounters
         fastRetransmits = counters.newCounter("tcp fast-retransmits");
         retransmitTimeouts = counters.newCounter("tcp retransmit-timeouts");
         connectionsOpened = counters.newCounter("tcp connections-opened");
+        connectionsRestored = counters.newCounter("tcp connections-restored");
         connectionsClosed = counters.newCounter("tcp connections-closed");
         connectionsReset = counters.newCounter("tcp connections-reset");
         connectionsTimedOut = counters.newCounter("tcp connections-timed-out");

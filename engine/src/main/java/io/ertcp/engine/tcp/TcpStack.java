@@ -60,7 +60,7 @@ public final class TcpStack implements Ipv4Handler
     private final TcpHeaderFlyweight outHeader = new TcpHeaderFlyweight();
     private final TcpOptions options = new TcpOptions();
 
-    /** Tests (and, later, a takeover restoring a logged ISN) fix the next ISN instead of RFC 6528's. */
+    /** Tests fix the next ISN instead of RFC 6528's; a takeover gives the logged ISN to {@link #restore}. */
     private boolean fixedIsn;
     private int nextIsn;
     private long nextConnectionId = 1;
@@ -232,10 +232,12 @@ public final class TcpStack implements Ipv4Handler
      * the event sink the usual events, with stream offsets continuing from the restored ones.
      * <p>
      * The caller then writes the output the peer has not acknowledged with
-     * {@link Connection#write}: it goes out from SND.UNA, which retransmits what the peer lacks
-     * (the peer may in truth hold, and have acknowledged, more of it than acknowledgedBytes says;
-     * its ACKs for those bytes are accepted). {@link Connection#shutdownOutput} after it queues
-     * the FIN. The next {@link #doWork} sends an ACK (as far as the {@link ReceiveGate} allows)
+     * {@link Connection#write}: it goes out from SND.UNA, which retransmits what the peer lacks.
+     * The peer may in truth hold, and have acknowledged, more of it than acknowledgedBytes says
+     * (the old primary died before it could replicate the peer's ACK): on a restored connection an
+     * ACK beyond SND.NXT releases whatever of those bytes has been written, instead of being
+     * dropped as RFC 9293 would for a connection that sent them itself.
+     * {@link Connection#shutdownOutput} after the output queues the FIN. The next {@link #doWork} sends an ACK (as far as the {@link ReceiveGate} allows)
      * so the peer learns RCV.NXT.
      *
      * @param spec    the connection's state; copied, not kept.
@@ -602,8 +604,7 @@ public final class TcpStack implements Ipv4Handler
     }
 
     /**
-     * Use this ISN for connections opened from now on, instead of RFC 6528's. For tests, and for a
-     * takeover that must reuse the ISN a replica logged.
+     * Use this ISN for connections opened from now on, instead of RFC 6528's. For tests.
      */
     void fixIsn(final int isn)
     {
