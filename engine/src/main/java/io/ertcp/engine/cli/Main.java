@@ -31,6 +31,8 @@ public final class Main
             new DemoCommand(out),
             new PortCommand(out),
             new ServeCommand(out),
+            new NodeCommand(out),
+            new StatusCommand(out),
             new ImpairCommand(out));
 
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))
