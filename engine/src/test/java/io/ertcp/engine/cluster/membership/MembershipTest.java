@@ -563,6 +563,40 @@ class MembershipTest
         }
 
         @Test
+        void randomFramesAreNeverThrownOn()
+        {
+            final long seed = 0x5EED_2026L;
+            final java.util.Random random = new java.util.Random(seed);
+            final UnsafeBuffer frame = new UnsafeBuffer(new byte[128]);
+            for (int i = 0; i < 20_000; i++)
+            {
+                random.nextBytes(frame.byteArray());
+                frame.putShort(EthernetFlyweight.ETHER_TYPE_OFFSET, (short)EthernetFlyweight.ETHER_TYPE_REPLICATION, java.nio.ByteOrder.BIG_ENDIAN);
+                frame.putByte(EthernetFlyweight.HEADER_LENGTH, (byte)ReplicationFrameFlyweight.CURRENT_VERSION);
+                frame.putByte(EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.KIND_OFFSET, (byte)random.nextInt(8));
+                final int kind = frame.getByte(EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.KIND_OFFSET);
+                if (random.nextBoolean() && ControlFrames.payloadLength(kind) >= 0)
+                {
+                    frame.putShort(EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.PAYLOAD_LENGTH_OFFSET,
+                        (short)ControlFrames.payloadLength(kind), java.nio.ByteOrder.LITTLE_ENDIAN);
+                    frame.putInt(EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.NODE_ID_OFFSET, 1 + random.nextInt(4),
+                        java.nio.ByteOrder.LITTLE_ENDIAN);
+                }
+                final int length = random.nextInt(frame.capacity() + 1);
+                try
+                {
+                    logger.onFrame(frame, 0, length, 0);
+                }
+                catch (final RuntimeException ex)
+                {
+                    throw new AssertionError("seed " + seed + " frame " + i + " threw", ex);
+                }
+            }
+            assertTrue(logger.counters().malformedFrames.get() > 0);
+            assertTrue(logger.counters().unknownKindFrames.get() > 0);
+        }
+
+        @Test
         void framesOnTheWireHaveTheDocumentedLayout()
         {
             cluster.capture = true;
