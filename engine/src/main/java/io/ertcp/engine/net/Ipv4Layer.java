@@ -25,7 +25,11 @@ import java.nio.ByteOrder;
  * </ul>
  * The addresses are a primary {@link Ipv4Address.Cidr} that says what is on-link, plus extra /32
  * addresses added and removed at run time: a service's virtual address moves between nodes that
- * way. Off-link peers are reached through an optional gateway.
+ * way. An extra address may bring its own MAC (the cluster's virtual MAC, which moves with the
+ * virtual address at a takeover): ARP for the address answers with that MAC, frames to that MAC
+ * are taken, and datagrams sent from the address carry it as their Ethernet source. A few more
+ * destination MACs can be accepted on top (the replication channel's group MAC). Off-link peers
+ * are reached through an optional gateway.
  * <p>
  * Owned by the thread that owns the port, which sets {@link #nowNs(long)} once a duty cycle (a
  * frame handler has no time of its own). No allocation per frame.
@@ -40,6 +44,8 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
     public static final int MAX_EXTRA_ADDRESSES = 16;
     /** Handlers for EtherTypes other than ARP and IPv4 (the replication channel). */
     public static final int MAX_ETHER_TYPE_HANDLERS = 4;
+    /** Destination MACs accepted beyond the interface's, the broadcast and the extra addresses' own. */
+    public static final int MAX_ACCEPTED_DESTINATIONS = 4;
 
     private static final int IP_OFFSET = EthernetFlyweight.HEADER_LENGTH;
     private static final int L4_OFFSET = IP_OFFSET + Ipv4Flyweight.MIN_HEADER_LENGTH;
@@ -54,8 +60,12 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
     private final FrameOutput output;
     private final NetCounters counters;
     private final ArpCache arpCache;
+    // Invariant: extraMacs[i] is the MAC that answers for extraAddresses[i], for i < extraAddressCount.
     private final int[] extraAddresses = new int[MAX_EXTRA_ADDRESSES];
+    private final long[] extraMacs = new long[MAX_EXTRA_ADDRESSES];
     private int extraAddressCount;
+    private final long[] acceptedDestinations = new long[MAX_ACCEPTED_DESTINATIONS];
+    private int acceptedDestinationCount;
     private int gateway;
     private final Ipv4Handler[] handlers = new Ipv4Handler[256];
     private final int[] etherTypes = new int[MAX_ETHER_TYPE_HANDLERS];
@@ -78,6 +88,7 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
     private int claimOffset = -1;
     private int claimFrameLength;
     private long claimMac;
+    private long claimSourceMac;
     private int claimSource;
     private int claimDestination;
     private int claimProtocol;
@@ -172,6 +183,28 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
      */
     public boolean addAddress(final int address)
     {
+        return addAddress(address, mac);
+    }
+
+    /**
+     * Take an extra address with its own MAC (the cluster's virtual MAC) as this interface's own:
+     * ARP for the address is answered with {@code mac} as the sender hardware address and Ethernet
+     * source, frames to {@code mac} are taken, datagrams sent from the address and gratuitous ARP
+     * for it ({@link #announce(int)}) carry {@code mac} as their source. Until
+     * {@link #removeAddress(int)}.
+     *
+     * @param mac a unicast MAC; the interface's own MAC makes this the same as {@link #addAddress(int)}.
+     * @return false when the address was already ours (its MAC is left as it was).
+     * @throws IllegalArgumentException when the MAC is a group address.
+     * @throws IllegalStateException    when {@link #MAX_EXTRA_ADDRESSES} are already held.
+     */
+    public boolean addAddress(final int address, final long mac)
+    {
+        if (MacAddress.isGroup(mac))
+        {
+            throw new IllegalArgumentException("MAC " + MacAddress.format(mac) + " is a group address: " +
+                "an address is answered for by a unicast MAC (clear the low bit of the first octet)");
+        }
         if (isLocal(address))
         {
             return false;
@@ -180,13 +213,97 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
         {
             throw new IllegalStateException("an interface holds at most " + MAX_EXTRA_ADDRESSES + " extra addresses");
         }
-        extraAddresses[extraAddressCount++] = address;
+        extraAddresses[extraAddressCount] = address;
+        extraMacs[extraAddressCount++] = mac;
         arpCache.forget(address);
         return true;
     }
 
     /**
-     * Stop answering for an extra address; the primary address cannot be removed.
+     * The MAC that answers for a local address: its own for an extra address added with one, the
+     * interface's otherwise (also for an address that is not local).
+     */
+    public long macFor(final int address)
+    {
+        for (int i = 0; i < extraAddressCount; i++)
+        {
+            if (extraAddresses[i] == address)
+            {
+                return extraMacs[i];
+            }
+        }
+        return mac;
+    }
+
+    /**
+     * Accept frames to one more destination MAC, such as the replication channel's group MAC, as
+     * frames to the interface's own; adding one already accepted does nothing.
+     *
+     * @throws IllegalStateException when {@link #MAX_ACCEPTED_DESTINATIONS} are already accepted.
+     */
+    public void acceptDestination(final long mac)
+    {
+        for (int i = 0; i < acceptedDestinationCount; i++)
+        {
+            if (acceptedDestinations[i] == mac)
+            {
+                return;
+            }
+        }
+        if (acceptedDestinationCount == MAX_ACCEPTED_DESTINATIONS)
+        {
+            throw new IllegalStateException("an interface accepts at most " + MAX_ACCEPTED_DESTINATIONS +
+                " extra destination MACs: stop accepting one first");
+        }
+        acceptedDestinations[acceptedDestinationCount++] = mac;
+    }
+
+    /**
+     * Stop accepting a destination MAC added with {@link #acceptDestination(long)}; unknown ones are ignored.
+     */
+    public void stopAccepting(final long mac)
+    {
+        for (int i = 0; i < acceptedDestinationCount; i++)
+        {
+            if (acceptedDestinations[i] == mac)
+            {
+                acceptedDestinations[i] = acceptedDestinations[--acceptedDestinationCount];
+                acceptedDestinations[acceptedDestinationCount] = 0;
+                return;
+            }
+        }
+    }
+
+    /**
+     * @return true for the interface's MAC, the broadcast, the MACs of the extra addresses and the
+     * accepted destinations.
+     */
+    public boolean isAcceptedDestination(final long destination)
+    {
+        if (destination == mac || destination == MacAddress.BROADCAST)
+        {
+            return true;
+        }
+        for (int i = 0; i < extraAddressCount; i++)
+        {
+            if (extraMacs[i] == destination)
+            {
+                return true;
+            }
+        }
+        for (int i = 0; i < acceptedDestinationCount; i++)
+        {
+            if (acceptedDestinations[i] == destination)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Stop answering for an extra address, and for its own MAC when it had one; the primary address
+     * cannot be removed.
      *
      * @return false when the address was not an extra address of this interface.
      */
@@ -197,7 +314,9 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
             if (extraAddresses[i] == address)
             {
                 extraAddresses[i] = extraAddresses[--extraAddressCount];
+                extraMacs[i] = extraMacs[extraAddressCount];
                 extraAddresses[extraAddressCount] = 0;
+                extraMacs[extraAddressCount] = 0;
                 return true;
             }
         }
@@ -280,13 +399,14 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
     }
 
     /**
-     * Announce one address with a gratuitous ARP request.
+     * Announce one address with a gratuitous ARP request, from the MAC that answers for it
+     * ({@link #macFor(int)}): after a takeover, switches learn the virtual MAC's new port from it.
      *
      * @return true when the frame was queued.
      */
     public boolean announce(final int address)
     {
-        return sendArp(ArpFlyweight.OPERATION_REQUEST, MacAddress.BROADCAST, address, 0, address);
+        return sendArp(ArpFlyweight.OPERATION_REQUEST, MacAddress.BROADCAST, macFor(address), address, 0, address);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -306,8 +426,7 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
             return;
         }
         ethernet.wrap(buffer, offset);
-        final long destination = ethernet.destination();
-        if (destination != mac && destination != MacAddress.BROADCAST)
+        if (!isAcceptedDestination(ethernet.destination()))
         {
             counters.otherMacFrames.incrementRelease();
             return;
@@ -342,17 +461,21 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
             counters.arpMalformed.incrementRelease();
             return;
         }
-        if (senderMac == mac)
-        {
-            return;
-        }
         final int senderIp = arp.senderIp();
         final int targetIp = arp.targetIp();
         if (senderIp != 0 && isLocal(senderIp))
         {
             // Another host claims one of our addresses: never learn it as a neighbour. The cluster
-            // decides who holds an address; this only makes the clash visible.
-            counters.arpConflicts.incrementRelease();
+            // decides who holds an address; this only makes the clash visible. Our own frames
+            // coming back are no clash.
+            if (senderMac != macFor(senderIp))
+            {
+                counters.arpConflicts.incrementRelease();
+            }
+            return;
+        }
+        if (senderMac == mac || isExtraMac(senderMac))
+        {
             return;
         }
 
@@ -360,7 +483,7 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
         arpCache.learn(senderIp, senderMac, targetUs, nowNs);
         if (targetUs && arp.operation() == ArpFlyweight.OPERATION_REQUEST)
         {
-            if (sendArp(ArpFlyweight.OPERATION_REPLY, senderMac, targetIp, senderMac, senderIp))
+            if (sendArp(ArpFlyweight.OPERATION_REPLY, senderMac, macFor(targetIp), targetIp, senderMac, senderIp))
             {
                 counters.arpReplies.incrementRelease();
             }
@@ -518,7 +641,7 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
         zeroPadding(out, offset, L4_OFFSET + l4Length, frameLength);
         txEthernet.wrap(out, offset)
             .destination(EthernetFlyweight.readMac(buffer, frameOffset + EthernetFlyweight.SOURCE_OFFSET))
-            .source(mac)
+            .source(macFor(destination))
             .etherType(EthernetFlyweight.ETHER_TYPE_IPV4);
         txIpv4.wrap(out, offset + IP_OFFSET).write(
             Ipv4Flyweight.MIN_HEADER_LENGTH + l4Length, nextIdentification(), Ipv4Flyweight.DEFAULT_TTL,
@@ -591,6 +714,7 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
         claimOffset = offset;
         claimFrameLength = frameLength;
         claimMac = nextHopMac;
+        claimSourceMac = macFor(sourceIp);
         claimSource = sourceIp;
         claimDestination = destinationIp;
         claimProtocol = protocol;
@@ -614,7 +738,7 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
         final MutableDirectBuffer out = output.buffer();
         final int l4 = offset + L4_OFFSET;
         zeroPadding(out, offset, L4_OFFSET + claimLength, claimFrameLength);
-        txEthernet.wrap(out, offset).destination(claimMac).source(mac).etherType(EthernetFlyweight.ETHER_TYPE_IPV4);
+        txEthernet.wrap(out, offset).destination(claimMac).source(claimSourceMac).etherType(EthernetFlyweight.ETHER_TYPE_IPV4);
         txIpv4.wrap(out, offset + IP_OFFSET).write(
             Ipv4Flyweight.MIN_HEADER_LENGTH + claimLength, nextIdentification(), Ipv4Flyweight.DEFAULT_TTL,
             claimProtocol, claimSource, claimDestination);
@@ -663,11 +787,28 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
     private boolean sendArpRequest(final int targetIp, final long destinationMac)
     {
         // Ask from the address on the target's link; the primary address is the on-link one.
-        return sendArp(ArpFlyweight.OPERATION_REQUEST, destinationMac, network.address(), 0, targetIp);
+        return sendArp(ArpFlyweight.OPERATION_REQUEST, destinationMac, mac, network.address(), 0, targetIp);
+    }
+
+    private boolean isExtraMac(final long candidate)
+    {
+        for (int i = 0; i < extraAddressCount; i++)
+        {
+            if (extraMacs[i] == candidate)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean sendArp(
-        final int operation, final long destinationMac, final int senderIp, final long targetMac, final int targetIp)
+        final int operation,
+        final long destinationMac,
+        final long senderMac,
+        final int senderIp,
+        final long targetMac,
+        final int targetIp)
     {
         final int offset = output.claim(MIN_FRAME_LENGTH);
         if (offset < 0)
@@ -677,8 +818,8 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
         }
         final MutableDirectBuffer out = output.buffer();
         out.setMemory(offset, MIN_FRAME_LENGTH, (byte)0);
-        txEthernet.wrap(out, offset).destination(destinationMac).source(mac).etherType(EthernetFlyweight.ETHER_TYPE_ARP);
-        txArp.wrap(out, offset + EthernetFlyweight.HEADER_LENGTH).write(operation, mac, senderIp, targetMac, targetIp);
+        txEthernet.wrap(out, offset).destination(destinationMac).source(senderMac).etherType(EthernetFlyweight.ETHER_TYPE_ARP);
+        txArp.wrap(out, offset + EthernetFlyweight.HEADER_LENGTH).write(operation, senderMac, senderIp, targetMac, targetIp);
         output.commit(offset);
         return true;
     }

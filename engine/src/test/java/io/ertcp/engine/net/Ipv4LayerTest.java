@@ -36,6 +36,7 @@ import static io.ertcp.engine.net.Packets.TCP;
 import static io.ertcp.engine.net.Packets.UDP;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class Ipv4LayerTest
@@ -50,6 +51,8 @@ class Ipv4LayerTest
     private static final int ROUTER_IP = Ipv4Address.parse("10.0.0.254");
     private static final int VIP = Ipv4Address.parse("10.0.0.100");
     private static final int REMOTE_IP = Ipv4Address.parse("192.168.7.9");
+    private static final long VIRTUAL_MAC = MacAddress.parse("02:00:5e:00:01:01");
+    private static final long GROUP_MAC = MacAddress.parse("01:00:5e:7f:00:01");
 
     private final Counters counters = new Counters();
     private final MemorySwitch lan = new MemorySwitch(new ManualClock(), 1, counters);
@@ -598,6 +601,177 @@ class Ipv4LayerTest
             final byte[] frame = sent(client).get(0);
             assertEquals(VIP, new Ipv4Flyweight().wrap(new UnsafeBuffer(frame), ETHERNET).source());
             assertChecksumsRight(frame, TCP);
+        }
+    }
+
+    @Nested
+    class VirtualMac
+    {
+        @Test
+        void arpForTheVirtualAddressIsAnsweredWithTheVirtualMac()
+        {
+            assertTrue(layer.addAddress(VIP, VIRTUAL_MAC));
+            receive(Packets.arp(MacAddress.BROADCAST, ArpFlyweight.OPERATION_REQUEST, CLIENT_MAC, CLIENT_IP, 0, VIP));
+            receive(Packets.arp(MacAddress.BROADCAST, ArpFlyweight.OPERATION_REQUEST, CLIENT_MAC, CLIENT_IP, 0, NODE_IP));
+            final List<byte[]> replies = sent(client);
+            assertEquals(2, replies.size());
+            assertArrayEquals(
+                Packets.arp(CLIENT_MAC, ArpFlyweight.OPERATION_REPLY, VIRTUAL_MAC, VIP, CLIENT_MAC, CLIENT_IP).byteArray(), replies.get(0));
+            assertArrayEquals(
+                Packets.arp(CLIENT_MAC, ArpFlyweight.OPERATION_REPLY, NODE_MAC, NODE_IP, CLIENT_MAC, CLIENT_IP).byteArray(), replies.get(1),
+                "the primary address keeps the interface MAC");
+            assertEquals(VIRTUAL_MAC, layer.macFor(VIP));
+            assertEquals(NODE_MAC, layer.macFor(NODE_IP));
+        }
+
+        @Test
+        void anAddressAddedWithoutAMacUsesTheInterfaceMac()
+        {
+            assertTrue(layer.addAddress(VIP));
+            assertEquals(false, layer.addAddress(VIP, VIRTUAL_MAC), "already ours");
+            assertEquals(NODE_MAC, layer.macFor(VIP));
+            final UnsafeBuffer toVirtualMac = Packets.ipv4(VIRTUAL_MAC, CLIENT_MAC, CLIENT_IP, VIP, TCP, 7, Packets.tcp(1, 2, new byte[5]));
+            receive(toVirtualMac);
+            assertEquals(0, tcp.datagrams.size());
+            assertEquals(1, net.otherMacFrames.get());
+        }
+
+        @Test
+        void framesToTheVirtualMacAreTakenAndToAnUnknownMacIgnored()
+        {
+            layer.addAddress(VIP, VIRTUAL_MAC);
+            receive(Packets.ipv4(VIRTUAL_MAC, CLIENT_MAC, CLIENT_IP, VIP, TCP, 7, Packets.tcp(1, 2, new byte[5])));
+            assertEquals(1, tcp.datagrams.size());
+            receive(Packets.ipv4(OTHER_MAC, CLIENT_MAC, CLIENT_IP, VIP, TCP, 7, Packets.tcp(1, 2, new byte[5])));
+            assertEquals(1, tcp.datagrams.size());
+            assertEquals(1, net.otherMacFrames.get());
+        }
+
+        @Test
+        void tcpFromTheVirtualAddressCarriesTheVirtualMac()
+        {
+            layer.addAddress(VIP, VIRTUAL_MAC);
+            layer.arpCache().learn(CLIENT_IP, CLIENT_MAC, true, 0);
+            int at = layer.claim(VIP, CLIENT_IP, TCP, 20);
+            layer.buffer().putBytes(at, Packets.tcp(80, 1, new byte[0]));
+            layer.commit();
+            at = layer.claim(NODE_IP, CLIENT_IP, TCP, 20);
+            layer.buffer().putBytes(at, Packets.tcp(80, 1, new byte[0]));
+            layer.commit();
+            node.flush();
+            final List<byte[]> got = sent(client);
+            assertEquals(2, got.size());
+            final EthernetFlyweight ethernet = new EthernetFlyweight();
+            assertEquals(VIRTUAL_MAC, ethernet.wrap(new UnsafeBuffer(got.get(0)), 0).source());
+            assertEquals(CLIENT_MAC, ethernet.destination());
+            assertEquals(NODE_MAC, ethernet.wrap(new UnsafeBuffer(got.get(1)), 0).source(), "the primary address keeps the interface MAC");
+        }
+
+        @Test
+        void anEchoToTheVirtualAddressIsAnsweredFromTheVirtualMac()
+        {
+            layer.addAddress(VIP, VIRTUAL_MAC);
+            final byte[] data = Packets.bytes(16, 3);
+            receive(Packets.ipv4(VIRTUAL_MAC, CLIENT_MAC, CLIENT_IP, VIP, ICMP, 5, Packets.echo(IcmpFlyweight.TYPE_ECHO_REQUEST, 3, 4, data)));
+            final List<byte[]> got = sent(client);
+            assertEquals(1, got.size());
+            assertArrayEquals(
+                Packets.ipv4(CLIENT_MAC, VIRTUAL_MAC, VIP, CLIENT_IP, ICMP, 1, Packets.echo(IcmpFlyweight.TYPE_ECHO_REPLY, 3, 4, data)).byteArray(),
+                got.get(0));
+        }
+
+        @Test
+        void theAnnouncementComesFromTheVirtualMac()
+        {
+            layer.addAddress(VIP, VIRTUAL_MAC);
+            assertTrue(layer.announce(VIP));
+            node.flush();
+            final List<byte[]> got = sent(client);
+            assertEquals(1, got.size());
+            assertArrayEquals(
+                Packets.arp(MacAddress.BROADCAST, ArpFlyweight.OPERATION_REQUEST, VIRTUAL_MAC, VIP, 0, VIP).byteArray(), got.get(0));
+        }
+
+        @Test
+        void ourOwnAnnouncementComingBackIsNoConflictButAnotherMacIs()
+        {
+            layer.addAddress(VIP, VIRTUAL_MAC);
+            receive(Packets.arp(MacAddress.BROADCAST, ArpFlyweight.OPERATION_REQUEST, VIRTUAL_MAC, VIP, 0, VIP));
+            assertEquals(0, net.arpConflicts.get());
+            receive(Packets.arp(MacAddress.BROADCAST, ArpFlyweight.OPERATION_REQUEST, OTHER_MAC, VIP, 0, VIP));
+            assertEquals(1, net.arpConflicts.get());
+            receive(Packets.arp(MacAddress.BROADCAST, ArpFlyweight.OPERATION_REQUEST, VIRTUAL_MAC, CLIENT_IP, 0, CLIENT_IP));
+            assertEquals(ArpCache.NONE, layer.arpCache().peek(CLIENT_IP), "our own MAC is never a neighbour");
+            assertEquals(0, sent(client).size());
+        }
+
+        @Test
+        void removingTheAddressStopsItAll()
+        {
+            layer.addAddress(VIP, VIRTUAL_MAC);
+            assertTrue(layer.removeAddress(VIP));
+            receive(Packets.arp(MacAddress.BROADCAST, ArpFlyweight.OPERATION_REQUEST, CLIENT_MAC, CLIENT_IP, 0, VIP));
+            assertEquals(0, sent(client).size(), "no ARP answer");
+            receive(Packets.ipv4(VIRTUAL_MAC, CLIENT_MAC, CLIENT_IP, VIP, TCP, 7, Packets.tcp(1, 2, new byte[5])));
+            assertEquals(0, tcp.datagrams.size());
+            assertEquals(1, net.otherMacFrames.get());
+            assertEquals(NODE_MAC, layer.macFor(VIP));
+            assertEquals(false, layer.isAcceptedDestination(VIRTUAL_MAC));
+        }
+
+        @Test
+        void removingOneAddressKeepsTheOthersMacs()
+        {
+            final int vip2 = Ipv4Address.parse("10.0.0.101");
+            final long mac2 = MacAddress.parse("02:00:5e:00:01:02");
+            layer.addAddress(VIP, VIRTUAL_MAC);
+            layer.addAddress(vip2, mac2);
+            layer.removeAddress(VIP);
+            assertEquals(mac2, layer.macFor(vip2));
+            assertTrue(layer.isAcceptedDestination(mac2));
+            assertEquals(false, layer.isAcceptedDestination(VIRTUAL_MAC));
+        }
+
+        @Test
+        void aGroupMacCannotAnswerForAnAddress()
+        {
+            assertThrows(IllegalArgumentException.class, () -> layer.addAddress(VIP, GROUP_MAC));
+        }
+
+        @Test
+        void aGroupMacIsTakenOnlyWhileAccepted()
+        {
+            final Frames.Collector replication = new Frames.Collector();
+            layer.registerEtherType(EthernetFlyweight.ETHER_TYPE_REPLICATION, replication);
+            final UnsafeBuffer frame = Frames.frame(GROUP_MAC, CLIENT_MAC, 5, 64);
+            frame.putShort(12, (short)EthernetFlyweight.ETHER_TYPE_REPLICATION, ByteOrder.BIG_ENDIAN);
+            receive(frame);
+            assertEquals(0, replication.frames.size());
+            assertEquals(1, net.otherMacFrames.get());
+
+            layer.acceptDestination(GROUP_MAC);
+            layer.acceptDestination(GROUP_MAC);
+            receive(frame);
+            assertEquals(1, replication.frames.size());
+
+            layer.stopAccepting(GROUP_MAC);
+            receive(frame);
+            assertEquals(1, replication.frames.size());
+            assertEquals(2, net.otherMacFrames.get());
+        }
+
+        @Test
+        void acceptedDestinationsAreBounded()
+        {
+            for (int i = 0; i < Ipv4Layer.MAX_ACCEPTED_DESTINATIONS; i++)
+            {
+                layer.acceptDestination(GROUP_MAC + i);
+            }
+            assertThrows(IllegalStateException.class, () -> layer.acceptDestination(OTHER_MAC));
+            layer.stopAccepting(GROUP_MAC);
+            layer.acceptDestination(OTHER_MAC);
+            assertTrue(layer.isAcceptedDestination(OTHER_MAC));
+            assertTrue(layer.isAcceptedDestination(GROUP_MAC + 1));
         }
     }
 }

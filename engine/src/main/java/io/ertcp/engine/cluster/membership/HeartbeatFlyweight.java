@@ -1,0 +1,95 @@
+package io.ertcp.engine.cluster.membership;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+
+/**
+ * The payload of a HEARTBEAT ({@link ControlFrames#KIND_HEARTBEAT}), after the replication frame header, whose node
+ * id, epoch and position carry the sender, its epoch and its log position. Little-endian.
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |     Role      |                   Reserved                    |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |              Primary node id (as the sender believes)         |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                                                               |
+ *  +                       Applied position                        +
+ *  |                                                               |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                                                               |
+ *  +                  Timestamp clock (milliseconds)               +
+ *  |                                                               |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                       Connection count                        |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                           Reserved                            |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * </pre>
+ * The timestamp clock is the sender's TCP timestamp clock: a backup that takes over continues the primary's.
+ */
+public final class HeartbeatFlyweight
+{
+    public static final int ROLE_OFFSET = 0;
+    public static final int PRIMARY_ID_OFFSET = 4;
+    public static final int APPLIED_POSITION_OFFSET = 8;
+    public static final int TIMESTAMP_CLOCK_MS_OFFSET = 16;
+    public static final int CONNECTION_COUNT_OFFSET = 24;
+    public static final int RESERVED_OFFSET = 28;
+    public static final int LENGTH = 32;
+
+    private DirectBuffer buffer;
+    private MutableDirectBuffer mutableBuffer;
+    private int offset;
+
+    public HeartbeatFlyweight wrap(final DirectBuffer buffer, final int offset)
+    {
+        this.buffer = buffer;
+        this.mutableBuffer = buffer instanceof MutableDirectBuffer ? (MutableDirectBuffer)buffer : null;
+        this.offset = offset;
+        return this;
+    }
+
+    /**
+     * Write the whole payload, reserved bytes zero.
+     */
+    public HeartbeatFlyweight write(
+        final int roleCode, final int primaryId, final long appliedPosition, final long timestampClockMs, final int connectionCount)
+    {
+        mutableBuffer.putInt(offset + ROLE_OFFSET, roleCode & 0xFF, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putInt(offset + PRIMARY_ID_OFFSET, primaryId, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putLong(offset + APPLIED_POSITION_OFFSET, appliedPosition, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putLong(offset + TIMESTAMP_CLOCK_MS_OFFSET, timestampClockMs, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putInt(offset + CONNECTION_COUNT_OFFSET, connectionCount, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putInt(offset + RESERVED_OFFSET, 0, ByteOrder.LITTLE_ENDIAN);
+        return this;
+    }
+
+    public int roleCode()
+    {
+        return buffer.getByte(offset + ROLE_OFFSET) & 0xFF;
+    }
+
+    public int primaryId()
+    {
+        return buffer.getInt(offset + PRIMARY_ID_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public long appliedPosition()
+    {
+        return buffer.getLong(offset + APPLIED_POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public long timestampClockMs()
+    {
+        return buffer.getLong(offset + TIMESTAMP_CLOCK_MS_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public int connectionCount()
+    {
+        return buffer.getInt(offset + CONNECTION_COUNT_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+}

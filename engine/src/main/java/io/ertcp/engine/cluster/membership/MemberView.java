@@ -1,0 +1,125 @@
+package io.ertcp.engine.cluster.membership;
+
+import io.ertcp.engine.cluster.config.Role;
+
+/**
+ * What one node knows of one member: its configuration and what its last heartbeat said. Read-only outside this
+ * package; {@link Membership} updates it in place (no allocation), on its own thread, so read it there (the
+ * {@code status} command asks the owning agent).
+ * <p>
+ * Invariants: a member is {@link #alive()} until not heard for the suspicion timeout, and again from the next frame
+ * heard from it; the reported values are those of its last accepted heartbeat (a fenced one is not accepted), or
+ * the configured role and -1 positions before any. The view of this node itself is refreshed from its
+ * {@link Membership.LocalStatus} at each heartbeat it sends.
+ */
+public final class MemberView
+{
+    private final Member member;
+
+    Role role;
+    boolean alive = true;
+    boolean heard;
+    int epoch;
+    int primaryId = ControlFrames.NO_NODE;
+    long logPosition = -1;
+    long appliedPosition = -1;
+    int connectionCount;
+    long timestampClockMs;
+    long lastHeardNs;
+
+    // The candidate's tally: this member granted our election.
+    boolean grantedUs;
+    // A primary's tally of an election it watches: this member granted the watched candidate.
+    boolean grantedWatched;
+    // A vote to send to this member (as candidate) at the next doWork.
+    boolean votePending;
+    int votePendingEpoch;
+    boolean votePendingGranted;
+
+    MemberView(final Member member)
+    {
+        this.member = member;
+        this.role = member.role();
+    }
+
+    public int nodeId()
+    {
+        return member.nodeId();
+    }
+
+    public int rank()
+    {
+        return member.rank();
+    }
+
+    public long mac()
+    {
+        return member.mac();
+    }
+
+    public Role configuredRole()
+    {
+        return member.role();
+    }
+
+    /** The role its last heartbeat reported, the configured one before any. */
+    public Role role()
+    {
+        return role;
+    }
+
+    /** False from the suspicion timeout after the last frame heard from it until the next frame. */
+    public boolean alive()
+    {
+        return alive;
+    }
+
+    /** True once any frame of it was heard. */
+    public boolean heard()
+    {
+        return heard;
+    }
+
+    public int epoch()
+    {
+        return epoch;
+    }
+
+    /** The primary it believes in, or {@link ControlFrames#NO_NODE}. */
+    public int primaryId()
+    {
+        return primaryId;
+    }
+
+    public long logPosition()
+    {
+        return logPosition;
+    }
+
+    public long appliedPosition()
+    {
+        return appliedPosition;
+    }
+
+    public int connectionCount()
+    {
+        return connectionCount;
+    }
+
+    public long timestampClockMs()
+    {
+        return timestampClockMs;
+    }
+
+    /** When a frame of it was last heard (the time of the start before any). */
+    public long lastHeardNs()
+    {
+        return lastHeardNs;
+    }
+
+    public String toString()
+    {
+        return "node " + member.nodeId() + " " + role.text() + (alive ? " alive" : " suspected") + " epoch " + epoch +
+            " log " + logPosition + " applied " + appliedPosition + " connections " + connectionCount;
+    }
+}

@@ -1,0 +1,875 @@
+package io.ertcp.engine.cluster.membership;
+
+import io.ertcp.engine.cluster.config.Role;
+import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.net.EthernetFlyweight;
+import io.ertcp.engine.port.FrameFlags;
+import io.ertcp.engine.port.FrameHandler;
+import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * One node's part in cluster membership (DESIGN.md "Replication", rule 4): heartbeats, failure detection and the
+ * election of a new primary, as a single-threaded state machine driven by received frames and
+ * {@link #doWork(long, FrameOutput)}. It owns the node's role and epoch; the agent acting on them (takeover,
+ * fencing, stepping down) listens through {@link Listener}.
+ * <ul>
+ *   <li>Heartbeats: every {@code heartbeatIntervalNs} a HEARTBEAT to the group MAC with this node's role, epoch,
+ *       believed primary and {@link LocalStatus}. Every frame heard from a member refreshes its {@link MemberView}.</li>
+ *   <li>Failure detection: a member not heard for {@code suspicionTimeoutNs} is suspected, until heard again; both
+ *       edges are reported. Every member is presumed alive for one timeout after the first doWork.</li>
+ *   <li>Election: when this node is a BACKUP, suspects the primary, and is the best candidate in its view (the live
+ *       BACKUP with the lowest rank, ties to the lower node id), it asks for epoch {@code highest known + 1}: a
+ *       VOTE_REQUEST every heartbeat interval. It wins with grants (its own included) from a majority of the
+ *       configured members ({@code members / 2 + 1}), then is PRIMARY in that epoch. Without a majority by
+ *       {@code electionTimeoutNs} it gives the epoch up and may try a higher one after
+ *       {@code rank * heartbeatIntervalNs}.</li>
+ *   <li>Voting: a node grants a candidate only if it too suspects the primary (a primary never does), the epoch
+ *       is above its own, and it has granted no other candidate in that epoch or a higher one. So at most one
+ *       candidate wins an epoch: no split brain. Witnesses vote and never stand.</li>
+ *   <li>Epochs: a PRIMARY heartbeat of a higher epoch is adopted (a new primary); one of a lower epoch is fenced:
+ *       counted and ignored. A primary that hears a higher-epoch PRIMARY heartbeat, or sees a majority grant a
+ *       higher-epoch candidate, is deposed and becomes a BACKUP.</li>
+ * </ul>
+ * Invariants: {@code epoch() <= highestEpoch}; this node grants at most one candidate per epoch and never in an
+ * epoch at or below its own; it is PRIMARY in an epoch only after a majority granted it that epoch (or as the
+ * configured primary of the initial epoch).
+ * <p>
+ * {@link #onFrame} takes the time of the last {@link #doWork} (or {@link #nowNs(long)}): the owning agent calls
+ * doWork once a duty cycle. Frames that need answering (votes) are queued and sent by the next doWork. Nothing here
+ * allocates after construction, listener calls included.
+ */
+public final class Membership implements FrameHandler
+{
+    /** The epoch a cluster starts in, with its configured primary. */
+    public static final int INITIAL_EPOCH = 1;
+
+    private static final int MIN_FRAME_LENGTH = 60;
+
+    /**
+     * What this node reports in its heartbeats, read when one is written.
+     */
+    public interface LocalStatus
+    {
+        /** The highest position in this node's log (the logger's durable end; a backup's received end). */
+        long logPosition();
+
+        /** The highest position delivered to this node's service. */
+        long appliedPosition();
+
+        int connectionCount();
+
+        /** This node's TCP timestamp clock; the primary's is the one a new primary continues. */
+        long timestampClockMs();
+    }
+
+    /**
+     * The edges of membership, called on the owning thread from {@link #onFrame} or {@link #doWork}. Default no-ops.
+     */
+    public interface Listener
+    {
+        /** A member was not heard for the suspicion timeout. */
+        default void onMemberSuspected(final int nodeId)
+        {
+        }
+
+        /** A suspected member was heard again. */
+        default void onMemberAlive(final int nodeId)
+        {
+        }
+
+        /**
+         * This node granted its vote in {@code epoch} to {@code candidateId}: called once per epoch. The logger fences
+         * here: from now on it refuses records of older epochs.
+         */
+        default void onVoted(final int epoch, final int candidateId)
+        {
+        }
+
+        /**
+         * This node won {@code epoch} and is PRIMARY: take over (DESIGN.md rule 5).
+         *
+         * @param loggerLogPosition the log position in the logger's vote, how far to drain; -1 when the logger did not vote.
+         */
+        default void onElected(final int epoch, final long loggerLogPosition)
+        {
+        }
+
+        /** This node's election for {@code epoch} timed out without a majority. */
+        default void onElectionFailed(final int epoch)
+        {
+        }
+
+        /** Another node is PRIMARY in {@code epoch}, higher than this node's: follow it. Once per epoch. */
+        default void onNewPrimary(final int nodeId, final int epoch)
+        {
+        }
+
+        /**
+         * This node was PRIMARY and a higher epoch has another: stop serving now (fencing). It is a BACKUP from here;
+         * {@link #onNewPrimary} follows.
+         */
+        default void onDeposed(final int newEpoch)
+        {
+        }
+    }
+
+    private final int nodeId;
+    private final MemberView[] members;
+    private final MemberView self;
+    private final int majority;
+    private final long groupMac;
+    private final long heartbeatIntervalNs;
+    private final long suspicionTimeoutNs;
+    private final long electionTimeoutNs;
+    private final LocalStatus status;
+    private final Listener listener;
+    private final MembershipCounters counters;
+
+    private final EthernetFlyweight ethernet = new EthernetFlyweight();
+    private final ReplicationFrameFlyweight header = new ReplicationFrameFlyweight();
+    private final HeartbeatFlyweight heartbeat = new HeartbeatFlyweight();
+    private final VoteFlyweight vote = new VoteFlyweight();
+    private final EthernetFlyweight txEthernet = new EthernetFlyweight();
+    private final ReplicationFrameFlyweight txHeader = new ReplicationFrameFlyweight();
+    private final HeartbeatFlyweight txHeartbeat = new HeartbeatFlyweight();
+    private final VoteFlyweight txVote = new VoteFlyweight();
+
+    private Role role;
+    // The epoch of the primary this node follows (or is); only ever rises.
+    private int epoch = INITIAL_EPOCH;
+    private int primaryId;
+    // The highest epoch seen in any frame or asked for by this node; >= epoch.
+    private int highestEpoch = INITIAL_EPOCH;
+    // The highest epoch this node granted a vote in (its own candidacy included), and to whom.
+    private int votedEpoch;
+    private int votedFor = ControlFrames.NO_NODE;
+
+    // This node's election in progress: 0 when none.
+    private int electionEpoch;
+    private long electionStartNs;
+    private long nextVoteRequestNs;
+    private long loggerLogPosition = -1;
+    private long retryNotBeforeNs;
+
+    // As primary: the highest-epoch election seen on the wire, to learn of a successor it cannot hear.
+    private int watchedEpoch;
+    private int watchedCandidate = ControlFrames.NO_NODE;
+
+    private boolean started;
+    private long nowNs;
+    private long nextHeartbeatNs;
+
+    /**
+     * @param nodeId              this node's id; must be one of {@code members}.
+     * @param members             every configured member, this node included; at most one PRIMARY.
+     * @param groupMac            where heartbeats and votes go: the replication channel's group MAC.
+     * @param heartbeatIntervalNs how often a heartbeat (and, in an election, a vote request) is sent.
+     * @param suspicionTimeoutNs  how long unheard before a member is suspected; several heartbeat intervals.
+     * @param electionTimeoutNs   how long an election may take before it is given up.
+     * @param status              read at each heartbeat.
+     * @param listener            told of every edge.
+     * @param counters            where the counters are made, labelled {@code membership-<nodeId>}.
+     */
+    public Membership(
+        final int nodeId,
+        final Member[] members,
+        final long groupMac,
+        final long heartbeatIntervalNs,
+        final long suspicionTimeoutNs,
+        final long electionTimeoutNs,
+        final LocalStatus status,
+        final Listener listener,
+        final Counters counters)
+    {
+        if (heartbeatIntervalNs <= 0 || suspicionTimeoutNs <= heartbeatIntervalNs || electionTimeoutNs <= heartbeatIntervalNs)
+        {
+            throw new IllegalArgumentException("heartbeat interval " + heartbeatIntervalNs + " ns, suspicion timeout " +
+                suspicionTimeoutNs + " ns, election timeout " + electionTimeoutNs +
+                " ns: the interval must be positive and both timeouts longer than it (several intervals)");
+        }
+        this.nodeId = nodeId;
+        this.members = new MemberView[members.length];
+        MemberView found = null;
+        int primary = ControlFrames.NO_NODE;
+        for (int i = 0; i < members.length; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                if (members[j].nodeId() == members[i].nodeId())
+                {
+                    throw new IllegalArgumentException("node id " + members[i].nodeId() + " is configured twice: give each node its own id");
+                }
+            }
+            if (members[i].role() == Role.PRIMARY)
+            {
+                if (primary != ControlFrames.NO_NODE)
+                {
+                    throw new IllegalArgumentException("nodes " + primary + " and " + members[i].nodeId() +
+                        " are both configured primary: configure one");
+                }
+                primary = members[i].nodeId();
+            }
+            this.members[i] = new MemberView(members[i]);
+            this.members[i].epoch = INITIAL_EPOCH;
+            if (members[i].nodeId() == nodeId)
+            {
+                found = this.members[i];
+            }
+        }
+        if (found == null)
+        {
+            throw new IllegalArgumentException("node " + nodeId + " is not among the configured members: add it or fix its id");
+        }
+        this.self = found;
+        this.majority = members.length / 2 + 1;
+        this.groupMac = groupMac;
+        this.heartbeatIntervalNs = heartbeatIntervalNs;
+        this.suspicionTimeoutNs = suspicionTimeoutNs;
+        this.electionTimeoutNs = electionTimeoutNs;
+        this.status = status;
+        this.listener = listener;
+        this.counters = new MembershipCounters(counters, "membership-" + nodeId);
+        this.role = self.configuredRole();
+        this.primaryId = primary;
+        for (final MemberView member : this.members)
+        {
+            member.primaryId = primary;
+        }
+    }
+
+    public int nodeId()
+    {
+        return nodeId;
+    }
+
+    /** This node's current role. */
+    public Role role()
+    {
+        return role;
+    }
+
+    /** The epoch of the primary this node follows or is. */
+    public int epoch()
+    {
+        return epoch;
+    }
+
+    /** The highest epoch seen or asked for; the next election asks for more. */
+    public int highestEpoch()
+    {
+        return highestEpoch;
+    }
+
+    /** The primary this node follows or is, or {@link ControlFrames#NO_NODE}. */
+    public int primaryId()
+    {
+        return primaryId;
+    }
+
+    public boolean isPrimary()
+    {
+        return role == Role.PRIMARY;
+    }
+
+    /** The epoch this node is asking for, or 0 when it runs no election. */
+    public int electionEpoch()
+    {
+        return electionEpoch;
+    }
+
+    /** Grants needed to win: a majority of the configured members. */
+    public int majority()
+    {
+        return majority;
+    }
+
+    public int memberCount()
+    {
+        return members.length;
+    }
+
+    /**
+     * @param index 0 .. {@link #memberCount()} - 1, in configured order.
+     */
+    public MemberView member(final int index)
+    {
+        return members[index];
+    }
+
+    /**
+     * @return the view of a node, or null when it is not a member.
+     */
+    public MemberView view(final int nodeId)
+    {
+        final int index = indexOf(nodeId);
+        return index < 0 ? null : members[index];
+    }
+
+    public MembershipCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Change this node's own role, such as a backup promoted to logger after logger loss (rule 6), or a primary
+     * stepping down. Its next heartbeat says so; an election of its own ends unless it stays a BACKUP.
+     *
+     * @throws IllegalArgumentException for PRIMARY: a node becomes primary only by election.
+     */
+    public void role(final Role newRole)
+    {
+        if (newRole == Role.PRIMARY && role != Role.PRIMARY)
+        {
+            throw new IllegalArgumentException("a node becomes primary only by winning an election: it cannot be set");
+        }
+        if (role == Role.PRIMARY && newRole != Role.PRIMARY)
+        {
+            primaryId = ControlFrames.NO_NODE;
+        }
+        role = newRole;
+        if (newRole != Role.BACKUP)
+        {
+            endElection();
+        }
+    }
+
+    /**
+     * The time {@link #onFrame} uses until the next {@link #doWork}; set by doWork itself.
+     */
+    public void nowNs(final long nowNs)
+    {
+        this.nowNs = nowNs;
+    }
+
+    /**
+     * Detect failures, run this node's election, send queued votes, vote requests and the heartbeat when due.
+     *
+     * @return the amount of work done: edges and frames sent.
+     */
+    public int doWork(final long nowNs, final FrameOutput out)
+    {
+        this.nowNs = nowNs;
+        if (!started)
+        {
+            started = true;
+            for (final MemberView member : members)
+            {
+                member.lastHeardNs = nowNs;
+            }
+            nextHeartbeatNs = nowNs;
+            retryNotBeforeNs = nowNs;
+        }
+
+        int work = detectFailures(nowNs);
+        work += runElection(nowNs);
+        work += sendVotes(out);
+        if (electionEpoch != 0 && nowNs - nextVoteRequestNs >= 0 && sendVoteRequest(out))
+        {
+            nextVoteRequestNs = nowNs + heartbeatIntervalNs;
+            work++;
+        }
+        if (nowNs - nextHeartbeatNs >= 0 && sendHeartbeat(nowNs, out))
+        {
+            nextHeartbeatNs = nowNs + heartbeatIntervalNs;
+            work++;
+        }
+        return work;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Receive
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * A frame of the replication channel (the whole Ethernet frame) carrying a control kind; others are counted and
+     * ignored. Never throws on bad input.
+     */
+    public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        if (FrameFlags.isTruncated(flags) || length < EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        ethernet.wrap(buffer, offset);
+        final int at = offset + EthernetFlyweight.HEADER_LENGTH;
+        header.wrap(buffer, at);
+        if (ethernet.etherType() != EthernetFlyweight.ETHER_TYPE_REPLICATION ||
+            header.version() != ReplicationFrameFlyweight.CURRENT_VERSION)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        final int kind = header.kind();
+        final int payloadLength = ControlFrames.payloadLength(kind);
+        if (payloadLength < 0)
+        {
+            counters.unknownKindFrames.incrementRelease();
+            return;
+        }
+        if (header.payloadLength() != payloadLength ||
+            length < EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH + payloadLength)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        final int sender = header.nodeId();
+        if (sender == nodeId)
+        {
+            // Our own frame, looped back by a bridge.
+            return;
+        }
+        final int index = indexOf(sender);
+        if (index < 0)
+        {
+            counters.unknownSenderFrames.incrementRelease();
+            return;
+        }
+
+        final int payload = at + ReplicationFrameFlyweight.PAYLOAD_OFFSET;
+        switch (kind)
+        {
+            case ControlFrames.KIND_HEARTBEAT -> onHeartbeat(members[index], buffer, payload);
+            case ControlFrames.KIND_VOTE_REQUEST -> onVoteRequest(members[index]);
+            default -> onVote(members[index], buffer, payload);
+        }
+    }
+
+    private void onHeartbeat(final MemberView sender, final DirectBuffer buffer, final int payload)
+    {
+        heartbeat.wrap(buffer, payload);
+        final Role reportedRole = ControlFrames.role(heartbeat.roleCode());
+        if (reportedRole == null)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        final int frameEpoch = header.epoch();
+        if (reportedRole == Role.PRIMARY && frameEpoch < epoch)
+        {
+            counters.fencedFrames.incrementRelease();
+            return;
+        }
+        counters.heartbeatsReceived.incrementRelease();
+        heard(sender);
+        sender.role = reportedRole;
+        sender.epoch = frameEpoch;
+        sender.primaryId = heartbeat.primaryId();
+        sender.logPosition = header.position();
+        sender.appliedPosition = heartbeat.appliedPosition();
+        sender.timestampClockMs = heartbeat.timestampClockMs();
+        sender.connectionCount = heartbeat.connectionCount();
+        highestEpoch = Math.max(highestEpoch, frameEpoch);
+
+        if (reportedRole == Role.PRIMARY)
+        {
+            if (frameEpoch > epoch)
+            {
+                adoptPrimary(sender.nodeId(), frameEpoch);
+            }
+            else if (sender.nodeId() != primaryId)
+            {
+                if (primaryId == ControlFrames.NO_NODE && role != Role.PRIMARY)
+                {
+                    // This node knew of no primary in its epoch (none configured): follow the one that says so.
+                    primaryId = sender.nodeId();
+                    counters.newPrimaries.incrementRelease();
+                    listener.onNewPrimary(sender.nodeId(), frameEpoch);
+                }
+                else
+                {
+                    counters.primaryConflicts.incrementRelease();
+                }
+            }
+        }
+    }
+
+    private void onVoteRequest(final MemberView candidate)
+    {
+        counters.voteRequestsReceived.incrementRelease();
+        heard(candidate);
+        final int askedEpoch = header.epoch();
+        final boolean granted = decideVote(candidate, askedEpoch);
+        highestEpoch = Math.max(highestEpoch, askedEpoch);
+        candidate.votePending = true;
+        candidate.votePendingEpoch = askedEpoch;
+        candidate.votePendingGranted = granted;
+        (granted ? counters.votesGranted : counters.votesRefused).incrementRelease();
+    }
+
+    private boolean decideVote(final MemberView candidate, final int askedEpoch)
+    {
+        if (askedEpoch <= epoch || askedEpoch < votedEpoch || candidate.configuredRole() == Role.WITNESS)
+        {
+            return false;
+        }
+        if (askedEpoch == votedEpoch)
+        {
+            // The request again (the vote was lost): the same answer, and no second onVoted.
+            return votedFor == candidate.nodeId();
+        }
+        if (!suspectsPrimary())
+        {
+            return false;
+        }
+        votedEpoch = askedEpoch;
+        votedFor = candidate.nodeId();
+        // Our own candidacy, if any, is for a lower epoch: give it up for the one just granted, and give that one an
+        // election timeout to win and say so before standing again (else two candidates depose each other in turn).
+        endElection();
+        retryNotBeforeNs = nowNs + electionTimeoutNs;
+        listener.onVoted(askedEpoch, candidate.nodeId());
+        return true;
+    }
+
+    private void onVote(final MemberView voter, final DirectBuffer buffer, final int payload)
+    {
+        vote.wrap(buffer, payload);
+        final int granted = vote.granted();
+        final Role voterRole = ControlFrames.role(vote.voterRoleCode());
+        if (granted > 1 || voterRole == null)
+        {
+            counters.malformedFrames.incrementRelease();
+            return;
+        }
+        final int votedInEpoch = header.epoch();
+        if (voterRole == Role.PRIMARY && votedInEpoch < epoch)
+        {
+            counters.fencedFrames.incrementRelease();
+            return;
+        }
+        counters.votesReceived.incrementRelease();
+        heard(voter);
+        highestEpoch = Math.max(highestEpoch, votedInEpoch);
+        if (granted == 0)
+        {
+            return;
+        }
+
+        final int candidateId = vote.candidateId();
+        if (electionEpoch != 0 && votedInEpoch == electionEpoch && candidateId == nodeId)
+        {
+            if (!voter.grantedUs)
+            {
+                voter.grantedUs = true;
+                if (voterRole == Role.LOGGER)
+                {
+                    loggerLogPosition = header.position();
+                }
+            }
+            checkElected();
+        }
+        else if (role == Role.PRIMARY && votedInEpoch > epoch)
+        {
+            watchElection(voter, votedInEpoch, candidateId);
+        }
+    }
+
+    /**
+     * As primary, tally the grants of a higher-epoch election seen on the wire: a successor this node cannot hear
+     * still deposes it once a majority granted one.
+     */
+    private void watchElection(final MemberView voter, final int votedInEpoch, final int candidateId)
+    {
+        final int candidateIndex = indexOf(candidateId);
+        if (candidateIndex < 0 || votedInEpoch < watchedEpoch)
+        {
+            return;
+        }
+        if (votedInEpoch > watchedEpoch)
+        {
+            watchedEpoch = votedInEpoch;
+            watchedCandidate = candidateId;
+            for (final MemberView member : members)
+            {
+                member.grantedWatched = false;
+            }
+            members[candidateIndex].grantedWatched = true;
+        }
+        if (candidateId != watchedCandidate)
+        {
+            return;
+        }
+        voter.grantedWatched = true;
+        int grants = 0;
+        for (final MemberView member : members)
+        {
+            grants += member.grantedWatched ? 1 : 0;
+        }
+        if (grants >= majority)
+        {
+            adoptPrimary(candidateId, votedInEpoch);
+        }
+    }
+
+    private void heard(final MemberView member)
+    {
+        member.lastHeardNs = nowNs;
+        member.heard = true;
+        if (!member.alive)
+        {
+            member.alive = true;
+            listener.onMemberAlive(member.nodeId());
+        }
+    }
+
+    private void adoptPrimary(final int newPrimaryId, final int newEpoch)
+    {
+        final boolean wasPrimary = role == Role.PRIMARY;
+        epoch = newEpoch;
+        highestEpoch = Math.max(highestEpoch, newEpoch);
+        primaryId = newPrimaryId;
+        if (electionEpoch <= newEpoch)
+        {
+            // An election for a higher epoch goes on: grants already given for it would depose the new primary
+            // anyway, and a primary watching them must be able to trust that a granted majority means a winner.
+            endElection();
+        }
+        if (wasPrimary)
+        {
+            role = Role.BACKUP;
+            counters.deposed.incrementRelease();
+            listener.onDeposed(newEpoch);
+        }
+        counters.newPrimaries.incrementRelease();
+        listener.onNewPrimary(newPrimaryId, newEpoch);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Failure detection and election
+    // ---------------------------------------------------------------------------------------------
+
+    private int detectFailures(final long nowNs)
+    {
+        int edges = 0;
+        for (final MemberView member : members)
+        {
+            if (member != self && member.alive && nowNs - member.lastHeardNs >= suspicionTimeoutNs)
+            {
+                member.alive = false;
+                counters.suspicions.incrementRelease();
+                listener.onMemberSuspected(member.nodeId());
+                edges++;
+            }
+        }
+        return edges;
+    }
+
+    /**
+     * @return true when this node follows no live primary: none known, the primary suspected, or it says it is no
+     * longer primary. A primary never suspects itself.
+     */
+    public boolean suspectsPrimary()
+    {
+        if (role == Role.PRIMARY)
+        {
+            return false;
+        }
+        final int index = indexOf(primaryId);
+        if (index < 0)
+        {
+            return true;
+        }
+        final MemberView primary = members[index];
+        return primary == self || !primary.alive || primary.role != Role.PRIMARY;
+    }
+
+    private int runElection(final long nowNs)
+    {
+        if (electionEpoch != 0)
+        {
+            if (nowNs - electionStartNs >= electionTimeoutNs)
+            {
+                final int failedEpoch = electionEpoch;
+                endElection();
+                retryNotBeforeNs = nowNs + self.rank() * heartbeatIntervalNs;
+                counters.electionsFailed.incrementRelease();
+                listener.onElectionFailed(failedEpoch);
+                return 1;
+            }
+            return 0;
+        }
+        if (role == Role.BACKUP && nowNs - retryNotBeforeNs >= 0 && suspectsPrimary() && bestCandidate() == self)
+        {
+            startElection(nowNs);
+            return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * The live BACKUP with the lowest rank, ties to the lower node id, in this node's view; null when none.
+     */
+    private MemberView bestCandidate()
+    {
+        MemberView best = null;
+        for (final MemberView member : members)
+        {
+            final boolean candidate = member == self ? role == Role.BACKUP : member.alive && member.role == Role.BACKUP;
+            if (candidate && (best == null || member.rank() < best.rank() ||
+                (member.rank() == best.rank() && member.nodeId() < best.nodeId())))
+            {
+                best = member;
+            }
+        }
+        return best;
+    }
+
+    private void startElection(final long nowNs)
+    {
+        electionEpoch = Math.max(highestEpoch, votedEpoch) + 1;
+        highestEpoch = electionEpoch;
+        votedEpoch = electionEpoch;
+        votedFor = nodeId;
+        electionStartNs = nowNs;
+        nextVoteRequestNs = nowNs;
+        loggerLogPosition = -1;
+        for (final MemberView member : members)
+        {
+            member.grantedUs = false;
+        }
+        self.grantedUs = true;
+        counters.electionsStarted.incrementRelease();
+        checkElected();
+    }
+
+    private void checkElected()
+    {
+        int grants = 0;
+        for (final MemberView member : members)
+        {
+            grants += member.grantedUs ? 1 : 0;
+        }
+        if (grants < majority)
+        {
+            return;
+        }
+        final int wonEpoch = electionEpoch;
+        final long drainTo = loggerLogPosition;
+        endElection();
+        role = Role.PRIMARY;
+        epoch = wonEpoch;
+        primaryId = nodeId;
+        nextHeartbeatNs = nowNs;
+        counters.electionsWon.incrementRelease();
+        listener.onElected(wonEpoch, drainTo);
+    }
+
+    private void endElection()
+    {
+        if (electionEpoch != 0)
+        {
+            electionEpoch = 0;
+            for (final MemberView member : members)
+            {
+                member.grantedUs = false;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Send
+    // ---------------------------------------------------------------------------------------------
+
+    private boolean sendHeartbeat(final long nowNs, final FrameOutput out)
+    {
+        self.role = role;
+        self.epoch = epoch;
+        self.primaryId = primaryId;
+        self.logPosition = status.logPosition();
+        self.appliedPosition = status.appliedPosition();
+        self.connectionCount = status.connectionCount();
+        self.timestampClockMs = status.timestampClockMs();
+        self.lastHeardNs = nowNs;
+        self.heard = true;
+
+        final int at = claim(out, ControlFrames.KIND_HEARTBEAT, epoch, self.logPosition, HeartbeatFlyweight.LENGTH);
+        if (at < 0)
+        {
+            return false;
+        }
+        txHeartbeat.wrap(out.buffer(), at + ReplicationFrameFlyweight.PAYLOAD_OFFSET).write(
+            ControlFrames.roleCode(role), primaryId, self.appliedPosition, self.timestampClockMs, self.connectionCount);
+        out.commit(at - EthernetFlyweight.HEADER_LENGTH);
+        counters.heartbeatsSent.incrementRelease();
+        return true;
+    }
+
+    private boolean sendVoteRequest(final FrameOutput out)
+    {
+        final int at = claim(
+            out, ControlFrames.KIND_VOTE_REQUEST, electionEpoch, status.logPosition(), ControlFrames.VOTE_REQUEST_PAYLOAD_LENGTH);
+        if (at < 0)
+        {
+            return false;
+        }
+        out.commit(at - EthernetFlyweight.HEADER_LENGTH);
+        counters.voteRequestsSent.incrementRelease();
+        return true;
+    }
+
+    private int sendVotes(final FrameOutput out)
+    {
+        int sent = 0;
+        for (final MemberView candidate : members)
+        {
+            if (!candidate.votePending)
+            {
+                continue;
+            }
+            final int at = claim(out, ControlFrames.KIND_VOTE, candidate.votePendingEpoch, status.logPosition(), VoteFlyweight.LENGTH);
+            if (at < 0)
+            {
+                return sent;
+            }
+            txVote.wrap(out.buffer(), at + ReplicationFrameFlyweight.PAYLOAD_OFFSET)
+                .write(candidate.nodeId(), candidate.votePendingGranted, ControlFrames.roleCode(role));
+            out.commit(at - EthernetFlyweight.HEADER_LENGTH);
+            candidate.votePending = false;
+            counters.votesSent.incrementRelease();
+            sent++;
+        }
+        return sent;
+    }
+
+    /**
+     * Claim a control frame to the group, write its Ethernet and replication headers and zero its padding.
+     *
+     * @return the offset of the replication header, or -1 when there is no room.
+     */
+    private int claim(final FrameOutput out, final int kind, final int frameEpoch, final long position, final int payloadLength)
+    {
+        final int length = EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH + payloadLength;
+        final int frameLength = Math.max(MIN_FRAME_LENGTH, length);
+        final int offset = out.claim(frameLength);
+        if (offset < 0)
+        {
+            counters.txFull.incrementRelease();
+            return -1;
+        }
+        final MutableDirectBuffer buffer = out.buffer();
+        if (length < frameLength)
+        {
+            buffer.setMemory(offset + length, frameLength - length, (byte)0);
+        }
+        txEthernet.wrap(buffer, offset).destination(groupMac).source(self.mac()).etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
+        final int at = offset + EthernetFlyweight.HEADER_LENGTH;
+        txHeader.wrap(buffer, at).writeHeader(kind, nodeId, frameEpoch, position, payloadLength);
+        return at;
+    }
+
+    private int indexOf(final int id)
+    {
+        for (int i = 0; i < members.length; i++)
+        {
+            if (members[i].nodeId() == id)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
