@@ -138,18 +138,19 @@ public final class RecordReceiver implements FrameHandler
             counters.staleEpochFrames.incrementRelease();
             return;
         }
-        if (frameEpoch > epoch)
-        {
-            epoch = frameEpoch;
-            discardBuffered();
-        }
 
         final int payloadLength = inbound.payloadLength();
         if (EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH + payloadLength > length ||
             payloadLength == 0)
         {
+            // Checked before the epoch is adopted: a malformed frame must not fence the current primary off.
             counters.malformedFrames.incrementRelease();
             return;
+        }
+        if (frameEpoch > epoch)
+        {
+            epoch = frameEpoch;
+            discardBuffered();
         }
         counters.framesReceived.incrementRelease();
         senderMac = ethernet.wrap(buffer, offset).source();
@@ -262,6 +263,41 @@ public final class RecordReceiver implements FrameHandler
     public void confirmNow()
     {
         confirmRequested = true;
+    }
+
+    /**
+     * Refuse frames of epochs older than {@code newEpoch} from now on (DESIGN rule 4): a deposed primary's records
+     * are neither buffered nor delivered, and no CONFIRM goes out until a frame of the new epoch says where its
+     * sender is. Records buffered but not delivered are discarded, since the new epoch's primary may send other
+     * records at those positions. Delivery continues at {@link #deliveredPosition()} + 1; see {@link #resetTo(long)}
+     * when the records delivered are not all kept. An epoch not newer than the current one changes nothing.
+     */
+    public void fence(final int newEpoch)
+    {
+        if (newEpoch > epoch)
+        {
+            epoch = newEpoch;
+            discardBuffered();
+            senderMac = -1;
+            confirmRequested = false;
+        }
+    }
+
+    /**
+     * Deliver from {@code nextPosition} on, whatever was delivered before: what the handler refused (a logger whose
+     * append failed) is asked for again, and a consumer that lost state can start over. Buffered records are
+     * discarded and the next NAK round may go at once. The sender must still hold {@code nextPosition}: a logger's
+     * CONFIRMs never ran past what it kept, so the primary does.
+     */
+    public void resetTo(final long nextPosition)
+    {
+        if (nextPosition < 1)
+        {
+            throw new IllegalArgumentException("Record positions start at 1, not " + nextPosition + ".");
+        }
+        next = nextPosition;
+        discardBuffered();
+        lastNakNs = Long.MIN_VALUE / 2;
     }
 
     /**

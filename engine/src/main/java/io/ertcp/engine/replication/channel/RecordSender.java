@@ -33,12 +33,14 @@ public final class RecordSender implements FrameHandler
     private static final int RETRANSMIT_QUEUE_LENGTH = 64;
 
     private final int nodeId;
-    private final int epoch;
+    /** Carried in every frame; only ever raised ({@link #epoch(int)}), never lowered. */
+    private int epoch;
     private final long localMac;
     private final long destinationMac;
     private final int confirmingNodeId;
     private final long tailProbeNs;
     private final int framesPerWork;
+    private final int maxInFlightRecords;
     private final ChannelCounters counters;
 
     private final UnsafeBuffer window;
@@ -76,6 +78,10 @@ public final class RecordSender implements FrameHandler
     private int cursorFragment;
 
     /**
+     * A sender that has as many records in flight as its window holds: the receiver must have at least
+     * {@code windowRecords} slots (see {@link #RecordSender(int, int, long, long, int, int, int, long, int, int,
+     * ChannelCounters)}).
+     *
      * @param nodeId           this node's id, carried in every frame.
      * @param epoch            the epoch this primary sends in.
      * @param localMac         the source MAC of the frames.
@@ -99,6 +105,59 @@ public final class RecordSender implements FrameHandler
         final int framesPerWork,
         final ChannelCounters counters)
     {
+        this(
+            nodeId,
+            epoch,
+            localMac,
+            destinationMac,
+            confirmingNodeId,
+            windowBytes,
+            windowRecords,
+            tailProbeNs,
+            framesPerWork,
+            Integer.MAX_VALUE,
+            counters);
+    }
+
+    /**
+     * Flow control: a {@link RecordReceiver} keeps only records less than its slot count ahead of the next one it
+     * delivers and drops the rest ({@link ChannelCounters#beyondWindow}), to be NAKed and sent again. A sender with
+     * more records in flight than the receiver has slots therefore wastes frames on every burst. So new records go
+     * out only while {@code sent - confirmed <= maxInFlightRecords}: with {@code maxInFlightRecords} at most the
+     * receiver's slot count nothing sent is beyond its reach. Where one component configures both ends (the logger's
+     * feeds to its backups) it passes the receiver's slot count here; the primary's operator keeps the logger's slots
+     * at least the primary's window records.
+     *
+     * @param nodeId             this node's id, carried in every frame.
+     * @param epoch              the epoch this sender starts in; see {@link #epoch(int)}.
+     * @param localMac           the source MAC of the frames.
+     * @param destinationMac     where RECORDS frames go: a group MAC reaches the logger and every backup.
+     * @param confirmingNodeId   the node whose CONFIRM releases the window: the logger (ER-TCP), or the backup a
+     *                           logger's feed serves.
+     * @param windowBytes        the retransmit window's byte capacity, rounded up to a power of two.
+     * @param windowRecords      the most records the window holds, rounded up to a power of two.
+     * @param tailProbeNs        how long without a confirmation before the last record is sent again.
+     * @param framesPerWork      the most frames one {@link #doWork} sends.
+     * @param maxInFlightRecords the most records sent and not yet confirmed: the receiver's slot count, at least 1.
+     * @param counters           where this end counts.
+     */
+    public RecordSender(
+        final int nodeId,
+        final int epoch,
+        final long localMac,
+        final long destinationMac,
+        final int confirmingNodeId,
+        final int windowBytes,
+        final int windowRecords,
+        final long tailProbeNs,
+        final int framesPerWork,
+        final int maxInFlightRecords,
+        final ChannelCounters counters)
+    {
+        if (maxInFlightRecords < 1)
+        {
+            throw new IllegalArgumentException("maxInFlightRecords must be at least 1, not " + maxInFlightRecords + ".");
+        }
         this.nodeId = nodeId;
         this.epoch = epoch;
         this.localMac = localMac;
@@ -106,6 +165,7 @@ public final class RecordSender implements FrameHandler
         this.confirmingNodeId = confirmingNodeId;
         this.tailProbeNs = tailProbeNs;
         this.framesPerWork = framesPerWork;
+        this.maxInFlightRecords = maxInFlightRecords;
         this.counters = counters;
         final int capacity = BitUtil.findNextPositivePowerOfTwo(windowBytes);
         this.window = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity));
@@ -226,9 +286,10 @@ public final class RecordSender implements FrameHandler
             }
         }
 
-        while (frames < framesPerWork && sendPosition <= highestOffered)
+        final long sendLimit = Math.min(highestOffered, released + maxInFlightRecords);
+        while (frames < framesPerWork && sendPosition <= sendLimit)
         {
-            if (!sendFrame(out, sendPosition, sendFragment, highestOffered, false))
+            if (!sendFrame(out, sendPosition, sendFragment, sendLimit, false))
             {
                 return frames;
             }
@@ -336,6 +397,27 @@ public final class RecordSender implements FrameHandler
             sendPosition = released + 1;
             sendFragment = 0;
         }
+    }
+
+    /**
+     * Send from now on in a newer epoch: a logger's feed follows the logger's epoch after a takeover. The records
+     * keep the epochs in their own headers; only the frames carry the new one, and CONFIRMs and NAKs of any other
+     * epoch are ignored from now on. A lower or equal epoch changes nothing.
+     */
+    public void epoch(final int newEpoch)
+    {
+        if (newEpoch > epoch)
+        {
+            epoch = newEpoch;
+        }
+    }
+
+    /**
+     * @return the epoch the frames carry.
+     */
+    public int epoch()
+    {
+        return epoch;
     }
 
     /**

@@ -11,9 +11,11 @@ import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.log.ReplicationLog;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The logger role of ER-TCP: the one replica the primary waits for (DESIGN rule 1, durable before acknowledged).
@@ -31,10 +33,41 @@ import java.nio.ByteOrder;
  * After a restart the receiver starts at {@code log.lastPosition() + 1}, so the logger asks the primary only for
  * what its log lacks; the primary still holds all of it, since nothing past the log was ever confirmed.
  * <p>
- * One thread: the agent that owns the port calls {@link #onFrame} and {@link #doWork}.
+ * <b>Feeds.</b> Backups read the log from the logger at their own speed (DESIGN rule 3): when the node layer hears a
+ * backup report its position it calls {@link #serveBackup}, and the logger keeps one {@link LogFeed} per backup,
+ * rebuilt from the reported position when the backup reports less than it had confirmed (it restarted without its
+ * state) and dropped by {@link #stopServing}. NAKs and CONFIRMs reach a feed by their sender's node id; a slow backup
+ * fills only its own feed's window, and every feed sends a bounded number of frames per {@link #doWork}, the
+ * primary's CONFIRM going first.
+ * <p>
+ * <b>Durability quorum</b> ({@code logger+K}, DESIGN rule 1): with {@link #requiredBackupConfirms(int)} at k > 0 a
+ * CONFIRM to the primary carries at most the k-th highest position the backups' feeds have had confirmed, as well as
+ * at most what the log holds. The primary still waits for the logger alone: the logger's CONFIRM already speaks for
+ * the k backups. Fewer than k backups served means nothing new is confirmed: the primary stalls rather than
+ * acknowledge what fewer replicas hold.
+ * <p>
+ * <b>Fencing</b> (DESIGN rule 4): {@link #fence(int)}, or the first well-formed RECORDS frame of a newer epoch,
+ * refuses frames of older epochs from then on, so a deposed primary gets nothing appended and no CONFIRM it can use,
+ * and points the receiver at {@code log.lastPosition() + 1}, where the new primary continues with its EPOCH_CHANGE
+ * record; that also recovers from a refused append, after which the receiver had run ahead of the log. The feeds'
+ * frames carry the logger's current epoch; the records keep their own.
+ * <p>
+ * One thread: the agent that owns the port calls every method.
  */
 public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
 {
+    private final int nodeId;
+    private final long localMac;
+    private final int maxRecordLength;
+    private final FrameOutput out;
+    private final Counters counters;
+    private final String name;
+    private final LogFeed.Settings feedSettings;
+    private final Int2ObjectHashMap<ChannelCounters> feedCounters = new Int2ObjectHashMap<>();
+    private final AtomicCounter feedsBuilt;
+    private final AtomicCounter feedsRefused;
+    private final ReplicationFrameFlyweight inbound = new ReplicationFrameFlyweight();
+
     private final ReplicationLog log;
     private final RecordReceiver receiver;
     private final ConfirmGate gate;
@@ -48,6 +81,15 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
     private long syncedPosition;
     private long confirmRequestedPosition;
     private String firstRefusal;
+    private String firstFeedRefusal;
+
+    /** Feeds {@code [0, feedCount)}, one per backup node id; {@code confirmedScratch} is as long as the array. */
+    private LogFeed[] feeds = new LogFeed[4];
+    private long[] confirmedScratch = new long[4];
+    private int feedCount;
+    private int nextFeedFirst;
+    /** 0: the logger alone; k: the log and the k-th best backup bound every CONFIRM to the primary. */
+    private int requiredBackupConfirms;
 
     /**
      * @param nodeId            this node's id, carried in NAK and CONFIRM frames.
@@ -77,11 +119,63 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
         final Counters counters,
         final String name)
     {
+        this(
+            nodeId,
+            localMac,
+            epoch,
+            slots,
+            maxRecordLength,
+            nakIntervalNs,
+            confirmIntervalNs,
+            log,
+            syncBeforeConfirm,
+            LogFeed.Settings.DEFAULT,
+            out,
+            counters,
+            name);
+    }
+
+    /**
+     * As {@link #LoggerAgent(int, long, int, int, int, long, long, ReplicationLog, boolean, FrameOutput, Counters,
+     * String)}, with how the backups are fed.
+     *
+     * @param feedSettings every feed's window and pacing; its window bytes at least {@code maxRecordLength}, its
+     *                     backup slots at most the backups' receiver slots.
+     */
+    public LoggerAgent(
+        final int nodeId,
+        final long localMac,
+        final int epoch,
+        final int slots,
+        final int maxRecordLength,
+        final long nakIntervalNs,
+        final long confirmIntervalNs,
+        final ReplicationLog log,
+        final boolean syncBeforeConfirm,
+        final LogFeed.Settings feedSettings,
+        final FrameOutput out,
+        final Counters counters,
+        final String name)
+    {
+        if (feedSettings.windowBytes() < maxRecordLength)
+        {
+            throw new IllegalArgumentException("The feeds' window of " + feedSettings.windowBytes() +
+                " bytes cannot hold a record of maxRecordLength " + maxRecordLength + " bytes: make it at least that.");
+        }
         if (maxRecordLength > ReplicationLog.MAX_RECORD_LENGTH)
         {
             throw new IllegalArgumentException("maxRecordLength " + maxRecordLength +
                 " is more than the log's limit of " + ReplicationLog.MAX_RECORD_LENGTH + " bytes.");
         }
+        this.nodeId = nodeId;
+        this.localMac = localMac;
+        this.maxRecordLength = maxRecordLength;
+        this.out = out;
+        this.counters = counters;
+        this.name = name;
+        this.feedSettings = feedSettings;
+        this.feedsBuilt = counters.newCounter(name + " feeds-built");
+        this.feedsRefused = counters.newCounter(name + " feeds-refused");
         this.log = log;
         this.syncBeforeConfirm = syncBeforeConfirm;
         this.syncedPosition = log.lastPosition();
@@ -105,13 +199,49 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
             channelCounters);
     }
 
+    /**
+     * RECORDS go to the receiver (a well-formed one of a newer epoch first {@link #fence fences} the older one off);
+     * NAKs and CONFIRMs to the feed of the backup that sent them; other kinds belong to the node layer.
+     */
     public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
     {
-        receiver.onFrame(buffer, offset, length, flags);
+        if (length < EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH)
+        {
+            receiver.onFrame(buffer, offset, length, flags);
+            return;
+        }
+        inbound.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH);
+        switch (inbound.kind())
+        {
+            case ReplicationFrameFlyweight.KIND_RECORDS ->
+            {
+                if (inbound.epoch() > receiver.epoch() &&
+                    inbound.version() == ReplicationFrameFlyweight.CURRENT_VERSION &&
+                    inbound.payloadLength() > 0 &&
+                    EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH +
+                    inbound.payloadLength() <= length)
+                {
+                    fence(inbound.epoch());
+                }
+                receiver.onFrame(buffer, offset, length, flags);
+            }
+            case ReplicationFrameFlyweight.KIND_NAK, ReplicationFrameFlyweight.KIND_CONFIRM ->
+            {
+                final int index = indexOfFeed(inbound.nodeId());
+                if (index >= 0)
+                {
+                    feeds[index].onFrame(buffer, offset, length, flags);
+                }
+            }
+            default ->
+            {
+            }
+        }
     }
 
     /**
-     * Force new records to disk when asked to, then ask for gaps and confirm what the log holds.
+     * Force new records to disk when asked to, confirm to the primary what the log (and the quorum) holds and ask it
+     * for gaps, then drive every feed, each a bounded number of frames, starting one further along each time.
      *
      * @return the number of frames sent.
      */
@@ -124,21 +254,225 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
             syncedPosition = appended;
             syncs.incrementRelease();
         }
-        if (appended > confirmRequestedPosition)
+        final long confirmable = confirmablePosition();
+        if (confirmable > confirmRequestedPosition)
         {
             // The primary acknowledges its clients only after this confirm: send it now, not at the next interval.
-            confirmRequestedPosition = appended;
+            confirmRequestedPosition = confirmable;
             receiver.confirmNow();
         }
-        return receiver.doWork(nowNs, gate);
+        int frames = receiver.doWork(nowNs, gate);
+
+        final int count = feedCount;
+        if (count > 0)
+        {
+            final int epoch = receiver.epoch();
+            final int first = nextFeedFirst < count ? nextFeedFirst : 0;
+            for (int i = 0; i < count; i++)
+            {
+                frames += feeds[(first + i) % count].doWork(nowNs, out, epoch);
+            }
+            nextFeedFirst = first + 1;
+        }
+        return frames;
     }
 
     /**
-     * @return the highest position a CONFIRM may carry: appended, and forced to disk when sync is on.
+     * A backup reported that it holds every position below {@code fromPosition} (its heartbeat): feed it from there
+     * if no feed serves it yet, or anew if it reports less than its feed had confirmed (it restarted and lost its
+     * state) or moved to another MAC. Otherwise nothing changes, so the node layer may call this on every heartbeat.
+     * A heartbeat overtaken by a later CONFIRM looks like a restart and rebuilds the feed: harmless, the backup drops
+     * what it already holds.
+     *
+     * @param nodeId       the backup's node id: its CONFIRMs and NAKs carry it.
+     * @param mac          the backup's MAC.
+     * @param fromPosition the first position the backup lacks, at least 1.
+     * @param nowNs        when the report was heard.
+     * @return true when a feed serves the backup; false when the log no longer holds {@code fromPosition}
+     * (counted, see {@link #firstFeedRefusal()}).
+     */
+    public boolean serveBackup(final int nodeId, final long mac, final long fromPosition, final long nowNs)
+    {
+        final int index = indexOfFeed(nodeId);
+        if (index >= 0)
+        {
+            final LogFeed feed = feeds[index];
+            if (feed.backupMac() == mac && fromPosition - 1 >= feed.confirmedPosition())
+            {
+                return true;
+            }
+            removeFeed(index);
+        }
+
+        final LogFeed feed;
+        try
+        {
+            feed = new LogFeed(
+                this.nodeId,
+                localMac,
+                receiver.epoch(),
+                nodeId,
+                mac,
+                Math.max(1, fromPosition),
+                maxRecordLength,
+                log,
+                feedSettings,
+                feedCounters.computeIfAbsent(nodeId, (id) -> new ChannelCounters(counters, name + " feed-" + id)));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            feedsRefused.incrementRelease();
+            if (null == firstFeedRefusal)
+            {
+                firstFeedRefusal = "Backup " + nodeId + " from position " + fromPosition + ": " + ex.getMessage();
+            }
+            return false;
+        }
+
+        if (feedCount == feeds.length)
+        {
+            feeds = Arrays.copyOf(feeds, feedCount * 2);
+            confirmedScratch = new long[feedCount * 2];
+        }
+        feeds[feedCount++] = feed;
+        feedsBuilt.incrementRelease();
+        return true;
+    }
+
+    /**
+     * Stop feeding a backup (suspected dead); a later {@link #serveBackup} builds a new feed.
+     *
+     * @return true when a feed was dropped.
+     */
+    public boolean stopServing(final int nodeId)
+    {
+        final int index = indexOfFeed(nodeId);
+        if (index < 0)
+        {
+            return false;
+        }
+        removeFeed(index);
+        return true;
+    }
+
+    /**
+     * Set the durability quorum {@code logger+k}: from now on a CONFIRM to the primary carries at most the k-th
+     * highest position confirmed by the backups' feeds. 0 (the default) is the logger alone.
+     */
+    public void requiredBackupConfirms(final int k)
+    {
+        if (k < 0)
+        {
+            throw new IllegalArgumentException("requiredBackupConfirms must be 0 or more, not " + k + ".");
+        }
+        requiredBackupConfirms = k;
+    }
+
+    public int requiredBackupConfirms()
+    {
+        return requiredBackupConfirms;
+    }
+
+    /**
+     * Refuse RECORDS frames of epochs older than {@code epoch} from now on (DESIGN rule 4) and expect the next record
+     * at {@code log.lastPosition() + 1}: records buffered from the old primary are dropped, records delivered but
+     * refused by the log are asked for again, and no CONFIRM goes out until the new epoch's primary is heard. A
+     * deposed primary thus gets nothing appended and no CONFIRM past what it had. Calling it again, or with an older
+     * epoch, only re-aligns the receiver with the log.
+     */
+    public void fence(final int epoch)
+    {
+        receiver.fence(epoch);
+        if (receiver.deliveredPosition() != log.lastPosition())
+        {
+            receiver.resetTo(log.lastPosition() + 1);
+        }
+    }
+
+    /**
+     * @return the newest epoch accepted: the fenced one, or the newest a primary's RECORDS frames carried.
+     */
+    public int epoch()
+    {
+        return receiver.epoch();
+    }
+
+    /**
+     * @return the last position the log holds: what this logger offers in a vote.
+     */
+    public long lastPosition()
+    {
+        return log.lastPosition();
+    }
+
+    /**
+     * @return the highest position a CONFIRM may carry: appended (and forced to disk when sync is on), and confirmed
+     * by {@link #requiredBackupConfirms()} backups when that is not 0.
      */
     public long confirmablePosition()
     {
-        return syncBeforeConfirm ? syncedPosition : log.lastPosition();
+        final long held = syncBeforeConfirm ? syncedPosition : log.lastPosition();
+        return requiredBackupConfirms > 0 ? Math.min(held, backupQuorumPosition()) : held;
+    }
+
+    /**
+     * @return the k-th highest position the backups' feeds have had confirmed, k = {@link #requiredBackupConfirms()};
+     * 0 when fewer backups are served.
+     */
+    public long backupQuorumPosition()
+    {
+        final int k = requiredBackupConfirms;
+        if (k == 0)
+        {
+            return Long.MAX_VALUE;
+        }
+        if (feedCount < k)
+        {
+            return 0;
+        }
+        for (int i = 0; i < feedCount; i++)
+        {
+            confirmedScratch[i] = feeds[i].confirmedPosition();
+        }
+        Arrays.sort(confirmedScratch, 0, feedCount);
+        return confirmedScratch[feedCount - k];
+    }
+
+    /**
+     * @return how many backups are fed; {@link #feed(int)} for each.
+     */
+    public int feedCount()
+    {
+        return feedCount;
+    }
+
+    /**
+     * @param index 0 to {@link #feedCount()} - 1; the order changes when a feed is dropped.
+     */
+    public LogFeed feed(final int index)
+    {
+        if (index < 0 || index >= feedCount)
+        {
+            throw new IndexOutOfBoundsException("Feed " + index + " of " + feedCount + ".");
+        }
+        return feeds[index];
+    }
+
+    /**
+     * @return the feed serving a backup, or null.
+     */
+    public LogFeed feedFor(final int backupNodeId)
+    {
+        final int index = indexOfFeed(backupNodeId);
+        return index < 0 ? null : feeds[index];
+    }
+
+    /**
+     * @return why the first refused feed was refused, or null when none was.
+     */
+    public String firstFeedRefusal()
+    {
+        return firstFeedRefusal;
     }
 
     /**
@@ -184,7 +518,31 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
 
     public void close()
     {
+        for (int i = 0; i < feedCount; i++)
+        {
+            feeds[i].close();
+        }
+        feedCount = 0;
         log.close();
+    }
+
+    private int indexOfFeed(final int backupNodeId)
+    {
+        for (int i = 0; i < feedCount; i++)
+        {
+            if (feeds[i].backupNodeId() == backupNodeId)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void removeFeed(final int index)
+    {
+        feeds[index].close();
+        feeds[index] = feeds[--feedCount];
+        feeds[feedCount] = null;
     }
 
     private void append(final DirectBuffer buffer, final int offset, final int length, final long position)

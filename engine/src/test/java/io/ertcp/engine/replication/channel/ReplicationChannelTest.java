@@ -25,6 +25,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static io.ertcp.engine.replication.RandomRecords.copy;
 import static io.ertcp.engine.replication.RandomRecords.writeData;
@@ -261,6 +262,156 @@ class ReplicationChannelTest
         assertEquals(2, run.receiver.epoch());
     }
 
+    @Test
+    void aSenderLimitedToTheReceiversSlotsNeverSendsBeyondThem()
+    {
+        final Run run = new Run(
+            ImpairmentSpec.parse("loss=5%,reorder=5%,reorder-delay=1ms"), ImpairmentSpec.NONE, 1, 16, 16);
+        run.sendAll();
+        run.print();
+
+        run.assertAllDelivered();
+        assertEquals(0, run.receiverCounters.beyondWindow.get(),
+            "nothing in flight past the receiver's slots (seed " + seed + ")");
+    }
+
+    @Test
+    void resetToDeliversAgainFromThePositionGivenWhileTheSenderStillHoldsIt()
+    {
+        final MemorySwitch lan = new MemorySwitch(clock, seed, counters);
+        final MemoryPort primary = lan.newPort("primary", MAC_PRIMARY);
+        final MemoryPort logger = lan.newPort("logger", MAC_LOGGER);
+        final FrameOutput primaryOut = FrameOutput.of(primary);
+        final FrameOutput loggerOut = FrameOutput.of(logger);
+        // Released by another node's CONFIRM only, so the sender keeps every record, as a primary keeps what a
+        // logger has not appended.
+        final RecordSender sender = new RecordSender(
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, 99, 1 << 16, 64, 2_000_000, 16,
+            new ChannelCounters(counters, "sender"));
+        final java.util.List<Long> positions = new java.util.ArrayList<>();
+        final RecordReceiver receiver = new RecordReceiver(
+            LOGGER_ID, MAC_LOGGER, 1, 1, 64, MAX_RECORD_LENGTH, 500_000, 200_000,
+            (buffer, offset, length, position) -> positions.add(position), new ChannelCounters(counters, "receiver"));
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        final Random random = new Random(seed);
+        for (int p = 1; p <= 10; p++)
+        {
+            assertTrue(sender.offer(record, 0, writeRandom(record, random, 1, p)));
+        }
+        final Runnable step = () ->
+        {
+            sender.doWork(clock.nanoTime(), primaryOut);
+            primary.flush();
+            logger.receive(receiver, 256);
+            receiver.doWork(clock.nanoTime(), loggerOut);
+            logger.flush();
+            primary.receive(sender, 256);
+            clock.advanceNs(STEP_NS);
+        };
+        step.run();
+        assertEquals(10, receiver.deliveredPosition());
+
+        receiver.resetTo(6);
+        assertEquals(5, receiver.deliveredPosition());
+        for (int i = 0; i < 200; i++)
+        {
+            step.run();
+        }
+        assertEquals(10, receiver.deliveredPosition(), "the tail probe showed the gap and the NAK filled it");
+        assertEquals(java.util.List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 6L, 7L, 8L, 9L, 10L), positions);
+        assertThrows(IllegalArgumentException.class, () -> receiver.resetTo(0));
+    }
+
+    @Test
+    void afterFenceTheOldEpochIsRefusedNothingIsConfirmedUntilTheNewEpochIsHeardAndItContinues()
+    {
+        final Run run = new Run(ImpairmentSpec.NONE, ImpairmentSpec.NONE, 1);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        final Random random = new Random(seed);
+        for (int p = 1; p <= 5; p++)
+        {
+            final int length = writeRandom(record, random, 1, p);
+            run.expected[p] = copy(record, length);
+            assertTrue(run.sender.offer(record, 0, length));
+        }
+        run.step();
+        run.step();
+        assertEquals(5, run.delivered);
+        assertEquals(5, run.sender.releasedPosition());
+
+        run.receiver.fence(2);
+        assertEquals(2, run.receiver.epoch());
+        for (int p = 6; p <= 8; p++)
+        {
+            assertTrue(run.sender.offer(record, 0, writeRandom(record, random, 1, p)));
+        }
+        final long confirmsBefore = run.receiverCounters.confirmsSent.get();
+        for (int i = 0; i < 200; i++)
+        {
+            run.step();
+        }
+        assertEquals(5, run.delivered, "the deposed primary's records are refused");
+        assertTrue(run.receiverCounters.staleEpochFrames.get() > 0);
+        assertEquals(confirmsBefore, run.receiverCounters.confirmsSent.get(), "no CONFIRM before the new epoch");
+        assertEquals(5, run.sender.releasedPosition());
+
+        final long macNewPrimary = MacAddress.parse("02:00:00:00:00:05");
+        final MemoryPort newPort = run.lan.newPort("new-primary", macNewPrimary);
+        final RecordSender next = new RecordSender(
+            5, 2, macNewPrimary, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 2_000_000, 16,
+            new ChannelCounters(counters, "new-primary"));
+        for (int p = 6; p <= 8; p++)
+        {
+            final int length = writeRandom(record, random, 2, p);
+            run.expected[p] = copy(record, length);
+            assertTrue(next.offer(record, 0, length));
+        }
+        next.doWork(clock.nanoTime(), FrameOutput.of(newPort));
+        newPort.flush();
+        run.step();
+        newPort.receive(next, 16);
+        assertEquals(8, run.delivered, "the new epoch continues where the old one stopped");
+        assertEquals(8, next.releasedPosition(), "its CONFIRM went to the new primary");
+        assertEquals(5, run.sender.releasedPosition());
+        run.receiver.fence(1);
+        assertEquals(2, run.receiver.epoch(), "an older epoch changes nothing");
+    }
+
+    @Test
+    void aMalformedFrameOfANewerEpochDoesNotFenceTheCurrentEpochOff()
+    {
+        final ChannelCounters receiverCounters = new ChannelCounters(counters, "receiver");
+        final RecordReceiver receiver = new RecordReceiver(
+            LOGGER_ID, MAC_LOGGER, 1, 1, 64, MAX_RECORD_LENGTH, 500_000, 200_000,
+            (buffer, offset, length, position) -> { }, receiverCounters);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[128]);
+        new io.ertcp.engine.net.EthernetFlyweight().wrap(frame, 0)
+            .destination(MAC_LOGGER)
+            .source(MAC_PRIMARY)
+            .etherType(io.ertcp.engine.net.EthernetFlyweight.ETHER_TYPE_REPLICATION);
+        new ReplicationFrameFlyweight().wrap(frame, io.ertcp.engine.net.EthernetFlyweight.HEADER_LENGTH)
+            .writeHeader(ReplicationFrameFlyweight.KIND_RECORDS, PRIMARY_ID, 7, 1, 1400);
+        receiver.onFrame(frame, 0, 128, 0);
+
+        assertEquals(1, receiverCounters.malformedFrames.get());
+        assertEquals(1, receiver.epoch(), "a frame whose payload is not there must not raise the epoch");
+    }
+
+    @Test
+    void aSendersEpochOnlyRises()
+    {
+        final RecordSender sender = new RecordSender(
+            PRIMARY_ID, 3, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 2_000_000, 16,
+            new ChannelCounters(counters, "sender"));
+        sender.epoch(2);
+        assertEquals(3, sender.epoch());
+        sender.epoch(4);
+        assertEquals(4, sender.epoch());
+        assertThrows(IllegalArgumentException.class, () -> new RecordSender(
+            PRIMARY_ID, 3, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 2_000_000, 16, 0,
+            new ChannelCounters(counters, "sender-0")));
+    }
+
     /** A sender and a receiver on two ports of one switch. */
     private final class Run
     {
@@ -285,13 +436,24 @@ class ReplicationChannelTest
 
         Run(final ImpairmentSpec toLogger, final ImpairmentSpec toPrimary, final int epoch, final int slots)
         {
+            this(toLogger, toPrimary, epoch, slots, Integer.MAX_VALUE);
+        }
+
+        Run(
+            final ImpairmentSpec toLogger,
+            final ImpairmentSpec toPrimary,
+            final int epoch,
+            final int slots,
+            final int maxInFlightRecords)
+        {
             this.epoch = epoch;
             primary = lan.newPort("primary", MAC_PRIMARY, toPrimary);
             logger = lan.newPort("logger", MAC_LOGGER, toLogger);
             primaryOut = FrameOutput.of(primary);
             loggerOut = FrameOutput.of(logger);
             sender = new RecordSender(
-                PRIMARY_ID, epoch, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16, senderCounters);
+                PRIMARY_ID, epoch, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16, maxInFlightRecords,
+                senderCounters);
             receiver = new RecordReceiver(
                 LOGGER_ID, MAC_LOGGER, epoch, 1, slots, MAX_RECORD_LENGTH, 500_000, 200_000, this::onRecord,
                 receiverCounters);

@@ -12,6 +12,7 @@ import io.ertcp.engine.replication.channel.ChannelCounters;
 import io.ertcp.engine.replication.channel.RecordSender;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.log.DataFlyweight;
+import io.ertcp.log.EpochChangeFlyweight;
 import io.ertcp.log.LogReader;
 import io.ertcp.log.RecordCodec;
 import io.ertcp.log.RecordHeaderFlyweight;
@@ -151,6 +152,64 @@ class LoggerAgentTest
         assertTrue(run.logger.confirmsHeldBack() > 0, "the receiver's confirms were lowered to the log's position");
         assertEquals(10, run.sender.releasedPosition(), "the primary keeps what the log lacks");
         assertEquals(10, run.maxConfirmSeen);
+    }
+
+    @Test
+    void afterARefusedAppendAFenceLetsTheNewEpochsPrimaryContinueAtLastPositionPlusOne()
+    {
+        run = new Run(ImpairmentSpec.NONE, ImpairmentSpec.NONE, false);
+        final Random random = new Random(seed);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        for (long p = 1; p <= 10; p++)
+        {
+            assertTrue(run.sender.offer(record, 0, writeRandom(record, random, EPOCH, p)));
+        }
+        final int malformed = writeData(record, random, EPOCH, 11, 100);
+        record.putInt(DataFlyweight.DATA_LENGTH_OFFSET, 99, ByteOrder.LITTLE_ENDIAN);
+        codec.stampChecksum(record, 0, malformed);
+        assertTrue(run.sender.offer(record, 0, malformed));
+        for (long p = 12; p <= 20; p++)
+        {
+            assertTrue(run.sender.offer(record, 0, writeRandom(record, random, EPOCH, p)));
+        }
+        for (int i = 0; i < 200; i++)
+        {
+            run.step();
+        }
+        assertEquals(10, run.logger.log().lastPosition(), "stuck at the refused record");
+        assertEquals(20, run.logger.deliveredPosition());
+
+        run.logger.fence(EPOCH + 1);
+        assertEquals(10, run.logger.deliveredPosition(), "the receiver is back in line with the log");
+        assertEquals(10, run.logger.lastPosition());
+
+        // The new primary, on the old one's port (a takeover moves the virtual MAC), continues at 11.
+        final RecordSender next = new RecordSender(
+            PRIMARY_ID + 10, EPOCH + 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16,
+            new ChannelCounters(counters, "new-primary"));
+        new EpochChangeFlyweight().wrap(record, 0).write(EPOCH + 1, EPOCH + 1, PRIMARY_ID + 10, 10).position(11);
+        codec.stampChecksum(record, 0, EpochChangeFlyweight.LENGTH);
+        assertTrue(next.offer(record, 0, EpochChangeFlyweight.LENGTH));
+        for (long p = 12; p <= 30; p++)
+        {
+            assertTrue(next.offer(record, 0, writeRandom(record, random, EPOCH + 1, p)));
+        }
+        for (int i = 0; i < 200; i++)
+        {
+            run.sender.doWork(clock.nanoTime(), run.primaryOut);
+            next.doWork(clock.nanoTime(), run.primaryOut);
+            run.primary.flush();
+            run.loggerPort.receive(run.logger, 256);
+            run.logger.doWork(clock.nanoTime());
+            run.loggerPort.flush();
+            run.primary.receive(next, 256);
+            clock.advanceNs(STEP_NS);
+        }
+        assertEquals(30, run.logger.log().lastPosition(), "the new epoch's records are appended from 11 on");
+        assertEquals(EPOCH + 1, run.logger.log().lastEpoch());
+        assertEquals(30, next.releasedPosition(), "and confirmed to the new primary");
+        assertEquals(10, run.sender.releasedPosition(), "the deposed primary got nothing past what it had");
+        assertTrue(run.logger.channelCounters().staleEpochFrames.get() > 0, "its frames were refused");
     }
 
     /** A primary's sender and a logger on two ports of one switch; the logger can be closed and reopened. */

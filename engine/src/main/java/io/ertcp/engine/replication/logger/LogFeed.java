@@ -1,0 +1,235 @@
+package io.ertcp.engine.replication.logger;
+
+import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.engine.replication.channel.ChannelCounters;
+import io.ertcp.engine.replication.channel.RecordSender;
+import io.ertcp.log.LogReader;
+import io.ertcp.log.RecordHandler;
+import io.ertcp.log.ReplicationLog;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One backup's feed from the logger (DESIGN rule 3, forward ingest; rule 7, rejoin): a {@link LogReader} over the
+ * logger's log, from the first position the backup lacks, into a {@link RecordSender} addressed to that backup alone
+ * and released only by that backup's CONFIRMs. The feed reads the log as far as the sender's window allows and
+ * follows its tail as it grows, so a backup goes at its own speed: a slow one fills its own window and waits, and
+ * neither the primary nor the other backups see it.
+ * <p>
+ * Invariants: every position in {@code [fromPosition, offeredPosition()]} was read from the log, in order, and offered
+ * exactly once; {@code confirmedPosition() <= offeredPosition() <= log.lastPosition()} once anything was offered. A
+ * record the window has no room for is copied once into a preallocated buffer and offered again first on the next
+ * {@link #doWork}, since a reader cannot step back; nothing else is copied, and steady state allocates nothing.
+ * <p>
+ * One thread: the logger's agent calls every method.
+ */
+public final class LogFeed implements AutoCloseable
+{
+    /**
+     * How a logger feeds its backups; the same for every backup.
+     *
+     * @param windowBytes    each feed's retransmit window in bytes: at least the longest record.
+     * @param windowRecords  the most records each feed's window holds.
+     * @param backupSlots    the backups' receiver slot count: no feed has more records in flight than this (records
+     *                       further ahead would be dropped by the backup and sent again).
+     * @param tailProbeNs    how long without a backup's CONFIRM before its feed sends the last record again.
+     * @param framesPerWork  the most frames one feed sends per {@link #doWork}: one backup's burst cannot hold the
+     *                       port for long while another waits.
+     * @param recordsPerWork the most records one feed reads from the log per {@link #doWork}.
+     */
+    public record Settings(
+        int windowBytes, int windowRecords, int backupSlots, long tailProbeNs, int framesPerWork, int recordsPerWork)
+    {
+        /** 1 MiB and 256 records a feed, as many backup slots, a 2 ms tail probe, 16 frames and 64 records a work. */
+        public static final Settings DEFAULT = new Settings(1 << 20, 256, 256, 2_000_000, 16, 64);
+
+        public Settings
+        {
+            if (windowBytes < 1 || windowRecords < 1 || backupSlots < 1 || tailProbeNs < 1 || framesPerWork < 1 ||
+                recordsPerWork < 1)
+            {
+                throw new IllegalArgumentException("Every feed setting must be positive: " + windowBytes + " bytes, " +
+                    windowRecords + " records, " + backupSlots + " backup slots, tail probe " + tailProbeNs +
+                    " ns, " + framesPerWork + " frames and " + recordsPerWork + " records per work.");
+            }
+        }
+    }
+
+    private final int backupNodeId;
+    private final long backupMac;
+    private final long fromPosition;
+    private final ReplicationLog log;
+    private final LogReader reader;
+    private final RecordSender sender;
+    private final int recordsPerWork;
+    private final ChannelCounters counters;
+    private final UnsafeBuffer pending;
+    private final RecordHandler offerHandler = this::offerFromLog;
+
+    /** Length of the record read but not yet taken by the window, 0 when none waits. */
+    private int pendingLength;
+
+    /**
+     * Open a reader on the log at {@code fromPosition}.
+     *
+     * @param loggerNodeId    the logger's node id, carried in the feed's frames.
+     * @param loggerMac       the logger's MAC, their source.
+     * @param epoch           the logger's epoch now; see {@link #doWork(long, FrameOutput, int)}.
+     * @param backupNodeId    the backup served: only its CONFIRMs release the window.
+     * @param backupMac       where the frames go.
+     * @param fromPosition    the first position the backup lacks (its delivered position + 1), at least 1.
+     * @param maxRecordLength the longest record the log holds, at most {@code settings.windowBytes()}.
+     * @param log             the logger's log; the feed reads it and never appends.
+     * @param settings        window and pacing.
+     * @param counters        where the feed's sender counts.
+     * @throws IllegalArgumentException with one sentence when retention already deleted {@code fromPosition}.
+     */
+    public LogFeed(
+        final int loggerNodeId,
+        final long loggerMac,
+        final int epoch,
+        final int backupNodeId,
+        final long backupMac,
+        final long fromPosition,
+        final int maxRecordLength,
+        final ReplicationLog log,
+        final Settings settings,
+        final ChannelCounters counters)
+    {
+        if (fromPosition < 1)
+        {
+            throw new IllegalArgumentException("A feed starts at position 1 or later, not " + fromPosition + ".");
+        }
+        if (settings.windowBytes() < maxRecordLength)
+        {
+            throw new IllegalArgumentException("A feed window of " + settings.windowBytes() +
+                " bytes cannot hold a record of " + maxRecordLength + " bytes: make it at least that large.");
+        }
+        this.backupNodeId = backupNodeId;
+        this.backupMac = backupMac;
+        this.fromPosition = fromPosition;
+        this.log = log;
+        this.recordsPerWork = settings.recordsPerWork();
+        this.counters = counters;
+        this.sender = new RecordSender(
+            loggerNodeId,
+            epoch,
+            loggerMac,
+            backupMac,
+            backupNodeId,
+            settings.windowBytes(),
+            settings.windowRecords(),
+            settings.tailProbeNs(),
+            settings.framesPerWork(),
+            settings.backupSlots(),
+            counters);
+        this.pending = new UnsafeBuffer(ByteBuffer.allocateDirect(maxRecordLength));
+        this.reader = log.newReader(fromPosition);
+    }
+
+    /**
+     * Read what the window has room for, then send what is due (at most the settings' frames per work).
+     *
+     * @param epoch the logger's epoch now: the frames carry it, so a backup follows a takeover the logger accepted.
+     * @return the number of frames sent.
+     */
+    public int doWork(final long nowNs, final FrameOutput out, final int epoch)
+    {
+        sender.epoch(epoch);
+        if (pendingLength > 0)
+        {
+            if (sender.offer(pending, 0, pendingLength))
+            {
+                pendingLength = 0;
+            }
+        }
+        int read = 0;
+        while (0 == pendingLength && read < recordsPerWork && reader.poll(offerHandler, 1) > 0)
+        {
+            read++;
+        }
+        return sender.doWork(nowNs, out);
+    }
+
+    /**
+     * A NAK or CONFIRM from the backup.
+     */
+    public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        sender.onFrame(buffer, offset, length, flags);
+    }
+
+    public int backupNodeId()
+    {
+        return backupNodeId;
+    }
+
+    public long backupMac()
+    {
+        return backupMac;
+    }
+
+    /**
+     * @return the first position this feed was built to send.
+     */
+    public long fromPosition()
+    {
+        return fromPosition;
+    }
+
+    /**
+     * @return the highest position the backup holds as far as the logger knows: what it reported when the feed was
+     * built, or what it has confirmed since.
+     */
+    public long confirmedPosition()
+    {
+        return Math.max(fromPosition - 1, sender.releasedPosition());
+    }
+
+    /**
+     * @return the highest position read from the log and offered to the window.
+     */
+    public long offeredPosition()
+    {
+        return Math.max(fromPosition - 1, sender.highestOffered());
+    }
+
+    /**
+     * @return how many records the log holds that the backup has not confirmed (negative when the backup claims
+     * more than this log holds).
+     */
+    public long lag()
+    {
+        return log.lastPosition() - confirmedPosition();
+    }
+
+    /**
+     * @return the epoch the feed's frames carry.
+     */
+    public int epoch()
+    {
+        return sender.epoch();
+    }
+
+    public ChannelCounters counters()
+    {
+        return counters;
+    }
+
+    public void close()
+    {
+        reader.close();
+    }
+
+    private void offerFromLog(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        if (!sender.offer(buffer, offset, length))
+        {
+            // The view is valid only during this call and the reader has moved on: keep a copy for the next work.
+            pending.putBytes(0, buffer, offset, length);
+            pendingLength = length;
+        }
+    }
+}
