@@ -483,6 +483,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         return nodeId;
     }
 
+    public Counters counters()
+    {
+        return counters;
+    }
+
     public Membership membership()
     {
         return membership;

@@ -229,7 +229,8 @@ public final class ConnectionRestore
     /**
      * @param tsRecent the last TSval seen from the peer (RFC 7323 TS.Recent), echoed until the
      *                 peer sends a newer one; not above the peer's current clock, or PAWS would
-     *                 drop the peer's segments. Ignored without timestamps.
+     *                 drop the peer's segments. 0 means unknown: PAWS then starts from the
+     *                 peer's first TSval. Ignored without timestamps.
      * @return this.
      */
     public ConnectionRestore tsRecent(final int tsRecent)

@@ -123,6 +123,8 @@ public final class TcpConnection implements Connection
     boolean sackPermitted;
     /** RFC 7323 TS.Recent: the peer's timestamp to echo. */
     int tsRecent;
+    /** False on a restored connection that was not told TS.Recent: PAWS waits for the peer's first TSval. */
+    private boolean tsRecentKnown = true;
     /**
      * Added to the stack's timestamp clock for this connection's TSvals (RFC 7323 5.4 advises an
      * offset); a function of ISS alone, so a connection restored with the same ISS continues it.
@@ -244,6 +246,7 @@ public final class TcpConnection implements Connection
         timestamps = false;
         sackPermitted = false;
         tsRecent = 0;
+        tsRecentKnown = true;
         tsOffset = timestampOffset(iss);
         tsEcrFloor = 0;
         tsEcrFloorActive = false;
@@ -357,6 +360,7 @@ public final class TcpConnection implements Connection
         timestamps = spec.timestamps();
         sackPermitted = spec.sack();
         tsRecent = timestamps ? spec.tsRecent() : 0;
+        tsRecentKnown = spec.tsRecent() != 0;
         if (timestamps)
         {
             tsEcrFloor = tsClock(nowNs);
@@ -438,7 +442,7 @@ public final class TcpConnection implements Connection
         }
 
         // Phase 1: PAWS (RFC 7323 5.3): an old timestamp marks an old duplicate.
-        if (timestamps && options.hasTimestamps && (flags & RST) == 0 && lt(options.tsVal, tsRecent))
+        if (timestamps && options.hasTimestamps && (flags & RST) == 0 && tsRecentKnown && lt(options.tsVal, tsRecent))
         {
             counters.dropPaws.incrementRelease();
             ackNow = true;
@@ -511,6 +515,7 @@ public final class TcpConnection implements Connection
         {
             // RFC 7323 4.3 (2): remember the timestamp of the segment that fills Last.ACK.sent.
             tsRecent = options.tsVal;
+            tsRecentKnown = true;
         }
         if (config.keepAlive())
         {

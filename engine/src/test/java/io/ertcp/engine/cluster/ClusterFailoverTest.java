@@ -1,0 +1,168 @@
+package io.ertcp.engine.cluster;
+
+import io.ertcp.engine.tcp.CloseReason;
+import io.ertcp.engine.tcp.Connection;
+import io.ertcp.engine.tcp.TcpService;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Failover of a whole in-process ER-TCP cluster (real nodes, real Chronicle Queue logs, heartbeats, votes, the
+ * logger's feeds) while a client streams through echo: whatever the moment of the kill, the client gets every byte
+ * back exactly once, in order, and never a reset. The seed is printed; rerun one with -Dertcp.seed=N.
+ */
+class ClusterFailoverTest
+{
+    private static long seed()
+    {
+        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
+        System.out.println("ClusterFailoverTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
+        return seed;
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {10_000, 200_000, 700_000})
+    void echoSurvivesTheKillOfThePrimary(final long killAfterBytes)
+    {
+        final long seed = seed();
+        final byte[] data = new byte[1 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
+        {
+            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
+                1_000_000_000L), cluster.events());
+            final Source source = new Source(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= killAfterBytes, 20_000_000_000L),
+                "progress before the kill; seed " + seed + "\n" + cluster.events());
+
+            cluster.kill("primary");
+            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
+                "the stream finished after the kill: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
+
+            assertEquals(data.length, source.verified, "every byte came back; seed " + seed);
+            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
+            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset; seed " + seed);
+            final ClusterNode primary = cluster.primary();
+            assertNotNull(primary, cluster.events());
+            assertEquals("backup1", cluster.config.nodes().get(primary.nodeId() - 1).name());
+            assertEquals(2, primary.epoch(), cluster.events());
+        }
+    }
+
+    @Test
+    void theKilledPrimaryRejoinsAsABackupAndASecondFailoverGoesBackToIt()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[2 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
+        {
+            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
+                1_000_000_000L), cluster.events());
+            final Source source = new Source(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            cluster.kill("primary");
+            assertTrue(cluster.runUntil(() -> null != cluster.primary(), 5_000_000_000L), cluster.events());
+
+            final ClusterNode rejoined = cluster.start("primary");
+            assertEquals(ClusterNode.State.BACKUP, rejoined.state());
+            assertTrue(cluster.runUntil(() -> rejoined.appliedPosition() > 0 &&
+                rejoined.appliedPosition() >= cluster.node("logger").logPosition() - 50 && source.verified >= 1_200_000,
+                30_000_000_000L), "the rejoined node caught up; seed " + seed + "\n" + cluster.events());
+
+            cluster.kill("backup1");
+            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
+                "finished after the second kill: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
+            assertEquals(data.length, source.verified, "seed " + seed);
+            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
+            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+            assertEquals(ClusterNode.State.PRIMARY, rejoined.state(), cluster.events());
+            assertEquals(3, rejoined.epoch(), cluster.events());
+        }
+    }
+
+    /** Writes the data, checks the echo, closes when it all came back. */
+    static final class Source implements TcpService
+    {
+        final byte[] data;
+        final UnsafeBuffer view;
+        int written;
+        int verified;
+        boolean opened;
+        boolean closed;
+        CloseReason reason;
+
+        Source(final byte[] data)
+        {
+            this.data = data;
+            this.view = new UnsafeBuffer(data);
+        }
+
+        public String name()
+        {
+            return "source";
+        }
+
+        public void onOpen(final Connection connection)
+        {
+            opened = true;
+            pump(connection);
+        }
+
+        private void pump(final Connection connection)
+        {
+            while (written < data.length)
+            {
+                final int accepted = connection.write(view, written, data.length - written);
+                if (accepted == 0)
+                {
+                    return;
+                }
+                written += accepted;
+            }
+        }
+
+        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                if (buffer.getByte(offset + i) != data[verified])
+                {
+                    throw new AssertionError("byte " + verified + " differs");
+                }
+                verified++;
+            }
+            if (verified == data.length)
+            {
+                connection.shutdownOutput();
+            }
+            return length;
+        }
+
+        public void onPeerClosed(final Connection connection)
+        {
+        }
+
+        public void onWritable(final Connection connection)
+        {
+            pump(connection);
+        }
+
+        public void onClosed(final Connection connection, final CloseReason reason)
+        {
+            closed = true;
+            this.reason = reason;
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package io.ertcp.engine.cluster;
+
+import io.ertcp.engine.cluster.config.ClusterConfig;
+import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.net.Ipv4Address;
+import io.ertcp.engine.net.Ipv4Flyweight;
+import io.ertcp.engine.net.Ipv4Layer;
+import io.ertcp.engine.net.MacAddress;
+import io.ertcp.engine.net.NetCounters;
+import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.engine.port.MemoryPort;
+import io.ertcp.engine.port.MemorySwitch;
+import io.ertcp.engine.port.impair.ImpairmentSpec;
+import io.ertcp.engine.service.ServiceFactory;
+import io.ertcp.engine.tcp.TcpConfig;
+import io.ertcp.engine.tcp.TcpStack;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A whole ER-TCP cluster in one thread on simulated time: every node is a real {@link ClusterNode} on its own
+ * {@link MemoryPort} of one {@link MemorySwitch} (a LAN with seeded faults), with its log in a real Chronicle Queue
+ * under a temporary directory; a client is a plain {@link TcpStack} on the same LAN. Nodes are killed by no longer
+ * stepping them (and closing their port), the way {@code kill -9} stops a process: nothing of theirs runs again.
+ */
+final class InProcessCluster implements AutoCloseable
+{
+    static final String VIP = "10.80.0.100";
+    static final long STEP_NS = 20_000;
+
+    final long seed;
+    final long[] now = {1_000_000_000L};
+    final MemorySwitch lan;
+    final Path directory;
+    final String service;
+    final ByteArrayOutputStream events = new ByteArrayOutputStream();
+    final PrintStream eventLog = new PrintStream(events, true, StandardCharsets.UTF_8);
+    final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
+    final Map<String, MemoryPort> ports = new LinkedHashMap<>();
+    final List<String> dead = new ArrayList<>();
+    final ClusterConfig config;
+    final Client client;
+    final ImpairmentSpec impairment;
+
+    InProcessCluster(final long seed, final String service, final int backups, final ImpairmentSpec impairment)
+    {
+        this.seed = seed;
+        this.service = service;
+        this.impairment = impairment;
+        this.lan = new MemorySwitch(() -> now[0], seed, new Counters(256));
+        try
+        {
+            this.directory = Files.createTempDirectory("ertcp-cluster");
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        this.config = ClusterConfig.parse(yaml(service, backups, directory));
+        this.client = new Client(lan, now);
+        for (final var node : config.nodes())
+        {
+            start(node.name());
+        }
+    }
+
+    static String yaml(final String service, final int backups, final Path directory)
+    {
+        final StringBuilder yaml = new StringBuilder("""
+            cluster: inprocess
+            mode: er-tcp
+            service:
+              name: %s
+            vip:
+              address: 10.80.0.100/24
+              mac: 02:00:00:00:00:64
+            failure-detection:
+              heartbeat-interval: 1ms
+              suspect-timeout: 6ms
+            log:
+              dir: %s
+            tcp:
+              buffer-kib: 64
+              max-connections: 64
+            nodes:
+              - name: primary
+                role: primary
+                driver: af-packet
+                interface: p
+                mac: 02:00:00:00:00:11
+                address: 10.80.0.11/24
+              - name: logger
+                role: logger
+                driver: af-packet
+                interface: l
+                mac: 02:00:00:00:00:12
+                address: 10.80.0.12/24
+            """.formatted(service, directory));
+        for (int i = 1; i <= backups; i++)
+        {
+            yaml.append("""
+                  - name: backup%d
+                    role: backup
+                    rank: %d
+                    driver: af-packet
+                    interface: b%d
+                    mac: 02:00:00:00:00:%02x
+                    address: 10.80.0.%d/24
+                """.formatted(i, i, i, 0x20 + i, 20 + i));
+        }
+        return yaml.toString();
+    }
+
+    /** Start (or restart) a node by name, on a fresh port: a new process on the same host and disk. */
+    ClusterNode start(final String name)
+    {
+        final var nodeConfig = config.node(name);
+        final long mac = nodeConfig.mac().orElseThrow();
+        final MemoryPort port = null == impairment ? lan.newPort(name, mac) : lan.newPort(name, mac, impairment);
+        final ClusterNode node = new ClusterNode(config, name, port,
+            () -> ServiceFactory.byName(service, List.of()).service(), () -> now[0], new Counters(4096), eventLog);
+        nodes.put(name, node);
+        ports.put(name, port);
+        dead.remove(name);
+        return node;
+    }
+
+    /** The node stops dead: no more duty cycles, its port gone from the LAN, its log left as it was on disk. */
+    void kill(final String name)
+    {
+        final ClusterNode node = nodes.remove(name);
+        dead.add(name);
+        node.close();
+    }
+
+    ClusterNode node(final String name)
+    {
+        return nodes.get(name);
+    }
+
+    ClusterNode primary()
+    {
+        return nodes.values().stream().filter(n -> n.state() == ClusterNode.State.PRIMARY).findFirst().orElse(null);
+    }
+
+    void step()
+    {
+        now[0] += STEP_NS;
+        for (final ClusterNode node : nodes.values())
+        {
+            node.doWork();
+        }
+        client.step(now[0]);
+    }
+
+    boolean runUntil(final BooleanSupplier done, final long limitNs)
+    {
+        final long end = now[0] + limitNs;
+        while (!done.getAsBoolean())
+        {
+            if (now[0] >= end)
+            {
+                return false;
+            }
+            step();
+        }
+        return true;
+    }
+
+    String events()
+    {
+        final StringBuilder text = new StringBuilder(events.toString(StandardCharsets.UTF_8));
+        if (Boolean.getBoolean("ertcp.debug"))
+        {
+            nodes.forEach((name, node) ->
+            {
+                text.append(name).append(' ').append(node.state()).append(' ').append(node.status()).append('\n');
+                node.counters().forEach((label, value) ->
+                {
+                    if (value != 0)
+                    {
+                        text.append("  ").append(name).append(' ').append(label).append(' ').append(value).append('\n');
+                    }
+                });
+            });
+            client.stack.counters();
+            text.append("client ").append(client.layer.counters()).append('\n');
+        }
+        return text.toString();
+    }
+
+    public void close()
+    {
+        for (final ClusterNode node : nodes.values())
+        {
+            node.close();
+        }
+        nodes.clear();
+        try (var paths = Files.walk(directory))
+        {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        catch (final IOException ignore)
+        {
+            // a temporary directory
+        }
+    }
+
+    /** A client machine: port, IPv4, the TCP stack. */
+    static final class Client
+    {
+        final MemoryPort port;
+        final Ipv4Layer layer;
+        final TcpStack stack;
+        final int ip = Ipv4Address.parse("10.80.0.2");
+        final int vip = Ipv4Address.parse(VIP);
+
+        Client(final MemorySwitch lan, final long[] now)
+        {
+            final long mac = MacAddress.parse("02:00:00:00:00:02");
+            this.port = lan.newPort("client", mac);
+            final Counters counters = new Counters(512);
+            this.layer = new Ipv4Layer(mac, new Ipv4Address.Cidr(ip, 24), FrameOutput.of(port), new NetCounters(counters, "client"));
+            this.stack = new TcpStack(new TcpConfig().maxConnections(2048).isnSecretSeed(now[0]), layer, counters);
+            layer.register(Ipv4Flyweight.PROTOCOL_TCP, stack);
+        }
+
+        void step(final long nowNs)
+        {
+            layer.nowNs(nowNs);
+            port.receive(layer, 64);
+            stack.doWork(nowNs);
+            port.flush();
+        }
+    }
+}
