@@ -47,6 +47,8 @@ final class NodeCommand implements Command
         return """
             Usage: ./ertcp node --config FILE --name NAME [--stats-interval-ms N] [--duration-s N]
 
+            Prints its counters on SIGHUP (kill -HUP PID).
+
             Runs the node NAME of the cluster FILE in the role the file gives it, on the interface
             the file names (run it inside that interface's network namespace). Every node of a
             cluster runs with the same file. See docs/cluster-file.md for the file and
@@ -118,6 +120,8 @@ final class NodeCommand implements Command
         final long statsIntervalMs = args.getLong("stats-interval-ms", 0);
         final long durationMs = args.getLong("duration-s", 0) * 1000;
         final Shutdown shutdown = new Shutdown();
+        final java.util.concurrent.atomic.AtomicBoolean printRequested = new java.util.concurrent.atomic.AtomicBoolean();
+        ServeCommand.installHangupHandler(printRequested);
         final long startMs = System.currentTimeMillis();
         long lastStatsMs = startMs;
         int status = 0;
@@ -131,7 +135,7 @@ final class NodeCommand implements Command
                     status = EXIT_DEPOSED;
                     break;
                 }
-                if (statsIntervalMs > 0 && nowMs - lastStatsMs >= statsIntervalMs)
+                if (printRequested.getAndSet(false) || (statsIntervalMs > 0 && nowMs - lastStatsMs >= statsIntervalMs))
                 {
                     lastStatsMs = nowMs;
                     printCounters(counters);

@@ -200,7 +200,7 @@ final class ServeCommand implements Command
     }
 
     @SuppressWarnings("removal")
-    private static void installHangupHandler(final AtomicBoolean printRequested)
+    static void installHangupHandler(final AtomicBoolean printRequested)
     {
         try
         {

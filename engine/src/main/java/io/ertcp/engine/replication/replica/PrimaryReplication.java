@@ -253,6 +253,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         }
         acked.clear();
         work += timers.poll(nowNs, onTimer, 64);
+        work += redeliverStarved();
         return work;
     }
 
@@ -283,18 +284,33 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         {
             confirmedBytes = publishedBytes;
         }
-        if (!starved.isEmpty() && unconfirmedBytes() < maxUnconfirmedBytes)
+    }
+
+    /**
+     * Offer TCP's held input again to each replica that refused it and now has room.
+     */
+    private int redeliverStarved()
+    {
+        if (starved.isEmpty() || unconfirmedBytes() >= maxUnconfirmedBytes)
         {
-            for (int i = 0; i < starved.size(); i++)
+            return 0;
+        }
+        int work = 0;
+        for (int i = starved.size() - 1; i >= 0; i--)
+        {
+            final Replica replica = starved.get(i);
+            if (replica.inputFree() > 0 || null == replica.tcp || replica.serviceClosed)
             {
-                final Replica replica = starved.get(i);
+                replica.starved = false;
+                starved.remove(i);
                 if (null != replica.tcp)
                 {
                     stack.redeliver(replica.tcp.id());
+                    work++;
                 }
             }
-            starved.clear();
         }
+        return work;
     }
 
     private void release(final Replica replica, final long input, final long output, final int flags)
@@ -433,34 +449,30 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         {
             return length;
         }
+        if (replica.serviceClosed)
+        {
+            // The service is done with this connection: what else arrives is dropped, as a closed socket would.
+            return length;
+        }
         int taken = 0;
         while (taken < length)
         {
-            if (unconfirmedBytes() >= maxUnconfirmedBytes || replica.serviceClosed)
-            {
-                if (!replica.serviceClosed)
-                {
-                    inputRefusals++;
-                    if (!starved.contains(replica))
-                    {
-                        starved.add(replica);
-                    }
-                }
-                break;
-            }
             final int chunk = Math.min(Math.min(length - taken, maxDataPerRecord), replica.inputFree());
-            if (chunk <= 0)
+            if (chunk <= 0 || unconfirmedBytes() >= maxUnconfirmedBytes)
             {
+                // The replica's input is full (the service waits for output room) or the logger is behind: TCP
+                // keeps the rest, the client's window closes, and doWork offers it again once there is room.
+                inputRefusals++;
+                if (!replica.starved)
+                {
+                    replica.starved = true;
+                    starved.add(replica);
+                }
                 break;
             }
             data.wrap(scratch, 0).write(epoch, replica.id, replica.inputOffset, buffer, offset + taken, chunk);
             publishAndApply(DataFlyweight.HEADER_LENGTH + chunk);
             taken += chunk;
-        }
-        if (replica.serviceClosed && taken < length)
-        {
-            // The service is done with this connection: what else arrives is dropped, as a closed socket would.
-            return length;
         }
         return taken;
     }
@@ -492,7 +504,11 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
             return;
         }
         replica.tcp = null;
-        starved.remove(replica);
+        if (replica.starved)
+        {
+            replica.starved = false;
+            starved.remove(replica);
+        }
         closed.wrap(scratch, 0).write(epoch, replica.id, ReplicatedService.reasonCode(reason));
         publishAndApply(ClosedFlyweight.LENGTH);
     }
@@ -541,7 +557,11 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
             timerConnections.remove(replica.wheelTimerId);
             replica.wheelTimerId = -1;
         }
-        starved.remove(replica);
+        if (replica.starved)
+        {
+            replica.starved = false;
+            starved.remove(replica);
+        }
         if (replica.inPendingList)
         {
             acked.remove(replica);

@@ -96,6 +96,8 @@ public final class Replica implements Connection
     boolean finPending;
     int closedPendingReason = -1;
     boolean inPendingList;
+    /** TCP holds input this replica refused; offer it again when there is room. */
+    boolean starved;
     long timerDeadlineNs;
     long wheelTimerId = -1;
 
@@ -141,6 +143,7 @@ public final class Replica implements Connection
         openPending = finPending = false;
         closedPendingReason = -1;
         inPendingList = false;
+        starved = false;
         timerDeadlineNs = 0;
         wheelTimerId = -1;
     }
