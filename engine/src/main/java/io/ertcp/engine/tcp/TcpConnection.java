@@ -146,6 +146,14 @@ public final class TcpConnection implements Connection
     private int duplicateAcksOwed;
     /** Restored in SYN-RECEIVED: duplicate ACKs to owe when the handshake completes with a gap. */
     private int duplicateAcksAfterHandshake;
+    /**
+     * Restored: duplicate ACKs to owe again when the peer's first ACK lies beyond SND.MAX. The
+     * first burst then carried a sequence number below the peer's RCV.NXT, which the peer drops
+     * as unacceptable (RFC 9293 3.10.7.4; Linux too) without looking at its ACK.
+     */
+    private int duplicateAcksRetry;
+    /** The sequence number of the owed burst when above SND.MAX: the peer's ACK number. */
+    private int duplicateAckSeq;
 
     // ACK policy.
     /** An ACK must go out with the next dispatch. */
@@ -259,6 +267,8 @@ public final class TcpConnection implements Connection
         openReported = false;
         duplicateAcksOwed = 0;
         duplicateAcksAfterHandshake = 0;
+        duplicateAcksRetry = 0;
+        duplicateAckSeq = 0;
         ackNow = false;
         bytesSinceAck = 0;
         receiveMss = Math.min(536, config.mss());
@@ -410,6 +420,8 @@ public final class TcpConnection implements Connection
         }
         ackNow = true;
         duplicateAcksOwed = spec.duplicateAcks();
+        duplicateAcksRetry = spec.duplicateAcks();
+        duplicateAckSeq = sndMax;
         stack.markPending(this);
     }
 
@@ -560,6 +572,11 @@ public final class TcpConnection implements Connection
                 return;
             }
             sndUna = iss + 1;
+            if (lt(sndNxt, sndUna))
+            {
+                // Restored: the peer acknowledged the old node's SYN-ACK before ours went out.
+                sndNxt = sndUna;
+            }
             sndWnd = window << sndWindowScale;
             lastAckWindow = sndWnd;
             maxSndWnd = Math.max(maxSndWnd, sndWnd);
@@ -573,6 +590,7 @@ public final class TcpConnection implements Connection
                 // duplicate ACKs make it resend at once instead of at its RTO.
                 ackNow = true;
                 duplicateAcksOwed = duplicateAcksAfterHandshake;
+                duplicateAckSeq = gt(ack, sndUna) ? ack : sndUna;
                 stack.markPending(this);
             }
             if (beyond)
@@ -731,6 +749,17 @@ public final class TcpConnection implements Connection
         final TcpOptions options,
         final long nowNs)
     {
+        if (duplicateAcksRetry > 0)
+        {
+            if (gt(ackField, sndMax))
+            {
+                // The peer is ahead of the replica's view: our first ACKs were not acceptable to it.
+                duplicateAcksOwed = duplicateAcksRetry;
+                duplicateAckSeq = ackField;
+                stack.markPending(this);
+            }
+            duplicateAcksRetry = 0;
+        }
         final int ack = restored && gt(ackField, sndMax) ? takeOverAck(ackField) : ackField;
         if (gt(ack, sndMax))
         {
@@ -1483,13 +1512,16 @@ public final class TcpConnection implements Connection
      */
     private void sendAckAndDuplicates(final long nowNs)
     {
-        if (stack.sendSegment(this, sndMax, ACK, 0, 0, nowNs) < 0)
+        // At the peer's RCV.NXT as far as we know it, so that the peer finds them acceptable even
+        // when it holds output of the node before that this node has not written yet.
+        final int seq = gt(duplicateAckSeq, sndMax) ? duplicateAckSeq : sndMax;
+        if (stack.sendSegment(this, seq, ACK, 0, 0, nowNs) < 0)
         {
             return;
         }
         while (duplicateAcksOwed > 0)
         {
-            if (stack.sendSegment(this, sndMax, ACK, 0, 0, nowNs) < 0)
+            if (stack.sendSegment(this, seq, ACK, 0, 0, nowNs) < 0)
             {
                 return;
             }
