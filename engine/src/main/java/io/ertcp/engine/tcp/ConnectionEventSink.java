@@ -16,7 +16,16 @@ public interface ConnectionEventSink
     };
 
     /**
-     * The handshake completed.
+     * The connection exists and its ISNs and options are fixed: for a passive open, when the peer's
+     * SYN created it in SYN-RECEIVED, before the SYN-ACK goes out (which the {@link ReceiveGate}
+     * holds until it returns at least 0 for the connection, so a replica logs the OPEN before the
+     * peer can complete the handshake); for an active open, when the handshake completed. A
+     * connection opened from a SYN cookie (the backlog was full, a SYN flood) has no SYN-RECEIVED
+     * state: it is reported here when the peer's final ACK arrives, at ESTABLISHED, and its
+     * SYN-ACK was never gated. That is accepted: under a flood the choice is between cookies and
+     * refusing connections, and a takeover in that short window loses the connection (the peer sees
+     * a RST), as it would have without cookies. Called exactly once per connection; never for a
+     * restored one. The service's {@link TcpService#onOpen} still comes at ESTABLISHED.
      *
      * @param localIsn        this side's initial sequence number.
      * @param remoteIsn       the peer's.
@@ -37,6 +46,15 @@ public interface ConnectionEventSink
         final int receiveWindowScale,
         final boolean timestamps,
         final boolean sack)
+    {
+    }
+
+    /**
+     * The handshake completed: the connection reported by {@link #onOpen} is ESTABLISHED (a
+     * restored connection that was restored into SYN-RECEIVED included). Comes right after
+     * {@link #onOpen} for active and SYN-cookie opens.
+     */
+    default void onEstablished(final long connectionId)
     {
     }
 
@@ -76,7 +94,9 @@ public interface ConnectionEventSink
     }
 
     /**
-     * The connection is gone, for the reason the service is told too.
+     * The connection is gone, for the reason the service is told too. Also for a connection that
+     * never reached ESTABLISHED (reset or timed out in SYN-RECEIVED), whose service never heard of
+     * it: every {@link #onOpen} is followed by exactly one onClosed.
      */
     default void onClosed(final long connectionId, final CloseReason reason)
     {

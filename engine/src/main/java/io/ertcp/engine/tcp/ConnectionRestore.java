@@ -15,6 +15,9 @@ package io.ertcp.engine.tcp;
  */
 public final class ConnectionRestore
 {
+    /** Duplicate ACKs after the first one: RFC 5681's threshold, so the peer fast-retransmits. */
+    public static final int DEFAULT_DUPLICATE_ACKS = 3;
+
     private int localIp;
     private int localPort;
     private int remoteIp;
@@ -30,9 +33,12 @@ public final class ConnectionRestore
     private long receivedBytes;
     private boolean peerFinReceived;
     private long acknowledgedBytes;
+    private boolean handshakeComplete = true;
+    private int duplicateAcks = DEFAULT_DUPLICATE_ACKS;
 
     /**
-     * Back to the defaults: every number 0, both window scales -1, every flag false.
+     * Back to the defaults: every number 0, both window scales -1, every flag false but
+     * {@link #handshakeComplete()}, {@link #duplicateAcks()} {@value #DEFAULT_DUPLICATE_ACKS}.
      *
      * @return this.
      */
@@ -53,6 +59,8 @@ public final class ConnectionRestore
         receivedBytes = 0;
         peerFinReceived = false;
         acknowledgedBytes = 0;
+        handshakeComplete = true;
+        duplicateAcks = DEFAULT_DUPLICATE_ACKS;
         return this;
     }
 
@@ -295,6 +303,51 @@ public final class ConnectionRestore
         return acknowledgedBytes;
     }
 
+    /**
+     * @param handshakeComplete false when the replica knows the connection only from its OPEN: no
+     *                          record shows the peer completed the handshake (no data, no
+     *                          acknowledgement of output, no FIN). The connection is then
+     *                          restored in SYN-RECEIVED and sends the SYN-ACK again with ISS and
+     *                          the logged options (held by the {@link ReceiveGate} like any
+     *                          SYN-ACK): a peer still in SYN-SENT completes the handshake, a peer
+     *                          already ESTABLISHED answers the old SYN-ACK with an ACK that
+     *                          completes ours. receivedBytes and acknowledgedBytes must then be 0
+     *                          and peerFinReceived false. Default true.
+     * @return this.
+     */
+    public ConnectionRestore handshakeComplete(final boolean handshakeComplete)
+    {
+        this.handshakeComplete = handshakeComplete;
+        return this;
+    }
+
+    public boolean handshakeComplete()
+    {
+        return handshakeComplete;
+    }
+
+    /**
+     * @param duplicateAcks identical pure ACKs to send right after the restored connection's first
+     *                      ACK, 0 to 16, default {@value #DEFAULT_DUPLICATE_ACKS}. The peer may
+     *                      have sent data the old node never made durable; it would resend it
+     *                      only at its RTO (200 ms or more, often backed off). Three duplicate
+     *                      ACKs (RFC 5681 3.2) make it fast-retransmit at once. The first ACK
+     *                      may itself change the peer's window, so it does not count. For a
+     *                      connection restored in SYN-RECEIVED they follow the handshake, and
+     *                      only when the peer's ACK shows it sent data this node lacks.
+     * @return this.
+     */
+    public ConnectionRestore duplicateAcks(final int duplicateAcks)
+    {
+        this.duplicateAcks = duplicateAcks;
+        return this;
+    }
+
+    public int duplicateAcks()
+    {
+        return duplicateAcks;
+    }
+
     public String toString()
     {
         return "ConnectionRestore{" + localIp + ':' + localPort + " -> " + remoteIp + ':' + remotePort +
@@ -302,6 +355,6 @@ public final class ConnectionRestore
             ", sendMss=" + sendMss + ", sendWindowScale=" + sendWindowScale + ", receiveWindowScale=" +
             receiveWindowScale + ", timestamps=" + timestamps + ", sack=" + sack + ", tsRecent=" + tsRecent +
             ", receivedBytes=" + receivedBytes + ", peerFinReceived=" + peerFinReceived + ", acknowledgedBytes=" +
-            acknowledgedBytes + '}';
+            acknowledgedBytes + ", handshakeComplete=" + handshakeComplete + ", duplicateAcks=" + duplicateAcks + '}';
     }
 }

@@ -142,6 +142,20 @@ public final class TcpConnection implements Connection
      * it the send buffer holds (see {@link #takeOverAck}) instead of being dropped.
      */
     private boolean restored;
+    /** {@link ConnectionEventSink#onOpen} has been called: it is called once per connection. */
+    private boolean openReported;
+    /** Restored connections: duplicate ACKs to send after the first ACK, once there is a first ACK. */
+    private int duplicateAcksOwed;
+    /** Restored in SYN-RECEIVED: duplicate ACKs to owe when the handshake completes with a gap. */
+    private int duplicateAcksAfterHandshake;
+    /**
+     * Restored: duplicate ACKs to owe again when the peer's first ACK lies beyond SND.MAX. The
+     * first burst then carried a sequence number below the peer's RCV.NXT, which the peer drops
+     * as unacceptable (RFC 9293 3.10.7.4; Linux too) without looking at its ACK.
+     */
+    private int duplicateAcksRetry;
+    /** The sequence number of the owed burst when above SND.MAX: the peer's ACK number. */
+    private int duplicateAckSeq;
 
     // ACK policy.
     /** An ACK must go out with the next dispatch. */
@@ -153,6 +167,8 @@ public final class TcpConnection implements Connection
 
     // Loss recovery.
     int dupAcks;
+    /** The window (scaled) of the last acceptable ACK, for RFC 5681's duplicate-ACK test; -1 before one. */
+    int lastAckWindow;
     /** In NewReno fast recovery until an ACK reaches {@link #recover}. */
     boolean inRecovery;
     /** RFC 6582 "recover": sndMax when recovery began. */
@@ -251,10 +267,16 @@ public final class TcpConnection implements Connection
         tsEcrFloor = 0;
         tsEcrFloorActive = false;
         restored = false;
+        openReported = false;
+        duplicateAcksOwed = 0;
+        duplicateAcksAfterHandshake = 0;
+        duplicateAcksRetry = 0;
+        duplicateAckSeq = 0;
         ackNow = false;
         bytesSinceAck = 0;
         receiveMss = Math.min(536, config.mss());
         dupAcks = 0;
+        lastAckWindow = -1;
         inRecovery = false;
         recover = iss;
         recoverValid = false;
@@ -311,6 +333,9 @@ public final class TcpConnection implements Connection
             tsRecent = options.tsVal;
         }
         congestion.init(sendMss, config.initialWindowSegments(), nowNs);
+        // ISNs and options are fixed now: the replica logs the OPEN, and the gate holds the
+        // SYN-ACK until that is durable (see dispatch).
+        reportOpen();
         stack.markPending(this);
     }
 
@@ -334,7 +359,9 @@ public final class TcpConnection implements Connection
     /**
      * Takeover: straight into ESTABLISHED (or CLOSE-WAIT after the peer's FIN) from a replica's
      * state, without the handshake and without onOpen; see {@link TcpStack#restore}. The peer
-     * learns RCV.NXT from the ACK the next dispatch sends.
+     * learns RCV.NXT from the ACK the next dispatch sends, followed by duplicates of it. When the
+     * replica never saw the handshake complete, into SYN-RECEIVED instead: the next dispatch sends
+     * the SYN-ACK again (as the gate allows).
      */
     void openRestored(final ConnectionRestore spec, final long nowNs)
     {
@@ -348,9 +375,12 @@ public final class TcpConnection implements Connection
         advertisedEdge = rcvNxt;
 
         sndStreamAcked = spec.acknowledgedBytes();
-        sndUna = iss + 1 + (int)sndStreamAcked;
+        // In SYN-RECEIVED our SYN is not acknowledged yet: SND.UNA = ISS.
+        sndUna = spec.handshakeComplete() ? iss + 1 + (int)sndStreamAcked : iss;
         sndNxt = sndUna;
-        sndMax = sndUna;
+        // In SYN-RECEIVED the node before sent the SYN-ACK (the peer may acknowledge it before ours
+        // goes out): ours is a retransmission of it.
+        sndMax = spec.handshakeComplete() ? sndUna : iss + 1;
         recover = sndUna;
         highRetransmitted = sndUna;
 
@@ -378,13 +408,24 @@ public final class TcpConnection implements Connection
         sndWl2 = sndUna;
         congestion.init(sendMss, config.initialWindowSegments(), nowNs);
 
-        state = finReceived ? TcpState.CLOSE_WAIT : TcpState.ESTABLISHED;
         counters.connectionsRestored.incrementRelease();
+        openReported = true;
+        if (!spec.handshakeComplete())
+        {
+            state = TcpState.SYN_RECEIVED;
+            duplicateAcksAfterHandshake = spec.duplicateAcks();
+            stack.markPending(this);
+            return;
+        }
+        state = finReceived ? TcpState.CLOSE_WAIT : TcpState.ESTABLISHED;
         if (config.keepAlive())
         {
             keepAliveDeadlineNs = nowNs + config.keepAliveIdleNs();
         }
         ackNow = true;
+        duplicateAcksOwed = spec.duplicateAcks();
+        duplicateAcksRetry = spec.duplicateAcks();
+        duplicateAckSeq = sndMax;
         stack.markPending(this);
     }
 
@@ -526,29 +567,58 @@ public final class TcpConnection implements Connection
         // Phase 6: ACK processing, state transitions on our SYN and FIN being acknowledged.
         if (state == TcpState.SYN_RECEIVED)
         {
-            if (!(gt(ack, sndUna) && le(ack, sndMax)))
+            // A connection restored in SYN-RECEIVED: the peer may acknowledge output the node
+            // before sent after its own handshake; processAck below takes it as takeOverAck does.
+            final boolean beyond = restored && gt(ack, sndMax);
+            if (!beyond && !(gt(ack, sndUna) && le(ack, sndMax)))
             {
                 counters.dropBadAck.incrementRelease();
                 stack.sendReset(localIp, localPort, remoteIp, remotePort, ack, 0, false);
                 return;
             }
             sndUna = iss + 1;
+            if (lt(sndNxt, sndUna))
+            {
+                // Restored: the peer acknowledged the old node's SYN-ACK before ours went out.
+                sndNxt = sndUna;
+            }
             sndWnd = window << sndWindowScale;
+            lastAckWindow = sndWnd;
             maxSndWnd = Math.max(maxSndWnd, sndWnd);
             sndWl1 = seq;
-            sndWl2 = ack;
+            sndWl2 = beyond ? sndUna : ack;
             rtoDeadlineNs = NONE;
             retransmissions = 0;
-            if (ack != sndUna)
+            if (restored && gt(seq, rcvNxt))
             {
-                // Cannot happen (no data rides on a SYN-ACK here), but never trust the peer.
-                counters.dropBadAck.incrementRelease();
-                return;
+                // The peer sent data this node never got (it was ESTABLISHED with the node before):
+                // duplicate ACKs make it resend at once instead of at its RTO.
+                ackNow = true;
+                duplicateAcksOwed = duplicateAcksAfterHandshake;
+                duplicateAckSeq = gt(ack, sndUna) ? ack : sndUna;
+                stack.markPending(this);
             }
-            established(nowNs);
-            if (isGone())
+            if (beyond)
             {
-                return;
+                established(nowNs);
+                if (isGone() || !processAck(flags, seq, ack, window, payloadLength, options, nowNs))
+                {
+                    return;
+                }
+            }
+            else
+            {
+                if (ack != sndUna)
+                {
+                    // Cannot happen (no data rides on a SYN-ACK here), but never trust the peer.
+                    counters.dropBadAck.incrementRelease();
+                    return;
+                }
+                established(nowNs);
+                if (isGone())
+                {
+                    return;
+                }
             }
         }
         else if (!processAck(flags, seq, ack, window, payloadLength, options, nowNs))
@@ -648,6 +718,7 @@ public final class TcpConnection implements Connection
         congestion.init(sendMss, config.initialWindowSegments(), nowNs);
         sndWl1 = seq;
         sndWl2 = ack;
+        lastAckWindow = sndWnd;
         ackNow = true;
         stack.markPending(this);
         if (hasAck)
@@ -683,6 +754,17 @@ public final class TcpConnection implements Connection
         final TcpOptions options,
         final long nowNs)
     {
+        if (duplicateAcksRetry > 0)
+        {
+            if (gt(ackField, sndMax))
+            {
+                // The peer is ahead of the replica's view: our first ACKs were not acceptable to it.
+                duplicateAcksOwed = duplicateAcksRetry;
+                duplicateAckSeq = ackField;
+                stack.markPending(this);
+            }
+            duplicateAcksRetry = 0;
+        }
         final int ack = restored && gt(ackField, sndMax) ? takeOverAck(ackField) : ackField;
         if (gt(ack, sndMax))
         {
@@ -716,10 +798,13 @@ public final class TcpConnection implements Connection
             }
         }
         else if (ack == sndUna && payloadLength == 0 && (flags & (SYN | FIN)) == 0 &&
-            scaledWindow == sndWnd && sndMax != sndUna)
+            scaledWindow == lastAckWindow && sndMax != sndUna)
         {
+            // RFC 5681 section 2: no data, same ACK, same window as the last incoming ACK (not
+            // SND.WND, which an old segment may not update), data outstanding.
             onDuplicateAck(nowNs);
         }
+        lastAckWindow = scaledWindow;
         if (sackPermitted && options.sackBlockCount > 0 && sndMax != sndUna)
         {
             onSackInformation(nowNs);
@@ -933,18 +1018,34 @@ public final class TcpConnection implements Connection
             listener.synReceived--;
             listener = null;
         }
-        counters.connectionsOpened.incrementRelease();
         if (config.keepAlive())
         {
             keepAliveDeadlineNs = nowNs + config.keepAliveIdleNs();
         }
-        stack.eventSink().onOpen(
-            id, localIp, localPort, remoteIp, remotePort, iss, irs, sendMss,
-            windowScaling ? sndWindowScale : -1,
-            windowScaling ? rcvWindowScale : -1,
-            timestamps, sackPermitted);
+        // Active and SYN-cookie opens report the OPEN here; passive ones did in openPassive.
+        reportOpen();
+        stack.eventSink().onEstablished(id);
+        if (restored)
+        {
+            // Restored in SYN-RECEIVED: the service already holds the connection.
+            return;
+        }
+        counters.connectionsOpened.incrementRelease();
         serviceAttached = true;
         service.onOpen(this);
+    }
+
+    private void reportOpen()
+    {
+        if (!openReported)
+        {
+            openReported = true;
+            stack.eventSink().onOpen(
+                id, localIp, localPort, remoteIp, remotePort, iss, irs, sendMss,
+                windowScaling ? sndWindowScale : -1,
+                windowScaling ? rcvWindowScale : -1,
+                timestamps, sackPermitted);
+        }
     }
 
     private boolean acceptsData()
@@ -1357,7 +1458,9 @@ public final class TcpConnection implements Connection
                 return;
 
             case SYN_RECEIVED:
-                if (sndNxt == iss)
+                // The gate below 0: the replica has not made the OPEN durable, so the peer may not
+                // complete the handshake yet; TcpStack.receiveGateAdvanced brings us back here.
+                if (sndNxt == iss && stack.receiveGate().acknowledgeLimit(id, rcvStreamBytes) >= 0)
                 {
                     sendSyn(SYN | ACK, nowNs);
                 }
@@ -1382,6 +1485,10 @@ public final class TcpConnection implements Connection
                 break;
         }
 
+        if (duplicateAcksOwed > 0)
+        {
+            sendAckAndDuplicates(nowNs);
+        }
         final int sentBefore = sentSegments;
         if (retransmitFront)
         {
@@ -1399,6 +1506,31 @@ public final class TcpConnection implements Connection
         if (sndWnd == 0 && unsent > 0 && sndNxt == sndUna && persistDeadlineNs == NONE)
         {
             persistDeadlineNs = nowNs + Math.min(MAX_PERSIST_NS, rtt.rtoNs() << persistBackoff);
+        }
+    }
+
+    /**
+     * After a restore, before any data: the first ACK, then copies of it (same sequence and ACK
+     * number, same window, no data) that the peer counts as duplicate ACKs (RFC 5681 section 2)
+     * while it has data outstanding. Sent back to back so that nothing between them changes the
+     * window or the sequence number the peer's window-update rule looks at.
+     */
+    private void sendAckAndDuplicates(final long nowNs)
+    {
+        // At the peer's RCV.NXT as far as we know it, so that the peer finds them acceptable even
+        // when it holds output of the node before that this node has not written yet.
+        final int seq = gt(duplicateAckSeq, sndMax) ? duplicateAckSeq : sndMax;
+        if (stack.sendSegment(this, seq, ACK, 0, 0, nowNs) < 0)
+        {
+            return;
+        }
+        while (duplicateAcksOwed > 0)
+        {
+            if (stack.sendSegment(this, seq, ACK, 0, 0, nowNs) < 0)
+            {
+                return;
+            }
+            duplicateAcksOwed--;
         }
     }
 
@@ -1586,9 +1718,14 @@ public final class TcpConnection implements Connection
     int ackNumber()
     {
         final long limit = stack.receiveGate().acknowledgeLimit(id, rcvStreamBytes);
-        if (limit >= rcvStreamBytes)
+        if (limit > rcvStreamBytes)
         {
             return rcvNxt;
+        }
+        if (limit == rcvStreamBytes)
+        {
+            // The data is durable; a received FIN is acknowledged only once it is too (limit + 1).
+            return finReceived ? rcvNxt - 1 : rcvNxt;
         }
         final long held = rcvStreamBytes - Math.max(0, limit);
         return rcvNxt - (int)held - (finReceived ? 1 : 0);

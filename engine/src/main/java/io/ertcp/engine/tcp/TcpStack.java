@@ -238,7 +238,13 @@ public final class TcpStack implements Ipv4Handler
      * ACK beyond SND.NXT releases whatever of those bytes has been written, instead of being
      * dropped as RFC 9293 would for a connection that sent them itself.
      * {@link Connection#shutdownOutput} after the output queues the FIN. The next {@link #doWork} sends an ACK (as far as the {@link ReceiveGate} allows)
-     * so the peer learns RCV.NXT.
+     * so the peer learns RCV.NXT, then {@link ConnectionRestore#duplicateAcks()} copies of it so
+     * that the peer fast-retransmits what the old node never made durable.
+     * <p>
+     * With {@link ConnectionRestore#handshakeComplete()} false the connection is created in
+     * SYN-RECEIVED instead (SND.UNA = ISS, RCV.NXT = IRS + 1) and sends its SYN-ACK again, once the
+     * gate allows; the peer's ACK of ISS + 1 (or beyond: output the old node sent) makes it
+     * ESTABLISHED, with {@link ConnectionEventSink#onEstablished} but no onOpen.
      *
      * @param spec    the connection's state; copied, not kept.
      * @param service the application that owns the connection from now on.
@@ -296,6 +302,17 @@ public final class TcpStack implements Ipv4Handler
         {
             throw new IllegalArgumentException("receivedBytes " + spec.receivedBytes() + " and acknowledgedBytes " +
                 spec.acknowledgedBytes() + " are stream offsets and cannot be negative.");
+        }
+        if (!spec.handshakeComplete() &&
+            (spec.receivedBytes() != 0 || spec.acknowledgedBytes() != 0 || spec.peerFinReceived()))
+        {
+            throw new IllegalArgumentException("a connection whose handshake is not complete has no data, " +
+                "acknowledgements or FIN; give handshakeComplete(true) with receivedBytes " + spec.receivedBytes() +
+                ", acknowledgedBytes " + spec.acknowledgedBytes() + ", peerFinReceived " + spec.peerFinReceived() + ".");
+        }
+        if (spec.duplicateAcks() < 0 || spec.duplicateAcks() > 16)
+        {
+            throw new IllegalArgumentException("duplicateAcks " + spec.duplicateAcks() + " must be 0 to 16.");
         }
     }
 
@@ -577,15 +594,23 @@ public final class TcpStack implements Ipv4Handler
     }
 
     /**
-     * The {@link ReceiveGate} moved for a connection: send the ACK it now allows.
+     * The {@link ReceiveGate} moved for a connection: send the ACK it now allows, or the SYN-ACK a
+     * connection in SYN-RECEIVED held while the gate was below 0.
      */
     public void receiveGateAdvanced(final long connectionId)
     {
         final TcpConnection connection = byId.get(connectionId);
-        if (connection != null && connection.state.isSynchronized())
+        if (connection != null)
         {
-            connection.ackNow = true;
-            markPending(connection);
+            if (connection.state.isSynchronized())
+            {
+                connection.ackNow = true;
+                markPending(connection);
+            }
+            else if (connection.state == TcpState.SYN_RECEIVED)
+            {
+                markPending(connection);
+            }
         }
     }
 

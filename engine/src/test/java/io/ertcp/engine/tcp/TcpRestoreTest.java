@@ -65,7 +65,8 @@ class TcpRestoreTest extends TcpTestHarness
             .localIsn(LOCAL_SEQ).remoteIsn(REMOTE_SEQ)
             .sendMss(SEND_MSS).sendWindowScale(SEND_SHIFT).receiveWindowScale(RECEIVE_SHIFT)
             .timestamps(true).sack(true).tsRecent(TS_RECENT)
-            .receivedBytes(RECEIVED).acknowledgedBytes(ACKNOWLEDGED);
+            .receivedBytes(RECEIVED).acknowledgedBytes(ACKNOWLEDGED)
+            .duplicateAcks(0);
     }
 
     /** Takeover at {@code atMs}: the clock raised to CLOCK_FLOOR, then the restore. */

@@ -100,6 +100,35 @@ class TcpTakeoverTest
         assertNotEquals(TOTAL, run.source.verified);
     }
 
+    @Test
+    void duplicateAcksMakeTheClientResendWellBeforeItsRto()
+    {
+        final Run prompt = new Run(true, 0, TOTAL / 3);
+        prompt.run();
+        final Run plain = new Run(true, 0, TOTAL / 3);
+        plain.duplicateAcks = 0;
+        plain.run();
+        for (final Run run : new Run[]{prompt, plain})
+        {
+            assertTrue(run.restored);
+            assertEquals(TOTAL, run.source.verified);
+            assertEquals(CloseReason.CLOSED, run.source.reason);
+            assertEquals(0, run.client.counters().connectionsReset.get());
+        }
+        final long promptNs = prompt.firstClientRetransmitNs - prompt.takeoverNs;
+        final long plainNs = plain.firstClientRetransmitNs - plain.takeoverNs;
+        System.out.println("TcpTakeoverTest first client retransmission after the takeover: " + promptNs / 1000 +
+            " us with duplicate ACKs, " + plainNs / 1000 + " us without");
+        // The client lost what it sent during the outage; its RTO is at least 200 ms.
+        assertTrue(plainNs >= 100_000_000L, "without duplicate ACKs the client waits for its RTO: " + plainNs + " ns");
+        assertTrue(promptNs >= 0 && promptNs < 2_000_000L,
+            "with them it fast-retransmits within a round trip or two: " + promptNs + " ns");
+        assertTrue(prompt.client.counters().fastRetransmits.get() > prompt.clientFastRetransmitsAtTakeover,
+            "by fast retransmit");
+        assertEquals(prompt.clientTimeoutsAtTakeover, prompt.clientTimeoutsAtFirstRetransmit,
+            "not by a timeout");
+    }
+
     /** One transfer with a takeover in the middle. */
     static final class Run
     {
@@ -123,6 +152,13 @@ class TcpTakeoverTest
         boolean restored;
         long killedAtNs;
         long limitNs = LIMIT_NS;
+        int duplicateAcks = ConnectionRestore.DEFAULT_DUPLICATE_ACKS;
+        long takeoverNs = -1;
+        long clientRetransmittedAtTakeover;
+        long clientFastRetransmitsAtTakeover;
+        long clientTimeoutsAtTakeover;
+        long clientTimeoutsAtFirstRetransmit;
+        long firstClientRetransmitNs = -1;
 
         Run(final boolean advanceClock, final int staleAcknowledged, final int killAfterReceived)
         {
@@ -147,6 +183,12 @@ class TcpTakeoverTest
             {
                 wire.deliverDue(nowNs);
                 client.doWork(nowNs);
+                if (restored && firstClientRetransmitNs < 0 &&
+                    client.counters().retransmittedSegments.get() > clientRetransmittedAtTakeover)
+                {
+                    firstClientRetransmitNs = nowNs;
+                    clientTimeoutsAtFirstRetransmit = client.counters().retransmitTimeouts.get();
+                }
                 if (!killed)
                 {
                     oldServer.doWork(nowNs + OLD_SKEW_NS);
@@ -210,6 +252,11 @@ class TcpTakeoverTest
         private void takeOver(final long nowNs)
         {
             restored = true;
+            takeoverNs = nowNs;
+            clientRetransmittedAtTakeover = client.counters().retransmittedSegments.get();
+            clientFastRetransmitsAtTakeover = client.counters().fastRetransmits.get();
+            clientTimeoutsAtTakeover = client.counters().retransmitTimeouts.get();
+            spec.duplicateAcks(duplicateAcks);
             newServer = new TcpStack(config, wire.endpoint(), new Counters(256), ReceiveGate.UNLIMITED, newSink);
             if (advanceClock)
             {

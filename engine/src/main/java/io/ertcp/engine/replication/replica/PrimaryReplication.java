@@ -58,6 +58,8 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private final int maxDataPerRecord;
     private final long maxUnconfirmedBytes;
     private final Long2ObjectHashMap<Replica> byTcp = new Long2ObjectHashMap<>();
+    /** Replica id to TCP connection id while the handshake is under way (no replica.tcp yet), for the SYN-ACK gate. */
+    private final Long2LongHashMap handshaking = new Long2LongHashMap(-1);
     private final UnsafeBuffer scratch;
     private final OpenFlyweight open = new OpenFlyweight();
     private final DataFlyweight data = new DataFlyweight();
@@ -208,7 +210,10 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
                 .sendWindowScale(replica.sendWindowScale).receiveWindowScale(replica.receiveWindowScale)
                 .timestamps(replica.timestamps).sack(replica.sack).tsRecent(replica.tsRecent)
                 .receivedBytes(replica.inputOffset).peerFinReceived(replica.peerFin)
-                .acknowledgedBytes(replica.outputAcked);
+                .acknowledgedBytes(replica.outputAcked)
+                // Only the OPEN is logged (no DATA, CLIENT_ACK or FIN shows the client's ACK of our
+                // SYN-ACK): restore in SYN-RECEIVED, which resends the SYN-ACK.
+                .handshakeComplete(replica.inputOffset > 0 || replica.peerFin || replica.outputAcked > 0);
             final Connection tcp = stack.restore(restore, this, nowNs);
             replica.tcp = tcp;
             byTcp.put(tcp.id(), replica);
@@ -318,9 +323,11 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         if (input > replica.durableInput)
         {
             replica.durableInput = input;
-            if (null != replica.tcp)
+            final long tcpId = null != replica.tcp ? replica.tcp.id() : handshaking.get(replica.id);
+            if (-1 != tcpId)
             {
-                stack.receiveGateAdvanced(replica.tcp.id());
+                // Past the OPEN's confirmation this releases the SYN-ACK of a connection in SYN-RECEIVED.
+                stack.receiveGateAdvanced(tcpId);
             }
         }
         if (output > replica.releasedOutput)
@@ -407,6 +414,25 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
             .timestamps(0, 0);
         publishAndApply(OpenFlyweight.LENGTH);
         byTcp.put(connectionId, replicated.replica(id));
+        handshaking.put(id, connectionId);
+    }
+
+    /**
+     * The TCP connection is gone; for one that never reached ESTABLISHED (reset or timed out in
+     * SYN-RECEIVED) the service never hears {@link #onClosed(Connection, CloseReason)}, so the
+     * CLOSED record is published from here.
+     */
+    public void onClosed(final long connectionId, final CloseReason reason)
+    {
+        final Replica replica = byTcp.get(connectionId);
+        if (null != replica && null == replica.tcp)
+        {
+            byTcp.remove(connectionId);
+            handshaking.remove(replica.id);
+            starved.remove(replica);
+            closed.wrap(scratch, 0).write(epoch, replica.id, ReplicatedService.reasonCode(reason));
+            publishAndApply(ClosedFlyweight.LENGTH);
+        }
     }
 
     public void onPeerAcknowledged(final long connectionId, final long acknowledgedBytes)
@@ -437,6 +463,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         final Replica replica = byTcp.get(connection.id());
         if (null != replica)
         {
+            handshaking.remove(replica.id);
             replica.tcp = connection;
             pump(replica);
         }

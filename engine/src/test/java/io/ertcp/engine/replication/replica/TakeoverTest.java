@@ -69,7 +69,6 @@ class TakeoverTest
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("the SYN-ACK is not yet held until the OPEN record is durable")
     void theKillComesRightAfterTheClientsHandshake()
     {
         final long seed = Long.getLong("ertcp.seed", System.nanoTime());
