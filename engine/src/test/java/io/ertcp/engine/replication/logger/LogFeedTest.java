@@ -302,7 +302,50 @@ class LogFeedTest
     }
 
     @Test
-    void aFeedFromAPositionRetentionDeletedIsRefusedWithAReason()
+    void theQuorumIsTheKthHighestBackupAndAHeartbeatRebuildsAFeedOnlyWhenItReportsLess()
+    {
+        cluster = new Cluster(ImpairmentSpec.NONE);
+        for (int i = 0; i < 50; i++)
+        {
+            cluster.offerUpTo(100);
+            cluster.step();
+        }
+        assertEquals(100, cluster.logger.lastPosition());
+        final long macA = MacAddress.parse("02:00:00:00:00:0a");
+        final long macB = MacAddress.parse("02:00:00:00:00:0b");
+        final long macC = MacAddress.parse("02:00:00:00:00:0c");
+        assertTrue(cluster.logger.serveBackup(10, macA, 51, 0));
+        assertTrue(cluster.logger.serveBackup(11, macB, 81, 0));
+        assertTrue(cluster.logger.serveBackup(12, macC, 11, 0));
+        assertEquals(3, cluster.logger.feedCount());
+        assertEquals(20, cluster.logger.feedFor(11).lag());
+
+        cluster.logger.requiredBackupConfirms(1);
+        assertEquals(80, cluster.logger.backupQuorumPosition());
+        assertEquals(80, cluster.logger.confirmablePosition());
+        cluster.logger.requiredBackupConfirms(2);
+        assertEquals(50, cluster.logger.backupQuorumPosition());
+        cluster.logger.requiredBackupConfirms(3);
+        assertEquals(10, cluster.logger.backupQuorumPosition());
+        cluster.logger.requiredBackupConfirms(4);
+        assertEquals(0, cluster.logger.backupQuorumPosition(), "fewer backups than the quorum confirm nothing");
+        assertThrows(IllegalArgumentException.class, () -> cluster.logger.requiredBackupConfirms(-1));
+
+        assertTrue(cluster.logger.serveBackup(10, macA, 51, 1));
+        assertTrue(cluster.logger.serveBackup(10, macA, 60, 2));
+        assertEquals(3, cluster.feedsBuilt(), "a report at or past what the feed knows changes nothing");
+        assertTrue(cluster.logger.serveBackup(10, macA, 21, 3));
+        assertEquals(4, cluster.feedsBuilt(), "a report below it rebuilds the feed");
+        assertEquals(21, cluster.logger.feedFor(10).fromPosition());
+        assertEquals(3, cluster.logger.feedCount());
+
+        assertTrue(cluster.logger.stopServing(12));
+        cluster.logger.requiredBackupConfirms(2);
+        assertEquals(20, cluster.logger.backupQuorumPosition());
+    }
+
+    @Test
+    void feedSettingsThatCannotWorkAreRefusedWithAReason()
     {
         cluster = new Cluster(ImpairmentSpec.NONE);
         assertTrue(cluster.logger.serveBackup(FAST_ID, MAC_FAST, 1, 0), "an empty log feeds from 1");
