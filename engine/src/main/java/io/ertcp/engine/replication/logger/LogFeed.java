@@ -70,6 +70,8 @@ public final class LogFeed implements AutoCloseable
 
     /** Length of the record read but not yet taken by the window, 0 when none waits. */
     private int pendingLength;
+    /** Why reading stopped for good (the log has a gap in the middle), or null while it reads on. */
+    private String failure;
 
     /**
      * Open a reader on the log at {@code fromPosition}.
@@ -145,10 +147,21 @@ public final class LogFeed implements AutoCloseable
                 pendingLength = 0;
             }
         }
-        int read = 0;
-        while (0 == pendingLength && read < recordsPerWork && reader.poll(offerHandler, 1) > 0)
+        if (null == failure)
         {
-            read++;
+            try
+            {
+                int read = 0;
+                while (0 == pendingLength && read < recordsPerWork && reader.poll(offerHandler, 1) > 0)
+                {
+                    read++;
+                }
+            }
+            catch (final IllegalStateException ex)
+            {
+                // A damaged log: this feed sends what it has read and stops reading rather than throw in every work.
+                failure = ex.getMessage();
+            }
         }
         return sender.doWork(nowNs, out);
     }
@@ -211,6 +224,14 @@ public final class LogFeed implements AutoCloseable
     public int epoch()
     {
         return sender.epoch();
+    }
+
+    /**
+     * @return why this feed stopped reading the log (it has a gap in the middle), or null while it reads on.
+     */
+    public String failure()
+    {
+        return failure;
     }
 
     public ChannelCounters counters()

@@ -28,7 +28,8 @@ import java.util.Arrays;
  * <p>
  * A refused append is a bug (the receiver already checked position and CRC32C, so only a record malformed for its
  * type or a fenced epoch gets this far): it is counted and its reason kept, never thrown, and the logger stops
- * confirming past it, which stalls the primary visibly rather than losing the record silently.
+ * confirming past it, which stalls the primary visibly rather than losing the record silently, until a takeover's
+ * {@link #fence(int)} points the receiver back at the log's end.
  * <p>
  * After a restart the receiver starts at {@code log.lastPosition() + 1}, so the logger asks the primary only for
  * what its log lacks; the primary still holds all of it, since nothing past the log was ever confirmed.
@@ -476,7 +477,8 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
     }
 
     /**
-     * @return the highest position the receiver handed on; above {@link #confirmablePosition()} only after a refusal.
+     * @return the highest position the receiver handed on; above {@link #lastPosition()} only after a refused append,
+     * until {@link #fence(int)} realigns it.
      */
     public long deliveredPosition()
     {
