@@ -1065,7 +1065,10 @@ public final class TcpConnection implements Connection
         }
         if (segLen == 0)
         {
-            return rcvWnd > 0 && ge(seq, rcvNxt) && lt(seq, rcvNxt + rcvWnd);
+            // The right edge itself is taken as Linux takes it (tcp_sequence): a peer whose SND.NXT ran past the
+            // window it was last offered sends its ACKs at SND.UNA + SND.WND, exactly our edge. After a takeover
+            // that is how the client's first ACKs arrive, and dropping them would leave both ends deaf.
+            return rcvWnd > 0 && ge(seq, rcvNxt) && le(seq, rcvNxt + rcvWnd);
         }
         if (rcvWnd == 0)
         {

@@ -341,6 +341,17 @@ class TcpConnectionTest extends TcpTestHarness
         }
 
         @Test
+        void pureAckAtTheRightEdgeIsTaken()
+        {
+            write("abc");
+            recv(0, seg(ACK | PSH, LOCAL_SEQ + 1, REMOTE_SEQ + 1).payload("abc"));
+            send(10, seg(ACK, REMOTE_SEQ + 1 + BUFFER, LOCAL_SEQ + 4));
+            recvNothing(5_000);
+            assertEquals(0, stack.counters().dropOutOfWindow.get());
+            assertEquals(0, stack.counters().retransmittedSegments.get(), "the ACK released the data");
+        }
+
+        @Test
         void oldDuplicateGetsAck()
         {
             send(10, seg(ACK, REMOTE_SEQ + 1, LOCAL_SEQ + 1).payload("abc"));
