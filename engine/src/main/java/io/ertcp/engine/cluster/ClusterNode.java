@@ -87,8 +87,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final PrintStream log;
     private final Path logDirectory;
     private final long mac;
-    private final int loggerId;
-    private final long loggerMac;
+    private int loggerId;
+    private long loggerMac;
+    /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
+    private boolean loggerLost;
+    private int promotionTarget = -1;
+    private long nextPromotionNs;
+    private final EthernetFlyweight txEthernet = new EthernetFlyweight();
+    private final ReplicationFrameFlyweight txFrame = new ReplicationFrameFlyweight();
     private final Supplier<TcpService> serviceFactory;
     private final TcpConfig tcpConfig;
     private final Membership membership;
@@ -237,9 +243,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             replicated = newReplicatedService(replicationLog.lastPosition());
         }
-        final RecordSender sender = new RecordSender(nodeId, epoch, mac, loggerMac, loggerId, 8 << 20, 8192,
-            2_000_000L, 64, SLOTS, new ChannelCounters(counters, "primary"));
-        publisher = new LogPublisher(replicationLog, sender);
+        else
+        {
+            followCurrentLogger();
+        }
+        publisher = new LogPublisher(replicationLog, newSenderToLogger());
         primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, MAX_DATA_PER_RECORD, 8L << 20, nowNs);
         stack = new TcpStack(tcpConfig, layer, counters, primary, primary);
         primary.stack(stack);
@@ -290,6 +298,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             case PRIMARY ->
             {
+                if (loggerLost)
+                {
+                    work += promoteLogger(nowNs);
+                }
                 work += primary.doWork(nowNs);
                 work += publisher.doWork(nowNs, out);
                 primary.confirmed(publisher.confirmedPosition());
@@ -365,6 +377,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             return;
         }
         frame.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH);
+        if (frame.kind() == ControlFrames.KIND_PROMOTE_LOGGER)
+        {
+            onPromoteLogger(frame.nodeId(), frame.epoch(), (int)frame.position());
+            return;
+        }
         if (ControlFrames.isControlKind(frame.kind()))
         {
             membership.onFrame(buffer, offset, length, flags);
@@ -452,11 +469,146 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public void onMemberSuspected(final int nodeId)
     {
         say("suspects node " + nameOf(nodeId));
+        if (state == State.PRIMARY && nodeId == loggerId && !loggerLost)
+        {
+            loggerLost = true;
+            promotionTarget = -1;
+            say("logger " + nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
+                ": acknowledging nothing new until a backup is promoted to logger");
+        }
     }
 
     public void onMemberAlive(final int nodeId)
     {
         say("hears node " + nameOf(nodeId) + " again");
+        if (state == State.PRIMARY && nodeId == loggerId && loggerLost && promotionTarget < 0)
+        {
+            loggerLost = false;
+            say("logger " + nameOf(nodeId) + " is back before any promotion: carrying on with it");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Logger loss (DESIGN rule 6)
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * Primary: pick the first live backup by rank, ask it every heartbeat to become the logger, and once its
+     * heartbeats say LOGGER send it the records from the first one its log lacks (all still in the primary's own
+     * copy of the log). Until then no confirmation comes, so nothing new is acknowledged: clients just wait.
+     */
+    private int promoteLogger(final long nowNs)
+    {
+        if (nowNs - nextPromotionNs < 0)
+        {
+            return 0;
+        }
+        nextPromotionNs = nowNs + config.detection().heartbeatIntervalNs();
+        if (promotionTarget < 0)
+        {
+            MemberView best = null;
+            for (int i = 0; i < membership.memberCount(); i++)
+            {
+                final MemberView view = membership.member(i);
+                if (view.nodeId() != nodeId && view.role() == Role.BACKUP && view.alive() && view.heard() &&
+                    (null == best || view.rank() < best.rank()))
+                {
+                    best = view;
+                }
+            }
+            if (null == best)
+            {
+                return 0;
+            }
+            promotionTarget = best.nodeId();
+            say("promoting backup " + nameOf(promotionTarget) + " to logger");
+        }
+        final MemberView target = membership.view(promotionTarget);
+        if (target.role() == Role.LOGGER && target.alive())
+        {
+            final long from = target.logPosition() + 1;
+            loggerId = target.nodeId();
+            loggerMac = target.mac();
+            publisher.retarget(newSenderToLogger(), from);
+            loggerLost = false;
+            promotionTarget = -1;
+            say("node " + nameOf(loggerId) + " is the logger now; sending it the log from position " + from);
+            return 1;
+        }
+        if (!target.alive())
+        {
+            promotionTarget = -1;
+            return 0;
+        }
+        final int at = claimControl(ControlFrames.KIND_PROMOTE_LOGGER, promotionTarget);
+        if (at >= 0)
+        {
+            out.commit(at);
+            return 1;
+        }
+        return 0;
+    }
+
+    private void onPromoteLogger(final int fromNodeId, final int frameEpoch, final int targetId)
+    {
+        if (targetId != nodeId || state != State.BACKUP || fromNodeId != membership.primaryId() ||
+            frameEpoch < membership.epoch())
+        {
+            return;
+        }
+        follower = null;
+        replicated = null;
+        epoch = Math.max(epoch, frameEpoch);
+        final long position = replicationLog.lastPosition();
+        startLogger();
+        membership.role(Role.LOGGER);
+        say("promoted to logger by " + nameOf(fromNodeId) + " in epoch " + frameEpoch + " with the log up to position " +
+            position);
+    }
+
+    /**
+     * A new primary sends to whichever node is the logger now: the one whose heartbeats say LOGGER (a backup may
+     * have been promoted since the file was written).
+     */
+    private void followCurrentLogger()
+    {
+        for (int i = 0; i < membership.memberCount(); i++)
+        {
+            final MemberView view = membership.member(i);
+            if (view.nodeId() != nodeId && view.role() == Role.LOGGER && view.alive() && view.heard())
+            {
+                loggerId = view.nodeId();
+                loggerMac = view.mac();
+                return;
+            }
+        }
+    }
+
+    private RecordSender newSenderToLogger()
+    {
+        return new RecordSender(nodeId, epoch, mac, loggerMac, loggerId, 8 << 20, 8192, 2_000_000L, 64, SLOTS,
+            new ChannelCounters(counters, "primary"));
+    }
+
+    /**
+     * Claim a control frame to the cluster's group with an empty payload.
+     *
+     * @return the offset to commit, or -1 when the port has no room.
+     */
+    private int claimControl(final int kind, final long position)
+    {
+        final int length = Math.max(60, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH);
+        final int at = out.claim(length);
+        if (at < 0)
+        {
+            return -1;
+        }
+        out.buffer().setMemory(at, length, (byte)0);
+        txEthernet.wrap(out.buffer(), at).destination(groupMac(config)).source(mac)
+            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
+        txFrame.wrap(out.buffer(), at + EthernetFlyweight.HEADER_LENGTH)
+            .writeHeader(kind, nodeId, epoch, position, 0);
+        return at;
     }
 
     // ---------------------------------------------------------------------------------------------

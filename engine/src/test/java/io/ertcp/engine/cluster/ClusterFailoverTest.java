@@ -93,6 +93,61 @@ class ClusterFailoverTest
         }
     }
 
+    @Test
+    void losingTheLoggerPromotesABackupAndTheStreamGoesOn()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[4 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 2, null))
+        {
+            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup2").membership().view(1).heard(),
+                1_000_000_000L), cluster.events());
+            final Source source = new Source(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 500_000, 20_000_000_000L), cluster.events());
+
+            cluster.kill("logger");
+            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
+                "finished after the logger's death: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
+            assertEquals(data.length, source.verified, "seed " + seed);
+            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
+            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+            assertEquals(ClusterNode.State.LOGGER, cluster.node("backup1").state(), cluster.events());
+            final ClusterNode backup2 = cluster.node("backup2");
+            final ClusterNode newLogger = cluster.node("backup1");
+            assertTrue(cluster.runUntil(() -> backup2.appliedPosition() == newLogger.logPosition(), 5_000_000_000L),
+                "the other backup follows the new logger; seed " + seed + "\n" + cluster.events());
+        }
+    }
+
+    @Test
+    void afterTheLoggerIsReplacedThePrimaryCanStillFailOver()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[6 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 3, null))
+        {
+            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup3").membership().view(1).heard(),
+                1_000_000_000L), cluster.events());
+            final Source source = new Source(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 500_000, 20_000_000_000L), cluster.events());
+            cluster.kill("logger");
+            assertTrue(cluster.runUntil(() -> cluster.node("backup1").state() == ClusterNode.State.LOGGER &&
+                source.verified >= 2_000_000, 20_000_000_000L), cluster.events());
+
+            cluster.kill("primary");
+            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
+                "finished after both deaths: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
+            assertEquals(data.length, source.verified, "seed " + seed);
+            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
+            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+            assertEquals(ClusterNode.State.PRIMARY, cluster.node("backup2").state(), cluster.events());
+        }
+    }
+
     /** Writes the data, checks the echo, closes when it all came back. */
     static final class Source implements TcpService
     {

@@ -64,6 +64,8 @@ public final class RecordSender implements FrameHandler
     private final ReplicationFrameFlyweight inbound = new ReplicationFrameFlyweight();
 
     private boolean started;
+    /** The lowest position NAKed after its release, or Long.MAX_VALUE: the receiver lost what it had confirmed. */
+    private long lowestUnavailableNak = Long.MAX_VALUE;
     private long highestOffered;
     private long released;
     private long sendPosition;
@@ -366,6 +368,7 @@ public final class RecordSender implements FrameHandler
             if (gone > 0)
             {
                 counters.nakedPositionsUnavailable.getAndAddRelease(gone);
+                lowestUnavailableNak = Math.min(lowestUnavailableNak, first);
             }
             first = released + 1;
         }
@@ -418,6 +421,15 @@ public final class RecordSender implements FrameHandler
     public int epoch()
     {
         return epoch;
+    }
+
+    /**
+     * @return the lowest position a receiver asked for again after confirming it (it restarted and lost it), or
+     * {@link Long#MAX_VALUE}: the window no longer holds it, so whoever feeds this sender must start over from there.
+     */
+    public long lowestUnavailableNak()
+    {
+        return lowestUnavailableNak;
     }
 
     /**

@@ -298,7 +298,12 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
         if (index >= 0)
         {
             final LogFeed feed = feeds[index];
-            if (feed.backupMac() == mac && fromPosition - 1 >= feed.confirmedPosition())
+            // A heartbeat may report less than the feed already had confirmed: it was written before the latest
+            // confirms, and rebuilding on it would send the backup what it has again. A backup that restarted without
+            // its log reports nothing at all (position 0) once the feed had confirmed something: that, or another MAC
+            // under the same id, rebuilds the feed.
+            final boolean restarted = fromPosition <= 1 && feed.confirmedPosition() > 0;
+            if (feed.backupMac() == mac && !restarted)
             {
                 return true;
             }

@@ -25,11 +25,13 @@ import java.nio.ByteOrder;
 public final class LogPublisher implements RecordPublisher
 {
     private final ReplicationLog log;
-    private final RecordSender sender;
+    private RecordSender sender;
     private final RecordCodec codec = new RecordCodec();
     private final RecordHandler backlogHandler = this::offerBacklog;
     private LogReader backlog;
     private boolean behind;
+    /** The next position the sender has not been offered. */
+    private long nextToOffer;
     private boolean refused;
 
     /**
@@ -40,6 +42,18 @@ public final class LogPublisher implements RecordPublisher
     {
         this.log = log;
         this.sender = sender;
+        this.nextToOffer = log.lastPosition() + 1;
+    }
+
+    /**
+     * Send from now on to another logger (rule 6: the logger was lost and a backup promoted), starting with the
+     * first position it lacks; everything from there waits in the local log and is fed to the new sender in order.
+     */
+    public void retarget(final RecordSender newSender, final long fromPosition)
+    {
+        this.sender = newSender;
+        this.nextToOffer = Math.max(1, fromPosition);
+        this.behind = nextToOffer <= log.lastPosition();
     }
 
     public long publish(final MutableDirectBuffer buffer, final int offset, final int length)
@@ -48,7 +62,18 @@ public final class LogPublisher implements RecordPublisher
         final long position = log.append(buffer, offset, length);
         buffer.putLong(offset + RecordHeaderFlyweight.POSITION_OFFSET, position, ByteOrder.LITTLE_ENDIAN);
         codec.stampChecksum(buffer, offset, length);
-        if (!behind && !sender.offer(buffer, offset, length))
+        if (!behind && position == nextToOffer)
+        {
+            if (sender.offer(buffer, offset, length))
+            {
+                nextToOffer++;
+            }
+            else
+            {
+                behind = true;
+            }
+        }
+        else
         {
             behind = true;
         }
@@ -93,7 +118,7 @@ public final class LogPublisher implements RecordPublisher
 
     private int drainBacklog()
     {
-        final long next = sender.highestOffered() + 1;
+        final long next = nextToOffer;
         if (null == backlog)
         {
             backlog = log.newReader(next);
@@ -118,9 +143,10 @@ public final class LogPublisher implements RecordPublisher
             else
             {
                 fed++;
+                nextToOffer++;
             }
         }
-        if (sender.highestOffered() == log.lastPosition())
+        if (nextToOffer > log.lastPosition())
         {
             behind = false;
         }

@@ -153,7 +153,8 @@ class LogFeedTest
             assertTrue(++steps < 200_000, "no progress" + replay);
         }
 
-        // The backup's process dies and comes back empty: a new receiver from position 1 on the same port.
+        // The backup's process dies and comes back empty: a new receiver from position 1 on the same port, and its
+        // heartbeats report nothing (position 0) where its feed had confirmed records: a restart.
         backup = cluster.replaceBackup(backup);
         cluster.logger.serveBackup(FAST_ID, MAC_FAST, 1, clock.nanoTime());
         assertEquals(1, cluster.logger.feedFor(FAST_ID).fromPosition(), "rebuilt from the reported position");
@@ -166,6 +167,7 @@ class LogFeedTest
             assertTrue(++steps < 400_000, "no progress after the restart: " + backup.delivered + replay);
         }
         backup.assertComplete();
+        assertEquals(2, cluster.feedsBuilt(), "nothing rebuilt the feed again");
         assertTrue(cluster.logger.stopServing(FAST_ID));
         assertNull(cluster.logger.feedFor(FAST_ID));
         assertFalse(cluster.logger.stopServing(FAST_ID));
@@ -335,13 +337,15 @@ class LogFeedTest
         assertTrue(cluster.logger.serveBackup(10, macA, 60, 2));
         assertEquals(3, cluster.feedsBuilt(), "a report at or past what the feed knows changes nothing");
         assertTrue(cluster.logger.serveBackup(10, macA, 21, 3));
-        assertEquals(4, cluster.feedsBuilt(), "a report below it rebuilds the feed");
-        assertEquals(21, cluster.logger.feedFor(10).fromPosition());
+        assertEquals(3, cluster.feedsBuilt(), "a report below it is old news (a heartbeat overtaken by confirms)");
+        assertTrue(cluster.logger.serveBackup(10, macA, 1, 4));
+        assertEquals(4, cluster.feedsBuilt(), "a report of nothing at all is a restart: the feed starts over");
+        assertEquals(1, cluster.logger.feedFor(10).fromPosition());
         assertEquals(3, cluster.logger.feedCount());
 
         assertTrue(cluster.logger.stopServing(12));
         cluster.logger.requiredBackupConfirms(2);
-        assertEquals(20, cluster.logger.backupQuorumPosition());
+        assertEquals(0, cluster.logger.backupQuorumPosition(), "the restarted backup holds nothing yet");
     }
 
     @Test
