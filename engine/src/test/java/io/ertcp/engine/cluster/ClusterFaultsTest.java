@@ -1,0 +1,257 @@
+package io.ertcp.engine.cluster;
+
+import io.ertcp.engine.cluster.ClusterFailoverTest.Source;
+import io.ertcp.engine.port.impair.ImpairmentSpec;
+import io.ertcp.engine.tcp.CloseReason;
+import io.ertcp.engine.tcp.Connection;
+import io.ertcp.engine.tcp.TcpService;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The other interesting moments of a failure, on a whole in-process cluster: a kill while the client's handshake is
+ * in flight, while the connection closes, the death of a backup, a shared key-value store across connections, and a
+ * failover on a lossy, reordering, duplicating LAN. The client's bytes must come back exactly, and no reset may reach
+ * it. The seed is printed; rerun one with -Dertcp.seed=N.
+ */
+class ClusterFaultsTest
+{
+    private static long seed()
+    {
+        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
+        System.out.println("ClusterFaultsTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
+        return seed;
+    }
+
+    private static void awaitReady(final InProcessCluster cluster, final String lastBackup)
+    {
+        assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node(lastBackup).membership().view(1).heard(),
+            1_000_000_000L), cluster.events());
+    }
+
+    private static void assertIntact(final InProcessCluster cluster, final Source source, final int length, final long seed)
+    {
+        assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
+            "the stream finished: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
+        assertEquals(length, source.verified, "every byte came back; seed " + seed);
+        assertEquals(CloseReason.CLOSED, source.reason, "closed normally; seed " + seed);
+        assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset; seed " + seed);
+    }
+
+    @Test
+    void killWhileTheClientsHandshakeIsInFlight()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[256 * 1024];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
+        {
+            awaitReady(cluster, "backup1");
+            final Source source = new Source(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            // The SYN reaches the primary, its OPEN goes to the logger: the primary dies before the handshake is done.
+            cluster.step();
+            cluster.step();
+            assertTrue(!source.opened, "the handshake was not done at the kill");
+            cluster.kill("primary");
+            assertIntact(cluster, source, data.length, seed);
+            assertTookOver(cluster);
+        }
+    }
+
+    @Test
+    void killWhileTheConnectionCloses()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[512 * 1024];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
+        {
+            awaitReady(cluster, "backup1");
+            final Source source = new Source(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            // All bytes came back and the client sent its FIN: the primary dies during the close.
+            assertTrue(cluster.runUntil(() -> source.verified == data.length, 20_000_000_000L), cluster.events());
+            assertTrue(!source.closed, "the close was not done at the kill");
+            cluster.kill("primary");
+            assertIntact(cluster, source, data.length, seed);
+            assertTookOver(cluster);
+        }
+    }
+
+    @Test
+    void theDeathOfABackupDisturbsNothing()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[2 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 2, null))
+        {
+            awaitReady(cluster, "backup2");
+            final Source source = new Source(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 400_000, 20_000_000_000L), cluster.events());
+            cluster.kill("backup1");
+            assertIntact(cluster, source, data.length, seed);
+            assertEquals("primary", cluster.config.nodes().get(cluster.primary().nodeId() - 1).name(),
+                "no failover for a backup's death");
+            assertEquals(1, cluster.primary().epoch());
+        }
+    }
+
+    @Test
+    void aKeyValueStoreSharedByConnectionsIsTheSameAfterTheFailover()
+    {
+        final long seed = seed();
+        try (InProcessCluster cluster = new InProcessCluster(seed, "kv", 1, null))
+        {
+            awaitReady(cluster, "backup1");
+            final List<Script> scripts = new ArrayList<>();
+            for (int c = 0; c < 8; c++)
+            {
+                final StringBuilder commands = new StringBuilder();
+                for (int i = 0; i < 200; i++)
+                {
+                    commands.append("INCR counter\r\nSET key").append(c).append(' ').append(i).append("\r\n");
+                }
+                final Script script = new Script(commands.toString());
+                scripts.add(script);
+                cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 6379, script);
+            }
+            // Kill once some but not all of the commands are answered, so the failover falls in the middle.
+            assertTrue(cluster.runUntil(() -> scripts.stream().mapToInt(Script::answers).sum() >= 800, 20_000_000_000L),
+                cluster.events());
+            cluster.kill("primary");
+            assertTrue(cluster.runUntil(() -> scripts.stream().allMatch(s -> s.answers() == 400), 60_000_000_000L),
+                "every command answered exactly once; seed " + seed + "\n" + cluster.events());
+
+            final Script check = new Script("GET counter\r\nGET key3\r\n");
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 6379, check);
+            assertTrue(cluster.runUntil(() -> check.answers() == 2, 10_000_000_000L), cluster.events());
+            assertEquals("$4\r\n1600\r\n$3\r\n199\r\n", check.text(), "seed " + seed);
+            assertTookOver(cluster);
+            // The counter is shared: every INCR of every connection got its own value, each exactly once.
+            final List<Integer> values = new ArrayList<>();
+            for (final Script script : scripts)
+            {
+                final java.util.regex.Matcher matcher = java.util.regex.Pattern.compile(":(\\d+)\r\n").matcher(script.text());
+                while (matcher.find())
+                {
+                    values.add(Integer.parseInt(matcher.group(1)));
+                }
+                assertEquals(200, script.text().split("\\+OK\r\n", -1).length - 1, "each SET answered once; seed " + seed);
+            }
+            values.sort(null);
+            final List<Integer> expected = new ArrayList<>();
+            for (int i = 1; i <= 1600; i++)
+            {
+                expected.add(i);
+            }
+            assertEquals(expected, values, "seed " + seed);
+            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+        }
+    }
+
+    @Test
+    void failoverOnALossyReorderingDuplicatingLan()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[1 << 20];
+        new Random(seed).nextBytes(data);
+        final ImpairmentSpec lan = ImpairmentSpec.parse("loss=1%,delay=50us,reorder=2%,reorder-delay=200us,duplicate=1%");
+        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, lan))
+        {
+            awaitReady(cluster, "backup1");
+            final Source source = new Source(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 60_000_000_000L), cluster.events());
+            cluster.kill("primary");
+            assertIntact(cluster, source, data.length, seed);
+            assertTookOver(cluster);
+        }
+    }
+
+    private static void assertTookOver(final InProcessCluster cluster)
+    {
+        final ClusterNode primary = cluster.primary();
+        assertTrue(null != primary, cluster.events());
+        assertEquals("backup1", cluster.config.nodes().get(primary.nodeId() - 1).name(), cluster.events());
+        assertEquals(2, primary.epoch(), cluster.events());
+    }
+
+    /** Sends a script of commands at once and keeps every byte of the answers. */
+    static final class Script implements TcpService
+    {
+        private final byte[] commands;
+        private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        private int written;
+
+        Script(final String commands)
+        {
+            this.commands = commands.getBytes(StandardCharsets.US_ASCII);
+        }
+
+        String text()
+        {
+            return received.toString(StandardCharsets.US_ASCII);
+        }
+
+        /** RESP answers to these commands are single lines or bulk strings of one line: count the CRLF-ended lines. */
+        int answers()
+        {
+            final String text = text();
+            int lines = 0;
+            int bulk = 0;
+            for (int at = text.indexOf("\r\n"); at >= 0; at = text.indexOf("\r\n", at + 2))
+            {
+                lines++;
+            }
+            for (int at = text.indexOf('$'); at >= 0; at = text.indexOf('$', at + 1))
+            {
+                bulk++;
+            }
+            return lines - bulk;
+        }
+
+        public String name()
+        {
+            return "script";
+        }
+
+        public void onOpen(final Connection connection)
+        {
+            onWritable(connection);
+        }
+
+        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
+        {
+            final byte[] bytes = new byte[length];
+            buffer.getBytes(offset, bytes);
+            received.writeBytes(bytes);
+            return length;
+        }
+
+        public void onPeerClosed(final Connection connection)
+        {
+        }
+
+        public void onWritable(final Connection connection)
+        {
+            written += connection.write(new UnsafeBuffer(commands), written, commands.length - written);
+        }
+
+        public void onClosed(final Connection connection, final CloseReason reason)
+        {
+        }
+    }
+}
