@@ -73,6 +73,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /** What the node is doing now. */
     public enum State
     {
+        /** The configured primary of a fresh cluster, waiting to hear its logger's MAC when the file gives none. */
+        STARTING,
         PRIMARY, LOGGER, BACKUP, DRAINING, FENCED
     }
 
@@ -151,7 +153,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final NodeConfig loggerNode = config.logger().orElseThrow(() -> new IllegalArgumentException(
             "an er-tcp cluster needs a logger: add a node with role: logger"));
         this.loggerId = nodeIdOf(config, loggerNode.name());
-        this.loggerMac = macOf(loggerNode);
+        this.loggerMac = loggerNode.mac().orElse(0L);
 
         final Ipv4Address.Cidr address = self.address().orElse(
             new Ipv4Address.Cidr(config.vip().address().address(), config.vip().address().prefixLength()));
@@ -174,7 +176,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         for (int i = 0; i < members.length; i++)
         {
             final NodeConfig node = nodes.get(i);
-            members[i] = new Member(i + 1, node.rank().orElse(0), macOf(node), node.role());
+            members[i] = new Member(i + 1, node.rank().orElse(0), i + 1 == nodeId ? mac : node.mac().orElse(0L), node.role());
         }
         final long heartbeat = config.detection().heartbeatIntervalNs();
         final long suspect = config.detection().suspectTimeoutNs();
@@ -189,7 +191,17 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         switch (startRole)
         {
-            case PRIMARY -> startPrimary(Membership.INITIAL_EPOCH, nowNs);
+            case PRIMARY ->
+            {
+                if (0 == loggerMac)
+                {
+                    state = State.STARTING;
+                }
+                else
+                {
+                    startPrimary(Membership.INITIAL_EPOCH, nowNs);
+                }
+            }
             case LOGGER -> startLogger();
             case BACKUP -> startBackup();
             default -> throw new IllegalArgumentException("node " + nodeName + " has role " + startRole.text() +
@@ -335,6 +347,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                     work++;
                 }
             }
+            case STARTING ->
+            {
+                loggerMac = membership.view(loggerId).mac();
+                if (0 != loggerMac)
+                {
+                    startPrimary(Membership.INITIAL_EPOCH, nowNs);
+                    work++;
+                }
+            }
             case FENCED ->
             {
             }
@@ -359,7 +380,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
                 continue;
             }
-            if (view.alive() && view.heard())
+            if (view.alive() && view.heard() && 0 != view.mac())
             {
                 logger.serveBackup(view.nodeId(), view.mac(), view.logPosition() + 1, nowNs);
             }
@@ -392,7 +413,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             case PRIMARY -> publisher.sender().onFrame(buffer, offset, length, flags);
             case LOGGER -> logger.onFrame(buffer, offset, length, flags);
             case BACKUP, DRAINING -> follower.onFrame(buffer, offset, length, flags);
-            case FENCED ->
+            case STARTING, FENCED ->
             {
             }
         }
@@ -771,12 +792,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public static long groupMac(final ClusterConfig config)
     {
         return (0x03L << 40) | (config.name().hashCode() & 0xFFFF_FFFFL);
-    }
-
-    private static long macOf(final NodeConfig node)
-    {
-        return node.mac().orElseThrow(() -> new IllegalArgumentException("node " + node.name() +
-            " has no mac in the cluster file: every er-tcp node needs one, since the others address it by MAC"));
     }
 
     private static boolean hasRecords(final Path directory)

@@ -90,6 +90,25 @@ class ClusterFaultsTest
     }
 
     @Test
+    void nodesWithoutMacsInTheFileLearnThemFromTheWire()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[512 * 1024];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null, false))
+        {
+            assertTrue(cluster.config.nodes().stream().allMatch(node -> node.mac().isEmpty()));
+            awaitReady(cluster, "backup1");
+            final Source source = new Source(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 100_000, 20_000_000_000L), cluster.events());
+            cluster.kill("primary");
+            assertIntact(cluster, source, data.length, seed);
+            assertTookOver(cluster);
+        }
+    }
+
+    @Test
     void theDeathOfABackupDisturbsNothing()
     {
         final long seed = seed();

@@ -55,6 +55,15 @@ final class InProcessCluster implements AutoCloseable
 
     InProcessCluster(final long seed, final String service, final int backups, final ImpairmentSpec impairment)
     {
+        this(seed, service, backups, impairment, true);
+    }
+
+    /**
+     * @param macsInFile false to leave the nodes' MACs out of the cluster file: they learn each other's from the wire.
+     */
+    InProcessCluster(
+        final long seed, final String service, final int backups, final ImpairmentSpec impairment, final boolean macsInFile)
+    {
         this.seed = seed;
         this.service = service;
         this.impairment = impairment;
@@ -67,7 +76,8 @@ final class InProcessCluster implements AutoCloseable
         {
             throw new UncheckedIOException(ex);
         }
-        this.config = ClusterConfig.parse(yaml(service, backups, directory));
+        final String yaml = yaml(service, backups, directory);
+        this.config = ClusterConfig.parse(macsInFile ? yaml : yaml.replaceAll("(?m)^    mac: .*\n", ""));
         this.client = new Client(lan, now);
         for (final var node : config.nodes())
         {
@@ -126,7 +136,7 @@ final class InProcessCluster implements AutoCloseable
     ClusterNode start(final String name)
     {
         final var nodeConfig = config.node(name);
-        final long mac = nodeConfig.mac().orElseThrow();
+        final long mac = nodeConfig.mac().orElse(0x0200_0000_0100L + ClusterNode.nodeIdOf(config, name));
         final MemoryPort port = null == impairment ? lan.newPort(name, mac) : lan.newPort(name, mac, impairment);
         final ClusterNode node = new ClusterNode(config, name, port,
             () -> ServiceFactory.byName(service, List.of()).service(), () -> now[0], new Counters(4096), eventLog);

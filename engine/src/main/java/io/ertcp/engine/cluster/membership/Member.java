@@ -10,7 +10,8 @@ import io.ertcp.engine.net.MacAddress;
  * @param nodeId the id every control frame from this node carries; unique in the cluster.
  * @param rank   the takeover order among backups, lowest first; ties go to the lower node id. Also scales the
  *               back-off after a failed election ({@code rank * heartbeatIntervalNs}), so a lower rank retries first.
- * @param mac    the node's own (interface) MAC, the source of its control frames.
+ * @param mac    the node's own (interface) MAC, the source of its control frames; 0 when the cluster file gives none
+ *               (it is then learnt from the member's first frame).
  * @param role   the role the node starts in.
  */
 public record Member(int nodeId, int rank, long mac, Role role)

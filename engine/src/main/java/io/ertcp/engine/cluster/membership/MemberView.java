@@ -26,6 +26,8 @@ public final class MemberView
     int connectionCount;
     long timestampClockMs;
     long lastHeardNs;
+    /** The member's MAC: configured, or learnt from the source of its first frame when the file gave none. */
+    long mac;
 
     // The candidate's tally: this member granted our election.
     boolean grantedUs;
@@ -40,6 +42,7 @@ public final class MemberView
     {
         this.member = member;
         this.role = member.role();
+        this.mac = member.mac();
     }
 
     public int nodeId()
@@ -52,9 +55,12 @@ public final class MemberView
         return member.rank();
     }
 
+    /**
+     * @return the member's MAC, or 0 while it is not configured and not yet heard.
+     */
     public long mac()
     {
-        return member.mac();
+        return mac;
     }
 
     public Role configuredRole()

@@ -429,6 +429,10 @@ public final class Membership implements FrameHandler
             return;
         }
 
+        if (0 == members[index].mac)
+        {
+            members[index].mac = ethernet.source();
+        }
         final int payload = at + ReplicationFrameFlyweight.PAYLOAD_OFFSET;
         switch (kind)
         {
