@@ -90,7 +90,7 @@ class ClusterConfigTest
             assertEquals(Role.BACKUP, backup.role());
             assertEquals(1, backup.rank().getAsInt());
             assertEquals(Driver.AF_PACKET, backup.driver());
-            assertEquals("veth-b", backup.iface());
+            assertEquals("eth0", backup.iface());
             assertEquals(MacAddress.parse("02:00:00:00:00:13"), backup.mac().getAsLong());
             assertEquals(Ipv4Address.parseCidr("10.80.0.13/24"), backup.address().orElseThrow());
             assertEquals(ThreadingMode.SHARED, backup.threading());
