@@ -89,7 +89,7 @@ final class NodeCommand implements Command
         {
             self = config.node(nodeName);
         }
-        catch (final IllegalArgumentException ex)
+        catch (final ClusterConfigException | IllegalArgumentException ex)
         {
             throw new CliException(ex.getMessage());
         }

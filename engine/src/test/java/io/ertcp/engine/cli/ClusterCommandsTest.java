@@ -1,0 +1,150 @@
+package io.ertcp.engine.cli;
+
+import io.ertcp.engine.cluster.NodeStatus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code ./ertcp node} and {@code ./ertcp status}: what they say about a wrong invocation, and the table status draws
+ * from the files nodes leave.
+ */
+class ClusterCommandsTest
+{
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @TempDir
+    Path directory;
+
+    private int run(final String... args)
+    {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private Path clusterFile(final String mode) throws IOException
+    {
+        final String yaml = """
+            cluster: cli
+            mode: %s
+            service:
+              name: echo
+            vip:
+              address: 10.80.0.100/24
+              mac: 02:00:00:00:00:64
+            log:
+              dir: %s
+            nodes:
+              - name: primary
+                role: primary
+                driver: af-packet
+                interface: eth0
+              - name: %s
+                role: %s
+                driver: af-packet
+                interface: eth0
+              - name: backup
+                role: backup
+                rank: 1
+                driver: af-packet
+                interface: eth0
+            """.formatted(mode, directory.resolve("log"), mode.equals("er-tcp") ? "logger" : "witness",
+            mode.equals("er-tcp") ? "logger" : "witness");
+        final Path file = directory.resolve("cluster.yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    @Test
+    void nodeAndStatusAreListed()
+    {
+        assertEquals(0, run("--help"));
+        final String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("  node"), text);
+        assertTrue(text.contains("  status"), text);
+    }
+
+    @Test
+    void aMissingClusterFileIsOneSentence()
+    {
+        assertEquals(2, run("node", "--config", directory.resolve("nope.yaml").toString(), "--name", "primary"));
+        final String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("ertcp node: "), text);
+        assertTrue(text.contains("cannot read the cluster file"), text);
+        assertEquals(1, text.lines().count(), text);
+    }
+
+    @Test
+    void anUnknownNodeNameSaysWhichNodesThereAre() throws IOException
+    {
+        assertEquals(2, run("node", "--config", clusterFile("er-tcp").toString(), "--name", "nobody"));
+        final String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("nobody") && text.contains("primary") && text.contains("logger"), text);
+    }
+
+    @Test
+    void stTcpIsRefusedUntilItIsBuilt() throws IOException
+    {
+        assertEquals(2, run("node", "--config", clusterFile("st-tcp").toString(), "--name", "primary"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("mode: st-tcp"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void statusWithoutAnyNodeSaysNoneHasRun() throws IOException
+    {
+        assertEquals(1, run("status", "--config", clusterFile("er-tcp").toString()));
+        final String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(3, text.lines().filter(line -> line.contains("unknown") && line.contains("never started")).count(), text);
+    }
+
+    @Test
+    void statusShowsRolesEpochsLagAndTheDead() throws IOException
+    {
+        final Path file = clusterFile("er-tcp");
+        final long now = System.currentTimeMillis();
+        write("primary", new NodeStatus("primary", 11, "primary", 2, 5000, 5000, 4990, 3, "primary", "unconfirmed 0 bytes", now));
+        write("logger", new NodeStatus("logger", 12, "logger", 2, 5000, 0, 0, 0, "primary",
+            "feed backup confirmed 4200 lag 800", now));
+        write("backup", new NodeStatus("backup", 13, "backup", 1, 4200, 4200, 0, 3, "old", "", now - 5_000));
+
+        assertEquals(0, run("status", "--config", file.toString()));
+        final String text = out.toString(StandardCharsets.UTF_8);
+        final String primary = line(text, "primary ");
+        assertTrue(primary.matches("primary\\s+primary\\s+2\\s+5000\\s+5000\\s+10\\s+3\\s+follows primary.*"), primary);
+        final String logger = line(text, "logger ");
+        assertTrue(logger.contains("feed backup confirmed 4200 lag 800"), logger);
+        final String backup = line(text, "backup ");
+        assertTrue(backup.contains("down") && backup.contains("last heard 5.0 s ago as backup (pid 13)"), backup);
+    }
+
+    @Test
+    void aStatusFileSurvivesARoundTrip() throws IOException
+    {
+        final NodeStatus status = new NodeStatus("n", 1, "backup", 3, 10, 9, 0, 2, "p", "a detail", 1234);
+        status.write(directory);
+        assertEquals(Optional.of(status), NodeStatus.read(directory));
+        assertEquals(Optional.empty(), NodeStatus.read(directory.resolve("elsewhere")));
+    }
+
+    private void write(final String node, final NodeStatus status) throws IOException
+    {
+        final Path nodeDirectory = directory.resolve("log").resolve(node);
+        Files.createDirectories(nodeDirectory);
+        status.write(nodeDirectory);
+    }
+
+    private static String line(final String text, final String prefix)
+    {
+        return text.lines().filter(l -> l.startsWith(prefix)).findFirst().orElse("(no line for " + prefix + ")\n" + text);
+    }
+}
