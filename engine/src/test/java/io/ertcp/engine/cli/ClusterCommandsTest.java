@@ -124,7 +124,7 @@ class ClusterCommandsTest
         final String logger = line(text, "logger ");
         assertTrue(logger.contains("feed backup confirmed 4200 lag 800"), logger);
         final String backup = line(text, "backup ");
-        assertTrue(backup.contains("down") && backup.contains("last heard 5.0 s ago as backup (pid 13)"), backup);
+        assertTrue(backup.matches("backup\\s+down\\s+1\\s+4200\\s+4200.*last heard 5\\.\\d s ago as backup \\(pid 13\\)"), backup);
     }
 
     @Test
