@@ -408,6 +408,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             membership.onFrame(buffer, offset, length, flags);
             return;
         }
+        membership.heardFrom(frame.nodeId(), frame.epoch());
         switch (state)
         {
             case PRIMARY -> publisher.sender().onFrame(buffer, offset, length, flags);

@@ -609,6 +609,24 @@ public final class Membership implements FrameHandler
         }
     }
 
+    /**
+     * Any other frame of the replication channel from a member (records, NAKs, confirms) proves it alive as well as
+     * a heartbeat does: a heartbeat dropped from a full ring behind a burst of records is no sign of death. Frames of
+     * an epoch older than this node's do not count (a deposed primary's).
+     */
+    public void heardFrom(final int nodeId, final int frameEpoch)
+    {
+        if (nodeId == this.nodeId || frameEpoch < epoch)
+        {
+            return;
+        }
+        final int index = indexOf(nodeId);
+        if (index >= 0 && members[index].heard)
+        {
+            heard(members[index]);
+        }
+    }
+
     private void heard(final MemberView member)
     {
         member.lastHeardNs = nowNs;

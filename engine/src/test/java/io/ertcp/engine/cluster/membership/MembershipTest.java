@@ -113,6 +113,27 @@ class MembershipTest
         }
 
         @Test
+        void otherChannelFramesKeepAMemberAliveWhenItsHeartbeatsAreLost()
+        {
+            final SimulatedCluster cluster = threeMembers();
+            cluster.runFor(100 * MS);
+            // The logger no longer hears the primary's heartbeats, but its records keep arriving (current epoch).
+            cluster.cut(P, L, true);
+            for (int i = 0; i < 3 * SUSPICION_NS / MS; i++)
+            {
+                cluster.step();
+                cluster.nodes[L].heardFrom(1, 1);
+            }
+            assertTrue(cluster.nodes[L].view(1).alive(), "records from the primary are proof of life");
+            assertEquals(0, cluster.events(L, "suspected").stream().filter(e -> e.a() == 1).count());
+
+            // Frames of an older epoch prove nothing: a deposed primary's records keep nobody alive.
+            cluster.nodes[L].heardFrom(1, 0);
+            cluster.runFor(SUSPICION_NS + 20 * MS);
+            assertFalse(cluster.nodes[L].view(1).alive());
+        }
+
+        @Test
         void aSilentMemberIsSuspectedOnceAndAliveAgainWhenHeard()
         {
             final SimulatedCluster cluster = new SimulatedCluster(
