@@ -82,6 +82,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
 
     private final ArrayList<Replica> acked = new ArrayList<>();
     private final ArrayList<Replica> starved = new ArrayList<>();
+    private final ArrayList<Replica> stagedReplicas = new ArrayList<>();
     private final DeadlineTimerWheel timers;
     private final Long2LongHashMap timerConnections = new Long2LongHashMap(-1);
     private final DeadlineTimerWheel.TimerHandler onTimer = this::onTimerExpiry;
@@ -244,7 +245,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     public int doWork(final long nowNs)
     {
         this.nowNs = nowNs;
-        int work = 0;
+        int work = flushStaged();
         for (int i = 0; i < acked.size(); i++)
         {
             final Replica replica = acked.get(i);
@@ -259,6 +260,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         acked.clear();
         work += timers.poll(nowNs, onTimer, 64);
         work += redeliverStarved();
+        work += flushStaged();
         return work;
     }
 
@@ -484,8 +486,12 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         int taken = 0;
         while (taken < length)
         {
-            final int chunk = Math.min(Math.min(length - taken, maxDataPerRecord), replica.inputFree());
-            if (chunk <= 0 || unconfirmedBytes() >= maxUnconfirmedBytes)
+            if (replica.staged == maxDataPerRecord)
+            {
+                publishStaged(replica);
+            }
+            final int room = Math.min(maxDataPerRecord - replica.staged, replica.inputFree() - replica.staged);
+            if (room <= 0 || unconfirmedBytes() >= maxUnconfirmedBytes)
             {
                 // The replica's input is full (the service waits for output room) or the logger is behind: TCP
                 // keeps the rest, the client's window closes, and doWork offers it again once there is room.
@@ -497,11 +503,48 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
                 }
                 break;
             }
-            data.wrap(scratch, 0).write(epoch, replica.id, replica.inputOffset, buffer, offset + taken, chunk);
-            publishAndApply(DataFlyweight.HEADER_LENGTH + chunk);
+            final int chunk = Math.min(length - taken, room);
+            if (null == replica.staging)
+            {
+                replica.staging = new UnsafeBuffer(ByteBuffer.allocateDirect(maxDataPerRecord));
+            }
+            replica.staging.putBytes(replica.staged, buffer, offset + taken, chunk);
+            if (0 == replica.staged)
+            {
+                stagedReplicas.add(replica);
+            }
+            replica.staged += chunk;
             taken += chunk;
         }
         return taken;
+    }
+
+    /**
+     * Publish the input gathered from one receive burst as one DATA record per connection (up to
+     * {@code maxDataPerRecord}), rather than one per segment: a full-MSS segment plus a record header does not fit
+     * one channel frame, so a record per segment would cost the logger two frames for each.
+     *
+     * @return the records published.
+     */
+    public int flushStaged()
+    {
+        final int count = stagedReplicas.size();
+        for (int i = 0; i < count; i++)
+        {
+            publishStaged(stagedReplicas.get(i));
+        }
+        stagedReplicas.clear();
+        return count;
+    }
+
+    private void publishStaged(final Replica replica)
+    {
+        if (replica.staged > 0)
+        {
+            data.wrap(scratch, 0).write(epoch, replica.id, replica.inputOffset, replica.staging, 0, replica.staged);
+            replica.staged = 0;
+            publishAndApply(scratch.getInt(io.ertcp.log.RecordHeaderFlyweight.LENGTH_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN));
+        }
     }
 
     public void onPeerClosed(final Connection connection)
@@ -509,6 +552,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         final Replica replica = byTcp.get(connection.id());
         if (null != replica && !replica.peerFin)
         {
+            publishStaged(replica);
             fin.wrap(scratch, 0).write(epoch, replica.id, replica.inputOffset);
             publishAndApply(FinFlyweight.LENGTH);
         }
@@ -536,6 +580,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
             replica.starved = false;
             starved.remove(replica);
         }
+        publishStaged(replica);
         closed.wrap(scratch, 0).write(epoch, replica.id, ReplicatedService.reasonCode(reason));
         publishAndApply(ClosedFlyweight.LENGTH);
     }

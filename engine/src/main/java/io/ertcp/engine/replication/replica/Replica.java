@@ -98,6 +98,9 @@ public final class Replica implements Connection
     boolean inPendingList;
     /** TCP holds input this replica refused; offer it again when there is room. */
     boolean starved;
+    /** Primary: input taken from TCP in this receive burst, not yet published (one DATA record per burst). */
+    UnsafeBuffer staging;
+    int staged;
     long timerDeadlineNs;
     long wheelTimerId = -1;
 
@@ -144,6 +147,7 @@ public final class Replica implements Connection
         closedPendingReason = -1;
         inPendingList = false;
         starved = false;
+        staged = 0;
         timerDeadlineNs = 0;
         wheelTimerId = -1;
     }
