@@ -223,7 +223,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         logger = new LoggerAgent(nodeId, mac, epoch, SLOTS, MAX_RECORD_LENGTH, 1_000_000L, 1_000_000L,
             replicationLog, false, LogFeed.Settings.DEFAULT, out, counters, "logger");
         final Durability durability = config.durability();
-        if (durability.kind() == Durability.Kind.LOGGER && durability.backups() > 0)
+        if (durability.kind() == Durability.Kind.LOGGER_PLUS)
         {
             logger.requiredBackupConfirms(durability.backups());
         }
@@ -372,6 +372,18 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private void serveBackups(final long nowNs)
     {
+        if (config.durability().kind() == Durability.Kind.LOGGER_PLUS)
+        {
+            // logger+K counts the backups alive: one suspected dead leaves the quorum (as a replica falls out of
+            // Kafka's in-sync set), so a failover that costs a backup does not stall every client for good.
+            int alive = 0;
+            for (int i = 0; i < membership.memberCount(); i++)
+            {
+                final MemberView view = membership.member(i);
+                alive += view.nodeId() != nodeId && view.role() == Role.BACKUP && view.alive() ? 1 : 0;
+            }
+            logger.requiredBackupConfirms(Math.min(config.durability().backups(), alive));
+        }
         final List<NodeConfig> nodes = config.nodes();
         for (int i = 0; i < nodes.size(); i++)
         {

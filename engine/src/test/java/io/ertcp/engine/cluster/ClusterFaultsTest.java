@@ -109,6 +109,35 @@ class ClusterFaultsTest
     }
 
     @Test
+    void withLoggerPlusOneNothingIsConfirmedBeforeTheBackupHasIt()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[1 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null, true, "logger+1"))
+        {
+            awaitReady(cluster, "backup1");
+            final Source source = new Source(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            final ClusterNode primary = cluster.node("primary");
+            final ClusterNode backup = cluster.node("backup1");
+            long checks = 0;
+            while (source.verified < 300_000)
+            {
+                cluster.step();
+                assertTrue(primary.status().confirmed() <= backup.appliedPosition(),
+                    "the primary's confirmed position " + primary.status().confirmed() + " ran ahead of the backup's " +
+                    backup.appliedPosition() + "; seed " + seed);
+                assertTrue(++checks < 5_000_000, "no progress; seed " + seed + "\n" + cluster.events());
+            }
+            assertTrue(primary.status().confirmed() > 0);
+            cluster.kill("primary");
+            assertIntact(cluster, source, data.length, seed);
+            assertTookOver(cluster);
+        }
+    }
+
+    @Test
     void theDeathOfABackupDisturbsNothing()
     {
         final long seed = seed();

@@ -64,6 +64,20 @@ final class InProcessCluster implements AutoCloseable
     InProcessCluster(
         final long seed, final String service, final int backups, final ImpairmentSpec impairment, final boolean macsInFile)
     {
+        this(seed, service, backups, impairment, macsInFile, "logger");
+    }
+
+    /**
+     * @param durability the file's durability rule: logger, or logger+K.
+     */
+    InProcessCluster(
+        final long seed,
+        final String service,
+        final int backups,
+        final ImpairmentSpec impairment,
+        final boolean macsInFile,
+        final String durability)
+    {
         this.seed = seed;
         this.service = service;
         this.impairment = impairment;
@@ -76,7 +90,7 @@ final class InProcessCluster implements AutoCloseable
         {
             throw new UncheckedIOException(ex);
         }
-        final String yaml = yaml(service, backups, directory);
+        final String yaml = yaml(service, backups, directory).replace("mode: er-tcp\n", "mode: er-tcp\ndurability: " + durability + "\n");
         this.config = ClusterConfig.parse(macsInFile ? yaml : yaml.replaceAll("(?m)^    mac: .*\n", ""));
         this.client = new Client(lan, now);
         for (final var node : config.nodes())
