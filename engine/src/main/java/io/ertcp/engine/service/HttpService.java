@@ -74,7 +74,15 @@ public final class HttpService extends RequestResponseService<HttpService.HttpSe
      */
     public HttpService()
     {
-        super(DEFAULT_IDLE_TIMEOUT_MS);
+        this(DEFAULT_IDLE_TIMEOUT_MS);
+    }
+
+    /**
+     * Serves only the built-in page, closing connections idle for {@code idleTimeoutMs} (0 for never).
+     */
+    public HttpService(final long idleTimeoutMs)
+    {
+        super(idleTimeoutMs);
         final byte[] page = BUILT_IN_PAGE.getBytes(StandardCharsets.UTF_8);
         files.add(ascii("/index.html"), Resource.file(page, "text/html; charset=utf-8"));
     }

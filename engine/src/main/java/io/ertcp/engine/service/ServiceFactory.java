@@ -94,7 +94,7 @@ public final class ServiceFactory
             case "echo" -> new EchoService();
             case "discard" -> new DiscardService();
             case "netpipe" -> new NetPipeService(lower, perturbation, trials);
-            case "http" -> root == null ? new HttpService() : new HttpService(root, idleTimeoutMs);
+            case "http" -> root == null ? new HttpService(idleTimeoutMs) : new HttpService(root, idleTimeoutMs);
             default -> new KvService();
         };
         return new ServiceSpec(service, port);

@@ -138,6 +138,35 @@ class ClusterFaultsTest
     }
 
     @Test
+    void aTimeoutTheServiceAskedForFiresOnTheNewPrimary()
+    {
+        final long seed = seed();
+        try (InProcessCluster cluster = new InProcessCluster(seed, "http\n  idle-timeout-ms: 300", 1, null))
+        {
+            awaitReady(cluster, "backup1");
+            final Script client = new Script("GET / HTTP/1.1\r\nHost: ertcp\r\n\r\n");
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 80, client);
+            assertTrue(cluster.runUntil(() -> client.text().contains("</html>"), 5_000_000_000L), cluster.events());
+            final long answeredAt = cluster.now[0];
+            cluster.runUntil(() -> false, 100_000_000L);
+            assertTrue(!client.peerClosed, "the idle timeout has not fired before the kill");
+
+            cluster.kill("primary");
+            final boolean closedInTime = cluster.runUntil(() -> client.closed, 10_000_000_000L);
+            if (!closedInTime)
+            {
+                cluster.primary().replicated().forEach(r -> System.out.println("replica at failure: " + r + ", client saw FIN " + client.peerClosed + " " + client.text().length()));
+            }
+            assertTrue(closedInTime, cluster.events());
+            assertTrue(client.peerClosed, "the server closed the idle connection");
+            assertEquals(CloseReason.CLOSED, client.reason, "seed " + seed);
+            assertTrue(cluster.now[0] - answeredAt >= 300_000_000L, "not before the idle timeout");
+            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+            assertTookOver(cluster);
+        }
+    }
+
+    @Test
     void theDeathOfABackupDisturbsNothing()
     {
         final long seed = seed();
@@ -243,6 +272,9 @@ class ClusterFaultsTest
         private final byte[] commands;
         private final ByteArrayOutputStream received = new ByteArrayOutputStream();
         private int written;
+        boolean peerClosed;
+        boolean closed;
+        CloseReason reason;
 
         Script(final String commands)
         {
@@ -291,6 +323,8 @@ class ClusterFaultsTest
 
         public void onPeerClosed(final Connection connection)
         {
+            peerClosed = true;
+            connection.shutdownOutput();
         }
 
         public void onWritable(final Connection connection)
@@ -300,6 +334,8 @@ class ClusterFaultsTest
 
         public void onClosed(final Connection connection, final CloseReason reason)
         {
+            closed = true;
+            this.reason = reason;
         }
     }
 }

@@ -153,7 +153,8 @@ final class InProcessCluster implements AutoCloseable
         final long mac = nodeConfig.mac().orElse(0x0200_0000_0100L + ClusterNode.nodeIdOf(config, name));
         final MemoryPort port = null == impairment ? lan.newPort(name, mac) : lan.newPort(name, mac, impairment);
         final ClusterNode node = new ClusterNode(config, name, port,
-            () -> ServiceFactory.byName(service, List.of()).service(), () -> now[0], new Counters(4096), eventLog);
+            () -> ServiceFactory.byName(config.service().name(), config.service().factoryOptions()).service(), () -> now[0],
+            new Counters(4096), eventLog);
         nodes.put(name, node);
         ports.put(name, port);
         dead.remove(name);

@@ -370,6 +370,7 @@ public final class Replica implements Connection
     public String toString()
     {
         return "Replica{id=" + id + ", input=" + inputOffset + (peerFin ? "+FIN" : "") + ", produced=" + produced +
-            (outputShutdown ? "+FIN" : "") + ", acked=" + outputAcked + (serviceClosed ? ", closed" : "") + '}';
+            (outputShutdown ? "+FIN" : "") + ", acked=" + outputAcked + (serviceClosed ? ", closed" : "") +
+            (timeoutArmed ? ", timeout " + timeoutDelayMs + " ms" : "") + (null != tcp ? ", live" : "") + '}';
     }
 }
