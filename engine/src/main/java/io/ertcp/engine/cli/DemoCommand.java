@@ -459,10 +459,12 @@ final class DemoCommand implements Command
         private final String clientNs = prefix + "-client";
         private final List<String> namespaces = new CopyOnWriteArrayList<>();
         private final List<Process> processes = new CopyOnWriteArrayList<>();
+        private final List<Thread> pipes = new CopyOnWriteArrayList<>();
         private final Map<String, List<String>> nodeLines = new LinkedHashMap<>();
         private volatile long streamStartNs;
         private Path directory;
         private boolean cleaned;
+        private volatile boolean interrupted;
 
         Namespaces(final String driver, final long bytes, final long killAfterMs)
         {
@@ -485,7 +487,13 @@ final class DemoCommand implements Command
                     "libdpdk-dev dpdk pkg-config, then ./ertcp build; or use --driver af-packet");
             }
             removeStale();
-            final Thread hook = new Thread(this::cleanup, "ertcp-demo-cleanup");
+            final Thread hook = new Thread(() ->
+            {
+                interrupted = true;
+                out.println();
+                out.println("demo: interrupted: stopping the nodes and the client, removing the namespaces");
+                cleanup();
+            }, "ertcp-demo-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
             try
             {
@@ -522,10 +530,27 @@ final class DemoCommand implements Command
             final Map<String, Process> nodes = new LinkedHashMap<>();
             for (final String name : NODES)
             {
-                nodes.put(name, startNode(name, file));
+                // One after the other, the primary first: a backup that started alone would find no primary and,
+                // with the logger, elect itself.
+                final Process node = startNode(name, file);
+                nodes.put(name, node);
+                if (!awaitLine(name, "[" + name + "] started as", node, 30_000))
+                {
+                    if (interrupted)
+                    {
+                        return 130;
+                    }
+                    out.println("demo: the " + name + " did not start; what it said:");
+                    nodeLines.get(name).forEach(line -> out.println("  " + name + " | " + line));
+                    return 1;
+                }
             }
             if (!awaitCluster(file, nodes, 60_000))
             {
+                if (interrupted)
+                {
+                    return 130;
+                }
                 out.println("demo: the cluster did not come up; what the nodes said:");
                 nodeLines.forEach((name, lines) -> lines.forEach(line -> out.println("  " + name + " | " + line)));
                 return 1;
@@ -539,7 +564,7 @@ final class DemoCommand implements Command
                 "--connect %s:7 --bytes %d%n", clientNs, CLIENT_IP, bytes / 1048576.0, VIP, bytes);
             final List<String> result = new CopyOnWriteArrayList<>();
             final Process stream = spawn(List.of("ip", "netns", "exec", clientNs, root.resolve("ertcp").toString(), "stream",
-                "--connect", VIP + ":7", "--bytes", Long.toString(bytes), "--report-ms", "500"));
+                "--connect", VIP + ":7", "--bytes", Long.toString(bytes), "--report-ms", "250"));
             final Thread streamReader = pipe(stream, line ->
             {
                 if (streamStartNs == 0 && line.startsWith("stream: "))
@@ -578,6 +603,10 @@ final class DemoCommand implements Command
             {
                 say("demo", "the client is still streaming after 3 minutes: stopping it");
                 stream.destroyForcibly();
+            }
+            if (interrupted)
+            {
+                return 130;
             }
             Thread.sleep(1_200); // so that ./ertcp status shows the killed primary as down
             out.println();
@@ -625,10 +654,20 @@ final class DemoCommand implements Command
             sh("ip", "netns", "exec", clientNs, "ethtool", "-K", "eth0", "tx", "off", "tso", "off", "gso", "off");
         }
 
-        private void add(final String ns) throws IOException, InterruptedException
+        /** Make a namespace, unless cleanup has begun (then nothing new may be made: it would outlive the demo). */
+        private synchronized void add(final String ns) throws IOException, InterruptedException
         {
+            refuseAfterCleanup();
             namespaces.add(ns);
             sh("ip", "netns", "add", ns);
+        }
+
+        private void refuseAfterCleanup()
+        {
+            if (cleaned)
+            {
+                throw new CliException("interrupted: what the demo made is being removed");
+            }
         }
 
         private Process startNode(final String name, final Path file) throws IOException
@@ -646,6 +685,26 @@ final class DemoCommand implements Command
                 }
             });
             return process;
+        }
+
+        private boolean awaitLine(final String name, final String text, final Process process, final long timeoutMs)
+            throws InterruptedException
+        {
+            final long deadline = System.currentTimeMillis() + timeoutMs;
+            while (System.currentTimeMillis() < deadline)
+            {
+                if (nodeLines.get(name).stream().anyMatch(line -> line.contains(text)))
+                {
+                    return true;
+                }
+                if (!process.isAlive())
+                {
+                    Thread.sleep(200); // its last words
+                    return false;
+                }
+                Thread.sleep(50);
+            }
+            return false;
         }
 
         private boolean awaitCluster(final Path file, final Map<String, Process> nodes, final long timeoutMs)
@@ -708,15 +767,19 @@ final class DemoCommand implements Command
         }
 
         /** One live line: from the client's connection on, with the seconds since then. */
-        private synchronized void say(final String who, final String line)
+        private void say(final String who, final String line)
         {
+            synchronized (out)
+            {
             final long since = System.nanoTime() - streamStartNs;
-            out.printf("  %9s  %-6s  %s%n", streamStartNs == 0 ? "" : String.format("%6.2f s", since / 1e9), who, line);
-            out.flush();
+                out.printf("  %9s  %-6s  %s%n", streamStartNs == 0 ? "" : String.format("%6.2f s", since / 1e9), who, line);
+                out.flush();
+            }
         }
 
-        private Process spawn(final List<String> command) throws IOException
+        private synchronized Process spawn(final List<String> command) throws IOException
         {
+            refuseAfterCleanup();
             final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             builder.environment().put("ERTCP_NO_BUILD", "1");
@@ -727,7 +790,7 @@ final class DemoCommand implements Command
 
         private Thread pipe(final Process process, final java.util.function.Consumer<String> onLine)
         {
-            return Thread.ofPlatform().daemon().name("ertcp-demo-pipe-" + process.pid()).start(() ->
+            final Thread pipe = Thread.ofPlatform().daemon().name("ertcp-demo-pipe-" + process.pid()).start(() ->
             {
                 try (BufferedReader reader = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
@@ -743,6 +806,8 @@ final class DemoCommand implements Command
                     // the process is gone
                 }
             });
+            pipes.add(pipe);
+            return pipe;
         }
 
         /** Remove namespaces left by earlier demos whose process is gone (killed with kill -9, say). */
@@ -759,13 +824,16 @@ final class DemoCommand implements Command
             }
         }
 
-        synchronized void cleanup()
+        void cleanup()
         {
-            if (cleaned)
+            synchronized (this)
             {
-                return;
+                if (cleaned)
+                {
+                    return;
+                }
+                cleaned = true;
             }
-            cleaned = true;
             for (final Process process : processes)
             {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -776,6 +844,17 @@ final class DemoCommand implements Command
                 try
                 {
                     process.waitFor(10, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ignore)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            for (final Thread pipe : pipes)
+            {
+                try
+                {
+                    pipe.join(2_000); // the last lines of what was killed, before the end
                 }
                 catch (final InterruptedException ignore)
                 {

@@ -417,7 +417,7 @@ final class StreamCommand implements Command
                     final long waitingMs = (nowNs - lastArrivalNs) / 1_000_000;
                     out.printf("stream: %6.2f s  echoed %8.1f MiB of %.1f MiB  %7.1f MB/s%s%n", (nowNs - startNs) / 1e9,
                         echoed / 1048576.0, bytes / 1048576.0, rate,
-                        sent.get() > echoed && waitingMs >= 2 * reportMs ? "  (no byte back for " + waitingMs + " ms)" : "");
+                        sent.get() > echoed && waitingMs >= reportMs ? "  (no byte back for " + waitingMs + " ms)" : "");
                     out.flush();
                     lastBytes = echoed;
                     lastNs = nowNs;
