@@ -810,6 +810,37 @@ final class DemoCommand implements Command
             return pipe;
         }
 
+        /**
+         * EAL makes /var/run/dpdk/ertcp-PID-N for each port and removes it on a clean close; a node killed with -9 (the
+         * primary) leaves it behind, empty. Remove those of this demo's processes.
+         */
+        private void removeDpdkRuntimeDirectories(final long pid)
+        {
+            final Path base = Path.of("/var/run/dpdk");
+            if (!Files.isDirectory(base))
+            {
+                return;
+            }
+            try (Stream<Path> entries = Files.list(base))
+            {
+                entries.filter(p -> p.getFileName().toString().startsWith("ertcp-" + pid + "-")).forEach(p ->
+                {
+                    try
+                    {
+                        Files.deleteIfExists(p);
+                    }
+                    catch (final IOException ignore)
+                    {
+                        // not empty: not ours to judge
+                    }
+                });
+            }
+            catch (final IOException ignore)
+            {
+                // nothing to tidy
+            }
+        }
+
         /** Remove namespaces left by earlier demos whose process is gone (killed with kill -9, say). */
         private void removeStale() throws IOException, InterruptedException
         {
@@ -834,21 +865,27 @@ final class DemoCommand implements Command
                 }
                 cleaned = true;
             }
+            // SIGTERM first, so that a node closes its port (and DPDK its runtime directory); SIGKILL what lingers.
             for (final Process process : processes)
             {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
+                process.descendants().forEach(ProcessHandle::destroy);
+                process.destroy();
             }
             for (final Process process : processes)
             {
                 try
                 {
-                    process.waitFor(10, TimeUnit.SECONDS);
+                    if (!process.waitFor(5, TimeUnit.SECONDS))
+                    {
+                        process.descendants().forEach(ProcessHandle::destroyForcibly);
+                        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                    }
                 }
                 catch (final InterruptedException ignore)
                 {
                     Thread.currentThread().interrupt();
                 }
+                removeDpdkRuntimeDirectories(process.pid());
             }
             for (final Thread pipe : pipes)
             {
