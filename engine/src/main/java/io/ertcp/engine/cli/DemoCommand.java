@@ -285,6 +285,7 @@ final class DemoCommand implements Command
                 }
             }
             final double seconds = (now[0] - streamStart[0]) / 1e9;
+            source.stalls.end(now[0], source.written > source.verified);
             out.printf("  %7.3f s  client  the connection closed (%s)%n", seconds,
                 null == source.reason ? "not yet" : source.reason.name().toLowerCase(java.util.Locale.ROOT));
 
@@ -564,7 +565,7 @@ final class DemoCommand implements Command
                 "--connect %s:7 --bytes %d%n", clientNs, CLIENT_IP, bytes / 1048576.0, VIP, bytes);
             final List<String> result = new CopyOnWriteArrayList<>();
             final Process stream = spawn(List.of("ip", "netns", "exec", clientNs, root.resolve("ertcp").toString(), "stream",
-                "--connect", VIP + ":7", "--bytes", Long.toString(bytes), "--report-ms", "250"));
+                "--connect", VIP + ":7", "--bytes", Long.toString(bytes), "--report-ms", "250", "--idle-timeout-s", "20"));
             final Thread streamReader = pipe(stream, line ->
             {
                 if (streamStartNs == 0 && line.startsWith("stream: "))

@@ -200,6 +200,16 @@ final class StreamCommand implements Command
             lastNs = nowNs;
         }
 
+        /** The run ended at {@code nowNs}: a stall still going on then counts too. */
+        void end(final long nowNs, final boolean outstanding)
+        {
+            if (outstanding && nowNs - lastNs > longestNs)
+            {
+                longestNs = nowNs - lastNs;
+                longestAtNs = lastNs - startNs;
+            }
+        }
+
         /** Nothing was outstanding until {@code nowNs} (the gap before it is the sender's, not a stall). */
         void idle(final long nowNs)
         {
@@ -261,6 +271,7 @@ final class StreamCommand implements Command
         private final MessageDigest sentDigest = sha256();
         private final MessageDigest receivedDigest = sha256();
         private volatile boolean done;
+        private volatile boolean gaveUp;
         private volatile long lastArrivalNs;
 
         Run(final PrintStream out, final InetSocketAddress target, final long bytes, final long seed, final long reportMs,
@@ -438,6 +449,7 @@ final class StreamCommand implements Command
                     Thread.sleep(200);
                     if ((System.nanoTime() - lastArrivalNs) / 1_000_000 > idleTimeoutMs)
                     {
+                        gaveUp = true;
                         out.printf("stream: nothing came back for %d s: giving up%n", idleTimeoutMs / 1000);
                         channel.close();
                         return;
@@ -454,6 +466,7 @@ final class StreamCommand implements Command
         {
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             final long echoed = received.get();
+            result.stalls().end(System.nanoTime(), sent.get() > echoed || null != result.error());
             out.printf("stream: %d bytes sent, %d echoed back in %.2f s (%.1f MB/s each way)%n", sent.get(), echoed,
                 seconds, echoed / seconds / 1e6);
             out.println("stream: " + result.stalls().describe());
@@ -468,7 +481,9 @@ final class StreamCommand implements Command
                 ok = false;
                 final boolean reset = error.toLowerCase(java.util.Locale.ROOT).contains("reset") ||
                     (null != writeError && String.valueOf(writeError.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("reset"));
-                out.println("stream: the connection " + (reset ? "was reset" : "failed") + " after " + echoed +
+                out.println(gaveUp ? "stream: gave up after " + echoed + " bytes came back: nothing more came for " +
+                    idleTimeoutMs / 1000 + " s (the connection was neither closed nor reset)" :
+                    "stream: the connection " + (reset ? "was reset" : "failed") + " after " + echoed +
                     " bytes came back (" + error + ")");
             }
             if (result.firstDifference() >= 0 && result.firstDifference() < Math.min(echoed, bytes))

@@ -168,6 +168,34 @@ class StreamCommandTest
     }
 
     @Test
+    void anEchoThatFallsSilentIsGivenUpWithItsStall() throws IOException
+    {
+        final int port = port((socket, out, buffer, length, offset) ->
+        {
+            if (offset + length > 1_000_000)
+            {
+                try
+                {
+                    Thread.sleep(10_000);
+                }
+                catch (final InterruptedException ignore)
+                {
+                    // the test is over
+                }
+                return false;
+            }
+            out.write(buffer, 0, length);
+            return true;
+        });
+        assertEquals(1, stream(port, "--bytes", "4m", "--idle-timeout-s", "1"), output());
+        assertTrue(output().contains("stream: gave up after "), output());
+        assertTrue(output().contains("nothing more came for 1 s"), output());
+        final String stall = line("stream: longest stall ");
+        final double ms = Double.parseDouble(stall.replaceAll("stream: longest stall ([0-9.]+) ms.*", "$1"));
+        assertTrue(ms >= 1000, "the stall still going on at the end counts: " + stall);
+    }
+
+    @Test
     void thePatternIsTheSameWhateverTheSplit()
     {
         final StreamCommand.Pattern pattern = new StreamCommand.Pattern(3);
