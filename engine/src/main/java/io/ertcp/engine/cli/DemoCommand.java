@@ -1,40 +1,61 @@
 package io.ertcp.engine.cli;
 
+import io.ertcp.engine.cluster.ClusterNode;
+import io.ertcp.engine.cluster.NodeStatus;
+import io.ertcp.engine.cluster.config.ClusterConfig;
 import io.ertcp.engine.counters.Counters;
-import io.ertcp.engine.net.ArpFlyweight;
-import io.ertcp.engine.net.EthernetFlyweight;
 import io.ertcp.engine.net.Ipv4Address;
+import io.ertcp.engine.net.Ipv4Flyweight;
 import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
-import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.MemoryPort;
 import io.ertcp.engine.port.MemorySwitch;
-import io.ertcp.engine.port.impair.ImpairmentSpec;
-import org.agrona.concurrent.SystemNanoClock;
+import io.ertcp.engine.service.ServiceFactory;
+import io.ertcp.engine.tcp.CloseReason;
+import io.ertcp.engine.tcp.Connection;
+import io.ertcp.engine.tcp.TcpConfig;
+import io.ertcp.engine.tcp.TcpService;
+import io.ertcp.engine.tcp.TcpStack;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.stream.Stream;
 
 /**
- * {@code ertcp demo}: the main job on an embedded default. As root it builds two network
- * namespaces joined by a veth pair, runs {@code ertcp serve --service echo} in one and, from the
- * other, resolves it with the kernel's {@code arping}, pings it and streams bytes through its echo
- * service with the kernel's TCP, once per available driver. Without root it runs the
- * same exchange in process over a {@link MemorySwitch} with a lossy wire.
+ * {@code ertcp demo}: an ER-TCP cluster on this one machine, a client streaming through it, and the primary killed
+ * mid-stream. As root the cluster is real processes in network namespaces joined by a bridge and the client is the
+ * kernel's TCP ({@code ./ertcp stream}); otherwise (or with {@code --in-process}) it is real {@link ClusterNode}s on an
+ * in-memory LAN on simulated time with an ertcp client. Either way it shows progress, the takeover, the client's
+ * stall, and that every byte came back intact.
  */
 final class DemoCommand implements Command
 {
-    private static final String NODE_IP = "10.77.0.1";
+    private static final String VIP = "10.77.0.100";
     private static final String CLIENT_IP = "10.77.0.2";
-    private static final long ECHO_BYTES = 64L * 1024 * 1024;
+    private static final String[] NODES = {"primary", "logger", "backup"};
+    private static final long DEFAULT_BYTES = 256L << 20;
+    private static final long DEFAULT_IN_PROCESS_BYTES = 64L << 20;
 
     private final PrintStream out;
 
@@ -50,245 +71,863 @@ final class DemoCommand implements Command
 
     public String summary()
     {
-        return "run the datapath demo on this machine (namespaces as root, in-process otherwise)";
+        return "a whole ER-TCP cluster on this machine: stream through it, kill the primary, check every byte";
     }
 
     public String help()
     {
         return """
-            Usage: ./ertcp demo [--in-process]
+            Usage: ./ertcp demo [--in-process] [--driver af-packet|dpdk] [--bytes N] [--kill-after-ms N]
+                                [--mode er-tcp]
 
-            As root: creates the namespaces ertcp-demo-node and ertcp-demo-client joined by a veth
-            pair and, with each available driver (af-packet, and dpdk when the shim is built),
-            starts ./ertcp serve --service echo in the node namespace; from the client namespace
-            the kernel resolves 10.77.0.1 with arping, pings it, and streams 64 MiB through its
-            echo service with socat, checking every byte; then everything it made is removed.
-            Otherwise (or with --in-process): two ports on an in-memory switch with a lossy wire,
-            one answering ARP, one asking, with the counters of both.
+            Builds a whole ER-TCP cluster on this machine (primary, logger, backup; echo service on
+            10.77.0.100:7, 10 ms heartbeats), streams data through it from a client, kills the
+            primary mid-stream and shows live what happens: the client's progress, the backup's
+            election and takeover, the client's stall, and that every byte came back intact.
+
+            As root: a bridge namespace and one namespace per node and for the client
+            (ertcp-demo-PID-*), the nodes as ./ertcp node processes from a generated cluster file,
+            the client as ./ertcp stream on the kernel's TCP (256 MiB by default). It prints
+            ./ertcp status before and after, kill -9s the primary's JVM after 2 s of streaming,
+            prints the nodes' lines as they come, then the client's result: longest stall, sha256
+            of what was sent and what came back, intact or not. Everything it made is removed at
+            the end, on failure and on Ctrl-C too.
+
+            Otherwise (or with --in-process): the same story in this process, on simulated time:
+            real cluster nodes (Chronicle Queue logs in a temporary directory) on an in-memory
+            LAN, an ertcp client streaming 64 MiB through echo; the primary stops dead at 40% of
+            the stream. Deterministic: the same run every time.
+
+            Exit status 0 only when a backup took over and every byte came back intact.
 
             Options:
-              --in-process   skip the namespaces even as root
-              --help         this text
+              --in-process       skip the namespaces even as root
+              --driver D         the nodes' driver as root: af-packet (default) or dpdk (DPDK's
+                                 net_af_packet on each node's veth, EAL with a file prefix per process)
+              --bytes N          how much to stream (suffixes k, m, g)
+              --kill-after-ms N  as root: kill the primary N ms after the client connected (default 2000)
+              --mode M           er-tcp (the default; st-tcp is not built yet)
+              --help             this text
             """;
     }
 
     public int run(final String[] argv) throws Exception
     {
-        final Args args = Args.parse(name(), argv, Set.of(), Set.of("in-process"));
-        if (!args.has("in-process") && isRoot() && Files.isExecutable(Path.of("/usr/sbin/ip").toRealPath()))
+        final Args args = Args.parse(name(), argv, Set.of("driver", "bytes", "kill-after-ms", "mode"), Set.of("in-process"));
+        final String mode = args.get("mode", "er-tcp");
+        if (mode.equals("st-tcp"))
         {
-            return inNamespaces();
+            throw new CliException("--mode st-tcp is not built yet: the ST-TCP demo comes with ST-TCP itself; run the default, --mode er-tcp");
         }
-        return inProcess();
+        if (!mode.equals("er-tcp"))
+        {
+            throw new CliException("unknown mode '" + mode + "': choose er-tcp (st-tcp is not built yet)");
+        }
+        final String driver = args.get("driver", "af-packet");
+        if (!driver.equals("af-packet") && !driver.equals("dpdk"))
+        {
+            throw new CliException("unknown driver '" + driver + "': choose " + Ports.DRIVERS);
+        }
+        final boolean namespaces = !args.has("in-process") && isRoot() && Files.isExecutable(Path.of("/usr/sbin/ip"));
+        final long bytes = args.has("bytes") ? StreamCommand.parseBytes(args.require("bytes")) :
+            namespaces ? DEFAULT_BYTES : DEFAULT_IN_PROCESS_BYTES;
+        final long killAfterMs = args.getLong("kill-after-ms", 2000);
+        if (namespaces)
+        {
+            return new Namespaces(driver, bytes, killAfterMs).run();
+        }
+        if (args.has("driver"))
+        {
+            out.println("demo: --driver is for the namespace demo as root; in process the nodes share an in-memory LAN");
+        }
+        return inProcess(bytes);
     }
 
-    private int inProcess()
+    static String clusterYaml(final String name, final String driver, final Path logDir, final String suspect)
     {
-        out.println("demo: in process: two ports on an in-memory switch, 20% loss towards the node");
-        final Counters counters = new Counters();
-        final MemorySwitch lan = new MemorySwitch(new SystemNanoClock(), 42, counters);
-        final long nodeMac = MacAddress.parse("02:00:00:00:00:01");
-        final long clientMac = MacAddress.parse("02:00:00:00:00:02");
-        final MemoryPort node = lan.newPort("node", nodeMac, ImpairmentSpec.parse("loss=20%"));
-        final MemoryPort client = lan.newPort("client", clientMac);
-        final Ipv4Layer responder = new Ipv4Layer(
-            nodeMac, Ipv4Address.parseCidr(NODE_IP + "/24"), FrameOutput.of(node), new NetCounters(counters, node.name()));
-        final int[] answers = new int[1];
-        final ArpFlyweight arp = new ArpFlyweight();
-        final EthernetFlyweight ethernet = new EthernetFlyweight();
-        final FrameHandler onReply = (buffer, offset, length, flags) ->
+        final StringBuilder yaml = new StringBuilder("""
+            cluster: %s
+            mode: er-tcp
+            service:
+              name: echo
+            vip:
+              address: %s/24
+              mac: 02:00:00:00:00:64
+            failure-detection:
+              heartbeat-interval: 10ms
+              suspect-timeout: %s
+            log:
+              dir: %s
+            nodes:
+            """.formatted(name, VIP, suspect, logDir));
+        for (int i = 0; i < NODES.length; i++)
         {
-            if (ethernet.wrap(buffer, offset).etherType() == EthernetFlyweight.ETHER_TYPE_ARP &&
-                arp.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH).operation() == ArpFlyweight.OPERATION_REPLY)
+            yaml.append("""
+                  - name: %s
+                    role: %s
+                %s    driver: %s
+                    interface: eth0
+                    mac: 02:00:00:00:00:%02x
+                    address: 10.77.0.%d/24
+                """.formatted(NODES[i], NODES[i], NODES[i].equals("backup") ? "    rank: 1\n" : "", driver,
+                0x11 + i, 11 + i));
+        }
+        return yaml.toString();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // In process, on simulated time
+    // ---------------------------------------------------------------------------------------------
+
+    private static final long STEP_NS = 20_000;
+
+    private int inProcess(final long bytes) throws IOException
+    {
+        final long startRealNs = System.nanoTime();
+        final long[] now = {1_000_000_000L};
+        final long[] streamStart = {0};
+        final Path directory = Files.createTempDirectory("ertcp-demo");
+        out.printf("demo: in process, on simulated time: an ER-TCP cluster of real nodes (primary, logger, backup; " +
+            "logs in %s) on an in-memory LAN, and an ertcp client streaming %.0f MiB through echo on %s:7%n",
+            directory, bytes / 1048576.0, VIP);
+        out.println("demo: 10 ms heartbeats, suspect after 50 ms; times are simulated seconds since the stream began");
+        final PrintStream events = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8)
+        {
+            public void println(final String line)
             {
-                answers[0]++;
-                out.printf("  client: %s is at %s%n", Ipv4Address.format(arp.senderIp()), MacAddress.format(arp.senderMac()));
+                DemoCommand.this.out.printf("  %7.3f s  node    %s%n", (now[0] - streamStart[0]) / 1e9, line);
             }
         };
-
-        final int requests = 10;
-        for (int i = 0; i < requests; i++)
-        {
-            askFor(client, clientMac, Ipv4Address.parse(CLIENT_IP), Ipv4Address.parse(NODE_IP));
-            client.flush();
-            node.receive(responder, 16);
-            node.flush();
-            client.receive(onReply, 16);
-        }
-        out.printf("demo: %d requests, %d answered, %d lost on the wire (seed %d)%n",
-            requests, answers[0], node.ingressLink().counters().lost(), lan.seed());
-        out.println("  node   " + node.counters());
-        out.println("  client " + client.counters());
-        return answers[0] > 0 ? 0 : 1;
-    }
-
-    private static void askFor(final MemoryPort port, final long mac, final int ip, final int target)
-    {
-        final int offset = port.txClaim(Ipv4Layer.MIN_FRAME_LENGTH);
-        port.txBuffer().setMemory(offset, Ipv4Layer.MIN_FRAME_LENGTH, (byte)0);
-        new EthernetFlyweight().wrap(port.txBuffer(), offset)
-            .destination(MacAddress.BROADCAST).source(mac).etherType(EthernetFlyweight.ETHER_TYPE_ARP);
-        new ArpFlyweight().wrap(port.txBuffer(), offset + EthernetFlyweight.HEADER_LENGTH)
-            .write(ArpFlyweight.OPERATION_REQUEST, mac, ip, 0, target);
-        port.txCommit(Ipv4Layer.MIN_FRAME_LENGTH);
-    }
-
-    private int inNamespaces() throws Exception
-    {
-        final String node = "ertcp-demo-node";
-        final String client = "ertcp-demo-client";
-        final Path root = Path.of(System.getProperty("ertcp.root", "."));
-        final List<String> drivers = new ArrayList<>(List.of("af-packet"));
-        if (Files.exists(Path.of(System.getProperty("ertcp.native.dir", root.resolve("native-dpdk/target/native").toString()),
-            "libertcp_dpdk.so")))
-        {
-            drivers.add("dpdk");
-        }
-        else
-        {
-            out.println("demo: the DPDK shim is not built (apt-get install -y libdpdk-dev dpdk, then ./ertcp build): af-packet only");
-        }
-
-        cleanup(node, client);
+        final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
         try
         {
-            out.println("demo: namespaces " + node + " (10.77.0.1 answered by ertcp) and " + client + " (kernel, " +
-                CLIENT_IP + ")");
-            sh("ip", "netns", "add", node);
-            sh("ip", "netns", "add", client);
-            sh("ip", "link", "add", "node0", "netns", node, "type", "veth", "peer", "name", "client0", "netns", client);
-            for (final String ns : List.of(node, client))
+            final ClusterConfig config = ClusterConfig.parse(clusterYaml("demo", "af-packet", directory.resolve("log"), "50ms"));
+            final MemorySwitch lan = new MemorySwitch(() -> now[0], 42, new Counters(256));
+            streamStart[0] = now[0];
+            for (final String name : NODES)
             {
-                sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
-                sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
+                final long mac = config.node(name).mac().orElseThrow();
+                nodes.put(name, new ClusterNode(config, name, lan.newPort(name, mac),
+                    () -> ServiceFactory.byName("echo", List.of()).service(), () -> now[0], new Counters(4096), events));
             }
-            sh("ip", "-n", node, "link", "set", "node0", "up");
-            sh("ip", "-n", client, "addr", "add", CLIENT_IP + "/24", "dev", "client0");
-            sh("ip", "-n", client, "link", "set", "client0", "up");
-            // Real checksums on frames the client's kernel sends over the veth: the node reads raw frames.
-            sh("ip", "netns", "exec", client, "ethtool", "-K", "client0", "tx", "off", "tso", "off", "gso", "off");
+            final long clientMac = MacAddress.parse("02:00:00:00:00:02");
+            final MemoryPort clientPort = lan.newPort("client", clientMac);
+            final Counters clientCounters = new Counters(512);
+            final int clientIp = Ipv4Address.parse(CLIENT_IP);
+            final Ipv4Layer clientLayer = new Ipv4Layer(clientMac, new Ipv4Address.Cidr(clientIp, 24),
+                FrameOutput.of(clientPort), new NetCounters(clientCounters, "client"));
+            final TcpStack client = new TcpStack(new TcpConfig().isnSecretSeed(42), clientLayer, clientCounters);
+            clientLayer.register(Ipv4Flyweight.PROTOCOL_TCP, client);
 
-            int failures = 0;
-            for (final String driver : drivers)
+            final Runnable step = () ->
             {
-                failures += demoDriver(root, node, client, driver) ? 0 : 1;
+                now[0] += STEP_NS;
+                for (final ClusterNode node : nodes.values())
+                {
+                    node.doWork();
+                }
+                clientLayer.nowNs(now[0]);
+                clientPort.receive(clientLayer, 64);
+                client.doWork(now[0]);
+                clientPort.flush();
+            };
+            final long settleEnd = now[0] + 2_000_000_000L;
+            while (now[0] < settleEnd && !(nodes.get("primary").state() == ClusterNode.State.PRIMARY &&
+                nodes.get("backup").membership().view(1).heard() && nodes.get("logger").membership().view(3).heard()))
+            {
+                step.run();
             }
-            return failures == 0 ? 0 : 1;
+            for (int i = 0; i < 25_000; i++)
+            {
+                step.run(); // half a simulated second of heartbeats: every node has heard every other
+            }
+            out.println();
+            out.println("demo: the cluster before (as ./ertcp status shows it):");
+            printStatus(nodes, List.of());
+
+            out.println();
+            out.println("demo: the client connects and streams; progress every 10 ms (simulated)");
+            streamStart[0] = now[0];
+            final Source source = new Source(bytes, 1, now);
+            client.connect(clientIp, Ipv4Address.parse(VIP), 7, source);
+            final List<String> dead = new ArrayList<>();
+            final long reportNs = 10_000_000L;
+            long nextReport = now[0] + reportNs;
+            long lastArrivalNs = now[0];
+            long lastReported = 0;
+            long lastProgressNs = now[0];
+            long lastVerified = 0;
+            while (!source.closed && now[0] - lastProgressNs < 30_000_000_000L)
+            {
+                step.run();
+                if (source.verified != lastVerified)
+                {
+                    lastArrivalNs = now[0];
+                    lastVerified = source.verified;
+                    lastProgressNs = now[0];
+                }
+                if (dead.isEmpty() && source.verified >= bytes * 2 / 5)
+                {
+                    out.printf("  %7.3f s  demo    the primary stops dead (as kill -9): no more duty cycles, its port " +
+                        "gone; %.1f MiB echoed so far%n", (now[0] - streamStart[0]) / 1e9, source.verified / 1048576.0);
+                    nodes.remove("primary").close();
+                    dead.add("primary");
+                }
+                if (now[0] >= nextReport)
+                {
+                    final long waitingMs = (now[0] - lastArrivalNs) / 1_000_000;
+                    out.printf("  %7.3f s  client  echoed %7.1f MiB of %.0f MiB  %6.1f MB/s%s%n",
+                        (now[0] - streamStart[0]) / 1e9, source.verified / 1048576.0, bytes / 1048576.0,
+                        (source.verified - lastReported) / (reportNs / 1e9) / 1e6,
+                        waitingMs >= 2 * reportNs / 1_000_000 ? "  (no byte back for " + waitingMs + " ms)" : "");
+                    lastReported = source.verified;
+                    nextReport += reportNs;
+                }
+            }
+            final double seconds = (now[0] - streamStart[0]) / 1e9;
+            source.stalls.end(now[0], source.written > source.verified);
+            out.printf("  %7.3f s  client  the connection closed (%s)%n", seconds,
+                null == source.reason ? "not yet" : source.reason.name().toLowerCase(java.util.Locale.ROOT));
+
+            out.println();
+            out.println("demo: the cluster after:");
+            printStatus(nodes, dead);
+
+            out.println();
+            out.println("demo: the client's result:");
+            out.printf("  %d bytes sent, %d echoed back in %.2f simulated s (%.1f MB/s each way)%n",
+                source.written, source.verified, seconds, source.verified / seconds / 1e6);
+            out.println("  " + source.stalls.describe(3) + " (simulated time)");
+            out.println("  sha256 sent     " + StreamCommand.hex(source.sentDigest));
+            out.println("  sha256 received " + StreamCommand.hex(source.receivedDigest));
+            final ClusterNode backup = nodes.get("backup");
+            final boolean tookOver = null != backup && backup.state() == ClusterNode.State.PRIMARY;
+            final boolean intact = source.firstDifference < 0 && source.verified == bytes && source.reason == CloseReason.CLOSED;
+            if (intact)
+            {
+                out.println("  every byte intact (" + bytes + " bytes), and the connection closed normally: never a reset");
+            }
+            else if (source.firstDifference >= 0)
+            {
+                out.println("  BYTES DIFFER: the first differing byte is at offset " + source.firstDifference);
+            }
+            else
+            {
+                out.println("  NOT INTACT: " + source.verified + " of " + bytes + " bytes came back; the connection " +
+                    (null == source.reason ? "is still open" : "ended " + source.reason));
+            }
+            out.printf("demo: %s; %.1f s of real time%n", tookOver ? "the backup took over and the client never noticed " +
+                "beyond the stall" : "NO TAKEOVER", (System.nanoTime() - startRealNs) / 1e9);
+            return tookOver && intact ? 0 : 1;
         }
         finally
         {
-            cleanup(node, client);
-            out.println("demo: namespaces removed");
+            nodes.values().forEach(ClusterNode::close);
+            deleteRecursively(directory);
         }
     }
 
-    private boolean demoDriver(final Path root, final String node, final String client, final String driver) throws Exception
+    private void printStatus(final Map<String, ClusterNode> nodes, final List<String> dead)
     {
-        out.println();
-        out.println("demo: ./ertcp serve --driver " + driver + " --iface node0 --ip " + NODE_IP +
-            "/24 --service echo (in " + node + ")");
-        final Path log = Files.createTempFile("ertcp-demo-serve", ".log");
-        final ProcessBuilder builder = new ProcessBuilder("ip", "netns", "exec", node, root.resolve("ertcp").toString(),
-            "serve", "--driver", driver, "--iface", "node0", "--ip", NODE_IP + "/24", "--service", "echo")
-            .redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().put("ERTCP_NO_BUILD", "1");
-        final Process serve = builder.start();
-        try
+        out.printf("  %-8s %-9s %5s %10s %10s %6s  %s%n", "NODE", "STATE", "EPOCH", "LOG", "APPLIED", "CONNS", "PRIMARY");
+        for (final String name : NODES)
         {
-            if (!waitForLine(log, "congestion", serve, 30_000))
+            final ClusterNode node = nodes.get(name);
+            if (null == node)
             {
-                out.println("demo: the node did not start:");
-                Files.readAllLines(log).forEach(line -> out.println("  | " + line));
-                return false;
+                out.printf("  %-8s %-9s %5s %10s %10s %6s  %s%n", name, "down", "-", "-", "-", "-",
+                    dead.contains(name) ? "killed" : "");
+                continue;
             }
-            Files.readAllLines(log).forEach(line -> out.println("  node: " + line));
-
-            final List<String> arping = sh(false, "ip", "netns", "exec", client, "arping", "-c", "2", "-w", "5", "-I", "client0", NODE_IP);
-            arping.stream().filter(line -> line.contains("reply from")).forEach(line -> out.println("  client$ arping: " + line));
-            final List<String> ping = sh(false, "ip", "netns", "exec", client, "ping", "-c", "3", "-i", "0.2", NODE_IP);
-            ping.stream().filter(line -> line.contains("packets transmitted") || line.startsWith("rtt"))
-                .forEach(line -> out.println("  client$ ping: " + line));
-            final boolean echoed = echo(client);
-
-            serve.destroy();
-            serve.waitFor(10, TimeUnit.SECONDS);
-            Files.readAllLines(log).stream()
-                .filter(line -> line.contains("tcp rx-bytes") || line.contains("tcp tx-bytes") || line.contains("rx-frames") ||
-                    line.contains("tx-frames") || line.contains("icmp-echo-replies") || line.contains("arp-replies"))
-                .forEach(line -> out.println("  node counter: " + line.trim()));
-            return arping.stream().anyMatch(line -> line.contains("reply from")) && echoed;
-        }
-        finally
-        {
-            serve.destroyForcibly();
-            Files.deleteIfExists(log);
+            final NodeStatus s = node.status();
+            out.printf("  %-8s %-9s %5d %10d %10d %6d  %s%n", name, s.role(), s.epoch(), s.logPosition(), s.applied(),
+                s.connections(), s.primary().isEmpty() || s.primary().equals(name) ? "" : "follows " + s.primary());
         }
     }
 
-    /**
-     * Stream random bytes through the node's echo service with the kernel's TCP and socat, and
-     * check that every byte came back.
-     */
-    private boolean echo(final String client) throws Exception
+    /** The in-process client's service: writes the seeded stream, checks the echo, closes when it all came back. */
+    private static final class Source implements TcpService
     {
-        if (!Files.isExecutable(Path.of("/usr/bin/socat")))
-        {
-            out.println("  (socat is not installed, so no TCP stream: apt-get install -y socat)");
-            return true;
-        }
-        final Path in = Files.createTempFile("ertcp-demo", ".in");
-        final Path back = Files.createTempFile("ertcp-demo", ".out");
-        try
-        {
-            sh(true, "sh", "-c", "head -c " + ECHO_BYTES + " /dev/urandom > " + in);
-            final long startNs = System.nanoTime();
-            sh(true, "ip", "netns", "exec", client, "sh", "-c",
-                "socat -t 30 -T 30 - TCP:" + NODE_IP + ":7 < " + in + " > " + back);
-            final double seconds = (System.nanoTime() - startNs) / 1e9;
-            final boolean intact = Files.mismatch(in, back) == -1;
-            out.printf("  client$ socat: %d MiB sent to echo and %d MiB back in %.2f s (%.0f Mbit/s each way): %s%n",
-                ECHO_BYTES >> 20, Files.size(back) >> 20, seconds, ECHO_BYTES * 8 / seconds / 1e6,
-                intact ? "every byte intact" : "BYTES DIFFER");
-            return intact;
-        }
-        finally
-        {
-            Files.deleteIfExists(in);
-            Files.deleteIfExists(back);
-        }
-    }
+        private final long bytes;
+        private final long[] now;
+        private final StreamCommand.Pattern pattern;
+        private final byte[] block = new byte[64 * 1024];
+        private final UnsafeBuffer blockView = new UnsafeBuffer(block);
+        private final byte[] got = new byte[64 * 1024];
+        private final byte[] expected = new byte[64 * 1024];
+        final MessageDigest sentDigest = StreamCommand.sha256();
+        final MessageDigest receivedDigest = StreamCommand.sha256();
+        final StreamCommand.StallMeter stalls;
+        long written;
+        long verified;
+        long firstDifference = -1;
+        boolean closed;
+        CloseReason reason;
 
-    private static boolean waitForLine(final Path log, final String text, final Process process, final long timeoutMs)
-        throws IOException, InterruptedException
-    {
-        final long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline)
+        Source(final long bytes, final long seed, final long[] now)
         {
-            if (Files.readString(log).contains(text))
+            this.bytes = bytes;
+            this.now = now;
+            this.pattern = new StreamCommand.Pattern(seed);
+            this.stalls = new StreamCommand.StallMeter(now[0]);
+        }
+
+        public String name()
+        {
+            return "stream";
+        }
+
+        public void onOpen(final Connection connection)
+        {
+            pump(connection);
+        }
+
+        private void pump(final Connection connection)
+        {
+            while (written < bytes)
             {
-                return true;
+                // Offer a whole block even when the buffer is full: a write that accepts less is what earns onWritable.
+                final int length = (int)Math.min(block.length, bytes - written);
+                pattern.fill(block, 0, written, length);
+                final int accepted = connection.write(blockView, 0, length);
+                sentDigest.update(block, 0, accepted);
+                written += accepted;
+                if (accepted < length)
+                {
+                    return;
+                }
             }
-            if (!process.isAlive())
-            {
-                return false;
-            }
-            Thread.sleep(100);
         }
-        return false;
+
+        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
+        {
+            stalls.arrived(now[0], written > verified);
+            for (int done = 0; done < length; )
+            {
+                final int n = Math.min(got.length, length - done);
+                buffer.getBytes(offset + done, got, 0, n);
+                receivedDigest.update(got, 0, n);
+                if (firstDifference < 0)
+                {
+                    final int checkable = (int)Math.max(0, Math.min(n, bytes - verified));
+                    pattern.fill(expected, 0, verified, checkable);
+                    final int mismatch = java.util.Arrays.mismatch(got, 0, checkable, expected, 0, checkable);
+                    firstDifference = mismatch >= 0 ? verified + mismatch : checkable < n ? verified + checkable : -1;
+                }
+                verified += n;
+                done += n;
+            }
+            if (verified >= written)
+            {
+                stalls.idle(now[0]);
+            }
+            if (verified == bytes)
+            {
+                connection.shutdownOutput();
+            }
+            return length;
+        }
+
+        public void onPeerClosed(final Connection connection)
+        {
+        }
+
+        public void onWritable(final Connection connection)
+        {
+            pump(connection);
+        }
+
+        public void onClosed(final Connection connection, final CloseReason reason)
+        {
+            closed = true;
+            this.reason = reason;
+        }
     }
 
-    private static void cleanup(final String... namespaces)
+    // ---------------------------------------------------------------------------------------------
+    // As root: namespaces, processes, the kernel's TCP
+    // ---------------------------------------------------------------------------------------------
+
+    /** One namespace demo: everything it made is in its fields, and {@link #cleanup} removes it, once. */
+    private final class Namespaces
     {
-        for (final String ns : namespaces)
+        private final String driver;
+        private final long bytes;
+        private final long killAfterMs;
+        private final Path root = Path.of(System.getProperty("ertcp.root", ".")).toAbsolutePath();
+        private final String prefix = "ertcp-demo-" + ProcessHandle.current().pid();
+        private final String lan = prefix + "-lan";
+        private final String clientNs = prefix + "-client";
+        private final List<String> namespaces = new CopyOnWriteArrayList<>();
+        private final List<Process> processes = new CopyOnWriteArrayList<>();
+        private final List<Thread> pipes = new CopyOnWriteArrayList<>();
+        private final Map<String, List<String>> nodeLines = new LinkedHashMap<>();
+        private volatile long streamStartNs;
+        private Path directory;
+        private boolean cleaned;
+        private volatile boolean interrupted;
+
+        Namespaces(final String driver, final long bytes, final long killAfterMs)
         {
+            this.driver = driver;
+            this.bytes = bytes;
+            this.killAfterMs = killAfterMs;
+        }
+
+        private String ns(final String node)
+        {
+            return prefix + "-" + node;
+        }
+
+        int run() throws Exception
+        {
+            if (driver.equals("dpdk") && !Files.exists(Path.of(System.getProperty("ertcp.native.dir",
+                root.resolve("native-dpdk/target/native").toString()), "libertcp_dpdk.so")))
+            {
+                throw new CliException("--driver dpdk needs the DPDK shim, which is not built: apt-get install -y " +
+                    "libdpdk-dev dpdk pkg-config, then ./ertcp build; or use --driver af-packet");
+            }
+            removeStale();
+            final Thread hook = new Thread(() ->
+            {
+                interrupted = true;
+                out.println();
+                out.println("demo: interrupted: stopping the nodes and the client, removing the namespaces");
+                cleanup();
+            }, "ertcp-demo-cleanup");
+            Runtime.getRuntime().addShutdownHook(hook);
             try
             {
-                sh(false, "ip", "netns", "del", ns);
+                return demo();
             }
-            catch (final IOException | InterruptedException ignore)
+            finally
             {
-                // Not there: nothing to remove.
+                cleanup();
+                try
+                {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                }
+                catch (final IllegalStateException ignore)
+                {
+                    // shutting down already: the hook runs cleanup, which is done
+                }
             }
+        }
+
+        private int demo() throws Exception
+        {
+            directory = Files.createTempDirectory("ertcp-demo");
+            final Path file = directory.resolve("cluster.yaml");
+            Files.writeString(file, clusterYaml("demo", driver, directory.resolve("log"), "200ms"));
+            out.printf("demo: an ER-TCP cluster on this machine: namespaces %s-{lan,primary,logger,backup,client}, " +
+                "a bridge in %s; driver %s; echo on %s:7%n", prefix, lan, driver, VIP);
+            out.println("demo: cluster file " + file + " (10 ms heartbeats, suspect after 200 ms)");
+            out.println("demo: live lines from the nodes and the client; times are seconds since the client connected");
+            buildNetwork();
+
+            out.println();
+            out.println("demo: starting the nodes: ip netns exec " + prefix + "-NAME ./ertcp node --config " + file +
+                " --name NAME");
+            final Map<String, Process> nodes = new LinkedHashMap<>();
+            for (final String name : NODES)
+            {
+                // One after the other, the primary first: a backup that started alone would find no primary and,
+                // with the logger, elect itself.
+                final Process node = startNode(name, file);
+                nodes.put(name, node);
+                if (!awaitLine(name, "[" + name + "] started as", node, 30_000))
+                {
+                    if (interrupted)
+                    {
+                        return 130;
+                    }
+                    out.println("demo: the " + name + " did not start; what it said:");
+                    nodeLines.get(name).forEach(line -> out.println("  " + name + " | " + line));
+                    return 1;
+                }
+            }
+            if (!awaitCluster(file, nodes, 60_000))
+            {
+                if (interrupted)
+                {
+                    return 130;
+                }
+                out.println("demo: the cluster did not come up; what the nodes said:");
+                nodeLines.forEach((name, lines) -> lines.forEach(line -> out.println("  " + name + " | " + line)));
+                return 1;
+            }
+            out.println();
+            out.println("demo: ./ertcp status --config " + file);
+            status(file);
+
+            out.println();
+            out.printf("demo: the client (the kernel's TCP in %s, %s) streams %.0f MiB through echo: ./ertcp stream " +
+                "--connect %s:7 --bytes %d%n", clientNs, CLIENT_IP, bytes / 1048576.0, VIP, bytes);
+            final List<String> result = new CopyOnWriteArrayList<>();
+            final Process stream = spawn(List.of("ip", "netns", "exec", clientNs, root.resolve("ertcp").toString(), "stream",
+                "--connect", VIP + ":7", "--bytes", Long.toString(bytes), "--report-ms", "250", "--idle-timeout-s", "20"));
+            final Thread streamReader = pipe(stream, line ->
+            {
+                if (streamStartNs == 0 && line.startsWith("stream: "))
+                {
+                    streamStartNs = System.nanoTime(); // connected: the stream's clock and the demo's agree from here
+                }
+                if (!result.isEmpty() || (line.startsWith("stream: ") && line.contains(" bytes sent, ")))
+                {
+                    result.add(line);
+                }
+                else
+                {
+                    say("client", line);
+                }
+            });
+
+            while (stream.isAlive() && (streamStartNs == 0 || System.nanoTime() < streamStartNs + killAfterMs * 1_000_000L))
+            {
+                Thread.sleep(20);
+            }
+            final Process primary = nodes.get("primary");
+            final boolean killed = stream.isAlive();
+            if (killed)
+            {
+                say("demo", "kill -9 " + primary.pid() + " (the primary's JVM)");
+                primary.descendants().forEach(ProcessHandle::destroyForcibly);
+                primary.destroyForcibly();
+            }
+            else
+            {
+                say("demo", "the stream ended before the kill: use more --bytes or a shorter --kill-after-ms");
+            }
+            final boolean finished = stream.waitFor(180, TimeUnit.SECONDS);
+            streamReader.join(5_000);
+            if (!finished)
+            {
+                say("demo", "the client is still streaming after 3 minutes: stopping it");
+                stream.destroyForcibly();
+            }
+            if (interrupted)
+            {
+                return 130;
+            }
+            Thread.sleep(1_200); // so that ./ertcp status shows the killed primary as down
+            out.println();
+            out.println("demo: ./ertcp status --config " + file);
+            status(file);
+
+            out.println();
+            out.println("demo: the client's result:");
+            result.forEach(line -> out.println("  " + line.replaceFirst("^stream: ", "")));
+            final boolean tookOver = nodeLines.getOrDefault("backup", List.of()).stream()
+                .anyMatch(line -> line.contains("took over as primary"));
+            final boolean intact = finished && stream.exitValue() == 0 &&
+                result.stream().anyMatch(line -> line.contains("every byte intact"));
+            out.println("demo: " + (killed && tookOver && intact ? "the backup took over and the client saw a stall, " +
+                "no reset, every byte intact" : !tookOver ? "NO TAKEOVER" : "THE STREAM DID NOT SURVIVE"));
+            return killed && tookOver && intact ? 0 : 1;
+        }
+
+        private void buildNetwork() throws IOException, InterruptedException
+        {
+            add(lan);
+            sh("ip", "-n", lan, "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0");
+            sh("ip", "-n", lan, "link", "set", "br0", "up");
+            final List<String> members = new ArrayList<>(List.of(NODES));
+            members.add("client");
+            for (int i = 0; i < members.size(); i++)
+            {
+                final String member = members.get(i);
+                final String ns = ns(member);
+                add(ns);
+                final String port = "v-" + member;
+                sh("ip", "link", "add", port, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", ns);
+                sh("ip", "-n", lan, "link", "set", port, "master", "br0", "up");
+                sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
+                sh("ip", "-n", ns, "link", "set", "lo", "up");
+                if (i < NODES.length)
+                {
+                    // The node's kernel has no address here, so it never answers for the VIP itself.
+                    sh("ip", "-n", ns, "link", "set", "eth0", "address", String.format("02:00:00:00:00:%02x", 0x11 + i));
+                }
+                sh("ip", "-n", ns, "link", "set", "eth0", "up");
+            }
+            sh("ip", "-n", clientNs, "addr", "add", CLIENT_IP + "/24", "dev", "eth0");
+            // Real checksums and MTU-sized frames from the client's kernel: the nodes read raw frames.
+            sh("ip", "netns", "exec", clientNs, "ethtool", "-K", "eth0", "tx", "off", "tso", "off", "gso", "off");
+        }
+
+        /** Make a namespace, unless cleanup has begun (then nothing new may be made: it would outlive the demo). */
+        private synchronized void add(final String ns) throws IOException, InterruptedException
+        {
+            refuseAfterCleanup();
+            namespaces.add(ns);
+            sh("ip", "netns", "add", ns);
+        }
+
+        private void refuseAfterCleanup()
+        {
+            if (cleaned)
+            {
+                throw new CliException("interrupted: what the demo made is being removed");
+            }
+        }
+
+        private Process startNode(final String name, final Path file) throws IOException
+        {
+            final List<String> lines = new CopyOnWriteArrayList<>();
+            nodeLines.put(name, lines);
+            final Process process = spawn(List.of("ip", "netns", "exec", ns(name), root.resolve("ertcp").toString(), "node",
+                "--config", file.toString(), "--name", name));
+            pipe(process, line ->
+            {
+                lines.add(line);
+                if (line.startsWith("[") || line.startsWith("warning") || line.startsWith("ertcp"))
+                {
+                    say("node", line);
+                }
+            });
+            return process;
+        }
+
+        private boolean awaitLine(final String name, final String text, final Process process, final long timeoutMs)
+            throws InterruptedException
+        {
+            final long deadline = System.currentTimeMillis() + timeoutMs;
+            while (System.currentTimeMillis() < deadline)
+            {
+                if (nodeLines.get(name).stream().anyMatch(line -> line.contains(text)))
+                {
+                    return true;
+                }
+                if (!process.isAlive())
+                {
+                    Thread.sleep(200); // its last words
+                    return false;
+                }
+                Thread.sleep(50);
+            }
+            return false;
+        }
+
+        private boolean awaitCluster(final Path file, final Map<String, Process> nodes, final long timeoutMs)
+            throws InterruptedException
+        {
+            final ClusterConfig config = NodeCommand.load(file.toString());
+            final long deadline = System.currentTimeMillis() + timeoutMs;
+            long settledSinceMs = 0;
+            while (System.currentTimeMillis() < deadline)
+            {
+                if (nodes.values().stream().anyMatch(p -> !p.isAlive()))
+                {
+                    return false;
+                }
+                final long nowMs = System.currentTimeMillis();
+                boolean ready = true;
+                for (final String name : NODES)
+                {
+                    Optional<NodeStatus> status;
+                    try
+                    {
+                        status = NodeStatus.read(config.log().dirOf(name));
+                    }
+                    catch (final IOException ex)
+                    {
+                        status = Optional.empty();
+                    }
+                    ready &= status.isPresent() && nowMs - status.get().writtenAtMs() < 500 &&
+                        (name.equals("primary") ? status.get().role().equals("primary") : status.get().primary().equals("primary"));
+                }
+                if (ready && settledSinceMs == 0)
+                {
+                    settledSinceMs = nowMs;
+                }
+                else if (!ready)
+                {
+                    settledSinceMs = 0;
+                }
+                if (ready && nowMs - settledSinceMs >= 1_000)
+                {
+                    return true;
+                }
+                Thread.sleep(100);
+            }
+            return false;
+        }
+
+        private void status(final Path file)
+        {
+            final java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+            try
+            {
+                new StatusCommand(new PrintStream(text, true, StandardCharsets.UTF_8)).run(new String[]{"--config", file.toString()});
+            }
+            catch (final Exception ex)
+            {
+                out.println("  (status failed: " + ex.getMessage() + ")");
+            }
+            text.toString(StandardCharsets.UTF_8).lines().forEach(line -> out.println("  " + line));
+        }
+
+        /** One live line: from the client's connection on, with the seconds since then. */
+        private void say(final String who, final String line)
+        {
+            synchronized (out)
+            {
+            final long since = System.nanoTime() - streamStartNs;
+                out.printf("  %9s  %-6s  %s%n", streamStartNs == 0 ? "" : String.format("%6.2f s", since / 1e9), who, line);
+                out.flush();
+            }
+        }
+
+        private synchronized Process spawn(final List<String> command) throws IOException
+        {
+            refuseAfterCleanup();
+            final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().put("ERTCP_NO_BUILD", "1");
+            final Process process = builder.start();
+            processes.add(process);
+            return process;
+        }
+
+        private Thread pipe(final Process process, final java.util.function.Consumer<String> onLine)
+        {
+            final Thread pipe = Thread.ofPlatform().daemon().name("ertcp-demo-pipe-" + process.pid()).start(() ->
+            {
+                try (BufferedReader reader = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+                {
+                    String line;
+                    while (null != (line = reader.readLine()))
+                    {
+                        onLine.accept(line);
+                    }
+                }
+                catch (final IOException ignore)
+                {
+                    // the process is gone
+                }
+            });
+            pipes.add(pipe);
+            return pipe;
+        }
+
+        /**
+         * EAL makes /var/run/dpdk/ertcp-PID-N for each port and removes it on a clean close; a node killed with -9 (the
+         * primary) leaves it behind, empty. Remove those of this demo's processes.
+         */
+        private void removeDpdkRuntimeDirectories(final long pid)
+        {
+            final Path base = Path.of("/var/run/dpdk");
+            if (!Files.isDirectory(base))
+            {
+                return;
+            }
+            try (Stream<Path> entries = Files.list(base))
+            {
+                entries.filter(p -> p.getFileName().toString().startsWith("ertcp-" + pid + "-")).forEach(p ->
+                {
+                    try
+                    {
+                        Files.deleteIfExists(p);
+                    }
+                    catch (final IOException ignore)
+                    {
+                        // not empty: not ours to judge
+                    }
+                });
+            }
+            catch (final IOException ignore)
+            {
+                // nothing to tidy
+            }
+        }
+
+        /** Remove namespaces left by earlier demos whose process is gone (killed with kill -9, say). */
+        private void removeStale() throws IOException, InterruptedException
+        {
+            final java.util.regex.Pattern name = java.util.regex.Pattern.compile("^(ertcp-demo-(\\d+)-\\S+)");
+            for (final String line : sh(false, "ip", "netns", "list"))
+            {
+                final Matcher m = name.matcher(line);
+                if (m.find() && ProcessHandle.of(Long.parseLong(m.group(2))).isEmpty())
+                {
+                    sh(false, "ip", "netns", "del", m.group(1));
+                }
+            }
+        }
+
+        void cleanup()
+        {
+            synchronized (this)
+            {
+                if (cleaned)
+                {
+                    return;
+                }
+                cleaned = true;
+            }
+            // SIGTERM first, so that a node closes its port (and DPDK its runtime directory); SIGKILL what lingers.
+            for (final Process process : processes)
+            {
+                process.descendants().forEach(ProcessHandle::destroy);
+                process.destroy();
+            }
+            for (final Process process : processes)
+            {
+                try
+                {
+                    if (!process.waitFor(5, TimeUnit.SECONDS))
+                    {
+                        process.descendants().forEach(ProcessHandle::destroyForcibly);
+                        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                    }
+                }
+                catch (final InterruptedException ignore)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                removeDpdkRuntimeDirectories(process.pid());
+            }
+            for (final Thread pipe : pipes)
+            {
+                try
+                {
+                    pipe.join(2_000); // the last lines of what was killed, before the end
+                }
+                catch (final InterruptedException ignore)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            for (final String ns : namespaces)
+            {
+                try
+                {
+                    sh(false, "ip", "netns", "del", ns);
+                }
+                catch (final IOException | InterruptedException ignore)
+                {
+                    // not there
+                }
+            }
+            if (null != directory)
+            {
+                deleteRecursively(directory);
+            }
+            out.println("demo: processes stopped, namespaces removed");
+            out.flush();
+        }
+    }
+
+    private static void deleteRecursively(final Path directory)
+    {
+        try (Stream<Path> paths = Files.walk(directory))
+        {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        catch (final IOException ignore)
+        {
+            // a temporary directory
         }
     }
 

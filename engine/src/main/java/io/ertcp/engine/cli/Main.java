@@ -33,6 +33,7 @@ public final class Main
             new ServeCommand(out),
             new NodeCommand(out),
             new StatusCommand(out),
+            new StreamCommand(out),
             new ImpairCommand(out));
 
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))

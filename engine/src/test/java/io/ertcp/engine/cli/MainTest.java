@@ -98,14 +98,6 @@ class MainTest
     }
 
     @Test
-    void theInProcessDemoResolvesTheNodeDespiteLoss()
-    {
-        assertEquals(0, run("demo", "--in-process"));
-        assertTrue(stdout().contains("10.77.0.1 is at 02:00:00:00:00:01"), stdout());
-        assertTrue(stdout().matches("(?s).*10 requests, \\d+ answered, \\d+ lost.*"), stdout());
-    }
-
-    @Test
     void serveRefusesAnUnknownServiceWithTheChoices()
     {
         assertEquals(2, run("serve", "--driver", "af-packet", "--iface", "lo", "--ip", "10.0.0.1/24", "--service", "ftp"));
