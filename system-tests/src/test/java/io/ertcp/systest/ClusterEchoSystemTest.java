@@ -1,0 +1,174 @@
+package io.ertcp.systest;
+
+import io.ertcp.test.ClusterNamespaces;
+import io.ertcp.test.FileProgress;
+import io.ertcp.test.NetNs;
+import io.ertcp.test.Requirements;
+import io.ertcp.test.Shell;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An ER-TCP cluster (primary, logger, backup; af-packet, one namespace each on a bridge) serving
+ * echo to a Linux socat: the primary's JVM is killed with SIGKILL mid-stream and the client's
+ * 200 MiB come back intact, without a reset; then the killed node rejoins as a backup, catches up,
+ * and takes over in turn when the new primary is killed mid-stream of a second transfer.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterEchoSystemTest
+{
+    private static final long BYTES = 200L * 1024 * 1024;
+    private static final long KILL_AT = 60L * 1024 * 1024;
+
+    private static Path workDir;
+    private static ClusterNamespaces cluster;
+    private static Path in;
+    private static String inSha;
+
+    @BeforeAll
+    static void setUp() throws Exception
+    {
+        Requirements.assumeRootAndNetns();
+        Requirements.assumeCommand("socat", "socat");
+        workDir = Files.createTempDirectory("ertcp-cluster-echo");
+        in = workDir.resolve("in");
+        Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BYTES + " /dev/urandom > " + in).requireOk();
+        inSha = sha256(in);
+        cluster = ClusterNamespaces.create(workDir, "ecs-echo", "name: echo", "");
+        cluster.startAll();
+    }
+
+    @AfterAll
+    static void tearDown()
+    {
+        if (cluster != null)
+        {
+            cluster.close();
+        }
+        if (workDir != null)
+        {
+            Shell.run("rm", "-rf", workDir.toString());
+        }
+    }
+
+    /** What one transfer with a kill in it measured. */
+    record Transfer(double seconds, double stallMs, double stallStartMs, long atKill, String takeover)
+    {
+    }
+
+    /**
+     * Stream the file through echo and kill the current primary once {@link #KILL_AT} bytes came
+     * back; assert the backup took over in the next epoch and the bytes came back intact, no reset.
+     */
+    private static Transfer streamWithKill(final String label) throws Exception
+    {
+        final ClusterNamespaces.Roles roles = cluster.roles();
+        final Path out = workDir.resolve("out-" + label);
+        Files.deleteIfExists(out);
+        final Path socatLog = workDir.resolve("socat-" + label + ".log");
+        final NetNs client = cluster.client();
+        final long startNs = System.nanoTime();
+        final Process socat = client.start(socatLog, "sh", "-c",
+            "socat -t 60 -T 60 - TCP:" + ClusterNamespaces.VIP + ":7 < " + in + " > " + out);
+        try (FileProgress progress = FileProgress.watch(out))
+        {
+            assertTrue(progress.awaitSize(KILL_AT, socat, Duration.ofSeconds(90)),
+                "socat got " + progress.size() + " bytes before the kill:\n" + Files.readString(socatLog) + cluster.outputs());
+            final long atKill = progress.size();
+            final long killNs = cluster.kill(roles.primary());
+            progress.mark(killNs);
+            final String takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
+            assertTrue(socat.waitFor(180, TimeUnit.SECONDS), "socat did not finish: " + progress.size() + " bytes\n" + cluster.outputs());
+            final double seconds = (System.nanoTime() - startNs) / 1e9;
+            cluster.printCounters(roles.backup());
+            assertEquals(0, socat.exitValue(), "socat's exit status (a reset is 1):\n" + Files.readString(socatLog) + cluster.outputs());
+            assertEquals(BYTES, Files.size(out), "bytes echoed\n" + cluster.outputs());
+            assertEquals(inSha, sha256(out), "the echoed bytes");
+            final Transfer transfer = new Transfer(seconds, progress.stallMs(), progress.stallStartMs(), atKill, takeover);
+            System.out.printf("%s: 200 MiB echoed through a kill -9 of %s at %d MiB in %.1f s (%.0f Mbit/s each way); " +
+                    "the client received nothing for %.0f ms (from %.0f ms after the kill); %s%n",
+                label, roles.primary(), atKill >> 20, seconds, BYTES * 8 / seconds / 1e6, transfer.stallMs(),
+                transfer.stallStartMs(), takeover);
+            Files.deleteIfExists(out);
+            return transfer;
+        }
+        finally
+        {
+            socat.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Order(1)
+    @Timeout(150)
+    void socatStreams200MibThroughAKillOfThePrimary() throws Exception
+    {
+        final ClusterNamespaces.Roles roles = cluster.roles();
+        assertEquals("primary", roles.primary(), "a fresh cluster's primary");
+        assertEquals(1, roles.epoch());
+        streamWithKill("first");
+
+        final String status = cluster.statusText();
+        System.out.println(status);
+        final Map<String, ClusterNamespaces.StatusRow> rows = ClusterNamespaces.parseStatus(status);
+        assertEquals("primary", rows.get("backup").state(), status);
+        assertEquals(2, rows.get("backup").epoch(), status);
+        assertEquals("logger", rows.get("logger").state(), status);
+        assertTrue(cluster.node("backup").output().contains("took over as primary in epoch 2"), cluster.outputs());
+    }
+
+    @Test
+    @Order(2)
+    @Timeout(200)
+    void theKilledNodeRejoinsCatchesUpAndTakesOverAtTheNextKill() throws Exception
+    {
+        if (cluster.node("primary").process().isAlive())
+        {
+            // Run alone: make the first failover here.
+            streamWithKill("first");
+        }
+        assertTrue(!cluster.node("primary").process().isAlive(), "the first kill took the node 'primary'");
+        final ClusterNamespaces.StatusRow current = cluster.primary().orElseThrow(() -> new AssertionError(cluster.statusText()));
+        assertEquals("backup", current.node(), "the backup took over at the first kill");
+
+        final long rejoinNs = System.nanoTime();
+        final String caughtUp = cluster.rejoin("primary", 64);
+        System.out.printf("'primary' rejoined and caught up in %.1f s:%n%s%n", (System.nanoTime() - rejoinNs) / 1e9, caughtUp);
+        assertTrue(cluster.node("primary").output().contains("rejoined as backup"), cluster.outputs());
+        final Map<String, ClusterNamespaces.StatusRow> rows = ClusterNamespaces.parseStatus(caughtUp);
+        final long gap = rows.get("logger").log() - rows.get("primary").applied();
+        assertTrue(gap >= 0 && gap <= 64, "applied position near the logger's: " + caughtUp);
+
+        final ClusterNamespaces.Roles now = cluster.roles();
+        assertEquals("backup", now.primary());
+        assertEquals(current.epoch(), now.epoch());
+        assertEquals("primary", now.backup(), "the rejoined node is the backup now");
+        final Transfer second = streamWithKill("second");
+        assertTrue(second.takeover().contains("epoch " + (current.epoch() + 1)), second.takeover());
+
+        final String status = cluster.statusText();
+        System.out.println(status);
+        final Map<String, ClusterNamespaces.StatusRow> after = ClusterNamespaces.parseStatus(status);
+        assertEquals("primary", after.get("primary").state(), status);
+        assertEquals(current.epoch() + 1, after.get("primary").epoch(), status);
+    }
+
+    static String sha256(final Path file)
+    {
+        return Shell.run(Duration.ofSeconds(120), "sha256sum", file.toString()).requireOk().stdout().split("\\s+")[0];
+    }
+}

@@ -1,0 +1,150 @@
+package io.ertcp.systest;
+
+import io.ertcp.test.ClusterNamespaces;
+import io.ertcp.test.FileProgress;
+import io.ertcp.test.Requirements;
+import io.ertcp.test.Shell;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An ER-TCP cluster (af-packet, namespaces on a bridge) serving http from a directory: curl
+ * downloads 64 MiB through a kill -9 of the primary intact, then 1,000 concurrent wrk connections
+ * ride through a failover without a socket error.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterHttpSystemTest
+{
+    private static final long BLOB = 64L * 1024 * 1024;
+
+    private static Path workDir;
+    private static Path root;
+    private static ClusterNamespaces cluster;
+
+    @BeforeAll
+    static void setUp() throws Exception
+    {
+        Requirements.assumeRootAndNetns();
+        Requirements.assumeCommand("curl", "curl");
+        Requirements.assumeCommand("wrk", "wrk");
+        workDir = Files.createTempDirectory("ertcp-cluster-http");
+        root = Files.createDirectories(workDir.resolve("www"));
+        Files.writeString(root.resolve("index.html"), "<h1>ertcp cluster</h1>\n");
+        Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BLOB + " /dev/urandom > " + root.resolve("blob.bin")).requireOk();
+        // Small buffers so that 1,000 connections (and their shadows on the backup) fit in memory.
+        cluster = ClusterNamespaces.create(workDir, "ecs-http", "name: http\nroot: " + root,
+            "buffer-kib: 64\nmax-connections: 4096");
+        cluster.startAll();
+    }
+
+    @AfterAll
+    static void tearDown()
+    {
+        if (cluster != null)
+        {
+            cluster.close();
+        }
+        if (workDir != null)
+        {
+            Shell.run("rm", "-rf", workDir.toString());
+        }
+    }
+
+    @Test
+    @Order(1)
+    @Timeout(120)
+    void curlDownloads64MibThroughAKillOfThePrimary() throws Exception
+    {
+        cluster.heal();
+        final ClusterNamespaces.Roles roles = cluster.roles();
+        final Path got = workDir.resolve("blob.got");
+        final Path curlLog = workDir.resolve("curl.log");
+        final long startNs = System.nanoTime();
+        final Process curl = cluster.client().start(curlLog, "curl", "-sS", "--max-time", "90", "-o", got.toString(),
+            "-w", "http %{http_code} first-byte %{time_starttransfer} s total %{time_total} s\\n",
+            "http://" + ClusterNamespaces.VIP + "/blob.bin");
+        try (FileProgress progress = FileProgress.watch(got))
+        {
+            assertTrue(progress.awaitSize(BLOB / 4, curl, Duration.ofSeconds(60)),
+                "curl got " + progress.size() + " bytes before the kill:\n" + Files.readString(curlLog) + cluster.outputs());
+            final long atKill = progress.size();
+            progress.mark(cluster.kill(roles.primary()));
+            final String takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
+            assertTrue(curl.waitFor(100, TimeUnit.SECONDS), "curl did not finish\n" + cluster.outputs());
+            final double seconds = (System.nanoTime() - startNs) / 1e9;
+            final String report = Files.readString(curlLog);
+            assertEquals(0, curl.exitValue(), "curl's exit status:\n" + report + cluster.outputs());
+            assertTrue(report.contains("http 200"), report);
+            assertEquals(BLOB, Files.size(got), report);
+            assertEquals(ClusterEchoSystemTest.sha256(root.resolve("blob.bin")), ClusterEchoSystemTest.sha256(got));
+            System.out.printf("curl: 64 MiB through a kill -9 of %s at %d MiB in %.1f s (%.0f Mbit/s); the client received " +
+                    "nothing for %.0f ms (from %.0f ms after the kill); curl: %s; %s%n",
+                roles.primary(), atKill >> 20, seconds, BLOB * 8 / seconds / 1e6, progress.stallMs(), progress.stallStartMs(),
+                report.trim(), takeover);
+        }
+        finally
+        {
+            curl.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Order(2)
+    @Timeout(150)
+    void thousandWrkConnectionsSurviveAFailoverWithoutSocketErrors() throws Exception
+    {
+        cluster.heal();
+        final ClusterNamespaces.Roles roles = cluster.roles();
+        final Path wrkLog = workDir.resolve("wrk.log");
+        final Process wrk = cluster.client().start(wrkLog, "sh", "-c",
+            "ulimit -n 16384 && exec wrk -t1 -c1000 -d8s --latency http://" + ClusterNamespaces.VIP + "/");
+        try
+        {
+            Thread.sleep(3000);
+            assertTrue(wrk.isAlive(), "wrk ended before the kill:\n" + Files.readString(wrkLog));
+            cluster.kill(roles.primary());
+            final String takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
+            assertTrue(wrk.waitFor(60, TimeUnit.SECONDS), "wrk did not finish\n" + cluster.outputs());
+            final String report = Files.readString(wrkLog);
+            System.out.println("wrk -t1 -c1000 -d8s, kill -9 of " + roles.primary() + " 3 s in; " + takeover + "\n" + report);
+            cluster.printCounters(roles.backup());
+            assertEquals(0, wrk.exitValue(), report);
+            final Matcher errors = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
+                .matcher(report);
+            if (errors.find())
+            {
+                for (int i = 1; i <= 4; i++)
+                {
+                    assertEquals("0", errors.group(i), "socket errors:\n" + report + cluster.outputs());
+                }
+            }
+            assertTrue(!report.contains("Non-2xx"), "non-2xx responses:\n" + report);
+            final long requests = ServeSystemTest.number(report, "(\\d+) requests in");
+            assertTrue(requests > 1000, "requests served: " + report);
+            final String status = cluster.statusText();
+            System.out.println(status);
+            final ClusterNamespaces.StatusRow successor = ClusterNamespaces.parseStatus(status).get(roles.backup());
+            assertEquals("primary", successor.state(), status);
+            assertEquals(roles.epoch() + 1, successor.epoch(), status);
+        }
+        finally
+        {
+            wrk.destroyForcibly();
+        }
+    }
+}

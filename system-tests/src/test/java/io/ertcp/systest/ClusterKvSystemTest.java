@@ -1,0 +1,117 @@
+package io.ertcp.systest;
+
+import io.ertcp.test.ClusterNamespaces;
+import io.ertcp.test.Requirements;
+import io.ertcp.test.Shell;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An ER-TCP cluster (af-packet, namespaces on a bridge) serving kv: redis-benchmark runs through a
+ * kill -9 of the primary without an error, and a counter INCRed before and after the kill holds
+ * every increment (the store's state survived the takeover).
+ */
+class ClusterKvSystemTest
+{
+    private static final String COUNTER = "ecs:counter";
+
+    private static Path workDir;
+    private static ClusterNamespaces cluster;
+
+    @BeforeAll
+    static void setUp() throws Exception
+    {
+        Requirements.assumeRootAndNetns();
+        Requirements.assumeCommand("redis-benchmark", "redis-tools");
+        workDir = Files.createTempDirectory("ertcp-cluster-kv");
+        cluster = ClusterNamespaces.create(workDir, "ecs-kv", "name: kv", "");
+        cluster.startAll();
+    }
+
+    @AfterAll
+    static void tearDown()
+    {
+        if (cluster != null)
+        {
+            cluster.close();
+        }
+        if (workDir != null)
+        {
+            Shell.run("rm", "-rf", workDir.toString());
+        }
+    }
+
+    private static String redis(final String... command)
+    {
+        final List<String> all = new ArrayList<>(List.of("redis-cli", "-h", ClusterNamespaces.VIP, "-p", "6379"));
+        all.addAll(List.of(command));
+        return cluster.client().run(Duration.ofSeconds(20), all.toArray(String[]::new)).requireOk().stdout().trim();
+    }
+
+    @Test
+    @Timeout(150)
+    void redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrement() throws Exception
+    {
+        cluster.heal();
+        final ClusterNamespaces.Roles roles = cluster.roles();
+        assertEquals("OK", redis("set", "ecs:greeting", "hello"));
+        for (int i = 1; i <= 3; i++)
+        {
+            assertEquals(Integer.toString(i), redis("incr", COUNTER));
+        }
+
+        final Path log = workDir.resolve("bench.log");
+        final long startNs = System.nanoTime();
+        final Process bench = cluster.client().start(log, "redis-benchmark", "-h", ClusterNamespaces.VIP, "-p", "6379",
+            "-t", "set,get,incr", "-n", "100000", "-c", "50", "-q");
+        try
+        {
+            Thread.sleep(2000);
+            assertTrue(bench.isAlive(), "redis-benchmark ended before the kill:\n" + Files.readString(log));
+            cluster.kill(roles.primary());
+            final String takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
+            assertTrue(bench.waitFor(100, TimeUnit.SECONDS), "redis-benchmark did not finish:\n" + Files.readString(log) +
+                cluster.outputs());
+            final double seconds = (System.nanoTime() - startNs) / 1e9;
+            // -q rewrites its progress line with carriage returns: keep what it printed last on each line.
+            final String report = Files.readString(log).replace("\r", "\n");
+            final String summary = String.join("\n", report.lines().filter(line -> line.contains("requests per second")).toList());
+            System.out.printf("redis-benchmark -t set,get,incr -n 100000 -c 50, kill -9 of %s 2 s in; %.1f s in all; %s%n%s%n",
+                roles.primary(), seconds, takeover, summary);
+            assertEquals(0, bench.exitValue(), "redis-benchmark's exit status:\n" + report + cluster.outputs());
+            assertTrue(!report.contains("ERR") && !report.toLowerCase().contains("error"), report);
+            for (final String test : new String[]{"SET", "GET", "INCR"})
+            {
+                assertTrue(Pattern.compile("(?m)^" + test + ":.*requests per second").matcher(report).find(),
+                    test + " did not complete:\n" + report);
+            }
+        }
+        finally
+        {
+            bench.destroyForcibly();
+        }
+
+        assertEquals("3", redis("get", COUNTER), "the increments before the kill");
+        assertEquals("4", redis("incr", COUNTER));
+        assertEquals("4", redis("get", COUNTER));
+        assertEquals("hello", redis("get", "ecs:greeting"));
+        final String status = cluster.statusText();
+        System.out.println(status);
+        final ClusterNamespaces.StatusRow successor = ClusterNamespaces.parseStatus(status).get(roles.backup());
+        assertEquals("primary", successor.state(), status);
+        assertEquals(roles.epoch() + 1, successor.epoch(), status);
+    }
+}

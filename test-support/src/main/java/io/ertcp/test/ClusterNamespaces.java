@@ -1,0 +1,424 @@
+package io.ertcp.test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An ER-TCP cluster on one machine, as docs/cluster-file.md's namespace topology: a bridge in a
+ * namespace of its own, one namespace per node (primary, logger, backup) and one for a Linux
+ * client, each joined to the bridge by a veth whose inner end is {@code eth0}. Every node runs the
+ * real {@code ./ertcp node --config FILE --name NAME} (af-packet) in its namespace with the same
+ * file; the client has the kernel address 10.80.0.2/24 and talks to the VIP 10.80.0.100.
+ *
+ * <p>Closing it kills every node and deletes the namespaces (NetNs reaps what a dead JVM left).
+ */
+public final class ClusterNamespaces implements AutoCloseable
+{
+    /** The service address clients connect to. */
+    public static final String VIP = "10.80.0.100";
+    /** The client namespace's kernel address. */
+    public static final String CLIENT_IP = "10.80.0.2";
+
+    /** One node of the file. */
+    public record NodeSpec(String name, String role, int rank, String mac, String address)
+    {
+    }
+
+    /** The three nodes every cluster here has; ranks make {@code backup} the first to take over. */
+    public static final List<NodeSpec> NODES = List.of(
+        new NodeSpec("primary", "primary", 0, "02:00:00:00:00:11", "10.80.0.11/24"),
+        new NodeSpec("logger", "logger", -1, "02:00:00:00:00:12", "10.80.0.12/24"),
+        new NodeSpec("backup", "backup", 1, "02:00:00:00:00:13", "10.80.0.13/24"));
+
+    /** One row of {@code ./ertcp status}. */
+    public record StatusRow(String node, String state, long epoch, long log, long applied, String lag, String conns,
+        String detail)
+    {
+        /** The lag as a number, or -1 when the status shows none. */
+        public long lagValue()
+        {
+            try
+            {
+                return Long.parseLong(lag);
+            }
+            catch (final NumberFormatException ex)
+            {
+                return -1;
+            }
+        }
+    }
+
+    private final NetNs lan;
+    private final NetNs client;
+    private final Map<String, NetNs> nodeNs = new LinkedHashMap<>();
+    private final Map<String, Ertcp> running = new LinkedHashMap<>();
+    private final Map<String, Integer> starts = new LinkedHashMap<>();
+    private final Path dir;
+    private final Path config;
+
+    private ClusterNamespaces(final Path dir, final String clusterName, final String serviceYaml, final String tcpYaml)
+    {
+        this.dir = dir;
+        this.config = dir.resolve("cluster.yaml");
+        lan = NetNs.create("ecs-lan");
+        lan.exec("ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0");
+        lan.exec("ip", "link", "set", "br0", "up");
+        client = NetNs.create("ecs-c");
+        join(client, "v-c");
+        client.address("eth0", CLIENT_IP + "/24");
+        // The nodes read raw frames: the client's kernel must send real checksums and MTU-sized frames.
+        client.disableOffloads("eth0");
+        for (final NodeSpec node : NODES)
+        {
+            final NetNs ns = NetNs.create("ecs-" + node.name().charAt(0));
+            join(ns, "v-" + node.name().charAt(0));
+            ns.exec("ip", "link", "set", "eth0", "address", node.mac());
+            ns.exec("ip", "link", "set", "eth0", "up");
+            nodeNs.put(node.name(), ns);
+        }
+        write(clusterName, serviceYaml, tcpYaml);
+    }
+
+    /**
+     * Make the namespaces and write the cluster file; no node runs yet ({@link #startAll}).
+     *
+     * @param dir         a directory of the test's own: the file, the nodes' logs and output go there.
+     * @param serviceYaml the {@code service:} section's keys, one {@code key: value} a line.
+     * @param tcpYaml     the {@code tcp:} section's keys, or empty for the defaults.
+     */
+    public static ClusterNamespaces create(final Path dir, final String clusterName, final String serviceYaml,
+        final String tcpYaml)
+    {
+        return new ClusterNamespaces(dir, clusterName, serviceYaml, tcpYaml);
+    }
+
+    private void join(final NetNs ns, final String bridgeSide)
+    {
+        Shell.run("ip", "link", "add", bridgeSide, "netns", lan.name(), "type", "veth",
+            "peer", "name", "eth0", "netns", ns.name()).requireOk();
+        lan.exec("ip", "link", "set", bridgeSide, "master", "br0");
+        lan.exec("ip", "link", "set", bridgeSide, "up");
+        ns.exec("ip", "link", "set", "eth0", "up");
+    }
+
+    private void write(final String clusterName, final String serviceYaml, final String tcpYaml)
+    {
+        final StringBuilder yaml = new StringBuilder();
+        yaml.append("cluster: ").append(clusterName).append('\n');
+        yaml.append("mode: er-tcp\n");
+        yaml.append("service:\n");
+        serviceYaml.lines().forEach(line -> yaml.append("  ").append(line).append('\n'));
+        yaml.append("vip:\n  address: ").append(VIP).append("/24\n  mac: 02:00:00:00:00:64\n");
+        yaml.append("durability: logger\n");
+        // A 2-core machine runs three JVMs and the clients: tighter timeouts bring false suspicions.
+        yaml.append("failure-detection:\n  heartbeat-interval: 10ms\n  suspect-timeout: 200ms\n");
+        yaml.append("log:\n  dir: ").append(dir.resolve("log")).append("\n  retention: 1h\n");
+        if (!tcpYaml.isBlank())
+        {
+            yaml.append("tcp:\n");
+            tcpYaml.lines().forEach(line -> yaml.append("  ").append(line).append('\n'));
+        }
+        yaml.append("nodes:\n");
+        for (final NodeSpec node : NODES)
+        {
+            yaml.append("  - name: ").append(node.name()).append('\n');
+            yaml.append("    role: ").append(node.role()).append('\n');
+            if (node.rank() > 0)
+            {
+                yaml.append("    rank: ").append(node.rank()).append('\n');
+            }
+            yaml.append("    driver: af-packet\n    interface: eth0\n");
+            yaml.append("    mac: ").append(node.mac()).append('\n');
+            yaml.append("    address: ").append(node.address()).append('\n');
+        }
+        try
+        {
+            Files.writeString(config, yaml);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    public Path config()
+    {
+        return config;
+    }
+
+    public Path dir()
+    {
+        return dir;
+    }
+
+    public NetNs client()
+    {
+        return client;
+    }
+
+    /**
+     * Start the primary and wait until it serves, then the logger and the backup, and wait until
+     * both said they started.
+     */
+    public void startAll() throws InterruptedException
+    {
+        start("primary").awaitOutput("primary in epoch 1, serving", Duration.ofSeconds(60));
+        final Ertcp logger = start("logger");
+        final Ertcp backup = start("backup");
+        logger.awaitOutput("started as logger", Duration.ofSeconds(60));
+        backup.awaitOutput("started as backup", Duration.ofSeconds(60));
+    }
+
+    /**
+     * Start (or restart) a node, with its output in a file of its own for this start.
+     */
+    public synchronized Ertcp start(final String name)
+    {
+        final int n = starts.merge(name, 1, Integer::sum);
+        final Path log = dir.resolve(name + "-" + n + ".out");
+        final Process process = nodeNs.get(name).start(log, "env", "ERTCP_NO_BUILD=1", "ERTCP_HEAP=256m",
+            Requirements.root().resolve("ertcp").toString(), "node", "--config", config.toString(), "--name", name);
+        final Ertcp node = new Ertcp(process, log);
+        running.put(name, node);
+        return node;
+    }
+
+    /** The node's latest start. */
+    public synchronized Ertcp node(final String name)
+    {
+        return running.get(name);
+    }
+
+    /**
+     * A crash: SIGKILL to the node's JVM (the launcher execs java, so the started process is the
+     * JVM), and wait until it is gone.
+     *
+     * @return the moment of the kill, System.nanoTime().
+     */
+    public long kill(final String name) throws InterruptedException
+    {
+        final Ertcp node = node(name);
+        final String command = node.process().info().command().orElse("?");
+        if (!command.endsWith("/java"))
+        {
+            throw new IllegalStateException("node " + name + "'s process " + node.process().pid() + " is " + command +
+                ", not the JVM");
+        }
+        final long atNs = System.nanoTime();
+        Shell.run("kill", "-9", Long.toString(node.process().pid())).requireOk();
+        if (!node.process().waitFor(10, TimeUnit.SECONDS))
+        {
+            throw new AssertionError("node " + name + " outlived SIGKILL");
+        }
+        return atNs;
+    }
+
+    /** Ask a node to print its counters (SIGHUP). */
+    public void printCounters(final String name)
+    {
+        final Ertcp node = node(name);
+        if (node != null && node.process().isAlive())
+        {
+            Shell.run("kill", "-HUP", Long.toString(node.process().pid()));
+        }
+    }
+
+    /** {@code ./ertcp status --config FILE}, as printed. */
+    public String statusText()
+    {
+        return Shell.run(Duration.ofSeconds(30), "env", "ERTCP_NO_BUILD=1", "ERTCP_HEAP=64m",
+            Requirements.root().resolve("ertcp").toString(), "status", "--config", config.toString()).stdout();
+    }
+
+    private static final Pattern ROW = Pattern.compile(
+        "^(\\S+)\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)\\s*(.*)$");
+
+    /** The rows of a status text, by node. */
+    public static Map<String, StatusRow> parseStatus(final String text)
+    {
+        final Map<String, StatusRow> rows = new LinkedHashMap<>();
+        for (final String line : text.lines().toList())
+        {
+            final Matcher m = ROW.matcher(line);
+            if (!m.matches() || NODES.stream().noneMatch(n -> n.name().equals(m.group(1))))
+            {
+                continue;
+            }
+            rows.put(m.group(1), new StatusRow(m.group(1), m.group(2), number(m.group(3)), number(m.group(4)),
+                number(m.group(5)), m.group(6), m.group(7), m.group(8)));
+        }
+        return rows;
+    }
+
+    private static long number(final String text)
+    {
+        try
+        {
+            return Long.parseLong(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            return -1;
+        }
+    }
+
+    /** The current status, by node. */
+    public Map<String, StatusRow> status()
+    {
+        return parseStatus(statusText());
+    }
+
+    /** The node the status shows as primary, if exactly one. */
+    public Optional<StatusRow> primary()
+    {
+        final List<StatusRow> primaries = new ArrayList<>(status().values().stream()
+            .filter(row -> row.state().equals("primary")).toList());
+        return primaries.size() == 1 ? Optional.of(primaries.getFirst()) : Optional.empty();
+    }
+
+    /**
+     * Wait until the status shows what a predicate wants, or fail with the last status.
+     */
+    public String awaitStatus(final java.util.function.Predicate<Map<String, StatusRow>> wanted, final Duration timeout,
+        final String what) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        String text = "";
+        while (System.nanoTime() < deadline)
+        {
+            text = statusText();
+            if (wanted.test(parseStatus(text)))
+            {
+                return text;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the status did not show " + what + " within " + timeout + ":\n" + text + "\n" + outputs());
+    }
+
+    /** Who is primary (in which epoch) and which backup takes over when it goes. */
+    public record Roles(String primary, long epoch, String backup)
+    {
+    }
+
+    /**
+     * The roles as the status shows them: exactly one primary and one backup, both up.
+     */
+    public Roles roles() throws InterruptedException
+    {
+        final Roles[] found = new Roles[1];
+        awaitStatus(rows ->
+        {
+            final List<StatusRow> primaries = rows.values().stream().filter(r -> r.state().equals("primary")).toList();
+            final List<StatusRow> backups = rows.values().stream().filter(r -> r.state().equals("backup")).toList();
+            if (primaries.size() == 1 && backups.size() == 1)
+            {
+                found[0] = new Roles(primaries.getFirst().node(), primaries.getFirst().epoch(), backups.getFirst().node());
+                return true;
+            }
+            return false;
+        }, Duration.ofSeconds(30), "one primary and one backup");
+        return found[0];
+    }
+
+    /**
+     * Wait for the backup of {@code roles} to take over in the next epoch: its line, and the status
+     * showing it primary in that epoch.
+     *
+     * @return the takeover line the new primary printed.
+     */
+    public String awaitTakeover(final Roles roles, final Duration timeout) throws InterruptedException
+    {
+        final long epoch = roles.epoch() + 1;
+        final String text = "took over as primary in epoch " + epoch;
+        final Ertcp successor = node(roles.backup());
+        try
+        {
+            successor.awaitOutput(text, timeout);
+        }
+        catch (final AssertionError ex)
+        {
+            throw new AssertionError(ex.getMessage() + "\n" + outputs(), ex);
+        }
+        awaitStatus(rows -> rows.containsKey(roles.backup()) && rows.get(roles.backup()).state().equals("primary") &&
+            rows.get(roles.backup()).epoch() == epoch, Duration.ofSeconds(20), roles.backup() + " primary in epoch " + epoch);
+        return successor.output().lines().filter(line -> line.contains(text)).findFirst().orElseThrow();
+    }
+
+    /**
+     * Restart a killed node with the same file and log: it must say it rejoined as a backup and
+     * catch up with the logger (its applied position within {@code maxLag} records of the log).
+     *
+     * @return the status once caught up.
+     */
+    public String rejoin(final String name, final long maxLag) throws InterruptedException
+    {
+        final Ertcp node = start(name);
+        node.awaitOutput("rejoined as backup", Duration.ofSeconds(60));
+        return awaitStatus(rows -> rows.containsKey(name) && rows.get(name).state().equals("backup") &&
+            rows.get(name).lagValue() >= 0 && rows.get(name).lagValue() <= maxLag, Duration.ofSeconds(60),
+            name + " a backup caught up within " + maxLag + " records");
+    }
+
+    /** Restart every node that is not running (a test before killed it), so that all three run again. */
+    public void heal() throws InterruptedException
+    {
+        for (final NodeSpec spec : NODES)
+        {
+            final Ertcp node = node(spec.name());
+            if (node == null || !node.process().isAlive())
+            {
+                rejoin(spec.name(), 64);
+            }
+        }
+    }
+
+    /** Every node's output of its latest start, for failure messages. */
+    public synchronized String outputs()
+    {
+        final StringBuilder all = new StringBuilder();
+        running.forEach((name, node) -> all.append("--- ").append(name).append(" (").append(node.log()).append(")\n")
+            .append(tail(node.output(), 60)));
+        return all.toString();
+    }
+
+    private static String tail(final String text, final int lines)
+    {
+        final List<String> all = text.lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
+    }
+
+    @Override
+    public void close()
+    {
+        for (final Ertcp node : running.values())
+        {
+            node.process().destroyForcibly();
+        }
+        for (final Ertcp node : running.values())
+        {
+            try
+            {
+                node.process().waitFor(10, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        client.close();
+        nodeNs.values().forEach(NetNs::close);
+        lan.close();
+    }
+}
