@@ -285,7 +285,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (takeover)
         {
             say("took over as primary in epoch " + epoch + ": log drained to " + drainTarget + ", " + restored +
-                " connection(s) restored, VIP " + Ipv4Address.format(vip) + " claimed " +
+                " connection(s) restored" + (primary.restoreRefusals() > 0 ? " (" + primary.restoreRefusals() +
+                " refused: connection table or buffer memory full; raise tcp.max-connections or ERTCP_DIRECT_MEMORY)" : "") +
+                ", VIP " + Ipv4Address.format(vip) + " claimed " +
                 String.format("%.1f ms", (nowNs - electedAtNs) / 1e6) + " after the election");
         }
         else

@@ -96,6 +96,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private long lastPublishedPosition;
     private long nowNs;
     private long inputRefusals;
+    private long restoreRefusals;
 
     /**
      * @param replicated          the service replica to drive; on a new primary, the one its backup role applied into.
@@ -176,6 +177,14 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         return inputRefusals;
     }
 
+    /**
+     * @return connections a takeover could not restore because the stack's table or buffer pool was full.
+     */
+    public long restoreRefusals()
+    {
+        return restoreRefusals;
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Takeover
     // ---------------------------------------------------------------------------------------------
@@ -216,6 +225,12 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
                 // SYN-ACK): restore in SYN-RECEIVED, which resends the SYN-ACK.
                 .handshakeComplete(replica.inputOffset > 0 || replica.peerFin || replica.outputAcked > 0);
             final Connection tcp = stack.restore(restore, this, nowNs);
+            if (null == tcp)
+            {
+                // The table or the buffer pool is full (the stack counted it): this one connection is lost.
+                restoreRefusals++;
+                return;
+            }
             replica.tcp = tcp;
             byTcp.put(tcp.id(), replica);
             replica.durableInput = replica.inputOffset + (replica.peerFin ? 1 : 0);
