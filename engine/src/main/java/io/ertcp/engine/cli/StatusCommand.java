@@ -108,9 +108,10 @@ final class StatusCommand implements Command
             final long lag = s.role().equals("logger") || loggerPosition < 0 ? 0 :
                 Math.max(0, loggerPosition - (s.role().equals("primary") ? s.confirmed() : s.applied()));
             final String lagText = s.role().equals("logger") ? "-" : loggerPosition < 0 ? "?" : Long.toString(lag);
+            final String follows = s.primary().isEmpty() || s.primary().equals(s.node()) ? "" : "follows " + s.primary();
             out.printf("%-12s %-9s %5d %10d %10d %8s %6d  %s%s%n", node.name(), s.role(), s.epoch(), s.logPosition(),
-                s.applied(), lagText, s.connections(), s.primary().isEmpty() ? "" : "follows " + s.primary(),
-                s.detail().isEmpty() ? "" : (s.primary().isEmpty() ? "" : "; ") + s.detail());
+                s.applied(), lagText, s.connections(), follows,
+                s.detail().isEmpty() ? "" : (follows.isEmpty() ? "" : "; ") + s.detail());
         }
         return up == 0 ? 1 : 0;
     }

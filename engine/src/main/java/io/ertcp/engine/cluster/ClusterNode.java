@@ -390,8 +390,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         for (int i = 0; i < nodes.size(); i++)
         {
             final MemberView view = membership.view(i + 1);
-            if (null == view || view.nodeId() == nodeId || view.role() != Role.BACKUP)
+            if (null == view || view.nodeId() == nodeId)
             {
+                continue;
+            }
+            if (view.role() != Role.BACKUP)
+            {
+                // A backup that took over (or was promoted to logger) needs no feed any more.
+                logger.stopServing(view.nodeId());
                 continue;
             }
             if (view.alive() && view.heard() && 0 != view.mac())

@@ -515,6 +515,24 @@ public final class TcpConnection implements Connection
             else
             {
                 counters.dropOutOfWindow.incrementRelease();
+                if (restored && (flags & (ACK | RST | SYN)) == ACK && gt(ack, sndMax))
+                {
+                    // After a takeover the client may have sent past the window this node can offer (the old
+                    // primary's edge lay further on) and hold output past what the log says it acknowledged: then
+                    // each end finds the other's segments out of window and neither hears the other's ACK. Take
+                    // the ACK field alone (within the output this node has written) so SND.NXT catches up with
+                    // what the client holds; the ACK sent below is then acceptable to it and the client learns
+                    // RCV.NXT and resends from there.
+                    final int taken = takeOverAck(ack);
+                    if (gt(taken, sndUna))
+                    {
+                        onNewAck(taken, options, nowNs);
+                        if (isGone())
+                        {
+                            return;
+                        }
+                    }
+                }
             }
             if ((flags & RST) == 0)
             {

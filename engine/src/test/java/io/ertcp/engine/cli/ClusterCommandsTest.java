@@ -120,7 +120,7 @@ class ClusterCommandsTest
         assertEquals(0, run("status", "--config", file.toString()));
         final String text = out.toString(StandardCharsets.UTF_8);
         final String primary = line(text, "primary ");
-        assertTrue(primary.matches("primary\\s+primary\\s+2\\s+5000\\s+5000\\s+10\\s+3\\s+follows primary.*"), primary);
+        assertTrue(primary.matches("primary\\s+primary\\s+2\\s+5000\\s+5000\\s+10\\s+3\\s+unconfirmed 0 bytes"), primary);
         final String logger = line(text, "logger ");
         assertTrue(logger.contains("feed backup confirmed 4200 lag 800"), logger);
         final String backup = line(text, "backup ");

@@ -194,6 +194,22 @@ class TcpRestoreTest extends TcpTestHarness
         }
 
         @Test
+        void anAckOnASegmentPastTheWindowStillCatchesUpWithWhatThePeerHolds()
+        {
+            // The old node offered a window further on than this one can: the peer's ACK arrives with a sequence
+            // number past our right edge, acknowledging 2,500 bytes of output the old node had sent.
+            final TcpConnection connection = restore(100, spec());
+            write(bytes(4_000, 3));
+            final int pastTheEdge = RCV_NXT + BUFFER + 5_000;
+            send(100, fromPeer(ACK, pastTheEdge, SND_UNA + 2_500, 0).window(1_000));
+            assertEquals(1, stack.counters().dropOutOfWindow.get(), "the segment itself is still out of window");
+            assertEquals(List.of(ACKNOWLEDGED + 2_500), sink.acknowledged, "but its ACK was taken");
+            assertEquals(1_500, connection.sendBuffer.length());
+            // Our next segment starts where the peer is, so it accepts the ACK of its data that the segment carries.
+            recv(100, seg(ACK, SND_UNA + 2_500, RCV_NXT).payload(slice(bytes(4_000, 3), 2_500, SEND_MSS)));
+        }
+
+        @Test
         void peerDataContinuesAtTheRestoredReceivePoint()
         {
             restore(100, spec());
