@@ -46,6 +46,9 @@ public final class Membership implements FrameHandler
     /** The epoch a cluster starts in, with its configured primary. */
     public static final int INITIAL_EPOCH = 1;
 
+    /** A member never heard is suspected only after this many suspicion timeouts (and 1 s at least). */
+    public static final int STARTUP_GRACE_SUSPICIONS = 5;
+
     private static final int MIN_FRAME_LENGTH = 60;
 
     /**
@@ -123,6 +126,8 @@ public final class Membership implements FrameHandler
     private final long groupMac;
     private final long heartbeatIntervalNs;
     private final long suspicionTimeoutNs;
+    /** How long a member never heard is presumed alive: {@link #STARTUP_GRACE_SUSPICIONS} suspicion timeouts, 1 s at least. */
+    private final long startupGraceNs;
     private final long electionTimeoutNs;
     private final LocalStatus status;
     private final Listener listener;
@@ -228,6 +233,7 @@ public final class Membership implements FrameHandler
         this.groupMac = groupMac;
         this.heartbeatIntervalNs = heartbeatIntervalNs;
         this.suspicionTimeoutNs = suspicionTimeoutNs;
+        this.startupGraceNs = Math.max(STARTUP_GRACE_SUSPICIONS * suspicionTimeoutNs, 1_000_000_000L);
         this.electionTimeoutNs = electionTimeoutNs;
         this.status = status;
         this.listener = listener;
@@ -669,7 +675,10 @@ public final class Membership implements FrameHandler
         int edges = 0;
         for (final MemberView member : members)
         {
-            if (member != self && member.alive && nowNs - member.lastHeardNs >= suspicionTimeoutNs)
+            // A member never heard is given longer: at a cluster's start the JVMs come up one by one, and a
+            // node still starting (or a busy machine) must not be taken for dead before it ever spoke.
+            final long timeoutNs = member.heard ? suspicionTimeoutNs : startupGraceNs;
+            if (member != self && member.alive && nowNs - member.lastHeardNs >= timeoutNs)
             {
                 member.alive = false;
                 counters.suspicions.incrementRelease();

@@ -113,6 +113,20 @@ class MembershipTest
         }
 
         @Test
+        void aMemberNeverHeardIsGivenTheStartupGraceBeforeItIsSuspected()
+        {
+            final SimulatedCluster cluster = threeMembers();
+            // The primary's process has not started yet: the others come up without it.
+            cluster.down[P] = true;
+            cluster.runFor(3 * SUSPICION_NS);
+            assertEquals(0, cluster.events("suspected").size(), "no suspicion of a member that never spoke yet");
+            assertEquals(0, cluster.events("elected").size());
+            cluster.runFor(Math.max(Membership.STARTUP_GRACE_SUSPICIONS * SUSPICION_NS, 1_000 * MS));
+            assertTrue(cluster.events(L, "suspected").stream().anyMatch(e -> e.a() == 1),
+                "after the grace a member never heard is suspected like any other");
+        }
+
+        @Test
         void otherChannelFramesKeepAMemberAliveWhenItsHeartbeatsAreLost()
         {
             final SimulatedCluster cluster = threeMembers();
