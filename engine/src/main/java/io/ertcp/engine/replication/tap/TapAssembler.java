@@ -52,6 +52,8 @@ public final class TapAssembler implements FrameHandler
     public static final int MAX_WINDOW_BYTES = 1 << 30;
     /** The smallest window (one bitmap word). */
     public static final int MIN_WINDOW_BYTES = 64;
+    /** Stream offsets past this are refused by {@link #take}: {@code taken + window} must never overflow. */
+    public static final long MAX_STREAM_OFFSET = 1L << 62;
 
     private static final int IP_OFFSET = EthernetFlyweight.HEADER_LENGTH;
 
@@ -466,12 +468,12 @@ public final class TapAssembler implements FrameHandler
 
     /**
      * The bytes below {@code upToStreamOffset} are used: forget them and slide the window there. A
-     * point at or below what was already taken does nothing.
+     * point at or below what was already taken, or past {@link #MAX_STREAM_OFFSET}, does nothing.
      */
     public void take(final int clientIp, final int clientPort, final long upToStreamOffset)
     {
         final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
-        if (stream != null)
+        if (stream != null && upToStreamOffset <= MAX_STREAM_OFFSET)
         {
             stream.take(upToStreamOffset);
         }
