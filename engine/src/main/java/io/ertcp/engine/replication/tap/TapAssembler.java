@@ -40,6 +40,11 @@ import org.agrona.MutableDirectBuffer;
  *   the tap reads), when its ACK matches the entry's IRS and the ISS is not yet known, or from
  *   {@link #open}, which overrides it.</li>
  *   <li>A hostile or broken frame is counted and dropped; nothing here throws on a frame.</li>
+ *   <li>An entry a SYN made waits for its OPEN; the primary may never send one (it refused the
+ *   connection, a SYN cookie was never answered, a SYN flood). When a SYN or an OPEN needs an entry
+ *   and none is free, the oldest entry still waiting is evicted (counted:
+ *   {@link TapCounters#evicted}); only when every entry is confirmed is the table full. Evicting is
+ *   safe: whatever the tap loses the backup fetches from the primary.</li>
  *   <li>Entries are pooled; each one's ring ({@code window} bytes) and bitmap are allocated when the
  *   entry is first used and kept afterwards, so memory grows to the peak number of connections times
  *   the window and the steady state allocates nothing.</li>
@@ -64,6 +69,9 @@ public final class TapAssembler implements FrameHandler
     /** Free entries, {@code freeCount} of them at the bottom. */
     private final TapStream[] free;
     private int freeCount;
+    /** Entries a SYN made that no OPEN confirmed yet, oldest first: the ones to evict when full. */
+    private TapStream pendingOldest;
+    private TapStream pendingNewest;
     private final TapCounters counters;
 
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
@@ -302,9 +310,15 @@ public final class TapAssembler implements FrameHandler
                 return;
             }
             existing.begin(key, clientIp, clientPort, isn);
+            unlinkPending(existing);
+            linkPending(existing);
             return;
         }
-        newStream(key, clientIp, clientPort, isn);
+        final TapStream stream = newStream(key, clientIp, clientPort, isn);
+        if (stream != null)
+        {
+            linkPending(stream);
+        }
     }
 
     /** The primary's SYN-ACK fixes the server's ISS; {@link #tcp} wraps its header. */
@@ -383,8 +397,14 @@ public final class TapAssembler implements FrameHandler
     {
         if (freeCount == 0)
         {
-            counters.tableFull.incrementRelease();
-            return null;
+            final TapStream oldest = pendingOldest;
+            if (oldest == null)
+            {
+                counters.tableFull.incrementRelease();
+                return null;
+            }
+            release(oldest);
+            counters.evicted.incrementRelease();
         }
         final TapStream stream = free[--freeCount];
         free[freeCount] = null;
@@ -426,6 +446,7 @@ public final class TapAssembler implements FrameHandler
             stream.serverIssKnown = true;
             stream.clientAcked = TapStream.NONE;
         }
+        unlinkPending(stream);
         stream.confirmed = true;
         return true;
     }
@@ -488,9 +509,62 @@ public final class TapAssembler implements FrameHandler
         final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
         if (stream != null)
         {
-            table.remove(stream);
-            free[freeCount++] = stream;
+            release(stream);
         }
+    }
+
+    private void release(final TapStream stream)
+    {
+        unlinkPending(stream);
+        table.remove(stream);
+        free[freeCount++] = stream;
+    }
+
+    /** Append to the newest end of the waiting list; the entry is not on it. */
+    private void linkPending(final TapStream stream)
+    {
+        stream.pending = true;
+        stream.olderPending = pendingNewest;
+        stream.newerPending = null;
+        if (pendingNewest == null)
+        {
+            pendingOldest = stream;
+        }
+        else
+        {
+            pendingNewest.newerPending = stream;
+        }
+        pendingNewest = stream;
+    }
+
+    /** Take off the waiting list, if on it. */
+    private void unlinkPending(final TapStream stream)
+    {
+        if (!stream.pending)
+        {
+            return;
+        }
+        final TapStream older = stream.olderPending;
+        final TapStream newer = stream.newerPending;
+        if (older == null)
+        {
+            pendingOldest = newer;
+        }
+        else
+        {
+            older.newerPending = newer;
+        }
+        if (newer == null)
+        {
+            pendingNewest = older;
+        }
+        else
+        {
+            newer.olderPending = older;
+        }
+        stream.pending = false;
+        stream.olderPending = null;
+        stream.newerPending = null;
     }
 
     // ---------------------------------------------------------------------------------------------

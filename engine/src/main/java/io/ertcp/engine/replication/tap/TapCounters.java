@@ -30,8 +30,10 @@ public final class TapCounters
     public final AtomicCounter fragments;
     /** Client data or FIN for a connection without an entry (neither its SYN nor its OPEN seen). */
     public final AtomicCounter unknownConnection;
-    /** A SYN or an OPEN that needed a new entry when all {@code maxConnections} were in use. */
+    /** A SYN or an OPEN that needed a new entry when all {@code maxConnections} were in use and confirmed. */
     public final AtomicCounter tableFull;
+    /** Entries a SYN made, never confirmed by an OPEN, evicted (oldest first) to make room. */
+    public final AtomicCounter evicted;
     /** A SYN with a new ISN on a 4-tuple whose entry is in use and not closed: ignored. */
     public final AtomicCounter synConflicts;
     /** Client RSTs recorded. */
@@ -54,6 +56,7 @@ public final class TapCounters
         fragments = counters.newCounter(name + " fragments");
         unknownConnection = counters.newCounter(name + " unknown-connection");
         tableFull = counters.newCounter(name + " table-full");
+        evicted = counters.newCounter(name + " evicted");
         synConflicts = counters.newCounter(name + " syn-conflicts");
         resets = counters.newCounter(name + " resets");
     }

@@ -33,6 +33,13 @@ final class TapStream
     boolean serverIssKnown;
     /** An OPEN record confirmed the connection: the primary accepted it with {@link #irs}. */
     boolean confirmed;
+    /**
+     * The entry is on the assembler's list of entries a SYN made and no OPEN confirmed yet, oldest
+     * first, linked by {@link #olderPending} and {@link #newerPending}. Never true with {@link #confirmed}.
+     */
+    boolean pending;
+    TapStream olderPending;
+    TapStream newerPending;
     /** Bytes were stored or taken: a SYN with another ISN no longer replaces the entry silently. */
     boolean used;
     /** The client sent an RST. */

@@ -291,6 +291,77 @@ class TapAssemblerTest
     }
 
     @Nested
+    class Model
+    {
+        /**
+         * Random segments around the window, random takes, and every answer checked against a plain
+         * model: a byte is present when a segment carried it while it lay in [taken, taken + window).
+         */
+        @Test
+        void randomSegmentsAndTakesMatchAModel()
+        {
+            final long seed = 0x30DE1L;
+            final Random random = new Random(seed);
+            final int window = 16 * 1024;
+            create(window, 4);
+            final int irs = 0xFFFF_0000;
+            final int length = 400_000;
+            final byte[] bytes = pattern(length, seed);
+            final boolean[] present = new boolean[length];
+            long taken = 0;
+            deliver(syn(irs));
+            final UnsafeBuffer dst = new UnsafeBuffer(new byte[window]);
+            for (int step = 0; step < 30_000 && taken < length - 1; step++)
+            {
+                final String at = "seed " + seed + " step " + step;
+                final int start = (int)Math.max(0, taken - 2000 + random.nextInt(window + 4000));
+                final int size = Math.min(length - start, 1 + random.nextInt(MSS));
+                if (size > 0)
+                {
+                    deliver(data(irs, start, bytes, start, size));
+                    for (int i = Math.max(start, (int)taken); i < Math.min(start + size, taken + window); i++)
+                    {
+                        present[i] = true;
+                    }
+                }
+                final long probe = taken + random.nextInt(window + 100) - 50;
+                assertEquals(run(present, probe, taken, window), tap.contiguousFrom(CLIENT, CLIENT_PORT, probe), at);
+
+                final int want = random.nextInt(3000);
+                final boolean all = probe >= taken && run(present, probe, taken, window) >= want;
+                final int copied = tap.copy(CLIENT, CLIENT_PORT, probe, dst, 0, want);
+                assertEquals(all ? want : -1, copied, at);
+                for (int i = 0; i < copied; i++)
+                {
+                    assertEquals(bytes[(int)probe + i], dst.getByte(i), at);
+                }
+                if (random.nextInt(10) == 0)
+                {
+                    final long upTo = Math.min(length - 1, taken + run(present, taken, taken, window) + random.nextInt(200));
+                    tap.take(CLIENT, CLIENT_PORT, upTo);
+                    taken = Math.max(taken, upTo);
+                    assertEquals(taken, tap.taken(CLIENT, CLIENT_PORT), at);
+                }
+            }
+            assertTrue(taken > length / 2, "seed " + seed + " reached " + taken);
+        }
+
+        private static long run(final boolean[] present, final long from, final long taken, final int window)
+        {
+            if (from < taken || from >= taken + window)
+            {
+                return 0;
+            }
+            long n = 0;
+            while (from + n < present.length && from + n < taken + window && present[(int)(from + n)])
+            {
+                n++;
+            }
+            return n;
+        }
+    }
+
+    @Nested
     class Checks
     {
         @Test
@@ -524,20 +595,38 @@ class TapAssemblerTest
         }
 
         @Test
-        void aFullTableIsCountedAndCloseFreesAnEntry()
+        void unconfirmedEntriesAreEvictedOldestFirstAndConfirmedOnesFillTheTable()
         {
             create(WINDOW, 2);
             deliver(segment(CLIENT, 1, VIP, PORT, IRS, 0, SYN, null, 0, 0));
             deliver(segment(CLIENT, 2, VIP, PORT, IRS, 0, SYN, null, 0, 0));
             deliver(segment(CLIENT, 3, VIP, PORT, IRS, 0, SYN, null, 0, 0));
-            assertFalse(tap.open(CLIENT, 4, IRS, ISS));
-            assertEquals(2, counters.tableFull.get());
+            assertFalse(tap.contains(CLIENT, 1), "the oldest SYN no OPEN confirmed");
+            assertTrue(tap.contains(CLIENT, 2));
+            assertTrue(tap.contains(CLIENT, 3));
+            assertEquals(1, counters.evicted.get());
+
+            // A retransmitted SYN with another ISN moves its entry to the newest end.
+            deliver(segment(CLIENT, 2, VIP, PORT, IRS + 9, 0, SYN, null, 0, 0));
+            assertTrue(tap.open(CLIENT, 4, IRS, ISS));
+            assertFalse(tap.contains(CLIENT, 3));
+            assertTrue(tap.contains(CLIENT, 2));
+            assertEquals(2, counters.evicted.get());
+
+            assertTrue(tap.open(CLIENT, 2, IRS + 9, ISS));
+            deliver(segment(CLIENT, 5, VIP, PORT, IRS, 0, SYN, null, 0, 0));
+            assertFalse(tap.open(CLIENT, 6, IRS, ISS));
+            assertEquals(2, counters.tableFull.get(), "both confirmed: nothing to evict");
             assertEquals(2, tap.size());
 
-            tap.close(CLIENT, 1);
-            deliver(segment(CLIENT, 3, VIP, PORT, IRS, 0, SYN, null, 0, 0));
-            assertTrue(tap.contains(CLIENT, 3));
-            assertFalse(tap.contains(CLIENT, 1));
+            tap.close(CLIENT, 4);
+            deliver(segment(CLIENT, 5, VIP, PORT, IRS, 0, SYN, null, 0, 0));
+            assertTrue(tap.contains(CLIENT, 5));
+            assertFalse(tap.contains(CLIENT, 4));
+            tap.close(CLIENT, 5);
+            tap.close(CLIENT, 2);
+            assertEquals(0, tap.size());
+            assertEquals(2, counters.evicted.get());
         }
 
         @Test
