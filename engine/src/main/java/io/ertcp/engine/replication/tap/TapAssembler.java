@@ -22,10 +22,13 @@ import org.agrona.MutableDirectBuffer;
  * <ul>
  *   <li>An entry exists per client (address, port) from its SYN (without ACK) or from
  *   {@link #open}, until {@link #close}. A retransmitted SYN with the same ISN keeps the entry. A SYN
- *   with another ISN replaces the entry only when the old one is closed (RST or FIN seen) or was
- *   never used (no OPEN confirmed it, no byte stored or taken); otherwise it is counted
- *   ({@link TapCounters#synConflicts}) and ignored. {@link #open} is authoritative: an OPEN with
- *   another client ISN than the entry's resets the entry to the OPEN's.</li>
+ *   with another ISN replaces an entry no OPEN confirmed when that entry is closed (the client's RST
+ *   or FIN seen) or was never used (no byte stored or taken); otherwise it is counted
+ *   ({@link TapCounters#synConflicts}) and ignored. A confirmed entry is never replaced from the
+ *   wire: the log orders the old connection's CLOSED before a new OPEN on the same 4-tuple, so
+ *   {@link #close} then {@link #open} replace it, and the ordering records of one incarnation never
+ *   read the bytes of another. {@link #open} is authoritative: an OPEN with another client ISN than
+ *   the entry's resets the entry (its bytes forgotten) to the OPEN's.</li>
  *   <li>The client's byte at sequence number {@code irs + 1 + k} (mod 2^32) is stored at stream
  *   offset {@code k}, a long that never wraps; sequence numbers are placed within 2^31 of what was
  *   taken.</li>
@@ -34,6 +37,10 @@ import org.agrona.MutableDirectBuffer;
  *   {@code taken} forward only.</li>
  *   <li>Overlapping, duplicated and out-of-order segments are fine; a byte seen twice is written
  *   twice (the checksum vouches for both copies).</li>
+ *   <li>After the client's RST, or a SYN with another ISN that did not replace the entry, the entry
+ *   is frozen: no more bytes are stored in it (counted: {@link TapCounters#frozen}), since later
+ *   segments may belong to another incarnation and land at wrong offsets. Bytes already stored stay
+ *   readable; the rest the backup fetches.</li>
  *   <li>Data carried on a SYN is not stored (the primary's stack takes none); the client
  *   retransmits it after the handshake.</li>
  *   <li>The server's ISS is learned from the primary's SYN-ACK on the wire (the only server frame
@@ -274,6 +281,7 @@ public final class TapAssembler implements FrameHandler
             if (!stream.reset)
             {
                 stream.reset = true;
+                stream.frozen = true;
                 counters.resets.incrementRelease();
             }
             return;
@@ -287,7 +295,14 @@ public final class TapAssembler implements FrameHandler
         final long offset = stream.offsetOf(seq);
         if (payloadLength > 0)
         {
-            storeSegment(stream, offset, buffer, payload, payloadLength);
+            if (stream.frozen)
+            {
+                counters.frozen.incrementRelease();
+            }
+            else
+            {
+                storeSegment(stream, offset, buffer, payload, payloadLength);
+            }
         }
         if ((tcpFlags & TcpHeaderFlyweight.FIN) != 0 && stream.finOffset == TapStream.NONE)
         {
@@ -304,8 +319,10 @@ public final class TapAssembler implements FrameHandler
             {
                 return;
             }
-            if (!isClosed(existing) && (existing.used || existing.confirmed))
+            if (existing.confirmed || (existing.used && !isClosed(existing)))
             {
+                // The client has moved on to another incarnation; its segments must not land here.
+                existing.frozen = true;
                 counters.synConflicts.incrementRelease();
                 return;
             }

@@ -34,8 +34,10 @@ public final class TapCounters
     public final AtomicCounter tableFull;
     /** Entries a SYN made, never confirmed by an OPEN, evicted (oldest first) to make room. */
     public final AtomicCounter evicted;
-    /** A SYN with a new ISN on a 4-tuple whose entry is in use and not closed: ignored. */
+    /** A SYN with a new ISN on a 4-tuple whose entry is confirmed, or in use and not closed: ignored. */
     public final AtomicCounter synConflicts;
+    /** Client data segments not stored because their entry is frozen (after an RST or a conflicting SYN). */
+    public final AtomicCounter frozen;
     /** Client RSTs recorded. */
     public final AtomicCounter resets;
 
@@ -58,6 +60,7 @@ public final class TapCounters
         tableFull = counters.newCounter(name + " table-full");
         evicted = counters.newCounter(name + " evicted");
         synConflicts = counters.newCounter(name + " syn-conflicts");
+        frozen = counters.newCounter(name + " frozen");
         resets = counters.newCounter(name + " resets");
     }
 }

@@ -44,6 +44,12 @@ final class TapStream
     boolean used;
     /** The client sent an RST. */
     boolean reset;
+    /**
+     * No more bytes are stored: the client reset the connection or sent a SYN with another ISN on its
+     * 4-tuple, so later segments may belong to another incarnation and would land at wrong offsets.
+     * What the ordering records still need the backup fetches from the primary.
+     */
+    boolean frozen;
     /** The stream offset of the client's FIN (its sequence number's offset), or {@link #NONE}. */
     long finOffset;
     /**
@@ -75,6 +81,7 @@ final class TapStream
         confirmed = false;
         used = false;
         reset = false;
+        frozen = false;
         finOffset = NONE;
         clientAcked = NONE;
         taken = 0;

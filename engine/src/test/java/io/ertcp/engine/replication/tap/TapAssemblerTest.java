@@ -530,6 +530,33 @@ class TapAssemblerTest
         }
 
         @Test
+        void aConfirmedEntryIsReplacedOnlyByClosedThenOpen()
+        {
+            final byte[] bytes = pattern(1000, 18);
+            assertTrue(tap.open(CLIENT, CLIENT_PORT, IRS, ISS));
+            deliver(data(IRS, 0, bytes, 0, 1000));
+            deliver(syn(IRS + 500));
+            assertEquals(IRS, tap.clientIsn(CLIENT, CLIENT_PORT), "confirmed: kept");
+            deliver(fromClient(IRS, 1000, RST, null, 0, 0));
+            deliver(syn(IRS + 500));
+            // The new incarnation's first bytes would land at the old one's offset 500.
+            final byte[] other = pattern(500, 19);
+            deliver(data(IRS + 500, 0, other, 0, 500));
+            deliver(data(IRS + 500, 500, other, 0, 500));
+            assertEquals(IRS, tap.clientIsn(CLIENT, CLIENT_PORT), "confirmed and reset: kept until CLOSED");
+            assertEquals(2, counters.synConflicts.get());
+            assertEquals(2, counters.frozen.get());
+            assertArrayEquals(bytes, copyAll(0, 1000), "the old incarnation's bytes, not the new one's");
+            assertEquals(0, tap.contiguousFrom(CLIENT, CLIENT_PORT, 1000));
+
+            tap.close(CLIENT, CLIENT_PORT);
+            deliver(syn(IRS + 500));
+            assertTrue(tap.open(CLIENT, CLIENT_PORT, IRS + 500, ISS + 1));
+            deliver(data(IRS + 500, 0, bytes, 500, 500));
+            assertArrayEquals(Arrays.copyOfRange(bytes, 500, 1000), copyAll(0, 500));
+        }
+
+        @Test
         void finAndRstAreRecorded()
         {
             final byte[] bytes = pattern(500, 14);
@@ -543,6 +570,10 @@ class TapAssemblerTest
             deliver(fromClient(IRS, 501, RST, null, 0, 0));
             assertTrue(tap.isReset(CLIENT, CLIENT_PORT));
             assertEquals(1, counters.resets.get());
+            deliver(data(IRS, 600, bytes, 0, 100));
+            assertEquals(1, counters.frozen.get(), "nothing stored after the client's RST");
+            assertEquals(0, tap.contiguousFrom(CLIENT, CLIENT_PORT, 600));
+            assertArrayEquals(bytes, copyAll(0, 500));
 
             tap.close(CLIENT, CLIENT_PORT);
             assertFalse(tap.contains(CLIENT, CLIENT_PORT));
