@@ -515,6 +515,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             loggerLost = true;
             promotionTarget = -1;
+            // Promote only after another suspicion timeout of silence: promoting turns a backup into a logger for
+            // good, so a logger that was merely slow (a pause, a busy machine) must have its chance to speak again.
+            nextPromotionNs = nowNs + config.detection().suspectTimeoutNs();
             say("logger " + nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
                 ": acknowledging nothing new until a backup is promoted to logger");
         }
@@ -523,10 +526,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public void onMemberAlive(final int nodeId)
     {
         say("hears node " + nameOf(nodeId) + " again");
-        if (state == State.PRIMARY && nodeId == loggerId && loggerLost && promotionTarget < 0)
+        if (state == State.PRIMARY && nodeId == loggerId && loggerLost)
         {
             loggerLost = false;
-            say("logger " + nameOf(nodeId) + " is back before any promotion: carrying on with it");
+            say("logger " + nameOf(nodeId) + " is back" + (promotionTarget < 0 ? " before any promotion" :
+                " before " + nameOf(promotionTarget) + " took the role") + ": carrying on with it");
+            promotionTarget = -1;
         }
     }
 
