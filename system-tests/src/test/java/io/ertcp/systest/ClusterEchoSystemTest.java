@@ -57,6 +57,7 @@ class ClusterEchoSystemTest
     {
         if (cluster != null)
         {
+            cluster.keepOutputs(Path.of("target", "cluster-logs", "ClusterEchoSystemTest"));
             cluster.close();
         }
         if (workDir != null)
@@ -66,7 +67,7 @@ class ClusterEchoSystemTest
     }
 
     /** What one transfer with a kill in it measured. */
-    record Transfer(double seconds, double stallMs, double stallStartMs, long atKill, String takeover)
+    record Transfer(double seconds, double stallMs, double stallStartMs, long atKill, ClusterNamespaces.Takeover takeover)
     {
     }
 
@@ -91,7 +92,7 @@ class ClusterEchoSystemTest
             final long atKill = progress.size();
             final long killNs = cluster.kill(roles.primary());
             progress.mark(killNs);
-            final String takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
+            final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
             assertTrue(socat.waitFor(180, TimeUnit.SECONDS), "socat did not finish: " + progress.size() + " bytes\n" + cluster.outputs());
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             cluster.printCounters(roles.backup());
@@ -102,7 +103,7 @@ class ClusterEchoSystemTest
             System.out.printf("%s: 200 MiB echoed through a kill -9 of %s at %d MiB in %.1f s (%.0f Mbit/s each way); " +
                     "the client received nothing for %.0f ms (from %.0f ms after the kill); %s%n",
                 label, roles.primary(), atKill >> 20, seconds, BYTES * 8 / seconds / 1e6, transfer.stallMs(),
-                transfer.stallStartMs(), takeover);
+                transfer.stallStartMs(), takeover.line());
             Files.deleteIfExists(out);
             return transfer;
         }
@@ -120,15 +121,17 @@ class ClusterEchoSystemTest
         final ClusterNamespaces.Roles roles = cluster.roles();
         assertEquals("primary", roles.primary(), "a fresh cluster's primary");
         assertEquals(1, roles.epoch());
-        streamWithKill("first");
+        final Transfer first = streamWithKill("first");
+        // Epoch 2 unless a false suspicion on a loaded machine started an election that did not win.
+        assertEquals(2, first.takeover().epoch(), "the takeover's epoch: " + first.takeover().line() + "\n" + cluster.outputs());
 
         final String status = cluster.statusText();
         System.out.println(status);
         final Map<String, ClusterNamespaces.StatusRow> rows = ClusterNamespaces.parseStatus(status);
         assertEquals("primary", rows.get("backup").state(), status);
-        assertEquals(2, rows.get("backup").epoch(), status);
+        assertEquals(first.takeover().epoch(), rows.get("backup").epoch(), status);
         assertEquals("logger", rows.get("logger").state(), status);
-        assertTrue(cluster.node("backup").output().contains("took over as primary in epoch 2"), cluster.outputs());
+        assertTrue(cluster.node("backup").output().contains("took over as primary in epoch " + first.takeover().epoch()), cluster.outputs());
     }
 
     @Test
@@ -158,13 +161,14 @@ class ClusterEchoSystemTest
         assertEquals(current.epoch(), now.epoch());
         assertEquals("primary", now.backup(), "the rejoined node is the backup now");
         final Transfer second = streamWithKill("second");
-        assertTrue(second.takeover().contains("epoch " + (current.epoch() + 1)), second.takeover());
+        assertEquals("primary", second.takeover().node());
+        assertTrue(second.takeover().epoch() > current.epoch(), second.takeover().line());
 
         final String status = cluster.statusText();
         System.out.println(status);
         final Map<String, ClusterNamespaces.StatusRow> after = ClusterNamespaces.parseStatus(status);
         assertEquals("primary", after.get("primary").state(), status);
-        assertEquals(current.epoch() + 1, after.get("primary").epoch(), status);
+        assertEquals(second.takeover().epoch(), after.get("primary").epoch(), status);
     }
 
     static String sha256(final Path file)
