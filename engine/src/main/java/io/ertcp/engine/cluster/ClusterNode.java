@@ -452,11 +452,29 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public void onMemberSuspected(final int nodeId)
     {
         say("suspects node " + nameOf(nodeId));
+        reannounceVip();
     }
 
     public void onMemberAlive(final int nodeId)
     {
         say("hears node " + nameOf(nodeId) + " again");
+        reannounceVip();
+    }
+
+    /**
+     * A primary announces the VIP again whenever a member is heard again or goes quiet. After a
+     * takeover on a false suspicion the deposed primary is alive for a moment and may still send from
+     * the virtual MAC after the takeover's announcement; a learning switch (a Linux bridge) then sends
+     * the VIP's frames to the deposed node's port, where they are lost, until the new primary happens
+     * to send from the virtual MAC (a client waiting on a request or a FIN never sees it).
+     * Heard again, or quiet after it stopped: either way the announcement that comes last is ours.
+     */
+    private void reannounceVip()
+    {
+        if (state == State.PRIMARY)
+        {
+            layer.announce(config.vip().address().address());
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
