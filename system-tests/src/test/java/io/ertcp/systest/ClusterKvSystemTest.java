@@ -67,11 +67,22 @@ class ClusterKvSystemTest
     void redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrement() throws Exception
     {
         cluster.heal();
+        cluster.retryOnFalseSuspicion(() ->
+        {
+            redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrementOnce();
+            return null;
+        });
+    }
+
+    private void redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrementOnce() throws Exception
+    {
+        // A key of this attempt's own: a run after a false suspicion starts from zero again.
+        final String counter = COUNTER + ":" + System.nanoTime();
         final ClusterNamespaces.Roles roles = cluster.roles();
         assertEquals("OK", redis("set", "ecs:greeting", "hello"));
         for (int i = 1; i <= 3; i++)
         {
-            assertEquals(Integer.toString(i), redis("incr", COUNTER));
+            assertEquals(Integer.toString(i), redis("incr", counter));
         }
 
         final Path log = workDir.resolve("bench.log");
@@ -106,9 +117,9 @@ class ClusterKvSystemTest
             bench.destroyForcibly();
         }
 
-        assertEquals("3", redis("get", COUNTER), "the increments before the kill");
-        assertEquals("4", redis("incr", COUNTER));
-        assertEquals("4", redis("get", COUNTER));
+        assertEquals("3", redis("get", counter), "the increments before the kill");
+        assertEquals("4", redis("incr", counter));
+        assertEquals("4", redis("get", counter));
         assertEquals("hello", redis("get", "ecs:greeting"));
         final String status = cluster.statusText();
         System.out.println(status);
