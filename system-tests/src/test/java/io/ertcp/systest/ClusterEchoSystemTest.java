@@ -57,6 +57,7 @@ class ClusterEchoSystemTest
     {
         if (cluster != null)
         {
+            cluster.keepOutputs(Path.of("target", "cluster-logs", "ClusterEchoSystemTest"));
             cluster.close();
         }
         if (workDir != null)
@@ -66,7 +67,7 @@ class ClusterEchoSystemTest
     }
 
     /** What one transfer with a kill in it measured. */
-    record Transfer(double seconds, double stallMs, double stallStartMs, long atKill, String takeover)
+    record Transfer(ClusterNamespaces.Roles roles, double seconds, double stallMs, double stallStartMs, long atKill, ClusterNamespaces.Takeover takeover)
     {
     }
 
@@ -87,22 +88,22 @@ class ClusterEchoSystemTest
         try (FileProgress progress = FileProgress.watch(out))
         {
             assertTrue(progress.awaitSize(KILL_AT, socat, Duration.ofSeconds(90)),
-                "socat got " + progress.size() + " bytes before the kill:\n" + Files.readString(socatLog) + cluster.outputs());
+                "socat got " + progress.size() + " bytes before the kill (socat " + (socat.isAlive() ? "stalled" : "exited " + socat.exitValue()) + "):\n" + Files.readString(socatLog) + cluster.outputs());
             final long atKill = progress.size();
             final long killNs = cluster.kill(roles.primary());
             progress.mark(killNs);
-            final String takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
+            final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
             assertTrue(socat.waitFor(180, TimeUnit.SECONDS), "socat did not finish: " + progress.size() + " bytes\n" + cluster.outputs());
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             cluster.printCounters(roles.backup());
             assertEquals(0, socat.exitValue(), "socat's exit status (a reset is 1):\n" + Files.readString(socatLog) + cluster.outputs());
             assertEquals(BYTES, Files.size(out), "bytes echoed\n" + cluster.outputs());
             assertEquals(inSha, sha256(out), "the echoed bytes");
-            final Transfer transfer = new Transfer(seconds, progress.stallMs(), progress.stallStartMs(), atKill, takeover);
+            final Transfer transfer = new Transfer(roles, seconds, progress.stallMs(), progress.stallStartMs(), atKill, takeover);
             System.out.printf("%s: 200 MiB echoed through a kill -9 of %s at %d MiB in %.1f s (%.0f Mbit/s each way); " +
                     "the client received nothing for %.0f ms (from %.0f ms after the kill); %s%n",
                 label, roles.primary(), atKill >> 20, seconds, BYTES * 8 / seconds / 1e6, transfer.stallMs(),
-                transfer.stallStartMs(), takeover);
+                transfer.stallStartMs(), takeover.line());
             Files.deleteIfExists(out);
             return transfer;
         }
@@ -114,57 +115,60 @@ class ClusterEchoSystemTest
 
     @Test
     @Order(1)
-    @Timeout(150)
+    @Timeout(200)
     void socatStreams200MibThroughAKillOfThePrimary() throws Exception
     {
-        final ClusterNamespaces.Roles roles = cluster.roles();
-        assertEquals("primary", roles.primary(), "a fresh cluster's primary");
-        assertEquals(1, roles.epoch());
-        streamWithKill("first");
+        cluster.heal();
+        final Transfer first = cluster.retryOnFalseSuspicion(() -> streamWithKill("first"));
+        final ClusterNamespaces.Roles roles = first.roles();
+        // The next epoch, unless an election lost to a false suspicion on a loaded machine used one up.
+        assertTrue(first.takeover().epoch() > roles.epoch(), first.takeover().line());
+        if (first.takeover().epoch() != roles.epoch() + 1)
+        {
+            System.out.println("note: the takeover came in epoch " + first.takeover().epoch() + ", not " + (roles.epoch() + 1) +
+                ": an election before it did not win");
+        }
 
         final String status = cluster.statusText();
         System.out.println(status);
         final Map<String, ClusterNamespaces.StatusRow> rows = ClusterNamespaces.parseStatus(status);
-        assertEquals("primary", rows.get("backup").state(), status);
-        assertEquals(2, rows.get("backup").epoch(), status);
+        assertEquals("primary", rows.get(roles.backup()).state(), status);
+        assertEquals(first.takeover().epoch(), rows.get(roles.backup()).epoch(), status);
         assertEquals("logger", rows.get("logger").state(), status);
-        assertTrue(cluster.node("backup").output().contains("took over as primary in epoch 2"), cluster.outputs());
+        assertTrue(cluster.node(roles.backup()).output().contains("took over as primary in epoch " + first.takeover().epoch()),
+            cluster.outputs());
     }
 
     @Test
     @Order(2)
-    @Timeout(200)
+    @Timeout(300)
     void theKilledNodeRejoinsCatchesUpAndTakesOverAtTheNextKill() throws Exception
     {
-        if (cluster.node("primary").process().isAlive())
-        {
-            // Run alone: make the first failover here.
-            streamWithKill("first");
-        }
-        assertTrue(!cluster.node("primary").process().isAlive(), "the first kill took the node 'primary'");
-        final ClusterNamespaces.StatusRow current = cluster.primary().orElseThrow(() -> new AssertionError(cluster.statusText()));
-        assertEquals("backup", current.node(), "the backup took over at the first kill");
+        cluster.heal();
+        final Transfer first = cluster.retryOnFalseSuspicion(() -> streamWithKill("before-rejoin"));
+        final String victim = first.roles().primary();
+        final String successor = first.roles().backup();
 
         final long rejoinNs = System.nanoTime();
-        final String caughtUp = cluster.rejoin("primary", 64);
-        System.out.printf("'primary' rejoined and caught up in %.1f s:%n%s%n", (System.nanoTime() - rejoinNs) / 1e9, caughtUp);
-        assertTrue(cluster.node("primary").output().contains("rejoined as backup"), cluster.outputs());
+        final String caughtUp = cluster.rejoin(victim, 64);
+        System.out.printf("'%s' rejoined and caught up in %.1f s:%n%s%n", victim, (System.nanoTime() - rejoinNs) / 1e9, caughtUp);
+        assertTrue(cluster.node(victim).output().contains("rejoined as backup"), cluster.outputs());
         final Map<String, ClusterNamespaces.StatusRow> rows = ClusterNamespaces.parseStatus(caughtUp);
-        final long gap = rows.get("logger").log() - rows.get("primary").applied();
+        final long gap = rows.get("logger").log() - rows.get(victim).applied();
         assertTrue(gap >= 0 && gap <= 64, "applied position near the logger's: " + caughtUp);
 
         final ClusterNamespaces.Roles now = cluster.roles();
-        assertEquals("backup", now.primary());
-        assertEquals(current.epoch(), now.epoch());
-        assertEquals("primary", now.backup(), "the rejoined node is the backup now");
-        final Transfer second = streamWithKill("second");
-        assertTrue(second.takeover().contains("epoch " + (current.epoch() + 1)), second.takeover());
+        assertEquals(successor, now.primary());
+        assertEquals(victim, now.backup(), "the rejoined node is the backup now");
+        final Transfer second = cluster.retryOnFalseSuspicion(() -> streamWithKill("after-rejoin"));
+        assertEquals(victim, second.takeover().node(), "the rejoined node took over: " + second.takeover().line());
+        assertTrue(second.takeover().epoch() > now.epoch(), second.takeover().line());
 
         final String status = cluster.statusText();
         System.out.println(status);
         final Map<String, ClusterNamespaces.StatusRow> after = ClusterNamespaces.parseStatus(status);
-        assertEquals("primary", after.get("primary").state(), status);
-        assertEquals(current.epoch() + 1, after.get("primary").epoch(), status);
+        assertEquals("primary", after.get(victim).state(), status);
+        assertEquals(second.takeover().epoch(), after.get(victim).epoch(), status);
     }
 
     static String sha256(final Path file)

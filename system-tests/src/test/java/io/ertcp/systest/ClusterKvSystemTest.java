@@ -46,6 +46,7 @@ class ClusterKvSystemTest
     {
         if (cluster != null)
         {
+            cluster.keepOutputs(Path.of("target", "cluster-logs", "ClusterKvSystemTest"));
             cluster.close();
         }
         if (workDir != null)
@@ -66,23 +67,35 @@ class ClusterKvSystemTest
     void redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrement() throws Exception
     {
         cluster.heal();
+        cluster.retryOnFalseSuspicion(() ->
+        {
+            redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrementOnce();
+            return null;
+        });
+    }
+
+    private void redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrementOnce() throws Exception
+    {
+        // A key of this attempt's own: a run after a false suspicion starts from zero again.
+        final String counter = COUNTER + ":" + System.nanoTime();
         final ClusterNamespaces.Roles roles = cluster.roles();
         assertEquals("OK", redis("set", "ecs:greeting", "hello"));
         for (int i = 1; i <= 3; i++)
         {
-            assertEquals(Integer.toString(i), redis("incr", COUNTER));
+            assertEquals(Integer.toString(i), redis("incr", counter));
         }
 
         final Path log = workDir.resolve("bench.log");
         final long startNs = System.nanoTime();
         final Process bench = cluster.client().start(log, "redis-benchmark", "-h", ClusterNamespaces.VIP, "-p", "6379",
             "-t", "set,get,incr", "-n", "100000", "-c", "50", "-q");
+        final ClusterNamespaces.Takeover takeover;
         try
         {
             Thread.sleep(2000);
             assertTrue(bench.isAlive(), "redis-benchmark ended before the kill:\n" + Files.readString(log));
             cluster.kill(roles.primary());
-            final String takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
+            takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
             assertTrue(bench.waitFor(100, TimeUnit.SECONDS), "redis-benchmark did not finish:\n" + Files.readString(log) +
                 cluster.outputs());
             final double seconds = (System.nanoTime() - startNs) / 1e9;
@@ -90,7 +103,7 @@ class ClusterKvSystemTest
             final String report = Files.readString(log).replace("\r", "\n");
             final String summary = String.join("\n", report.lines().filter(line -> line.contains("requests per second")).toList());
             System.out.printf("redis-benchmark -t set,get,incr -n 100000 -c 50, kill -9 of %s 2 s in; %.1f s in all; %s%n%s%n",
-                roles.primary(), seconds, takeover, summary);
+                roles.primary(), seconds, takeover.line(), summary);
             assertEquals(0, bench.exitValue(), "redis-benchmark's exit status:\n" + report + cluster.outputs());
             assertTrue(!report.contains("ERR") && !report.toLowerCase().contains("error"), report);
             for (final String test : new String[]{"SET", "GET", "INCR"})
@@ -104,14 +117,14 @@ class ClusterKvSystemTest
             bench.destroyForcibly();
         }
 
-        assertEquals("3", redis("get", COUNTER), "the increments before the kill");
-        assertEquals("4", redis("incr", COUNTER));
-        assertEquals("4", redis("get", COUNTER));
+        assertEquals("3", redis("get", counter), "the increments before the kill");
+        assertEquals("4", redis("incr", counter));
+        assertEquals("4", redis("get", counter));
         assertEquals("hello", redis("get", "ecs:greeting"));
         final String status = cluster.statusText();
         System.out.println(status);
         final ClusterNamespaces.StatusRow successor = ClusterNamespaces.parseStatus(status).get(roles.backup());
         assertEquals("primary", successor.state(), status);
-        assertEquals(roles.epoch() + 1, successor.epoch(), status);
+        assertEquals(takeover.epoch(), successor.epoch(), status);
     }
 }

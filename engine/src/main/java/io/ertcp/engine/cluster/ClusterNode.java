@@ -488,6 +488,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     public void onNewPrimary(final int nodeId, final int epoch)
     {
+        if (state == State.DRAINING && epoch > electedEpoch)
+        {
+            // Another node won a later epoch while this one drained the log for its own: it must not finish a
+            // takeover in an epoch the cluster has left. It stays a backup and follows the log on.
+            state = State.BACKUP;
+            say("gave up the takeover for epoch " + electedEpoch + ": node " + nameOf(nodeId) + " is primary in epoch " +
+                epoch);
+        }
         this.epoch = Math.max(this.epoch, epoch);
         if (state == State.LOGGER)
         {
@@ -521,6 +529,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             say("logger " + nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
                 ": acknowledging nothing new until a backup is promoted to logger");
         }
+        reannounceVip();
     }
 
     public void onMemberAlive(final int nodeId)
@@ -533,6 +542,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 " before " + nameOf(promotionTarget) + " took the role") + ": carrying on with it");
             promotionTarget = -1;
         }
+        reannounceVip();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -656,6 +666,22 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         txFrame.wrap(out.buffer(), at + EthernetFlyweight.HEADER_LENGTH)
             .writeHeader(kind, nodeId, epoch, position, 0);
         return at;
+    }
+
+    /**
+     * A primary announces the VIP again whenever a member is heard again or goes quiet. After a
+     * takeover on a false suspicion the deposed primary is alive for a moment and may still send from
+     * the virtual MAC after the takeover's announcement; a learning switch (a Linux bridge) then sends
+     * the VIP's frames to the deposed node's port, where they are lost, until the new primary happens
+     * to send from the virtual MAC (a client waiting on a request or a FIN never sees it).
+     * Heard again, or quiet after it stopped: either way the announcement that comes last is ours.
+     */
+    private void reannounceVip()
+    {
+        if (state == State.PRIMARY)
+        {
+            layer.announce(config.vip().address().address());
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
