@@ -519,8 +519,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public void onMemberSuspected(final int nodeId)
     {
         say("suspects node " + nameOf(nodeId));
-        if (state == State.PRIMARY && nodeId == loggerId && !loggerLost)
+        if (state == State.PRIMARY && nodeId == loggerId && !loggerLost && membership.view(nodeId).heard())
         {
+            // Only a logger that was heard can be lost: one never heard has not started yet.
             loggerLost = true;
             promotionTarget = -1;
             // Promote only after another suspicion timeout of silence: promoting turns a backup into a logger for

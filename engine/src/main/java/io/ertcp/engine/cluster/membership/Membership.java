@@ -46,8 +46,11 @@ public final class Membership implements FrameHandler
     /** The epoch a cluster starts in, with its configured primary. */
     public static final int INITIAL_EPOCH = 1;
 
-    /** A member never heard is suspected only after this many suspicion timeouts (and 1 s at least). */
-    public static final int STARTUP_GRACE_SUSPICIONS = 5;
+    /** A member never heard is suspected only after this many suspicion timeouts (and 3 s at least). */
+    public static final int STARTUP_GRACE_SUSPICIONS = 10;
+
+    /** The least startup grace: a JVM on a busy machine can take seconds to start. */
+    public static final long MIN_STARTUP_GRACE_NS = 3_000_000_000L;
 
     private static final int MIN_FRAME_LENGTH = 60;
 
@@ -126,7 +129,7 @@ public final class Membership implements FrameHandler
     private final long groupMac;
     private final long heartbeatIntervalNs;
     private final long suspicionTimeoutNs;
-    /** How long a member never heard is presumed alive: {@link #STARTUP_GRACE_SUSPICIONS} suspicion timeouts, 1 s at least. */
+    /** How long a member never heard is presumed alive: {@link #STARTUP_GRACE_SUSPICIONS} suspicion timeouts, 3 s at least. */
     private final long startupGraceNs;
     private final long electionTimeoutNs;
     private final LocalStatus status;
@@ -233,7 +236,7 @@ public final class Membership implements FrameHandler
         this.groupMac = groupMac;
         this.heartbeatIntervalNs = heartbeatIntervalNs;
         this.suspicionTimeoutNs = suspicionTimeoutNs;
-        this.startupGraceNs = Math.max(STARTUP_GRACE_SUSPICIONS * suspicionTimeoutNs, 1_000_000_000L);
+        this.startupGraceNs = Math.max(STARTUP_GRACE_SUSPICIONS * suspicionTimeoutNs, MIN_STARTUP_GRACE_NS);
         this.electionTimeoutNs = electionTimeoutNs;
         this.status = status;
         this.listener = listener;

@@ -121,7 +121,7 @@ class MembershipTest
             cluster.runFor(3 * SUSPICION_NS);
             assertEquals(0, cluster.events("suspected").size(), "no suspicion of a member that never spoke yet");
             assertEquals(0, cluster.events("elected").size());
-            cluster.runFor(Math.max(Membership.STARTUP_GRACE_SUSPICIONS * SUSPICION_NS, 1_000 * MS));
+            cluster.runFor(Math.max(Membership.STARTUP_GRACE_SUSPICIONS * SUSPICION_NS, Membership.MIN_STARTUP_GRACE_NS));
             assertTrue(cluster.events(L, "suspected").stream().anyMatch(e -> e.a() == 1),
                 "after the grace a member never heard is suspected like any other");
         }
