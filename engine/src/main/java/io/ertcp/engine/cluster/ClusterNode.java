@@ -614,6 +614,16 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             return;
         }
+        for (int i = 0; i < membership.memberCount(); i++)
+        {
+            final MemberView view = membership.member(i);
+            if (view.nodeId() != nodeId && view.role() == Role.LOGGER && view.alive() && view.heard())
+            {
+                // This node still hears a logger: the primary's suspicion is its own (a pause, a lost frame), and
+                // a second logger would cost the cluster a backup for nothing. The primary hears the logger again.
+                return;
+            }
+        }
         follower = null;
         replicated = null;
         epoch = Math.max(epoch, frameEpoch);
