@@ -394,9 +394,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
                 continue;
             }
-            if (view.role() != Role.BACKUP)
+            final boolean draining = view.role() == Role.PRIMARY && view.logPosition() < logger.lastPosition();
+            if (view.role() != Role.BACKUP && !draining)
             {
-                // A backup that took over (or was promoted to logger) needs no feed any more.
+                // A backup promoted to logger, or a new primary once it holds the whole log, needs no feed any
+                // more; a candidate that won an election still drains the log through its feed (its heartbeats
+                // already say PRIMARY).
                 logger.stopServing(view.nodeId());
                 continue;
             }
