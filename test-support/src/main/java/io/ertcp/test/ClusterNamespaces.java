@@ -122,7 +122,7 @@ public final class ClusterNamespaces implements AutoCloseable
         yaml.append("vip:\n  address: ").append(VIP).append("/24\n  mac: 02:00:00:00:00:64\n");
         yaml.append("durability: logger\n");
         // A 2-core machine runs three JVMs and the clients: tighter timeouts bring false suspicions.
-        yaml.append("failure-detection:\n  heartbeat-interval: 10ms\n  suspect-timeout: 200ms\n");
+        yaml.append("failure-detection:\n  heartbeat-interval: 10ms\n  suspect-timeout: 400ms\n");
         yaml.append("log:\n  dir: ").append(dir.resolve("log")).append("\n  retention: 1h\n");
         if (!tcpYaml.isBlank())
         {
