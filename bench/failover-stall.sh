@@ -5,7 +5,9 @@
 # Markdown tables for BENCHMARKS.md (the figures quoted there are kept in bench/results/).
 #
 #   sudo bench/failover-stall.sh [--kills N] [--settings "10ms/50ms 1ms/10ms"] [--probe-s S]
-#                                [--node-cpus LIST] [--client-cpu N] [--size BYTES]
+#                                [--node-cpus LIST] [--client-cpu N] [--size BYTES] [--report-only]
+#
+# --report-only: no run; the tables and the chart again from the last run's bench/out files.
 #
 # A setting is HEARTBEAT/SUSPECT[/RTO_MIN]: the cluster file's failure-detection keys and,
 # optionally, the client route's rto_min (ip route ... rto_min; the kernel's default is 200 ms).
@@ -35,6 +37,7 @@ PROBE_S=15
 NODE_CPUS=0
 CLIENT_CPU=1
 SIZE=64
+REPORT_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --kills) KILLS=$2; shift 2 ;;
@@ -43,7 +46,8 @@ while [ $# -gt 0 ]; do
     --node-cpus) NODE_CPUS=$2; shift 2 ;;
     --client-cpu) CLIENT_CPU=$2; shift 2 ;;
     --size) SIZE=$2; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    --report-only) REPORT_ONLY=1; shift ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "failover-stall.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -56,9 +60,10 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/eb-stall.XXXXXX)
 trap 'eb_down; rm -rf "$WORK"' EXIT
 
+if [ "$REPORT_ONLY" = 0 ]; then
 "$ROOT/ertcp" build >/dev/null
 eb_up
-echo "failover-stall: start $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "failover-stall: start $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), settings $SETTINGS, $KILLS kills each" >&2
 
 now() { date +%s.%N; }
 
@@ -71,6 +76,7 @@ wait_caught_up() {
   for i in $(seq 1 60); do
     row=$(status_row "$file" "$name")
     if echo "$row" | awk '$2 == "backup" && $6 ~ /^[0-9]+$/ && $6 == 0 && $7 >= 1 { ok = 1 } END { exit !ok }'; then return 0; fi
+    case "$(echo "$row" | awk '{ print $2 }')" in logger|primary|fenced) echo "failover-stall: $name is no longer a backup: $row" >&2; return 1 ;; esac
     sleep 0.3
   done
   echo "failover-stall: $name not caught up after 60 polls: $row" >&2
@@ -81,9 +87,17 @@ wait_caught_up() {
 count_lines() { grep -c -- "$2" "$1" 2>/dev/null || true; }
 
 CSV="$OUT/failover-stall.csv"
-echo "setting,heartbeat,suspect,rto_min,kill,killed,kill_time,stall_ms,takeover_ms,rejoin_gap_ms" > "$CSV"
-SUMMARY="$WORK/summary"
+echo "setting,heartbeat,suspect,rto_min,kill,killed,kill_time,stall_ms,takeover_ms,rejoin_gap_ms,client" > "$CSV"
+SUMMARY="$OUT/failover-stall.summary"
+PROBE="$OUT/failover-stall.probe"
 : > "$SUMMARY"
+
+stop_all() {
+  local n
+  ip netns pids eb-c | xargs -r kill 2>/dev/null || true
+  for n in $EB_NODES; do eb_kill_node "$n"; done
+  sleep 0.5
+}
 
 run_setting() {
   local spec=$1 hb suspect rto tag file log gaps count client_pid k cur other t_kill t_took t_restart takeovers rejoins
@@ -101,54 +115,72 @@ run_setting() {
     ip -n eb-c route replace 10.81.0.0/24 dev eth0 src "${EB_IP[c]}" rto_min "$rto"
   fi
   ip -n eb-c neigh flush all
-  eb_start_cluster "$file" "p l b1" "$NODE_CPUS" "$log" || return 1
-  sleep 1
-  ( ip netns exec eb-c taskset -c "$CLIENT_CPU" python3 "$ROOT/bench/stall_client.py" "$EB_VIP" 7 "$gaps" "$count" \
-      --size "$SIZE" 2> "$OUT/failover-stall-$tag.client.err" ) &
-  client_pid=$!
-  local s0; s0=$(count_lines "$log" 'suspects\|lost at')
-  sleep "$PROBE_S"
-  local false_susp=$(( $(count_lines "$log" 'suspects\|lost at') - s0 ))
-  local false_take; false_take=$(count_lines "$log" 'took over\|promoted to logger')
-  echo "failover-stall: $tag: $false_susp suspicion(s), $false_take takeover(s)/promotion(s) in ${PROBE_S} s of ping-pong with no kill ($s0 suspicion(s) while starting)" >&2
-  echo "$tag $false_susp $false_take $s0" >> "$WORK/probe"
-  [ "$false_take" = 0 ] || { echo "failover-stall: $tag: the cluster changed roles with no kill: no kills at this setting" >&2; return 1; }
-  cur=p; other=b1
-  for k in $(seq 1 "$KILLS"); do
-    wait_caught_up "$file" "${EB_NAME[$other]}" || break
-    sleep 0.5
-    takeovers=$(count_lines "$log" "\\[${EB_NAME[$other]}\\] took over")
-    t_kill=$(now)
-    eb_kill_node "$cur"
-    eb_wait_for_count "$log" "\\[${EB_NAME[$other]}\\] took over" $((takeovers + 1)) 20 || { echo "failover-stall: no takeover after kill $k" >&2; break; }
-    t_took=$(grep -- "\\[${EB_NAME[$other]}\\] took over" "$log" | tail -1 | cut -d' ' -f1)
-    # replies flow again: the count file was rewritten after the takeover
-    local i
-    for i in $(seq 1 200); do
-      [ -f "$count" ] && awk -v t="$t_took" '{ exit !($1 > t) }' "$count" && break
-      kill -0 "$client_pid" 2>/dev/null || { echo "failover-stall: the client died after kill $k:" >&2; cat "$OUT/failover-stall-$tag.client.err" >&2; return 1; }
-      sleep 0.05
+  local done_kills=0 attempt=0 probed=0 false_susp=- false_take=- s0=- restarts=0
+  : > "$WORK/$tag.kills"
+  while [ "$done_kills" -lt "$KILLS" ] && [ "$attempt" -lt 4 ]; do
+    attempt=$((attempt + 1))
+    rm -rf "$WORK/log"
+    local roles0; roles0=$(count_lines "$log" '\] took over\|\] promoted to logger\|\] elected primary')
+    eb_start_cluster "$file" "p l b1" "$NODE_CPUS" "$log" || { stop_all; continue; }
+    sleep 1
+    if [ "$(count_lines "$log" '\] took over\|\] promoted to logger\|\] elected primary')" != "$roles0" ]; then
+      echo "failover-stall: $tag: roles changed while the cluster started (attempt $attempt): starting again" >&2
+      stop_all; restarts=$((restarts + 1)); continue
+    fi
+    ( ip netns exec eb-c taskset -c "$CLIENT_CPU" python3 "$ROOT/bench/stall_client.py" "$EB_VIP" 7 "$gaps" "$count" \
+        --size "$SIZE" 2>> "$OUT/failover-stall-$tag.client.err" ) &
+    client_pid=$!
+    if [ "$probed" = 0 ]; then
+      probed=1
+      s0=$(count_lines "$log" 'suspects\|lost at')
+      local r0; r0=$(count_lines "$log" '\] took over\|\] promoted to logger\|\] elected primary')
+      sleep "$PROBE_S"
+      false_susp=$(( $(count_lines "$log" 'suspects\|lost at') - s0 ))
+      false_take=$(( $(count_lines "$log" '\] took over\|\] promoted to logger\|\] elected primary') - r0 ))
+      echo "failover-stall: $tag: $false_susp suspicion(s), $false_take takeover(s)/promotion(s) in ${PROBE_S} s of ping-pong with no kill" >&2
+      echo "$tag $false_susp $false_take" >> "$PROBE"
+    fi
+    cur=p; other=b1
+    while [ "$done_kills" -lt "$KILLS" ]; do
+      k=$((done_kills + 1))
+      wait_caught_up "$file" "${EB_NAME[$other]}" || { echo "failover-stall: $tag: a false suspicion changed the roles? starting the cluster again" >&2; break; }
+      sleep 0.5
+      takeovers=$(count_lines "$log" "\\[${EB_NAME[$other]}\\] took over")
+      t_kill=$(now)
+      eb_kill_node "$cur"
+      eb_wait_for_count "$log" "\\[${EB_NAME[$other]}\\] took over" $((takeovers + 1)) 20 || { echo "failover-stall: no takeover after kill $k" >&2; break; }
+      t_took=$(grep -- "\\[${EB_NAME[$other]}\\] took over" "$log" | tail -1 | cut -d' ' -f1)
+      # replies flow again: the count file was rewritten after the takeover
+      local i alive=1
+      for i in $(seq 1 200); do
+        [ -f "$count" ] && awk -v t="$t_took" '{ exit !($1 > t) }' "$count" && break
+        kill -0 "$client_pid" 2>/dev/null || { alive=0; break; }
+        sleep 0.05
+      done
+      if [ "$alive" = 0 ]; then
+        echo "failover-stall: $tag: the client's connection failed after kill $k: $(tail -1 "$OUT/failover-stall-$tag.client.err")" >&2
+        echo "$k ${EB_NAME[$cur]} $t_kill $t_took $(now) failed" >> "$WORK/$tag.kills"
+        done_kills=$k; break
+      fi
+      sleep 0.3
+      t_restart=$(now)
+      rejoins=$(count_lines "$log" "\\[${EB_NAME[$cur]}\\] rejoined")
+      eb_start_node "$cur" "$file" "$NODE_CPUS" "$log"
+      echo "$k ${EB_NAME[$cur]} $t_kill $t_took $t_restart ok" >> "$WORK/$tag.kills"
+      done_kills=$k
+      echo "failover-stall: $tag kill $k (${EB_NAME[$cur]}): takeover $(awk -v a="$t_kill" -v b="$t_took" 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms" >&2
+      eb_wait_for_count "$log" "\\[${EB_NAME[$cur]}\\] rejoined" $((rejoins + 1)) 30 || { echo "failover-stall: ${EB_NAME[$cur]} did not rejoin" >&2; break; }
+      eb_settle_node "$cur"
+      local tmp=$cur; cur=$other; other=$tmp
     done
-    sleep 0.3
-    t_restart=$(now)
-    rejoins=$(count_lines "$log" "\\[${EB_NAME[$cur]}\\] rejoined")
-    eb_start_node "$cur" "$file" "$NODE_CPUS" "$log"
-    eb_wait_for_count "$log" "\\[${EB_NAME[$cur]}\\] rejoined" $((rejoins + 1)) 30 || { echo "failover-stall: ${EB_NAME[$cur]} did not rejoin" >&2; break; }
-    echo "$k ${EB_NAME[$cur]} $t_kill $t_took $t_restart" >> "$WORK/$tag.kills"
-    echo "failover-stall: $tag kill $k (${EB_NAME[$cur]}): takeover $(awk -v a="$t_kill" -v b="$t_took" 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms" >&2
-    local tmp=$cur; cur=$other; other=$tmp
+    [ "$done_kills" -ge "$KILLS" ] && wait_caught_up "$file" "${EB_NAME[$other]}" || true
+    stop_all
   done
-  wait_caught_up "$file" "${EB_NAME[$other]}" || true
   local t_end; t_end=$(now)
-  kill "$client_pid" 2>/dev/null || true
-  ip netns pids eb-c | xargs -r kill 2>/dev/null || true
-  wait "$client_pid" 2>/dev/null || true
-  for n in $EB_NODES; do eb_kill_node "$n"; done
-  sleep 0.5
   # One CSV row per kill: the longest reply gap from the kill to the restart, and while rejoining.
   awk -v tag="$tag" -v hb="$hb" -v st="$suspect" -v rto="$rto" -v tend="$t_end" '
     FNR == NR { g_t[FNR] = $1; g_d[FNR] = $2; ng = FNR; next }
-    { k[++nk] = $1; who[nk] = $2; tk[nk] = $3; tt[nk] = $4; tr[nk] = $5 }
+    { k[++nk] = $1; who[nk] = $2; tk[nk] = $3; tt[nk] = $4; tr[nk] = $5; res[nk] = $6 }
     END {
       for (i = 1; i <= nk; i++) {
         next_kill = (i < nk) ? tk[i + 1] : tend; s = 0; r = 0
@@ -156,10 +188,10 @@ run_setting() {
           if (g_t[j] >= tk[i] && g_t[j] < tr[i] && g_d[j] > s) s = g_d[j]
           if (g_t[j] >= tr[i] && g_t[j] < next_kill && g_d[j] > r) r = g_d[j]
         }
-        printf "%s,%s,%s,%s,%d,%s,%.6f,%.3f,%.3f,%.3f\n", tag, hb, st, rto, k[i], who[i], tk[i], s * 1000, (tt[i] - tk[i]) * 1000, r * 1000
+        printf "%s,%s,%s,%s,%d,%s,%.6f,%.3f,%.3f,%.3f,%s\n", tag, hb, st, rto, k[i], who[i], tk[i], s * 1000, (tt[i] - tk[i]) * 1000, r * 1000, res[i]
       }
     }' "$gaps" "$WORK/$tag.kills" >> "$CSV"
-  echo "$tag $hb $suspect $rto $false_susp" >> "$SUMMARY"
+  echo "$tag $hb $suspect $rto $false_susp $restarts" >> "$SUMMARY"
 }
 
 eb_wait_for_count() {
@@ -171,31 +203,28 @@ eb_wait_for_count() {
   return 1
 }
 
-stop_all() {
-  local n
-  ip netns pids eb-c | xargs -r kill 2>/dev/null || true
-  for n in $EB_NODES; do eb_kill_node "$n"; done
-  sleep 0.5
-}
-: > "$WORK/probe"
+: > "$PROBE"
 for spec in $SETTINGS; do
   run_setting "$spec" || echo "failover-stall: setting $spec stopped early" >&2
   stop_all
 done
 echo "failover-stall: end $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+else
+  CSV="$OUT/failover-stall.csv"; SUMMARY="$OUT/failover-stall.summary"; PROBE="$OUT/failover-stall.probe"
+fi
 
 # Percentiles by nearest rank (p99 of 20 kills is the largest).
 pct() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(p * NR + 0.999999); if (i < 1) i = 1; printf "%.1f", v[i] }'; }
 echo
-echo "| setting | suspicions with no kill (${PROBE_S} s of ping-pong) | role changes with no kill | suspicions while starting |"
-echo "| --- | ---: | ---: | ---: |"
-while read -r tag fs ft st; do echo "| $tag | $fs | $ft | $st |"; done < "$WORK/probe"
+echo "| setting | suspicions with no kill (${PROBE_S} s of ping-pong) | role changes with no kill |"
+echo "| --- | ---: | ---: |"
+while read -r tag fs ft; do echo "| $tag | $fs | $ft |"; done < "$PROBE"
 echo
-echo "| setting | heartbeat | suspect-timeout | client rto_min | kills | false suspicions (${PROBE_S} s, no kill) | stall p50 ms | stall p99 ms | stall max ms | takeover p50 ms | takeover p99 ms | rejoin gap max ms |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-while read -r tag hb suspect rto fs; do
+echo "| setting | heartbeat | suspect-timeout | client rto_min | kills | client failed | cluster restarts (false role change) | stall p50 ms | stall p99 ms | stall max ms | takeover p50 ms | takeover p99 ms | rejoin gap max ms |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+while read -r tag hb suspect rto fs restarts; do
   col() { awk -F, -v t="$tag" -v c="$1" '$1 == t { print $c }' "$CSV"; }
-  echo "| $tag | $hb | $suspect | $rto | $(col 5 | wc -l) | $fs | $(col 8 | pct 0.5) | $(col 8 | pct 0.99) | $(col 8 | pct 1) | $(col 9 | pct 0.5) | $(col 9 | pct 0.99) | $(col 10 | pct 1) |"
+  echo "| $tag | $hb | $suspect | $rto | $(col 5 | wc -l) | $(col 11 | grep -c failed || true) | $restarts | $(col 8 | pct 0.5) | $(col 8 | pct 0.99) | $(col 8 | pct 1) | $(col 9 | pct 0.5) | $(col 9 | pct 0.99) | $(col 10 | pct 1) |"
 done < "$SUMMARY"
 
 # Chart: CDF of the stalls per setting, and the stall of each kill.
@@ -207,7 +236,7 @@ while read -r tag _; do
   plot_bars="$plot_bars${plot_bars:+, }'$WORK/$tag.bars' using (\$1 + $i * 0.25):2 with boxes title '$tag stall'"
   i=$((i + 1))
 done < "$SUMMARY"
-gnuplot <<GP
+[ -s "$SUMMARY" ] && [ "$(wc -l < "$CSV")" -gt 1 ] && gnuplot <<GP
 set terminal png size 1200,500
 set output '$OUT/failover-stall.png'
 set multiplot layout 1,2 title 'ER-TCP failover: client-observed stall of a ${SIZE}-byte ping-pong per kill -9 of the primary'
