@@ -99,7 +99,7 @@ run_mode() {
   done
   wait "$np" || true
   if [ "$mode" != engine ]; then
-    echo "cluster-netpipe: $mode: $(( $(grep -c 'suspects\|lost at' "$OUT/cluster-netpipe-$mode.log" || true) - s0 )) suspicion(s) during NPtcp ($s0 while starting), $(grep -c 'took over\|promoted to logger' "$OUT/cluster-netpipe-$mode.log" || true) takeover(s)/promotion(s)" >&2
+    echo "cluster-netpipe: $mode: $(( $(grep -c 'suspects\|lost at' "$OUT/cluster-netpipe-$mode.log" || true) - s0 )) suspicion(s) during NPtcp ($s0 while starting), $(grep -c '\] took over\|\] promoted to logger\|\] elected primary' "$OUT/cluster-netpipe-$mode.log" || true) takeover(s)/promotion(s)" >&2
   fi
   if [ "$mode" != engine ]; then "$ROOT/ertcp" status --config "$WORK/$mode.yaml" >> "$OUT/cluster-netpipe-$mode.log" 2>&1 || true; fi
   stop_nodes

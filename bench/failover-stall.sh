@@ -143,7 +143,7 @@ run_setting() {
     cur=p; other=b1
     while [ "$done_kills" -lt "$KILLS" ]; do
       k=$((done_kills + 1))
-      wait_caught_up "$file" "${EB_NAME[$other]}" || { echo "failover-stall: $tag: a false suspicion changed the roles? starting the cluster again" >&2; break; }
+      wait_caught_up "$file" "${EB_NAME[$other]}" || { echo "failover-stall: $tag: a false suspicion changed the roles? starting the cluster again" >&2; restarts=$((restarts + 1)); break; }
       sleep 0.5
       takeovers=$(count_lines "$log" "\\[${EB_NAME[$other]}\\] took over")
       t_kill=$(now)
