@@ -1,0 +1,126 @@
+# Shared by bench/cluster-netpipe.sh and bench/failover-stall.sh (sourced, not run).
+#
+# One machine, namespaces on one bridge, the topology of examples/cluster-namespaces.yaml:
+#
+#   eb-c (client, kernel TCP, 10.81.0.2) ── eb-lan:br0 ── eb-p (.11)  eb-l (.12)  eb-b1 (.13)  eb-b2 (.14)
+#
+# The VIP is 10.81.0.100/24 (virtual MAC 02:00:00:00:81:64). Each node namespace has one veth end
+# named eth0 whose MAC is the cluster file's; the client's veth has transmit offloads off so that
+# the nodes' raw-frame readers see real checksums and MTU-sized frames. Veths are created straight
+# into their namespaces (no names in the root namespace, so nothing collides with other users).
+
+EB_NODES="p l b1 b2"
+EB_VIP=10.81.0.100
+EB_VIP_MAC=02:00:00:00:81:64
+declare -A EB_IP=([c]=10.81.0.2 [p]=10.81.0.11 [l]=10.81.0.12 [b1]=10.81.0.13 [b2]=10.81.0.14)
+declare -A EB_MAC=([p]=02:00:00:00:81:11 [l]=02:00:00:00:81:12 [b1]=02:00:00:00:81:13 [b2]=02:00:00:00:81:14)
+declare -A EB_NAME=([p]=primary [l]=logger [b1]=backup1 [b2]=backup2)
+
+eb_down() {
+  local ns
+  for ns in c $EB_NODES lan; do
+    ip netns pids "eb-$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  done
+  sleep 0.2
+  for ns in c $EB_NODES lan; do ip netns del "eb-$ns" 2>/dev/null || true; done
+}
+
+eb_up() {
+  local n
+  eb_down
+  ip netns add eb-lan
+  ip -n eb-lan link add br0 type bridge stp_state 0 forward_delay 0
+  ip -n eb-lan link set br0 up
+  for n in c $EB_NODES; do
+    ip netns add "eb-$n"
+    ip netns exec "eb-$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip link add "ebv-$n" netns eb-lan type veth peer name eth0 netns "eb-$n"
+    ip -n eb-lan link set "ebv-$n" master br0 up
+    ip -n "eb-$n" link set lo up
+    [ -n "${EB_MAC[$n]:-}" ] && ip -n "eb-$n" link set eth0 address "${EB_MAC[$n]}"
+    ip -n "eb-$n" link set eth0 up
+  done
+  ip -n eb-c addr add "${EB_IP[c]}/24" dev eth0
+  ip netns exec eb-c ethtool -K eth0 tx off tso off gso off >/dev/null
+  for n in $EB_NODES; do ip netns exec "eb-$n" ethtool -K eth0 tx off tso off gso off gro off >/dev/null; done
+}
+
+# eb_cluster_file FILE SERVICE BACKUPS HEARTBEAT SUSPECT LOGDIR: writes an er-tcp cluster file with
+# primary, logger and BACKUPS (0..2) backups, shared threading (the default: backs off when idle).
+eb_cluster_file() {
+  local file=$1 service=$2 backups=$3 hb=$4 suspect=$5 logdir=$6 n rank=1 nodes="p l"
+  [ "$backups" -ge 1 ] && nodes="$nodes b1"
+  [ "$backups" -ge 2 ] && nodes="$nodes b2"
+  {
+    echo "cluster: eb-bench"
+    echo "mode: er-tcp"
+    echo "service:"
+    echo "  name: $service"
+    echo "vip:"
+    echo "  address: $EB_VIP/24"
+    echo "  mac: $EB_VIP_MAC"
+    echo "durability: logger"
+    echo "failure-detection:"
+    echo "  heartbeat-interval: $hb"
+    echo "  suspect-timeout: $suspect"
+    echo "log:"
+    echo "  dir: $logdir"
+    echo "nodes:"
+    for n in $nodes; do
+      echo "  - name: ${EB_NAME[$n]}"
+      case $n in
+        p) echo "    role: primary" ;;
+        l) echo "    role: logger" ;;
+        *) echo "    role: backup"; echo "    rank: $rank"; rank=$((rank + 1)) ;;
+      esac
+      echo "    driver: af-packet"
+      echo "    interface: eth0"
+      echo "    mac: ${EB_MAC[$n]}"
+      echo "    address: ${EB_IP[$n]}/24"
+    done
+  } > "$file"
+}
+
+# eb_start_node NS FILE CPUS LOG: starts the node of namespace NS (p, l, b1, b2) pinned to CPUS;
+# every output line is stamped with the wall clock (seconds.micros) as it arrives. The JVM starts
+# at nice 10 (EB_START_NICE) and eb_settle_node puts it back to 0 once warm: on this 2-core machine
+# a starting JVM's class loading and JIT otherwise starve the running nodes past their suspicion
+# timeout, an artefact of sharing cores that separate machines do not have.
+eb_start_node() {
+  local n=$1 file=$2 cpus=$3 log=$4
+  ( ERTCP_NO_BUILD=1 ip netns exec "eb-$n" nice -n "${EB_START_NICE:-10}" taskset -c "$cpus" "$ROOT/ertcp" node --config "$file" --name "${EB_NAME[$n]}" 2>&1 \
+      | perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.6f %s", time, $_' >> "$log" ) 2>/dev/null &
+  disown $! 2>/dev/null || true
+}
+
+# eb_start_cluster FILE NODES CPUS LOG: starts the nodes one after the other, each once the one
+# before has said it started (the primary first: a backup started before the primary would
+# suspect a primary it never heard and, with the logger's vote, elect itself).
+eb_start_cluster() {
+  local file=$1 nodes=$2 cpus=$3 log=$4 n
+  for n in $nodes; do
+    eb_start_node "$n" "$file" "$cpus" "$log"
+    eb_wait_for "$log" "\[${EB_NAME[$n]}\] started as" 30 || { echo "node ${EB_NAME[$n]} did not start:" >&2; cat "$log" >&2; return 1; }
+    eb_settle_node "$n"
+  done
+  eb_wait_for "$log" "serving" 30
+}
+
+# eb_settle_node NS: let the node's JVM warm up (EB_SETTLE_S, 2 s) then renice it to 0.
+eb_settle_node() {
+  sleep "${EB_SETTLE_S:-2}"
+  ip netns pids "eb-$1" 2>/dev/null | xargs -r renice -n 0 -p >/dev/null 2>&1 || true
+}
+
+# eb_kill_node NS: kill -9 every process in the node's namespace (the node's JVM).
+eb_kill_node() { ip netns pids "eb-$1" 2>/dev/null | xargs -r kill -9 2>/dev/null || true; }
+
+# eb_wait_for LOG PATTERN SECONDS: waits until LOG holds a line matching PATTERN (0) or times out (1).
+eb_wait_for() {
+  local log=$1 pattern=$2 limit=$3 i
+  for i in $(seq 1 $((limit * 20))); do
+    grep -q -- "$pattern" "$log" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
