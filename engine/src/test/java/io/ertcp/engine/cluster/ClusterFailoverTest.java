@@ -1,6 +1,7 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.tcp.CloseReason;
+import io.ertcp.engine.testing.EchoSource;
 import io.ertcp.engine.tcp.Connection;
 import io.ertcp.engine.tcp.TcpService;
 import org.agrona.DirectBuffer;
@@ -40,7 +41,7 @@ class ClusterFailoverTest
         {
             assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
                 1_000_000_000L), cluster.events());
-            final Source source = new Source(data);
+            final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             assertTrue(cluster.runUntil(() -> source.verified >= killAfterBytes, 20_000_000_000L),
                 "progress before the kill; seed " + seed + "\n" + cluster.events());
@@ -69,7 +70,7 @@ class ClusterFailoverTest
         {
             assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
                 1_000_000_000L), cluster.events());
-            final Source source = new Source(data);
+            final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
             cluster.kill("primary");
@@ -103,7 +104,7 @@ class ClusterFailoverTest
         {
             assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup2").membership().view(1).heard(),
                 1_000_000_000L), cluster.events());
-            final Source source = new Source(data);
+            final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             assertTrue(cluster.runUntil(() -> source.verified >= 500_000, 20_000_000_000L), cluster.events());
 
@@ -131,7 +132,7 @@ class ClusterFailoverTest
         {
             assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup3").membership().view(1).heard(),
                 1_000_000_000L), cluster.events());
-            final Source source = new Source(data);
+            final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             assertTrue(cluster.runUntil(() -> source.verified >= 500_000, 20_000_000_000L), cluster.events());
             cluster.kill("logger");
@@ -145,80 +146,6 @@ class ClusterFailoverTest
             assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
             assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
             assertEquals(ClusterNode.State.PRIMARY, cluster.node("backup2").state(), cluster.events());
-        }
-    }
-
-    /** Writes the data, checks the echo, closes when it all came back. */
-    static final class Source implements TcpService
-    {
-        final byte[] data;
-        final UnsafeBuffer view;
-        int written;
-        int verified;
-        boolean opened;
-        boolean closed;
-        CloseReason reason;
-
-        Source(final byte[] data)
-        {
-            this.data = data;
-            this.view = new UnsafeBuffer(data);
-        }
-
-        public String name()
-        {
-            return "source";
-        }
-
-        public void onOpen(final Connection connection)
-        {
-            opened = true;
-            pump(connection);
-        }
-
-        private void pump(final Connection connection)
-        {
-            while (written < data.length)
-            {
-                final int accepted = connection.write(view, written, data.length - written);
-                if (accepted == 0)
-                {
-                    return;
-                }
-                written += accepted;
-            }
-        }
-
-        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
-        {
-            for (int i = 0; i < length; i++)
-            {
-                if (buffer.getByte(offset + i) != data[verified])
-                {
-                    throw new AssertionError("byte " + verified + " differs");
-                }
-                verified++;
-            }
-            if (verified == data.length)
-            {
-                connection.shutdownOutput();
-            }
-            return length;
-        }
-
-        public void onPeerClosed(final Connection connection)
-        {
-        }
-
-        public void onWritable(final Connection connection)
-        {
-            pump(connection);
-        }
-
-        public void onClosed(final Connection connection, final CloseReason reason)
-        {
-            closed = true;
-            this.reason = reason;
         }
     }
 }

@@ -1,6 +1,6 @@
 package io.ertcp.engine.cluster;
 
-import io.ertcp.engine.cluster.ClusterFailoverTest.Source;
+import io.ertcp.engine.testing.EchoSource;
 import io.ertcp.engine.port.impair.ImpairmentSpec;
 import io.ertcp.engine.tcp.CloseReason;
 import io.ertcp.engine.tcp.Connection;
@@ -39,7 +39,7 @@ class ClusterFaultsTest
             1_000_000_000L), cluster.events());
     }
 
-    private static void assertIntact(final InProcessCluster cluster, final Source source, final int length, final long seed)
+    private static void assertIntact(final InProcessCluster cluster, final EchoSource source, final int length, final long seed)
     {
         assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
             "the stream finished: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
@@ -57,7 +57,7 @@ class ClusterFaultsTest
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
         {
             awaitReady(cluster, "backup1");
-            final Source source = new Source(data);
+            final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             // The SYN reaches the primary, its OPEN goes to the logger: the primary dies before the handshake is done.
             cluster.step();
@@ -78,7 +78,7 @@ class ClusterFaultsTest
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
         {
             awaitReady(cluster, "backup1");
-            final Source source = new Source(data);
+            final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             // All bytes came back and the client sent its FIN: the primary dies during the close.
             assertTrue(cluster.runUntil(() -> source.verified == data.length, 20_000_000_000L), cluster.events());
@@ -99,7 +99,7 @@ class ClusterFaultsTest
         {
             assertTrue(cluster.config.nodes().stream().allMatch(node -> node.mac().isEmpty()));
             awaitReady(cluster, "backup1");
-            final Source source = new Source(data);
+            final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             assertTrue(cluster.runUntil(() -> source.verified >= 100_000, 20_000_000_000L), cluster.events());
             cluster.kill("primary");
@@ -117,7 +117,7 @@ class ClusterFaultsTest
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null, true, "logger+1"))
         {
             awaitReady(cluster, "backup1");
-            final Source source = new Source(data);
+            final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             final ClusterNode primary = cluster.node("primary");
             final ClusterNode backup = cluster.node("backup1");
@@ -175,7 +175,7 @@ class ClusterFaultsTest
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 2, null))
         {
             awaitReady(cluster, "backup2");
-            final Source source = new Source(data);
+            final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             assertTrue(cluster.runUntil(() -> source.verified >= 400_000, 20_000_000_000L), cluster.events());
             cluster.kill("backup1");
@@ -249,7 +249,7 @@ class ClusterFaultsTest
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, lan))
         {
             awaitReady(cluster, "backup1");
-            final Source source = new Source(data);
+            final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 60_000_000_000L), cluster.events());
             cluster.kill("primary");

@@ -15,6 +15,7 @@ import io.ertcp.engine.tcp.Connection;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpService;
 import io.ertcp.engine.tcp.TcpStack;
+import io.ertcp.engine.testing.EchoSource;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -51,7 +52,7 @@ class TakeoverTest
         random.nextBytes(data);
 
         final Cluster cluster = new Cluster(seed, EchoService::new);
-        final Source source = new Source(data);
+        final EchoSource source = new EchoSource(data);
         cluster.client.stack.connect(cluster.client.ip, VIP, 7, source);
 
         cluster.runUntil(() -> source.verified >= killAfterBytes || source.closed, 20_000_000_000L);
@@ -75,7 +76,7 @@ class TakeoverTest
         final byte[] data = new byte[64 * 1024];
         new Random(seed).nextBytes(data);
         final Cluster cluster = new Cluster(seed, EchoService::new);
-        final Source source = new Source(data);
+        final EchoSource source = new EchoSource(data);
         cluster.client.stack.connect(cluster.client.ip, VIP, 7, source);
 
         cluster.runUntil(() -> source.opened, 1_000_000_000L);
@@ -271,80 +272,6 @@ class TakeoverTest
             backup.layer.nowNs(now[0]);
             backup.layer.announce(VIP);
             return restored;
-        }
-    }
-
-    /** Writes the data, checks the echo, closes when it all came back. */
-    static final class Source implements TcpService
-    {
-        final byte[] data;
-        final UnsafeBuffer view;
-        int written;
-        int verified;
-        boolean opened;
-        boolean closed;
-        CloseReason reason;
-
-        Source(final byte[] data)
-        {
-            this.data = data;
-            this.view = new UnsafeBuffer(data);
-        }
-
-        public String name()
-        {
-            return "source";
-        }
-
-        public void onOpen(final Connection connection)
-        {
-            opened = true;
-            pump(connection);
-        }
-
-        private void pump(final Connection connection)
-        {
-            while (written < data.length)
-            {
-                final int accepted = connection.write(view, written, data.length - written);
-                if (accepted == 0)
-                {
-                    return;
-                }
-                written += accepted;
-            }
-        }
-
-        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
-        {
-            for (int i = 0; i < length; i++)
-            {
-                if (buffer.getByte(offset + i) != data[verified])
-                {
-                    throw new AssertionError("byte " + verified + " differs");
-                }
-                verified++;
-            }
-            if (verified == data.length)
-            {
-                connection.shutdownOutput();
-            }
-            return length;
-        }
-
-        public void onPeerClosed(final Connection connection)
-        {
-        }
-
-        public void onWritable(final Connection connection)
-        {
-            pump(connection);
-        }
-
-        public void onClosed(final Connection connection, final CloseReason reason)
-        {
-            closed = true;
-            this.reason = reason;
         }
     }
 
