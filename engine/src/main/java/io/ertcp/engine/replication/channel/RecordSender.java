@@ -64,8 +64,6 @@ public final class RecordSender implements FrameHandler
     private final ReplicationFrameFlyweight inbound = new ReplicationFrameFlyweight();
 
     private boolean started;
-    /** The lowest position NAKed after its release, or Long.MAX_VALUE: the receiver lost what it had confirmed. */
-    private long lowestUnavailableNak = Long.MAX_VALUE;
     private long highestOffered;
     private long released;
     private long sendPosition;
@@ -368,7 +366,6 @@ public final class RecordSender implements FrameHandler
             if (gone > 0)
             {
                 counters.nakedPositionsUnavailable.getAndAddRelease(gone);
-                lowestUnavailableNak = Math.min(lowestUnavailableNak, first);
             }
             first = released + 1;
         }
@@ -421,15 +418,6 @@ public final class RecordSender implements FrameHandler
     public int epoch()
     {
         return epoch;
-    }
-
-    /**
-     * @return the lowest position a receiver asked for again after confirming it (it restarted and lost it), or
-     * {@link Long#MAX_VALUE}: the window no longer holds it, so whoever feeds this sender must start over from there.
-     */
-    public long lowestUnavailableNak()
-    {
-        return lowestUnavailableNak;
     }
 
     /**

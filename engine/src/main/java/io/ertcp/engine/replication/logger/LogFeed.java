@@ -174,15 +174,6 @@ public final class LogFeed implements AutoCloseable
         sender.onFrame(buffer, offset, length, flags);
     }
 
-    /**
-     * @return the lowest position the backup asked for again after confirming it, or {@link Long#MAX_VALUE}: it
-     * restarted without its log, and the feed must be rebuilt from there.
-     */
-    public long lowestUnavailableNak()
-    {
-        return sender.lowestUnavailableNak();
-    }
-
     public int backupNodeId()
     {
         return backupNodeId;

@@ -108,14 +108,6 @@ public final class LogPublisher implements RecordPublisher
         return sender;
     }
 
-    /**
-     * @return true while records wait in the local log for room in the sender's window.
-     */
-    public boolean isBehind()
-    {
-        return behind;
-    }
-
     private int drainBacklog()
     {
         final long next = nextToOffer;

@@ -156,11 +156,6 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         return confirmedPosition;
     }
 
-    public long lastPublishedPosition()
-    {
-        return lastPublishedPosition;
-    }
-
     /**
      * @return record bytes published but not yet confirmed.
      */

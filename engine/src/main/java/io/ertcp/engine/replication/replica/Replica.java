@@ -36,8 +36,6 @@ public final class Replica implements Connection
     boolean timestamps;
     boolean sack;
     int tsRecent;
-    /** The OPEN record's position: the oldest record a backup that rejoins must replay for this connection. */
-    long openPosition;
 
     // Input: bytes logged but not consumed by the service wait in [inputStart, inputEnd)
     final UnsafeBuffer input;
@@ -91,17 +89,12 @@ public final class Replica implements Connection
     boolean abortSent;
     /** The client's newest acknowledgement seen by TCP, not yet logged. */
     long pendingClientAck;
-    /** Records of this replica the primary could not publish yet, in their order. */
-    boolean openPending;
-    boolean finPending;
-    int closedPendingReason = -1;
     boolean inPendingList;
     /** TCP holds input this replica refused; offer it again when there is room. */
     boolean starved;
     /** Primary: input taken from TCP in this receive burst, not yet published (one DATA record per burst). */
     UnsafeBuffer staging;
     int staged;
-    long timerDeadlineNs;
     long wheelTimerId = -1;
 
     Replica(final ReplicatedService owner, final int inputCapacity, final int outputCapacity)
@@ -124,7 +117,6 @@ public final class Replica implements Connection
         sendWindowScale = receiveWindowScale = -1;
         timestamps = sack = false;
         tsRecent = 0;
-        openPosition = 0;
         inputStart = inputEnd = 0;
         inputOffset = 0;
         peerFin = peerClosedDelivered = false;
@@ -143,12 +135,9 @@ public final class Replica implements Connection
         pushed = 0;
         finPushed = abortSent = false;
         pendingClientAck = 0;
-        openPending = finPending = false;
-        closedPendingReason = -1;
         inPendingList = false;
         starved = false;
         staged = 0;
-        timerDeadlineNs = 0;
         wheelTimerId = -1;
     }
 
@@ -158,11 +147,6 @@ public final class Replica implements Connection
     int inputFree()
     {
         return input.capacity() - (inputEnd - inputStart);
-    }
-
-    int inputPending()
-    {
-        return inputEnd - inputStart;
     }
 
     void appendInput(final DirectBuffer buffer, final int offset, final int length)

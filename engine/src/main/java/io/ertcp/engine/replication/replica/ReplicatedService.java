@@ -188,20 +188,6 @@ public final class ReplicatedService implements RecordHandler
         replicas.values().forEach(action);
     }
 
-    /**
-     * @return the position of the oldest live connection's OPEN, or {@code appliedPosition + 1} when none is open:
-     * where a replica that rejoins must start (besides the service's own shared state).
-     */
-    public long oldestOpenPosition()
-    {
-        long oldest = appliedPosition + 1;
-        for (final Replica replica : replicas.values())
-        {
-            oldest = Math.min(oldest, replica.openPosition);
-        }
-        return oldest;
-    }
-
     public void onRecord(final DirectBuffer buffer, final int offset, final int length, final long position)
     {
         apply(buffer, offset, length);
@@ -265,7 +251,6 @@ public final class ReplicatedService implements RecordHandler
         replica.timestamps = open.timestampsEnabled();
         replica.sack = open.sackEnabled();
         replica.tsRecent = open.tsRecent();
-        replica.openPosition = position;
         replicas.put(id, replica);
         touched(replica);
         service.onOpen(replica);
