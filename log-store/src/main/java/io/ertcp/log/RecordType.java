@@ -25,9 +25,14 @@ public final class RecordType
     public static final int EPOCH_CHANGE = 8;
     /** A service's scheduled timeout fired, logged so time-based events keep the log order on every replica. */
     public static final int TIMEOUT = 9;
+    /**
+     * ST-TCP's ordering record: a DATA record without its bytes, sent on the channel only (the backup tapped the
+     * bytes), never stored; see {@link DataRefFlyweight}.
+     */
+    public static final int DATA_REF = 10;
 
     static final int MIN_TYPE = OPEN;
-    static final int MAX_TYPE = TIMEOUT;
+    static final int MAX_TYPE = DATA_REF;
 
     private RecordType()
     {
@@ -56,6 +61,7 @@ public final class RecordType
             case HEARTBEAT -> HeartbeatFlyweight.LENGTH;
             case EPOCH_CHANGE -> EpochChangeFlyweight.LENGTH;
             case TIMEOUT -> TimeoutFlyweight.LENGTH;
+            case DATA_REF -> DataRefFlyweight.LENGTH;
             default -> -1;
         };
     }
@@ -73,6 +79,7 @@ public final class RecordType
             case HEARTBEAT -> "HEARTBEAT";
             case EPOCH_CHANGE -> "EPOCH_CHANGE";
             case TIMEOUT -> "TIMEOUT";
+            case DATA_REF -> "DATA_REF";
             default -> "UNKNOWN(" + type + ")";
         };
     }

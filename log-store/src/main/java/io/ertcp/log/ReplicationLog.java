@@ -203,6 +203,11 @@ public final class ReplicationLog implements AutoCloseable
         {
             throw new IllegalArgumentException(problem);
         }
+        if (RecordType.DATA_REF == (record.getShort(offset + RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF))
+        {
+            throw new IllegalArgumentException(
+                "A DATA_REF record stands for a DATA record on the ST-TCP channel and is never logged: append the DATA record it was rebuilt into.");
+        }
         if (length > MAX_RECORD_LENGTH)
         {
             throw new IllegalArgumentException(

@@ -80,6 +80,38 @@ class RecordCodecTest
         }
 
         @Test
+        void dataRefStandsForItsDataRecordAndRebuildsItBitForBit()
+        {
+            final byte[] bytes = "hello, tapped world".getBytes(StandardCharsets.US_ASCII);
+            new DataFlyweight().wrap(buffer, OFFSET).write(EPOCH, 12L, 77L, new UnsafeBuffer(bytes), 0, bytes.length);
+            final int dataLength = DataFlyweight.HEADER_LENGTH + bytes.length;
+            new RecordHeaderFlyweight().wrap(buffer, OFFSET).position(9);
+            codec.stampChecksum(buffer, OFFSET, dataLength);
+
+            final UnsafeBuffer ref = new UnsafeBuffer(new byte[256]);
+            assertEquals(DataRefFlyweight.LENGTH, DataRefFlyweight.elide(buffer, OFFSET, ref, 3, codec));
+            assertNull(codec.validateStored(ref, 3, DataRefFlyweight.LENGTH));
+            final DataRefFlyweight dataRef = new DataRefFlyweight().wrap(ref, 3);
+            assertEquals(RecordType.DATA_REF, dataRef.type());
+            assertEquals(9, dataRef.position());
+            assertEquals(EPOCH, dataRef.epoch());
+            assertEquals(12L, dataRef.connectionId());
+            assertEquals(77L, dataRef.streamOffset());
+            assertEquals(bytes.length, dataRef.dataLength());
+
+            final UnsafeBuffer rebuilt = new UnsafeBuffer(new byte[256]);
+            rebuilt.putBytes(5 + DataFlyweight.DATA_OFFSET, bytes);
+            assertEquals(dataLength, dataRef.restore(rebuilt, 5, codec));
+            for (int i = 0; i < dataLength; i++)
+            {
+                assertEquals(buffer.getByte(OFFSET + i), rebuilt.getByte(5 + i), "byte " + i);
+            }
+
+            rebuilt.putByte(5 + DataFlyweight.DATA_OFFSET + 4, (byte)'X');
+            assertEquals(-1, dataRef.restore(rebuilt, 5, codec), "other bytes than the primary's are caught");
+        }
+
+        @Test
         void emptyData()
         {
             new DataFlyweight().wrap(buffer, OFFSET).write(EPOCH, 1L, 0L, buffer, 0, 0);
@@ -198,7 +230,7 @@ class RecordCodecTest
         {
             new RstFlyweight().wrap(buffer, 0).write(EPOCH, 1L);
             buffer.putShort(RecordHeaderFlyweight.TYPE_OFFSET, (short)77, ByteOrder.LITTLE_ENDIAN);
-            assertEquals("Record type 77 is not a known record type (1..9).", codec.validate(buffer, 0, RstFlyweight.LENGTH));
+            assertEquals("Record type 77 is not a known record type (1..10).", codec.validate(buffer, 0, RstFlyweight.LENGTH));
         }
 
         @Test

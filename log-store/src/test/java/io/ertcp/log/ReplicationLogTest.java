@@ -212,6 +212,20 @@ class ReplicationLogTest
     }
 
     @Test
+    void dataRefIsNeverLogged()
+    {
+        final ReplicationLog log = open();
+        final int length = records.data(1, 10);
+        final UnsafeBuffer ref = new UnsafeBuffer(new byte[64]);
+        final int refLength = DataRefFlyweight.elide(records.buffer(), 0, ref, 0, new RecordCodec());
+        final IllegalArgumentException e =
+            assertThrows(IllegalArgumentException.class, () -> log.append(ref, 0, refLength));
+        assertTrue(e.getMessage().startsWith("A DATA_REF record stands for a DATA record"), e.getMessage());
+        assertEquals(0, log.lastPosition());
+        assertEquals(1, log.append(records.buffer(), 0, length));
+    }
+
+    @Test
     void malformedRecordIsRefusedWithItsSentence()
     {
         final ReplicationLog log = open();
