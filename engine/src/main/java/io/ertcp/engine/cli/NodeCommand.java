@@ -4,7 +4,6 @@ import io.ertcp.engine.agent.AgentHost;
 import io.ertcp.engine.cluster.ClusterNode;
 import io.ertcp.engine.cluster.config.ClusterConfig;
 import io.ertcp.engine.cluster.config.ClusterConfigException;
-import io.ertcp.engine.cluster.config.ClusterMode;
 import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.port.PacketPort;
@@ -92,11 +91,6 @@ final class NodeCommand implements Command
         catch (final ClusterConfigException | IllegalArgumentException ex)
         {
             throw new CliException(ex.getMessage());
-        }
-        if (config.mode() != ClusterMode.ER_TCP)
-        {
-            throw new CliException("the cluster file says mode: " + config.mode().text() +
-                ", which this version does not run yet: use mode: er-tcp");
         }
         config.warnings().forEach(warning -> out.println("warning: " + warning));
 

@@ -1,6 +1,7 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.cluster.config.ClusterConfig;
+import io.ertcp.engine.cluster.config.ClusterMode;
 import io.ertcp.engine.cluster.config.Durability;
 import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.cluster.config.Role;
@@ -14,6 +15,7 @@ import io.ertcp.engine.net.Ipv4Address;
 import io.ertcp.engine.net.Ipv4Flyweight;
 import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.NetCounters;
+import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
 import io.ertcp.engine.replication.backup.BackupFollower;
@@ -25,6 +27,7 @@ import io.ertcp.engine.replication.logger.LoggerAgent;
 import io.ertcp.engine.replication.primary.LogPublisher;
 import io.ertcp.engine.replication.replica.PrimaryReplication;
 import io.ertcp.engine.replication.replica.ReplicatedService;
+import io.ertcp.engine.replication.tap.TapAssembler;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpService;
 import io.ertcp.engine.tcp.TcpStack;
@@ -32,10 +35,12 @@ import io.ertcp.log.ReplicationLog;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -44,8 +49,8 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * One member of an ER-TCP cluster, in whatever role it holds now, on one thread: the port, the IPv4 layer, the
- * replication channel (EtherType 0x88B5) with heartbeats and votes, and the role's own work.
+ * One member of an ER-TCP or ST-TCP cluster, in whatever role it holds now, on one thread: the port, the IPv4 layer,
+ * the replication channel (EtherType 0x88B5) with heartbeats and votes, and the role's own work.
  * <ul>
  * <li><b>primary</b>: owns the VIP and virtual MAC; a TCP stack whose connections are replicated through
  * {@link PrimaryReplication}; records go to its own log copy and on to the logger ({@link LogPublisher}).</li>
@@ -54,6 +59,18 @@ import java.util.stream.Stream;
  * <li><b>backup</b>: follows the logger's feed into its own log copy and its {@link ReplicatedService}, the shadows of
  * every connection; when it wins an election it drains the log to the end the logger reported, then takes over
  * (DESIGN rule 5): epoch change, shadows become live connections, VIP and virtual MAC claimed with a gratuitous ARP.</li>
+ * </ul>
+ * In ST-TCP there is no logger:
+ * <ul>
+ * <li><b>primary</b>: sends its records straight to the backup, each DATA record as a DATA_REF ordering record without
+ * its bytes, and answers the backup's FETCHes from its own log. Its acknowledgements wait for the backup's
+ * confirmation while the backup is in sync, which its heartbeats say. When the backup is lost it says so and waits
+ * until a majority heard it (the witness echoes it), or, with two nodes, until the fencing hook cut the backup off;
+ * then it runs alone, acknowledging on its own log, until a backup catches up again.</li>
+ * <li><b>backup</b>: taps the client's frames to and from the VIP off the LAN ({@link TapAssembler}), rebuilds each
+ * DATA record from them (or fetches it), keeps and applies it, confirms. It takes over like an ER-TCP backup, but is
+ * elected only while the primary names it in sync.</li>
+ * <li><b>witness</b>: heartbeats and votes, nothing else.</li>
  * </ul>
  * A node that starts with a log left by an earlier run of a primary or backup has been restarted: it discards that
  * copy (it may hold records never made durable) and rejoins as a backup, replaying the log from the logger (rule 7).
@@ -69,13 +86,19 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public static final int MAX_RECORD_LENGTH = 16 * 1024;
     private static final int SLOTS = 256;
     private static final long STATUS_INTERVAL_NS = 100_000_000L;
+    /** ST-TCP: how long a DATA_REF the tap cannot fill waits before its record is fetched. */
+    private static final long TAP_FETCH_DELAY_NS = 1_000_000L;
+    /** ST-TCP: a backup catching up is taken in sync once this few records behind the log's end. */
+    private static final long SYNC_SLACK_RECORDS = 256;
 
     /** What the node is doing now. */
     public enum State
     {
-        /** The configured primary of a fresh cluster, waiting to hear its logger's MAC when the file gives none. */
+        /** The configured primary of a fresh cluster, waiting to hear its logger's (or backup's) MAC when the file gives none. */
         STARTING,
-        PRIMARY, LOGGER, BACKUP, DRAINING, FENCED
+        PRIMARY, LOGGER, BACKUP, DRAINING, FENCED,
+        /** ST-TCP: votes, holds no data. */
+        WITNESS
     }
 
     private final ClusterConfig config;
@@ -89,8 +112,25 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final PrintStream log;
     private final Path logDirectory;
     private final long mac;
-    private int loggerId;
-    private long loggerMac;
+    /** Whose CONFIRMs make a record durable: the logger (ER-TCP) or the backup (ST-TCP). */
+    private int peerId;
+    private long peerMac;
+    private final boolean tapMode;
+    private FrameHandler receiveHandler;
+    private TapAssembler tap;
+    /** ST-TCP primary: acknowledging on its own log, no backup in sync. */
+    private boolean alone;
+    /** ST-TCP primary: the backup named in sync in heartbeats (0 none). */
+    private int syncBackupId;
+    /** ST-TCP primary: acknowledgements wait for the backup from this position on (it is catching up past it). */
+    private long syncFrom = -1;
+    /** ST-TCP primary: the backup was lost; waiting for a majority to hear it, or for the fencing hook. */
+    private boolean backupLost;
+    private final FencingHook fencingHook;
+    private long durablePosition;
+    private long nextFenceNs;
+    private AtomicCounter recordsTapped;
+    private AtomicCounter tapMisses;
     /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
     private boolean loggerLost;
     private int promotionTarget = -1;
@@ -150,10 +190,19 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.tcpConfig = config.tcp().toTcpConfig();
         this.out = FrameOutput.of(port);
 
-        final NodeConfig loggerNode = config.logger().orElseThrow(() -> new IllegalArgumentException(
-            "an er-tcp cluster needs a logger: add a node with role: logger"));
-        this.loggerId = nodeIdOf(config, loggerNode.name());
-        this.loggerMac = loggerNode.mac().orElse(0L);
+        this.tapMode = config.mode() == ClusterMode.ST_TCP;
+        final NodeConfig peerNode = tapMode ?
+            config.backups().stream().findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "an st-tcp cluster needs a backup: add a node with role: backup")) :
+            config.logger().orElseThrow(() -> new IllegalArgumentException(
+                "an er-tcp cluster needs a logger: add a node with role: logger"));
+        this.peerId = nodeIdOf(config, peerNode.name());
+        this.peerMac = peerNode.mac().orElse(0L);
+        final boolean hasWitness = config.nodes().stream().anyMatch(n -> n.role() == Role.WITNESS);
+        this.fencingHook = tapMode && !hasWitness ? config.detection().fencingHook()
+            .map(hook -> new FencingHook(hook, config.name(), Math.max(30_000_000_000L,
+                20 * config.detection().suspectTimeoutNs())))
+            .orElse(null) : null;
 
         final Ipv4Address.Cidr address = self.address().orElse(
             new Ipv4Address.Cidr(config.vip().address().address(), config.vip().address().prefixLength()));
@@ -161,9 +210,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         config.vip().gateway().ifPresent(layer::gateway);
         layer.acceptDestination(groupMac(config));
         layer.registerEtherType(EthernetFlyweight.ETHER_TYPE_REPLICATION, this::onReplicationFrame);
+        this.receiveHandler = layer;
 
         this.logDirectory = config.log().dirOf(nodeName);
-        this.rejoined = self.role() != Role.LOGGER && hasRecords(logDirectory);
+        this.rejoined = self.role() != Role.LOGGER && self.role() != Role.WITNESS && hasRecords(logDirectory);
         if (rejoined)
         {
             deleteRecursively(logDirectory);
@@ -182,6 +232,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final long suspect = config.detection().suspectTimeoutNs();
         this.membership = new Membership(nodeId, members, groupMac(config), heartbeat, suspect,
             Math.max(2 * suspect, 10 * heartbeat), this, this, counters);
+        if (tapMode)
+        {
+            membership.syncedCandidatesOnly(peerId);
+        }
 
         this.nowNs = clock.nanoTime();
         final Role startRole = rejoined ? Role.BACKUP : self.role();
@@ -193,7 +247,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             case PRIMARY ->
             {
-                if (0 == loggerMac)
+                if (0 == peerMac)
                 {
                     state = State.STARTING;
                 }
@@ -204,8 +258,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
             case LOGGER -> startLogger();
             case BACKUP -> startBackup();
-            default -> throw new IllegalArgumentException("node " + nodeName + " has role " + startRole.text() +
-                ", which an er-tcp cluster does not run: use primary, logger or backup");
+            case WITNESS -> state = State.WITNESS;
         }
         say((rejoined ? "rejoined as backup (discarded the log of an earlier run)" : "started as " + startRole.text()) +
             ", node id " + nodeId + ", epoch " + epoch + ", mac " + io.ertcp.engine.net.MacAddress.format(mac) +
@@ -233,8 +286,48 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         state = State.BACKUP;
         replicated = newReplicatedService(0);
+        final ChannelCounters channelCounters = new ChannelCounters(counters, "backup");
+        if (!tapMode)
+        {
+            follower = new BackupFollower(nodeId, mac, epoch, replicationLog, replicated, SLOTS, MAX_RECORD_LENGTH,
+                1_000_000L, 1_000_000L, self.slowNsPerRecord(), channelCounters);
+            return;
+        }
+        // The tap keeps twice the receive window per connection: the client sends at most a window past what the
+        // primary acknowledged, which is at most what this backup confirmed.
+        final int tapWindow = org.agrona.BitUtil.findNextPositivePowerOfTwo(
+            Math.max(TapAssembler.MIN_WINDOW_BYTES, 2 * tcpConfig.receiveBufferBytes()));
+        tap = new TapAssembler(config.vip().address().address(), config.service().port(), tapWindow,
+            tcpConfig.maxConnections(), counters);
+        if (null == recordsTapped)
+        {
+            recordsTapped = counters.newCounter("backup records-tapped");
+            tapMisses = counters.newCounter("backup tap-misses");
+        }
         follower = new BackupFollower(nodeId, mac, epoch, replicationLog, replicated, SLOTS, MAX_RECORD_LENGTH,
-            1_000_000L, 1_000_000L, self.slowNsPerRecord(), new ChannelCounters(counters, "backup"));
+            1_000_000L, 1_000_000L, self.slowNsPerRecord(), channelCounters, tap, TAP_FETCH_DELAY_NS, recordsTapped,
+            tapMisses);
+        receiveHandler = this::onBackupFrame;
+    }
+
+    /**
+     * ST-TCP backup: every IPv4 frame to or from the VIP is the tap's (the LAN floods them here); the rest, the
+     * replication channel and this node's own address, goes to the IPv4 layer.
+     */
+    private void onBackupFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        if (null != tap && length >= EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH &&
+            (buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_IPV4)
+        {
+            final int vip = config.vip().address().address();
+            final int ip = offset + EthernetFlyweight.HEADER_LENGTH;
+            if (buffer.getInt(ip + 12, ByteOrder.BIG_ENDIAN) == vip || buffer.getInt(ip + 16, ByteOrder.BIG_ENDIAN) == vip)
+            {
+                tap.onFrame(buffer, offset, length, flags);
+                return;
+            }
+        }
+        layer.onFrame(buffer, offset, length, flags);
     }
 
     private ReplicatedService newReplicatedService(final long appliedPosition)
@@ -255,11 +348,35 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             replicated = newReplicatedService(replicationLog.lastPosition());
         }
-        else
+        else if (!tapMode)
         {
             followCurrentLogger();
         }
-        publisher = new LogPublisher(replicationLog, newSenderToLogger());
+        if (!tapMode)
+        {
+            publisher = new LogPublisher(replicationLog, newSenderToLogger());
+        }
+        else if (!takeover)
+        {
+            // A fresh cluster: both logs are empty, so the backup is in sync from the first record.
+            publisher = new LogPublisher(replicationLog, newSenderToLogger());
+            publisher.tapped(1);
+            syncBackupId = peerId;
+            alone = false;
+        }
+        else
+        {
+            // A takeover leaves no backup (this node was it): run alone until one catches up from this log.
+            publisher = new LogPublisher(replicationLog, null);
+            publisher.tapped(replicationLog.lastPosition() + 1);
+            syncBackupId = 0;
+            alone = true;
+            peerId = -1;
+            peerMac = 0;
+        }
+        tap = null;
+        receiveHandler = layer;
+        durablePosition = replicationLog.lastPosition();
         primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, MAX_DATA_PER_RECORD, 8L << 20, nowNs);
         stack = new TcpStack(tcpConfig, layer, counters, primary, primary);
         primary.stack(stack);
@@ -307,18 +424,24 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.nowNs = nowNs;
         layer.nowNs(nowNs);
         membership.nowNs(nowNs);
-        int work = port.receive(layer, 32);
+        int work = port.receive(receiveHandler, 32);
         switch (state)
         {
             case PRIMARY ->
             {
-                if (loggerLost)
+                if (tapMode)
+                {
+                    work += followBackup(nowNs);
+                }
+                else if (loggerLost)
                 {
                     work += promoteLogger(nowNs);
                 }
                 work += primary.doWork(nowNs);
                 work += publisher.doWork(nowNs, out);
-                primary.confirmed(publisher.confirmedPosition());
+                durablePosition = Math.max(durablePosition,
+                    alone ? replicationLog.lastPosition() : publisher.confirmedPosition());
+                primary.confirmed(durablePosition);
                 work += stack.doWork(nowNs);
             }
             case LOGGER ->
@@ -338,6 +461,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 {
                     previousPrimaryId = primaryId;
                 }
+                if (null != fencingHook)
+                {
+                    work += fenceThenTakeOver(nowNs);
+                }
             }
             case DRAINING ->
             {
@@ -351,14 +478,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
             case STARTING ->
             {
-                loggerMac = membership.view(loggerId).mac();
-                if (0 != loggerMac)
+                peerMac = membership.view(peerId).mac();
+                if (0 != peerMac)
                 {
                     startPrimary(Membership.INITIAL_EPOCH, nowNs);
                     work++;
                 }
             }
-            case FENCED ->
+            case FENCED, WITNESS ->
             {
             }
         }
@@ -434,10 +561,16 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         membership.heardFrom(frame.nodeId(), frame.epoch());
         switch (state)
         {
-            case PRIMARY -> publisher.sender().onFrame(buffer, offset, length, flags);
+            case PRIMARY ->
+            {
+                if (null != publisher.sender())
+                {
+                    publisher.sender().onFrame(buffer, offset, length, flags);
+                }
+            }
             case LOGGER -> logger.onFrame(buffer, offset, length, flags);
             case BACKUP, DRAINING -> follower.onFrame(buffer, offset, length, flags);
-            case STARTING, FENCED ->
+            case STARTING, FENCED, WITNESS ->
             {
             }
         }
@@ -467,6 +600,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         return null == stack ? 0 : stack.timestampClockMs(nowNs);
     }
 
+    public int syncBackupId()
+    {
+        return syncBackupId;
+    }
+
     public void onVoted(final int epoch, final int candidateId)
     {
         if (state == State.LOGGER)
@@ -483,6 +621,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         electedEpoch = epoch;
         electedAtNs = nowNs;
+        // ST-TCP has no logger: the backup holds all it confirmed, and nothing it did not was acknowledged.
         drainTarget = Math.max(loggerLogPosition, follower.appliedPosition());
         state = State.DRAINING;
         say("elected primary for epoch " + epoch + "; draining the log to position " + drainTarget +
@@ -522,7 +661,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public void onMemberSuspected(final int nodeId)
     {
         say("suspects node " + nameOf(nodeId));
-        if (state == State.PRIMARY && nodeId == loggerId && !loggerLost && membership.view(nodeId).heard())
+        if (!tapMode && state == State.PRIMARY && nodeId == peerId && !loggerLost && membership.view(nodeId).heard())
         {
             // Only a logger that was heard can be lost: one never heard has not started yet.
             loggerLost = true;
@@ -539,7 +678,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public void onMemberAlive(final int nodeId)
     {
         say("hears node " + nameOf(nodeId) + " again");
-        if (state == State.PRIMARY && nodeId == loggerId && loggerLost)
+        if (!tapMode && state == State.PRIMARY && nodeId == peerId && loggerLost)
         {
             loggerLost = false;
             say("logger " + nameOf(nodeId) + " is back" + (promotionTarget < 0 ? " before any promotion" :
@@ -547,6 +686,203 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             promotionTarget = -1;
         }
         reannounceVip();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // ST-TCP: the backup in sync, its loss, its return
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * ST-TCP primary, every duty cycle. While a backup is in sync its confirmations release acknowledgements (rule 1
+     * with durability: backup). When it is lost, heartbeats name no backup in sync and nothing new is acknowledged
+     * until a majority heard that (the witness echoes it, and from then refuses to elect the lost backup, which
+     * lacks what comes next) or, with two nodes, the fencing hook cut it off; then this primary runs alone,
+     * acknowledging on its own log. A backup heard alive (restarted, or back) is sent the log from where its own
+     * ends, and once it is within {@link #SYNC_SLACK_RECORDS} of the end acknowledgements wait for it again; it is
+     * named in sync once it has everything acknowledged alone, so it is never elected short of an acknowledged byte.
+     */
+    private int followBackup(final long nowNs)
+    {
+        if (!alone)
+        {
+            final MemberView peer = membership.view(peerId);
+            final boolean peerAlive = null != peer && peer.alive();
+            if (!backupLost)
+            {
+                if (!peerAlive)
+                {
+                    backupLost = true;
+                    syncBackupId = 0;
+                    say("backup " + nameOf(peerId) + " lost at confirmed position " + publisher.confirmedPosition() +
+                        ": acknowledging nothing new until " + (null == fencingHook ?
+                        "a majority has heard it is out of sync" : "the fencing hook has cut it off"));
+                    if (null != fencingHook)
+                    {
+                        fencingHook.reset();
+                        fencingHook.start(nameOf(peerId), io.ertcp.engine.net.MacAddress.format(peerMac), nowNs);
+                    }
+                    return 1;
+                }
+                if (0 == syncBackupId && publisher.confirmedPosition() >= syncFrom)
+                {
+                    syncBackupId = peerId;
+                    say("backup " + nameOf(peerId) + " is in sync (it holds the log to position " +
+                        publisher.confirmedPosition() + ")");
+                    return 1;
+                }
+                return 0;
+            }
+            if (null == fencingHook)
+            {
+                if (peerAlive)
+                {
+                    backupLost = false;
+                    syncBackupId = publisher.confirmedPosition() >= syncFrom ? peerId : 0;
+                    say("backup " + nameOf(peerId) + " heard again: carrying on with it");
+                    return 1;
+                }
+                if (majorityHeardOutOfSync())
+                {
+                    runAlone("a majority heard it is out of sync");
+                    return 1;
+                }
+                return 0;
+            }
+            switch (fencingHook.poll(nowNs))
+            {
+                case FENCED ->
+                {
+                    runAlone("the fencing hook cut it off");
+                    return 1;
+                }
+                case FAILED ->
+                {
+                    say(fencingHook.failure() + "; running the hook again");
+                    fencingHook.reset();
+                    fencingHook.start(nameOf(peerId), io.ertcp.engine.net.MacAddress.format(peerMac), nowNs);
+                    return 1;
+                }
+                default ->
+                {
+                    return 0;
+                }
+            }
+        }
+
+        if (null == publisher.sender())
+        {
+            for (int i = 0; i < membership.memberCount(); i++)
+            {
+                final MemberView view = membership.member(i);
+                if (view.nodeId() != nodeId && view.role() == Role.BACKUP && view.alive() && view.heard() &&
+                    0 != view.mac())
+                {
+                    peerId = view.nodeId();
+                    peerMac = view.mac();
+                    final long from = Math.max(1, view.logPosition() + 1);
+                    publisher.retarget(newSenderToLogger(), from);
+                    say("backup " + nameOf(peerId) + " joined: sending it the log from position " + from + " (log ends at " +
+                        replicationLog.lastPosition() + ")");
+                    return 1;
+                }
+            }
+            return 0;
+        }
+        final MemberView peer = membership.view(peerId);
+        if (null == peer || !peer.alive())
+        {
+            say("backup " + nameOf(peerId) + " lost while catching up at position " + publisher.confirmedPosition());
+            publisher.retarget(null, 1);
+            peerId = -1;
+            peerMac = 0;
+            return 1;
+        }
+        if (publisher.confirmedPosition() >= replicationLog.lastPosition() - SYNC_SLACK_RECORDS)
+        {
+            syncFrom = replicationLog.lastPosition();
+            alone = false;
+            say("backup " + nameOf(peerId) + " caught up to position " + publisher.confirmedPosition() +
+                ": acknowledgements wait for it again after position " + syncFrom);
+            return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * @return true when this primary and enough members to make a majority say no backup is in sync: members of
+     * this epoch heard since, echoing it.
+     */
+    private boolean majorityHeardOutOfSync()
+    {
+        int agree = 1;
+        for (int i = 0; i < membership.memberCount(); i++)
+        {
+            final MemberView view = membership.member(i);
+            if (view.nodeId() != nodeId && view.nodeId() != peerId && view.alive() && view.heard() &&
+                view.epoch() == epoch && 0 == view.syncBackupId())
+            {
+                agree++;
+            }
+        }
+        return agree >= membership.majority();
+    }
+
+    private void runAlone(final String why)
+    {
+        say("running without a backup from position " + replicationLog.lastPosition() + ": backup " + nameOf(peerId) +
+            " lost and " + why + "; a backup that rejoins catches up from this log");
+        alone = true;
+        backupLost = false;
+        syncBackupId = 0;
+        publisher.retarget(null, 1);
+        peerId = -1;
+        peerMac = 0;
+    }
+
+    /**
+     * Two-node ST-TCP backup with a fencing hook: once it suspects the primary (and the primary named it in sync),
+     * run the hook against the primary and take over when it reports the primary cut off; a failed hook is run
+     * again after a suspicion timeout, and no takeover happens meanwhile.
+     */
+    private int fenceThenTakeOver(final long nowNs)
+    {
+        if (!membership.suspectsPrimary() || membership.knownSyncBackup() != nodeId || previousPrimaryId <= 0)
+        {
+            fencingHook.reset();
+            return 0;
+        }
+        switch (fencingHook.poll(nowNs))
+        {
+            case IDLE ->
+            {
+                if (nowNs - nextFenceNs < 0)
+                {
+                    return 0;
+                }
+                say("suspects primary " + nameOf(previousPrimaryId) + ": running the fencing hook before taking over");
+                fencingHook.start(nameOf(previousPrimaryId),
+                    io.ertcp.engine.net.MacAddress.format(membership.view(previousPrimaryId).mac()), nowNs);
+                return 1;
+            }
+            case FENCED ->
+            {
+                fencingHook.reset();
+                say("the fencing hook cut " + nameOf(previousPrimaryId) + " off");
+                membership.takeOverAfterFencing();
+                return 1;
+            }
+            case FAILED ->
+            {
+                say(fencingHook.failure() + ": not taking over; trying again in a suspicion timeout");
+                fencingHook.reset();
+                nextFenceNs = nowNs + config.detection().suspectTimeoutNs();
+                return 1;
+            }
+            default ->
+            {
+                return 0;
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -588,12 +924,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (target.role() == Role.LOGGER && target.alive())
         {
             final long from = target.logPosition() + 1;
-            loggerId = target.nodeId();
-            loggerMac = target.mac();
+            peerId = target.nodeId();
+            peerMac = target.mac();
             publisher.retarget(newSenderToLogger(), from);
             loggerLost = false;
             promotionTarget = -1;
-            say("node " + nameOf(loggerId) + " is the logger now; sending it the log from position " + from);
+            say("node " + nameOf(peerId) + " is the logger now; sending it the log from position " + from);
             return 1;
         }
         if (!target.alive())
@@ -648,8 +984,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             final MemberView view = membership.member(i);
             if (view.nodeId() != nodeId && view.role() == Role.LOGGER && view.alive() && view.heard())
             {
-                loggerId = view.nodeId();
-                loggerMac = view.mac();
+                peerId = view.nodeId();
+                peerMac = view.mac();
                 return;
             }
         }
@@ -657,7 +993,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private RecordSender newSenderToLogger()
     {
-        return new RecordSender(nodeId, epoch, mac, loggerMac, loggerId, 8 << 20, 8192, 2_000_000L, 64, SLOTS,
+        return new RecordSender(nodeId, epoch, mac, peerMac, peerId, 8 << 20, 8192, 2_000_000L, 64, SLOTS,
             new ChannelCounters(counters, "primary"));
     }
 
@@ -769,7 +1105,19 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         else if (null != primary)
         {
+            if (tapMode)
+            {
+                detail.append(alone ? (null == publisher.sender() ? "alone (no backup)" :
+                        "alone, backup " + nameOf(peerId) + " catching up at " + publisher.confirmedPosition()) :
+                    backupLost ? "backup " + nameOf(peerId) + " lost, waiting to run alone" :
+                    0 == syncBackupId ? "backup " + nameOf(peerId) + " syncing" :
+                    "backup " + nameOf(peerId) + " in sync").append(", ");
+            }
             detail.append("unconfirmed ").append(primary.unconfirmedBytes()).append(" bytes");
+        }
+        else if (null != follower && null != follower.tap())
+        {
+            detail.append("tapped ").append(recordsTapped.get()).append(" fetched ").append(tapMisses.get());
         }
         final int primaryId = membership.primaryId();
         return new NodeStatus(

@@ -26,6 +26,7 @@ public final class MemorySwitch
     private final CopyOnWriteArrayList<MemoryPort> ports = new CopyOnWriteArrayList<>();
     private final Long2ObjectHashMap<MemoryPort> macTable = new Long2ObjectHashMap<>();
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
+    private volatile boolean hub;
 
     /**
      * @param clock    the time faults are timed by; tests pass a clock they advance.
@@ -42,6 +43,16 @@ public final class MemorySwitch
     public long seed()
     {
         return seed;
+    }
+
+    /**
+     * Flood every frame to every other port, learning nothing: a hub, or a Linux bridge with {@code ageing_time 0},
+     * as an ST-TCP backup needs to see the client's frames to the virtual MAC.
+     */
+    public MemorySwitch hub(final boolean hub)
+    {
+        this.hub = hub;
+        return this;
     }
 
     NanoClock clock()
@@ -104,7 +115,7 @@ public final class MemorySwitch
             {
                 macTable.put(source, from);
             }
-            if (!MacAddress.isGroup(destination))
+            if (!hub && !MacAddress.isGroup(destination))
             {
                 target = macTable.get(destination);
             }

@@ -52,6 +52,8 @@ final class InProcessCluster implements AutoCloseable
     final ClusterConfig config;
     final Client client;
     final ImpairmentSpec impairment;
+    /** Per node: what the wire does to the frames towards it (ST-TCP: what the backup's tap misses). */
+    final Map<String, ImpairmentSpec> ingress = new LinkedHashMap<>();
 
     InProcessCluster(final long seed, final String service, final int backups, final ImpairmentSpec impairment)
     {
@@ -78,10 +80,38 @@ final class InProcessCluster implements AutoCloseable
         final boolean macsInFile,
         final String durability)
     {
+        this(seed, service, impairment, Map.of(), false, directory ->
+        {
+            final String yaml = yaml(service, backups, directory).replace("mode: er-tcp\n", "mode: er-tcp\ndurability: " + durability + "\n");
+            return macsInFile ? yaml : yaml.replaceAll("(?m)^    mac: .*\n", "");
+        });
+    }
+
+    /**
+     * An ST-TCP cluster: primary, backup1 and a witness (or, without one, a fencing hook), on a LAN that floods
+     * every frame (a hub), so the backup taps the client's.
+     *
+     * @param ingress per node, what the wire does to frames towards it; on backup1 that is what its tap misses.
+     * @param hook    the fencing hook's command for a two-node cluster, or null for a witness.
+     */
+    static InProcessCluster stTcp(final long seed, final String service, final Map<String, ImpairmentSpec> ingress, final String hook)
+    {
+        return new InProcessCluster(seed, service, null, ingress, true, directory -> stTcpYaml(service, directory, hook));
+    }
+
+    private InProcessCluster(
+        final long seed,
+        final String service,
+        final ImpairmentSpec impairment,
+        final Map<String, ImpairmentSpec> ingress,
+        final boolean hub,
+        final java.util.function.Function<Path, String> yaml)
+    {
         this.seed = seed;
         this.service = service;
         this.impairment = impairment;
-        this.lan = new MemorySwitch(() -> now[0], seed, new Counters(256));
+        this.ingress.putAll(ingress);
+        this.lan = new MemorySwitch(() -> now[0], seed, new Counters(256)).hub(hub);
         try
         {
             this.directory = Files.createTempDirectory("ertcp-cluster");
@@ -90,13 +120,38 @@ final class InProcessCluster implements AutoCloseable
         {
             throw new UncheckedIOException(ex);
         }
-        final String yaml = yaml(service, backups, directory).replace("mode: er-tcp\n", "mode: er-tcp\ndurability: " + durability + "\n");
-        this.config = ClusterConfig.parse(macsInFile ? yaml : yaml.replaceAll("(?m)^    mac: .*\n", ""));
+        this.config = ClusterConfig.parse(yaml.apply(directory));
         this.client = new Client(lan, now);
         for (final var node : config.nodes())
         {
             start(node.name());
         }
+    }
+
+    static String stTcpYaml(final String service, final Path directory, final String hook)
+    {
+        final String common = yaml(service, 1, directory)
+            .replace("mode: er-tcp\n", "mode: st-tcp\n")
+            .replace("""
+                  - name: logger
+                    role: logger
+                    driver: af-packet
+                    interface: l
+                    mac: 02:00:00:00:00:12
+                    address: 10.80.0.12/24
+                """, "");
+        if (null != hook)
+        {
+            return common.replace("  suspect-timeout: 6ms\n", "  suspect-timeout: 6ms\n  fencing-hook: " + hook + "\n");
+        }
+        return common + """
+              - name: witness
+                role: witness
+                driver: af-packet
+                interface: w
+                mac: 02:00:00:00:00:30
+                address: 10.80.0.30/24
+            """;
     }
 
     static String yaml(final String service, final int backups, final Path directory)
@@ -151,7 +206,8 @@ final class InProcessCluster implements AutoCloseable
     {
         final var nodeConfig = config.node(name);
         final long mac = nodeConfig.mac().orElse(0x0200_0000_0100L + ClusterNode.nodeIdOf(config, name));
-        final MemoryPort port = null == impairment ? lan.newPort(name, mac) : lan.newPort(name, mac, impairment);
+        final ImpairmentSpec wire = ingress.getOrDefault(name, impairment);
+        final MemoryPort port = null == wire ? lan.newPort(name, mac) : lan.newPort(name, mac, wire);
         final ClusterNode node = new ClusterNode(config, name, port,
             () -> ServiceFactory.byName(config.service().name(), config.service().factoryOptions()).service(), () -> now[0],
             new Counters(4096), eventLog);

@@ -632,6 +632,12 @@ final class ClusterFileReader
             {
                 problems.add(at, "mode st-tcp has no backup: give one node role: backup with a rank.");
             }
+            for (final NodeConfig extra : backups.subList(Math.min(1, backups.size()), backups.size()))
+            {
+                problems.add(extra.line(), "node '" + extra.name() + "' is a second backup in mode st-tcp, which " +
+                    "runs one (the backup that taps the client and confirms): make it a witness, or use mode: er-tcp " +
+                    "for several backups.");
+            }
             if (primaries.size() == 1 && backups.size() == 1 && witnesses.isEmpty() && loggers.isEmpty() &&
                 fencingHook.isEmpty())
             {

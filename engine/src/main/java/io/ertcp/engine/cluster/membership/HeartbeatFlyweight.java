@@ -26,10 +26,13 @@ import java.nio.ByteOrder;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |                       Connection count                        |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- *  |                           Reserved                            |
+ *  |                    In-sync backup node id                     |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
- * The timestamp clock is the sender's TCP timestamp clock: a backup that takes over continues the primary's.
+ * The timestamp clock is the sender's TCP timestamp clock: a backup that takes over continues the primary's. The
+ * in-sync backup (ST-TCP, 0 for none or in ER-TCP): from a primary, the backup whose confirmations its
+ * acknowledgements wait for; from any other member, the one it last heard the primary name (so the primary knows
+ * its change was heard before it acts on it).
  */
 public final class HeartbeatFlyweight
 {
@@ -38,7 +41,7 @@ public final class HeartbeatFlyweight
     public static final int APPLIED_POSITION_OFFSET = 8;
     public static final int TIMESTAMP_CLOCK_MS_OFFSET = 16;
     public static final int CONNECTION_COUNT_OFFSET = 24;
-    public static final int RESERVED_OFFSET = 28;
+    public static final int SYNC_BACKUP_ID_OFFSET = 28;
     public static final int LENGTH = 32;
 
     private DirectBuffer buffer;
@@ -54,17 +57,22 @@ public final class HeartbeatFlyweight
     }
 
     /**
-     * Write the whole payload, reserved bytes zero.
+     * Write the whole payload.
      */
     public HeartbeatFlyweight write(
-        final int roleCode, final int primaryId, final long appliedPosition, final long timestampClockMs, final int connectionCount)
+        final int roleCode,
+        final int primaryId,
+        final long appliedPosition,
+        final long timestampClockMs,
+        final int connectionCount,
+        final int syncBackupId)
     {
         mutableBuffer.putInt(offset + ROLE_OFFSET, roleCode & 0xFF, ByteOrder.LITTLE_ENDIAN);
         mutableBuffer.putInt(offset + PRIMARY_ID_OFFSET, primaryId, ByteOrder.LITTLE_ENDIAN);
         mutableBuffer.putLong(offset + APPLIED_POSITION_OFFSET, appliedPosition, ByteOrder.LITTLE_ENDIAN);
         mutableBuffer.putLong(offset + TIMESTAMP_CLOCK_MS_OFFSET, timestampClockMs, ByteOrder.LITTLE_ENDIAN);
         mutableBuffer.putInt(offset + CONNECTION_COUNT_OFFSET, connectionCount, ByteOrder.LITTLE_ENDIAN);
-        mutableBuffer.putInt(offset + RESERVED_OFFSET, 0, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putInt(offset + SYNC_BACKUP_ID_OFFSET, syncBackupId, ByteOrder.LITTLE_ENDIAN);
         return this;
     }
 
@@ -91,5 +99,10 @@ public final class HeartbeatFlyweight
     public int connectionCount()
     {
         return buffer.getInt(offset + CONNECTION_COUNT_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public int syncBackupId()
+    {
+        return buffer.getInt(offset + SYNC_BACKUP_ID_OFFSET, ByteOrder.LITTLE_ENDIAN);
     }
 }

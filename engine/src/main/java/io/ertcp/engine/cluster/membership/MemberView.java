@@ -25,6 +25,7 @@ public final class MemberView
     long appliedPosition = -1;
     int connectionCount;
     long timestampClockMs;
+    int syncBackupId;
     long lastHeardNs;
     /** The member's MAC: configured, or learnt from the source of its first frame when the file gave none. */
     long mac;
@@ -118,6 +119,14 @@ public final class MemberView
     }
 
     /** When a frame of it was last heard (the time of the start before any). */
+    /**
+     * @return the in-sync backup in this member's last heartbeat (ST-TCP; 0 for none).
+     */
+    public int syncBackupId()
+    {
+        return syncBackupId;
+    }
+
     public long lastHeardNs()
     {
         return lastHeardNs;

@@ -69,6 +69,15 @@ public final class Membership implements FrameHandler
 
         /** This node's TCP timestamp clock; the primary's is the one a new primary continues. */
         long timestampClockMs();
+
+        /**
+         * ST-TCP, asked of the primary only: the backup whose confirmations its acknowledgements wait for, 0 while
+         * it runs without one.
+         */
+        default int syncBackupId()
+        {
+            return 0;
+        }
     }
 
     /**
@@ -169,6 +178,11 @@ public final class Membership implements FrameHandler
     private boolean started;
     private long nowNs;
     private long nextHeartbeatNs;
+
+    // ST-TCP: only the backup the primary last named in sync may be elected (the others lack acknowledged bytes).
+    private boolean syncedCandidatesOnly;
+    private int knownSyncBackup;
+    private int knownSyncEpoch;
 
     /**
      * @param nodeId              this node's id; must be one of {@code members}.
@@ -315,6 +329,28 @@ public final class Membership implements FrameHandler
     {
         final int index = indexOf(nodeId);
         return index < 0 ? null : members[index];
+    }
+
+    /**
+     * ST-TCP: grant votes only to the backup the primary's heartbeats last named in sync. Without a logger the
+     * backup's copy is the only other one, and a backup the primary stopped waiting for (it was lost, or is still
+     * catching up) lacks bytes the client was told arrived.
+     *
+     * @param initialSyncBackup the backup in sync at the cluster's start (both logs empty), 0 for none.
+     */
+    public void syncedCandidatesOnly(final int initialSyncBackup)
+    {
+        this.syncedCandidatesOnly = true;
+        this.knownSyncBackup = initialSyncBackup;
+        this.knownSyncEpoch = INITIAL_EPOCH;
+    }
+
+    /**
+     * @return the in-sync backup as this node last heard the primary name it (ST-TCP), 0 for none.
+     */
+    public int knownSyncBackup()
+    {
+        return knownSyncBackup;
     }
 
     public MembershipCounters counters()
@@ -475,7 +511,13 @@ public final class Membership implements FrameHandler
         sender.appliedPosition = heartbeat.appliedPosition();
         sender.timestampClockMs = heartbeat.timestampClockMs();
         sender.connectionCount = heartbeat.connectionCount();
+        sender.syncBackupId = heartbeat.syncBackupId();
         highestEpoch = Math.max(highestEpoch, frameEpoch);
+        if (reportedRole == Role.PRIMARY && frameEpoch >= knownSyncEpoch)
+        {
+            knownSyncEpoch = frameEpoch;
+            knownSyncBackup = heartbeat.syncBackupId();
+        }
 
         if (reportedRole == Role.PRIMARY)
         {
@@ -526,6 +568,11 @@ public final class Membership implements FrameHandler
         }
         if (!suspectsPrimary())
         {
+            return false;
+        }
+        if (syncedCandidatesOnly && candidate.nodeId() != knownSyncBackup)
+        {
+            counters.unsyncedCandidatesRefused.incrementRelease();
             return false;
         }
         votedEpoch = askedEpoch;
@@ -752,6 +799,33 @@ public final class Membership implements FrameHandler
         return best;
     }
 
+    /**
+     * Two-node ST-TCP with a fencing hook: the other member, the primary, has been cut off by the hook, so this
+     * backup becomes PRIMARY in the next epoch without a majority (there is none to be had). Only a BACKUP that
+     * suspects the primary may; anything else changes nothing.
+     *
+     * @return true when this node is PRIMARY now ({@link Listener#onElected} has been called).
+     */
+    public boolean takeOverAfterFencing()
+    {
+        if (role != Role.BACKUP || !suspectsPrimary())
+        {
+            return false;
+        }
+        endElection();
+        final int wonEpoch = Math.max(highestEpoch, votedEpoch) + 1;
+        highestEpoch = wonEpoch;
+        votedEpoch = wonEpoch;
+        votedFor = nodeId;
+        role = Role.PRIMARY;
+        epoch = wonEpoch;
+        primaryId = nodeId;
+        nextHeartbeatNs = nowNs;
+        counters.electionsWon.incrementRelease();
+        listener.onElected(wonEpoch, -1);
+        return true;
+    }
+
     private void startElection(final long nowNs)
     {
         electionEpoch = Math.max(highestEpoch, votedEpoch) + 1;
@@ -817,6 +891,12 @@ public final class Membership implements FrameHandler
         self.appliedPosition = status.appliedPosition();
         self.connectionCount = status.connectionCount();
         self.timestampClockMs = status.timestampClockMs();
+        self.syncBackupId = role == Role.PRIMARY ? status.syncBackupId() : knownSyncBackup;
+        if (role == Role.PRIMARY)
+        {
+            knownSyncEpoch = epoch;
+            knownSyncBackup = self.syncBackupId;
+        }
         self.lastHeardNs = nowNs;
         self.heard = true;
 
@@ -826,7 +906,8 @@ public final class Membership implements FrameHandler
             return false;
         }
         txHeartbeat.wrap(out.buffer(), at + ReplicationFrameFlyweight.PAYLOAD_OFFSET).write(
-            ControlFrames.roleCode(role), primaryId, self.appliedPosition, self.timestampClockMs, self.connectionCount);
+            ControlFrames.roleCode(role), primaryId, self.appliedPosition, self.timestampClockMs, self.connectionCount,
+            self.syncBackupId);
         out.commit(at - EthernetFlyweight.HEADER_LENGTH);
         counters.heartbeatsSent.incrementRelease();
         return true;

@@ -19,6 +19,8 @@ public final class MembershipCounters
     public final AtomicCounter votesGranted;
     /** Votes this node refused: it still hears the primary, it voted for another, or the epoch is stale. */
     public final AtomicCounter votesRefused;
+    /** ST-TCP: votes refused to a backup the primary had not named in sync. */
+    public final AtomicCounter unsyncedCandidatesRefused;
     /** Frames the transmit path had no room for: sent at a later doWork. */
     public final AtomicCounter txFull;
     /** Frames too short, of another version, of a wrong payload length or with bad field values. */
@@ -49,6 +51,7 @@ public final class MembershipCounters
         votesReceived = counters.newCounter(name + " votes-received");
         votesGranted = counters.newCounter(name + " votes-granted");
         votesRefused = counters.newCounter(name + " votes-refused");
+        unsyncedCandidatesRefused = counters.newCounter(name + " unsynced-candidates-refused");
         txFull = counters.newCounter(name + " tx-full");
         malformedFrames = counters.newCounter(name + " malformed-frames");
         unknownKindFrames = counters.newCounter(name + " unknown-kind-frames");

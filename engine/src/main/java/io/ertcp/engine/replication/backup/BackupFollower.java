@@ -4,15 +4,37 @@ import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.replication.channel.ChannelCounters;
 import io.ertcp.engine.replication.channel.RecordReceiver;
 import io.ertcp.engine.replication.replica.ReplicatedService;
+import io.ertcp.engine.replication.tap.TapAssembler;
+import io.ertcp.log.ClosedFlyweight;
+import io.ertcp.log.DataFlyweight;
+import io.ertcp.log.DataRefFlyweight;
+import io.ertcp.log.OpenFlyweight;
+import io.ertcp.log.RecordCodec;
+import io.ertcp.log.RecordHeaderFlyweight;
+import io.ertcp.log.RecordType;
 import io.ertcp.log.ReplicationLog;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
- * A backup's ingest in ER-TCP (DESIGN rule 3, forward): the records come from the logger's feed for this backup,
- * in order and each once (the {@link RecordReceiver} asks the logger for every gap), are kept in the backup's own
- * copy of the log (so it can be made the logger, rule 6) and applied to its {@link ReplicatedService}, whose
- * replicas are the shadows a takeover turns into live connections.
- * <p>
+ * A backup's ingest (DESIGN rule 3). The records arrive in order and each once (the {@link RecordReceiver} asks for
+ * every gap), are kept in the backup's own copy of the log (so it can be made the logger, rule 6, or serve a backup
+ * after a takeover) and applied to its {@link ReplicatedService}, whose replicas are the shadows a takeover turns
+ * into live connections.
+ * <ul>
+ * <li><b>ER-TCP (forward):</b> the records come whole from the logger's feed for this backup.</li>
+ * <li><b>ST-TCP (tap):</b> they come straight from the primary, and each DATA record as a DATA_REF ordering record
+ * without its bytes, which the {@link TapAssembler} took off the LAN. The backup rebuilds the DATA record from the
+ * tap and keeps it only when its checksum is the primary's. When the tap lacks a byte (or holds other bytes), the
+ * record is held back for {@code fetchDelayNs} (the tapped frame may still be on its way) and then fetched whole
+ * from the primary's log. Nothing after a held record is applied or confirmed meanwhile, and since the primary
+ * acknowledges the client only what the backup confirmed, a byte the backup never got was never acknowledged.</li>
+ * </ul>
  * A backup may be slow on purpose ({@code applyDelayNs} of busy work per record, to show that a slow backup lags
  * without slowing the primary): it then confirms late and its feed on the logger waits for it; nothing else does.
  * <p>
@@ -20,13 +42,33 @@ import org.agrona.DirectBuffer;
  */
 public final class BackupFollower
 {
+    private static final int NO_CLIENT = -1;
+
     private final ReplicationLog log;
     private final ReplicatedService replicated;
     private final RecordReceiver receiver;
     private final long applyDelayNs;
     private long spinSink;
 
+    private final TapAssembler tap;
+    private final long fetchDelayNs;
+    /** Connection id to the client's address and port, {@code ip << 16 | port}, for connections opened in the log. */
+    private final Long2LongHashMap clients = new Long2LongHashMap(NO_CLIENT);
+    private final UnsafeBuffer rebuilt;
+    private final RecordCodec codec = new RecordCodec();
+    private final DataRefFlyweight dataRef = new DataRefFlyweight();
+    private final DataFlyweight data = new DataFlyweight();
+    private final OpenFlyweight open = new OpenFlyweight();
+    private final ClosedFlyweight closed = new ClosedFlyweight();
+    private final AtomicCounter recordsTapped;
+    private final AtomicCounter tapMisses;
+    private long heldPosition;
+    private long heldSinceNs;
+    private long nowNs;
+
     /**
+     * An ER-TCP backup.
+     *
      * @param nodeId       this backup.
      * @param localMac     the source of its NAK and CONFIRM frames.
      * @param epoch        the oldest epoch accepted.
@@ -47,6 +89,35 @@ public final class BackupFollower
         final long applyDelayNs,
         final ChannelCounters counters)
     {
+        this(nodeId, localMac, epoch, log, replicated, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
+            applyDelayNs, counters, null, 0, null, null);
+    }
+
+    /**
+     * An ST-TCP backup when {@code tap} is given, else an ER-TCP one.
+     *
+     * @param tap           what this backup takes off the LAN, fed by the caller with every frame to or from the VIP.
+     * @param fetchDelayNs  how long a DATA_REF the tap cannot fill waits before its record is fetched.
+     * @param recordsTapped counts DATA records rebuilt from the tap.
+     * @param tapMisses     counts DATA records fetched instead.
+     */
+    public BackupFollower(
+        final int nodeId,
+        final long localMac,
+        final int epoch,
+        final ReplicationLog log,
+        final ReplicatedService replicated,
+        final int slots,
+        final int maxRecordLength,
+        final long nakIntervalNs,
+        final long confirmIntervalNs,
+        final long applyDelayNs,
+        final ChannelCounters counters,
+        final TapAssembler tap,
+        final long fetchDelayNs,
+        final AtomicCounter recordsTapped,
+        final AtomicCounter tapMisses)
+    {
         if (log.lastPosition() != replicated.appliedPosition())
         {
             throw new IllegalArgumentException("the backup's log ends at " + log.lastPosition() +
@@ -55,7 +126,12 @@ public final class BackupFollower
         this.log = log;
         this.replicated = replicated;
         this.applyDelayNs = applyDelayNs;
-        this.receiver = new RecordReceiver(
+        this.tap = tap;
+        this.fetchDelayNs = fetchDelayNs;
+        this.recordsTapped = recordsTapped;
+        this.tapMisses = tapMisses;
+        this.rebuilt = null == tap ? null : new UnsafeBuffer(ByteBuffer.allocateDirect(maxRecordLength));
+        this.receiver = RecordReceiver.holding(
             nodeId, localMac, epoch, log.lastPosition() + 1, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
             this::onRecord, counters);
     }
@@ -66,10 +142,11 @@ public final class BackupFollower
     }
 
     /**
-     * Ask the logger for gaps and confirm progress.
+     * Apply what was held back, ask for gaps and confirm progress.
      */
     public int doWork(final long nowNs, final FrameOutput out)
     {
+        this.nowNs = nowNs;
         return receiver.doWork(nowNs, out);
     }
 
@@ -96,16 +173,120 @@ public final class BackupFollower
         return receiver;
     }
 
-    private void onRecord(final DirectBuffer buffer, final int offset, final int length, final long position)
+    /**
+     * @return the tap of an ST-TCP backup, null in ER-TCP.
+     */
+    public TapAssembler tap()
+    {
+        return tap;
+    }
+
+    private boolean onRecord(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        final int type = buffer.getShort(offset + RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        if (RecordType.DATA_REF == type)
+        {
+            return fill(buffer, offset, position);
+        }
+        keep(buffer, offset, length, type);
+        return true;
+    }
+
+    /**
+     * Rebuild the DATA record a DATA_REF stands for from the tap, or hold it back and in time fetch it whole.
+     */
+    private boolean fill(final DirectBuffer buffer, final int offset, final long position)
+    {
+        dataRef.wrap(buffer, offset);
+        final long client = clients.get(dataRef.connectionId());
+        final int dataLength = dataRef.dataLength();
+        boolean wrongBytes = false;
+        if (null != tap && NO_CLIENT != client && dataLength >= 0 &&
+            DataFlyweight.HEADER_LENGTH + dataLength <= rebuilt.capacity())
+        {
+            final int clientIp = (int)(client >>> 16);
+            final int clientPort = (int)(client & 0xFFFF);
+            if (tap.copy(clientIp, clientPort, dataRef.streamOffset(), rebuilt, DataFlyweight.DATA_OFFSET, dataLength) ==
+                dataLength)
+            {
+                final int length = dataRef.restore(rebuilt, 0, codec);
+                if (length > 0)
+                {
+                    recordsTapped.incrementRelease();
+                    keep(rebuilt, 0, length, RecordType.DATA);
+                    return true;
+                }
+                wrongBytes = true;
+            }
+        }
+        if (heldPosition != position)
+        {
+            heldPosition = position;
+            heldSinceNs = nowNs;
+        }
+        if (wrongBytes || null == tap || nowNs - heldSinceNs >= fetchDelayNs)
+        {
+            if (receiver.fetchingPosition() != position)
+            {
+                tapMisses.incrementRelease();
+                receiver.fetch(position);
+            }
+        }
+        return false;
+    }
+
+    private void keep(final DirectBuffer buffer, final int offset, final int length, final int type)
     {
         log.append(buffer, offset, length);
         replicated.apply(buffer, offset, length);
+        if (null != tap)
+        {
+            followTap(buffer, offset, type);
+        }
         if (applyDelayNs > 0)
         {
             final long until = System.nanoTime() + applyDelayNs;
             while (System.nanoTime() < until)
             {
                 spinSink++;
+            }
+        }
+    }
+
+    /**
+     * Keep the tap in step with the log: an OPEN confirms the connection's entry (and names its ISNs), a DATA
+     * record's bytes are used and the tap's window slides past them, a CLOSED frees the entry.
+     */
+    private void followTap(final DirectBuffer buffer, final int offset, final int type)
+    {
+        switch (type)
+        {
+            case RecordType.OPEN ->
+            {
+                open.wrap(buffer, offset);
+                tap.open(open.remoteIp(), open.remotePort(), open.remoteIsn(), open.localIsn());
+                clients.put(open.connectionId(), ((open.remoteIp() & 0xFFFF_FFFFL) << 16) | open.remotePort());
+            }
+            case RecordType.DATA ->
+            {
+                data.wrap(buffer, offset);
+                final long client = clients.get(data.connectionId());
+                if (NO_CLIENT != client)
+                {
+                    tap.take((int)(client >>> 16), (int)(client & 0xFFFF), data.streamOffset() + data.dataLength());
+                }
+            }
+            case RecordType.CLOSED ->
+            {
+                closed.wrap(buffer, offset);
+                final long client = clients.remove(closed.connectionId());
+                if (NO_CLIENT != client)
+                {
+                    tap.close((int)(client >>> 16), (int)(client & 0xFFFF));
+                }
+            }
+            default ->
+            {
             }
         }
     }

@@ -22,6 +22,9 @@ public final class ChannelCounters
     public final AtomicCounter confirmsReceived;
     /** The last record sent again because nothing was confirmed for a while (its loss leaves no gap to see). */
     public final AtomicCounter tailProbes;
+    /** ST-TCP: FETCHes received, and whole records sent for them from the primary's log. */
+    public final AtomicCounter fetchesReceived;
+    public final AtomicCounter recordsFetched;
 
     // Receiver
     public final AtomicCounter framesReceived;
@@ -38,6 +41,8 @@ public final class ChannelCounters
     public final AtomicCounter beyondWindow;
     public final AtomicCounter naksSent;
     public final AtomicCounter confirmsSent;
+    /** ST-TCP: FETCHes sent for records the tap could not fill. */
+    public final AtomicCounter fetchesSent;
 
     public ChannelCounters(final Counters counters, final String name)
     {
@@ -49,6 +54,8 @@ public final class ChannelCounters
         naksDropped = counters.newCounter(name + " naks-dropped");
         confirmsReceived = counters.newCounter(name + " confirms-received");
         tailProbes = counters.newCounter(name + " tail-probes");
+        fetchesReceived = counters.newCounter(name + " fetches-received");
+        recordsFetched = counters.newCounter(name + " records-fetched");
         framesReceived = counters.newCounter(name + " frames-received");
         recordsDelivered = counters.newCounter(name + " records-delivered");
         duplicates = counters.newCounter(name + " duplicates");
@@ -58,5 +65,6 @@ public final class ChannelCounters
         beyondWindow = counters.newCounter(name + " beyond-window");
         naksSent = counters.newCounter(name + " naks-sent");
         confirmsSent = counters.newCounter(name + " confirms-sent");
+        fetchesSent = counters.newCounter(name + " fetches-sent");
     }
 }

@@ -33,6 +33,20 @@ import java.nio.ByteOrder;
  */
 public final class RecordReceiver implements FrameHandler
 {
+    /**
+     * Takes each record in position order, or holds it back: an ST-TCP backup that cannot fill an ordering record
+     * from its tap yet returns false, and the record is offered again on every {@link #doWork} until it is taken or
+     * {@link #fetch fetched} whole. Nothing after it is delivered (or confirmed) meanwhile.
+     */
+    @FunctionalInterface
+    public interface Delivery
+    {
+        /**
+         * @return true when the record is taken; false to be offered it again later.
+         */
+        boolean onRecord(DirectBuffer buffer, int offset, int length, long position);
+    }
+
     /** The most fragments a record is cut into: one bit each in a long. */
     public static final int MAX_FRAGMENTS = 64;
     /** The most NAK frames one {@link #doWork} sends, one per run of missing positions. */
@@ -43,7 +57,7 @@ public final class RecordReceiver implements FrameHandler
     private final int maxRecordLength;
     private final long nakIntervalNs;
     private final long confirmIntervalNs;
-    private final RecordHandler handler;
+    private final Delivery handler;
     private final ChannelCounters counters;
     private final RecordCodec codec = new RecordCodec();
 
@@ -65,6 +79,9 @@ public final class RecordReceiver implements FrameHandler
     private long lastNakNs = Long.MIN_VALUE / 2;
     private long lastConfirmNs = Long.MIN_VALUE / 2;
     private boolean confirmRequested;
+    /** The position fetched whole (ST-TCP), 0 for none: only FETCHED frames fill it. */
+    private long fetching;
+    private long lastFetchNs = Long.MIN_VALUE / 2;
 
     /**
      * @param nodeId            this node's id, carried in NAK and CONFIRM frames.
@@ -89,6 +106,48 @@ public final class RecordReceiver implements FrameHandler
         final long confirmIntervalNs,
         final RecordHandler handler,
         final ChannelCounters counters)
+    {
+        this(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
+            (buffer, offset, length, position) ->
+            {
+                handler.onRecord(buffer, offset, length, position);
+                return true;
+            },
+            counters, false);
+    }
+
+    /**
+     * As {@link #RecordReceiver(int, long, int, long, int, int, long, long, RecordHandler, ChannelCounters)}, with a
+     * handler that may hold a record back.
+     */
+    public static RecordReceiver holding(
+        final int nodeId,
+        final long localMac,
+        final int epoch,
+        final long firstPosition,
+        final int slots,
+        final int maxRecordLength,
+        final long nakIntervalNs,
+        final long confirmIntervalNs,
+        final Delivery handler,
+        final ChannelCounters counters)
+    {
+        return new RecordReceiver(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs,
+            confirmIntervalNs, handler, counters, true);
+    }
+
+    private RecordReceiver(
+        final int nodeId,
+        final long localMac,
+        final int epoch,
+        final long firstPosition,
+        final int slots,
+        final int maxRecordLength,
+        final long nakIntervalNs,
+        final long confirmIntervalNs,
+        final Delivery handler,
+        final ChannelCounters counters,
+        final boolean holding)
     {
         if (maxRecordLength > MAX_FRAGMENTS * ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH)
         {
@@ -128,10 +187,12 @@ public final class RecordReceiver implements FrameHandler
             counters.malformedFrames.incrementRelease();
             return;
         }
-        if (inbound.kind() != ReplicationFrameFlyweight.KIND_RECORDS)
+        final int kind = inbound.kind();
+        if (kind != ReplicationFrameFlyweight.KIND_RECORDS && kind != ReplicationFrameFlyweight.KIND_FETCHED)
         {
             return;
         }
+        final boolean fetched = kind == ReplicationFrameFlyweight.KIND_FETCHED;
         final int frameEpoch = inbound.epoch();
         if (frameEpoch < epoch)
         {
@@ -175,11 +236,11 @@ public final class RecordReceiver implements FrameHandler
         int at = frameOffset + ReplicationFrameFlyweight.PAYLOAD_OFFSET;
         if (fragmentOffset == 0 && chunk == recordLength)
         {
-            onWholeRecord(buffer, at, recordLength, position);
+            onWholeRecord(buffer, at, recordLength, position, fetched);
         }
         else
         {
-            onFragment(buffer, at, fragmentOffset, chunk, recordLength, position);
+            onFragment(buffer, at, fragmentOffset, chunk, recordLength, position, fetched);
         }
         at += chunk;
         int remaining = payloadLength - chunk;
@@ -193,7 +254,7 @@ public final class RecordReceiver implements FrameHandler
                 counters.malformedFrames.incrementRelease();
                 break;
             }
-            onWholeRecord(buffer, at, recordBytes, nextPosition++);
+            onWholeRecord(buffer, at, recordBytes, nextPosition++, fetched);
             at += recordBytes;
             remaining -= recordBytes;
         }
@@ -213,7 +274,19 @@ public final class RecordReceiver implements FrameHandler
             return 0;
         }
 
-        int frames = 0;
+        final long before = next;
+        drain();
+        int frames = (int)(next - before);
+        if (0 != fetching && fetching == next && nowNs - lastFetchNs >= nakIntervalNs)
+        {
+            if (!sendControl(out, ReplicationFrameFlyweight.KIND_FETCH, fetching, fetching))
+            {
+                return frames;
+            }
+            lastFetchNs = nowNs;
+            counters.fetchesSent.incrementRelease();
+            frames++;
+        }
         if (highestSeen > next && nowNs - lastNakNs >= nakIntervalNs)
         {
             lastNakNs = nowNs;
@@ -222,13 +295,13 @@ public final class RecordReceiver implements FrameHandler
             int runs = 0;
             while (p <= limit && runs < MAX_NAK_RUNS)
             {
-                if (isComplete(p))
+                if (isComplete(p) || p == fetching)
                 {
                     p++;
                     continue;
                 }
                 final long from = p;
-                while (p + 1 <= limit && !isComplete(p + 1))
+                while (p + 1 <= limit && !isComplete(p + 1) && p + 1 != fetching)
                 {
                     p++;
                 }
@@ -255,6 +328,31 @@ public final class RecordReceiver implements FrameHandler
         }
 
         return frames;
+    }
+
+    /**
+     * ST-TCP: the record held back at {@code position} (the next to deliver) is to be fetched whole from the
+     * sender: its buffered copy is dropped, a FETCH goes out on the next {@link #doWork} and again every NAK interval
+     * until a FETCHED copy arrives, and only that copy is delivered at this position. Any other position, or one
+     * already being fetched, changes nothing.
+     */
+    public void fetch(final long position)
+    {
+        if (position != next || position == fetching)
+        {
+            return;
+        }
+        fetching = position;
+        slotPosition[(int)(position & slotMask)] = 0;
+        lastFetchNs = Long.MIN_VALUE / 2;
+    }
+
+    /**
+     * @return the position being fetched whole, 0 for none.
+     */
+    public long fetchingPosition()
+    {
+        return fetching;
     }
 
     /**
@@ -316,9 +414,10 @@ public final class RecordReceiver implements FrameHandler
         return epoch;
     }
 
-    private void onWholeRecord(final DirectBuffer buffer, final int offset, final int length, final long position)
+    private void onWholeRecord(
+        final DirectBuffer buffer, final int offset, final int length, final long position, final boolean fetched)
     {
-        if (!admit(position))
+        if (!admit(position, fetched))
         {
             return;
         }
@@ -360,9 +459,10 @@ public final class RecordReceiver implements FrameHandler
         final int fragmentOffset,
         final int chunk,
         final int recordLength,
-        final long position)
+        final long position,
+        final boolean fetched)
     {
-        if (!admit(position))
+        if (!admit(position, fetched))
         {
             return;
         }
@@ -401,10 +501,23 @@ public final class RecordReceiver implements FrameHandler
     }
 
     /**
-     * @return true when a record at this position is wanted: not delivered yet and within the slots' reach.
+     * @return true when a record at this position is wanted: not delivered yet, within the slots' reach, and of the
+     * right kind (a position being fetched takes only the FETCHED copy, and only it is fetched).
      */
-    private boolean admit(final long position)
+    private boolean admit(final long position, final boolean fetched)
     {
+        if (fetched != (position == fetching && 0 != fetching))
+        {
+            if (!fetched)
+            {
+                if (position > highestSeen)
+                {
+                    highestSeen = position;
+                }
+            }
+            counters.duplicates.incrementRelease();
+            return false;
+        }
         if (position < next)
         {
             counters.duplicates.incrementRelease();
@@ -433,20 +546,45 @@ public final class RecordReceiver implements FrameHandler
         while (isComplete(next))
         {
             final int slot = (int)(next & slotMask);
+            if (!handler.onRecord(slotBuffer, slot * maxRecordLength, slotLength[slot], next))
+            {
+                return;
+            }
             slotPosition[slot] = 0;
-            deliver(slotBuffer, slot * maxRecordLength, slotLength[slot]);
+            delivered();
         }
     }
 
+    /**
+     * Deliver the record at {@code next} straight from a frame; one held back is kept in its slot.
+     */
     private void deliver(final DirectBuffer buffer, final int offset, final int length)
     {
-        final long position = next++;
+        if (handler.onRecord(buffer, offset, length, next))
+        {
+            delivered();
+            return;
+        }
+        final int slot = (int)(next & slotMask);
+        slotBuffer.putBytes(slot * maxRecordLength, buffer, offset, length);
+        slotPosition[slot] = next;
+        slotLength[slot] = length;
+        slotFragments[slot] = fullMask(length);
+    }
+
+    private void delivered()
+    {
+        if (next == fetching)
+        {
+            fetching = 0;
+        }
+        next++;
         counters.recordsDelivered.incrementRelease();
-        handler.onRecord(buffer, offset, length, position);
     }
 
     private void discardBuffered()
     {
+        fetching = 0;
         for (int i = 0; i < slotCount; i++)
         {
             slotPosition[i] = 0;

@@ -30,6 +30,15 @@ import java.nio.ByteOrder;
  */
 public final class RecordSender implements FrameHandler
 {
+    /**
+     * ST-TCP: where FETCHes go, the primary's publisher, which answers from its own log with {@link #sendWhole}.
+     */
+    @FunctionalInterface
+    public interface FetchListener
+    {
+        void onFetch(long fromPosition, long toPosition);
+    }
+
     private static final int RETRANSMIT_QUEUE_LENGTH = 64;
 
     private final int nodeId;
@@ -76,6 +85,7 @@ public final class RecordSender implements FrameHandler
 
     private long cursorPosition;
     private int cursorFragment;
+    private FetchListener fetchListener;
 
     /**
      * A sender that has as many records in flight as its window holds: the receiver must have at least
@@ -335,6 +345,14 @@ public final class RecordSender implements FrameHandler
         switch (inbound.kind())
         {
             case ReplicationFrameFlyweight.KIND_NAK -> onNak(inbound.position(), inbound.nakTo());
+            case ReplicationFrameFlyweight.KIND_FETCH ->
+            {
+                counters.fetchesReceived.incrementRelease();
+                if (inbound.nodeId() == confirmingNodeId && null != fetchListener)
+                {
+                    fetchListener.onFetch(inbound.position(), inbound.nakTo());
+                }
+            }
             case ReplicationFrameFlyweight.KIND_CONFIRM ->
             {
                 counters.confirmsReceived.incrementRelease();
@@ -345,6 +363,50 @@ public final class RecordSender implements FrameHandler
             }
             default -> counters.malformedFrames.incrementRelease();
         }
+    }
+
+    /**
+     * ST-TCP: who answers FETCHes (none: they are counted and ignored).
+     */
+    public void fetchListener(final FetchListener listener)
+    {
+        this.fetchListener = listener;
+    }
+
+    /**
+     * ST-TCP: send one whole record, as FETCHED frames, outside the window: the answer to a FETCH, taken from the
+     * primary's log since the window holds the ordering record that stands for it. A record longer than a frame's
+     * payload is cut at the usual offsets.
+     *
+     * @return false when the port had no room for every fragment (the receiver asks again).
+     */
+    public boolean sendWhole(final FrameOutput out, final DirectBuffer record, final int offset, final int length)
+    {
+        final long position = record.getLong(offset + RecordHeaderFlyweight.POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        for (int fragment = 0; fragment < length; fragment += ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH)
+        {
+            final int chunk = Math.min(length - fragment, ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);
+            final int claimed = out.claim(EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH + chunk);
+            if (claimed < 0)
+            {
+                return false;
+            }
+            final MutableDirectBuffer buffer = out.buffer();
+            ethernet.wrap(buffer, claimed)
+                .destination(destinationMac)
+                .source(localMac)
+                .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
+            final int frameOffset = claimed + EthernetFlyweight.HEADER_LENGTH;
+            frame.wrap(buffer, frameOffset)
+                .writeHeader(ReplicationFrameFlyweight.KIND_FETCHED, nodeId, epoch, position, chunk)
+                .fragmentOffset(fragment)
+                .recordLength(length);
+            buffer.putBytes(frameOffset + ReplicationFrameFlyweight.PAYLOAD_OFFSET, record, offset + fragment, chunk);
+            out.commit(claimed);
+            counters.framesSent.incrementRelease();
+        }
+        counters.recordsFetched.incrementRelease();
+        return true;
     }
 
     /**

@@ -37,7 +37,8 @@ import java.nio.ByteOrder;
  * payload is cut at multiples of {@link #MAX_PAYLOAD_LENGTH} from its start, always starting a frame, so every
  * copy of a fragment (first send or retransmission) has the same offset and length and a receiver reassembles
  * with one bit per fragment. NAK: the positions {@code [position, to]} are wanted again. CONFIRM: the sender holds
- * every record up to {@code position}; from the logger this is its durability confirmation.
+ * every record up to {@code position}; from the logger this is its durability confirmation. FETCH and FETCHED are
+ * ST-TCP's: a NAK for the whole record where an ordering record was sent, and the answer (see {@link #KIND_FETCH}).
  */
 public final class ReplicationFrameFlyweight
 {
@@ -59,6 +60,13 @@ public final class ReplicationFrameFlyweight
     public static final int KIND_RECORDS = 1;
     public static final int KIND_NAK = 2;
     public static final int KIND_CONFIRM = 3;
+    /**
+     * ST-TCP: the backup wants the whole record at {@code position} (to {@code to}, as a NAK), because the ordering
+     * record that stands for it names bytes its tap did not get. Answered with FETCHED.
+     */
+    public static final int KIND_FETCH = 8;
+    /** ST-TCP: a whole record from the primary's own log, laid out as RECORDS (fragments included, no packing). */
+    public static final int KIND_FETCHED = 9;
 
     /** The Ethernet payload of a 1500-byte MTU. */
     public static final int MTU = 1500;

@@ -3,13 +3,16 @@ package io.ertcp.engine.replication.primary;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.replication.channel.RecordSender;
 import io.ertcp.engine.replication.replica.RecordPublisher;
+import io.ertcp.log.DataRefFlyweight;
 import io.ertcp.log.LogReader;
 import io.ertcp.log.RecordCodec;
 import io.ertcp.log.RecordHandler;
 import io.ertcp.log.RecordHeaderFlyweight;
+import io.ertcp.log.RecordType;
 import io.ertcp.log.ReplicationLog;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 
@@ -19,6 +22,11 @@ import java.nio.ByteOrder;
  * wait in the local log and {@link #doWork} feeds them to the sender as confirmations free room, in order; so
  * publishing never refuses and the primary's order is the log's order. The local copy is also what a newly promoted
  * logger is filled from after the logger is lost.
+ * <p>
+ * <p>
+ * In ST-TCP ({@link #tapped}) the peer is the backup, which taps the client's bytes off the LAN: each DATA record
+ * goes to it as a DATA_REF ordering record, without its bytes, and the whole record only when the backup FETCHes it
+ * (its tap missed some of them). Records before the position the backup started tapping from go whole.
  * <p>
  * One thread: the node's duty cycle.
  */
@@ -34,15 +42,28 @@ public final class LogPublisher implements RecordPublisher
     private long nextToOffer;
     private boolean refused;
 
+    /** ST-TCP: DATA records from this position on go as DATA_REF; Long.MAX_VALUE in ER-TCP. */
+    private long elideFrom = Long.MAX_VALUE;
+    private final UnsafeBuffer refBuffer = new UnsafeBuffer(new byte[DataRefFlyweight.LENGTH]);
+    private final RecordHandler fetchHandler = this::sendFetched;
+    private final RecordSender.FetchListener fetchListener = this::onFetch;
+    private LogReader fetchReader;
+    private long fetchFrom;
+    private long fetchTo = -1;
+    private FrameOutput fetchOut;
+    private boolean fetchSent;
+
     /**
      * @param log    the primary's copy of the log; its last position is where publishing continues.
-     * @param sender towards the logger; its first offered record is the log's next.
+     * @param sender towards the logger; its first offered record is the log's next. Null for an ST-TCP primary
+     *               running without a backup: records then only go into the local log until {@link #retarget}.
      */
     public LogPublisher(final ReplicationLog log, final RecordSender sender)
     {
         this.log = log;
         this.sender = sender;
         this.nextToOffer = log.lastPosition() + 1;
+        this.behind = null == sender;
     }
 
     /**
@@ -52,8 +73,34 @@ public final class LogPublisher implements RecordPublisher
     public void retarget(final RecordSender newSender, final long fromPosition)
     {
         this.sender = newSender;
+        this.fetchTo = -1;
+        if (isTapped())
+        {
+            tapped(log.lastPosition() + 1);
+        }
         this.nextToOffer = Math.max(1, fromPosition);
-        this.behind = nextToOffer <= log.lastPosition();
+        this.behind = null == newSender || nextToOffer <= log.lastPosition();
+    }
+
+    /**
+     * ST-TCP: send DATA records from {@code fromPosition} on as DATA_REF, since the peer taps their bytes from then
+     * on; answer its FETCHes from this log.
+     */
+    public void tapped(final long fromPosition)
+    {
+        this.elideFrom = Math.max(1, fromPosition);
+        if (null != sender)
+        {
+            sender.fetchListener(fetchListener);
+        }
+    }
+
+    /**
+     * @return whether DATA records go as DATA_REF (ST-TCP).
+     */
+    public boolean isTapped()
+    {
+        return elideFrom != Long.MAX_VALUE;
     }
 
     public long publish(final MutableDirectBuffer buffer, final int offset, final int length)
@@ -62,9 +109,9 @@ public final class LogPublisher implements RecordPublisher
         final long position = log.append(buffer, offset, length);
         buffer.putLong(offset + RecordHeaderFlyweight.POSITION_OFFSET, position, ByteOrder.LITTLE_ENDIAN);
         codec.stampChecksum(buffer, offset, length);
-        if (!behind && position == nextToOffer)
+        if (!behind && null != sender && position == nextToOffer)
         {
-            if (sender.offer(buffer, offset, length))
+            if (offer(buffer, offset, length, position))
             {
                 nextToOffer++;
             }
@@ -87,7 +134,15 @@ public final class LogPublisher implements RecordPublisher
      */
     public int doWork(final long nowNs, final FrameOutput out)
     {
+        if (null == sender)
+        {
+            return 0;
+        }
         int work = 0;
+        if (fetchTo >= fetchFrom)
+        {
+            work += serveFetches(out);
+        }
         if (behind)
         {
             work += drainBacklog();
@@ -100,7 +155,7 @@ public final class LogPublisher implements RecordPublisher
      */
     public long confirmedPosition()
     {
-        return sender.releasedPosition();
+        return null == sender ? 0 : sender.releasedPosition();
     }
 
     public RecordSender sender()
@@ -147,9 +202,55 @@ public final class LogPublisher implements RecordPublisher
 
     private void offerBacklog(final DirectBuffer buffer, final int offset, final int length, final long position)
     {
-        if (!sender.offer(buffer, offset, length))
+        if (!offer(buffer, offset, length, position))
         {
             refused = true;
         }
+    }
+
+    private boolean offer(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        if (position >= elideFrom &&
+            RecordType.DATA == (buffer.getShort(offset + RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF))
+        {
+            final int refLength = DataRefFlyweight.elide(buffer, offset, refBuffer, 0, codec);
+            return sender.offer(refBuffer, 0, refLength);
+        }
+        return sender.offer(buffer, offset, length);
+    }
+
+    private void onFetch(final long from, final long to)
+    {
+        // One range at a time: a backup fetches only the record it is held at, again each NAK interval.
+        fetchFrom = Math.max(1, from);
+        fetchTo = Math.min(to, log.lastPosition());
+    }
+
+    private int serveFetches(final FrameOutput out)
+    {
+        if (null == fetchReader)
+        {
+            fetchReader = log.newReader(fetchFrom);
+        }
+        fetchOut = out;
+        int sent = 0;
+        while (fetchFrom <= fetchTo)
+        {
+            fetchReader.seek(fetchFrom);
+            fetchSent = false;
+            if (fetchReader.poll(fetchHandler, 1) == 0 || !fetchSent)
+            {
+                break;
+            }
+            fetchFrom++;
+            sent++;
+        }
+        fetchTo = -1;
+        return sent;
+    }
+
+    private void sendFetched(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        fetchSent = sender.sendWhole(fetchOut, buffer, offset, length);
     }
 }
