@@ -93,10 +93,14 @@ class ClusterCommandsTest
     }
 
     @Test
-    void stTcpIsRefusedUntilItIsBuilt() throws IOException
+    void anStTcpNodeGetsAsFarAsItsPortAndSaysWhatIsMissing() throws IOException
     {
-        assertEquals(2, run("node", "--config", clusterFile("st-tcp").toString(), "--name", "primary"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("mode: st-tcp"), err.toString(StandardCharsets.UTF_8));
+        final Path file = clusterFile("st-tcp");
+        Files.writeString(file, Files.readString(file).replace("interface: eth0", "interface: ertcp-nope0"));
+        assertEquals(2, run("node", "--config", file.toString(), "--name", "witness"));
+        final String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("ertcp-nope0"), text);
+        assertEquals(1, text.lines().count(), text);
     }
 
     @Test
