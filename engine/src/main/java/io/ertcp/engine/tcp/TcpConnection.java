@@ -1591,7 +1591,14 @@ public final class TcpConnection implements Connection
             return;
         }
         final int dataEnd = sndUna + sendBuffer.length();
-        final int length = Math.min(sendMss, scoreboard.nextSackedStart(seq, dataEnd) - seq);
+        // A retransmission resends only what was sent before: it ends at SND.MAX even when the
+        // send buffer holds more. The segment first sent there may have been shorter than sendMss
+        // (a SACK option took its room, RFC 6691, or it was the tail of the data then written),
+        // and bytes past SND.MAX sent here would not be counted as sent: the peer's ACK of them
+        // would lie beyond SND.MAX and be dropped (RFC 9293 3.10.7.4), while our ACKs, below its
+        // RCV.NXT, would be dropped by the peer; with the peer's window full neither end advances.
+        final int holeEnd = SeqNum.min(scoreboard.nextSackedStart(seq, dataEnd), sndMax);
+        final int length = Math.min(sendMss, holeEnd - seq);
         if (length > 0)
         {
             int flags = ACK;
