@@ -1519,7 +1519,7 @@ public final class TcpConnection implements Connection
         sendData(nowNs);
         if (ackNow && sentSegments == sentBefore)
         {
-            stack.sendSegment(this, sndMax, ACK, 0, 0, nowNs);
+            stack.sendSegment(this, ackSequence(), ACK, 0, 0, nowNs);
         }
 
         // Zero window with data waiting and nothing in flight: the persist timer probes.
@@ -1528,6 +1528,21 @@ public final class TcpConnection implements Connection
         {
             persistDeadlineNs = nowNs + Math.min(MAX_PERSIST_NS, rtt.rtoNs() << persistBackoff);
         }
+    }
+
+    /**
+     * The sequence number of a lone ACK: SND.MAX, unless SND.MAX lies past the right edge of the
+     * peer's window, then that edge (Linux's tcp_acceptable_seq does the same). Bytes sent past the
+     * edge (the window shrank, or was taken relative to a newer SND.UNA because a retransmitted
+     * segment may not update it) were trimmed by the peer: its RCV.NXT stays at or below the edge,
+     * and with its buffer full it takes a zero-length segment only at exactly RCV.NXT (RFC 9293
+     * 3.10.7.4). An ACK at SND.MAX would then be dropped unheard, and a peer that retransmits
+     * data we already hold never learns it was received and times out.
+     */
+    private int ackSequence()
+    {
+        final int windowEnd = sndUna + sndWnd;
+        return gt(sndMax, windowEnd) ? windowEnd : sndMax;
     }
 
     /**

@@ -718,6 +718,31 @@ class TcpConnectionTest extends TcpTestHarness
             send(20, seg(ACK, REMOTE_SEQ + 1 + BUFFER, LOCAL_SEQ + 1).payload("x"));
             recv(20, seg(ACK, LOCAL_SEQ + 1, REMOTE_SEQ + 1 + BUFFER).window(0));
         }
+
+        /**
+         * Data went out past the edge the peer's window now has (here the peer shrank it; in the
+         * seeded loopback run a retransmitted segment could not update SND.WND): the peer kept
+         * only what fit and, its buffer full, takes a lone ACK only at its RCV.NXT, the edge. An
+         * ACK at SND.MAX would be dropped unheard, and the peer, resending data we already hold,
+         * would never learn it arrived and time out (the stall of seed 20005024407961).
+         */
+        @Test
+        void ackBeyondAShrunkWindowGoesAtItsRightEdge()
+        {
+            final byte[] data = bytes(4 * 1460, 5);
+            send(0, seg(ACK, REMOTE_SEQ + 1, LOCAL_SEQ + 1).window(2 * 1460));
+            write(data);
+            recv(0,
+                seg(ACK, LOCAL_SEQ + 1, REMOTE_SEQ + 1).payload(slice(data, 0, 1460)),
+                seg(ACK, LOCAL_SEQ + 1461, REMOTE_SEQ + 1).payload(slice(data, 1460, 1460)));
+            // The peer took the first segment only, and its buffer is full.
+            send(10, seg(ACK, REMOTE_SEQ + 1, LOCAL_SEQ + 1461).window(0).payload("abc"));
+            assertEquals(LOCAL_SEQ + 1 + 2 * 1460, connection().sndMax);
+            recv(50, seg(ACK, LOCAL_SEQ + 1461, REMOTE_SEQ + 4));
+            // That ACK was lost: the peer resends its data, and the answer must again be acceptable to it.
+            send(300, seg(ACK, REMOTE_SEQ + 1, LOCAL_SEQ + 1461).window(0).payload("abc"));
+            recv(300, seg(ACK, LOCAL_SEQ + 1461, REMOTE_SEQ + 4));
+        }
     }
 
     @Nested
