@@ -1519,7 +1519,7 @@ public final class TcpConnection implements Connection
         sendData(nowNs);
         if (ackNow && sentSegments == sentBefore)
         {
-            stack.sendSegment(this, sndMax, ACK, 0, 0, nowNs);
+            stack.sendSegment(this, ackSequence(), ACK, 0, 0, nowNs);
         }
 
         // Zero window with data waiting and nothing in flight: the persist timer probes.
@@ -1528,6 +1528,21 @@ public final class TcpConnection implements Connection
         {
             persistDeadlineNs = nowNs + Math.min(MAX_PERSIST_NS, rtt.rtoNs() << persistBackoff);
         }
+    }
+
+    /**
+     * The sequence number of a lone ACK: SND.MAX, unless SND.MAX lies past the right edge of the
+     * peer's window, then that edge (Linux's tcp_acceptable_seq does the same). Bytes sent past the
+     * edge (the window shrank, or was taken relative to a newer SND.UNA because a retransmitted
+     * segment may not update it) were trimmed by the peer: its RCV.NXT stays at or below the edge,
+     * and with its buffer full it takes a zero-length segment only at exactly RCV.NXT (RFC 9293
+     * 3.10.7.4). An ACK at SND.MAX would then be dropped unheard, and a peer that retransmits
+     * data we already hold never learns it was received and times out.
+     */
+    private int ackSequence()
+    {
+        final int windowEnd = sndUna + sndWnd;
+        return gt(sndMax, windowEnd) ? windowEnd : sndMax;
     }
 
     /**
@@ -1591,7 +1606,14 @@ public final class TcpConnection implements Connection
             return;
         }
         final int dataEnd = sndUna + sendBuffer.length();
-        final int length = Math.min(sendMss, scoreboard.nextSackedStart(seq, dataEnd) - seq);
+        // A retransmission resends only what was sent before: it ends at SND.MAX even when the
+        // send buffer holds more. The segment first sent there may have been shorter than sendMss
+        // (a SACK option took its room, RFC 6691, or it was the tail of the data then written),
+        // and bytes past SND.MAX sent here would not be counted as sent: the peer's ACK of them
+        // would lie beyond SND.MAX and be dropped (RFC 9293 3.10.7.4), while our ACKs, below its
+        // RCV.NXT, would be dropped by the peer; with the peer's window full neither end advances.
+        final int holeEnd = SeqNum.min(scoreboard.nextSackedStart(seq, dataEnd), sndMax);
+        final int length = Math.min(sendMss, holeEnd - seq);
         if (length > 0)
         {
             int flags = ACK;

@@ -618,6 +618,55 @@ class TcpConnectionTest extends TcpTestHarness
             send(20, seg(ACK, REMOTE_SEQ + 1, LOCAL_SEQ + 1461).sack(b, d));
             recv(20, seg(ACK, d, REMOTE_SEQ + 1).payload(slice(data, 3 * 1460, 1460)));
         }
+
+        /**
+         * The last segment sent went out with a SACK block (RFC 6691: 12 bytes less payload) and was
+         * lost; the fast retransmit goes without the block. It must still end at SND.MAX: 12 bytes
+         * more would be data never counted as sent, the peer's ACK of them would lie beyond SND.MAX
+         * and be dropped, and with the peer's window full neither end would advance again (the
+         * seeded CUBIC loopback run that stalled at 9.69 MB).
+         */
+        @Test
+        void fastRetransmitEndsAtSndMaxWhenTheOriginalCarriedSack()
+        {
+            final byte[] data = bytes(8 * 1460, 17);
+            final int window = 4 * 1460;
+            final int sent = 4 * 1448;
+            send(1, seg(ACK, REMOTE_SEQ + 1, LOCAL_SEQ + 1).window(window));
+            recvNothing(1);
+            // A gap in the peer's data: our segments carry a SACK block and 1448 bytes each.
+            send(2, seg(ACK, REMOTE_SEQ + 101, LOCAL_SEQ + 1).window(window).payload(bytes(100, 1)));
+            recv(2, seg(ACK, LOCAL_SEQ + 1, REMOTE_SEQ + 1).sack(REMOTE_SEQ + 101, REMOTE_SEQ + 201));
+            write(data);
+            final int[] block = {REMOTE_SEQ + 101, REMOTE_SEQ + 201};
+            recv(3,
+                seg(ACK, LOCAL_SEQ + 1, REMOTE_SEQ + 1).payload(slice(data, 0, 1448)).sack(block),
+                seg(ACK, LOCAL_SEQ + 1 + 1448, REMOTE_SEQ + 1).payload(slice(data, 1448, 1448)).sack(block),
+                seg(ACK, LOCAL_SEQ + 1 + 2 * 1448, REMOTE_SEQ + 1).payload(slice(data, 2 * 1448, 1448)).sack(block),
+                seg(ACK, LOCAL_SEQ + 1 + 3 * 1448, REMOTE_SEQ + 1).payload(slice(data, 3 * 1448, 1448)).sack(block));
+            assertEquals(LOCAL_SEQ + 1 + sent, connection().sndMax);
+
+            // The gap fills: no SACK block from here on.
+            send(4, seg(ACK, REMOTE_SEQ + 1, LOCAL_SEQ + 1).window(window).payload(bytes(100, 0)));
+            recv(4, seg(ACK, LOCAL_SEQ + 1 + sent, REMOTE_SEQ + 201));
+            // Three segments acknowledged, the right edge where it was; the last one was lost.
+            final int una = LOCAL_SEQ + 1 + 3 * 1448;
+            final int rest = window - 3 * 1448;
+            send(10, seg(ACK, REMOTE_SEQ + 201, una).window(rest));
+            recvNothing(10);
+            for (int i = 0; i < 3; i++)
+            {
+                send(11 + i, seg(ACK, REMOTE_SEQ + 201, una).window(rest));
+            }
+            assertTrue(connection().inRecovery);
+            recv(13, seg(ACK | PSH, una, REMOTE_SEQ + 201).payload(slice(data, 3 * 1448, 1448)));
+            assertEquals(LOCAL_SEQ + 1 + sent, connection().sndMax);
+
+            // The peer acknowledges all it got; it is acceptable and the transfer goes on.
+            send(20, seg(ACK, REMOTE_SEQ + 201, LOCAL_SEQ + 1 + sent).window(window));
+            assertEquals(LOCAL_SEQ + 1 + sent, connection().sndUna);
+            recv(20, seg(ACK, LOCAL_SEQ + 1 + sent, REMOTE_SEQ + 201).payload(slice(data, sent, 1460)));
+        }
     }
 
     @Nested
@@ -668,6 +717,31 @@ class TcpConnectionTest extends TcpTestHarness
             drain(10);
             send(20, seg(ACK, REMOTE_SEQ + 1 + BUFFER, LOCAL_SEQ + 1).payload("x"));
             recv(20, seg(ACK, LOCAL_SEQ + 1, REMOTE_SEQ + 1 + BUFFER).window(0));
+        }
+
+        /**
+         * Data went out past the edge the peer's window now has (here the peer shrank it; in the
+         * seeded loopback run a retransmitted segment could not update SND.WND): the peer kept
+         * only what fit and, its buffer full, takes a lone ACK only at its RCV.NXT, the edge. An
+         * ACK at SND.MAX would be dropped unheard, and the peer, resending data we already hold,
+         * would never learn it arrived and time out (the stall of seed 20005024407961).
+         */
+        @Test
+        void ackBeyondAShrunkWindowGoesAtItsRightEdge()
+        {
+            final byte[] data = bytes(4 * 1460, 5);
+            send(0, seg(ACK, REMOTE_SEQ + 1, LOCAL_SEQ + 1).window(2 * 1460));
+            write(data);
+            recv(0,
+                seg(ACK, LOCAL_SEQ + 1, REMOTE_SEQ + 1).payload(slice(data, 0, 1460)),
+                seg(ACK, LOCAL_SEQ + 1461, REMOTE_SEQ + 1).payload(slice(data, 1460, 1460)));
+            // The peer took the first segment only, and its buffer is full.
+            send(10, seg(ACK, REMOTE_SEQ + 1, LOCAL_SEQ + 1461).window(0).payload("abc"));
+            assertEquals(LOCAL_SEQ + 1 + 2 * 1460, connection().sndMax);
+            recv(50, seg(ACK, LOCAL_SEQ + 1461, REMOTE_SEQ + 4));
+            // That ACK was lost: the peer resends its data, and the answer must again be acceptable to it.
+            send(300, seg(ACK, REMOTE_SEQ + 1, LOCAL_SEQ + 1461).window(0).payload("abc"));
+            recv(300, seg(ACK, LOCAL_SEQ + 1461, REMOTE_SEQ + 4));
         }
     }
 
