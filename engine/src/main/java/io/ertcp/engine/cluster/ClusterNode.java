@@ -90,6 +90,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private static final long TAP_FETCH_DELAY_NS = 1_000_000L;
     /** ST-TCP: a backup catching up is taken in sync once this few records behind the log's end. */
     private static final long SYNC_SLACK_RECORDS = 256;
+    /** Two-node ST-TCP: how long after a failed fencing hook it is run again. */
+    private static final long FENCE_RETRY_NS = 1_000_000_000L;
 
     /** What the node is doing now. */
     public enum State
@@ -129,6 +131,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final FencingHook fencingHook;
     private long durablePosition;
     private long nextFenceNs;
+    /** ST-TCP primary: where the backup catching up started; it is in step only once it confirmed past it. */
+    private long catchUpFrom;
     private AtomicCounter recordsTapped;
     private AtomicCounter tapMisses;
     /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
@@ -757,10 +761,19 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 }
                 case FAILED ->
                 {
-                    say(fencingHook.failure() + "; running the hook again");
+                    say(fencingHook.failure() + "; running the hook again in " + FENCE_RETRY_NS / 1_000_000_000L + " s");
                     fencingHook.reset();
-                    fencingHook.start(nameOf(peerId), io.ertcp.engine.net.MacAddress.format(peerMac), nowNs);
+                    nextFenceNs = nowNs + FENCE_RETRY_NS;
                     return 1;
+                }
+                case IDLE ->
+                {
+                    if (nowNs - nextFenceNs >= 0)
+                    {
+                        fencingHook.start(nameOf(peerId), io.ertcp.engine.net.MacAddress.format(peerMac), nowNs);
+                        return 1;
+                    }
+                    return 0;
                 }
                 default ->
                 {
@@ -781,6 +794,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                     peerMac = view.mac();
                     final long from = Math.max(1, view.logPosition() + 1);
                     publisher.retarget(newSenderToLogger(), from);
+                    catchUpFrom = from;
                     say("backup " + nameOf(peerId) + " joined: sending it the log from position " + from + " (log ends at " +
                         replicationLog.lastPosition() + ")");
                     return 1;
@@ -797,7 +811,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             peerMac = 0;
             return 1;
         }
-        if (publisher.confirmedPosition() >= replicationLog.lastPosition() - SYNC_SLACK_RECORDS)
+        if (publisher.confirmedPosition() >= Math.max(catchUpFrom, replicationLog.lastPosition() - SYNC_SLACK_RECORDS))
         {
             syncFrom = replicationLog.lastPosition();
             alone = false;
@@ -842,7 +856,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /**
      * Two-node ST-TCP backup with a fencing hook: once it suspects the primary (and the primary named it in sync),
      * run the hook against the primary and take over when it reports the primary cut off; a failed hook is run
-     * again after a suspicion timeout, and no takeover happens meanwhile.
+     * again {@link #FENCE_RETRY_NS} later, and no takeover happens meanwhile.
      */
     private int fenceThenTakeOver(final long nowNs)
     {
@@ -873,9 +887,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
             case FAILED ->
             {
-                say(fencingHook.failure() + ": not taking over; trying again in a suspicion timeout");
+                say(fencingHook.failure() + ": not taking over; trying again in " + FENCE_RETRY_NS / 1_000_000_000L + " s");
                 fencingHook.reset();
-                nextFenceNs = nowNs + config.detection().suspectTimeoutNs();
+                nextFenceNs = nowNs + FENCE_RETRY_NS;
                 return 1;
             }
             default ->

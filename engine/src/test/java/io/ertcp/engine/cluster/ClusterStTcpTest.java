@@ -83,4 +83,149 @@ class ClusterStTcpTest
             assertEquals(2, primary.epoch(), cluster.events());
         }
     }
+
+    @Test
+    void whatTheTapMissesIsFetchedAndTheFailoverStillLosesNothing()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[2 << 20];
+        new Random(seed).nextBytes(data);
+        final Map<String, ImpairmentSpec> ingress = Map.of("backup1", ImpairmentSpec.parse("loss=5%,reorder=2%,duplicate=1%"));
+        try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", ingress, null))
+        {
+            awaitReady(cluster);
+            final EchoSource source = new EchoSource(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 1_000_000, 30_000_000_000L),
+                "progress before the kill; seed " + seed + "\n" + cluster.events());
+            final ClusterNode backup = cluster.node("backup1");
+            assertTrue(counter(backup, "backup tap-misses") > 0, "the lossy tap missed bytes; seed " + seed);
+            assertTrue(counter(cluster.node("primary"), "primary records-fetched") > 0,
+                "the primary answered fetches from its log; seed " + seed);
+            assertTrue(counter(backup, "backup records-tapped") > counter(backup, "backup tap-misses"),
+                "most records still came off the tap; seed " + seed);
+
+            cluster.kill("primary");
+            assertIntact(cluster, source, data.length, seed);
+            assertEquals(backup, cluster.primary(), cluster.events());
+        }
+    }
+
+    @Test
+    void losingTheBackupLeavesThePrimaryRunningAloneOnceTheWitnessHeardIt()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[2 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
+        {
+            awaitReady(cluster);
+            final ClusterNode witness = cluster.node("witness");
+            assertTrue(cluster.runUntil(() -> witness.membership().knownSyncBackup() == 2, 1_000_000_000L), cluster.events());
+            final EchoSource source = new EchoSource(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 500_000, 20_000_000_000L), cluster.events());
+
+            cluster.kill("backup1");
+            assertIntact(cluster, source, data.length, seed);
+            assertEquals(0, witness.membership().knownSyncBackup(), "the witness no longer counts the lost backup in sync");
+            assertTrue(cluster.node("primary").status().detail().contains("alone"), cluster.node("primary").status().detail());
+            assertTrue(cluster.events().contains("running without a backup"), cluster.events());
+        }
+    }
+
+    @Test
+    void theKilledPrimaryRejoinsCatchesUpAndASecondFailoverGoesBackToIt()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[8 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
+        {
+            awaitReady(cluster);
+            final EchoSource source = new EchoSource(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            cluster.kill("primary");
+            final ClusterNode first = cluster.node("backup1");
+            assertTrue(cluster.runUntil(() -> first.state() == ClusterNode.State.PRIMARY && source.verified >= 1_000_000,
+                10_000_000_000L), "took over and went on alone; seed " + seed + "\n" + cluster.events());
+
+            final ClusterNode rejoined = cluster.start("primary");
+            assertEquals(ClusterNode.State.BACKUP, rejoined.state());
+            assertTrue(cluster.runUntil(() -> first.syncBackupId() == rejoined.nodeId(), 30_000_000_000L),
+                "the rejoined node caught up from the new primary's log and is in sync; seed " + seed + "\n" + cluster.events());
+            final ClusterNode witness = cluster.node("witness");
+            assertTrue(cluster.runUntil(() -> witness.membership().knownSyncBackup() == rejoined.nodeId(), 1_000_000_000L));
+            assertTrue(source.verified < data.length, "the second kill comes mid-stream; seed " + seed);
+
+            cluster.kill("backup1");
+            assertIntact(cluster, source, data.length, seed);
+            assertEquals(ClusterNode.State.PRIMARY, rejoined.state(), cluster.events());
+            assertEquals(3, rejoined.epoch(), cluster.events());
+        }
+    }
+
+    @Test
+    void theWitnessNeverElectsABackupThatIsNotInSync()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[1 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
+        {
+            awaitReady(cluster);
+            final EchoSource source = new EchoSource(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            cluster.kill("backup1");
+            final ClusterNode witness = cluster.node("witness");
+            assertTrue(cluster.runUntil(() -> witness.membership().knownSyncBackup() == 0, 1_000_000_000L), cluster.events());
+
+            // The backup comes back deaf (nothing reaches it): it never catches up, so it must never be elected.
+            cluster.ingress.put("backup1", ImpairmentSpec.parse("loss=100%"));
+            final ClusterNode deaf = cluster.start("backup1");
+            assertTrue(cluster.runUntil(() -> source.verified >= 600_000, 10_000_000_000L), cluster.events());
+            cluster.kill("primary");
+            cluster.runUntil(() -> false, 6_000_000_000L);
+            assertEquals(ClusterNode.State.BACKUP, deaf.state(), "no takeover by a backup short of acknowledged bytes\n" +
+                cluster.events());
+            assertTrue(witness.membership().counters().unsyncedCandidatesRefused.get() > 0, cluster.events());
+        }
+    }
+
+    @Test
+    void twoNodesWithAFencingHookTakeOverOnceTheHookCutThePrimaryOff()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[1 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), "true"))
+        {
+            awaitReady(cluster);
+            final EchoSource source = new EchoSource(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            cluster.kill("primary");
+            assertIntact(cluster, source, data.length, seed);
+            assertEquals(cluster.node("backup1"), cluster.primary(), cluster.events());
+            assertTrue(cluster.events().contains("the fencing hook cut primary off"), cluster.events());
+        }
+    }
+
+    @Test
+    void twoNodesWhoseFencingHookFailsNeverTakeOver()
+    {
+        final long seed = seed();
+        try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), "false"))
+        {
+            awaitReady(cluster);
+            final ClusterNode backup = cluster.node("backup1");
+            assertTrue(cluster.runUntil(() -> backup.membership().knownSyncBackup() == backup.nodeId(), 1_000_000_000L));
+            cluster.kill("primary");
+            cluster.runUntil(() -> false, 3_000_000_000L);
+            assertEquals(ClusterNode.State.BACKUP, backup.state(), cluster.events());
+            assertTrue(cluster.events().contains("exited with status 1"), cluster.events());
+        }
+    }
 }
