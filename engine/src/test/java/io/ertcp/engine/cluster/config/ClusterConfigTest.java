@@ -378,6 +378,19 @@ class ClusterConfigTest
         }
 
         @Test
+        void stTcpRunsOneBackup()
+        {
+            refused(ST_TCP_TWO + """
+                  - name: b2
+                    role: backup
+                    rank: 2
+                    driver: af-packet
+                    interface: veth-b2
+                """,
+                "line 18: node 'b2' is a second backup in mode st-tcp, which runs one (the backup that taps the client and confirms): make it a witness, or use mode: er-tcp for several backups.");
+        }
+
+        @Test
         void twoNodeStTcpNeedsAWitnessOrAFencingHook()
         {
             refused(ST_TCP_TWO,
