@@ -108,12 +108,12 @@ public final class RecordReceiver implements FrameHandler
         final ChannelCounters counters)
     {
         this(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
-            (buffer, offset, length, position) ->
+            (Delivery)(buffer, offset, length, position) ->
             {
                 handler.onRecord(buffer, offset, length, position);
                 return true;
             },
-            counters, false);
+            counters);
     }
 
     /**
@@ -133,7 +133,7 @@ public final class RecordReceiver implements FrameHandler
         final ChannelCounters counters)
     {
         return new RecordReceiver(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs,
-            confirmIntervalNs, handler, counters, true);
+            confirmIntervalNs, handler, counters);
     }
 
     private RecordReceiver(
@@ -146,8 +146,7 @@ public final class RecordReceiver implements FrameHandler
         final long nakIntervalNs,
         final long confirmIntervalNs,
         final Delivery handler,
-        final ChannelCounters counters,
-        final boolean holding)
+        final ChannelCounters counters)
     {
         if (maxRecordLength > MAX_FRAGMENTS * ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH)
         {
