@@ -128,11 +128,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long syncFrom = -1;
     /** ST-TCP primary: the backup was lost; waiting for a majority to hear it, or for the fencing hook. */
     private boolean backupLost;
+    /** ST-TCP primary: the backup came back as a new process without its log; it must catch up anew. */
+    private boolean backupRestarted;
     private final FencingHook fencingHook;
     private long durablePosition;
     private long nextFenceNs;
     /** ST-TCP primary: where the backup catching up started; it is in step only once it confirmed past it. */
     private long catchUpFrom;
+    private ChannelCounters primaryChannelCounters;
     private AtomicCounter recordsTapped;
     private AtomicCounter tapMisses;
     /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
@@ -707,10 +710,32 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     private int followBackup(final long nowNs)
     {
+        final RecordSender sender = publisher.sender();
+        if (null != sender && sender.restartedReceiverHolds() >= 0 && !backupRestarted)
+        {
+            final long holds = sender.restartedReceiverHolds();
+            say("backup " + nameOf(peerId) + " restarted without its log (it holds position " + holds + ")");
+            if (alone)
+            {
+                publisher.retarget(newSenderToLogger(), holds + 1);
+                catchUpFrom = holds + 1;
+                return 1;
+            }
+            // What it confirmed before is gone with its process: it is lost as surely as if it had gone quiet.
+            backupRestarted = true;
+            backupLost = true;
+            syncBackupId = 0;
+            if (null != fencingHook)
+            {
+                fencingHook.reset();
+                nextFenceNs = nowNs;
+            }
+            return 1;
+        }
         if (!alone)
         {
             final MemberView peer = membership.view(peerId);
-            final boolean peerAlive = null != peer && peer.alive();
+            final boolean peerAlive = null != peer && peer.alive() && !backupRestarted;
             if (!backupLost)
             {
                 if (!peerAlive)
@@ -843,6 +868,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private void runAlone(final String why)
     {
+        backupRestarted = false;
         say("running without a backup from position " + replicationLog.lastPosition() + ": backup " + nameOf(peerId) +
             " lost and " + why + "; a backup that rejoins catches up from this log");
         alone = true;
@@ -1007,8 +1033,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private RecordSender newSenderToLogger()
     {
-        return new RecordSender(nodeId, epoch, mac, peerMac, peerId, 8 << 20, 8192, 2_000_000L, 64, SLOTS,
-            new ChannelCounters(counters, "primary"));
+        final RecordSender sender = new RecordSender(nodeId, epoch, mac, peerMac, peerId, 8 << 20, 8192, 2_000_000L, 64,
+            SLOTS, null == primaryChannelCounters ? primaryChannelCounters = new ChannelCounters(counters, "primary") :
+            primaryChannelCounters);
+        if (tapMode)
+        {
+            // The backup's copy is the durable one: a CONFIRM from a process that restarted since is no confirmation.
+            sender.detectReceiverRestarts();
+        }
+        return sender;
     }
 
     /**

@@ -14,6 +14,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The logger's or a backup's end of the replication channel. Frames arrive lost, late, twice or out of order; the
@@ -46,6 +47,12 @@ public final class RecordReceiver implements FrameHandler
          */
         boolean onRecord(DirectBuffer buffer, int offset, int length, long position);
     }
+
+    /**
+     * Incarnations grow across receivers and process restarts: deciseconds since 2023-11-14 when the process made its
+     * first receiver (positive until 2030, compared with wrap-around after), then one more for each receiver.
+     */
+    private static final AtomicInteger NEXT_INCARNATION = new AtomicInteger();
 
     /** The most fragments a record is cut into: one bit each in a long. */
     public static final int MAX_FRAGMENTS = 64;
@@ -82,6 +89,7 @@ public final class RecordReceiver implements FrameHandler
     /** The position fetched whole (ST-TCP), 0 for none: only FETCHED frames fill it. */
     private long fetching;
     private long lastFetchNs = Long.MIN_VALUE / 2;
+    private final int incarnation;
 
     /**
      * @param nodeId            this node's id, carried in NAK and CONFIRM frames.
@@ -169,6 +177,16 @@ public final class RecordReceiver implements FrameHandler
         this.slotPosition = new long[slotCount];
         this.slotLength = new int[slotCount];
         this.slotFragments = new long[slotCount];
+        final int now = (int)((System.currentTimeMillis() - 1_700_000_000_000L) / 100);
+        this.incarnation = NEXT_INCARNATION.updateAndGet(last -> now - last > 0 ? now : last + 1);
+    }
+
+    /**
+     * @return this receiver's incarnation, carried in its NAK, CONFIRM and FETCH frames.
+     */
+    public int incarnation()
+    {
+        return incarnation;
     }
 
     public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
@@ -606,6 +624,7 @@ public final class RecordReceiver implements FrameHandler
             .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
         outbound.wrap(buffer, claimed + EthernetFlyweight.HEADER_LENGTH)
             .writeHeader(kind, nodeId, epoch, position, 0)
+            .incarnation(incarnation)
             .nakTo(to);
         out.commit(claimed);
         return true;

@@ -86,6 +86,9 @@ public final class RecordSender implements FrameHandler
     private long cursorPosition;
     private int cursorFragment;
     private FetchListener fetchListener;
+    private boolean detectRestarts;
+    private int receiverIncarnation;
+    private long restartedReceiverHolds = -1;
 
     /**
      * A sender that has as many records in flight as its window holds: the receiver must have at least
@@ -342,6 +345,11 @@ public final class RecordSender implements FrameHandler
             return;
         }
 
+        if (detectRestarts && inbound.nodeId() == confirmingNodeId && !sameReceiver())
+        {
+            return;
+        }
+
         switch (inbound.kind())
         {
             case ReplicationFrameFlyweight.KIND_NAK -> onNak(inbound.position(), inbound.nakTo());
@@ -363,6 +371,62 @@ public final class RecordSender implements FrameHandler
             }
             default -> counters.malformedFrames.incrementRelease();
         }
+    }
+
+    /**
+     * Tell a receiver that restarted without its state from the one this sender serves, by the incarnation in its
+     * frames: the first frame names the receiver; a newer incarnation is a restart, whose frames are ignored from then
+     * on ({@link #restartedReceiverHolds()} says what the new one holds, for the owner to build a new sender from
+     * there); an older one is a frame of a dead incarnation still in flight, ignored. Without this a CONFIRM of the
+     * old incarnation can release records the new one never got, and its NAKs for them go unanswered for good. Off
+     * by default: a receiver that keeps its state across a restart (a logger with its log) is served on.
+     */
+    public void detectReceiverRestarts()
+    {
+        this.detectRestarts = true;
+    }
+
+    /**
+     * @return -1 while the receiver served is the one this sender started with; else the position the restarted
+     * receiver holds (its first frame's CONFIRM, or one below its NAK or FETCH).
+     */
+    public long restartedReceiverHolds()
+    {
+        return restartedReceiverHolds;
+    }
+
+    private boolean sameReceiver()
+    {
+        final int incarnation = inbound.incarnation();
+        if (restartedReceiverHolds >= 0)
+        {
+            // The receiver served restarted: nothing more from either incarnation until the owner builds a new sender.
+            return false;
+        }
+        if (0 == incarnation)
+        {
+            return true;
+        }
+        if (0 == receiverIncarnation)
+        {
+            receiverIncarnation = incarnation;
+            return true;
+        }
+        if (incarnation == receiverIncarnation)
+        {
+            return true;
+        }
+        if (incarnation - receiverIncarnation > 0)
+        {
+            restartedReceiverHolds = inbound.kind() == ReplicationFrameFlyweight.KIND_CONFIRM ?
+                inbound.position() : Math.max(0, inbound.position() - 1);
+            counters.receiverRestarts.incrementRelease();
+        }
+        else
+        {
+            counters.staleIncarnationFrames.incrementRelease();
+        }
+        return false;
     }
 
     /**

@@ -127,6 +127,7 @@ public final class LogFeed implements AutoCloseable
             settings.framesPerWork(),
             settings.backupSlots(),
             counters);
+        this.sender.detectReceiverRestarts();
         this.pending = new UnsafeBuffer(ByteBuffer.allocateDirect(maxRecordLength));
         this.reader = log.newReader(fromPosition);
     }
@@ -199,6 +200,15 @@ public final class LogFeed implements AutoCloseable
     public long confirmedPosition()
     {
         return Math.max(fromPosition - 1, sender.releasedPosition());
+    }
+
+    /**
+     * @return -1 while the backup is the receiver this feed started with; else what the backup holds after it
+     * restarted without its state (a newer incarnation in its frames): the logger builds a new feed from there.
+     */
+    public long restartedBackupHolds()
+    {
+        return sender.restartedReceiverHolds();
     }
 
     /**

@@ -274,6 +274,21 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
                 frames += feeds[(first + i) % count].doWork(nowNs, out, epoch);
             }
             nextFeedFirst = first + 1;
+            for (int i = feedCount - 1; i >= 0; i--)
+            {
+                final LogFeed feed = feeds[i];
+                final long holds = feed.restartedBackupHolds();
+                if (holds >= 0)
+                {
+                    // The backup restarted without its state (its frames carry a newer incarnation): whatever the
+                    // old feed released on the old incarnation's CONFIRMs proves nothing now. Start over from what
+                    // the new one holds.
+                    final int backupNodeId = feed.backupNodeId();
+                    final long backupMac = feed.backupMac();
+                    removeFeed(i);
+                    serveBackup(backupNodeId, backupMac, holds + 1, nowNs);
+                }
+            }
         }
         return frames;
     }
