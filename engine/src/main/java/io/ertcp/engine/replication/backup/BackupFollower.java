@@ -62,6 +62,7 @@ public final class BackupFollower
     private final ClosedFlyweight closed = new ClosedFlyweight();
     private final AtomicCounter recordsTapped;
     private final AtomicCounter tapMisses;
+    private long confirmRequested;
     private long heldPosition;
     private long heldSinceNs;
     private long nowNs;
@@ -147,6 +148,14 @@ public final class BackupFollower
     public int doWork(final long nowNs, final FrameOutput out)
     {
         this.nowNs = nowNs;
+        final long delivered = receiver.deliveredPosition();
+        if (delivered > confirmRequested)
+        {
+            // Confirm new records in this duty cycle, not at the next interval: in ST-TCP the primary acknowledges its
+            // clients on this confirmation, and with logger+K the logger waits for it.
+            confirmRequested = delivered;
+            receiver.confirmNow();
+        }
         return receiver.doWork(nowNs, out);
     }
 
