@@ -270,6 +270,26 @@ public final class ReplicationLog implements AutoCloseable
     }
 
     /**
+     * Start an empty log at {@code position}: its first append must carry that position. A backup that rejoins after
+     * retention deleted the start of the logger's log begins its own copy where the logger's begins now.
+     *
+     * @throws IllegalStateException when the log already holds records.
+     */
+    public void startAt(final long position)
+    {
+        if (position < 1)
+        {
+            throw new IllegalArgumentException("Record positions start at 1, not " + position + ".");
+        }
+        if (lastPosition != 0 || firstPosition() <= lastPosition)
+        {
+            throw new IllegalStateException("The replication log in " + directory + " already holds records up to " +
+                lastPosition + ": only an empty log can start at position " + position + ".");
+        }
+        lastPosition = position - 1;
+    }
+
+    /**
      * The oldest position still readable, or {@code lastPosition() + 1} when the log holds no record.
      */
     public long firstPosition()
