@@ -136,6 +136,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /** ST-TCP primary: where the backup catching up started; it is in step only once it confirmed past it. */
     private long catchUpFrom;
     private ChannelCounters primaryChannelCounters;
+    /** Null when the service shares state across connections (kv): then the whole log is kept. */
+    private final Retention retention;
     private AtomicCounter recordsTapped;
     private AtomicCounter tapMisses;
     /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
@@ -226,7 +228,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             deleteRecursively(logDirectory);
         }
         createDirectories(logDirectory);
-        this.replicationLog = ReplicationLog.open(logDirectory.resolve("log"));
+        this.replicationLog = ReplicationLog.open(logDirectory.resolve("log"), config.log().rollCycle());
+        this.retention = serviceFactory.get().sharesStateAcrossConnections() ? null :
+            new Retention(config.log().retentionNs());
 
         final List<NodeConfig> nodes = config.nodes();
         final Member[] members = new Member[nodes.size()];
@@ -501,6 +505,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             nextStatusNs = nowNs + STATUS_INTERVAL_NS;
             writeStatus();
+        }
+        if (null != retention && null != replicationLog && state != State.WITNESS && retention.due(nowNs))
+        {
+            work += applyRetention(nowNs);
         }
         work += port.flush();
         return work;
@@ -926,6 +934,54 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     }
 
     // ---------------------------------------------------------------------------------------------
+    // Retention
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * Delete the roll cycles nobody has needed for the retention time: not the oldest live connection's OPEN (a
+     * backup rebuilds each live connection from it), not what a peer has yet to confirm, not what a live member's
+     * log still lacks (it may be promoted, or serve a backup). A member that rejoins empty after that is told where
+     * the log starts (BASE) and starts there.
+     */
+    private int applyRetention(final long nowNs)
+    {
+        long needed = replicationLog.lastPosition() + 1;
+        if (null != replicated)
+        {
+            needed = Math.min(needed, replicated.oldestOpenPosition());
+        }
+        if (null != logger)
+        {
+            needed = Math.min(needed, logger.neededPosition());
+        }
+        if (null != publisher && state == State.PRIMARY)
+        {
+            needed = Math.min(needed, publisher.neededPosition());
+        }
+        for (int i = 0; i < membership.memberCount(); i++)
+        {
+            final MemberView view = membership.member(i);
+            if (view.nodeId() != nodeId && view.alive() && view.heard() &&
+                (view.role() == Role.BACKUP || view.role() == Role.LOGGER))
+            {
+                needed = Math.min(needed, view.logPosition() + 1);
+            }
+        }
+        final long keepFrom = retention.keepFrom(nowNs, needed);
+        if (keepFrom <= 1)
+        {
+            return 0;
+        }
+        final int deleted = replicationLog.retainFrom(keepFrom);
+        if (deleted > 0)
+        {
+            say("retention deleted " + deleted + " roll cycle file(s) before position " + keepFrom + "; the log starts at " +
+                replicationLog.firstPosition());
+        }
+        return deleted;
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // Logger loss (DESIGN rule 6)
     // ---------------------------------------------------------------------------------------------
 
@@ -1165,6 +1221,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         else if (null != follower && null != follower.tap())
         {
             detail.append("tapped ").append(recordsTapped.get()).append(" fetched ").append(tapMisses.get());
+        }
+        if (null != follower && null != follower.problem())
+        {
+            detail.append(detail.isEmpty() ? "" : "; ").append(follower.problem());
         }
         final int primaryId = membership.primaryId();
         return new NodeStatus(

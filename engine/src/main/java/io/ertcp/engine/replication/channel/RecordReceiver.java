@@ -54,6 +54,16 @@ public final class RecordReceiver implements FrameHandler
      */
     private static final AtomicInteger NEXT_INCARNATION = new AtomicInteger();
 
+    /**
+     * Told when the sender's records start past what this receiver holds (retention deleted the rest): a receiver
+     * with an empty log starts there ({@link #resetTo}); any other cannot catch up and must say so.
+     */
+    @FunctionalInterface
+    public interface BaseListener
+    {
+        void onBase(long firstPosition);
+    }
+
     /** The most fragments a record is cut into: one bit each in a long. */
     public static final int MAX_FRAGMENTS = 64;
     /** The most NAK frames one {@link #doWork} sends, one per run of missing positions. */
@@ -90,6 +100,7 @@ public final class RecordReceiver implements FrameHandler
     private long fetching;
     private long lastFetchNs = Long.MIN_VALUE / 2;
     private final int incarnation;
+    private BaseListener baseListener;
 
     /**
      * @param nodeId            this node's id, carried in NAK and CONFIRM frames.
@@ -182,6 +193,14 @@ public final class RecordReceiver implements FrameHandler
     }
 
     /**
+     * Who hears of a sender whose records start past this receiver's next position (null: ignored).
+     */
+    public void baseListener(final BaseListener listener)
+    {
+        this.baseListener = listener;
+    }
+
+    /**
      * @return this receiver's incarnation, carried in its NAK, CONFIRM and FETCH frames.
      */
     public int incarnation()
@@ -205,6 +224,14 @@ public final class RecordReceiver implements FrameHandler
             return;
         }
         final int kind = inbound.kind();
+        if (kind == ReplicationFrameFlyweight.KIND_BASE)
+        {
+            if (inbound.epoch() >= epoch && inbound.position() > next && null != baseListener)
+            {
+                baseListener.onBase(inbound.position());
+            }
+            return;
+        }
         if (kind != ReplicationFrameFlyweight.KIND_RECORDS && kind != ReplicationFrameFlyweight.KIND_FETCHED)
         {
             return;

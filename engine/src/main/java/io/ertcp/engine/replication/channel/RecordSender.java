@@ -87,6 +87,8 @@ public final class RecordSender implements FrameHandler
     private int cursorFragment;
     private FetchListener fetchListener;
     private boolean detectRestarts;
+    private long firstOffered;
+    private boolean baseDue;
     private int receiverIncarnation;
     private long restartedReceiverHolds = -1;
 
@@ -212,6 +214,7 @@ public final class RecordSender implements FrameHandler
                 throw new IllegalArgumentException("Record positions start at 1, not " + position + ".");
             }
             started = true;
+            firstOffered = position;
             highestOffered = position - 1;
             released = position - 1;
             progressReleased = released;
@@ -297,6 +300,12 @@ public final class RecordSender implements FrameHandler
             {
                 break;
             }
+        }
+
+        if (baseDue && frames < framesPerWork && sendBase(out))
+        {
+            baseDue = false;
+            frames++;
         }
 
         final long sendLimit = Math.min(highestOffered, released + maxInFlightRecords);
@@ -483,6 +492,12 @@ public final class RecordSender implements FrameHandler
         {
             return;
         }
+        if (from < firstOffered)
+        {
+            // The receiver lacks records this sender never had: retention deleted them before it started. Tell it
+            // where the records start; a receiver with an empty log starts over there.
+            baseDue = true;
+        }
         final long highestSent = sendPosition - 1;
         long first = from;
         final long last = Math.min(to, highestSent);
@@ -568,6 +583,27 @@ public final class RecordSender implements FrameHandler
     public long windowBytesUsed()
     {
         return tailBytes - headBytes;
+    }
+
+    private boolean sendBase(final FrameOutput out)
+    {
+        final int frameLength = Math.max(60, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH);
+        final int claimed = out.claim(frameLength);
+        if (claimed < 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer buffer = out.buffer();
+        buffer.setMemory(claimed, frameLength, (byte)0);
+        ethernet.wrap(buffer, claimed)
+            .destination(destinationMac)
+            .source(localMac)
+            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
+        frame.wrap(buffer, claimed + EthernetFlyweight.HEADER_LENGTH)
+            .writeHeader(ReplicationFrameFlyweight.KIND_BASE, nodeId, epoch, firstOffered, 0);
+        out.commit(claimed);
+        counters.framesSent.incrementRelease();
+        return true;
     }
 
     private void queueRetransmit(final long from, final long to)

@@ -68,6 +68,11 @@ public final class ReplicationFrameFlyweight
     public static final int KIND_FETCH = 8;
     /** ST-TCP: a whole record from the primary's own log, laid out as RECORDS (fragments included, no packing). */
     public static final int KIND_FETCHED = 9;
+    /**
+     * The sender's records start at {@code position}: retention deleted what lies before it. Sent in answer to a NAK
+     * for earlier positions; a receiver with an empty log starts there (see {@link RecordReceiver#baseListener}).
+     */
+    public static final int KIND_BASE = 10;
 
     /** The Ethernet payload of a 1500-byte MTU. */
     public static final int MTU = 1500;
