@@ -129,6 +129,7 @@ class ClusterConfigTest
             assertTrue(config.detection().fencingHook().isEmpty());
             assertEquals(LogConfig.DEFAULT_DIR, config.log().dir());
             assertEquals(3_600_000_000_000L, config.log().retentionNs());
+            assertEquals("hourly", config.log().rollCycle());
             assertEquals(new TcpOptions(CongestionControlAlgorithm.CUBIC, 256, 100_000, true), config.tcp());
             assertEquals(0, config.primary().rank().getAsInt());
             assertTrue(config.primary().mac().isEmpty());
@@ -400,6 +401,14 @@ class ClusterConfigTest
                   fencing-hook: /usr/local/bin/fence-primary
                 """);
             assertEquals("/usr/local/bin/fence-primary", fenced.detection().fencingHook().orElseThrow());
+        }
+
+        @Test
+        void anUnknownRollCycle()
+        {
+            refused(MINIMAL + "log:\n  roll-cycle: daily\n",
+                "line 23: log roll-cycle 'daily' is not one of hourly, 10min, 5min, seconds: use hourly (seconds is for tests).");
+            assertEquals("5min", ClusterConfig.parse(MINIMAL + "log:\n  roll-cycle: 5min\n").log().rollCycle());
         }
 
         @Test
