@@ -536,7 +536,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
                 continue;
             }
-            final boolean draining = view.role() == Role.PRIMARY && view.logPosition() < logger.lastPosition();
+            // A candidate that won drains the log before it publishes in its epoch; the primary whose records fill the
+            // log (its epoch is the log's) only reports a position a heartbeat old, and needs no feed.
+            final boolean draining = view.role() == Role.PRIMARY && view.epoch() > replicationLog.lastEpoch() &&
+                view.logPosition() < logger.lastPosition();
             if (view.role() != Role.BACKUP && !draining)
             {
                 // A backup promoted to logger, or a new primary once it holds the whole log, needs no feed any
