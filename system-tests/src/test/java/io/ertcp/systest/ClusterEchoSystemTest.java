@@ -137,6 +137,7 @@ class ClusterEchoSystemTest
             cluster.clientChecksumOffload(true);
             try
             {
+                assertTheBackupSeesPartialChecksums();
                 first = cluster.retryOnFalseSuspicion(() -> streamWithKill("first"));
             }
             finally
@@ -215,6 +216,34 @@ class ClusterEchoSystemTest
         final Map<String, ClusterNamespaces.StatusRow> after = ClusterNamespaces.parseStatus(status);
         assertEquals("primary", after.get(victim).state(), status);
         assertEquals(second.takeover().epoch(), after.get(victim).epoch(), status);
+    }
+
+    /**
+     * With the client's offload on, the frames the backup taps carry only the pseudo-header sum (tcpdump on the
+     * backup's eth0 calls every one incorrect): what the tap then accepts, it accepts because AF_PACKET said
+     * TP_STATUS_CSUMNOTREADY, not because the checksums were complete.
+     */
+    private void assertTheBackupSeesPartialChecksums() throws Exception
+    {
+        final Path dump = workDir.resolve("tcpdump-backup.txt");
+        final Process tcpdump = cluster.namespace("backup").start(dump, "tcpdump", "-i", "eth0", "-nn", "-vv", "-c", "20",
+            "tcp and src host " + ClusterNamespaces.CLIENT_IP + " and dst port 7");
+        try
+        {
+            Thread.sleep(1000); // tcpdump listening
+            cluster.client().run(Duration.ofSeconds(30), "sh", "-c",
+                "head -c 100000 /dev/urandom | socat -t 5 - TCP:" + ClusterNamespaces.VIP + ":7 > /dev/null").requireOk();
+            assertTrue(tcpdump.waitFor(10, TimeUnit.SECONDS), "tcpdump on the backup saw 20 client frames:\n" + Files.readString(dump));
+        }
+        finally
+        {
+            tcpdump.destroyForcibly();
+        }
+        final String text = Files.readString(dump);
+        final long frames = text.lines().filter(line -> line.contains("cksum")).count();
+        final long partial = text.lines().filter(line -> line.contains("cksum") && line.contains("incorrect")).count();
+        System.out.println("the backup's eth0, client offload on: " + partial + " of " + frames + " client frames with a partial checksum");
+        assertTrue(frames > 0 && partial == frames, "every client frame the backup sees has a partial checksum:\n" + text);
     }
 
     static String sha256(final Path file)

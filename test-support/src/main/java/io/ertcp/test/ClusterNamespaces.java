@@ -245,6 +245,12 @@ public final class ClusterNamespaces implements AutoCloseable
         return client;
     }
 
+    /** A node's namespace. */
+    public NetNs namespace(final String node)
+    {
+        return nodeNs.get(node);
+    }
+
     /**
      * Start the primary and wait until it serves, then the logger and the backup, and wait until
      * both said they started.
