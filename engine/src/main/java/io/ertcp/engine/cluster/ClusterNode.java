@@ -851,6 +851,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             syncFrom = replicationLog.lastPosition();
             alone = false;
+            // In step: its tap now sees the client's bytes before it needs them.
+            publisher.tapped(syncFrom + 1);
             say("backup " + nameOf(peerId) + " caught up to position " + publisher.confirmedPosition() +
                 ": acknowledgements wait for it again after position " + syncFrom);
             return 1;

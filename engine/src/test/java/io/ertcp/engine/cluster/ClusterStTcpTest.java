@@ -158,6 +158,13 @@ class ClusterStTcpTest
             final ClusterNode witness = cluster.node("witness");
             assertTrue(cluster.runUntil(() -> witness.membership().knownSyncBackup() == rejoined.nodeId(), 1_000_000_000L));
             assertTrue(source.verified < data.length, "the second kill comes mid-stream; seed " + seed);
+            // It caught up on whole records (its tap cannot have what passed before it was in step), then taps.
+            final long tappedAtSync = counter(rejoined, "backup records-tapped");
+            assertTrue(counter(rejoined, "backup tap-misses") < 20,
+                "a catching-up backup is sent whole records, not ordering records it must fetch one by one: " +
+                counter(rejoined, "backup tap-misses") + " fetched; seed " + seed);
+            assertTrue(cluster.runUntil(() -> counter(rejoined, "backup records-tapped") > tappedAtSync + 50, 5_000_000_000L),
+                "once in step the rejoined backup taps; seed " + seed + "\n" + cluster.events());
 
             cluster.kill("backup1");
             assertIntact(cluster, source, data.length, seed);

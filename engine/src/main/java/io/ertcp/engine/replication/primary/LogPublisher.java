@@ -42,8 +42,9 @@ public final class LogPublisher implements RecordPublisher
     private long nextToOffer;
     private boolean refused;
 
-    /** ST-TCP: DATA records from this position on go as DATA_REF; Long.MAX_VALUE in ER-TCP. */
+    /** ST-TCP: DATA records from this position on go as DATA_REF; Long.MAX_VALUE in ER-TCP or while the peer catches up. */
     private long elideFrom = Long.MAX_VALUE;
+    private boolean tapMode;
     private final UnsafeBuffer refBuffer = new UnsafeBuffer(new byte[DataRefFlyweight.LENGTH]);
     private final RecordHandler fetchHandler = this::sendFetched;
     private final RecordSender.FetchListener fetchListener = this::onFetch;
@@ -74,9 +75,15 @@ public final class LogPublisher implements RecordPublisher
     {
         this.sender = newSender;
         this.fetchTo = -1;
-        if (isTapped())
+        if (tapMode)
         {
-            tapped(log.lastPosition() + 1);
+            // A peer that starts behind (it rejoined, it catches up) has not tapped what it lacks, and while it is
+            // behind the client's bytes pass its tap before it can place them: whole records until it is in step.
+            elideFrom = Long.MAX_VALUE;
+            if (null != newSender)
+            {
+                newSender.fetchListener(fetchListener);
+            }
         }
         // Retention may have deleted the start of the log: the peer is then told where it starts (BASE).
         this.nextToOffer = Math.max(Math.max(1, fromPosition), Math.min(log.firstPosition(), log.lastPosition() + 1));
@@ -89,6 +96,7 @@ public final class LogPublisher implements RecordPublisher
      */
     public void tapped(final long fromPosition)
     {
+        this.tapMode = true;
         this.elideFrom = Math.max(1, fromPosition);
         if (null != sender)
         {
@@ -97,7 +105,7 @@ public final class LogPublisher implements RecordPublisher
     }
 
     /**
-     * @return whether DATA records go as DATA_REF (ST-TCP).
+     * @return whether DATA records go as DATA_REF now (ST-TCP with the peer in step).
      */
     public boolean isTapped()
     {
