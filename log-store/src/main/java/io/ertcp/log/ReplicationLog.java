@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
@@ -133,6 +134,27 @@ public final class ReplicationLog implements AutoCloseable
     public static ReplicationLog open(final Path directory)
     {
         return open(directory, DEFAULT_ROLL_CYCLE, SystemTimeProvider.INSTANCE, SyncMode.NONE);
+    }
+
+    /** The roll cycles a cluster file may name: how often a new file starts, the unit retention deletes. */
+    public static final List<String> ROLL_CYCLE_NAMES = List.of("hourly", "10min", "5min", "seconds");
+
+    /**
+     * Open (or create) the log with a roll cycle by name (see {@link #ROLL_CYCLE_NAMES}; {@code seconds} is for tests
+     * of retention), the system clock and no sync.
+     */
+    public static ReplicationLog open(final Path directory, final String rollCycleName)
+    {
+        final RollCycle rollCycle = switch (rollCycleName)
+        {
+            case "hourly" -> RollCycles.FAST_HOURLY;
+            case "10min" -> RollCycles.TEN_MINUTELY;
+            case "5min" -> RollCycles.FIVE_MINUTELY;
+            case "seconds" -> net.openhft.chronicle.queue.rollcycles.TestRollCycles.TEST_SECONDLY;
+            default -> throw new IllegalArgumentException("Unknown roll cycle '" + rollCycleName + "': choose one of " +
+                String.join(", ", ROLL_CYCLE_NAMES) + ".");
+        };
+        return open(directory, rollCycle, SystemTimeProvider.INSTANCE, SyncMode.NONE);
     }
 
     /**
@@ -267,6 +289,26 @@ public final class ReplicationLog implements AutoCloseable
         final LogReader reader = new LogReader(this, queue.createTailer());
         reader.seek(fromPosition);
         return reader;
+    }
+
+    /**
+     * Start an empty log at {@code position}: its first append must carry that position. A backup that rejoins after
+     * retention deleted the start of the logger's log begins its own copy where the logger's begins now.
+     *
+     * @throws IllegalStateException when the log already holds records.
+     */
+    public void startAt(final long position)
+    {
+        if (position < 1)
+        {
+            throw new IllegalArgumentException("Record positions start at 1, not " + position + ".");
+        }
+        if (lastPosition != 0 || firstPosition() <= lastPosition)
+        {
+            throw new IllegalStateException("The replication log in " + directory + " already holds records up to " +
+                lastPosition + ": only an empty log can start at position " + position + ".");
+        }
+        lastPosition = position - 1;
     }
 
     /**

@@ -212,6 +212,29 @@ class ReplicationLogTest
     }
 
     @Test
+    void anEmptyLogStartsWhereItIsToldAndReadsFromThere() throws Exception
+    {
+        ReplicationLog log = open();
+        log.startAt(500);
+        assertEquals(499, log.lastPosition());
+        assertEquals(500, log.firstPosition());
+        for (long p = 500; p < 510; p++)
+        {
+            final int length = records.data(p, 10);
+            assertEquals(p, log.append(records.buffer(), 0, length));
+        }
+        assertEquals(500, log.firstPosition());
+        assertEquals(509, readAndCheckFrom(log, 500, 10));
+        close(log);
+
+        log = open();
+        assertEquals(509, log.lastPosition(), "a restart finds the end from the records");
+        assertEquals(500, log.firstPosition());
+        final ReplicationLog started = log;
+        assertThrows(IllegalStateException.class, () -> started.startAt(1000));
+    }
+
+    @Test
     void dataRefIsNeverLogged()
     {
         final ReplicationLog log = open();

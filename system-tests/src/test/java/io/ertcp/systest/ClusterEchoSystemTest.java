@@ -11,6 +11,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
@@ -29,18 +30,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and takes over in turn when the new primary is killed mid-stream of a second transfer.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterEchoSystemTest
 {
     private static final long BYTES = 200L * 1024 * 1024;
     private static final long KILL_AT = 60L * 1024 * 1024;
 
-    private static Path workDir;
-    private static ClusterNamespaces cluster;
-    private static Path in;
-    private static String inSha;
+    private Path workDir;
+    private ClusterNamespaces cluster;
+    private Path in;
+    private String inSha;
+
+
+    /** The scheme this class's cluster runs; the ClusterStTcp* subclasses run the same scenarios in ST-TCP. */
+    ClusterNamespaces.Mode mode()
+    {
+        return ClusterNamespaces.Mode.ER_TCP;
+    }
 
     @BeforeAll
-    static void setUp() throws Exception
+    void setUp() throws Exception
     {
         Requirements.assumeRootAndNetns();
         Requirements.assumeCommand("socat", "socat");
@@ -48,16 +57,16 @@ class ClusterEchoSystemTest
         in = workDir.resolve("in");
         Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BYTES + " /dev/urandom > " + in).requireOk();
         inSha = sha256(in);
-        cluster = ClusterNamespaces.create(workDir, "ecs-echo", "name: echo", "");
+        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-echo" : "ecs-echo", "name: echo", "");
         cluster.startAll();
     }
 
     @AfterAll
-    static void tearDown()
+    void tearDown()
     {
         if (cluster != null)
         {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", "ClusterEchoSystemTest"));
+            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
             cluster.close();
         }
         if (workDir != null)
@@ -75,7 +84,7 @@ class ClusterEchoSystemTest
      * Stream the file through echo and kill the current primary once {@link #KILL_AT} bytes came
      * back; assert the backup took over in the next epoch and the bytes came back intact, no reset.
      */
-    private static Transfer streamWithKill(final String label) throws Exception
+    private Transfer streamWithKill(final String label) throws Exception
     {
         final ClusterNamespaces.Roles roles = cluster.roles();
         final Path out = workDir.resolve("out-" + label);
@@ -119,8 +128,37 @@ class ClusterEchoSystemTest
     void socatStreams200MibThroughAKillOfThePrimary() throws Exception
     {
         cluster.heal();
-        final Transfer first = cluster.retryOnFalseSuspicion(() -> streamWithKill("first"));
+        final boolean stTcp = mode() == ClusterNamespaces.Mode.ST_TCP;
+        final Transfer first;
+        if (stTcp)
+        {
+            // The client's kernel leaves TCP checksums to the "hardware": the primary and the backup's tap both see
+            // TP_STATUS_CSUMNOTREADY on the same flooded frames, and neither may take them for corrupt.
+            cluster.clientChecksumOffload(true);
+            try
+            {
+                assertTheBackupSeesPartialChecksums();
+                first = cluster.retryOnFalseSuspicion(() -> streamWithKill("first"));
+            }
+            finally
+            {
+                cluster.clientChecksumOffload(false);
+            }
+        }
+        else
+        {
+            first = cluster.retryOnFalseSuspicion(() -> streamWithKill("first"));
+        }
         final ClusterNamespaces.Roles roles = first.roles();
+        if (stTcp)
+        {
+            // The successor rebuilt the stream from its tap, not from fetches alone, and the tap found no checksum bad.
+            final Map<String, Long> counters = cluster.counters(roles.backup());
+            System.out.println(roles.backup() + "'s tap: " + counters.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("tap ") || e.getKey().startsWith("backup ")).toList());
+            assertTrue(counters.getOrDefault("backup records-tapped", 0L) > 100, "records rebuilt from the tap: " + counters);
+            assertEquals(0L, counters.getOrDefault("tap bad-checksum", 0L), "the tap's bad checksums: " + counters);
+        }
         // The next epoch, unless an election lost to a false suspicion on a loaded machine used one up.
         assertTrue(first.takeover().epoch() > roles.epoch(), first.takeover().line());
         if (first.takeover().epoch() != roles.epoch() + 1)
@@ -134,7 +172,14 @@ class ClusterEchoSystemTest
         final Map<String, ClusterNamespaces.StatusRow> rows = ClusterNamespaces.parseStatus(status);
         assertEquals("primary", rows.get(roles.backup()).state(), status);
         assertEquals(first.takeover().epoch(), rows.get(roles.backup()).epoch(), status);
-        assertEquals("logger", rows.get("logger").state(), status);
+        if (mode() == ClusterNamespaces.Mode.ST_TCP)
+        {
+            assertEquals("witness", rows.get("witness").state(), status);
+        }
+        else
+        {
+            assertEquals("logger", rows.get("logger").state(), status);
+        }
         assertTrue(cluster.node(roles.backup()).output().contains("took over as primary in epoch " + first.takeover().epoch()),
             cluster.outputs());
     }
@@ -154,8 +199,10 @@ class ClusterEchoSystemTest
         System.out.printf("'%s' rejoined and caught up in %.1f s:%n%s%n", victim, (System.nanoTime() - rejoinNs) / 1e9, caughtUp);
         assertTrue(cluster.node(victim).output().contains("rejoined as backup"), cluster.outputs());
         final Map<String, ClusterNamespaces.StatusRow> rows = ClusterNamespaces.parseStatus(caughtUp);
-        final long gap = rows.get("logger").log() - rows.get(victim).applied();
-        assertTrue(gap >= 0 && gap <= 64, "applied position near the logger's: " + caughtUp);
+        // The log's end is the logger's in ER-TCP, the primary's own in ST-TCP (no logger).
+        final String holder = mode() == ClusterNamespaces.Mode.ST_TCP ? successor : "logger";
+        final long gap = rows.get(holder).log() - rows.get(victim).applied();
+        assertTrue(gap >= 0 && gap <= 64, "applied position near the " + holder + "'s log end: " + caughtUp);
 
         final ClusterNamespaces.Roles now = cluster.roles();
         assertEquals(successor, now.primary());
@@ -169,6 +216,34 @@ class ClusterEchoSystemTest
         final Map<String, ClusterNamespaces.StatusRow> after = ClusterNamespaces.parseStatus(status);
         assertEquals("primary", after.get(victim).state(), status);
         assertEquals(second.takeover().epoch(), after.get(victim).epoch(), status);
+    }
+
+    /**
+     * With the client's offload on, the frames the backup taps carry only the pseudo-header sum (tcpdump on the
+     * backup's eth0 calls every one incorrect): what the tap then accepts, it accepts because AF_PACKET said
+     * TP_STATUS_CSUMNOTREADY, not because the checksums were complete.
+     */
+    private void assertTheBackupSeesPartialChecksums() throws Exception
+    {
+        final Path dump = workDir.resolve("tcpdump-backup.txt");
+        final Process tcpdump = cluster.namespace("backup").start(dump, "tcpdump", "-i", "eth0", "-nn", "-vv", "-c", "20",
+            "tcp and src host " + ClusterNamespaces.CLIENT_IP + " and dst port 7");
+        try
+        {
+            Thread.sleep(1000); // tcpdump listening
+            cluster.client().run(Duration.ofSeconds(30), "sh", "-c",
+                "head -c 100000 /dev/urandom | socat -t 5 - TCP:" + ClusterNamespaces.VIP + ":7 > /dev/null").requireOk();
+            assertTrue(tcpdump.waitFor(10, TimeUnit.SECONDS), "tcpdump on the backup saw 20 client frames:\n" + Files.readString(dump));
+        }
+        finally
+        {
+            tcpdump.destroyForcibly();
+        }
+        final String text = Files.readString(dump);
+        final long frames = text.lines().filter(line -> line.contains("cksum")).count();
+        final long partial = text.lines().filter(line -> line.contains("cksum") && line.contains("incorrect")).count();
+        System.out.println("the backup's eth0, client offload on: " + partial + " of " + frames + " client frames with a partial checksum");
+        assertTrue(frames > 0 && partial == frames, "every client frame the backup sees has a partial checksum:\n" + text);
     }
 
     static String sha256(final Path file)

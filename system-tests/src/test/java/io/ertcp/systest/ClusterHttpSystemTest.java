@@ -10,6 +10,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
@@ -28,16 +29,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ride through a failover without a socket error.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterHttpSystemTest
 {
     private static final long BLOB = 64L * 1024 * 1024;
 
-    private static Path workDir;
-    private static Path root;
-    private static ClusterNamespaces cluster;
+    private Path workDir;
+    private Path root;
+    private ClusterNamespaces cluster;
+
+
+    /** The scheme this class's cluster runs; the ClusterStTcp* subclasses run the same scenarios in ST-TCP. */
+    ClusterNamespaces.Mode mode()
+    {
+        return ClusterNamespaces.Mode.ER_TCP;
+    }
+
+    /**
+     * wrk's {@code --timeout}: a request unanswered this long counts as a "timeout" socket error. 2 s is wrk's default;
+     * see {@link ClusterStTcpHttpSystemTest} for ST-TCP's.
+     */
+    String wrkTimeout()
+    {
+        return "2s";
+    }
 
     @BeforeAll
-    static void setUp() throws Exception
+    void setUp() throws Exception
     {
         Requirements.assumeRootAndNetns();
         Requirements.assumeCommand("curl", "curl");
@@ -47,17 +65,17 @@ class ClusterHttpSystemTest
         Files.writeString(root.resolve("index.html"), "<h1>ertcp cluster</h1>\n");
         Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BLOB + " /dev/urandom > " + root.resolve("blob.bin")).requireOk();
         // Small buffers so that 1,000 connections (and their shadows on the backup) fit in memory.
-        cluster = ClusterNamespaces.create(workDir, "ecs-http", "name: http\nroot: " + root,
+        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-http" : "ecs-http", "name: http\nroot: " + root,
             "buffer-kib: 64\nmax-connections: 4096");
         cluster.startAll();
     }
 
     @AfterAll
-    static void tearDown()
+    void tearDown()
     {
         if (cluster != null)
         {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", "ClusterHttpSystemTest"));
+            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
             cluster.close();
         }
         if (workDir != null)
@@ -131,7 +149,7 @@ class ClusterHttpSystemTest
         final ClusterNamespaces.Roles roles = cluster.roles();
         final Path wrkLog = workDir.resolve("wrk.log");
         final Process wrk = cluster.client().start(wrkLog, "sh", "-c",
-            "ulimit -n 16384 && exec wrk -t1 -c1000 -d8s --latency http://" + ClusterNamespaces.VIP + "/");
+            "ulimit -n 16384 && exec wrk -t1 -c1000 -d8s --timeout " + wrkTimeout() + " --latency http://" + ClusterNamespaces.VIP + "/");
         try
         {
             Thread.sleep(3000);
@@ -140,7 +158,7 @@ class ClusterHttpSystemTest
             final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
             assertTrue(wrk.waitFor(60, TimeUnit.SECONDS), "wrk did not finish\n" + cluster.outputs());
             final String report = Files.readString(wrkLog);
-            System.out.println("wrk -t1 -c1000 -d8s, kill -9 of " + roles.primary() + " 3 s in; " + takeover.line() + "\n" + report);
+            System.out.println("wrk -t1 -c1000 -d8s --timeout " + wrkTimeout() + ", kill -9 of " + roles.primary() + " 3 s in; " + takeover.line() + "\n" + report);
             cluster.printCounters(roles.backup());
             assertEquals(0, wrk.exitValue(), report);
             final Matcher errors = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")

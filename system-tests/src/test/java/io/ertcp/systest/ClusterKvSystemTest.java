@@ -6,6 +6,7 @@ import io.ertcp.test.Shell;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
@@ -24,29 +25,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kill -9 of the primary without an error, and a counter INCRed before and after the kill holds
  * every increment (the store's state survived the takeover).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterKvSystemTest
 {
     private static final String COUNTER = "ecs:counter";
 
-    private static Path workDir;
-    private static ClusterNamespaces cluster;
+    private Path workDir;
+    private ClusterNamespaces cluster;
+
+
+    /** The scheme this class's cluster runs; the ClusterStTcp* subclasses run the same scenarios in ST-TCP. */
+    ClusterNamespaces.Mode mode()
+    {
+        return ClusterNamespaces.Mode.ER_TCP;
+    }
 
     @BeforeAll
-    static void setUp() throws Exception
+    void setUp() throws Exception
     {
         Requirements.assumeRootAndNetns();
         Requirements.assumeCommand("redis-benchmark", "redis-tools");
         workDir = Files.createTempDirectory("ertcp-cluster-kv");
-        cluster = ClusterNamespaces.create(workDir, "ecs-kv", "name: kv", "");
+        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-kv" : "ecs-kv", "name: kv", "");
         cluster.startAll();
     }
 
     @AfterAll
-    static void tearDown()
+    void tearDown()
     {
         if (cluster != null)
         {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", "ClusterKvSystemTest"));
+            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
             cluster.close();
         }
         if (workDir != null)
@@ -55,7 +64,7 @@ class ClusterKvSystemTest
         }
     }
 
-    private static String redis(final String... command)
+    private String redis(final String... command)
     {
         final List<String> all = new ArrayList<>(List.of("redis-cli", "-h", ClusterNamespaces.VIP, "-p", "6379"));
         all.addAll(List.of(command));

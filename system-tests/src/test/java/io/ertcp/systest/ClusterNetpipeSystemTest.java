@@ -6,6 +6,7 @@ import io.ertcp.test.Shell;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
@@ -23,32 +24,40 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * An ER-TCP cluster (af-packet, namespaces on a bridge) serving netpipe: an NPtcp run from 1 KiB to 4 MiB
  * messages (no perturbations, to keep it short) completes without error through a kill -9 of the primary in its middle.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterNetpipeSystemTest
 {
     private static final long UPPER = 4L * 1024 * 1024;
     /** NPtcp's progress lines: "  57:   32768 bytes     45 times -->    812.37 Mbps in     307.73 usec". */
     private static final Pattern POINT = Pattern.compile("(?m)^\\s*(\\d+):\\s+(\\d+) bytes\\s+(\\d+) times -->\\s+([\\d.]+) Mbps");
 
-    private static Path workDir;
-    private static ClusterNamespaces cluster;
+    private Path workDir;
+    private ClusterNamespaces cluster;
+
+
+    /** The scheme this class's cluster runs; the ClusterStTcp* subclasses run the same scenarios in ST-TCP. */
+    ClusterNamespaces.Mode mode()
+    {
+        return ClusterNamespaces.Mode.ER_TCP;
+    }
 
     @BeforeAll
-    static void setUp() throws Exception
+    void setUp() throws Exception
     {
         Requirements.assumeRootAndNetns();
         Requirements.assumeCommand("NPtcp", "netpipe-tcp");
         workDir = Files.createTempDirectory("ertcp-cluster-netpipe");
         // A NetPIPE receiver runs the transmitter's schedule: the service is told NPtcp's -l and -p.
-        cluster = ClusterNamespaces.create(workDir, "ecs-netpipe", "name: netpipe\nlower: 1024\nperturbation: 0", "");
+        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-netpipe" : "ecs-netpipe", "name: netpipe\nlower: 1024\nperturbation: 0", "");
         cluster.startAll();
     }
 
     @AfterAll
-    static void tearDown()
+    void tearDown()
     {
         if (cluster != null)
         {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", "ClusterNetpipeSystemTest"));
+            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
             cluster.close();
         }
         if (workDir != null)

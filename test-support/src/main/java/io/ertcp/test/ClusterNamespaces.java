@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * An ER-TCP cluster on one machine, as docs/cluster-file.md's namespace topology: a bridge in a
@@ -20,6 +21,11 @@ import java.util.regex.Pattern;
  * client, each joined to the bridge by a veth whose inner end is {@code eth0}. Every node runs the
  * real {@code ./ertcp node --config FILE --name NAME} (af-packet) in its namespace with the same
  * file; the client has the kernel address 10.80.0.2/24 and talks to the VIP 10.80.0.100.
+ *
+ * <p>In {@link Mode#ST_TCP} the nodes are primary, backup and witness ({@link #ST_TCP_NODES}), the file says
+ * {@code mode: st-tcp}, and the bridge is made with {@code ageing_time 0}: it learns no address for long enough to
+ * use it and floods every unicast frame to every port, like a hub, so the backup's tap sees the client's frames to
+ * the virtual MAC (and the primary's to the client).
  *
  * <p>Closing it kills every node and deletes the namespaces (NetNs reaps what a dead JVM left).
  */
@@ -29,6 +35,25 @@ public final class ClusterNamespaces implements AutoCloseable
     public static final String VIP = "10.80.0.100";
     /** The client namespace's kernel address. */
     public static final String CLIENT_IP = "10.80.0.2";
+
+    /** Which scheme the cluster runs. */
+    public enum Mode
+    {
+        ER_TCP("er-tcp"), ST_TCP("st-tcp");
+
+        private final String text;
+
+        Mode(final String text)
+        {
+            this.text = text;
+        }
+
+        /** As the cluster file spells it. */
+        public String text()
+        {
+            return text;
+        }
+    }
 
     /** One node of the file. */
     public record NodeSpec(String name, String role, int rank, String mac, String address)
@@ -40,6 +65,12 @@ public final class ClusterNamespaces implements AutoCloseable
         new NodeSpec("primary", "primary", 0, "02:00:00:00:00:11", "10.80.0.11/24"),
         new NodeSpec("logger", "logger", -1, "02:00:00:00:00:12", "10.80.0.12/24"),
         new NodeSpec("backup", "backup", 1, "02:00:00:00:00:13", "10.80.0.13/24"));
+
+    /** The three nodes of an ST-TCP cluster: no logger (the backup confirms), a witness that only votes. */
+    public static final List<NodeSpec> ST_TCP_NODES = List.of(
+        new NodeSpec("primary", "primary", 0, "02:00:00:00:00:11", "10.80.0.11/24"),
+        new NodeSpec("backup", "backup", 1, "02:00:00:00:00:13", "10.80.0.13/24"),
+        new NodeSpec("witness", "witness", -1, "02:00:00:00:00:14", "10.80.0.14/24"));
 
     /** One row of {@code ./ertcp status}. */
     public record StatusRow(String node, String state, long epoch, long log, long applied, String lag, String conns,
@@ -59,6 +90,8 @@ public final class ClusterNamespaces implements AutoCloseable
         }
     }
 
+    private final Mode mode;
+    private final List<NodeSpec> nodes;
     private final NetNs lan;
     private final NetNs client;
     private final Map<String, NetNs> nodeNs = new LinkedHashMap<>();
@@ -67,25 +100,44 @@ public final class ClusterNamespaces implements AutoCloseable
     private final Path dir;
     private final Path config;
 
-    private ClusterNamespaces(final Path dir, final String clusterName, final String serviceYaml, final String tcpYaml)
+    private ClusterNamespaces(final Mode mode, final Path dir, final String clusterName, final String serviceYaml,
+        final String tcpYaml)
     {
+        this.mode = mode;
+        this.nodes = mode == Mode.ST_TCP ? ST_TCP_NODES : NODES;
         this.dir = dir;
         this.config = dir.resolve("cluster.yaml");
         lan = NetNs.create("ecs-lan");
-        lan.exec("ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0");
+        if (mode == Mode.ST_TCP)
+        {
+            // A hub: the bridge forgets every address at once and floods every unicast frame, so the backup taps them.
+            lan.exec("ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0", "ageing_time", "0");
+        }
+        else
+        {
+            lan.exec("ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0");
+        }
         lan.exec("ip", "link", "set", "br0", "up");
         client = NetNs.create("ecs-c");
         join(client, "v-c");
         client.address("eth0", CLIENT_IP + "/24");
         // The nodes read raw frames: the client's kernel must send real checksums and MTU-sized frames.
         client.disableOffloads("eth0");
-        for (final NodeSpec node : NODES)
+        for (final NodeSpec node : nodes)
         {
             final NetNs ns = NetNs.create("ecs-" + node.name().charAt(0));
             join(ns, "v-" + node.name().charAt(0));
             ns.exec("ip", "link", "set", "eth0", "address", node.mac());
             ns.exec("ip", "link", "set", "eth0", "up");
             nodeNs.put(node.name(), ns);
+            if (node.role().equals("witness"))
+            {
+                // The witness only votes: spare it the flood of the clients' traffic (it would read every frame on a
+                // 2-core machine that runs everything). Frames to its own MAC still reach it (a static entry, which
+                // ageing_time 0 does not age), and so do the heartbeats (multicast floods on).
+                lan.exec("bridge", "link", "set", "dev", "v-" + node.name().charAt(0), "flood", "off");
+                lan.exec("bridge", "fdb", "add", node.mac(), "dev", "v-" + node.name().charAt(0), "master", "static");
+            }
         }
         write(clusterName, serviceYaml, tcpYaml);
     }
@@ -100,7 +152,33 @@ public final class ClusterNamespaces implements AutoCloseable
     public static ClusterNamespaces create(final Path dir, final String clusterName, final String serviceYaml,
         final String tcpYaml)
     {
-        return new ClusterNamespaces(dir, clusterName, serviceYaml, tcpYaml);
+        return new ClusterNamespaces(Mode.ER_TCP, dir, clusterName, serviceYaml, tcpYaml);
+    }
+
+    /**
+     * The same, for either scheme: {@link Mode#ST_TCP} makes primary, backup and witness on a flooding bridge.
+     */
+    public static ClusterNamespaces create(final Mode mode, final Path dir, final String clusterName,
+        final String serviceYaml, final String tcpYaml)
+    {
+        return new ClusterNamespaces(mode, dir, clusterName, serviceYaml, tcpYaml);
+    }
+
+    public Mode mode()
+    {
+        return mode;
+    }
+
+    /** This cluster's nodes: {@link #NODES} or {@link #ST_TCP_NODES}. */
+    public List<NodeSpec> nodes()
+    {
+        return nodes;
+    }
+
+    /** The bridge's namespace. */
+    public NetNs lan()
+    {
+        return lan;
     }
 
     private void join(final NetNs ns, final String bridgeSide)
@@ -116,11 +194,11 @@ public final class ClusterNamespaces implements AutoCloseable
     {
         final StringBuilder yaml = new StringBuilder();
         yaml.append("cluster: ").append(clusterName).append('\n');
-        yaml.append("mode: er-tcp\n");
+        yaml.append("mode: ").append(mode.text()).append('\n');
         yaml.append("service:\n");
         serviceYaml.lines().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append("vip:\n  address: ").append(VIP).append("/24\n  mac: 02:00:00:00:00:64\n");
-        yaml.append("durability: logger\n");
+        yaml.append(mode == Mode.ST_TCP ? "durability: backup\n" : "durability: logger\n");
         // A 2-core machine runs three JVMs and the clients: tighter timeouts bring false suspicions.
         yaml.append("failure-detection:\n  heartbeat-interval: 10ms\n  suspect-timeout: 400ms\n");
         yaml.append("log:\n  dir: ").append(dir.resolve("log")).append("\n  retention: 1h\n");
@@ -130,7 +208,7 @@ public final class ClusterNamespaces implements AutoCloseable
             tcpYaml.lines().forEach(line -> yaml.append("  ").append(line).append('\n'));
         }
         yaml.append("nodes:\n");
-        for (final NodeSpec node : NODES)
+        for (final NodeSpec node : nodes)
         {
             yaml.append("  - name: ").append(node.name()).append('\n');
             yaml.append("    role: ").append(node.role()).append('\n');
@@ -167,12 +245,33 @@ public final class ClusterNamespaces implements AutoCloseable
         return client;
     }
 
+    /** A node's namespace. */
+    public NetNs namespace(final String node)
+    {
+        return nodeNs.get(node);
+    }
+
     /**
      * Start the primary and wait until it serves, then the logger and the backup, and wait until
      * both said they started.
      */
     public void startAll() throws InterruptedException
     {
+        if (mode == Mode.ST_TCP)
+        {
+            final Ertcp primary = start("primary");
+            primary.awaitOutput("primary in epoch 1, serving", Duration.ofSeconds(60));
+            final Ertcp backup = start("backup");
+            final Ertcp witness = start("witness");
+            backup.awaitOutput("started as backup", Duration.ofSeconds(60));
+            witness.awaitOutput("started as witness", Duration.ofSeconds(60));
+            // Only a backup the primary names in sync can be elected (a fresh one is, from the start).
+            awaitStatus(rows -> rows.containsKey("primary") && rows.get("primary").detail().contains("backup backup in sync"),
+                Duration.ofSeconds(60), "the primary naming the backup in sync");
+            Thread.sleep(500);
+            heal();
+            return;
+        }
         start("primary").awaitOutput("primary in epoch 1, serving", Duration.ofSeconds(60));
         final Ertcp logger = start("logger");
         final Ertcp backup = start("backup");
@@ -242,6 +341,66 @@ public final class ClusterNamespaces implements AutoCloseable
         }
     }
 
+    /**
+     * A node's counters now: SIGHUP, then the block it prints ({@code counters:} and one indented
+     * {@code label value} a line; counters at zero are left out).
+     */
+    public Map<String, Long> counters(final String name) throws InterruptedException
+    {
+        final Ertcp node = node(name);
+        final int before = node.output().length();
+        printCounters(name);
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!node.output().substring(before).contains("counters:"))
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("node " + name + " printed no counters after SIGHUP:\n" + outputs());
+            }
+            Thread.sleep(20);
+        }
+        Thread.sleep(300); // the rest of the block
+        final String block = node.output().substring(before);
+        final Map<String, Long> counters = new LinkedHashMap<>();
+        boolean in = false;
+        for (final String line : block.lines().toList())
+        {
+            if (line.startsWith("counters:"))
+            {
+                in = true;
+                continue;
+            }
+            if (in && !line.startsWith(" "))
+            {
+                break;
+            }
+            final int space = line.lastIndexOf(' ');
+            if (in && space > 0)
+            {
+                try
+                {
+                    counters.put(line.substring(0, space).trim(), Long.parseLong(line.substring(space + 1).trim()));
+                }
+                catch (final NumberFormatException ignore)
+                {
+                    // not a counter line
+                }
+            }
+        }
+        return counters;
+    }
+
+    /**
+     * The client's transmit checksum offload on its veth (TSO, GSO and GRO stay off: MTU-sized frames). Off (the
+     * default here) the client's kernel writes real checksums; on, its TCP frames leave with only the pseudo-header
+     * sum and the nodes' AF_PACKET sockets see {@code TP_STATUS_CSUMNOTREADY}, on the primary and on an ST-TCP
+     * backup's tap alike (a flooded frame is the same buffer).
+     */
+    public void clientChecksumOffload(final boolean on)
+    {
+        client.exec("ethtool", "-K", "eth0", "tx", on ? "on" : "off");
+    }
+
     /** {@code ./ertcp status --config FILE}, as printed. */
     public String statusText()
     {
@@ -259,7 +418,7 @@ public final class ClusterNamespaces implements AutoCloseable
         for (final String line : text.lines().toList())
         {
             final Matcher m = ROW.matcher(line);
-            if (!m.matches() || NODES.stream().noneMatch(n -> n.name().equals(m.group(1))))
+            if (!m.matches() || Stream.concat(NODES.stream(), ST_TCP_NODES.stream()).noneMatch(n -> n.name().equals(m.group(1))))
             {
                 continue;
             }
@@ -423,6 +582,10 @@ public final class ClusterNamespaces implements AutoCloseable
      */
     public String rejoin(final String name, final long maxLag) throws InterruptedException
     {
+        if (mode == Mode.ST_TCP)
+        {
+            return rejoinStTcp(name, maxLag);
+        }
         final Ertcp node = start(name);
         node.awaitOutput("rejoined as backup", Duration.ofSeconds(60));
         return awaitStatus(rows -> rows.containsKey(name) && rows.get(name).state().equals("backup") &&
@@ -430,14 +593,48 @@ public final class ClusterNamespaces implements AutoCloseable
             name + " a backup caught up within " + maxLag + " records");
     }
 
+    /**
+     * ST-TCP has no logger, so the status shows no lag: the restarted backup must say it rejoined, the primary must
+     * say it sent it the log, that it caught up and that it is in sync (only a backup named in sync can be elected),
+     * and its applied position must be within {@code maxLag} records of the primary's log.
+     */
+    private String rejoinStTcp(final String name, final long maxLag) throws InterruptedException
+    {
+        final StatusRow primaryRow = primary().orElseThrow(() -> new AssertionError("no primary to rejoin:\n" +
+            statusText() + outputs()));
+        final Ertcp primary = node(primaryRow.node());
+        final String inSync = "backup " + name + " is in sync";
+        final long before = primary.output().lines().filter(line -> line.contains(inSync)).count();
+        final Ertcp node = start(name);
+        node.awaitOutput("rejoined as backup", Duration.ofSeconds(60));
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (primary.output().lines().filter(line -> line.contains(inSync)).count() <= before)
+        {
+            if (System.nanoTime() > deadline || !node.process().isAlive() || !primary.process().isAlive())
+            {
+                throw new AssertionError(primaryRow.node() + " did not say '" + inSync + "' within 60 s of the restart:\n" +
+                    statusText() + outputs());
+            }
+            Thread.sleep(50);
+        }
+        return awaitStatus(rows -> rows.containsKey(name) && rows.get(name).state().equals("backup") &&
+            rows.containsKey(primaryRow.node()) && rows.get(primaryRow.node()).log() - rows.get(name).applied() <= maxLag,
+            Duration.ofSeconds(60), name + " a backup within " + maxLag + " records of the primary's log");
+    }
+
     /** Restart every node that is not running (a test before killed it), so that all three run again. */
     public void heal() throws InterruptedException
     {
-        for (final NodeSpec spec : NODES)
+        for (final NodeSpec spec : nodes)
         {
             final Ertcp node = node(spec.name());
             if (node == null || !node.process().isAlive())
             {
+                if (spec.role().equals("witness"))
+                {
+                    start(spec.name()).awaitOutput("started as witness", Duration.ofSeconds(60));
+                    continue;
+                }
                 rejoin(spec.name(), 64);
             }
         }
@@ -449,7 +646,7 @@ public final class ClusterNamespaces implements AutoCloseable
      */
     public String diagnostics()
     {
-        return "bridge fdb (the lan side: v-c client, v-p primary, v-l logger, v-b backup):\n" +
+        return "bridge fdb (the lan side: v-c client, v-p primary, v-l logger, v-b backup, v-w witness):\n" +
             lan.run("bridge", "fdb", "show", "br", "br0").stdout() +
             "client neighbours:\n" + client.run("ip", "neigh").stdout() +
             "client sockets:\n" + client.run("ss", "-tnio").stdout();

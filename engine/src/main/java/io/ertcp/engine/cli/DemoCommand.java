@@ -43,21 +43,27 @@ import java.util.regex.Matcher;
 import java.util.stream.Stream;
 
 /**
- * {@code ertcp demo}: an ER-TCP cluster on this one machine, a client streaming through it, and the primary killed
- * mid-stream. As root the cluster is real processes in network namespaces joined by a bridge and the client is the
+ * {@code ertcp demo}: an ER-TCP (or, with {@code --mode st-tcp}, an ST-TCP) cluster on this one machine, a client
+ * streaming through it, and the primary killed mid-stream. As root the cluster is real processes in network namespaces joined by a bridge and the client is the
  * kernel's TCP ({@code ./ertcp stream}); otherwise (or with {@code --in-process}) it is real {@link ClusterNode}s on an
  * in-memory LAN on simulated time with an ertcp client. Either way it shows progress, the takeover, the client's
- * stall, and that every byte came back intact.
+ * stall, and that every byte came back intact. In ST-TCP the nodes are primary, backup and witness, and the LAN floods
+ * every frame (a bridge with {@code ageing_time 0}, or a hub {@link MemorySwitch}) so that the backup taps the
+ * client's.
  */
 final class DemoCommand implements Command
 {
     private static final String VIP = "10.77.0.100";
     private static final String CLIENT_IP = "10.77.0.2";
     private static final String[] NODES = {"primary", "logger", "backup"};
+    private static final String[] ST_TCP_NODES = {"primary", "backup", "witness"};
     private static final long DEFAULT_BYTES = 256L << 20;
     private static final long DEFAULT_IN_PROCESS_BYTES = 64L << 20;
 
     private final PrintStream out;
+    /** The chosen mode's nodes: {@link #NODES} or {@link #ST_TCP_NODES}. */
+    private String[] nodeNames = NODES;
+    private boolean stTcp;
 
     DemoCommand(final PrintStream out)
     {
@@ -71,19 +77,24 @@ final class DemoCommand implements Command
 
     public String summary()
     {
-        return "a whole ER-TCP cluster on this machine: stream through it, kill the primary, check every byte";
+        return "a whole ER-TCP (or ST-TCP) cluster on this machine: stream through it, kill the primary, check every byte";
     }
 
     public String help()
     {
         return """
             Usage: ./ertcp demo [--in-process] [--driver af-packet|dpdk] [--bytes N] [--kill-after-ms N]
-                                [--mode er-tcp]
+                                [--mode er-tcp|st-tcp]
 
             Builds a whole ER-TCP cluster on this machine (primary, logger, backup; echo service on
             10.77.0.100:7, 10 ms heartbeats), streams data through it from a client, kills the
             primary mid-stream and shows live what happens: the client's progress, the backup's
             election and takeover, the client's stall, and that every byte came back intact.
+
+            With --mode st-tcp the cluster is ST-TCP instead: primary, backup and a witness that
+            only votes; no logger. The LAN floods every frame (as root a bridge with ageing_time 0,
+            in process a hub), so the backup taps the client's bytes off it and the primary sends
+            it only ordering records; the backup confirms and takes over when the primary dies.
 
             As root: a bridge namespace and one namespace per node and for the client
             (ertcp-demo-PID-*), the nodes as ./ertcp node processes from a generated cluster file,
@@ -106,7 +117,7 @@ final class DemoCommand implements Command
                                  net_af_packet on each node's veth, EAL with a file prefix per process)
               --bytes N          how much to stream (suffixes k, m, g)
               --kill-after-ms N  as root: kill the primary N ms after the client connected (default 2000)
-              --mode M           er-tcp (the default; st-tcp is not built yet)
+              --mode M           er-tcp (the default) or st-tcp
               --help             this text
             """;
     }
@@ -115,14 +126,12 @@ final class DemoCommand implements Command
     {
         final Args args = Args.parse(name(), argv, Set.of("driver", "bytes", "kill-after-ms", "mode"), Set.of("in-process"));
         final String mode = args.get("mode", "er-tcp");
-        if (mode.equals("st-tcp"))
+        if (!mode.equals("er-tcp") && !mode.equals("st-tcp"))
         {
-            throw new CliException("--mode st-tcp is not built yet: the ST-TCP demo comes with ST-TCP itself; run the default, --mode er-tcp");
+            throw new CliException("unknown mode '" + mode + "': choose er-tcp or st-tcp");
         }
-        if (!mode.equals("er-tcp"))
-        {
-            throw new CliException("unknown mode '" + mode + "': choose er-tcp (st-tcp is not built yet)");
-        }
+        stTcp = mode.equals("st-tcp");
+        nodeNames = stTcp ? ST_TCP_NODES : NODES;
         final String driver = args.get("driver", "af-packet");
         if (!driver.equals("af-packet") && !driver.equals("dpdk"))
         {
@@ -145,9 +154,20 @@ final class DemoCommand implements Command
 
     static String clusterYaml(final String name, final String driver, final Path logDir, final String suspect)
     {
+        return clusterYaml(name, driver, logDir, suspect, false);
+    }
+
+    /**
+     * The demo's cluster file: ER-TCP (primary .11, logger .12, backup .13) or ST-TCP (primary .11, backup .13,
+     * witness .14; no logger, durability backup).
+     */
+    static String clusterYaml(final String name, final String driver, final Path logDir, final String suspect,
+        final boolean stTcp)
+    {
+        final String[] nodes = stTcp ? ST_TCP_NODES : NODES;
         final StringBuilder yaml = new StringBuilder("""
             cluster: %s
-            mode: er-tcp
+            mode: %s
             service:
               name: echo
             vip:
@@ -159,9 +179,10 @@ final class DemoCommand implements Command
             log:
               dir: %s
             nodes:
-            """.formatted(name, VIP, suspect, logDir));
-        for (int i = 0; i < NODES.length; i++)
+            """.formatted(name, stTcp ? "st-tcp" : "er-tcp", VIP, suspect, logDir));
+        for (final String node : nodes)
         {
+            final int i = nodeIndex(node);
             yaml.append("""
                   - name: %s
                     role: %s
@@ -169,10 +190,22 @@ final class DemoCommand implements Command
                     interface: eth0
                     mac: 02:00:00:00:00:%02x
                     address: 10.77.0.%d/24
-                """.formatted(NODES[i], NODES[i], NODES[i].equals("backup") ? "    rank: 1\n" : "", driver,
+                """.formatted(node, node, node.equals("backup") ? "    rank: 1\n" : "", driver,
                 0x11 + i, 11 + i));
         }
         return yaml.toString();
+    }
+
+    /** A node's number on the LAN: its MAC 02:00:00:00:00:(0x11 + n) and address 10.77.0.(11 + n), in either mode. */
+    private static int nodeIndex(final String node)
+    {
+        return switch (node)
+        {
+            case "primary" -> 0;
+            case "logger" -> 1;
+            case "backup" -> 2;
+            default -> 3;
+        };
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -187,9 +220,11 @@ final class DemoCommand implements Command
         final long[] now = {1_000_000_000L};
         final long[] streamStart = {0};
         final Path directory = Files.createTempDirectory("ertcp-demo");
-        out.printf("demo: in process, on simulated time: an ER-TCP cluster of real nodes (primary, logger, backup; " +
-            "logs in %s) on an in-memory LAN, and an ertcp client streaming %.0f MiB through echo on %s:7%n",
-            directory, bytes / 1048576.0, VIP);
+        out.printf("demo: in process, on simulated time: an %s cluster of real nodes (%s; " +
+            "logs in %s) on an in-memory %s, and an ertcp client streaming %.0f MiB through echo on %s:7%n",
+            stTcp ? "ST-TCP" : "ER-TCP", String.join(", ", nodeNames), directory,
+            stTcp ? "LAN that floods every frame (a hub: the backup taps the client's bytes off it)" : "LAN",
+            bytes / 1048576.0, VIP);
         out.println("demo: 10 ms heartbeats, suspect after 50 ms; times are simulated seconds since the stream began");
         final PrintStream events = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8)
         {
@@ -201,10 +236,11 @@ final class DemoCommand implements Command
         final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
         try
         {
-            final ClusterConfig config = ClusterConfig.parse(clusterYaml("demo", "af-packet", directory.resolve("log"), "50ms"));
-            final MemorySwitch lan = new MemorySwitch(() -> now[0], 42, new Counters(256));
+            final ClusterConfig config = ClusterConfig.parse(clusterYaml("demo", "af-packet", directory.resolve("log"), "50ms",
+                stTcp));
+            final MemorySwitch lan = new MemorySwitch(() -> now[0], 42, new Counters(256)).hub(stTcp);
             streamStart[0] = now[0];
-            for (final String name : NODES)
+            for (final String name : nodeNames)
             {
                 final long mac = config.node(name).mac().orElseThrow();
                 nodes.put(name, new ClusterNode(config, name, lan.newPort(name, mac),
@@ -232,8 +268,7 @@ final class DemoCommand implements Command
                 clientPort.flush();
             };
             final long settleEnd = now[0] + 2_000_000_000L;
-            while (now[0] < settleEnd && !(nodes.get("primary").state() == ClusterNode.State.PRIMARY &&
-                nodes.get("backup").membership().view(1).heard() && nodes.get("logger").membership().view(3).heard()))
+            while (now[0] < settleEnd && !(nodes.get("primary").state() == ClusterNode.State.PRIMARY && allHeard(nodes)))
             {
                 step.run();
             }
@@ -301,6 +336,11 @@ final class DemoCommand implements Command
             out.println("  sha256 sent     " + StreamCommand.hex(source.sentDigest));
             out.println("  sha256 received " + StreamCommand.hex(source.receivedDigest));
             final ClusterNode backup = nodes.get("backup");
+            if (stTcp && null != backup)
+            {
+                out.printf("  the backup rebuilt %d DATA records from the client's frames it tapped off the LAN, and sent %d " +
+                    "fetches for what its tap missed%n", counter(backup, "backup records-tapped"), counter(backup, "backup fetches-sent"));
+            }
             final boolean tookOver = null != backup && backup.state() == ClusterNode.State.PRIMARY;
             final boolean intact = source.firstDifference < 0 && source.verified == bytes && source.reason == CloseReason.CLOSED;
             if (intact)
@@ -327,10 +367,39 @@ final class DemoCommand implements Command
         }
     }
 
+    private static long counter(final ClusterNode node, final String label)
+    {
+        final long[] value = {0};
+        node.counters().forEach((name, v) ->
+        {
+            if (name.equals(label))
+            {
+                value[0] = v;
+            }
+        });
+        return value[0];
+    }
+
+    /** Every node has heard every other one (node ids are the file's order, from 1). */
+    private boolean allHeard(final Map<String, ClusterNode> nodes)
+    {
+        for (final ClusterNode node : nodes.values())
+        {
+            for (int id = 1; id <= nodeNames.length; id++)
+            {
+                if (id != node.membership().nodeId() && !node.membership().view(id).heard())
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     private void printStatus(final Map<String, ClusterNode> nodes, final List<String> dead)
     {
         out.printf("  %-8s %-9s %5s %10s %10s %6s  %s%n", "NODE", "STATE", "EPOCH", "LOG", "APPLIED", "CONNS", "PRIMARY");
-        for (final String name : NODES)
+        for (final String name : nodeNames)
         {
             final ClusterNode node = nodes.get(name);
             if (null == node)
@@ -518,9 +587,10 @@ final class DemoCommand implements Command
         {
             directory = Files.createTempDirectory("ertcp-demo");
             final Path file = directory.resolve("cluster.yaml");
-            Files.writeString(file, clusterYaml("demo", driver, directory.resolve("log"), "200ms"));
-            out.printf("demo: an ER-TCP cluster on this machine: namespaces %s-{lan,primary,logger,backup,client}, " +
-                "a bridge in %s; driver %s; echo on %s:7%n", prefix, lan, driver, VIP);
+            Files.writeString(file, clusterYaml("demo", driver, directory.resolve("log"), "200ms", stTcp));
+            out.printf("demo: an %s cluster on this machine: namespaces %s-{lan,%s,client}, " +
+                "a bridge in %s%s; driver %s; echo on %s:7%n", stTcp ? "ST-TCP" : "ER-TCP", prefix, String.join(",", nodeNames),
+                lan, stTcp ? " that floods every frame (ageing_time 0: the backup taps the client's)" : "", driver, VIP);
             out.println("demo: cluster file " + file + " (10 ms heartbeats, suspect after 200 ms)");
             out.println("demo: live lines from the nodes and the client; times are seconds since the client connected");
             buildNetwork();
@@ -529,7 +599,7 @@ final class DemoCommand implements Command
             out.println("demo: starting the nodes: ip netns exec " + prefix + "-NAME ./ertcp node --config " + file +
                 " --name NAME");
             final Map<String, Process> nodes = new LinkedHashMap<>();
-            for (final String name : NODES)
+            for (final String name : nodeNames)
             {
                 // One after the other, the primary first: a backup that started alone would find no primary and,
                 // with the logger, elect itself.
@@ -588,6 +658,12 @@ final class DemoCommand implements Command
             }
             final Process primary = nodes.get("primary");
             final boolean killed = stream.isAlive();
+            if (killed && stTcp)
+            {
+                // What the backup rebuilt from its tap (and fetched) so far: the status shows it.
+                say("demo", "./ertcp status just before the kill:");
+                status(file);
+            }
             if (killed)
             {
                 say("demo", "kill -9 " + primary.pid() + " (the primary's JVM)");
@@ -629,9 +705,18 @@ final class DemoCommand implements Command
         private void buildNetwork() throws IOException, InterruptedException
         {
             add(lan);
-            sh("ip", "-n", lan, "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0");
+            if (stTcp)
+            {
+                // A hub: the bridge keeps no address it learns and floods every unicast frame, so the backup taps them.
+                sh("ip", "-n", lan, "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0",
+                    "ageing_time", "0");
+            }
+            else
+            {
+                sh("ip", "-n", lan, "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0");
+            }
             sh("ip", "-n", lan, "link", "set", "br0", "up");
-            final List<String> members = new ArrayList<>(List.of(NODES));
+            final List<String> members = new ArrayList<>(List.of(nodeNames));
             members.add("client");
             for (int i = 0; i < members.size(); i++)
             {
@@ -643,10 +728,11 @@ final class DemoCommand implements Command
                 sh("ip", "-n", lan, "link", "set", port, "master", "br0", "up");
                 sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
                 sh("ip", "-n", ns, "link", "set", "lo", "up");
-                if (i < NODES.length)
+                if (i < nodeNames.length)
                 {
                     // The node's kernel has no address here, so it never answers for the VIP itself.
-                    sh("ip", "-n", ns, "link", "set", "eth0", "address", String.format("02:00:00:00:00:%02x", 0x11 + i));
+                    sh("ip", "-n", ns, "link", "set", "eth0", "address", String.format("02:00:00:00:00:%02x",
+                        0x11 + nodeIndex(member)));
                 }
                 sh("ip", "-n", ns, "link", "set", "eth0", "up");
             }
@@ -722,7 +808,7 @@ final class DemoCommand implements Command
                 }
                 final long nowMs = System.currentTimeMillis();
                 boolean ready = true;
-                for (final String name : NODES)
+                for (final String name : nodeNames)
                 {
                     Optional<NodeStatus> status;
                     try

@@ -42,11 +42,13 @@ final class StatusCommand implements Command
             Usage: ./ertcp status --config FILE
 
             Reads the status every node of the cluster FILE writes a few times a second into
-            log.dir/NAME/status and shows, per node: its state (primary, logger, backup, draining
-            while it takes over, fenced when deposed), epoch, the last position of its log copy,
-            the last position its service applied, its lag behind the logger's log, its
-            connections, and the node it follows as primary. A node whose status is more than a
-            second old is shown as down, with how long ago it was last heard.
+            log.dir/NAME/status and shows, per node: its state (primary, logger, backup, witness,
+            draining while it takes over, fenced when deposed), epoch, the last position of its
+            log copy, the last position its service applied, its lag behind the log (the logger's
+            in er-tcp, the primary's in st-tcp), its connections, the node it follows as primary,
+            and details: the logger's feeds, the st-tcp primary's backup (in sync, syncing, lost,
+            or running alone) and the st-tcp backup's records tapped and fetched. A node whose
+            status is more than a second old is shown as down, with how long ago it was last heard.
 
             Run it on the machine that holds log.dir (on one machine, anywhere; no namespace needed).
 
@@ -62,6 +64,8 @@ final class StatusCommand implements Command
         final ClusterConfig config = NodeCommand.load(args.require("config"));
         final long nowMs = System.currentTimeMillis();
         final List<Optional<NodeStatus>> statuses = new ArrayList<>();
+        // The log everyone is measured against: the logger's in er-tcp, the primary's own in st-tcp.
+        final String reference = config.mode() == io.ertcp.engine.cluster.config.ClusterMode.ST_TCP ? "primary" : "logger";
         long loggerPosition = -1;
         for (final NodeConfig node : config.nodes())
         {
@@ -75,7 +79,7 @@ final class StatusCommand implements Command
                 status = Optional.empty();
             }
             statuses.add(status);
-            if (status.isPresent() && status.get().role().equals("logger") && nowMs - status.get().writtenAtMs() <= STALE_MS)
+            if (status.isPresent() && status.get().role().equals(reference) && nowMs - status.get().writtenAtMs() <= STALE_MS)
             {
                 loggerPosition = status.get().logPosition();
             }
@@ -105,9 +109,10 @@ final class StatusCommand implements Command
                 continue;
             }
             up++;
-            final long lag = s.role().equals("logger") || loggerPosition < 0 ? 0 :
+            final boolean measured = !s.role().equals(reference) && !s.role().equals("witness");
+            final long lag = !measured || loggerPosition < 0 ? 0 :
                 Math.max(0, loggerPosition - (s.role().equals("primary") ? s.confirmed() : s.applied()));
-            final String lagText = s.role().equals("logger") ? "-" : loggerPosition < 0 ? "?" : Long.toString(lag);
+            final String lagText = !measured ? "-" : loggerPosition < 0 ? "?" : Long.toString(lag);
             final String follows = s.primary().isEmpty() || s.primary().equals(s.node()) ? "" : "follows " + s.primary();
             out.printf("%-12s %-9s %5d %10d %10d %8s %6d  %s%s%n", node.name(), s.role(), s.epoch(), s.logPosition(),
                 s.applied(), lagText, s.connections(), follows,

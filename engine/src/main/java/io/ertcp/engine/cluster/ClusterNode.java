@@ -128,11 +128,16 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long syncFrom = -1;
     /** ST-TCP primary: the backup was lost; waiting for a majority to hear it, or for the fencing hook. */
     private boolean backupLost;
+    /** ST-TCP primary: the backup came back as a new process without its log; it must catch up anew. */
+    private boolean backupRestarted;
     private final FencingHook fencingHook;
     private long durablePosition;
     private long nextFenceNs;
     /** ST-TCP primary: where the backup catching up started; it is in step only once it confirmed past it. */
     private long catchUpFrom;
+    private ChannelCounters primaryChannelCounters;
+    /** Null when the service shares state across connections (kv): then the whole log is kept. */
+    private final Retention retention;
     private AtomicCounter recordsTapped;
     private AtomicCounter tapMisses;
     /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
@@ -223,7 +228,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             deleteRecursively(logDirectory);
         }
         createDirectories(logDirectory);
-        this.replicationLog = ReplicationLog.open(logDirectory.resolve("log"));
+        this.replicationLog = ReplicationLog.open(logDirectory.resolve("log"), config.log().rollCycle());
+        this.retention = serviceFactory.get().sharesStateAcrossConnections() ? null :
+            new Retention(config.log().retentionNs());
 
         final List<NodeConfig> nodes = config.nodes();
         final Member[] members = new Member[nodes.size()];
@@ -499,6 +506,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             nextStatusNs = nowNs + STATUS_INTERVAL_NS;
             writeStatus();
         }
+        if (null != retention && null != replicationLog && state != State.WITNESS && retention.due(nowNs))
+        {
+            work += applyRetention(nowNs);
+        }
         work += port.flush();
         return work;
     }
@@ -525,7 +536,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
                 continue;
             }
-            final boolean draining = view.role() == Role.PRIMARY && view.logPosition() < logger.lastPosition();
+            // A candidate that won drains the log before it publishes in its epoch; the primary whose records fill the
+            // log (its epoch is the log's) only reports a position a heartbeat old, and needs no feed.
+            final boolean draining = view.role() == Role.PRIMARY && view.epoch() > replicationLog.lastEpoch() &&
+                view.logPosition() < logger.lastPosition();
             if (view.role() != Role.BACKUP && !draining)
             {
                 // A backup promoted to logger, or a new primary once it holds the whole log, needs no feed any
@@ -707,10 +721,32 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     private int followBackup(final long nowNs)
     {
+        final RecordSender sender = publisher.sender();
+        if (null != sender && sender.restartedReceiverHolds() >= 0 && !backupRestarted)
+        {
+            final long holds = sender.restartedReceiverHolds();
+            say("backup " + nameOf(peerId) + " restarted without its log (it holds position " + holds + ")");
+            if (alone)
+            {
+                publisher.retarget(newSenderToLogger(), holds + 1);
+                catchUpFrom = holds + 1;
+                return 1;
+            }
+            // What it confirmed before is gone with its process: it is lost as surely as if it had gone quiet.
+            backupRestarted = true;
+            backupLost = true;
+            syncBackupId = 0;
+            if (null != fencingHook)
+            {
+                fencingHook.reset();
+                nextFenceNs = nowNs;
+            }
+            return 1;
+        }
         if (!alone)
         {
             final MemberView peer = membership.view(peerId);
-            final boolean peerAlive = null != peer && peer.alive();
+            final boolean peerAlive = null != peer && peer.alive() && !backupRestarted;
             if (!backupLost)
             {
                 if (!peerAlive)
@@ -843,6 +879,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private void runAlone(final String why)
     {
+        backupRestarted = false;
         say("running without a backup from position " + replicationLog.lastPosition() + ": backup " + nameOf(peerId) +
             " lost and " + why + "; a backup that rejoins catches up from this log");
         alone = true;
@@ -897,6 +934,54 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 return 0;
             }
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Retention
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * Delete the roll cycles nobody has needed for the retention time: not the oldest live connection's OPEN (a
+     * backup rebuilds each live connection from it), not what a peer has yet to confirm, not what a live member's
+     * log still lacks (it may be promoted, or serve a backup). A member that rejoins empty after that is told where
+     * the log starts (BASE) and starts there.
+     */
+    private int applyRetention(final long nowNs)
+    {
+        long needed = replicationLog.lastPosition() + 1;
+        if (null != replicated)
+        {
+            needed = Math.min(needed, replicated.oldestOpenPosition());
+        }
+        if (null != logger)
+        {
+            needed = Math.min(needed, logger.neededPosition());
+        }
+        if (null != publisher && state == State.PRIMARY)
+        {
+            needed = Math.min(needed, publisher.neededPosition());
+        }
+        for (int i = 0; i < membership.memberCount(); i++)
+        {
+            final MemberView view = membership.member(i);
+            if (view.nodeId() != nodeId && view.alive() && view.heard() &&
+                (view.role() == Role.BACKUP || view.role() == Role.LOGGER))
+            {
+                needed = Math.min(needed, view.logPosition() + 1);
+            }
+        }
+        final long keepFrom = retention.keepFrom(nowNs, needed);
+        if (keepFrom <= 1)
+        {
+            return 0;
+        }
+        final int deleted = replicationLog.retainFrom(keepFrom);
+        if (deleted > 0)
+        {
+            say("retention deleted " + deleted + " roll cycle file(s) before position " + keepFrom + "; the log starts at " +
+                replicationLog.firstPosition());
+        }
+        return deleted;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1007,8 +1092,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private RecordSender newSenderToLogger()
     {
-        return new RecordSender(nodeId, epoch, mac, peerMac, peerId, 8 << 20, 8192, 2_000_000L, 64, SLOTS,
-            new ChannelCounters(counters, "primary"));
+        final RecordSender sender = new RecordSender(nodeId, epoch, mac, peerMac, peerId, 8 << 20, 8192, 2_000_000L, 64,
+            SLOTS, null == primaryChannelCounters ? primaryChannelCounters = new ChannelCounters(counters, "primary") :
+            primaryChannelCounters);
+        if (tapMode)
+        {
+            // The backup's copy is the durable one: a CONFIRM from a process that restarted since is no confirmation.
+            sender.detectReceiverRestarts();
+        }
+        return sender;
     }
 
     /**
@@ -1132,6 +1224,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         else if (null != follower && null != follower.tap())
         {
             detail.append("tapped ").append(recordsTapped.get()).append(" fetched ").append(tapMisses.get());
+        }
+        if (null != follower && null != follower.problem())
+        {
+            detail.append(detail.isEmpty() ? "" : "; ").append(follower.problem());
         }
         final int primaryId = membership.primaryId();
         return new NodeStatus(

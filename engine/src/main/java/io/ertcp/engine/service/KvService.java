@@ -23,6 +23,15 @@ import java.util.Arrays;
  */
 public final class KvService extends RequestResponseService<KvService.KvSession>
 {
+    /**
+     * The store is one for every connection: a backup rebuilds it only from the whole log.
+     */
+    @Override
+    public boolean sharesStateAcrossConnections()
+    {
+        return true;
+    }
+
     public static final int DEFAULT_PORT = 6379;
     /** The longest request accepted, an array and all its bulk strings. */
     public static final int MAX_REQUEST_BYTES = 8 * 1024 * 1024;

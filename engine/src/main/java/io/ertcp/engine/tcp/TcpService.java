@@ -20,6 +20,15 @@ public interface TcpService
     String name();
 
     /**
+     * @return true when connections share state (the kv store): a replica can then only be rebuilt from the whole
+     * log, so a cluster keeps all of it (no retention). False for services whose connections are independent.
+     */
+    default boolean sharesStateAcrossConnections()
+    {
+        return false;
+    }
+
+    /**
      * A connection was established (the three-way handshake completed).
      */
     void onOpen(Connection connection);

@@ -132,6 +132,27 @@ class ClusterCommandsTest
     }
 
     @Test
+    void stTcpStatusMeasuresTheBackupAgainstThePrimarysLog() throws IOException
+    {
+        final Path file = clusterFile("st-tcp");
+        final long now = System.currentTimeMillis();
+        write("primary", new NodeStatus("primary", 11, "primary", 1, 900, 900, 880, 2, "primary",
+            "backup backup in sync, unconfirmed 0 bytes", now));
+        write("witness", new NodeStatus("witness", 12, "witness", 1, 0, 0, 0, 0, "primary", "", now));
+        write("backup", new NodeStatus("backup", 13, "backup", 1, 870, 860, 0, 2, "primary", "tapped 400 fetched 3", now));
+
+        assertEquals(0, run("status", "--config", file.toString()));
+        final String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("cluster cli (st-tcp)"), text);
+        assertTrue(line(text, "primary ").matches("primary\\s+primary\\s+1\\s+900\\s+900\\s+-\\s+2\\s+backup backup in sync.*"),
+            line(text, "primary "));
+        assertTrue(line(text, "witness ").matches("witness\\s+witness\\s+1\\s+0\\s+0\\s+-\\s+0\\s+follows primary"),
+            line(text, "witness "));
+        assertTrue(line(text, "backup ").matches("backup\\s+backup\\s+1\\s+870\\s+860\\s+40\\s+2\\s+follows primary; tapped 400 fetched 3"),
+            line(text, "backup "));
+    }
+
+    @Test
     void aStatusFileSurvivesARoundTrip() throws IOException
     {
         final NodeStatus status = new NodeStatus("n", 1, "backup", 3, 10, 9, 0, 2, "p", "a detail", 1234);

@@ -50,11 +50,21 @@ class DemoCommandTest
     }
 
     @Test
-    void stTcpIsRefusedWithOneSentence()
+    void inProcessStTcpTheBackupTakesOverFromItsTapAndEveryByteComesBack()
     {
-        assertEquals(2, run("demo", "--mode", "st-tcp"));
-        assertEquals("ertcp demo: --mode st-tcp is not built yet: the ST-TCP demo comes with ST-TCP itself; " +
-            "run the default, --mode er-tcp\n", err.toString(StandardCharsets.UTF_8));
+        assertEquals(0, run("demo", "--in-process", "--mode", "st-tcp", "--bytes", "16m"), output());
+        final String text = output();
+        assertTrue(text.contains("an ST-TCP cluster of real nodes (primary, backup, witness;"), text);
+        assertTrue(text.contains("[witness] started as witness"), text);
+        assertTrue(text.contains("[backup] elected primary for epoch 2"), text);
+        assertTrue(text.contains("the primary stops dead"), text);
+        assertTrue(text.contains("longest stall "), text);
+        assertTrue(text.contains("every byte intact (16777216 bytes), and the connection closed normally"), text);
+        assertFalse(text.contains("BYTES DIFFER"), text);
+        assertFalse(text.contains("logger"), "no logger in st-tcp:\n" + text);
+        assertTrue(text.lines().anyMatch(l -> l.matches("\\s+backup\\s+primary\\s+2\\s.*")), "after: backup is primary in epoch 2\n" + text);
+        assertTrue(text.lines().anyMatch(l -> l.matches("\\s+primary\\s+down\\s.*killed")), text);
+        assertTrue(text.lines().anyMatch(l -> l.matches("\\s+witness\\s+witness\\s.*")), text);
     }
 
     @Test
@@ -83,5 +93,10 @@ class DemoCommandTest
         assertEquals(3, config.nodes().size());
         assertEquals("dpdk", config.node("backup").driver().text());
         assertTrue(config.warnings().isEmpty(), config.warnings().toString());
+        final var st = io.ertcp.engine.cluster.config.ClusterConfig.parse(
+            DemoCommand.clusterYaml("demo", "af-packet", java.nio.file.Path.of("/tmp/x"), "200ms", true));
+        assertEquals(io.ertcp.engine.cluster.config.ClusterMode.ST_TCP, st.mode());
+        assertEquals(io.ertcp.engine.cluster.config.Role.WITNESS, st.node("witness").role());
+        assertTrue(st.warnings().isEmpty(), st.warnings().toString());
     }
 }

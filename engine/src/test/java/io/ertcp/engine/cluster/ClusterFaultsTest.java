@@ -8,6 +8,8 @@ import io.ertcp.engine.tcp.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The other interesting moments of a failure, on a whole in-process cluster: a kill while the client's handshake is
+ * The other interesting moments of a failure, on a whole in-process cluster (most in both modes, ER-TCP and ST-TCP): a kill while the client's handshake is
  * in flight, while the connection closes, the death of a backup, a shared key-value store across connections, and a
  * failover on a lossy, reordering, duplicating LAN. The client's bytes must come back exactly, and no reset may reach
  * it. The seed is printed; rerun one with -Dertcp.seed=N.
@@ -31,6 +33,20 @@ class ClusterFaultsTest
         final long seed = Long.getLong("ertcp.seed", System.nanoTime());
         System.out.println("ClusterFaultsTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
         return seed;
+    }
+
+    /**
+     * The same battery in both modes: ER-TCP (primary, logger, backup1) or ST-TCP (primary, backup1 tapping the
+     * client off a flooding LAN, witness).
+     */
+    private static InProcessCluster cluster(final String mode, final long seed, final String service, final ImpairmentSpec lan)
+    {
+        if (mode.equals("er-tcp"))
+        {
+            return new InProcessCluster(seed, service, 1, lan);
+        }
+        return InProcessCluster.stTcp(seed, service, null == lan ? java.util.Map.of() :
+            java.util.Map.of("primary", lan, "backup1", lan, "witness", lan), null);
     }
 
     private static void awaitReady(final InProcessCluster cluster, final String lastBackup)
@@ -48,13 +64,14 @@ class ClusterFaultsTest
         assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset; seed " + seed);
     }
 
-    @Test
-    void killWhileTheClientsHandshakeIsInFlight()
+    @ParameterizedTest
+    @ValueSource(strings = {"er-tcp", "st-tcp"})
+    void killWhileTheClientsHandshakeIsInFlight(final String mode)
     {
         final long seed = seed();
         final byte[] data = new byte[256 * 1024];
         new Random(seed).nextBytes(data);
-        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
+        try (InProcessCluster cluster = cluster(mode, seed, "echo", null))
         {
             awaitReady(cluster, "backup1");
             final EchoSource source = new EchoSource(data);
@@ -69,13 +86,14 @@ class ClusterFaultsTest
         }
     }
 
-    @Test
-    void killWhileTheConnectionCloses()
+    @ParameterizedTest
+    @ValueSource(strings = {"er-tcp", "st-tcp"})
+    void killWhileTheConnectionCloses(final String mode)
     {
         final long seed = seed();
         final byte[] data = new byte[512 * 1024];
         new Random(seed).nextBytes(data);
-        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
+        try (InProcessCluster cluster = cluster(mode, seed, "echo", null))
         {
             awaitReady(cluster, "backup1");
             final EchoSource source = new EchoSource(data);
@@ -137,11 +155,12 @@ class ClusterFaultsTest
         }
     }
 
-    @Test
-    void aTimeoutTheServiceAskedForFiresOnTheNewPrimary()
+    @ParameterizedTest
+    @ValueSource(strings = {"er-tcp", "st-tcp"})
+    void aTimeoutTheServiceAskedForFiresOnTheNewPrimary(final String mode)
     {
         final long seed = seed();
-        try (InProcessCluster cluster = new InProcessCluster(seed, "http\n  idle-timeout-ms: 300", 1, null))
+        try (InProcessCluster cluster = cluster(mode, seed, "http\n  idle-timeout-ms: 300", null))
         {
             awaitReady(cluster, "backup1");
             final Script client = new Script("GET / HTTP/1.1\r\nHost: ertcp\r\n\r\n");
@@ -186,11 +205,12 @@ class ClusterFaultsTest
         }
     }
 
-    @Test
-    void aKeyValueStoreSharedByConnectionsIsTheSameAfterTheFailover()
+    @ParameterizedTest
+    @ValueSource(strings = {"er-tcp", "st-tcp"})
+    void aKeyValueStoreSharedByConnectionsIsTheSameAfterTheFailover(final String mode)
     {
         final long seed = seed();
-        try (InProcessCluster cluster = new InProcessCluster(seed, "kv", 1, null))
+        try (InProcessCluster cluster = cluster(mode, seed, "kv", null))
         {
             awaitReady(cluster, "backup1");
             final List<Script> scripts = new ArrayList<>();
@@ -239,14 +259,15 @@ class ClusterFaultsTest
         }
     }
 
-    @Test
-    void failoverOnALossyReorderingDuplicatingLan()
+    @ParameterizedTest
+    @ValueSource(strings = {"er-tcp", "st-tcp"})
+    void failoverOnALossyReorderingDuplicatingLan(final String mode)
     {
         final long seed = seed();
         final byte[] data = new byte[1 << 20];
         new Random(seed).nextBytes(data);
         final ImpairmentSpec lan = ImpairmentSpec.parse("loss=1%,delay=50us,reorder=2%,reorder-delay=200us,duplicate=1%");
-        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, lan))
+        try (InProcessCluster cluster = cluster(mode, seed, "echo", lan))
         {
             awaitReady(cluster, "backup1");
             final EchoSource source = new EchoSource(data);

@@ -99,6 +99,15 @@ final class InProcessCluster implements AutoCloseable
         return new InProcessCluster(seed, service, null, ingress, true, directory -> stTcpYaml(service, directory, hook));
     }
 
+    /**
+     * An ER-TCP cluster (primary, logger, one backup) whose file is the usual one edited by {@code edit}.
+     */
+    static InProcessCluster erTcpEdited(
+        final long seed, final String service, final java.util.function.UnaryOperator<String> edit)
+    {
+        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(yaml(service, 1, directory)));
+    }
+
     private InProcessCluster(
         final long seed,
         final String service,

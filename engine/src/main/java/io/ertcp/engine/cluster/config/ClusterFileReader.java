@@ -45,7 +45,7 @@ final class ClusterFileReader
         "perturbation", "trials", "integrity");
     static final List<String> VIP_KEYS = List.of("address", "mac", "gateway");
     static final List<String> DETECTION_KEYS = List.of("heartbeat-interval", "suspect-timeout", "fencing-hook");
-    static final List<String> LOG_KEYS = List.of("dir", "retention");
+    static final List<String> LOG_KEYS = List.of("dir", "retention", "roll-cycle");
     static final List<String> TCP_KEYS = List.of("congestion", "buffer-kib", "max-connections", "nagle");
     static final List<String> NODE_KEYS = List.of("name", "role", "rank", "driver", "interface", "eal", "mac",
         "address", "threading", "slow-ns-per-record");
@@ -67,6 +67,7 @@ final class ClusterFileReader
     private Optional<String> fencingHook = Optional.empty();
     private Path logDir = LogConfig.DEFAULT_DIR;
     private long retentionNs = LogConfig.DEFAULT_RETENTION_NS;
+    private String rollCycle = LogConfig.DEFAULT_ROLL_CYCLE;
     private CongestionControlAlgorithm congestion = CongestionControlAlgorithm.CUBIC;
     private int bufferKib = TcpOptions.DEFAULT_BUFFER_KIB;
     private int maxConnections = TcpOptions.DEFAULT_MAX_CONNECTIONS;
@@ -138,7 +139,7 @@ final class ClusterFileReader
             new VirtualAddress(vip, vipMac, gateway),
             durability,
             new FailureDetection(heartbeatNs, suspectNs, fencingHook),
-            new LogConfig(logDir, retentionNs),
+            new LogConfig(logDir, retentionNs, rollCycle),
             new TcpOptions(congestion, bufferKib, maxConnections, nagleOn),
             nodes, warnings);
     }
@@ -356,6 +357,19 @@ final class ClusterFileReader
                     " is under a second: keep roll cycles at least 1s, such as 1h.");
             }
             retentionNs = retention;
+        }
+        final String cycle = section.text("roll-cycle", false, "hourly");
+        if (cycle != null)
+        {
+            if (io.ertcp.log.ReplicationLog.ROLL_CYCLE_NAMES.contains(cycle))
+            {
+                rollCycle = cycle;
+            }
+            else
+            {
+                problems.add(section.value("roll-cycle"), "log roll-cycle '" + cycle + "' is not one of " +
+                    String.join(", ", io.ertcp.log.ReplicationLog.ROLL_CYCLE_NAMES) + ": use hourly (seconds is for tests).");
+            }
         }
     }
 

@@ -8,9 +8,13 @@ import java.nio.file.Path;
  * @param dir         the parent directory; each node writes under {@code dir/NODE-NAME} so that
  *                    nodes sharing one machine (the namespace topology) never share a queue.
  * @param retentionNs how long a roll cycle no live connection needs is kept before it is deleted.
+ * @param rollCycle   how often a new file starts (one of {@code ReplicationLog.ROLL_CYCLE_NAMES}): the unit retention
+ *                    deletes.
  */
-public record LogConfig(Path dir, long retentionNs)
+public record LogConfig(Path dir, long retentionNs, String rollCycle)
 {
+    public static final String DEFAULT_ROLL_CYCLE = "hourly";
+
     public static final Path DEFAULT_DIR = Path.of("ertcp-log");
     public static final long DEFAULT_RETENTION_NS = 3_600_000_000_000L;
 

@@ -62,6 +62,8 @@ public final class BackupFollower
     private final ClosedFlyweight closed = new ClosedFlyweight();
     private final AtomicCounter recordsTapped;
     private final AtomicCounter tapMisses;
+    private long confirmRequested;
+    private String problem;
     private long heldPosition;
     private long heldSinceNs;
     private long nowNs;
@@ -134,6 +136,36 @@ public final class BackupFollower
         this.receiver = RecordReceiver.holding(
             nodeId, localMac, epoch, log.lastPosition() + 1, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
             this::onRecord, counters);
+        this.receiver.baseListener(this::onBase);
+    }
+
+    /**
+     * @return why this backup cannot catch up (its log has records but the sender's start past them), or null.
+     */
+    public String problem()
+    {
+        return problem;
+    }
+
+    /**
+     * The sender's log starts at {@code firstPosition}, past this backup's end: retention deleted the rest. An empty
+     * copy starts there (every connection opened before is closed: retention keeps the oldest live one's OPEN);
+     * one holding records has a gap it cannot fill.
+     */
+    private void onBase(final long firstPosition)
+    {
+        if (log.lastPosition() == 0 && replicated.recordsApplied() == 0)
+        {
+            log.startAt(firstPosition);
+            replicated.startAfter(firstPosition - 1);
+            receiver.resetTo(firstPosition);
+        }
+        else if (null == problem)
+        {
+            problem = "this backup holds the log up to position " + log.lastPosition() + " but the sender's starts at " +
+                firstPosition + " (retention deleted the rest while it was away): restart it, and it rejoins with an " +
+                "empty log";
+        }
     }
 
     public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
@@ -147,6 +179,14 @@ public final class BackupFollower
     public int doWork(final long nowNs, final FrameOutput out)
     {
         this.nowNs = nowNs;
+        final long delivered = receiver.deliveredPosition();
+        if (delivered > confirmRequested)
+        {
+            // Confirm new records in this duty cycle, not at the next interval: in ST-TCP the primary acknowledges its
+            // clients on this confirmation, and with logger+K the logger waits for it.
+            confirmRequested = delivered;
+            receiver.confirmNow();
+        }
         return receiver.doWork(nowNs, out);
     }
 

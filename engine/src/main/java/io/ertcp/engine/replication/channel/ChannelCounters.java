@@ -25,6 +25,9 @@ public final class ChannelCounters
     /** ST-TCP: FETCHes received, and whole records sent for them from the primary's log. */
     public final AtomicCounter fetchesReceived;
     public final AtomicCounter recordsFetched;
+    /** The receiver served restarted without its state (a newer incarnation); its frames of an older one. */
+    public final AtomicCounter receiverRestarts;
+    public final AtomicCounter staleIncarnationFrames;
 
     // Receiver
     public final AtomicCounter framesReceived;
@@ -56,6 +59,8 @@ public final class ChannelCounters
         tailProbes = counters.newCounter(name + " tail-probes");
         fetchesReceived = counters.newCounter(name + " fetches-received");
         recordsFetched = counters.newCounter(name + " records-fetched");
+        receiverRestarts = counters.newCounter(name + " receiver-restarts");
+        staleIncarnationFrames = counters.newCounter(name + " stale-incarnation-frames");
         framesReceived = counters.newCounter(name + " frames-received");
         recordsDelivered = counters.newCounter(name + " records-delivered");
         duplicates = counters.newCounter(name + " duplicates");

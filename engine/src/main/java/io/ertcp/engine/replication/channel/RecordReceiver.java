@@ -14,6 +14,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The logger's or a backup's end of the replication channel. Frames arrive lost, late, twice or out of order; the
@@ -45,6 +46,22 @@ public final class RecordReceiver implements FrameHandler
          * @return true when the record is taken; false to be offered it again later.
          */
         boolean onRecord(DirectBuffer buffer, int offset, int length, long position);
+    }
+
+    /**
+     * Incarnations grow across receivers and process restarts: deciseconds since 2023-11-14 when the process made its
+     * first receiver (positive until 2030, compared with wrap-around after), then one more for each receiver.
+     */
+    private static final AtomicInteger NEXT_INCARNATION = new AtomicInteger();
+
+    /**
+     * Told when the sender's records start past what this receiver holds (retention deleted the rest): a receiver
+     * with an empty log starts there ({@link #resetTo}); any other cannot catch up and must say so.
+     */
+    @FunctionalInterface
+    public interface BaseListener
+    {
+        void onBase(long firstPosition);
     }
 
     /** The most fragments a record is cut into: one bit each in a long. */
@@ -82,6 +99,8 @@ public final class RecordReceiver implements FrameHandler
     /** The position fetched whole (ST-TCP), 0 for none: only FETCHED frames fill it. */
     private long fetching;
     private long lastFetchNs = Long.MIN_VALUE / 2;
+    private final int incarnation;
+    private BaseListener baseListener;
 
     /**
      * @param nodeId            this node's id, carried in NAK and CONFIRM frames.
@@ -108,12 +127,12 @@ public final class RecordReceiver implements FrameHandler
         final ChannelCounters counters)
     {
         this(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
-            (buffer, offset, length, position) ->
+            (Delivery)(buffer, offset, length, position) ->
             {
                 handler.onRecord(buffer, offset, length, position);
                 return true;
             },
-            counters, false);
+            counters);
     }
 
     /**
@@ -133,7 +152,7 @@ public final class RecordReceiver implements FrameHandler
         final ChannelCounters counters)
     {
         return new RecordReceiver(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs,
-            confirmIntervalNs, handler, counters, true);
+            confirmIntervalNs, handler, counters);
     }
 
     private RecordReceiver(
@@ -146,8 +165,7 @@ public final class RecordReceiver implements FrameHandler
         final long nakIntervalNs,
         final long confirmIntervalNs,
         final Delivery handler,
-        final ChannelCounters counters,
-        final boolean holding)
+        final ChannelCounters counters)
     {
         if (maxRecordLength > MAX_FRAGMENTS * ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH)
         {
@@ -170,6 +188,24 @@ public final class RecordReceiver implements FrameHandler
         this.slotPosition = new long[slotCount];
         this.slotLength = new int[slotCount];
         this.slotFragments = new long[slotCount];
+        final int now = (int)((System.currentTimeMillis() - 1_700_000_000_000L) / 100);
+        this.incarnation = NEXT_INCARNATION.updateAndGet(last -> now - last > 0 ? now : last + 1);
+    }
+
+    /**
+     * Who hears of a sender whose records start past this receiver's next position (null: ignored).
+     */
+    public void baseListener(final BaseListener listener)
+    {
+        this.baseListener = listener;
+    }
+
+    /**
+     * @return this receiver's incarnation, carried in its NAK, CONFIRM and FETCH frames.
+     */
+    public int incarnation()
+    {
+        return incarnation;
     }
 
     public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
@@ -188,6 +224,14 @@ public final class RecordReceiver implements FrameHandler
             return;
         }
         final int kind = inbound.kind();
+        if (kind == ReplicationFrameFlyweight.KIND_BASE)
+        {
+            if (inbound.epoch() >= epoch && inbound.position() > next && null != baseListener)
+            {
+                baseListener.onBase(inbound.position());
+            }
+            return;
+        }
         if (kind != ReplicationFrameFlyweight.KIND_RECORDS && kind != ReplicationFrameFlyweight.KIND_FETCHED)
         {
             return;
@@ -607,6 +651,7 @@ public final class RecordReceiver implements FrameHandler
             .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
         outbound.wrap(buffer, claimed + EthernetFlyweight.HEADER_LENGTH)
             .writeHeader(kind, nodeId, epoch, position, 0)
+            .incarnation(incarnation)
             .nakTo(to);
         out.commit(claimed);
         return true;

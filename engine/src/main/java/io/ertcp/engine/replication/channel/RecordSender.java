@@ -86,6 +86,11 @@ public final class RecordSender implements FrameHandler
     private long cursorPosition;
     private int cursorFragment;
     private FetchListener fetchListener;
+    private boolean detectRestarts;
+    private long firstOffered;
+    private boolean baseDue;
+    private int receiverIncarnation;
+    private long restartedReceiverHolds = -1;
 
     /**
      * A sender that has as many records in flight as its window holds: the receiver must have at least
@@ -209,6 +214,7 @@ public final class RecordSender implements FrameHandler
                 throw new IllegalArgumentException("Record positions start at 1, not " + position + ".");
             }
             started = true;
+            firstOffered = position;
             highestOffered = position - 1;
             released = position - 1;
             progressReleased = released;
@@ -296,6 +302,12 @@ public final class RecordSender implements FrameHandler
             }
         }
 
+        if (baseDue && frames < framesPerWork && sendBase(out))
+        {
+            baseDue = false;
+            frames++;
+        }
+
         final long sendLimit = Math.min(highestOffered, released + maxInFlightRecords);
         while (frames < framesPerWork && sendPosition <= sendLimit)
         {
@@ -342,6 +354,11 @@ public final class RecordSender implements FrameHandler
             return;
         }
 
+        if (detectRestarts && inbound.nodeId() == confirmingNodeId && !sameReceiver())
+        {
+            return;
+        }
+
         switch (inbound.kind())
         {
             case ReplicationFrameFlyweight.KIND_NAK -> onNak(inbound.position(), inbound.nakTo());
@@ -363,6 +380,62 @@ public final class RecordSender implements FrameHandler
             }
             default -> counters.malformedFrames.incrementRelease();
         }
+    }
+
+    /**
+     * Tell a receiver that restarted without its state from the one this sender serves, by the incarnation in its
+     * frames: the first frame names the receiver; a newer incarnation is a restart, whose frames are ignored from then
+     * on ({@link #restartedReceiverHolds()} says what the new one holds, for the owner to build a new sender from
+     * there); an older one is a frame of a dead incarnation still in flight, ignored. Without this a CONFIRM of the
+     * old incarnation can release records the new one never got, and its NAKs for them go unanswered for good. Off
+     * by default: a receiver that keeps its state across a restart (a logger with its log) is served on.
+     */
+    public void detectReceiverRestarts()
+    {
+        this.detectRestarts = true;
+    }
+
+    /**
+     * @return -1 while the receiver served is the one this sender started with; else the position the restarted
+     * receiver holds (its first frame's CONFIRM, or one below its NAK or FETCH).
+     */
+    public long restartedReceiverHolds()
+    {
+        return restartedReceiverHolds;
+    }
+
+    private boolean sameReceiver()
+    {
+        final int incarnation = inbound.incarnation();
+        if (restartedReceiverHolds >= 0)
+        {
+            // The receiver served restarted: nothing more from either incarnation until the owner builds a new sender.
+            return false;
+        }
+        if (0 == incarnation)
+        {
+            return true;
+        }
+        if (0 == receiverIncarnation)
+        {
+            receiverIncarnation = incarnation;
+            return true;
+        }
+        if (incarnation == receiverIncarnation)
+        {
+            return true;
+        }
+        if (incarnation - receiverIncarnation > 0)
+        {
+            restartedReceiverHolds = inbound.kind() == ReplicationFrameFlyweight.KIND_CONFIRM ?
+                inbound.position() : Math.max(0, inbound.position() - 1);
+            counters.receiverRestarts.incrementRelease();
+        }
+        else
+        {
+            counters.staleIncarnationFrames.incrementRelease();
+        }
+        return false;
     }
 
     /**
@@ -418,6 +491,12 @@ public final class RecordSender implements FrameHandler
         if (!started)
         {
             return;
+        }
+        if (from < firstOffered)
+        {
+            // The receiver lacks records this sender never had: retention deleted them before it started. Tell it
+            // where the records start; a receiver with an empty log starts over there.
+            baseDue = true;
         }
         final long highestSent = sendPosition - 1;
         long first = from;
@@ -504,6 +583,27 @@ public final class RecordSender implements FrameHandler
     public long windowBytesUsed()
     {
         return tailBytes - headBytes;
+    }
+
+    private boolean sendBase(final FrameOutput out)
+    {
+        final int frameLength = Math.max(60, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH);
+        final int claimed = out.claim(frameLength);
+        if (claimed < 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer buffer = out.buffer();
+        buffer.setMemory(claimed, frameLength, (byte)0);
+        ethernet.wrap(buffer, claimed)
+            .destination(destinationMac)
+            .source(localMac)
+            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
+        frame.wrap(buffer, claimed + EthernetFlyweight.HEADER_LENGTH)
+            .writeHeader(ReplicationFrameFlyweight.KIND_BASE, nodeId, epoch, firstOffered, 0);
+        out.commit(claimed);
+        counters.framesSent.incrementRelease();
+        return true;
     }
 
     private void queueRetransmit(final long from, final long to)

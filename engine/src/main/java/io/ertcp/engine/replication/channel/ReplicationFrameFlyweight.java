@@ -19,7 +19,7 @@ import java.nio.ByteOrder;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |                             Epoch                             |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- *  |                           Reserved                            |
+ *  |        Incarnation (NAK, CONFIRM, FETCH; else zero)           |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |                                                               |
  *  +   Position: RECORDS first record, NAK from, CONFIRM highest   +
@@ -37,7 +37,8 @@ import java.nio.ByteOrder;
  * payload is cut at multiples of {@link #MAX_PAYLOAD_LENGTH} from its start, always starting a frame, so every
  * copy of a fragment (first send or retransmission) has the same offset and length and a receiver reassembles
  * with one bit per fragment. NAK: the positions {@code [position, to]} are wanted again. CONFIRM: the sender holds
- * every record up to {@code position}; from the logger this is its durability confirmation. FETCH and FETCHED are
+ * every record up to {@code position}; from the logger this is its durability confirmation. NAK, CONFIRM and FETCH
+ * carry the receiver's incarnation ({@link #incarnation()}). FETCH and FETCHED are
  * ST-TCP's: a NAK for the whole record where an ordering record was sent, and the answer (see {@link #KIND_FETCH}).
  */
 public final class ReplicationFrameFlyweight
@@ -47,7 +48,7 @@ public final class ReplicationFrameFlyweight
     public static final int PAYLOAD_LENGTH_OFFSET = 2;
     public static final int NODE_ID_OFFSET = 4;
     public static final int EPOCH_OFFSET = 8;
-    public static final int RESERVED_OFFSET = 12;
+    public static final int INCARNATION_OFFSET = 12;
     public static final int POSITION_OFFSET = 16;
     public static final int FRAGMENT_OFFSET_OFFSET = 24;
     public static final int RECORD_LENGTH_OFFSET = 28;
@@ -67,6 +68,11 @@ public final class ReplicationFrameFlyweight
     public static final int KIND_FETCH = 8;
     /** ST-TCP: a whole record from the primary's own log, laid out as RECORDS (fragments included, no packing). */
     public static final int KIND_FETCHED = 9;
+    /**
+     * The sender's records start at {@code position}: retention deleted what lies before it. Sent in answer to a NAK
+     * for earlier positions; a receiver with an empty log starts there (see {@link RecordReceiver#baseListener}).
+     */
+    public static final int KIND_BASE = 10;
 
     /** The Ethernet payload of a 1500-byte MTU. */
     public static final int MTU = 1500;
@@ -96,7 +102,7 @@ public final class ReplicationFrameFlyweight
         mutableBuffer.putShort(offset + PAYLOAD_LENGTH_OFFSET, (short)payloadLength, ByteOrder.LITTLE_ENDIAN);
         mutableBuffer.putInt(offset + NODE_ID_OFFSET, nodeId, ByteOrder.LITTLE_ENDIAN);
         mutableBuffer.putInt(offset + EPOCH_OFFSET, epoch, ByteOrder.LITTLE_ENDIAN);
-        mutableBuffer.putInt(offset + RESERVED_OFFSET, 0, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putInt(offset + INCARNATION_OFFSET, 0, ByteOrder.LITTLE_ENDIAN);
         mutableBuffer.putLong(offset + POSITION_OFFSET, position, ByteOrder.LITTLE_ENDIAN);
         mutableBuffer.putLong(offset + NAK_TO_OFFSET, 0L, ByteOrder.LITTLE_ENDIAN);
         return this;
@@ -105,6 +111,22 @@ public final class ReplicationFrameFlyweight
     public int version()
     {
         return buffer.getByte(offset + VERSION_OFFSET) & 0xFF;
+    }
+
+    /**
+     * @return the receiver's incarnation in its NAK, CONFIRM and FETCH frames: it grows with every receiver made (and
+     * every restart of its process), so a sender tells a receiver that restarted without its state, and its frames
+     * still in flight, from the one it serves. 0 when not given.
+     */
+    public int incarnation()
+    {
+        return buffer.getInt(offset + INCARNATION_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public ReplicationFrameFlyweight incarnation(final int incarnation)
+    {
+        mutableBuffer.putInt(offset + INCARNATION_OFFSET, incarnation, ByteOrder.LITTLE_ENDIAN);
+        return this;
     }
 
     public int kind()

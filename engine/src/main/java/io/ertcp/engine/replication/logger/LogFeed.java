@@ -86,7 +86,8 @@ public final class LogFeed implements AutoCloseable
      * @param log             the logger's log; the feed reads it and never appends.
      * @param settings        window and pacing.
      * @param counters        where the feed's sender counts.
-     * @throws IllegalArgumentException with one sentence when retention already deleted {@code fromPosition}.
+     * When retention already deleted {@code fromPosition}, the feed starts at the oldest position the log holds, and
+     * the backup, NAKing what lies before, is told where it starts (BASE) and starts its empty copy there.
      */
     public LogFeed(
         final int loggerNodeId,
@@ -111,7 +112,7 @@ public final class LogFeed implements AutoCloseable
         }
         this.backupNodeId = backupNodeId;
         this.backupMac = backupMac;
-        this.fromPosition = fromPosition;
+        this.fromPosition = Math.max(fromPosition, Math.min(log.firstPosition(), log.lastPosition() + 1));
         this.log = log;
         this.recordsPerWork = settings.recordsPerWork();
         this.counters = counters;
@@ -127,8 +128,9 @@ public final class LogFeed implements AutoCloseable
             settings.framesPerWork(),
             settings.backupSlots(),
             counters);
+        this.sender.detectReceiverRestarts();
         this.pending = new UnsafeBuffer(ByteBuffer.allocateDirect(maxRecordLength));
-        this.reader = log.newReader(fromPosition);
+        this.reader = log.newReader(this.fromPosition);
     }
 
     /**
@@ -199,6 +201,15 @@ public final class LogFeed implements AutoCloseable
     public long confirmedPosition()
     {
         return Math.max(fromPosition - 1, sender.releasedPosition());
+    }
+
+    /**
+     * @return -1 while the backup is the receiver this feed started with; else what the backup holds after it
+     * restarted without its state (a newer incarnation in its frames): the logger builds a new feed from there.
+     */
+    public long restartedBackupHolds()
+    {
+        return sender.restartedReceiverHolds();
     }
 
     /**

@@ -8,6 +8,7 @@ import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.replication.channel.ChannelCounters;
 import io.ertcp.engine.replication.channel.RecordReceiver;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
+import io.ertcp.log.LogReader;
 import io.ertcp.log.ReplicationLog;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -83,6 +84,7 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
     private long confirmRequestedPosition;
     private String firstRefusal;
     private String firstFeedRefusal;
+    private final OpenConnections openConnections = new OpenConnections();
 
     /** Feeds {@code [0, feedCount)}, one per backup node id; {@code confirmedScratch} is as long as the array. */
     private LogFeed[] feeds = new LogFeed[4];
@@ -187,6 +189,13 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
         this.confirmsHeldBack = counters.newCounter(name + " confirms-held-back");
         this.syncs = counters.newCounter(name + " syncs");
         this.gate = new ConfirmGate(out);
+        // A logger that restarts (or a backup promoted to logger) learns the open connections from its log.
+        try (LogReader reader = log.newReader(log.firstPosition()))
+        {
+            while (reader.poll((buffer, offset, length, position) -> openConnections.onRecord(buffer, offset, position), 1024) > 0)
+            {
+            }
+        }
         this.receiver = new RecordReceiver(
             nodeId,
             localMac,
@@ -274,6 +283,21 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
                 frames += feeds[(first + i) % count].doWork(nowNs, out, epoch);
             }
             nextFeedFirst = first + 1;
+            for (int i = feedCount - 1; i >= 0; i--)
+            {
+                final LogFeed feed = feeds[i];
+                final long holds = feed.restartedBackupHolds();
+                if (holds >= 0)
+                {
+                    // The backup restarted without its state (its frames carry a newer incarnation): whatever the
+                    // old feed released on the old incarnation's CONFIRMs proves nothing now. Start over from what
+                    // the new one holds.
+                    final int backupNodeId = feed.backupNodeId();
+                    final long backupMac = feed.backupMac();
+                    removeFeed(i);
+                    serveBackup(backupNodeId, backupMac, holds + 1, nowNs);
+                }
+            }
         }
         return frames;
     }
@@ -490,6 +514,20 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
         return receiver.deliveredPosition();
     }
 
+    /**
+     * @return the first position retention must keep on the logger: the oldest live connection's OPEN, and what any
+     * backup's feed has yet to confirm; {@code lastPosition() + 1} when nothing is needed.
+     */
+    public long neededPosition()
+    {
+        long needed = Math.min(log.lastPosition() + 1, openConnections.oldestOpenPosition());
+        for (int i = 0; i < feedCount; i++)
+        {
+            needed = Math.min(needed, feeds[i].confirmedPosition() + 1);
+        }
+        return needed;
+    }
+
     public ReplicationLog log()
     {
         return log;
@@ -558,6 +596,7 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
         {
             log.append(buffer, offset, length);
             recordsAppended.incrementRelease();
+            openConnections.onRecord(buffer, offset, position);
         }
         catch (final IllegalArgumentException ex)
         {

@@ -78,7 +78,8 @@ public final class LogPublisher implements RecordPublisher
         {
             tapped(log.lastPosition() + 1);
         }
-        this.nextToOffer = Math.max(1, fromPosition);
+        // Retention may have deleted the start of the log: the peer is then told where it starts (BASE).
+        this.nextToOffer = Math.max(Math.max(1, fromPosition), Math.min(log.firstPosition(), log.lastPosition() + 1));
         this.behind = null == newSender || nextToOffer <= log.lastPosition();
     }
 
@@ -148,6 +149,15 @@ public final class LogPublisher implements RecordPublisher
             work += drainBacklog();
         }
         return work + sender.doWork(nowNs, out);
+    }
+
+    /**
+     * @return the first position the peer may still need sent (retention keeps it): the first not offered to the
+     * sender yet, or the first it holds unconfirmed; past the end without a peer.
+     */
+    public long neededPosition()
+    {
+        return null == sender ? log.lastPosition() + 1 : Math.min(nextToOffer, sender.releasedPosition() + 1);
     }
 
     /**

@@ -96,6 +96,8 @@ public final class Replica implements Connection
     UnsafeBuffer staging;
     int staged;
     long wheelTimerId = -1;
+    /** The position of this connection's OPEN record: retention keeps the log from the oldest live one. */
+    long openPosition;
 
     Replica(final ReplicatedService owner, final int inputCapacity, final int outputCapacity)
     {

@@ -116,6 +116,36 @@ public final class ReplicatedService implements RecordHandler
         this.appliedPosition = appliedPosition;
     }
 
+    /**
+     * A service that has applied nothing continues after {@code position} instead (its log starts past a retained
+     * part): the connections whose OPEN is gone were all closed, so their later records are skipped as unknown.
+     *
+     * @throws IllegalStateException when records were applied already.
+     */
+    public void startAfter(final long position)
+    {
+        if (recordsApplied != 0)
+        {
+            throw new IllegalStateException("the service applied " + recordsApplied + " records already: it cannot " +
+                "start after position " + position);
+        }
+        appliedPosition = position;
+    }
+
+    /**
+     * @return the position of the oldest live connection's OPEN record, or {@code appliedPosition() + 1} when none
+     * is live: what retention must keep for a backup to rebuild every live connection.
+     */
+    public long oldestOpenPosition()
+    {
+        long oldest = appliedPosition + 1;
+        for (final Replica replica : replicas.values())
+        {
+            oldest = Math.min(oldest, replica.openPosition);
+        }
+        return oldest;
+    }
+
     public void observer(final Observer observer)
     {
         this.observer = null == observer ? NO_OBSERVER : observer;
@@ -239,6 +269,7 @@ public final class ReplicatedService implements RecordHandler
         }
         final Replica replica = pool.isEmpty() ? new Replica(this, inputCapacity, outputCapacity) : pool.removeLast();
         replica.reset(id);
+        replica.openPosition = position;
         replica.localIp = open.localIp();
         replica.localPort = open.localPort();
         replica.remoteIp = open.remoteIp();

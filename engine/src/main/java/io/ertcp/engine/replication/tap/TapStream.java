@@ -4,6 +4,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.ByteBuffer;
+
 /**
  * One client connection as the tap sees it: the client's byte stream in a ring of {@code window}
  * bytes starting at {@link #taken}, which of those bytes are present, and what the client said about
@@ -87,13 +89,33 @@ final class TapStream
         taken = 0;
         if (present == null)
         {
-            ring = new UnsafeBuffer(new byte[windowBytes]);
-            present = new PresenceBitmap(windowBytes);
+            try
+            {
+                // Off heap: a backup follows as many connections as the primary serves, a window each.
+                ring = new UnsafeBuffer(ByteBuffer.allocateDirect(windowBytes));
+                present = new PresenceBitmap(windowBytes);
+            }
+            catch (final OutOfMemoryError ex)
+            {
+                // No memory for this connection's window (ERTCP_DIRECT_MEMORY): store nothing; every ordering
+                // record of it is fetched from the primary instead. Tried again when the entry is reused.
+                ring = null;
+                present = null;
+                frozen = true;
+            }
         }
         else
         {
             present.clearAll();
         }
+    }
+
+    /**
+     * @return false when this entry got no memory for its window: nothing is stored in it.
+     */
+    boolean hasWindow()
+    {
+        return present != null;
     }
 
     /**
@@ -130,7 +152,7 @@ final class TapStream
      */
     int contiguous(final long offset, final int limit)
     {
-        if (offset < taken || offset >= taken + windowBytes)
+        if (present == null || offset < taken || offset >= taken + windowBytes)
         {
             return 0;
         }
@@ -158,6 +180,11 @@ final class TapStream
             return;
         }
         final long freed = upTo - taken;
+        if (present == null)
+        {
+            taken = upTo;
+            return;
+        }
         if (freed >= windowBytes)
         {
             present.clearAll();

@@ -129,6 +129,7 @@ class ClusterConfigTest
             assertTrue(config.detection().fencingHook().isEmpty());
             assertEquals(LogConfig.DEFAULT_DIR, config.log().dir());
             assertEquals(3_600_000_000_000L, config.log().retentionNs());
+            assertEquals("hourly", config.log().rollCycle());
             assertEquals(new TcpOptions(CongestionControlAlgorithm.CUBIC, 256, 100_000, true), config.tcp());
             assertEquals(0, config.primary().rank().getAsInt());
             assertTrue(config.primary().mac().isEmpty());
@@ -378,6 +379,19 @@ class ClusterConfigTest
         }
 
         @Test
+        void stTcpRunsOneBackup()
+        {
+            refused(ST_TCP_TWO + """
+                  - name: b2
+                    role: backup
+                    rank: 2
+                    driver: af-packet
+                    interface: veth-b2
+                """,
+                "line 18: node 'b2' is a second backup in mode st-tcp, which runs one (the backup that taps the client and confirms): make it a witness, or use mode: er-tcp for several backups.");
+        }
+
+        @Test
         void twoNodeStTcpNeedsAWitnessOrAFencingHook()
         {
             refused(ST_TCP_TWO,
@@ -387,6 +401,14 @@ class ClusterConfigTest
                   fencing-hook: /usr/local/bin/fence-primary
                 """);
             assertEquals("/usr/local/bin/fence-primary", fenced.detection().fencingHook().orElseThrow());
+        }
+
+        @Test
+        void anUnknownRollCycle()
+        {
+            refused(MINIMAL + "log:\n  roll-cycle: daily\n",
+                "line 23: log roll-cycle 'daily' is not one of hourly, 10min, 5min, seconds: use hourly (seconds is for tests).");
+            assertEquals("5min", ClusterConfig.parse(MINIMAL + "log:\n  roll-cycle: 5min\n").log().rollCycle());
         }
 
         @Test

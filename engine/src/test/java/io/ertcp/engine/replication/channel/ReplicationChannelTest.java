@@ -212,6 +212,47 @@ class ReplicationChannelTest
     }
 
     @Test
+    void aConfirmOfAnOlderIncarnationReleasesNothingAndANewerOneReportsTheRestart()
+    {
+        final ChannelCounters senderCounters = new ChannelCounters(counters, "sender");
+        final RecordSender sender = new RecordSender(
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 1_000_000, 16, senderCounters);
+        sender.detectReceiverRestarts();
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        final Random random = new Random(seed);
+        for (long position = 1; position <= 20; position++)
+        {
+            assertTrue(sender.offer(record, 0, writeData(record, random, 1, position, 100)));
+        }
+        sender.doWork(0, new ListOutput());
+
+        sender.onFrame(confirm(1000, 5), 0, 64, 0);
+        assertEquals(5, sender.releasedPosition(), "the first frame names the receiver");
+        sender.onFrame(confirm(999, 18), 0, 64, 0);
+        assertEquals(5, sender.releasedPosition(), "a dead incarnation's CONFIRM still in flight releases nothing");
+        assertEquals(1, senderCounters.staleIncarnationFrames.get());
+        assertEquals(-1, sender.restartedReceiverHolds());
+
+        sender.onFrame(confirm(1001, 2), 0, 64, 0);
+        assertEquals(2, sender.restartedReceiverHolds(), "a newer incarnation is a restart, holding what it confirms");
+        assertEquals(5, sender.releasedPosition());
+        sender.onFrame(confirm(1000, 12), 0, 64, 0);
+        assertEquals(5, sender.releasedPosition(), "once restarted, the old receiver is not served on");
+        assertEquals(1, senderCounters.receiverRestarts.get());
+    }
+
+    private static UnsafeBuffer confirm(final int incarnation, final long position)
+    {
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[64]);
+        new io.ertcp.engine.net.EthernetFlyweight().wrap(frame, 0).destination(MAC_PRIMARY).source(MAC_LOGGER)
+            .etherType(io.ertcp.engine.net.EthernetFlyweight.ETHER_TYPE_REPLICATION);
+        new ReplicationFrameFlyweight().wrap(frame, io.ertcp.engine.net.EthernetFlyweight.HEADER_LENGTH)
+            .writeHeader(ReplicationFrameFlyweight.KIND_CONFIRM, LOGGER_ID, 1, position, 0)
+            .incarnation(incarnation);
+        return frame;
+    }
+
+    @Test
     void theLastRecordIsSentAgainWhenNothingIsConfirmedForATailProbeInterval()
     {
         final ChannelCounters senderCounters = new ChannelCounters(counters, "sender");
