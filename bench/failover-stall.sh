@@ -82,7 +82,8 @@ command -v gnuplot >/dev/null || { echo "failover-stall.sh: installing gnuplot-n
 . "$ROOT/bench/eb-cluster-lib.sh"
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/eb-stall.XXXXXX)
-trap 'eb_down; rm -rf "$WORK"' EXIT
+# --report-only touches no namespace: another run may be using them
+if [ "$REPORT_ONLY" = 0 ]; then trap 'eb_down; rm -rf "$WORK"' EXIT; else trap 'rm -rf "$WORK"' EXIT; fi
 
 case " $SETTINGS" in *" sttcp:"*) FLOOD=1 ;; esac
 
@@ -339,12 +340,12 @@ while read -r tag hb suspect rto fs restarts _; do
 done < "$SUMMARY"
 
 # Chart: CDF of the stalls per setting, and the stall of each kill.
-plot_cdf=""; plot_bars=""; i=0
+plot_cdf=""; plot_bars=""; i=0; nset=$(wc -l < "$SUMMARY"); [ "$nset" -ge 1 ] || nset=1
 while read -r tag _; do
   awk -F, -v t="$tag" '$1 == t { print $8 }' "$CSV" | sort -n | awk '{ v[NR] = $1 } END { for (i = 1; i <= NR; i++) print v[i], i / NR }' > "$WORK/$tag.cdf"
   awk -F, -v t="$tag" '$1 == t { print $5, $8, $9 }' "$CSV" > "$WORK/$tag.bars"
   plot_cdf="$plot_cdf${plot_cdf:+, }'$WORK/$tag.cdf' using 1:2 with steps lw 2 title '$tag'"
-  plot_bars="$plot_bars${plot_bars:+, }'$WORK/$tag.bars' using (\$1 + $i * 0.25):2 with boxes title '$tag stall'"
+  plot_bars="$plot_bars${plot_bars:+, }'$WORK/$tag.bars' using (\$1 - 0.4 + ($i + 0.5) * 0.8 / $nset):2 with boxes title '$tag stall'"
   i=$((i + 1))
 done < "$SUMMARY"
 [ -s "$SUMMARY" ] && [ "$(wc -l < "$CSV")" -gt 1 ] && gnuplot <<GP
@@ -360,8 +361,8 @@ set autoscale y
 set xlabel 'kill'
 set ylabel 'stall (ms)'
 set style fill solid 0.6
-set boxwidth 0.25
-set key top left
+set boxwidth 0.8 / $nset
+set key below
 plot $plot_bars
 unset multiplot
 GP
