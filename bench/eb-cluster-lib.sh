@@ -2,19 +2,25 @@
 #
 # One machine, namespaces on one bridge, the topology of examples/cluster-namespaces.yaml:
 #
-#   eb-c (client, kernel TCP, 10.81.0.2) ── eb-lan:br0 ── eb-p (.11)  eb-l (.12)  eb-b1 (.13)  eb-b2 (.14)
+#   eb-c (client, kernel TCP, 10.81.0.2) ── eb-lan:br0 ── eb-p (.11)  eb-l (.12)  eb-b1 (.13)  eb-b2 (.14)  eb-w (.15)
+#
+# eb-w holds the witness of an st-tcp cluster (primary eb-p, backup eb-b1, witness eb-w: no logger).
+# EB_AGEING, when set, is the bridge's ageing_time (ip link ... type bridge ageing_time): 0 makes
+# the bridge forget every MAC at once, so it floods all unicast to every port. ST-TCP needs that
+# (its backup taps the client's frames to and from the VIP); scripts comparing modes set it for
+# the whole run so every mode crosses the same flooding bridge.
 #
 # The VIP is 10.81.0.100/24 (virtual MAC 02:00:00:00:81:64). Each node namespace has one veth end
 # named eth0 whose MAC is the cluster file's; the client's veth has transmit offloads off so that
 # the nodes' raw-frame readers see real checksums and MTU-sized frames. Veths are created straight
 # into their namespaces (no names in the root namespace, so nothing collides with other users).
 
-EB_NODES="p l b1 b2"
+EB_NODES="p l b1 b2 w"
 EB_VIP=10.81.0.100
 EB_VIP_MAC=02:00:00:00:81:64
-declare -A EB_IP=([c]=10.81.0.2 [p]=10.81.0.11 [l]=10.81.0.12 [b1]=10.81.0.13 [b2]=10.81.0.14)
-declare -A EB_MAC=([p]=02:00:00:00:81:11 [l]=02:00:00:00:81:12 [b1]=02:00:00:00:81:13 [b2]=02:00:00:00:81:14)
-declare -A EB_NAME=([p]=primary [l]=logger [b1]=backup1 [b2]=backup2)
+declare -A EB_IP=([c]=10.81.0.2 [p]=10.81.0.11 [l]=10.81.0.12 [b1]=10.81.0.13 [b2]=10.81.0.14 [w]=10.81.0.15)
+declare -A EB_MAC=([p]=02:00:00:00:81:11 [l]=02:00:00:00:81:12 [b1]=02:00:00:00:81:13 [b2]=02:00:00:00:81:14 [w]=02:00:00:00:81:15)
+declare -A EB_NAME=([p]=primary [l]=logger [b1]=backup1 [b2]=backup2 [w]=witness)
 
 eb_down() {
   local ns
@@ -30,6 +36,7 @@ eb_up() {
   eb_down
   ip netns add eb-lan
   ip -n eb-lan link add br0 type bridge stp_state 0 forward_delay 0
+  [ -n "${EB_AGEING:-}" ] && ip -n eb-lan link set br0 type bridge ageing_time "$EB_AGEING"
   ip -n eb-lan link set br0 up
   for n in c $EB_NODES; do
     ip netns add "eb-$n"
@@ -72,6 +79,41 @@ eb_cluster_file() {
         p) echo "    role: primary" ;;
         l) echo "    role: logger" ;;
         *) echo "    role: backup"; echo "    rank: $rank"; rank=$((rank + 1)) ;;
+      esac
+      echo "    driver: af-packet"
+      echo "    interface: eth0"
+      echo "    mac: ${EB_MAC[$n]}"
+      echo "    address: ${EB_IP[$n]}/24"
+    done
+  } > "$file"
+}
+
+# eb_st_cluster_file FILE SERVICE HEARTBEAT SUSPECT LOGDIR: writes an st-tcp cluster file: primary
+# (eb-p), one backup (eb-b1, rank 1) and a witness (eb-w); durability backup (st-tcp's default: the
+# primary acknowledges the client only what the backup confirmed), shared threading.
+eb_st_cluster_file() {
+  local file=$1 service=$2 hb=$3 suspect=$4 logdir=$5 n
+  {
+    echo "cluster: eb-bench-st"
+    echo "mode: st-tcp"
+    echo "service:"
+    echo "  name: $service"
+    echo "vip:"
+    echo "  address: $EB_VIP/24"
+    echo "  mac: $EB_VIP_MAC"
+    echo "durability: backup"
+    echo "failure-detection:"
+    echo "  heartbeat-interval: $hb"
+    echo "  suspect-timeout: $suspect"
+    echo "log:"
+    echo "  dir: $logdir"
+    echo "nodes:"
+    for n in p b1 w; do
+      echo "  - name: ${EB_NAME[$n]}"
+      case $n in
+        p) echo "    role: primary" ;;
+        w) echo "    role: witness" ;;
+        *) echo "    role: backup"; echo "    rank: 1" ;;
       esac
       echo "    driver: af-packet"
       echo "    interface: eth0"
