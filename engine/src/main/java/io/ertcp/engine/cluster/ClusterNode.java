@@ -847,13 +847,18 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             peerMac = 0;
             return 1;
         }
-        if (publisher.confirmedPosition() >= Math.max(catchUpFrom, replicationLog.lastPosition() - SYNC_SLACK_RECORDS))
+        // What the backup holds: what it said it had when it joined, or what it confirmed since. It is in step once
+        // within the slack of the log's end and past where it joined (or it joined holding everything, an empty log
+        // included): a small log must not count as caught up before the backup confirmed anything.
+        final long last = replicationLog.lastPosition();
+        final long holds = Math.max(catchUpFrom - 1, publisher.confirmedPosition());
+        if (holds >= last - SYNC_SLACK_RECORDS && holds >= Math.min(last, catchUpFrom))
         {
             syncFrom = replicationLog.lastPosition();
             alone = false;
             // In step: its tap now sees the client's bytes before it needs them.
             publisher.tapped(syncFrom + 1);
-            say("backup " + nameOf(peerId) + " caught up to position " + publisher.confirmedPosition() +
+            say("backup " + nameOf(peerId) + " caught up to position " + holds +
                 ": acknowledgements wait for it again after position " + syncFrom);
             return 1;
         }
