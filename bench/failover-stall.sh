@@ -11,10 +11,10 @@
 # --fresh: every kill on a freshly started cluster (start, wait until the backup holds the
 # connection in sync, kill -9 the primary, wait for the takeover and for replies to flow, stop
 # everything) instead of restarting the killed node to rejoin and killing the other next; no
-# rejoin gap then. For ST-TCP, whose rejoined backup cannot catch up under a steady ping-pong
-# (see BENCHMARKS.md, "ST-TCP vs ER-TCP vs the kernel"), only the first failover of a cluster can
-# be measured. A setting stops after 8 cluster restarts (false role changes): too short a
-# suspicion for the machine.
+# rejoin gap then. (It was needed for ST-TCP while a rejoined ST-TCP backup could not catch up under
+# a steady ping-pong; see BENCHMARKS.md, "ST-TCP vs ER-TCP vs the kernel", problem 1, now fixed.)
+# A setting stops after 8 cluster restarts (false role changes): too short a suspicion for the
+# machine.
 #
 # --report-only: no run; the tables and the chart again from the last run's bench/out files.
 #
