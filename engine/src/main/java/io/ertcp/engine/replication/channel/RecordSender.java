@@ -459,22 +459,14 @@ public final class RecordSender implements FrameHandler
         for (int fragment = 0; fragment < length; fragment += ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH)
         {
             final int chunk = Math.min(length - fragment, ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);
-            final int claimed = out.claim(EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH + chunk);
+            final int claimed = claimFrame(out, ReplicationFrameFlyweight.KIND_FETCHED, position, chunk);
             if (claimed < 0)
             {
                 return false;
             }
-            final MutableDirectBuffer buffer = out.buffer();
-            ethernet.wrap(buffer, claimed)
-                .destination(destinationMac)
-                .source(localMac)
-                .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
-            final int frameOffset = claimed + EthernetFlyweight.HEADER_LENGTH;
-            frame.wrap(buffer, frameOffset)
-                .writeHeader(ReplicationFrameFlyweight.KIND_FETCHED, nodeId, epoch, position, chunk)
-                .fragmentOffset(fragment)
-                .recordLength(length);
-            buffer.putBytes(frameOffset + ReplicationFrameFlyweight.PAYLOAD_OFFSET, record, offset + fragment, chunk);
+            frame.fragmentOffset(fragment).recordLength(length);
+            out.buffer().putBytes(claimed + EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.PAYLOAD_OFFSET,
+                record, offset + fragment, chunk);
             out.commit(claimed);
             counters.framesSent.incrementRelease();
         }
@@ -587,20 +579,11 @@ public final class RecordSender implements FrameHandler
 
     private boolean sendBase(final FrameOutput out)
     {
-        final int frameLength = Math.max(60, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH);
-        final int claimed = out.claim(frameLength);
+        final int claimed = claimFrame(out, ReplicationFrameFlyweight.KIND_BASE, firstOffered, 0);
         if (claimed < 0)
         {
             return false;
         }
-        final MutableDirectBuffer buffer = out.buffer();
-        buffer.setMemory(claimed, frameLength, (byte)0);
-        ethernet.wrap(buffer, claimed)
-            .destination(destinationMac)
-            .source(localMac)
-            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
-        frame.wrap(buffer, claimed + EthernetFlyweight.HEADER_LENGTH)
-            .writeHeader(ReplicationFrameFlyweight.KIND_BASE, nodeId, epoch, firstOffered, 0);
         out.commit(claimed);
         counters.framesSent.incrementRelease();
         return true;
@@ -657,23 +640,15 @@ public final class RecordSender implements FrameHandler
             }
         }
 
-        final int frameLength = EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH + payload;
-        final int claimed = out.claim(frameLength);
+        final int claimed = claimFrame(out, ReplicationFrameFlyweight.KIND_RECORDS, position, payload);
         if (claimed < 0)
         {
             return false;
         }
+        frame.fragmentOffset(fragment).recordLength(firstLength);
 
         final MutableDirectBuffer buffer = out.buffer();
-        ethernet.wrap(buffer, claimed)
-            .destination(destinationMac)
-            .source(localMac)
-            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
         final int frameOffset = claimed + EthernetFlyweight.HEADER_LENGTH;
-        frame.wrap(buffer, frameOffset)
-            .writeHeader(ReplicationFrameFlyweight.KIND_RECORDS, nodeId, epoch, position, payload)
-            .fragmentOffset(fragment)
-            .recordLength(firstLength);
 
         int at = frameOffset + ReplicationFrameFlyweight.PAYLOAD_OFFSET;
         buffer.putBytes(at, window, (int)(recordStart[firstSlot] & windowMask) + fragment, chunk);
@@ -695,5 +670,33 @@ public final class RecordSender implements FrameHandler
         cursorPosition = next;
         cursorFragment = nextFragment;
         return true;
+    }
+
+    /**
+     * Claim a frame to the receiver with the channel header written ({@code payload} bytes to follow it, fragment
+     * offset 0 and record length 0 unless set after).
+     *
+     * @return the claimed offset, or -1 when the port has no room.
+     */
+    private int claimFrame(final FrameOutput out, final int kind, final long position, final int payload)
+    {
+        final int used = EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH + payload;
+        final int frameLength = Math.max(60, used);
+        final int claimed = out.claim(frameLength);
+        if (claimed < 0)
+        {
+            return -1;
+        }
+        final MutableDirectBuffer buffer = out.buffer();
+        if (frameLength > used)
+        {
+            buffer.setMemory(claimed + used, frameLength - used, (byte)0);
+        }
+        ethernet.wrap(buffer, claimed)
+            .destination(destinationMac)
+            .source(localMac)
+            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
+        frame.wrap(buffer, claimed + EthernetFlyweight.HEADER_LENGTH).writeHeader(kind, nodeId, epoch, position, payload);
+        return claimed;
     }
 }
