@@ -14,6 +14,7 @@ import io.ertcp.engine.net.EthernetFlyweight;
 import io.ertcp.engine.net.Ipv4Address;
 import io.ertcp.engine.net.Ipv4Flyweight;
 import io.ertcp.engine.net.Ipv4Layer;
+import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
@@ -114,6 +115,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final PrintStream log;
     private final Path logDirectory;
     private final long mac;
+    /** The service address (VIP), as the frames carry it. */
+    private final int vip;
     /** Whose CONFIRMs make a record durable: the logger (ER-TCP) or the backup (ST-TCP). */
     private int peerId;
     private long peerMac;
@@ -196,6 +199,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.log = log;
         this.serviceFactory = serviceFactory;
         this.mac = self.mac().orElse(port.macAddress());
+        this.vip = config.vip().address().address();
         this.tcpConfig = config.tcp().toTcpConfig();
         this.out = FrameOutput.of(port);
 
@@ -214,7 +218,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             .orElse(null) : null;
 
         final Ipv4Address.Cidr address = self.address().orElse(
-            new Ipv4Address.Cidr(config.vip().address().address(), config.vip().address().prefixLength()));
+            new Ipv4Address.Cidr(vip, config.vip().address().prefixLength()));
         this.layer = new Ipv4Layer(mac, address, out, new NetCounters(counters, port.name()));
         config.vip().gateway().ifPresent(layer::gateway);
         layer.acceptDestination(groupMac(config));
@@ -272,7 +276,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             case WITNESS -> state = State.WITNESS;
         }
         say((rejoined ? "rejoined as backup (discarded the log of an earlier run)" : "started as " + startRole.text()) +
-            ", node id " + nodeId + ", epoch " + epoch + ", mac " + io.ertcp.engine.net.MacAddress.format(mac) +
+            ", node id " + nodeId + ", epoch " + epoch + ", mac " + MacAddress.format(mac) +
             ", log " + logDirectory);
     }
 
@@ -308,7 +312,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         // primary acknowledged, which is at most what this backup confirmed.
         final int tapWindow = org.agrona.BitUtil.findNextPositivePowerOfTwo(
             Math.max(TapAssembler.MIN_WINDOW_BYTES, 2 * tcpConfig.receiveBufferBytes()));
-        tap = new TapAssembler(config.vip().address().address(), config.service().port(), tapWindow,
+        tap = new TapAssembler(vip, config.service().port(), tapWindow,
             tcpConfig.maxConnections(), counters);
         if (null == recordsTapped)
         {
@@ -330,7 +334,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (null != tap && length >= EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH &&
             (buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_IPV4)
         {
-            final int vip = config.vip().address().address();
             final int ip = offset + EthernetFlyweight.HEADER_LENGTH;
             if (buffer.getInt(ip + 12, ByteOrder.BIG_ENDIAN) == vip || buffer.getInt(ip + 16, ByteOrder.BIG_ENDIAN) == vip)
             {
@@ -404,7 +407,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
             restored = primary.takeOver(replicationLog.lastPosition(), nowNs);
         }
-        final int vip = config.vip().address().address();
         layer.addAddress(vip, config.vip().mac());
         layer.nowNs(nowNs);
         layer.announce(vip);
@@ -671,7 +673,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             return;
         }
         state = State.FENCED;
-        layer.removeAddress(config.vip().address().address());
+        layer.removeAddress(vip);
         say("deposed: another node is primary in epoch " + newEpoch + "; this node stopped serving and must be " +
             "restarted to rejoin as a backup");
     }
@@ -759,7 +761,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                     if (null != fencingHook)
                     {
                         fencingHook.reset();
-                        fencingHook.start(nameOf(peerId), io.ertcp.engine.net.MacAddress.format(peerMac), nowNs);
+                        fencePeer(nowNs);
                     }
                     return 1;
                 }
@@ -806,7 +808,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 {
                     if (nowNs - nextFenceNs >= 0)
                     {
-                        fencingHook.start(nameOf(peerId), io.ertcp.engine.net.MacAddress.format(peerMac), nowNs);
+                        fencePeer(nowNs);
                         return 1;
                     }
                     return 0;
@@ -865,6 +867,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         return 0;
     }
 
+    private void fencePeer(final long nowNs)
+    {
+        fencingHook.start(nameOf(peerId), MacAddress.format(peerMac), nowNs);
+    }
+
     /**
      * @return true when this primary and enough members to make a majority say no backup is in sync: members of
      * this epoch heard since, echoing it.
@@ -919,7 +926,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 }
                 say("suspects primary " + nameOf(previousPrimaryId) + ": running the fencing hook before taking over");
                 fencingHook.start(nameOf(previousPrimaryId),
-                    io.ertcp.engine.net.MacAddress.format(membership.view(previousPrimaryId).mac()), nowNs);
+                    MacAddress.format(membership.view(previousPrimaryId).mac()), nowNs);
                 return 1;
             }
             case FENCED ->
@@ -1143,7 +1150,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         if (state == State.PRIMARY)
         {
-            layer.announce(config.vip().address().address());
+            layer.announce(vip);
         }
     }
 
