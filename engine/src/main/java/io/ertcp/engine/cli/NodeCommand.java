@@ -99,7 +99,8 @@ final class NodeCommand implements Command
         services.get();
 
         final Counters counters = new Counters(8192);
-        final PacketPort port = Ports.open(self.driver().text(), self.iface(), self.eal().orElse(null), counters);
+        final PacketPort port = Ports.open(
+            self.driver().text(), self.iface(), self.eal().orElse(null), counters, Ports.CLUSTER_RX_RING_FRAMES);
         final ClusterNode node;
         try
         {

@@ -17,9 +17,27 @@ final class Ports
     }
 
     /**
+     * RX slots of a cluster node's af-packet ring: 8192 frames of 2 KiB, 16 MiB. A node hears more than its own
+     * traffic (in ST-TCP the LAN floods every client frame to every node) and shares its cores with the other
+     * members on a small machine; at 200,000 frames a second this rides out a 40 ms pause without a drop, where the
+     * default ring's 1024 last 5 ms.
+     */
+    static final int CLUSTER_RX_RING_FRAMES = 8192;
+
+    /**
      * @param ealArgs for dpdk: EAL's arguments, or null for the defaults of a Linux interface.
      */
     static PacketPort open(final String driver, final String iface, final String ealArgs, final Counters counters)
+    {
+        return open(driver, iface, ealArgs, counters, AfPacketPort.DEFAULT_RING_FRAMES);
+    }
+
+    /**
+     * @param ealArgs  for dpdk: EAL's arguments, or null for the defaults of a Linux interface.
+     * @param rxFrames for af-packet: the RX ring's slots, a power of two.
+     */
+    static PacketPort open(
+        final String driver, final String iface, final String ealArgs, final Counters counters, final int rxFrames)
     {
         return switch (driver)
         {
@@ -29,7 +47,7 @@ final class Ports
                 {
                     throw new CliException("--eal is for --driver dpdk only: drop it, or use --driver dpdk");
                 }
-                yield AfPacketPort.open(iface, counters);
+                yield AfPacketPort.open(iface, counters, rxFrames, AfPacketPort.DEFAULT_RING_FRAMES);
             }
             case "dpdk" -> DpdkPort.open(iface, ealArgs, counters);
             default -> throw new CliException("unknown driver '" + driver + "': choose " + DRIVERS);

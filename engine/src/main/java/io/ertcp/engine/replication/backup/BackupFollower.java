@@ -66,7 +66,10 @@ public final class BackupFollower
     private String problem;
     private long heldPosition;
     private long heldSinceNs;
+    private long lastLookAheadNs;
     private long nowNs;
+    private final DataRefFlyweight lookAhead = new DataRefFlyweight();
+    private final RecordReceiver.Readiness fillable = this::isFillable;
 
     /**
      * An ER-TCP backup.
@@ -187,6 +190,11 @@ public final class BackupFollower
             confirmRequested = delivered;
             receiver.confirmNow();
         }
+        if (null != tap && receiver.fetchesPending() > 0 && nowNs - lastLookAheadNs >= fetchDelayNs)
+        {
+            // Records that arrived since the last look the tap still cannot fill: fetch them before their turn.
+            fetchUnready();
+        }
         return receiver.doWork(nowNs, out);
     }
 
@@ -264,15 +272,44 @@ public final class BackupFollower
             heldPosition = position;
             heldSinceNs = nowNs;
         }
-        if (wrongBytes || null == tap || nowNs - heldSinceNs >= fetchDelayNs)
+        if ((wrongBytes || null == tap || nowNs - heldSinceNs >= fetchDelayNs) && receiver.fetch(position))
         {
-            if (receiver.fetchingPosition() != position)
-            {
-                tapMisses.incrementRelease();
-                receiver.fetch(position);
-            }
+            tapMisses.incrementRelease();
+            fetchUnready();
         }
         return false;
+    }
+
+    /**
+     * Fetch, in the same round trip, every record waiting behind the held one that the tap cannot fill either and
+     * that has waited the fetch delay: a tap that missed a burst of frames costs one round trip, not one per record.
+     */
+    private void fetchUnready()
+    {
+        lastLookAheadNs = nowNs;
+        final int started = receiver.fetchUnready(fillable, nowNs - fetchDelayNs);
+        if (started > 0)
+        {
+            tapMisses.getAndAddRelease(started);
+        }
+    }
+
+    /**
+     * @return false for a DATA_REF whose bytes the tap lacks now; true for any other record, and for one of a
+     * connection whose OPEN is not applied yet (it is judged when its turn comes).
+     */
+    private boolean isFillable(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        final int type = buffer.getShort(offset + RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        if (RecordType.DATA_REF != type)
+        {
+            return true;
+        }
+        lookAhead.wrap(buffer, offset);
+        final long client = clients.get(lookAhead.connectionId());
+        return NO_CLIENT == client ||
+            tap.contiguousFrom((int)(client >>> 16), (int)(client & 0xFFFF), lookAhead.streamOffset()) >=
+            lookAhead.dataLength();
     }
 
     private void keep(final DirectBuffer buffer, final int offset, final int length, final int type)

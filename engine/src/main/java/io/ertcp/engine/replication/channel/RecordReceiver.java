@@ -49,6 +49,20 @@ public final class RecordReceiver implements FrameHandler
     }
 
     /**
+     * Says whether a record waiting out of order could be taken when its turn comes: an ST-TCP backup's tap may lack
+     * the bytes of several ordering records at once, and those are {@link #fetchUnready fetched} together rather than
+     * one round trip each.
+     */
+    @FunctionalInterface
+    public interface Readiness
+    {
+        /**
+         * @return false when the record is known not to be takeable yet (it is then fetched whole).
+         */
+        boolean isReady(DirectBuffer buffer, int offset, int length, long position);
+    }
+
+    /**
      * Incarnations grow across receivers and process restarts: deciseconds since 2023-11-14 when the process made its
      * first receiver (positive until 2030, compared with wrap-around after), then one more for each receiver.
      */
@@ -96,9 +110,13 @@ public final class RecordReceiver implements FrameHandler
     private long lastNakNs = Long.MIN_VALUE / 2;
     private long lastConfirmNs = Long.MIN_VALUE / 2;
     private boolean confirmRequested;
-    /** The position fetched whole (ST-TCP), 0 for none: only FETCHED frames fill it. */
-    private long fetching;
+    /** Per slot, the position fetched whole (ST-TCP), 0 for none: only FETCHED frames fill it. */
+    private final long[] slotFetching;
+    /** Per slot, the time (of the last {@link #doWork}) the record in it became whole. */
+    private final long[] slotCompleteNs;
+    private int fetchesPending;
     private long lastFetchNs = Long.MIN_VALUE / 2;
+    private long nowNs;
     private final int incarnation;
     private BaseListener baseListener;
 
@@ -188,6 +206,8 @@ public final class RecordReceiver implements FrameHandler
         this.slotPosition = new long[slotCount];
         this.slotLength = new int[slotCount];
         this.slotFragments = new long[slotCount];
+        this.slotFetching = new long[slotCount];
+        this.slotCompleteNs = new long[slotCount];
         final int now = (int)((System.currentTimeMillis() - 1_700_000_000_000L) / 100);
         this.incarnation = NEXT_INCARNATION.updateAndGet(last -> now - last > 0 ? now : last + 1);
     }
@@ -318,18 +338,19 @@ public final class RecordReceiver implements FrameHandler
             return 0;
         }
 
+        this.nowNs = nowNs;
         final long before = next;
         drain();
         int frames = (int)(next - before);
-        if (0 != fetching && fetching == next && nowNs - lastFetchNs >= nakIntervalNs)
+        if (fetchesPending > 0 && nowNs - lastFetchNs >= nakIntervalNs)
         {
-            if (!sendControl(out, ReplicationFrameFlyweight.KIND_FETCH, fetching, fetching))
+            final int sent = sendFetches(out);
+            if (sent < 0)
             {
                 return frames;
             }
             lastFetchNs = nowNs;
-            counters.fetchesSent.incrementRelease();
-            frames++;
+            frames += sent;
         }
         if (highestSeen > next && nowNs - lastNakNs >= nakIntervalNs)
         {
@@ -339,13 +360,13 @@ public final class RecordReceiver implements FrameHandler
             int runs = 0;
             while (p <= limit && runs < MAX_NAK_RUNS)
             {
-                if (isComplete(p) || p == fetching)
+                if (isComplete(p) || isFetching(p))
                 {
                     p++;
                     continue;
                 }
                 final long from = p;
-                while (p + 1 <= limit && !isComplete(p + 1) && p + 1 != fetching)
+                while (p + 1 <= limit && !isComplete(p + 1) && !isFetching(p + 1))
                 {
                     p++;
                 }
@@ -375,28 +396,68 @@ public final class RecordReceiver implements FrameHandler
     }
 
     /**
-     * ST-TCP: the record held back at {@code position} (the next to deliver) is to be fetched whole from the
-     * sender: its buffered copy is dropped, a FETCH goes out on the next {@link #doWork} and again every NAK interval
-     * until a FETCHED copy arrives, and only that copy is delivered at this position. Any other position, or one
-     * already being fetched, changes nothing.
+     * ST-TCP: the record at {@code position} (the one held back at the next position, or one waiting further ahead)
+     * is to be fetched whole from the sender: its buffered copy is dropped, a FETCH goes out on the next
+     * {@link #doWork} and again every NAK interval until a FETCHED copy arrives, and only that copy is delivered at
+     * this position. A position outside the slots' reach, or one already being fetched, changes nothing.
+     *
+     * @return true when the position is now being fetched and was not before.
      */
-    public void fetch(final long position)
+    public boolean fetch(final long position)
     {
-        if (position != next || position == fetching)
+        if (position < next || position >= next + slotCount || isFetching(position))
         {
-            return;
+            return false;
         }
-        fetching = position;
-        slotPosition[(int)(position & slotMask)] = 0;
+        final int slot = (int)(position & slotMask);
+        slotFetching[slot] = position;
+        slotPosition[slot] = 0;
+        fetchesPending++;
+        if (position > highestSeen)
+        {
+            highestSeen = position;
+        }
         lastFetchNs = Long.MIN_VALUE / 2;
+        return true;
     }
 
     /**
-     * @return the position being fetched whole, 0 for none.
+     * ST-TCP: fetch every record waiting out of order, whole since {@code completeBeforeNs} or earlier, that
+     * {@code readiness} says could not be taken: when the tap missed a burst of frames, their records are fetched in
+     * one round trip rather than one round trip each as their turns come.
+     *
+     * @return how many records this started fetching.
      */
-    public long fetchingPosition()
+    public int fetchUnready(final Readiness readiness, final long completeBeforeNs)
     {
-        return fetching;
+        final long limit = Math.min(highestSeen, next + slotCount - 1);
+        int started = 0;
+        for (long p = next + 1; p <= limit; p++)
+        {
+            final int slot = (int)(p & slotMask);
+            if (isComplete(p) && completeBeforeNs - slotCompleteNs[slot] >= 0 &&
+                !readiness.isReady(slotBuffer, slot * maxRecordLength, slotLength[slot], p) && fetch(p))
+            {
+                started++;
+            }
+        }
+        return started;
+    }
+
+    /**
+     * @return true when the record at {@code position} is being fetched whole.
+     */
+    public boolean isFetching(final long position)
+    {
+        return 0 != position && slotFetching[(int)(position & slotMask)] == position;
+    }
+
+    /**
+     * @return how many records are being fetched whole.
+     */
+    public int fetchesPending()
+    {
+        return fetchesPending;
     }
 
     /**
@@ -494,6 +555,7 @@ public final class RecordReceiver implements FrameHandler
             slotPosition[slot] = position;
             slotLength[slot] = length;
             slotFragments[slot] = fullMask(length);
+            slotCompleteNs[slot] = nowNs;
         }
     }
 
@@ -541,6 +603,7 @@ public final class RecordReceiver implements FrameHandler
                 counters.corruptRecords.incrementRelease();
                 slotPosition[slot] = 0;
             }
+            slotCompleteNs[slot] = nowNs;
         }
     }
 
@@ -550,7 +613,7 @@ public final class RecordReceiver implements FrameHandler
      */
     private boolean admit(final long position, final boolean fetched)
     {
-        if (fetched != (position == fetching && 0 != fetching))
+        if (fetched != isFetching(position))
         {
             if (!fetched)
             {
@@ -614,13 +677,16 @@ public final class RecordReceiver implements FrameHandler
         slotPosition[slot] = next;
         slotLength[slot] = length;
         slotFragments[slot] = fullMask(length);
+        slotCompleteNs[slot] = nowNs;
     }
 
     private void delivered()
     {
-        if (next == fetching)
+        final int slot = (int)(next & slotMask);
+        if (slotFetching[slot] == next)
         {
-            fetching = 0;
+            slotFetching[slot] = 0;
+            fetchesPending--;
         }
         next++;
         counters.recordsDelivered.incrementRelease();
@@ -628,12 +694,50 @@ public final class RecordReceiver implements FrameHandler
 
     private void discardBuffered()
     {
-        fetching = 0;
+        fetchesPending = 0;
         for (int i = 0; i < slotCount; i++)
         {
             slotPosition[i] = 0;
+            slotFetching[i] = 0;
         }
         highestSeen = next - 1;
+    }
+
+    /**
+     * One FETCH per run of positions being fetched whose FETCHED copy is not whole yet, at most {@link #MAX_NAK_RUNS}.
+     *
+     * @return the frames sent, or -1 when the output was full.
+     */
+    private int sendFetches(final FrameOutput out)
+    {
+        final long limit = next + slotCount - 1;
+        int runs = 0;
+        int found = 0;
+        for (long p = next; p <= limit && found < fetchesPending && runs < MAX_NAK_RUNS; p++)
+        {
+            if (!isFetching(p))
+            {
+                continue;
+            }
+            found++;
+            if (isComplete(p))
+            {
+                continue;
+            }
+            final long from = p;
+            while (p + 1 <= limit && isFetching(p + 1) && !isComplete(p + 1))
+            {
+                p++;
+                found++;
+            }
+            if (!sendControl(out, ReplicationFrameFlyweight.KIND_FETCH, from, p))
+            {
+                return -1;
+            }
+            counters.fetchesSent.incrementRelease();
+            runs++;
+        }
+        return runs;
     }
 
     private boolean sendControl(final FrameOutput out, final int kind, final long position, final long to)

@@ -1,6 +1,7 @@
 package io.ertcp.engine.replication.primary;
 
 import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.engine.replication.channel.RecordReceiver;
 import io.ertcp.engine.replication.channel.RecordSender;
 import io.ertcp.engine.replication.replica.RecordPublisher;
 import io.ertcp.log.DataRefFlyweight;
@@ -46,11 +47,17 @@ public final class LogPublisher implements RecordPublisher
     private long elideFrom = Long.MAX_VALUE;
     private boolean tapMode;
     private final UnsafeBuffer refBuffer = new UnsafeBuffer(new byte[DataRefFlyweight.LENGTH]);
+    /** The most FETCHed ranges waiting; more are dropped, and the backup asks again a NAK interval later. */
+    static final int MAX_FETCH_RANGES = 2 * RecordReceiver.MAX_NAK_RUNS;
+
     private final RecordHandler fetchHandler = this::sendFetched;
     private final RecordSender.FetchListener fetchListener = this::onFetch;
     private LogReader fetchReader;
-    private long fetchFrom;
-    private long fetchTo = -1;
+    /** FETCHed ranges not served yet, oldest first: a backup asks for each run of records its tap missed. */
+    private final long[] fetchFrom = new long[MAX_FETCH_RANGES];
+    private final long[] fetchTo = new long[MAX_FETCH_RANGES];
+    private int fetchHead;
+    private int fetchCount;
     private FrameOutput fetchOut;
     private boolean fetchSent;
 
@@ -74,7 +81,7 @@ public final class LogPublisher implements RecordPublisher
     public void retarget(final RecordSender newSender, final long fromPosition)
     {
         this.sender = newSender;
-        this.fetchTo = -1;
+        this.fetchCount = 0;
         if (tapMode)
         {
             // A peer that starts behind (it rejoined, it catches up) has not tapped what it lacks, and while it is
@@ -148,7 +155,7 @@ public final class LogPublisher implements RecordPublisher
             return 0;
         }
         int work = 0;
-        if (fetchTo >= fetchFrom)
+        if (fetchCount > 0)
         {
             work += serveFetches(out);
         }
@@ -239,31 +246,55 @@ public final class LogPublisher implements RecordPublisher
 
     private void onFetch(final long from, final long to)
     {
-        // One range at a time: a backup fetches only the record it is held at, again each NAK interval.
-        fetchFrom = Math.max(1, from);
-        fetchTo = Math.min(to, log.lastPosition());
+        final long first = Math.max(1, from);
+        final long last = Math.min(to, log.lastPosition());
+        if (last < first || fetchCount == MAX_FETCH_RANGES)
+        {
+            return;
+        }
+        for (int i = 0; i < fetchCount; i++)
+        {
+            final int at = (fetchHead + i) % MAX_FETCH_RANGES;
+            if (fetchFrom[at] == first && fetchTo[at] == last)
+            {
+                return;
+            }
+        }
+        final int at = (fetchHead + fetchCount) % MAX_FETCH_RANGES;
+        fetchFrom[at] = first;
+        fetchTo[at] = last;
+        fetchCount++;
     }
 
+    /**
+     * Answer the waiting FETCHes in the order they came. A range the output has no room for is dropped: the backup
+     * asks for what it still lacks again.
+     */
     private int serveFetches(final FrameOutput out)
     {
         if (null == fetchReader)
         {
-            fetchReader = log.newReader(fetchFrom);
+            fetchReader = log.newReader(fetchFrom[fetchHead]);
         }
         fetchOut = out;
         int sent = 0;
-        while (fetchFrom <= fetchTo)
+        while (fetchCount > 0)
         {
-            fetchReader.seek(fetchFrom);
-            fetchSent = false;
-            if (fetchReader.poll(fetchHandler, 1) == 0 || !fetchSent)
+            final long to = fetchTo[fetchHead];
+            for (long position = fetchFrom[fetchHead]; position <= to; position++)
             {
-                break;
+                fetchReader.seek(position);
+                fetchSent = false;
+                if (fetchReader.poll(fetchHandler, 1) == 0 || !fetchSent)
+                {
+                    fetchCount = 0;
+                    return sent;
+                }
+                sent++;
             }
-            fetchFrom++;
-            sent++;
+            fetchHead = (fetchHead + 1) % MAX_FETCH_RANGES;
+            fetchCount--;
         }
-        fetchTo = -1;
         return sent;
     }
 

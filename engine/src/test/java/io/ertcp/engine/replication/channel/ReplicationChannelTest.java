@@ -317,6 +317,94 @@ class ReplicationChannelTest
     }
 
     @Test
+    void recordsTheReceiverCannotTakeAreFetchedTogetherAndDeliveredInOrder()
+    {
+        final MemorySwitch lan = new MemorySwitch(clock, seed, counters);
+        final MemoryPort primary = lan.newPort("primary", MAC_PRIMARY);
+        final MemoryPort logger = lan.newPort("logger", MAC_LOGGER);
+        final FrameOutput primaryOut = FrameOutput.of(primary);
+        final FrameOutput loggerOut = FrameOutput.of(logger);
+        final ChannelCounters receiverCounters = new ChannelCounters(counters, "receiver");
+        final RecordSender sender = new RecordSender(
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 2_000_000, 16,
+            new ChannelCounters(counters, "sender"));
+        // As an ST-TCP backup: CLOSED records stand for ordering records whose bytes the tap missed (held, never
+        // ready); the whole records are DATA, taken.
+        final java.util.List<Long> delivered = new java.util.ArrayList<>();
+        final RecordReceiver receiver = RecordReceiver.holding(
+            LOGGER_ID, MAC_LOGGER, 1, 1, 64, MAX_RECORD_LENGTH, 500_000, 200_000,
+            (buffer, offset, length, position) ->
+            {
+                if (isClosed(buffer, offset))
+                {
+                    return false;
+                }
+                delivered.add(position);
+                return true;
+            },
+            receiverCounters);
+        final RecordReceiver.Readiness ready = (buffer, offset, length, position) -> !isClosed(buffer, offset);
+
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        final Random random = new Random(seed);
+        final java.util.Set<Long> missed = java.util.Set.of(3L, 4L, 7L, 9L);
+        for (long p = 1; p <= 10; p++)
+        {
+            final int length = missed.contains(p) ?
+                writeFixed(record, random, 1, p, RecordType.CLOSED, io.ertcp.log.ClosedFlyweight.LENGTH) :
+                writeData(record, random, 1, p, 100);
+            assertTrue(sender.offer(record, 0, length));
+        }
+        final java.util.List<long[]> fetches = new java.util.ArrayList<>();
+        sender.fetchListener((from, to) -> fetches.add(new long[] {from, to}));
+
+        sender.doWork(clock.nanoTime(), primaryOut);
+        primary.flush();
+        logger.receive(receiver, 256);
+        assertEquals(2, receiver.deliveredPosition(), "held at the first record it cannot take");
+        assertTrue(receiver.fetch(3));
+        assertFalse(receiver.fetch(3), "already being fetched");
+        assertFalse(receiver.fetch(3 + 64), "beyond the slots");
+        assertEquals(0, receiver.fetchUnready(ready, clock.nanoTime() - 1), "none has waited long enough yet");
+        assertEquals(3, receiver.fetchUnready(ready, clock.nanoTime()), "4, 7 and 9 are waiting and not ready");
+        assertEquals(4, receiver.fetchesPending());
+        receiver.doWork(clock.nanoTime(), loggerOut);
+        logger.flush();
+        primary.receive(sender, 256);
+        assertEquals(3, fetches.size(), "one FETCH per run, all in one round: " +
+            java.util.Arrays.deepToString(fetches.toArray()));
+        assertArrayEquals(new long[] {3, 4}, fetches.get(0));
+        assertArrayEquals(new long[] {7, 7}, fetches.get(1));
+        assertArrayEquals(new long[] {9, 9}, fetches.get(2));
+
+        // The whole copies answer, later ones first: they wait in their slots until 3 and 4 are delivered.
+        for (final long p : new long[] {9, 7, 3})
+        {
+            assertTrue(sender.sendWhole(primaryOut, record, 0, writeData(record, random, 1, p, 200)));
+        }
+        primary.flush();
+        logger.receive(receiver, 256);
+        assertEquals(3, receiver.deliveredPosition(), "held at 4, whose whole copy is still missing");
+        receiver.doWork(clock.nanoTime() + 1_000_000, loggerOut);
+        logger.flush();
+        primary.receive(sender, 256);
+        assertArrayEquals(new long[] {4, 4}, fetches.get(fetches.size() - 1), "asked again, for 4 only");
+        assertTrue(sender.sendWhole(primaryOut, record, 0, writeData(record, random, 1, 4, 10)));
+        primary.flush();
+        logger.receive(receiver, 256);
+        assertEquals(10, receiver.deliveredPosition());
+        assertEquals(java.util.List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L), delivered);
+        assertEquals(0, receiver.fetchesPending());
+        assertEquals(4, receiverCounters.fetchesSent.get());
+    }
+
+    private static boolean isClosed(final DirectBuffer buffer, final int offset)
+    {
+        return (buffer.getShort(offset + io.ertcp.log.RecordHeaderFlyweight.TYPE_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN) &
+            0xFFFF) == RecordType.CLOSED;
+    }
+
+    @Test
     void resetToDeliversAgainFromThePositionGivenWhileTheSenderStillHoldsIt()
     {
         final MemorySwitch lan = new MemorySwitch(clock, seed, counters);
