@@ -388,6 +388,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             peerId = -1;
             peerMac = 0;
         }
+        // ST-TCP: what the backup tapped past the log is the client's too; the restored connections take it.
+        final TapAssembler takeoverTap = takeover ? tap : null;
         tap = null;
         receiveHandler = layer;
         durablePosition = replicationLog.lastPosition();
@@ -405,7 +407,13 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 final long elapsedMs = (nowNs - old.lastHeardNs()) / 1_000_000L;
                 stack.advanceTimestampClock(old.timestampClockMs() + elapsedMs + 1, nowNs);
             }
-            restored = primary.takeOver(replicationLog.lastPosition(), nowNs);
+            restored = primary.takeOver(replicationLog.lastPosition(), nowNs, null == takeoverTap ? null :
+                (clientIp, clientPort, streamOffset, dst, maxLength) ->
+                {
+                    final int length = (int)Math.min(maxLength,
+                        takeoverTap.contiguousFrom(clientIp, clientPort, streamOffset));
+                    return length > 0 ? takeoverTap.copy(clientIp, clientPort, streamOffset, dst, 0, length) : 0;
+                });
         }
         layer.addAddress(vip, config.vip().mac());
         layer.nowNs(nowNs);
@@ -415,7 +423,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (takeover)
         {
             say("took over as primary in epoch " + epoch + ": log drained to " + drainTarget + ", " + restored +
-                " connection(s) restored" + (primary.restoreRefusals() > 0 ? " (" + primary.restoreRefusals() +
+                " connection(s) restored" +
+                (primary.tappedInputTaken() > 0 ? ", " + primary.tappedInputTaken() + " client byte(s) taken from the tap" : "") +
+                (primary.restoreRefusals() > 0 ? " (" + primary.restoreRefusals() +
                 " refused: connection table or buffer memory full; raise tcp.max-connections or ERTCP_DIRECT_MEMORY)" : "") +
                 ", VIP " + Ipv4Address.format(vip) + " claimed " +
                 String.format("%.1f ms", (nowNs - electedAtNs) / 1e6) + " after the election");

@@ -1104,6 +1104,30 @@ public final class TcpConnection implements Connection
         return state.isSynchronized() || state == TcpState.SYN_RECEIVED ? receiveBuffer.free() : 0;
     }
 
+    /**
+     * Take bytes the peer sent at RCV.NXT that reached this node another way, as if they had just arrived in order:
+     * an ST-TCP backup that takes a connection over holds the client's bytes it tapped past the log, and the client
+     * need not wait out its retransmission timeout to send them again. Only as much as the receive window holds;
+     * the peer's retransmission of them later is a duplicate.
+     *
+     * @return the bytes taken.
+     */
+    int receiveRecovered(final DirectBuffer buffer, final int offset, final int length, final long nowNs)
+    {
+        if (length <= 0 || !state.isSynchronized() || !acceptsData())
+        {
+            return 0;
+        }
+        final int taken = Math.min(length, receiveWindow());
+        if (taken > 0)
+        {
+            receive(rcvNxt, buffer, offset, taken, nowNs);
+            ackNow = true;
+            stack.markPending(this);
+        }
+        return taken;
+    }
+
     private void receive(final int seq, final DirectBuffer buffer, final int offset, final int length, final long nowNs)
     {
         if (length == 0)

@@ -278,6 +278,20 @@ public final class TcpStack implements Ipv4Handler
         return connection;
     }
 
+    /**
+     * Hand a {@link #restore restored} connection bytes its peer sent past the restored receive point that reached
+     * this node another way (an ST-TCP backup tapped them off the LAN), as if they had just arrived in order: they
+     * go to the service and are acknowledged, and the peer's retransmission of them is a duplicate.
+     *
+     * @return the bytes taken: at most what the receive window holds, 0 for a connection not established.
+     */
+    public int receiveRecovered(
+        final Connection connection, final DirectBuffer buffer, final int offset, final int length, final long nowNs)
+    {
+        lastNowNs = nowNs;
+        return ((TcpConnection)connection).receiveRecovered(buffer, offset, length, nowNs);
+    }
+
     private static void validate(final ConnectionRestore spec)
     {
         if (spec.localPort() <= 0 || spec.localPort() > 65535 || spec.remotePort() <= 0 || spec.remotePort() > 65535)

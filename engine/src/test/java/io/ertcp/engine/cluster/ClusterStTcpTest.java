@@ -112,6 +112,32 @@ class ClusterStTcpTest
     }
 
     @Test
+    void theClientsBytesTheBackupTappedPastTheLogAreTakenAtTheTakeover()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[1 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
+        {
+            awaitReady(cluster);
+            final EchoSource source = new EchoSource(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+
+            // The primary hangs: the client's segments in flight still reach the backup's tap, but the primary never
+            // orders them, so they are past the backup's log when it takes over.
+            cluster.paused.add("primary");
+            cluster.runUntil(() -> false, 2_000_000L);
+            cluster.kill("primary");
+            assertIntact(cluster, source, data.length, seed);
+            final ClusterNode backup = cluster.node("backup1");
+            assertEquals(backup, cluster.primary(), cluster.events());
+            assertTrue(cluster.events().matches("(?s).*took over as primary in epoch 2: .* client byte\\(s\\) taken from " +
+                "the tap.*"), "the tapped bytes past the log were taken at once; seed " + seed + "\n" + cluster.events());
+        }
+    }
+
+    @Test
     void losingTheBackupLeavesThePrimaryRunningAloneOnceTheWitnessHeardIt()
     {
         final long seed = seed();

@@ -49,6 +49,8 @@ final class InProcessCluster implements AutoCloseable
     final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
     final Map<String, MemoryPort> ports = new LinkedHashMap<>();
     final List<String> dead = new ArrayList<>();
+    /** Nodes that hang: no duty cycles, while their port still takes frames off the LAN. */
+    final java.util.Set<String> paused = new java.util.HashSet<>();
     final ClusterConfig config;
     final Client client;
     final ImpairmentSpec impairment;
@@ -231,6 +233,7 @@ final class InProcessCluster implements AutoCloseable
     {
         final ClusterNode node = nodes.remove(name);
         dead.add(name);
+        paused.remove(name);
         node.close();
     }
 
@@ -247,9 +250,12 @@ final class InProcessCluster implements AutoCloseable
     void step()
     {
         now[0] += STEP_NS;
-        for (final ClusterNode node : nodes.values())
+        for (final Map.Entry<String, ClusterNode> node : nodes.entrySet())
         {
-            node.doWork();
+            if (!paused.contains(node.getKey()))
+            {
+                node.getValue().doWork();
+            }
         }
         client.step(now[0]);
     }

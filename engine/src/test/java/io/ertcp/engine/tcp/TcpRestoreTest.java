@@ -226,6 +226,38 @@ class TcpRestoreTest extends TcpTestHarness
         }
 
         @Test
+        void bytesRecoveredPastTheRestoredPointAreTakenAndAckedAndThePeersRetransmissionIsADuplicate()
+        {
+            final TcpConnection connection = restore(100, spec());
+            recv(100, seg(ACK, SND_UNA, RCV_NXT));
+            final org.agrona.concurrent.UnsafeBuffer tapped = new org.agrona.concurrent.UnsafeBuffer("hello".getBytes());
+            assertEquals(5, stack.receiveRecovered(connection, tapped, 0, 5, ns(105)));
+            assertEquals("hello", service.receivedText());
+            assertEquals(List.of(RECEIVED + ":5"), sink.data);
+            recv(105, seg(ACK, SND_UNA, RCV_NXT + 5).timestamps(tsVal(100, 105), TS_RECENT));
+            // The client never heard of the takeover: it sends the same bytes again, and more.
+            send(300, fromPeer(ACK | PSH, RCV_NXT, SND_UNA, tsVal(100, 105)).payload("hello world"));
+            assertEquals("hello world", service.receivedText());
+            assertEquals(List.of(RECEIVED + ":5", (RECEIVED + 5) + ":6"), sink.data);
+        }
+
+        @Test
+        void recoveredBytesAreTakenOnlyAsFarAsTheReceiveWindowAndNotBeforeTheHandshake()
+        {
+            final TcpConnection connection = restore(100, spec());
+            final org.agrona.concurrent.UnsafeBuffer tapped = new org.agrona.concurrent.UnsafeBuffer(new byte[BUFFER + 100]);
+            service.consumeLimit = 0;
+            assertEquals(BUFFER, stack.receiveRecovered(connection, tapped, 0, BUFFER + 100, ns(105)));
+            assertEquals(0, stack.receiveRecovered(connection, tapped, 0, 10, ns(106)), "the window is full");
+
+            stack.release(connection);
+            final TcpConnection handshaking = restore(200, spec().receivedBytes(0).acknowledgedBytes(0)
+                .handshakeComplete(false));
+            assertEquals(TcpState.SYN_RECEIVED, handshaking.state());
+            assertEquals(0, stack.receiveRecovered(handshaking, tapped, 0, 10, ns(205)));
+        }
+
+        @Test
         void peerFinAfterRestoreClosesNormally()
         {
             restore(100, spec());

@@ -15,6 +15,7 @@ import io.ertcp.log.FinFlyweight;
 import io.ertcp.log.OpenFlyweight;
 import io.ertcp.log.TimeoutFlyweight;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -97,6 +98,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private long nowNs;
     private long inputRefusals;
     private long restoreRefusals;
+    private long tappedInputTaken;
 
     /**
      * @param replicated          the service replica to drive; on a new primary, the one its backup role applied into.
@@ -180,6 +182,15 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         return restoreRefusals;
     }
 
+    /**
+     * @return the client bytes past the log that the takeover took from the tap ({@link #takeOver(long, long,
+     * TappedInput)}).
+     */
+    public long tappedInputTaken()
+    {
+        return tappedInputTaken;
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Takeover
     // ---------------------------------------------------------------------------------------------
@@ -197,6 +208,33 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
      */
     public int takeOver(final long previousLastPosition, final long nowNs)
     {
+        return takeOver(previousLastPosition, nowNs, null);
+    }
+
+    /**
+     * The client's bytes past the log that an ST-TCP backup tapped: a connection restored at the log's receive point
+     * takes them at once, where an ER-TCP backup, which never saw them, has the client resend them.
+     */
+    @FunctionalInterface
+    public interface TappedInput
+    {
+        /**
+         * Copy the bytes the client at {@code clientIp:clientPort} sent from {@code streamOffset} on, without a gap
+         * and at most {@code maxLength}, to {@code dst} at 0.
+         *
+         * @return how many were copied, 0 for none.
+         */
+        int copy(int clientIp, int clientPort, long streamOffset, MutableDirectBuffer dst, int maxLength);
+    }
+
+    /**
+     * As {@link #takeOver(long, long)}, with each connection then given the client's bytes past the log that
+     * {@code tapped} holds (null for none), as far as its receive window reaches.
+     */
+    public int takeOver(final long previousLastPosition, final long nowNs, final TappedInput tapped)
+    {
+        final UnsafeBuffer tappedBytes = null == tapped ? null :
+            new UnsafeBuffer(ByteBuffer.allocateDirect(stack.config().receiveBufferBytes()));
         this.nowNs = nowNs;
         epochChange.wrap(scratch, 0).write(epoch, epoch, nodeId, previousLastPosition);
         publishAndApply(EpochChangeFlyweight.LENGTH);
@@ -238,6 +276,12 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
                 onTimeoutScheduled(replica);
             }
             pump(replica);
+            if (null != tappedBytes && !replica.peerFin)
+            {
+                final int length = tapped.copy(
+                    replica.remoteIp, replica.remotePort, replica.inputOffset, tappedBytes, tappedBytes.capacity());
+                tappedInputTaken += stack.receiveRecovered(tcp, tappedBytes, 0, length, nowNs);
+            }
             restored[0]++;
         });
         return restored[0];
