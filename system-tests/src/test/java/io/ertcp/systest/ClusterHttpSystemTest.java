@@ -33,25 +33,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterHttpSystemTest
 {
     private static final long BLOB = 64L * 1024 * 1024;
+    /**
+     * wrk's {@code --timeout}, its default: a request unanswered this long counts as a "timeout" socket error. The
+     * same in both modes.
+     */
+    private static final String WRK_TIMEOUT = "2s";
 
     private Path workDir;
     private Path root;
     private ClusterNamespaces cluster;
 
-
     /** The scheme this class's cluster runs; the ClusterStTcp* subclasses run the same scenarios in ST-TCP. */
     ClusterNamespaces.Mode mode()
     {
         return ClusterNamespaces.Mode.ER_TCP;
-    }
-
-    /**
-     * wrk's {@code --timeout}: a request unanswered this long counts as a "timeout" socket error. 2 s is wrk's default;
-     * see {@link ClusterStTcpHttpSystemTest} for ST-TCP's.
-     */
-    String wrkTimeout()
-    {
-        return "2s";
     }
 
     @BeforeAll
@@ -149,7 +144,7 @@ class ClusterHttpSystemTest
         final ClusterNamespaces.Roles roles = cluster.roles();
         final Path wrkLog = workDir.resolve("wrk.log");
         final Process wrk = cluster.client().start(wrkLog, "sh", "-c",
-            "ulimit -n 16384 && exec wrk -t1 -c1000 -d8s --timeout " + wrkTimeout() + " --latency http://" + ClusterNamespaces.VIP + "/");
+            "ulimit -n 16384 && exec wrk -t1 -c1000 -d8s --timeout " + WRK_TIMEOUT + " --latency http://" + ClusterNamespaces.VIP + "/");
         try
         {
             Thread.sleep(3000);
@@ -158,7 +153,7 @@ class ClusterHttpSystemTest
             final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
             assertTrue(wrk.waitFor(60, TimeUnit.SECONDS), "wrk did not finish\n" + cluster.outputs());
             final String report = Files.readString(wrkLog);
-            System.out.println("wrk -t1 -c1000 -d8s --timeout " + wrkTimeout() + ", kill -9 of " + roles.primary() + " 3 s in; " + takeover.line() + "\n" + report);
+            System.out.println("wrk -t1 -c1000 -d8s --timeout " + WRK_TIMEOUT + ", kill -9 of " + roles.primary() + " 3 s in; " + takeover.line() + "\n" + report);
             cluster.printCounters(roles.backup());
             assertEquals(0, wrk.exitValue(), report);
             final Matcher errors = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")

@@ -14,17 +14,4 @@ class ClusterStTcpHttpSystemTest extends ClusterHttpSystemTest
     {
         return ClusterNamespaces.Mode.ST_TCP;
     }
-
-    /**
-     * On a flooding bridge every frame of the 1,000 connections goes to every node, and the backup's tap reads them
-     * all: on this 2-core machine, loaded by other builds, wrk's single thread saw requests wait up to 1.8-2.0 s with no
-     * kill at all (421 "timeouts" at 2 s in one run without a failover), while on the wire the longest wait across the
-     * failover was about 1 s. 5 s still fails any connection the failover really stalled (a lost request is
-     * retransmitted within about 1.5 s) and any reset.
-     */
-    @Override
-    String wrkTimeout()
-    {
-        return "5s";
-    }
 }
