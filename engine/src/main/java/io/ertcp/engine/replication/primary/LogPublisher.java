@@ -24,15 +24,18 @@ import java.nio.ByteOrder;
  * publishing never refuses and the primary's order is the log's order. The local copy is also what a newly promoted
  * logger is filled from after the logger is lost.
  * <p>
- * <p>
  * In ST-TCP ({@link #tapped}) the peer is the backup, which taps the client's bytes off the LAN: each DATA record
  * goes to it as a DATA_REF ordering record, without its bytes, and the whole record only when the backup FETCHes it
- * (its tap missed some of them). Records before the position the backup started tapping from go whole.
+ * (its tap missed some of them; a FETCH names a run of positions, and FETCHes are answered in the order they came).
+ * Records before the position the backup started tapping from go whole.
  * <p>
  * One thread: the node's duty cycle.
  */
 public final class LogPublisher implements RecordPublisher
 {
+    /** The most FETCHed ranges waiting; more are dropped, and the backup asks again a NAK interval later. */
+    static final int MAX_FETCH_RANGES = 2 * RecordReceiver.MAX_NAK_RUNS;
+
     private final ReplicationLog log;
     private RecordSender sender;
     private final RecordCodec codec = new RecordCodec();
@@ -47,9 +50,6 @@ public final class LogPublisher implements RecordPublisher
     private long elideFrom = Long.MAX_VALUE;
     private boolean tapMode;
     private final UnsafeBuffer refBuffer = new UnsafeBuffer(new byte[DataRefFlyweight.LENGTH]);
-    /** The most FETCHed ranges waiting; more are dropped, and the backup asks again a NAK interval later. */
-    static final int MAX_FETCH_RANGES = 2 * RecordReceiver.MAX_NAK_RUNS;
-
     private final RecordHandler fetchHandler = this::sendFetched;
     private final RecordSender.FetchListener fetchListener = this::onFetch;
     private LogReader fetchReader;
