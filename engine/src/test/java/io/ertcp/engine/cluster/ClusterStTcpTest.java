@@ -44,6 +44,19 @@ class ClusterStTcpTest
         assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset; seed " + seed);
     }
 
+    /**
+     * Connect an echo client to the VIP and stream {@code data} until {@code bytes} came back checked.
+     */
+    private static EchoSource streamThrough(
+        final InProcessCluster cluster, final byte[] data, final long bytes, final long limitNs, final long seed)
+    {
+        final EchoSource source = new EchoSource(data);
+        cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+        assertTrue(cluster.runUntil(() -> source.verified >= bytes, limitNs),
+            "progress before the kill: " + source.verified + " bytes back; seed " + seed + "\n" + cluster.events());
+        return source;
+    }
+
     private static long counter(final ClusterNode node, final String label)
     {
         final long[] value = {-1};
@@ -67,10 +80,7 @@ class ClusterStTcpTest
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
             awaitReady(cluster);
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= killAfterBytes, 20_000_000_000L),
-                "progress before the kill; seed " + seed + "\n" + cluster.events());
+            final EchoSource source = streamThrough(cluster, data, killAfterBytes, 20_000_000_000L, seed);
             final ClusterNode backup = cluster.node("backup1");
             assertTrue(counter(backup, "backup records-tapped") > 0, "the backup rebuilt DATA records from its tap");
             assertEquals(0, counter(cluster.node("primary"), "primary records-fetched"), "a perfect LAN: nothing fetched");
@@ -94,10 +104,7 @@ class ClusterStTcpTest
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", ingress, null))
         {
             awaitReady(cluster);
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 1_000_000, 30_000_000_000L),
-                "progress before the kill; seed " + seed + "\n" + cluster.events());
+            final EchoSource source = streamThrough(cluster, data, 1_000_000, 30_000_000_000L, seed);
             final ClusterNode backup = cluster.node("backup1");
             assertTrue(counter(backup, "backup tap-misses") > 0, "the lossy tap missed bytes; seed " + seed);
             assertTrue(counter(cluster.node("primary"), "primary records-fetched") > 0,
@@ -120,9 +127,7 @@ class ClusterStTcpTest
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
             awaitReady(cluster);
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            final EchoSource source = streamThrough(cluster, data, 300_000, 20_000_000_000L, seed);
 
             // The primary hangs: the client's segments in flight still reach the backup's tap, but the primary never
             // orders them, so they are past the backup's log when it takes over.
@@ -148,9 +153,7 @@ class ClusterStTcpTest
             awaitReady(cluster);
             final ClusterNode witness = cluster.node("witness");
             assertTrue(cluster.runUntil(() -> witness.membership().knownSyncBackup() == 2, 1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 500_000, 20_000_000_000L), cluster.events());
+            final EchoSource source = streamThrough(cluster, data, 500_000, 20_000_000_000L, seed);
 
             cluster.kill("backup1");
             assertIntact(cluster, source, data.length, seed);
@@ -169,9 +172,7 @@ class ClusterStTcpTest
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
             awaitReady(cluster);
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            final EchoSource source = streamThrough(cluster, data, 300_000, 20_000_000_000L, seed);
             cluster.kill("primary");
             final ClusterNode first = cluster.node("backup1");
             assertTrue(cluster.runUntil(() -> first.state() == ClusterNode.State.PRIMARY && source.verified >= 1_000_000,
@@ -208,9 +209,7 @@ class ClusterStTcpTest
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
             awaitReady(cluster);
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            final EchoSource source = streamThrough(cluster, data, 300_000, 20_000_000_000L, seed);
             cluster.kill("backup1");
             final ClusterNode witness = cluster.node("witness");
             assertTrue(cluster.runUntil(() -> witness.membership().knownSyncBackup() == 0, 1_000_000_000L), cluster.events());
@@ -236,9 +235,7 @@ class ClusterStTcpTest
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), "true"))
         {
             awaitReady(cluster);
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            final EchoSource source = streamThrough(cluster, data, 300_000, 20_000_000_000L, seed);
             cluster.kill("primary");
             assertIntact(cluster, source, data.length, seed);
             assertEquals(cluster.node("backup1"), cluster.primary(), cluster.events());
