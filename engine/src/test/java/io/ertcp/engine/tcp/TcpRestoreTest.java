@@ -2,6 +2,7 @@ package io.ertcp.engine.tcp;
 
 import io.ertcp.engine.counters.Counters;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -230,7 +231,7 @@ class TcpRestoreTest extends TcpTestHarness
         {
             final TcpConnection connection = restore(100, spec());
             recv(100, seg(ACK, SND_UNA, RCV_NXT));
-            final org.agrona.concurrent.UnsafeBuffer tapped = new org.agrona.concurrent.UnsafeBuffer("hello".getBytes());
+            final UnsafeBuffer tapped = new UnsafeBuffer("hello".getBytes());
             assertEquals(5, stack.receiveRecovered(connection, tapped, 0, 5, ns(105)));
             assertEquals("hello", service.receivedText());
             assertEquals(List.of(RECEIVED + ":5"), sink.data);
@@ -245,7 +246,7 @@ class TcpRestoreTest extends TcpTestHarness
         void recoveredBytesAreTakenOnlyAsFarAsTheReceiveWindowAndNotBeforeTheHandshake()
         {
             final TcpConnection connection = restore(100, spec());
-            final org.agrona.concurrent.UnsafeBuffer tapped = new org.agrona.concurrent.UnsafeBuffer(new byte[BUFFER + 100]);
+            final UnsafeBuffer tapped = new UnsafeBuffer(new byte[BUFFER + 100]);
             service.consumeLimit = 0;
             assertEquals(BUFFER, stack.receiveRecovered(connection, tapped, 0, BUFFER + 100, ns(105)));
             assertEquals(0, stack.receiveRecovered(connection, tapped, 0, 10, ns(106)), "the window is full");

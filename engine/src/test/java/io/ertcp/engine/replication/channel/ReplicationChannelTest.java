@@ -7,8 +7,10 @@ import io.ertcp.engine.port.ManualClock;
 import io.ertcp.engine.port.MemoryPort;
 import io.ertcp.engine.port.MemorySwitch;
 import io.ertcp.engine.port.impair.ImpairmentSpec;
+import io.ertcp.log.ClosedFlyweight;
 import io.ertcp.log.DataFlyweight;
 import io.ertcp.log.RecordCodec;
+import io.ertcp.log.RecordHeaderFlyweight;
 import io.ertcp.log.RecordType;
 import io.ertcp.log.RstFlyweight;
 import org.agrona.DirectBuffer;
@@ -19,8 +21,12 @@ import com.sun.management.ThreadMXBean;
 
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -330,7 +336,7 @@ class ReplicationChannelTest
             new ChannelCounters(counters, "sender"));
         // As an ST-TCP backup: CLOSED records stand for ordering records whose bytes the tap missed (held, never
         // ready); the whole records are DATA, taken.
-        final java.util.List<Long> delivered = new java.util.ArrayList<>();
+        final List<Long> delivered = new ArrayList<>();
         final RecordReceiver receiver = RecordReceiver.holding(
             LOGGER_ID, MAC_LOGGER, 1, 1, 64, MAX_RECORD_LENGTH, 500_000, 200_000,
             (buffer, offset, length, position) ->
@@ -347,15 +353,15 @@ class ReplicationChannelTest
 
         final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
         final Random random = new Random(seed);
-        final java.util.Set<Long> missed = java.util.Set.of(3L, 4L, 7L, 9L);
+        final Set<Long> missed = Set.of(3L, 4L, 7L, 9L);
         for (long p = 1; p <= 10; p++)
         {
             final int length = missed.contains(p) ?
-                writeFixed(record, random, 1, p, RecordType.CLOSED, io.ertcp.log.ClosedFlyweight.LENGTH) :
+                writeFixed(record, random, 1, p, RecordType.CLOSED, ClosedFlyweight.LENGTH) :
                 writeData(record, random, 1, p, 100);
             assertTrue(sender.offer(record, 0, length));
         }
-        final java.util.List<long[]> fetches = new java.util.ArrayList<>();
+        final List<long[]> fetches = new ArrayList<>();
         sender.fetchListener((from, to) -> fetches.add(new long[] {from, to}));
 
         sender.doWork(clock.nanoTime(), primaryOut);
@@ -372,7 +378,7 @@ class ReplicationChannelTest
         logger.flush();
         primary.receive(sender, 256);
         assertEquals(3, fetches.size(), "one FETCH per run, all in one round: " +
-            java.util.Arrays.deepToString(fetches.toArray()));
+            Arrays.deepToString(fetches.toArray()));
         assertArrayEquals(new long[] {3, 4}, fetches.get(0));
         assertArrayEquals(new long[] {7, 7}, fetches.get(1));
         assertArrayEquals(new long[] {9, 9}, fetches.get(2));
@@ -393,14 +399,14 @@ class ReplicationChannelTest
         primary.flush();
         logger.receive(receiver, 256);
         assertEquals(10, receiver.deliveredPosition());
-        assertEquals(java.util.List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L), delivered);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L), delivered);
         assertEquals(0, receiver.fetchesPending());
         assertEquals(4, receiverCounters.fetchesSent.get());
     }
 
     private static boolean isClosed(final DirectBuffer buffer, final int offset)
     {
-        return (buffer.getShort(offset + io.ertcp.log.RecordHeaderFlyweight.TYPE_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN) &
+        return (buffer.getShort(offset + RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN) &
             0xFFFF) == RecordType.CLOSED;
     }
 
@@ -417,7 +423,7 @@ class ReplicationChannelTest
         final RecordSender sender = new RecordSender(
             PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, 99, 1 << 16, 64, 2_000_000, 16,
             new ChannelCounters(counters, "sender"));
-        final java.util.List<Long> positions = new java.util.ArrayList<>();
+        final List<Long> positions = new ArrayList<>();
         final RecordReceiver receiver = new RecordReceiver(
             LOGGER_ID, MAC_LOGGER, 1, 1, 64, MAX_RECORD_LENGTH, 500_000, 200_000,
             (buffer, offset, length, position) -> positions.add(position), new ChannelCounters(counters, "receiver"));
@@ -447,7 +453,7 @@ class ReplicationChannelTest
             step.run();
         }
         assertEquals(10, receiver.deliveredPosition(), "the tail probe showed the gap and the NAK filled it");
-        assertEquals(java.util.List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 6L, 7L, 8L, 9L, 10L), positions);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 6L, 7L, 8L, 9L, 10L), positions);
         assertThrows(IllegalArgumentException.class, () -> receiver.resetTo(0));
     }
 
