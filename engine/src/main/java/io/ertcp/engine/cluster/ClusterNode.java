@@ -809,9 +809,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 }
                 case FAILED ->
                 {
-                    say(fencingHook.failure() + "; running the hook again in " + FENCE_RETRY_NS / 1_000_000_000L + " s");
-                    fencingHook.reset();
-                    nextFenceNs = nowNs + FENCE_RETRY_NS;
+                    fenceAgainLater(nowNs, "; running the hook again in ");
                     return 1;
                 }
                 case IDLE ->
@@ -883,6 +881,17 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     }
 
     /**
+     * The fencing hook failed: say so (its failure, then {@code what}, then when) and run it again
+     * {@link #FENCE_RETRY_NS} later.
+     */
+    private void fenceAgainLater(final long nowNs, final String what)
+    {
+        say(fencingHook.failure() + what + FENCE_RETRY_NS / 1_000_000_000L + " s");
+        fencingHook.reset();
+        nextFenceNs = nowNs + FENCE_RETRY_NS;
+    }
+
+    /**
      * @return true when this primary and enough members to make a majority say no backup is in sync: members of
      * this epoch heard since, echoing it.
      */
@@ -948,9 +957,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
             case FAILED ->
             {
-                say(fencingHook.failure() + ": not taking over; trying again in " + FENCE_RETRY_NS / 1_000_000_000L + " s");
-                fencingHook.reset();
-                nextFenceNs = nowNs + FENCE_RETRY_NS;
+                fenceAgainLater(nowNs, ": not taking over; trying again in ");
                 return 1;
             }
             default ->
