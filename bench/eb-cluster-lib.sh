@@ -55,18 +55,33 @@ eb_up() {
 # eb_cluster_file FILE SERVICE BACKUPS HEARTBEAT SUSPECT LOGDIR: writes an er-tcp cluster file with
 # primary, logger and BACKUPS (0..2) backups, shared threading (the default: backs off when idle).
 eb_cluster_file() {
-  local file=$1 service=$2 backups=$3 hb=$4 suspect=$5 logdir=$6 n rank=1 nodes="p l"
+  local file=$1 service=$2 backups=$3 hb=$4 suspect=$5 logdir=$6 nodes="p l"
   [ "$backups" -ge 1 ] && nodes="$nodes b1"
   [ "$backups" -ge 2 ] && nodes="$nodes b2"
+  eb_write_cluster "$file" eb-bench er-tcp logger "$service" "$hb" "$suspect" "$logdir" "$nodes"
+}
+
+# eb_st_cluster_file FILE SERVICE HEARTBEAT SUSPECT LOGDIR: writes an st-tcp cluster file: primary
+# (eb-p), one backup (eb-b1, rank 1) and a witness (eb-w); durability backup (st-tcp's default: the
+# primary acknowledges the client only what the backup confirmed), shared threading.
+eb_st_cluster_file() {
+  eb_write_cluster "$1" eb-bench-st st-tcp backup "$2" "$3" "$4" "$5" "p b1 w"
+}
+
+# eb_write_cluster FILE CLUSTER MODE DURABILITY SERVICE HEARTBEAT SUSPECT LOGDIR NODES: the cluster
+# file both writers above share; NODES are namespaces (p primary, l logger, w witness, b1 b2 backups
+# ranked in order), every node af-packet on its eth0.
+eb_write_cluster() {
+  local file=$1 cluster=$2 mode=$3 durability=$4 service=$5 hb=$6 suspect=$7 logdir=$8 nodes=$9 n rank=1
   {
-    echo "cluster: eb-bench"
-    echo "mode: er-tcp"
+    echo "cluster: $cluster"
+    echo "mode: $mode"
     echo "service:"
     echo "  name: $service"
     echo "vip:"
     echo "  address: $EB_VIP/24"
     echo "  mac: $EB_VIP_MAC"
-    echo "durability: logger"
+    echo "durability: $durability"
     echo "failure-detection:"
     echo "  heartbeat-interval: $hb"
     echo "  suspect-timeout: $suspect"
@@ -78,42 +93,8 @@ eb_cluster_file() {
       case $n in
         p) echo "    role: primary" ;;
         l) echo "    role: logger" ;;
-        *) echo "    role: backup"; echo "    rank: $rank"; rank=$((rank + 1)) ;;
-      esac
-      echo "    driver: af-packet"
-      echo "    interface: eth0"
-      echo "    mac: ${EB_MAC[$n]}"
-      echo "    address: ${EB_IP[$n]}/24"
-    done
-  } > "$file"
-}
-
-# eb_st_cluster_file FILE SERVICE HEARTBEAT SUSPECT LOGDIR: writes an st-tcp cluster file: primary
-# (eb-p), one backup (eb-b1, rank 1) and a witness (eb-w); durability backup (st-tcp's default: the
-# primary acknowledges the client only what the backup confirmed), shared threading.
-eb_st_cluster_file() {
-  local file=$1 service=$2 hb=$3 suspect=$4 logdir=$5 n
-  {
-    echo "cluster: eb-bench-st"
-    echo "mode: st-tcp"
-    echo "service:"
-    echo "  name: $service"
-    echo "vip:"
-    echo "  address: $EB_VIP/24"
-    echo "  mac: $EB_VIP_MAC"
-    echo "durability: backup"
-    echo "failure-detection:"
-    echo "  heartbeat-interval: $hb"
-    echo "  suspect-timeout: $suspect"
-    echo "log:"
-    echo "  dir: $logdir"
-    echo "nodes:"
-    for n in p b1 w; do
-      echo "  - name: ${EB_NAME[$n]}"
-      case $n in
-        p) echo "    role: primary" ;;
         w) echo "    role: witness" ;;
-        *) echo "    role: backup"; echo "    rank: 1" ;;
+        *) echo "    role: backup"; echo "    rank: $rank"; rank=$((rank + 1)) ;;
       esac
       echo "    driver: af-packet"
       echo "    interface: eth0"
