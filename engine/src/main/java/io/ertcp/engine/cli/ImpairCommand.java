@@ -3,11 +3,11 @@ package io.ertcp.engine.cli;
 import io.ertcp.engine.agent.AgentHost;
 import io.ertcp.engine.agent.ThreadingMode;
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.lan.impair.ImpairRelay;
+import io.ertcp.engine.lan.impair.ImpairedLink;
+import io.ertcp.engine.lan.impair.ImpairmentCounters;
+import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.port.PacketPort;
-import io.ertcp.engine.port.impair.ImpairRelay;
-import io.ertcp.engine.port.impair.ImpairedLink;
-import io.ertcp.engine.port.impair.ImpairmentCounters;
-import io.ertcp.engine.port.impair.ImpairmentSpec;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.PrintStream;

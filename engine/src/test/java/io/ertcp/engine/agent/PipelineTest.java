@@ -1,12 +1,12 @@
 package io.ertcp.engine.agent;
 
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.lan.MemoryPort;
+import io.ertcp.engine.lan.MemorySwitch;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.Frames;
 import io.ertcp.engine.port.ManualClock;
-import io.ertcp.engine.port.MemoryPort;
-import io.ertcp.engine.port.MemorySwitch;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.junit.jupiter.api.Test;

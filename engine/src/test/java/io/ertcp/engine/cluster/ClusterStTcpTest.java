@@ -1,6 +1,6 @@
 package io.ertcp.engine.cluster;
 
-import io.ertcp.engine.port.impair.ImpairmentSpec;
+import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.tcp.CloseReason;
 import io.ertcp.engine.testing.EchoSource;
 import org.junit.jupiter.api.Test;

@@ -2,15 +2,15 @@ package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.cluster.config.ClusterConfig;
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.lan.MemoryPort;
+import io.ertcp.engine.lan.MemorySwitch;
+import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.net.Ipv4Address;
 import io.ertcp.engine.net.Ipv4Flyweight;
 import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.port.FrameOutput;
-import io.ertcp.engine.port.MemoryPort;
-import io.ertcp.engine.port.MemorySwitch;
-import io.ertcp.engine.port.impair.ImpairmentSpec;
 import io.ertcp.engine.service.ServiceFactory;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;

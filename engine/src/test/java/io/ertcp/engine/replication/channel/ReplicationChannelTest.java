@@ -1,12 +1,12 @@
 package io.ertcp.engine.replication.channel;
 
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.lan.MemoryPort;
+import io.ertcp.engine.lan.MemorySwitch;
+import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.ManualClock;
-import io.ertcp.engine.port.MemoryPort;
-import io.ertcp.engine.port.MemorySwitch;
-import io.ertcp.engine.port.impair.ImpairmentSpec;
 import io.ertcp.log.ClosedFlyweight;
 import io.ertcp.log.DataFlyweight;
 import io.ertcp.log.RecordCodec;
@@ -28,15 +28,15 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
+import static io.ertcp.engine.replication.RandomRecords.copy;
+import static io.ertcp.engine.replication.RandomRecords.writeData;
+import static io.ertcp.engine.replication.RandomRecords.writeFixed;
+import static io.ertcp.engine.replication.RandomRecords.writeRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static io.ertcp.engine.replication.RandomRecords.copy;
-import static io.ertcp.engine.replication.RandomRecords.writeData;
-import static io.ertcp.engine.replication.RandomRecords.writeFixed;
-import static io.ertcp.engine.replication.RandomRecords.writeRandom;
 
 /**
  * The replication channel end to end over an in-memory LAN, stepped by hand: a sender on one port, a receiver on

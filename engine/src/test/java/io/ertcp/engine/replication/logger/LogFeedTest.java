@@ -1,13 +1,13 @@
 package io.ertcp.engine.replication.logger;
 
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.lan.MemoryPort;
+import io.ertcp.engine.lan.MemorySwitch;
+import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.net.EthernetFlyweight;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.ManualClock;
-import io.ertcp.engine.port.MemoryPort;
-import io.ertcp.engine.port.MemorySwitch;
-import io.ertcp.engine.port.impair.ImpairmentSpec;
 import io.ertcp.engine.replication.channel.ChannelCounters;
 import io.ertcp.engine.replication.channel.RecordReceiver;
 import io.ertcp.engine.replication.channel.RecordSender;

@@ -1,13 +1,13 @@
 package io.ertcp.engine.replication.logger;
 
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.lan.MemoryPort;
+import io.ertcp.engine.lan.MemorySwitch;
+import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.net.EthernetFlyweight;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.ManualClock;
-import io.ertcp.engine.port.MemoryPort;
-import io.ertcp.engine.port.MemorySwitch;
-import io.ertcp.engine.port.impair.ImpairmentSpec;
 import io.ertcp.engine.replication.channel.ChannelCounters;
 import io.ertcp.engine.replication.channel.RecordSender;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
@@ -28,14 +28,14 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 
+import static io.ertcp.engine.replication.RandomRecords.copy;
+import static io.ertcp.engine.replication.RandomRecords.writeData;
+import static io.ertcp.engine.replication.RandomRecords.writeRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static io.ertcp.engine.replication.RandomRecords.copy;
-import static io.ertcp.engine.replication.RandomRecords.writeData;
-import static io.ertcp.engine.replication.RandomRecords.writeRandom;
 
 /**
  * The logger end to end: a primary's {@link RecordSender} on one port of an in-memory LAN, a {@link LoggerAgent} with

@@ -1,13 +1,13 @@
 package io.ertcp.engine.replication.replica;
 
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.lan.MemoryPort;
+import io.ertcp.engine.lan.MemorySwitch;
 import io.ertcp.engine.net.Ipv4Address;
 import io.ertcp.engine.net.Ipv4Flyweight;
 import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.port.FrameOutput;
-import io.ertcp.engine.port.MemoryPort;
-import io.ertcp.engine.port.MemorySwitch;
 import io.ertcp.engine.service.EchoService;
 import io.ertcp.engine.service.KvService;
 import io.ertcp.engine.tcp.CloseReason;

@@ -1,4 +1,4 @@
-package io.ertcp.engine.port.impair;
+package io.ertcp.engine.lan.impair;
 
 import io.ertcp.engine.counters.Counters;
 import org.agrona.concurrent.status.AtomicCounter;

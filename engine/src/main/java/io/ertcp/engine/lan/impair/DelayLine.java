@@ -1,4 +1,4 @@
-package io.ertcp.engine.port.impair;
+package io.ertcp.engine.lan.impair;
 
 import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.PacketPort;

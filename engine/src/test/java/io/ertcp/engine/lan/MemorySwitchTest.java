@@ -1,8 +1,11 @@
-package io.ertcp.engine.port;
+package io.ertcp.engine.lan;
 
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.net.MacAddress;
-import io.ertcp.engine.port.impair.ImpairmentSpec;
+import io.ertcp.engine.port.Frames;
+import io.ertcp.engine.port.ManualClock;
+import io.ertcp.engine.port.PacketPort;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;

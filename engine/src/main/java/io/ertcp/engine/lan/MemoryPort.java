@@ -1,6 +1,9 @@
-package io.ertcp.engine.port;
+package io.ertcp.engine.lan;
 
-import io.ertcp.engine.port.impair.ImpairedLink;
+import io.ertcp.engine.lan.impair.ImpairedLink;
+import io.ertcp.engine.port.FrameHandler;
+import io.ertcp.engine.port.PacketPort;
+import io.ertcp.engine.port.PortCounters;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;

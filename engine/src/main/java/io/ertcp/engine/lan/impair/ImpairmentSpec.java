@@ -1,4 +1,4 @@
-package io.ertcp.engine.port.impair;
+package io.ertcp.engine.lan.impair;
 
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;

@@ -1,11 +1,12 @@
-package io.ertcp.engine.port;
+package io.ertcp.engine.lan;
 
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.lan.impair.ImpairedLink;
+import io.ertcp.engine.lan.impair.ImpairmentCounters;
+import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.net.EthernetFlyweight;
 import io.ertcp.engine.net.MacAddress;
-import io.ertcp.engine.port.impair.ImpairedLink;
-import io.ertcp.engine.port.impair.ImpairmentCounters;
-import io.ertcp.engine.port.impair.ImpairmentSpec;
+import io.ertcp.engine.port.PortCounters;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.NanoClock;
