@@ -8,7 +8,7 @@ import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.port.PacketPort;
 import io.ertcp.engine.service.ServiceFactory;
-import io.ertcp.engine.tcp.TcpService;
+import io.ertcp.service.TcpService;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.PrintStream;

@@ -1,6 +1,6 @@
 package io.ertcp.engine.service;
 
-import io.ertcp.engine.tcp.TcpService;
+import io.ertcp.service.TcpService;
 
 import java.nio.file.Path;
 import java.util.List;

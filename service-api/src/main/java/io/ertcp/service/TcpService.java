@@ -1,4 +1,4 @@
-package io.ertcp.engine.tcp;
+package io.ertcp.service;
 
 import org.agrona.DirectBuffer;
 

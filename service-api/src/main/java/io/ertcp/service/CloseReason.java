@@ -1,4 +1,4 @@
-package io.ertcp.engine.tcp;
+package io.ertcp.service;
 
 /**
  * Why a connection ended, as {@link TcpService#onClosed} is told.
