@@ -11,7 +11,6 @@ import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.MemoryPort;
 import io.ertcp.engine.port.MemorySwitch;
 import io.ertcp.engine.port.impair.ImpairmentSpec;
-import io.ertcp.engine.service.ServiceFactory;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
 
@@ -220,7 +219,7 @@ final class InProcessCluster implements AutoCloseable
         final ImpairmentSpec wire = ingress.getOrDefault(name, impairment);
         final MemoryPort port = null == wire ? lan.newPort(name, mac) : lan.newPort(name, mac, wire);
         final ClusterNode node = new ClusterNode(config, name, port,
-            () -> ServiceFactory.byName(config.service().name(), config.service().factoryOptions()).service(), () -> now[0],
+            config.service().factory(), () -> now[0],
             new Counters(4096), eventLog);
         nodes.put(name, node);
         ports.put(name, port);
