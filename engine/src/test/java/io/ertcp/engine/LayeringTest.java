@@ -23,7 +23,7 @@ class LayeringTest
 {
     private static final JavaClasses MAIN_CLASSES = new ClassFileImporter()
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("io.ertcp.engine", "io.ertcp.ffm", "io.ertcp.log");
+        .importPackages("io.ertcp.engine", "io.ertcp.ffm", "io.ertcp.log", "io.ertcp.service");
 
     /** The layering as docs/architecture.md draws it; the test changes only with that section. */
     private static LayeredArchitecture layering()
@@ -33,6 +33,7 @@ class LayeringTest
             .ensureAllClassesAreContainedInArchitecture()
 
             .layer("ffm").definedBy("io.ertcp.ffm..")
+            .layer("service-api").definedBy("io.ertcp.service..")
             .layer("log-store").definedBy("io.ertcp.log..")
             .layer("counters").definedBy("io.ertcp.engine.counters..")
             .layer("port").definedBy("io.ertcp.engine.port..")
@@ -47,6 +48,7 @@ class LayeringTest
             .layer("cli").definedBy("io.ertcp.engine.cli..")
 
             .whereLayer("ffm").mayNotAccessAnyLayer()
+            .whereLayer("service-api").mayNotAccessAnyLayer()
             .whereLayer("log-store").mayNotAccessAnyLayer()
             .whereLayer("counters").mayNotAccessAnyLayer()
             .whereLayer("port").mayOnlyAccessLayers("ffm", "counters")
@@ -54,14 +56,14 @@ class LayeringTest
             .whereLayer("net").mayOnlyAccessLayers("port", "counters")
             .whereLayer("lan").mayOnlyAccessLayers("net", "port", "counters")
             .whereLayer("node").mayOnlyAccessLayers("net", "port", "counters")
-            .whereLayer("tcp").mayOnlyAccessLayers("net", "port", "counters")
-            .whereLayer("service").mayOnlyAccessLayers("tcp", "counters")
+            .whereLayer("tcp").mayOnlyAccessLayers("service-api", "net", "port", "counters")
+            .whereLayer("service").mayOnlyAccessLayers("service-api", "tcp", "counters")
             .whereLayer("replication").mayOnlyAccessLayers(
-                "tcp", "log-store", "node", "net", "port", "counters")
+                "service-api", "tcp", "log-store", "node", "net", "port", "counters")
             .whereLayer("cluster").mayOnlyAccessLayers(
-                "replication", "tcp", "log-store", "node", "agent", "net", "port", "counters")
+                "replication", "service-api", "tcp", "log-store", "node", "agent", "net", "port", "counters")
             .whereLayer("cli").mayOnlyAccessLayers(
-                "cluster", "replication", "service", "tcp", "log-store", "node", "lan", "agent", "net", "port",
+                "cluster", "replication", "service", "service-api", "tcp", "log-store", "node", "lan", "agent", "net", "port",
                 "counters", "ffm")
 
             // Allowed, per class. The cluster file names its service, and the only catalogue of the

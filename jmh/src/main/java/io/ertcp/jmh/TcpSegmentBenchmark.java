@@ -2,12 +2,12 @@ package io.ertcp.jmh;
 
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.net.Ipv4Output;
-import io.ertcp.engine.tcp.CloseReason;
-import io.ertcp.engine.tcp.Connection;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpHeaderFlyweight;
-import io.ertcp.engine.tcp.TcpService;
 import io.ertcp.engine.tcp.TcpStack;
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.Connection;
+import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;

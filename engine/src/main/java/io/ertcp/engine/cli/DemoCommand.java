@@ -13,11 +13,11 @@ import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.service.ServiceFactory;
-import io.ertcp.engine.tcp.CloseReason;
-import io.ertcp.engine.tcp.Connection;
 import io.ertcp.engine.tcp.TcpConfig;
-import io.ertcp.engine.tcp.TcpService;
 import io.ertcp.engine.tcp.TcpStack;
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.Connection;
+import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 

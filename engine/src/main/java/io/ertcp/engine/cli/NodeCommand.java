@@ -7,8 +7,7 @@ import io.ertcp.engine.cluster.config.ClusterConfigException;
 import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.port.PacketPort;
-import io.ertcp.engine.service.ServiceFactory;
-import io.ertcp.engine.tcp.TcpService;
+import io.ertcp.service.TcpService;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.PrintStream;
@@ -94,9 +93,7 @@ final class NodeCommand implements Command
         }
         config.warnings().forEach(warning -> out.println("warning: " + warning));
 
-        final Supplier<TcpService> services = () -> ServiceFactory.byName(
-            config.service().name(), config.service().factoryOptions()).service();
-        services.get();
+        final Supplier<TcpService> services = PortCommand.parse(() -> config.service().factory());
 
         final Counters counters = new Counters(8192);
         final PacketPort port = Ports.open(

@@ -11,10 +11,10 @@ import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.node.StackAgent;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
-import io.ertcp.engine.service.ServiceFactory;
 import io.ertcp.engine.tcp.CongestionControlAlgorithm;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
+import io.ertcp.service.TcpService;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.PrintStream;
@@ -44,13 +44,15 @@ final class ServeCommand implements Command
 
     public String summary()
     {
-        return "run one standalone node: the user-space TCP/IP stack serving echo, discard, netpipe, http or kv";
+        return "run one standalone node: the user-space TCP/IP stack serving echo, discard, netpipe, http, kv or your own service";
     }
 
     public String help()
     {
         return """
             Usage: ./ertcp serve --driver dpdk|af-packet --iface IF --ip A.B.C.D/NN --service NAME [options]
+                   ./ertcp serve --driver ... --iface IF --ip A.B.C.D/NN --service-class CLASS --service-jar JAR
+                                 --port N [--service-options K=V,...] [options]
 
             Runs one node without replication: the port, ARP, IPv4, ICMP echo and the user-space
             TCP stack, serving one service. Prints where it listens; prints its counters on
@@ -69,6 +71,10 @@ final class ServeCommand implements Command
               --ip A.B.C.D/NN           the node's address and on-link prefix
               --gateway A.B.C.D         the next hop for peers off the prefix
               --service NAME            echo, discard, netpipe, http or kv
+              --service-class CLASS     your own service (an io.ertcp.service.TcpService), by its full
+                                        class name, loaded from --service-jar; needs --port
+              --service-jar JAR         the jar that holds --service-class (docs/writing-a-service.md)
+              --service-options K=V,... options for your service's constructor taking a Map
               --port N                  listen on N instead of the service's default
               --root DIR                http only: the directory served
               --eal "ARGS"              dpdk only: EAL arguments used as given
@@ -95,8 +101,8 @@ final class ServeCommand implements Command
     public int run(final String[] argv) throws Exception
     {
         final Args args = Args.parse(name(), argv,
-            Set.of("driver", "iface", "ip", "gateway", "service", "port", "root", "eal", "threading", "congestion",
-                "max-connections", "buffer-kib", "stats-interval-ms", "duration-s"),
+            union(ServiceChoice.OPTIONS, Set.of("driver", "iface", "ip", "gateway", "port", "root", "eal", "threading",
+                "congestion", "max-connections", "buffer-kib", "stats-interval-ms", "duration-s")),
             Set.of("no-nagle"));
         final String driver = args.require("driver");
         final String iface = args.require("iface");
@@ -113,9 +119,13 @@ final class ServeCommand implements Command
             serviceOptions.add("--root");
             serviceOptions.add(args.get("root", null));
         }
-        final ServiceFactory.ServiceSpec spec = PortCommand.parse(
-            () -> ServiceFactory.byName(args.require("service"), serviceOptions));
-        final int listenPort = (int)args.getLong("port", spec.port());
+        final ServiceChoice choice = ServiceChoice.of(args, serviceOptions);
+        if (choice.port() < 0 && !args.has("port"))
+        {
+            throw new CliException("a service of your own has no default port: give --port N");
+        }
+        final TcpService service = PortCommand.parse(() -> choice.factory().get());
+        final int listenPort = (int)args.getLong("port", choice.port());
         if (listenPort < 1 || listenPort > 65535)
         {
             throw new CliException("--port must be between 1 and 65535, not " + listenPort);
@@ -127,7 +137,7 @@ final class ServeCommand implements Command
             .sendBufferBytes((int)positive(args, "buffer-kib", 256) * 1024)
             // NetPIPE's own receiver sets TCP_NODELAY; so does ours, or every message past one MSS
             // would wait a delayed ACK for its tail.
-            .nagle(!args.has("no-nagle") && !args.require("service").equals("netpipe"));
+            .nagle(!args.has("no-nagle") && !choice.name().equals("netpipe"));
         final long statsIntervalMs = args.getLong("stats-interval-ms", 0);
         final long durationMs = args.getLong("duration-s", 0) * 1000;
 
@@ -148,12 +158,12 @@ final class ServeCommand implements Command
         }
         final TcpStack tcp = new TcpStack(config, layer, counters);
         layer.register(Ipv4Flyweight.PROTOCOL_TCP, tcp);
-        tcp.listen(ip.address(), listenPort, spec.service());
+        tcp.listen(ip.address(), listenPort, service);
 
         final AtomicBoolean printRequested = new AtomicBoolean();
         installHangupHandler(printRequested);
         out.printf("serve %s listening on %s:%d via %s (mac %s, threading %s, congestion %s)%n",
-            spec.service().name(), Ipv4Address.format(ip.address()), listenPort, port.name(),
+            service.name(), Ipv4Address.format(ip.address()), listenPort, port.name(),
             MacAddress.format(port.macAddress()), mode.name().toLowerCase(Locale.ROOT),
             congestion.name().toLowerCase(Locale.ROOT));
         out.flush();
@@ -183,6 +193,13 @@ final class ServeCommand implements Command
             shutdown.done();
         }
         return 0;
+    }
+
+    static Set<String> union(final Set<String> a, final Set<String> b)
+    {
+        final java.util.HashSet<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private void printCounters(final String title, final Counters counters)

@@ -1,6 +1,6 @@
 package io.ertcp.engine.service;
 
-import io.ertcp.engine.tcp.Connection;
+import io.ertcp.service.Connection;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 

@@ -1,8 +1,8 @@
 package io.ertcp.engine.service;
 
-import io.ertcp.engine.tcp.CloseReason;
-import io.ertcp.engine.tcp.Connection;
-import io.ertcp.engine.tcp.TcpService;
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.Connection;
+import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 

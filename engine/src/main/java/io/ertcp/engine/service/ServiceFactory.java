@@ -1,12 +1,16 @@
 package io.ertcp.engine.service;
 
-import io.ertcp.engine.tcp.TcpService;
+import io.ertcp.service.TcpService;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * Builds a built-in service from its name and command-line style options, for the CLI.
+ * Builds the service a node runs: a built-in one from its name and command-line style options, or a user's from its
+ * class in a jar. The one path by which {@code ./ertcp serve}, {@code ./ertcp node} (through the cluster file) and
+ * {@code ./ertcp check-service} get their service.
  */
 public final class ServiceFactory
 {
@@ -98,6 +102,22 @@ public final class ServiceFactory
             default -> new KvService();
         };
         return new ServiceSpec(service, port);
+    }
+
+    /**
+     * A user's service: its class loaded from the jar once, checked, and one instance built at once so that a
+     * constructor that refuses the options stops the start, not the first client.
+     *
+     * @param options the service's own options, in order, for its constructor taking a Map.
+     * @return makes a fresh instance on each call (a node needs one per copy it runs).
+     * @throws ServiceJar.LoadException with one sentence: no such jar, no such class, not a TcpService, no usable
+     *                                  constructor, or the constructor threw.
+     */
+    public static Supplier<TcpService> fromJar(final Path jar, final String className, final Map<String, String> options)
+    {
+        final ServiceJar loaded = ServiceJar.load(jar, className);
+        loaded.newInstance(options);
+        return () -> loaded.newInstance(options);
     }
 
     private static String optionsOf(final String name)

@@ -1,5 +1,7 @@
 package io.ertcp.engine.tcp;
 
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 
 /**

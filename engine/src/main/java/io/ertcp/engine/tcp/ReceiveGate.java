@@ -1,5 +1,7 @@
 package io.ertcp.engine.tcp;
 
+import io.ertcp.service.Connection;
+
 /**
  * How far a connection's receive point may be acknowledged to the peer. The stack receives,
  * reassembles and delivers bytes as usual but never ACKs past the gate, so a byte the peer sees

@@ -1,5 +1,7 @@
 package io.ertcp.engine.tcp;
 
+import io.ertcp.service.TcpService;
+
 /**
  * A passive open: a local address and port, the service it hands connections to, and how many of
  * its connections are still half-open (the SYN backlog).

@@ -4,6 +4,8 @@ import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.net.Checksums;
 import io.ertcp.engine.net.Ipv4Handler;
 import io.ertcp.engine.net.Ipv4Output;
+import io.ertcp.service.Connection;
+import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;

@@ -1,9 +1,9 @@
 package io.ertcp.engine.cluster;
 
-import io.ertcp.engine.tcp.CloseReason;
 import io.ertcp.engine.testing.EchoSource;
-import io.ertcp.engine.tcp.Connection;
-import io.ertcp.engine.tcp.TcpService;
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.Connection;
+import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;

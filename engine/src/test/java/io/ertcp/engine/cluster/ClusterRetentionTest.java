@@ -1,7 +1,7 @@
 package io.ertcp.engine.cluster;
 
-import io.ertcp.engine.tcp.CloseReason;
 import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.service.CloseReason;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;

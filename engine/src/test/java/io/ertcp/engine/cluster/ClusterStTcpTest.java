@@ -1,8 +1,8 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.lan.impair.ImpairmentSpec;
-import io.ertcp.engine.tcp.CloseReason;
 import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.service.CloseReason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -220,7 +220,7 @@ final class InProcessCluster implements AutoCloseable
         final ImpairmentSpec wire = ingress.getOrDefault(name, impairment);
         final MemoryPort port = null == wire ? lan.newPort(name, mac) : lan.newPort(name, mac, wire);
         final ClusterNode node = new ClusterNode(config, name, port,
-            () -> ServiceFactory.byName(config.service().name(), config.service().factoryOptions()).service(), () -> now[0],
+            config.service().factory(), () -> now[0],
             new Counters(4096), eventLog);
         nodes.put(name, node);
         ports.put(name, port);

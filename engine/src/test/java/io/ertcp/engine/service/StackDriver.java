@@ -1,7 +1,7 @@
 package io.ertcp.engine.service;
 
-import io.ertcp.engine.tcp.CloseReason;
-import io.ertcp.engine.tcp.TcpService;
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.TcpService;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;

@@ -1,5 +1,8 @@
 package io.ertcp.engine.tcp;
 
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.Connection;
+import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,7 @@
 package io.ertcp.engine.tcp;
 
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.Connection;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,8 @@
 package io.ertcp.engine.tcp;
 
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.Connection;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;

@@ -2,6 +2,9 @@ package io.ertcp.engine.tcp;
 
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.net.Ipv4Output;
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.Connection;
+import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;

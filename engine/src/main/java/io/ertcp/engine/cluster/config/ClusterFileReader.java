@@ -9,6 +9,7 @@ import io.ertcp.engine.service.HttpService;
 import io.ertcp.engine.service.KvService;
 import io.ertcp.engine.service.NetPipeService;
 import io.ertcp.engine.service.ServiceFactory;
+import io.ertcp.engine.service.ServiceJar;
 import io.ertcp.engine.tcp.CongestionControlAlgorithm;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
@@ -42,6 +43,9 @@ final class ClusterFileReader
     static final List<String> TOP_KEYS = List.of("cluster", "mode", "service", "vip", "durability",
         "failure-detection", "log", "tcp", "nodes");
     static final List<String> SERVICE_KEYS = List.of("name", "port", "root", "idle-timeout-ms", "lower",
+        "perturbation", "trials", "integrity", "class", "jar", "options");
+    /** The keys of a built-in service's own options, in {@link #SERVICE_KEYS}. */
+    private static final List<String> BUILT_IN_OPTION_KEYS = List.of("root", "idle-timeout-ms", "lower",
         "perturbation", "trials", "integrity");
     static final List<String> VIP_KEYS = List.of("address", "mac", "gateway");
     static final List<String> DETECTION_KEYS = List.of("heartbeat-interval", "suspect-timeout", "fencing-hook");
@@ -174,6 +178,11 @@ final class ClusterFileReader
         {
             return;
         }
+        if (section.has("class") || section.has("jar") || section.has("options"))
+        {
+            readServiceClass(section);
+            return;
+        }
         final String name = section.text("name", true, "echo");
         if (name == null)
         {
@@ -196,7 +205,7 @@ final class ClusterFileReader
         }
         final long port = number(section, "port", defaultPort, 1, 65535);
         final Map<String, String> options = new LinkedHashMap<>();
-        for (final String key : SERVICE_KEYS.subList(2, SERVICE_KEYS.size()))
+        for (final String key : BUILT_IN_OPTION_KEYS)
         {
             if (!section.has(key))
             {
@@ -232,6 +241,76 @@ final class ClusterFileReader
             }
         }
         service = new ServiceConfig(name, (int)port, options);
+    }
+
+    /**
+     * A user's service: {@code class}, {@code jar}, {@code port} and its own {@code options}. The class is loaded and
+     * checked here (nothing of it runs), so that a wrong path or name is refused with its line before a node starts.
+     */
+    private void readServiceClass(final YamlSection section)
+    {
+        if (section.has("name"))
+        {
+            problems.add(section.at("name"), "service gives both a built-in 'name' and a 'class': keep name for a " +
+                "built-in service, or class and jar for your own.");
+        }
+        for (final String key : BUILT_IN_OPTION_KEYS)
+        {
+            if (section.has(key))
+            {
+                problems.add(section.at(key), "service '" + key + "' is an option of a built-in service: put your " +
+                    "service's own options under options:, such as options: {" + key + ": ...}.");
+            }
+        }
+        final String className = section.text("class", true, "com.example.ChatService");
+        final String jarText = section.text("jar", true, "/opt/chat/chat.jar");
+        final long port = section.has("port") ? number(section, "port", -1, 1, 65535) : -1;
+        if (!section.has("port"))
+        {
+            problems.add(section.node(), "service lacks 'port': a service of your own has no default port, so add " +
+                "one, such as port: 7000.");
+        }
+        final Map<String, String> options = new LinkedHashMap<>();
+        final Node optionsNode = section.value("options");
+        if (optionsNode != null)
+        {
+            if (!(optionsNode instanceof final MappingNode mapping))
+            {
+                problems.add(optionsNode, "service options is not a section: write each option as key: value " +
+                    "indented below it.");
+            }
+            else
+            {
+                for (final var tuple : mapping.getValue())
+                {
+                    if (!(tuple.getKeyNode() instanceof final org.snakeyaml.engine.v2.nodes.ScalarNode key) ||
+                        !(tuple.getValueNode() instanceof final org.snakeyaml.engine.v2.nodes.ScalarNode value))
+                    {
+                        problems.add(tuple.getKeyNode(), "service options hold plain key: value pairs only: write " +
+                            "lists and sections as one text value the service parses.");
+                    }
+                    else if (options.put(key.getValue(), value.getValue()) != null)
+                    {
+                        problems.add(key, "service options give '" + key.getValue() + "' twice: keep one.");
+                    }
+                }
+            }
+        }
+        if (className == null || jarText == null || port < 0)
+        {
+            return;
+        }
+        final Path jar = Path.of(jarText);
+        try
+        {
+            ServiceJar.load(jar, className);
+        }
+        catch (final ServiceJar.LoadException ex)
+        {
+            problems.add(section.value(ex.part() == ServiceJar.Part.JAR ? "jar" : "class"), ex.getMessage());
+            return;
+        }
+        service = new ServiceConfig(className, (int)port, options, Optional.of(jar));
     }
 
     private void readVip()

@@ -1,27 +1,63 @@
 package io.ertcp.engine.cluster.config;
 
+import io.ertcp.engine.service.ServiceFactory;
+import io.ertcp.service.TcpService;
+
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
- * The one service every node of the cluster runs (backups run it in shadow), by its built-in name.
+ * The one service every node of the cluster runs (backups run it in shadow): a built-in one by its name, or a user's
+ * class from a jar.
  *
- * @param name    echo, discard, netpipe, http or kv.
- * @param port    where the VIP listens; the service's default unless the file says otherwise.
- * @param options the service's own options as written in the file (http: root, idle-timeout-ms;
- *                netpipe: lower, perturbation, trials, integrity), in file order.
+ * @param name    echo, discard, netpipe, http or kv; for a user's service, its class name.
+ * @param port    where the VIP listens; the built-in service's default unless the file says otherwise (a user's
+ *                service has none: the file gives it).
+ * @param options the service's own options as written in the file, in file order: a built-in's (http: root,
+ *                idle-timeout-ms; netpipe: lower, perturbation, trials, integrity), or what a user's service's
+ *                {@code options} section holds, for its constructor.
+ * @param jar     for a user's service, the jar that holds the class {@code name}; empty for a built-in one.
  */
-public record ServiceConfig(String name, int port, Map<String, String> options)
+public record ServiceConfig(String name, int port, Map<String, String> options, Optional<Path> jar)
 {
     public ServiceConfig
     {
-        options = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(options));
+        options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+    }
+
+    /** A built-in service. */
+    public ServiceConfig(final String name, final int port, final Map<String, String> options)
+    {
+        this(name, port, options, Optional.empty());
     }
 
     /**
-     * The options in the form {@link io.ertcp.engine.service.ServiceFactory#byName} takes, so that
-     * a node builds its service exactly as {@code ./ertcp serve} would.
+     * Makes the service, each call a fresh instance, as {@code ./ertcp serve} would: built-ins through
+     * {@link ServiceFactory#byName}, a user's class through {@link ServiceFactory#fromJar} (loaded and checked once,
+     * here).
+     *
+     * @throws IllegalArgumentException with one sentence when the service cannot be built.
+     */
+    public Supplier<TcpService> factory()
+    {
+        if (jar.isPresent())
+        {
+            return ServiceFactory.fromJar(jar.get(), name, options);
+        }
+        final List<String> factoryOptions = factoryOptions();
+        ServiceFactory.byName(name, factoryOptions);
+        return () -> ServiceFactory.byName(name, factoryOptions).service();
+    }
+
+    /**
+     * A built-in service's options in the form {@link ServiceFactory#byName} takes, so that a node builds its
+     * service exactly as {@code ./ertcp serve} would.
      */
     public List<String> factoryOptions()
     {

@@ -1,11 +1,8 @@
 package io.ertcp.engine.replication.replica;
 
-import io.ertcp.engine.tcp.CloseReason;
-import io.ertcp.engine.tcp.Connection;
 import io.ertcp.engine.tcp.ConnectionEventSink;
 import io.ertcp.engine.tcp.ConnectionRestore;
 import io.ertcp.engine.tcp.ReceiveGate;
-import io.ertcp.engine.tcp.TcpService;
 import io.ertcp.engine.tcp.TcpStack;
 import io.ertcp.log.ClientAckFlyweight;
 import io.ertcp.log.ClosedFlyweight;
@@ -14,6 +11,9 @@ import io.ertcp.log.EpochChangeFlyweight;
 import io.ertcp.log.FinFlyweight;
 import io.ertcp.log.OpenFlyweight;
 import io.ertcp.log.TimeoutFlyweight;
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.Connection;
+import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;

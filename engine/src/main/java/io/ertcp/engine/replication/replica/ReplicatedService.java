@@ -1,7 +1,5 @@
 package io.ertcp.engine.replication.replica;
 
-import io.ertcp.engine.tcp.CloseReason;
-import io.ertcp.engine.tcp.TcpService;
 import io.ertcp.log.ClientAckFlyweight;
 import io.ertcp.log.ClosedFlyweight;
 import io.ertcp.log.DataFlyweight;
@@ -13,6 +11,8 @@ import io.ertcp.log.RecordHeaderFlyweight;
 import io.ertcp.log.RecordType;
 import io.ertcp.log.RstFlyweight;
 import io.ertcp.log.TimeoutFlyweight;
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 
