@@ -42,6 +42,12 @@ public final class Main
             return args.length == 0 ? 2 : 0;
         }
 
+        if (args[0].equals("--version") || args[0].equals("version"))
+        {
+            out.println(Version.current());
+            return 0;
+        }
+
         final Command command = commands.stream().filter(c -> c.name().equals(args[0])).findFirst().orElse(null);
         if (command == null)
         {
@@ -80,6 +86,7 @@ public final class Main
             ertcp: TCP connections that survive the death of the server holding them.
 
             Usage: ./ertcp COMMAND [options]       (./ertcp COMMAND --help for each)
+                   ./ertcp --version               the version and the commit it was built from
 
             Commands:
             """);

@@ -51,6 +51,15 @@ class MainTest
     }
 
     @Test
+    void versionNamesTheMavenVersionAndACommit()
+    {
+        assertEquals(0, run("--version"));
+        // The build filtered version.properties: the version is the pom's, never an unfiltered ${...}.
+        assertTrue(stdout().matches("ertcp \\d+\\.\\d+\\.\\d+[^ ]* \\(commit [0-9a-f]{12}(-dirty)?\\)\n|" +
+            "ertcp \\d+\\.\\d+\\.\\d+[^ ]* \\(commit unknown\\)\n"), stdout());
+    }
+
+    @Test
     void anUnknownCommandIsOneSentence()
     {
         assertEquals(2, run("frobnicate"));

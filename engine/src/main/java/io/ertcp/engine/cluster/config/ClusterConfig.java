@@ -110,6 +110,15 @@ public record ClusterConfig(
             .toList();
     }
 
+    /**
+     * What the file means as one number, the same for every member that runs the same cluster (comments, layout and
+     * stated defaults aside): members compare it to find one started with another file. See {@link ConfigDigest}.
+     */
+    public long digest()
+    {
+        return ConfigDigest.of(this);
+    }
+
     /** Votes a takeover needs (DESIGN.md rule 4): a strict majority of all configured members. */
     public int majority()
     {
