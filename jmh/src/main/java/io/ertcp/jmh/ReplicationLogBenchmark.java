@@ -49,6 +49,8 @@ public class ReplicationLogBenchmark
     static final int RECORDS_PER_CYCLE = 64 * 1024;
     static final int READ_LOG_RECORDS = 100_000;
     static final long CYCLE_MS = TimeUnit.HOURS.toMillis(1);
+    /** Records per {@link #appendBurst}: a receive burst of 32 frames, each a full 1460-byte segment. */
+    static final int BURST_RECORDS = 32;
 
     /**
      * A log to append to, in a temporary directory removed at the end.
@@ -74,6 +76,80 @@ public class ReplicationLogBenchmark
             log = ReplicationLog.open(directory, RollCycles.FAST_HOURLY, clock, SyncMode.NONE);
             record = dataRecord(payloadLength);
             recordLength = DataFlyweight.HEADER_LENGTH + payloadLength;
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws IOException
+        {
+            log.close();
+            deleteRecursively(directory);
+        }
+    }
+
+    /**
+     * A log to append bursts of full segments to, on tmpfs or on disk, rolled and trimmed as {@link AppendState}.
+     */
+    @State(Scope.Thread)
+    public static class BurstState
+    {
+        @Param({"/dev/shm", "/var/tmp"})
+        public String logRoot;
+
+        /**
+         * {@code none}: appends fault in their own pages. {@code idle}: the pages are faulted in between bursts and
+         * not timed, as a duty cycle's idle time would ({@link ReplicationLog#pretouch()} until it has nothing to
+         * do): the cost left on the hot path. {@code inline}: one {@code pretouch()} after every burst, timed, as
+         * {@code ClusterNode} calls it once per duty cycle: the whole cost.
+         */
+        @Param({"none", "idle", "inline"})
+        public String pretouch;
+
+        Path directory;
+        SetTimeProvider clock;
+        ReplicationLog log;
+        UnsafeBuffer record;
+        int recordLength;
+        int untilRoll = RECORDS_PER_CYCLE;
+        boolean inline;
+
+        @Setup(Level.Trial)
+        public void setUp() throws IOException
+        {
+            directory = Files.createTempDirectory(Path.of(logRoot), "ertcp-jmh-log");
+            clock = new SetTimeProvider(System.currentTimeMillis());
+            log = ReplicationLog.open(directory, RollCycles.FAST_HOURLY, clock, SyncMode.NONE);
+            record = dataRecord(1460);
+            recordLength = DataFlyweight.HEADER_LENGTH + 1460;
+        }
+
+        @Setup(Level.Invocation)
+        public void pretouchWhileIdle()
+        {
+            if ("idle".equals(pretouch))
+            {
+                while (log.pretouch() > 0)
+                {
+                }
+            }
+        }
+
+        void rollEvery(final int records, final long position)
+        {
+            untilRoll -= records;
+            if (untilRoll <= 0)
+            {
+                untilRoll = RECORDS_PER_CYCLE;
+                clock.advanceMillis(CYCLE_MS);
+                log.retainFrom(position);
+            }
+        }
+
+        /**
+         * @return the record bytes one {@link #appendBurst} writes, in MiB.
+         */
+        public double burstMiB()
+        {
+            return BURST_RECORDS * (double)recordLength / (1 << 20);
         }
 
         @TearDown(Level.Trial)
@@ -131,6 +207,29 @@ public class ReplicationLogBenchmark
             state.untilRoll = RECORDS_PER_CYCLE;
             state.clock.advanceMillis(CYCLE_MS);
             state.log.retainFrom(position);
+        }
+        return position;
+    }
+
+    /**
+     * One duty cycle's worth of appends, as a logger writes a receive burst of full segments: the figure per MiB is
+     * the score divided by {@link BurstState#burstMiB()}. The log lives on {@code logRoot}: tmpfs ({@code /dev/shm})
+     * or a disk file system ({@code /var/tmp}, ext4 on the machine of BENCHMARKS.md).
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public long appendBurst(final BurstState state)
+    {
+        long position = 0;
+        for (int i = 0; i < BURST_RECORDS; i++)
+        {
+            position = state.log.append(state.record, 0, state.recordLength);
+        }
+        state.rollEvery(BURST_RECORDS, position);
+        if (state.inline)
+        {
+            state.log.pretouch();
         }
         return position;
     }

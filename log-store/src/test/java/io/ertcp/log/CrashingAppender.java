@@ -9,7 +9,10 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.io.PrintStream;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.concurrent.locks.LockSupport;
 
@@ -18,6 +21,12 @@ import java.util.concurrent.locks.LockSupport;
  * can and prints each position once the append returned, until it is killed. Record n carries stream offset n, so
  * the parent can check every byte of what survived. With a second argument {@code torn} it appends ten records and
  * then stops in the middle of writing the next one (its Chronicle header never completed) until it is killed.
+ * <p>
+ * The modes ending in {@code -pretouch} fault in pages ahead of the write position as a node's duty cycle does
+ * ({@link ReplicationLog#pretouch()} after every append, and to the full distance before the tear):
+ * {@code loop-pretouch} appends until killed, {@code torn-pretouch} stops mid-excerpt as {@code torn} does, and
+ * {@code crc-pretouch} leaves a complete excerpt whose record lost its second half (a torn page: the header is
+ * there, the checksum does not match) and waits to be killed.
  */
 public final class CrashingAppender
 {
@@ -30,22 +39,44 @@ public final class CrashingAppender
      * wait there to be killed: the state a crash mid-append leaves.
      */
     private static void tearAnAppend(
-        final ReplicationLog log, final PrintStream out, final TestRecords records, final long first)
+        final ReplicationLog log,
+        final PrintStream out,
+        final TestRecords records,
+        final long first,
+        final boolean pretouch,
+        final boolean completeExcerpt)
     {
         long n = first;
         for (; n < first + 10; n++)
         {
             out.println(log.append(records.buffer(), 0, records.data(n, TestRecords.lengthOf(n))));
+            if (pretouch)
+            {
+                log.pretouch();
+            }
+        }
+        while (pretouch && log.pretouch() > 0)
+        {
+            // Every page up to the full distance ahead is faulted in before the tear.
         }
         final int length = records.data(n, TestRecords.lengthOf(n));
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[length]);
+        record.putBytes(0, records.buffer(), 0, length);
+        record.putLong(RecordHeaderFlyweight.POSITION_OFFSET, n, ByteOrder.LITTLE_ENDIAN);
+        new RecordCodec().stampChecksum(record, 0, length);
         try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(log.directory())
             .rollCycle(TestRollCycles.TEST_SECONDLY).build();
             ExcerptAppender appender = queue.createAppender();
             DocumentContext dc = appender.writingDocument())
         {
-            final byte[] half = new byte[length / 2];
-            records.buffer().getBytes(0, half);
-            dc.wire().bytes().write(half);
+            final byte[] bytes = new byte[completeExcerpt ? length : length / 2];
+            // A torn page: the record's first half reached the file, its second half is zeros.
+            record.getBytes(0, bytes, 0, length / 2);
+            dc.wire().bytes().write(bytes);
+            if (completeExcerpt)
+            {
+                dc.close();
+            }
             out.println("TORN");
             while (true)
             {
@@ -63,14 +94,20 @@ public final class CrashingAppender
         {
             out.println("READY " + log.lastPosition());
             long n = log.lastPosition() + 1;
-            if (args.length > 1 && "torn".equals(args[1]))
+            final String mode = args.length > 1 ? args[1] : "loop";
+            final boolean pretouch = mode.endsWith("-pretouch");
+            if (mode.startsWith("torn") || mode.startsWith("crc"))
             {
-                tearAnAppend(log, out, records, n);
+                tearAnAppend(log, out, records, n, pretouch, mode.startsWith("crc"));
             }
             while (true)
             {
                 final long position = log.append(records.buffer(), 0, records.data(n, TestRecords.lengthOf(n)));
                 out.println(position);
+                if (pretouch)
+                {
+                    log.pretouch();
+                }
                 n++;
             }
         }

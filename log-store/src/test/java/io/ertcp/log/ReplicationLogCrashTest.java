@@ -39,37 +39,33 @@ class ReplicationLogCrashTest
     @Test
     void everyReportedAppendSurvivesKillMinus9() throws Exception
     {
+        killTwiceAndCheck("loop");
+    }
+
+    /**
+     * As {@link #everyReportedAppendSurvivesKillMinus9}, with the child faulting in pages ahead of its appends: the
+     * pages past the last record are faulted in but hold nothing, and the reopened log ends at the last whole record.
+     */
+    @Test
+    void everyReportedAppendSurvivesKillMinus9WhilePretouching() throws Exception
+    {
+        killTwiceAndCheck("loop-pretouch");
+    }
+
+    private void killTwiceAndCheck(final String mode) throws Exception
+    {
         final Path logDirectory = directory.resolve("log");
         long expectedStart = 1;
         for (int round = 0; round < 2; round++)
         {
-            final long lastReported = runAndKill(logDirectory, expectedStart);
+            final long lastReported = runAndKill(logDirectory, expectedStart, mode, RECORDS_BEFORE_KILL);
             try (ReplicationLog log = ReplicationLog.open(
                 logDirectory, TestRollCycles.TEST_SECONDLY, SystemTimeProvider.INSTANCE, SyncMode.NONE))
             {
                 assertTrue(log.lastPosition() >= lastReported,
                     "last position " + log.lastPosition() + " < reported " + lastReported);
                 assertTrue(log.lastPosition() <= lastReported + 1, "at most the one unreported append survives");
-
-                try (LogReader reader = log.newReader(1))
-                {
-                    final long[] next = {1};
-                    while (reader.poll(
-                        (buffer, offset, length, position) ->
-                        {
-                            assertEquals(next[0], position);
-                            final String problem = TestRecords.check(buffer, offset, length, position);
-                            if (null != problem)
-                            {
-                                fail(problem);
-                            }
-                            next[0]++;
-                        },
-                        256) > 0)
-                    {
-                    }
-                    assertEquals(log.lastPosition() + 1, next[0]);
-                }
+                assertEquals(log.lastPosition() + 1, readAllAndCheck(log));
 
                 final TestRecords records = new TestRecords();
                 final long n = log.lastPosition() + 1;
@@ -80,14 +76,52 @@ class ReplicationLogCrashTest
     }
 
     /**
-     * Start a child that appends, kill it with SIGKILL once it reported enough appends, and return the last
-     * position it reported.
+     * Read the whole log, checking every record's position and bytes.
+     *
+     * @return the position after the last record read.
      */
+    private static long readAllAndCheck(final ReplicationLog log)
+    {
+        try (LogReader reader = log.newReader(1))
+        {
+            final long[] next = {1};
+            while (reader.poll(
+                (buffer, offset, length, position) ->
+                {
+                    assertEquals(next[0], position);
+                    final String problem = TestRecords.check(buffer, offset, length, position);
+                    if (null != problem)
+                    {
+                        fail(problem);
+                    }
+                    next[0]++;
+                },
+                256) > 0)
+            {
+            }
+            return next[0];
+        }
+    }
+
     @Test
     void aKillInTheMiddleOfAnAppendLeavesALogThatReopensAndContinues() throws Exception
     {
-        final Path logDirectory = directory.resolve("torn");
-        final long lastReported = runAndKill(logDirectory, 1, "torn", 10);
+        killMidExcerptAndCheck("torn");
+    }
+
+    /**
+     * The same kill with every page up to the pretouch distance faulted in past the unfinished excerpt.
+     */
+    @Test
+    void aKillInTheMiddleOfAPretouchedAppendLeavesALogThatReopensAndContinues() throws Exception
+    {
+        killMidExcerptAndCheck("torn-pretouch");
+    }
+
+    private void killMidExcerptAndCheck(final String mode) throws Exception
+    {
+        final Path logDirectory = directory.resolve(mode);
+        final long lastReported = runAndKill(logDirectory, 1, mode, 10);
         assertEquals(10, lastReported);
         final long startNs = System.nanoTime();
         try (ReplicationLog log = ReplicationLog.open(
@@ -96,31 +130,39 @@ class ReplicationLogCrashTest
             assertEquals(10, log.lastPosition());
             final TestRecords records = new TestRecords();
             assertEquals(11, log.append(records.buffer(), 0, records.data(11, TestRecords.lengthOf(11))));
-            try (LogReader reader = log.newReader(1))
-            {
-                final long[] next = {1};
-                while (reader.poll(
-                    (buffer, offset, length, position) ->
-                    {
-                        assertEquals(next[0], position);
-                        assertEquals(null, TestRecords.check(buffer, offset, length, position));
-                        next[0]++;
-                    },
-                    256) > 0)
-                {
-                }
-                assertEquals(12, next[0]);
-            }
+            assertEquals(12, readAllAndCheck(log));
         }
         final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
         assertTrue(tookMs < 20_000, "Chronicle's recovery of the unfinished excerpt took " + tookMs + " ms");
     }
 
-    private long runAndKill(final Path logDirectory, final long expectedStart) throws Exception
+    /**
+     * A pretouched log whose last excerpt is complete but holds a torn record (its second half never reached the
+     * page): the reopened log cuts it by its checksum, says so once, and the next append takes its position.
+     */
+    @Test
+    void aTornRecordInAPretouchedLogIsCutAfterKillMinus9() throws Exception
     {
-        return runAndKill(logDirectory, expectedStart, "loop", RECORDS_BEFORE_KILL);
+        final Path logDirectory = directory.resolve("crc");
+        assertEquals(10, runAndKill(logDirectory, 1, "crc-pretouch", 10));
+        try (ReplicationLog log = ReplicationLog.open(
+            logDirectory, TestRollCycles.TEST_SECONDLY, SystemTimeProvider.INSTANCE, SyncMode.NONE))
+        {
+            assertEquals(10, log.lastPosition());
+            assertEquals(1, log.tornRecords());
+            assertNotNull(log.recoveryReport());
+            assertTrue(log.recoveryReport().contains("1 torn or corrupt record(s) after position 10"),
+                log.recoveryReport());
+            final TestRecords records = new TestRecords();
+            assertEquals(11, log.append(records.buffer(), 0, records.data(11, TestRecords.lengthOf(11))));
+            assertEquals(12, readAllAndCheck(log));
+        }
     }
 
+    /**
+     * Start a child that appends, kill it with SIGKILL once it reported enough appends (or once it says it tore
+     * an append), and return the last position it reported.
+     */
     private long runAndKill(
         final Path logDirectory, final long expectedStart, final String mode, final int recordsBeforeKill)
         throws Exception
@@ -144,6 +186,7 @@ class ReplicationLogCrashTest
             .redirectError(ProcessBuilder.Redirect.to(stderr))
             .start();
 
+        final boolean tears = mode.startsWith("torn") || mode.startsWith("crc");
         long lastReported = -1;
         long count = 0;
         try (BufferedReader out = new BufferedReader(
@@ -176,7 +219,7 @@ class ReplicationLogCrashTest
                 line.setLength(0);
                 assertEquals(lastReported < 0 ? expectedStart : lastReported + 1, position);
                 lastReported = position;
-                if (++count == recordsBeforeKill && !"torn".equals(mode))
+                if (++count == recordsBeforeKill && !tears)
                 {
                     // SIGKILL through the handle: Process.destroyForcibly would also close the pipe we still read.
                     child.toHandle().destroyForcibly();

@@ -523,6 +523,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             work += applyRetention(nowNs);
         }
         work += port.flush();
+        if (null != replicationLog)
+        {
+            // After the flush: this cycle's frames are out; the next cycle's appends find their pages faulted in.
+            work += replicationLog.pretouch();
+        }
         return work;
     }
 

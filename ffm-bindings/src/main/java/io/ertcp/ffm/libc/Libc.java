@@ -36,6 +36,7 @@ public final class Libc
     private static final MethodHandle GETSOCKOPT;
     private static final MethodHandle MMAP;
     private static final MethodHandle MUNMAP;
+    private static final MethodHandle MADVISE;
     private static final MethodHandle POLL;
     private static final MethodHandle SENDTO;
     private static final MethodHandle CLOSE;
@@ -58,6 +59,8 @@ public final class Libc
         MMAP = libc.downcall("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
         MUNMAP = libc.downcall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO);
+        // The address as a long: the caller's mapping is not a MemorySegment (a memory-mapped file's address).
+        MADVISE = libc.downcall("madvise", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
         POLL = libc.downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
         SENDTO = libc.downcall("sendto",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
@@ -71,6 +74,11 @@ public final class Libc
         SYSCONF = libc.downcall("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
         STRERROR = libc.downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
+
+    /**
+     * madvise(2): fault the range's pages in writable, as a write to each would, without writing (Linux 5.14).
+     */
+    public static final int MADV_POPULATE_WRITE = 23;
 
     private final Arena arena;
     private final MemorySegment callState;
@@ -186,6 +194,23 @@ public final class Libc
         try
         {
             return (int)MUNMAP.invokeExact(callState, address, length);
+        }
+        catch (final Throwable ex)
+        {
+            throw rethrow(ex);
+        }
+    }
+
+    /**
+     * @param address page-aligned start of a range of this process's mappings.
+     * @param advice  an {@code MADV_*} value, such as {@link #MADV_POPULATE_WRITE}.
+     * @return 0, or -1 with {@link #errno()} set (EINVAL for an advice the kernel does not know).
+     */
+    public int madvise(final long address, final long length, final int advice)
+    {
+        try
+        {
+            return (int)MADVISE.invokeExact(callState, address, length, advice);
         }
         catch (final Throwable ex)
         {
