@@ -70,9 +70,14 @@ eb_st_cluster_file() {
 
 # eb_write_cluster FILE CLUSTER MODE DURABILITY SERVICE HEARTBEAT SUSPECT LOGDIR NODES: the cluster
 # file both writers above share; NODES are namespaces (p primary, l logger, w witness, b1 b2 backups
-# ranked in order), every node af-packet on its eth0.
+# ranked in order), every node af-packet on its eth0. The replication channel is authenticated with
+# the key FILE.key beside it (32 bytes from /dev/urandom, owner-only, made once, as ./ertcp keygen
+# would); EB_SECURITY=none writes security: none instead, for the unauthenticated figure.
 eb_write_cluster() {
   local file=$1 cluster=$2 mode=$3 durability=$4 service=$5 hb=$6 suspect=$7 logdir=$8 nodes=$9 n rank=1
+  if [ "${EB_SECURITY:-key}" != none ] && [ ! -s "$file.key" ]; then
+    (umask 077 && head -c 32 /dev/urandom > "$file.key")
+  fi
   {
     echo "cluster: $cluster"
     echo "mode: $mode"
@@ -87,6 +92,12 @@ eb_write_cluster() {
     echo "  suspect-timeout: $suspect"
     echo "log:"
     echo "  dir: $logdir"
+    if [ "${EB_SECURITY:-key}" = none ]; then
+      echo "security: none"
+    else
+      echo "security:"
+      echo "  key-file: $file.key"
+    fi
     echo "nodes:"
     for n in $nodes; do
       echo "  - name: ${EB_NAME[$n]}"

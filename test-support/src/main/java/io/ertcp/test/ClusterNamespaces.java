@@ -202,6 +202,7 @@ public final class ClusterNamespaces implements AutoCloseable
         // A 2-core machine runs three JVMs and the clients: tighter timeouts bring false suspicions.
         yaml.append("failure-detection:\n  heartbeat-interval: 10ms\n  suspect-timeout: 400ms\n");
         yaml.append("log:\n  dir: ").append(dir.resolve("log")).append("\n  retention: 1h\n");
+        yaml.append("security:\n  key-file: ").append(writeKey()).append('\n');
         if (!tcpYaml.isBlank())
         {
             yaml.append("tcp:\n");
@@ -228,6 +229,38 @@ public final class ClusterNamespaces implements AutoCloseable
         {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    /**
+     * The cluster key every node reads: 32 random bytes, owner-only, as {@code ./ertcp keygen} writes (this module
+     * does not depend on the engine).
+     */
+    private Path writeKey()
+    {
+        final Path key = dir.resolve("cluster.key");
+        if (Files.exists(key))
+        {
+            return key;
+        }
+        final byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        try
+        {
+            Files.createFile(key, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.write(key, bytes);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        return key;
+    }
+
+    /** The cluster key file the nodes share (see {@link #config()}). */
+    public Path keyFile()
+    {
+        return dir.resolve("cluster.key");
     }
 
     public Path config()

@@ -12,6 +12,7 @@ import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.engine.replication.channel.ClusterKey;
 import io.ertcp.engine.service.ServiceFactory;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
@@ -159,7 +160,8 @@ final class DemoCommand implements Command
 
     /**
      * The demo's cluster file: ER-TCP (primary .11, logger .12, backup .13) or ST-TCP (primary .11, backup .13,
-     * witness .14; no logger, durability backup).
+     * witness .14; no logger, durability backup). Authenticated with the key {@link #keyFileBeside} the log, which
+     * the caller makes.
      */
     static String clusterYaml(final String name, final String driver, final Path logDir, final String suspect,
         final boolean stTcp)
@@ -178,8 +180,10 @@ final class DemoCommand implements Command
               suspect-timeout: %s
             log:
               dir: %s
+            security:
+              key-file: %s
             nodes:
-            """.formatted(name, stTcp ? "st-tcp" : "er-tcp", VIP, suspect, logDir));
+            """.formatted(name, stTcp ? "st-tcp" : "er-tcp", VIP, suspect, logDir, keyFileBeside(logDir)));
         for (final String node : nodes)
         {
             final int i = nodeIndex(node);
@@ -194,6 +198,12 @@ final class DemoCommand implements Command
                 0x11 + i, 11 + i));
         }
         return yaml.toString();
+    }
+
+    /** The demo's cluster key: a fresh one per demo, beside its log directory. */
+    static Path keyFileBeside(final Path logDir)
+    {
+        return logDir.resolveSibling("cluster.key");
     }
 
     /** A node's number on the LAN: its MAC 02:00:00:00:00:(0x11 + n) and address 10.77.0.(11 + n), in either mode. */
@@ -236,6 +246,7 @@ final class DemoCommand implements Command
         final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
         try
         {
+            ClusterKey.generate(keyFileBeside(directory.resolve("log")), false);
             final ClusterConfig config = ClusterConfig.parse(clusterYaml("demo", "af-packet", directory.resolve("log"), "50ms",
                 stTcp));
             final MemorySwitch lan = new MemorySwitch(() -> now[0], 42, new Counters(256)).hub(stTcp);
@@ -587,11 +598,13 @@ final class DemoCommand implements Command
         {
             directory = Files.createTempDirectory("ertcp-demo");
             final Path file = directory.resolve("cluster.yaml");
+            ClusterKey.generate(keyFileBeside(directory.resolve("log")), false);
             Files.writeString(file, clusterYaml("demo", driver, directory.resolve("log"), "200ms", stTcp));
             out.printf("demo: an %s cluster on this machine: namespaces %s-{lan,%s,client}, " +
                 "a bridge in %s%s; driver %s; echo on %s:7%n", stTcp ? "ST-TCP" : "ER-TCP", prefix, String.join(",", nodeNames),
                 lan, stTcp ? " that floods every frame (ageing_time 0: the backup taps the client's)" : "", driver, VIP);
-            out.println("demo: cluster file " + file + " (10 ms heartbeats, suspect after 200 ms)");
+            out.println("demo: cluster file " + file + " (10 ms heartbeats, suspect after 200 ms; the channel " +
+                "authenticated with the fresh key " + keyFileBeside(directory.resolve("log")) + ")");
             out.println("demo: live lines from the nodes and the client; times are seconds since the client connected");
             buildNetwork();
 

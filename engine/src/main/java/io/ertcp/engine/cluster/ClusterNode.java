@@ -21,8 +21,11 @@ import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
 import io.ertcp.engine.replication.backup.BackupFollower;
 import io.ertcp.engine.replication.channel.ChannelCounters;
+import io.ertcp.engine.replication.channel.ClusterKey;
+import io.ertcp.engine.replication.channel.FrameAuthenticator;
 import io.ertcp.engine.replication.channel.RecordSender;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
+import io.ertcp.engine.replication.channel.SealingOutput;
 import io.ertcp.engine.replication.logger.LogFeed;
 import io.ertcp.engine.replication.logger.LoggerAgent;
 import io.ertcp.engine.replication.primary.LogPublisher;
@@ -110,6 +113,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final PacketPort port;
     private final Ipv4Layer layer;
     private final FrameOutput out;
+    /** Where the replication channel's frames go: {@link #out} with every frame sealed by {@link #authenticator}. */
+    private final FrameOutput channelOut;
+    private final FrameAuthenticator authenticator;
+    private long refusalsReported;
+    private long nextRefusalReportNs;
     private final NanoClock clock;
     private final Counters counters;
     private final PrintStream log;
@@ -202,6 +210,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.vip = config.vip().address().address();
         this.tcpConfig = config.tcp().toTcpConfig();
         this.out = FrameOutput.of(port);
+        this.authenticator = newAuthenticator(config, nodeId, counters);
+        this.channelOut = new SealingOutput(out, authenticator);
 
         this.tapMode = config.mode() == ClusterMode.ST_TCP;
         final NodeConfig peerNode = tapMode ?
@@ -277,7 +287,37 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         say((rejoined ? "rejoined as backup (discarded the log of an earlier run)" : "started as " + startRole.text()) +
             ", node id " + nodeId + ", epoch " + epoch + ", mac " + MacAddress.format(mac) +
-            ", log " + logDirectory);
+            ", log " + logDirectory + (authenticator.authenticated() ? ", replication channel authenticated" :
+            "; WARNING: security: none, the replication channel is not authenticated"));
+    }
+
+    private static FrameAuthenticator newAuthenticator(final ClusterConfig config, final int nodeId, final Counters counters)
+    {
+        final List<NodeConfig> nodes = config.nodes();
+        final long[] macs = new long[nodes.size() + 1];
+        for (int i = 0; i < nodes.size(); i++)
+        {
+            macs[i + 1] = nodes.get(i).mac().orElse(0L);
+        }
+        final ClusterKey key = config.security().keyFile().map(ClusterKey::load).orElse(null);
+        return new FrameAuthenticator(key, config.name(), nodeId, FrameAuthenticator.newIncarnation(), macs,
+            new FrameAuthenticator.Refusals(counters));
+    }
+
+    /**
+     * Refused frames are counted on the hot path; once a second at most the node says how many more there were, so
+     * an operator sees an attack or a misconfigured member (another key, another cluster) in the log.
+     */
+    private void reportRefusals(final long nowNs)
+    {
+        final long total = authenticator.refusals().total();
+        if (total != refusalsReported && nowNs - nextRefusalReportNs >= 0)
+        {
+            say("refused " + (total - refusalsReported) + " replication frame(s) since the last report (" +
+                authenticator.refusals().summary() + " in all): dropped, not acted on");
+            refusalsReported = total;
+            nextRefusalReportNs = nowNs + 1_000_000_000L;
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -289,7 +329,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         state = State.LOGGER;
         epoch = Math.max(epoch, replicationLog.lastEpoch());
         logger = new LoggerAgent(nodeId, mac, epoch, SLOTS, MAX_RECORD_LENGTH, 1_000_000L, 1_000_000L,
-            replicationLog, false, LogFeed.Settings.DEFAULT, out, counters, "logger");
+            replicationLog, false, LogFeed.Settings.DEFAULT, channelOut, counters, "logger");
         final Durability durability = config.durability();
         if (durability.kind() == Durability.Kind.LOGGER_PLUS)
         {
@@ -461,7 +501,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                     work += promoteLogger(nowNs);
                 }
                 work += primary.doWork(nowNs);
-                work += publisher.doWork(nowNs, out);
+                work += publisher.doWork(nowNs, channelOut);
                 durablePosition = Math.max(durablePosition,
                     alone ? replicationLog.lastPosition() : publisher.confirmedPosition());
                 primary.confirmed(durablePosition);
@@ -478,7 +518,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
             case BACKUP ->
             {
-                work += follower.doWork(nowNs, out);
+                work += follower.doWork(nowNs, channelOut);
                 final int primaryId = membership.primaryId();
                 if (primaryId > 0 && primaryId != nodeId)
                 {
@@ -491,7 +531,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
             case DRAINING ->
             {
-                work += follower.doWork(nowNs, out);
+                work += follower.doWork(nowNs, channelOut);
                 if (follower.appliedPosition() >= drainTarget)
                 {
                     follower = null;
@@ -512,11 +552,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
             }
         }
-        work += membership.doWork(nowNs, out);
+        work += membership.doWork(nowNs, channelOut);
         if (nowNs - nextStatusNs >= 0)
         {
             nextStatusNs = nowNs + STATUS_INTERVAL_NS;
             writeStatus();
+            reportRefusals(nowNs);
         }
         if (null != retention && null != replicationLog && state != State.WITNESS && retention.due(nowNs))
         {
@@ -576,8 +617,13 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
     }
 
-    private void onReplicationFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    /**
+     * Every frame of the replication channel enters here, and only those the {@link #authenticator} verifies go on,
+     * without their trailer: no role, epoch or record moves on a frame a member did not send (rule 8).
+     */
+    private void onReplicationFrame(final DirectBuffer buffer, final int offset, final int frameLength, final int flags)
     {
+        final int length = authenticator.verify(buffer, offset, frameLength);
         if (length < EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH)
         {
             return;
@@ -1075,7 +1121,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final int at = claimControl(ControlFrames.KIND_PROMOTE_LOGGER, promotionTarget);
         if (at >= 0)
         {
-            out.commit(at);
+            channelOut.commit(at);
             return 1;
         }
         return 0;
@@ -1147,15 +1193,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private int claimControl(final int kind, final long position)
     {
         final int length = Math.max(60, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH);
-        final int at = out.claim(length);
+        final int at = channelOut.claim(length);
         if (at < 0)
         {
             return -1;
         }
-        out.buffer().setMemory(at, length, (byte)0);
-        txEthernet.wrap(out.buffer(), at).destination(groupMac(config)).source(mac)
+        channelOut.buffer().setMemory(at, length, (byte)0);
+        txEthernet.wrap(channelOut.buffer(), at).destination(groupMac(config)).source(mac)
             .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
-        txFrame.wrap(out.buffer(), at + EthernetFlyweight.HEADER_LENGTH)
+        txFrame.wrap(channelOut.buffer(), at + EthernetFlyweight.HEADER_LENGTH)
             .writeHeader(kind, nodeId, epoch, position, 0);
         return at;
     }
@@ -1260,6 +1306,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         else if (null != follower && null != follower.tap())
         {
             detail.append("tapped ").append(recordsTapped.get()).append(" fetched ").append(tapMisses.get());
+        }
+        final String refused = authenticator.refusals().summary();
+        if (!refused.isEmpty())
+        {
+            detail.append(detail.isEmpty() ? "" : "; ").append("refused frames: ").append(refused);
         }
         if (null != follower && null != follower.problem())
         {

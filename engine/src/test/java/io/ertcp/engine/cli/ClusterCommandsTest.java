@@ -44,6 +44,7 @@ class ClusterCommandsTest
               mac: 02:00:00:00:00:64
             log:
               dir: %s
+            security: none
             nodes:
               - name: primary
                 role: primary

@@ -11,6 +11,7 @@ import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.engine.replication.channel.ClusterKey;
 import io.ertcp.engine.service.ServiceFactory;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
@@ -38,6 +39,8 @@ final class InProcessCluster implements AutoCloseable
 {
     static final String VIP = "10.80.0.100";
     static final long STEP_NS = 20_000;
+    /** The cluster key every node reads, made afresh in each cluster's directory. */
+    static final String KEY_FILE = "cluster.key";
 
     final long seed;
     final long[] now = {1_000_000_000L};
@@ -131,6 +134,7 @@ final class InProcessCluster implements AutoCloseable
         {
             throw new UncheckedIOException(ex);
         }
+        ClusterKey.generate(directory.resolve(KEY_FILE), false);
         this.config = ClusterConfig.parse(yaml.apply(directory));
         this.client = new Client(lan, now);
         for (final var node : config.nodes())
@@ -180,6 +184,8 @@ final class InProcessCluster implements AutoCloseable
               suspect-timeout: 6ms
             log:
               dir: %s
+            security:
+              key-file: %s
             tcp:
               buffer-kib: 64
               max-connections: 64
@@ -196,7 +202,7 @@ final class InProcessCluster implements AutoCloseable
                 interface: l
                 mac: 02:00:00:00:00:12
                 address: 10.80.0.12/24
-            """.formatted(service, directory));
+            """.formatted(service, directory, directory.resolve(KEY_FILE)));
         for (int i = 1; i <= backups; i++)
         {
             yaml.append("""

@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
  * @param detection  heartbeat and suspicion timings, and the fencing hook.
  * @param log        where the replication log lives and how long it is kept.
  * @param tcp        the TCP settings all nodes share.
+ * @param security   the cluster key that authenticates the replication channel, or none.
  * @param nodes      the members in file order.
  * @param warnings   things allowed but unwise, one sentence each, for the CLI to print.
  */
@@ -35,6 +36,7 @@ public record ClusterConfig(
     FailureDetection detection,
     LogConfig log,
     TcpOptions tcp,
+    Security security,
     List<NodeConfig> nodes,
     List<String> warnings)
 {

@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
 final class ClusterFileReader
 {
     static final List<String> TOP_KEYS = List.of("cluster", "mode", "service", "vip", "durability",
-        "failure-detection", "log", "tcp", "nodes");
+        "failure-detection", "log", "tcp", "security", "security.key-file", "nodes");
     static final List<String> SERVICE_KEYS = List.of("name", "port", "root", "idle-timeout-ms", "lower",
         "perturbation", "trials", "integrity", "class", "jar", "options");
     /** The keys of a built-in service's own options, in {@link #SERVICE_KEYS}. */
@@ -50,6 +50,7 @@ final class ClusterFileReader
     static final List<String> VIP_KEYS = List.of("address", "mac", "gateway");
     static final List<String> DETECTION_KEYS = List.of("heartbeat-interval", "suspect-timeout", "fencing-hook");
     static final List<String> LOG_KEYS = List.of("dir", "retention", "roll-cycle");
+    static final List<String> SECURITY_KEYS = List.of("key-file");
     static final List<String> TCP_KEYS = List.of("congestion", "buffer-kib", "max-connections", "nagle");
     static final List<String> NODE_KEYS = List.of("name", "role", "rank", "driver", "interface", "eal", "mac",
         "address", "threading", "slow-ns-per-record");
@@ -76,6 +77,7 @@ final class ClusterFileReader
     private int bufferKib = TcpOptions.DEFAULT_BUFFER_KIB;
     private int maxConnections = TcpOptions.DEFAULT_MAX_CONNECTIONS;
     private Boolean nagle;
+    private Security security;
     private final List<NodeConfig> nodes = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
@@ -129,6 +131,7 @@ final class ClusterFileReader
         readDetection();
         readLog();
         readTcp();
+        readSecurity();
         readNodes();
         checkRoles();
         checkDurability();
@@ -145,7 +148,7 @@ final class ClusterFileReader
             new FailureDetection(heartbeatNs, suspectNs, fencingHook),
             new LogConfig(logDir, retentionNs, rollCycle),
             new TcpOptions(congestion, bufferKib, maxConnections, nagleOn),
-            nodes, warnings);
+            security, nodes, warnings);
     }
 
     private void readTop()
@@ -449,6 +452,61 @@ final class ClusterFileReader
                 problems.add(section.value("roll-cycle"), "log roll-cycle '" + cycle + "' is not one of " +
                     String.join(", ", io.ertcp.log.ReplicationLog.ROLL_CYCLE_NAMES) + ": use hourly (seconds is for tests).");
             }
+        }
+    }
+
+    /**
+     * {@code security: {key-file: PATH}} or {@code security.key-file: PATH}, or {@code security: none}. A file without
+     * it is refused: an unauthenticated channel is one any host on the LAN can take down, so it must be chosen.
+     */
+    private void readSecurity()
+    {
+        final String fix = "make a key with ./ertcp keygen /etc/ertcp/cluster.key, copy it to every node and add " +
+            "security: {key-file: /etc/ertcp/cluster.key} (or security: none for an unauthenticated channel, benchmarks only).";
+        final Node value = top.value("security");
+        final Node dotted = top.value("security.key-file");
+        if (null != dotted)
+        {
+            if (null != value)
+            {
+                problems.add(dotted, "the cluster file gives both security and security.key-file: keep one.");
+                return;
+            }
+            final String path = top.text("security.key-file", true, "/etc/ertcp/cluster.key");
+            if (null != path)
+            {
+                security = new Security(Optional.of(Path.of(path)));
+            }
+            return;
+        }
+        if (null == value)
+        {
+            problems.add(top.node(), "the cluster file has no security section: " + fix);
+            return;
+        }
+        if (value instanceof final org.snakeyaml.engine.v2.nodes.ScalarNode scalar)
+        {
+            if (scalar.getValue().trim().equals("none"))
+            {
+                security = Security.NONE;
+                warnings.add("security: none: the replication channel is not authenticated, so any host on its LAN " +
+                    "can stop the cluster; make a key with ./ertcp keygen FILE and name it in security.key-file.");
+            }
+            else
+            {
+                problems.add(value, "security '" + scalar.getValue() + "' is not a section or none: " + fix);
+            }
+            return;
+        }
+        final YamlSection section = top.section("security", "security", SECURITY_KEYS, false);
+        if (null == section)
+        {
+            return;
+        }
+        final String path = section.text("key-file", true, "/etc/ertcp/cluster.key");
+        if (null != path)
+        {
+            security = new Security(Optional.of(Path.of(path)));
         }
     }
 

@@ -29,7 +29,7 @@ import java.nio.ByteOrder;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+                               +
  *  |   RECORDS: record length      |   CONFIRM: zero)              |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- *  |                 RECORDS payload (up to 1468 bytes) ...        |
+ *  |                 RECORDS payload (up to 1428 bytes) ...        |
  * </pre>
  * RECORDS: the payload starts with bytes {@code [fragment offset, ...)} of the record at {@code position}, whose
  * whole length is {@code record length}. When that record ends inside the payload, whole records (each delimited
@@ -40,6 +40,8 @@ import java.nio.ByteOrder;
  * every record up to {@code position}; from the logger this is its durability confirmation. NAK, CONFIRM and FETCH
  * carry the receiver's incarnation ({@link #incarnation()}). FETCH and FETCHED are
  * ST-TCP's: a NAK for the whole record where an ordering record was sent, and the answer (see {@link #KIND_FETCH}).
+ * Every frame, control frames included, ends in the {@link FrameAuthenticator} trailer (cluster, sender, incarnation,
+ * counter, MAC), which a node checks and strips before any of this is read.
  */
 public final class ReplicationFrameFlyweight
 {
@@ -76,8 +78,8 @@ public final class ReplicationFrameFlyweight
 
     /** The Ethernet payload of a 1500-byte MTU. */
     public static final int MTU = 1500;
-    /** Record bytes one frame carries; also the fragment size. */
-    public static final int MAX_PAYLOAD_LENGTH = MTU - HEADER_LENGTH;
+    /** Record bytes one frame carries; also the fragment size. The authentication trailer follows them. */
+    public static final int MAX_PAYLOAD_LENGTH = MTU - HEADER_LENGTH - FrameAuthenticator.TRAILER_LENGTH;
 
     private DirectBuffer buffer;
     private MutableDirectBuffer mutableBuffer;

@@ -64,6 +64,63 @@ class ClusterConfigTest
             interface: veth-b
         """;
 
+    /** Every file here is authenticated with this key file unless it says otherwise (the key is not read by parse). */
+    private static final String SECURITY = "security:\n  key-file: /etc/ertcp/test.key\n";
+
+    /** Parse a file, with {@link #SECURITY} appended (lines keep their numbers) when it has nodes and no security. */
+    private static ClusterConfig parse(final String yaml)
+    {
+        return ClusterConfig.parse(yaml.contains("\nnodes:") && !yaml.contains("security") ? yaml + SECURITY : yaml);
+    }
+
+    @Nested
+    class SecuritySection
+    {
+        @Test
+        void keyFileInASection()
+        {
+            assertEquals(Path.of("/etc/ertcp/test.key"), parse(MINIMAL).security().keyFile().orElseThrow());
+        }
+
+        @Test
+        void keyFileAsADottedKey()
+        {
+            final ClusterConfig config = parse(MINIMAL + "security.key-file: keys/c.key\n");
+            assertEquals(Path.of("keys/c.key"), config.security().keyFile().orElseThrow());
+            assertTrue(config.security().authenticated());
+        }
+
+        @Test
+        void noneRunsUnauthenticatedWithAWarning()
+        {
+            final ClusterConfig config = parse(MINIMAL + "security: none\n");
+            assertFalse(config.security().authenticated());
+            assertEquals(1, config.warnings().size());
+            assertTrue(config.warnings().getFirst().startsWith("security: none: the replication channel is not authenticated"),
+                config.warnings().getFirst());
+        }
+
+        @Test
+        void aFileWithoutSecurityIsRefusedWithHowToMakeAKey()
+        {
+            final ClusterConfigException ex = assertThrows(ClusterConfigException.class, () -> ClusterConfig.parse(MINIMAL));
+            assertEquals(List.of("line 1: the cluster file has no security section: make a key with ./ertcp keygen " +
+                "/etc/ertcp/cluster.key, copy it to every node and add security: {key-file: /etc/ertcp/cluster.key} " +
+                "(or security: none for an unauthenticated channel, benchmarks only)."), ex.problems());
+        }
+
+        @Test
+        void anythingElseIsRefused()
+        {
+            final ClusterConfigException ex = assertThrows(ClusterConfigException.class,
+                () -> ClusterConfig.parse(MINIMAL + "security: off\n"));
+            assertTrue(ex.problems().getFirst().contains("security 'off' is not a section or none"), ex.getMessage());
+            final ClusterConfigException missing = assertThrows(ClusterConfigException.class,
+                () -> ClusterConfig.parse(MINIMAL + "security:\n  keyfile: x\n"));
+            assertTrue(missing.getMessage().contains("did you mean 'key-file'?"), missing.getMessage());
+        }
+    }
+
     @Nested
     class Examples
     {
@@ -122,7 +179,7 @@ class ClusterConfigTest
         @Test
         void minimalFileTakesTheDefaults()
         {
-            final ClusterConfig config = ClusterConfig.parse(MINIMAL);
+            final ClusterConfig config = parse(MINIMAL);
             assertEquals(Durability.LOGGER, config.durability());
             assertEquals(FailureDetection.DEFAULT_HEARTBEAT_INTERVAL_NS, config.detection().heartbeatIntervalNs());
             assertEquals(5 * FailureDetection.DEFAULT_HEARTBEAT_INTERVAL_NS, config.detection().suspectTimeoutNs());
@@ -140,7 +197,7 @@ class ClusterConfigTest
         @Test
         void suspectTimeoutFollowsAGivenHeartbeat()
         {
-            final ClusterConfig config = ClusterConfig.parse(MINIMAL + """
+            final ClusterConfig config = parse(MINIMAL + """
                 failure-detection:
                   heartbeat-interval: 1ms
                 """);
@@ -151,7 +208,7 @@ class ClusterConfigTest
         @Test
         void netpipeRunsWithoutNagleAsServeDoes()
         {
-            final ClusterConfig config = ClusterConfig.parse(MINIMAL.replace("name: echo", "name: netpipe\n  integrity: true"));
+            final ClusterConfig config = parse(MINIMAL.replace("name: echo", "name: netpipe\n  integrity: true"));
             assertFalse(config.tcp().nagle());
             assertEquals(List.of("--port", "5002", "--integrity"), config.service().factoryOptions());
         }
@@ -159,7 +216,7 @@ class ClusterConfigTest
         @Test
         void everyNodeKeyIsRead()
         {
-            final ClusterConfig config = ClusterConfig.parse(MINIMAL.replace("""
+            final ClusterConfig config = parse(MINIMAL.replace("""
                     rank: 1
                     driver: af-packet
                     interface: veth-b
@@ -218,14 +275,14 @@ class ClusterConfigTest
         @Test
         void quorumWithinTheBackupsIsAccepted()
         {
-            final ClusterConfig config = ClusterConfig.parse(MINIMAL.replace("mode: er-tcp", "mode: er-tcp\ndurability: logger+1"));
+            final ClusterConfig config = parse(MINIMAL.replace("mode: er-tcp", "mode: er-tcp\ndurability: logger+1"));
             assertEquals(1, config.durability().backups());
         }
 
         @Test
         void nodeAddressWithoutPrefixTakesTheVips()
         {
-            final ClusterConfig config = ClusterConfig.parse(MINIMAL.replace("interface: veth-p", "interface: veth-p\n    address: 10.80.0.11"));
+            final ClusterConfig config = parse(MINIMAL.replace("interface: veth-p", "interface: veth-p\n    address: 10.80.0.11"));
             assertEquals(Ipv4Address.parseCidr("10.80.0.11/24"), config.primary().address().orElseThrow());
         }
 
@@ -233,14 +290,14 @@ class ClusterConfigTest
         void unknownNodeNameNamesTheNodes()
         {
             final ClusterConfigException ex = assertThrows(ClusterConfigException.class,
-                () -> ClusterConfig.parse(MINIMAL).node("backup-9"));
+                () -> parse(MINIMAL).node("backup-9"));
             assertEquals(List.of("there is no node 'backup-9': choose one of p, l, b."), ex.problems());
         }
 
         @Test
         void aVendorVirtualMacIsAWarning()
         {
-            final ClusterConfig config = ClusterConfig.parse(MINIMAL.replace("mac: 02:00:00:00:00:64", "mac: 00:1b:21:00:00:64"));
+            final ClusterConfig config = parse(MINIMAL.replace("mac: 02:00:00:00:00:64", "mac: 00:1b:21:00:00:64"));
             assertEquals(1, config.warnings().size());
             assertTrue(config.warnings().getFirst().contains("not locally administered"));
         }
@@ -262,7 +319,7 @@ class ClusterConfigTest
         {
             refused(MINIMAL + "colour: blue\n",
                 "line 22: the cluster file has an unknown key 'colour': the keys here are cluster, mode, service, vip, " +
-                    "durability, failure-detection, log, tcp, nodes.");
+                    "durability, failure-detection, log, tcp, security, security.key-file, nodes.");
         }
 
         @Test
@@ -396,7 +453,7 @@ class ClusterConfigTest
         {
             refused(ST_TCP_TWO,
                 "line 8: a primary and one backup alone have no majority, so a takeover could split the brain: add a node with role: witness, or set failure-detection fencing-hook.");
-            final ClusterConfig fenced = ClusterConfig.parse(ST_TCP_TWO + """
+            final ClusterConfig fenced = parse(ST_TCP_TWO + """
                 failure-detection:
                   fencing-hook: /usr/local/bin/fence-primary
                 """);
@@ -408,7 +465,7 @@ class ClusterConfigTest
         {
             refused(MINIMAL + "log:\n  roll-cycle: daily\n",
                 "line 23: log roll-cycle 'daily' is not one of hourly, 10min, 5min, seconds: use hourly (seconds is for tests).");
-            assertEquals("5min", ClusterConfig.parse(MINIMAL + "log:\n  roll-cycle: 5min\n").log().rollCycle());
+            assertEquals("5min", parse(MINIMAL + "log:\n  roll-cycle: 5min\n").log().rollCycle());
         }
 
         @Test
@@ -465,7 +522,7 @@ class ClusterConfigTest
         void notYamlAtAll()
         {
             final ClusterConfigException ex = assertThrows(ClusterConfigException.class,
-                () -> ClusterConfig.parse("cluster: [unclosed\n"));
+                () -> parse("cluster: [unclosed\n"));
             assertEquals(1, ex.problems().size());
             assertTrue(ex.problems().getFirst().contains("is not valid YAML"), ex.getMessage());
             refused("- just\n- a list\n",
@@ -476,7 +533,7 @@ class ClusterConfigTest
         @Test
         void everyProblemIsReportedAtOnceInFileOrder()
         {
-            final ClusterConfigException ex = assertThrows(ClusterConfigException.class, () -> ClusterConfig.parse(MINIMAL
+            final ClusterConfigException ex = assertThrows(ClusterConfigException.class, () -> parse(MINIMAL
                 .replace("mode: er-tcp", "mode: er-tcp\ndurability: logger+3")
                 .replace("mac: 02:00:00:00:00:64", "mac: ff:ff:ff:ff:ff:ff")
                 .replace("rank: 1", "rank: 1\n    threading: invoker")
@@ -492,7 +549,7 @@ class ClusterConfigTest
 
         private static void refused(final String yaml, final String... expected)
         {
-            final ClusterConfigException ex = assertThrows(ClusterConfigException.class, () -> ClusterConfig.parse(yaml));
+            final ClusterConfigException ex = assertThrows(ClusterConfigException.class, () -> parse(yaml));
             assertEquals(List.of(expected), ex.problems(), ex.getMessage());
         }
     }
