@@ -49,7 +49,7 @@ class LayeringTest
 
             .whereLayer("ffm").mayNotAccessAnyLayer()
             .whereLayer("service-api").mayNotAccessAnyLayer()
-            .whereLayer("log-store").mayNotAccessAnyLayer()
+            .whereLayer("log-store").mayOnlyAccessLayers("ffm")
             .whereLayer("counters").mayNotAccessAnyLayer()
             .whereLayer("port").mayOnlyAccessLayers("ffm", "counters")
             .whereLayer("agent").mayOnlyAccessLayers("port", "counters")

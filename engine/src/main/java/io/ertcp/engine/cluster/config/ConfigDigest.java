@@ -5,6 +5,7 @@ import io.ertcp.engine.net.MacAddress;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Map;
@@ -58,6 +59,7 @@ public final class ConfigDigest
         d.put("mode", config.mode().text());
         d.put("service.name", config.service().name());
         d.put("service.port", config.service().port());
+        d.put("service.jar", config.service().jar().map(Path::toString).orElse(""));
         for (final Map.Entry<String, String> option : new TreeMap<>(config.service().options()).entrySet())
         {
             d.put("service." + option.getKey(), option.getValue());
@@ -76,6 +78,7 @@ public final class ConfigDigest
         d.put("tcp.buffer-kib", config.tcp().bufferKib());
         d.put("tcp.max-connections", config.tcp().maxConnections());
         d.put("tcp.nagle", Boolean.toString(config.tcp().nagle()));
+        d.put("security.key-file", config.security().keyFile().map(Path::toString).orElse("none"));
         // File order matters: a node's id is its place in the file.
         int index = 0;
         for (final NodeConfig node : config.nodes())

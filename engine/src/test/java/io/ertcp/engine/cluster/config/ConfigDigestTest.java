@@ -21,6 +21,8 @@ class ConfigDigestTest
         vip:
           address: 10.80.0.100/24
           mac: 02:00:00:00:00:64
+        security:
+          key-file: /etc/ertcp/cluster.key
         nodes:
           - name: p
             role: primary
@@ -51,6 +53,7 @@ class ConfigDigestTest
           heartbeat-interval: 10ms
         tcp:
           congestion: cubic
+        security: {key-file: "/etc/ertcp/cluster.key"}
         nodes:
           - {name: p, role: primary, interface: veth-p, driver: af-packet}
           - role: logger
@@ -91,6 +94,7 @@ class ConfigDigestTest
             new String[]{ "mode: er-tcp", "mode: er-tcp\ntcp:\n  buffer-kib: 128" },
             new String[]{ "interface: veth-b", "interface: veth-c" },
             new String[]{ "rank: 1", "rank: 2" },
+            new String[]{ "key-file: /etc/ertcp/cluster.key", "key-file: /etc/ertcp/other.key" },
             new String[]{ "interface: veth-b", "interface: veth-b\nmac: 02:00:00:00:00:13" },
             new String[]{ "interface: veth-b", "interface: veth-b\nthreading: dedicated" });
         for (final String[] change : changes)
@@ -134,15 +138,16 @@ class ConfigDigestTest
     void theDigestCoversEverySettingOfTheRecords()
     {
         // A setting added to a record must be added to ConfigDigest.canonical too; this fails until it is.
-        assertEquals(List.of("name", "mode", "service", "vip", "durability", "detection", "log", "tcp", "nodes",
-            "warnings"), components(ClusterConfig.class));
+        assertEquals(List.of("name", "mode", "service", "vip", "durability", "detection", "log", "tcp", "security",
+            "nodes", "warnings"), components(ClusterConfig.class));
+        assertEquals(List.of("keyFile"), components(Security.class));
         assertEquals(List.of("name", "role", "rank", "driver", "iface", "eal", "mac", "address", "threading",
             "slowNsPerRecord", "line"), components(NodeConfig.class));
         assertEquals(List.of("heartbeatIntervalNs", "suspectTimeoutNs", "fencingHook"), components(FailureDetection.class));
         assertEquals(List.of("dir", "retentionNs", "rollCycle"), components(LogConfig.class));
         assertEquals(List.of("congestion", "bufferKib", "maxConnections", "nagle"), components(TcpOptions.class));
         assertEquals(List.of("address", "mac", "gateway"), components(VirtualAddress.class));
-        assertEquals(List.of("name", "port", "options"), components(ServiceConfig.class));
+        assertEquals(List.of("name", "port", "options", "jar"), components(ServiceConfig.class));
     }
 
     @Test
