@@ -518,14 +518,16 @@ public final class TcpConnection implements Connection
             else
             {
                 counters.dropOutOfWindow.incrementRelease();
-                if (restored && (flags & (ACK | RST | SYN)) == ACK && gt(ack, sndMax))
+                if (restored && (flags & (ACK | RST | SYN)) == ACK && gt(ack, sndUna))
                 {
                     // After a takeover the client may have sent past the window this node can offer (the old
                     // primary's edge lay further on) and hold output past what the log says it acknowledged: then
                     // each end finds the other's segments out of window and neither hears the other's ACK. Take
                     // the ACK field alone (within the output this node has written) so SND.NXT catches up with
                     // what the client holds; the ACK sent below is then acceptable to it and the client learns
-                    // RCV.NXT and resends from there.
+                    // RCV.NXT and resends from there. An ACK within SND.MAX counts too: with the receive buffer
+                    // full of input the service cannot take until its output is acknowledged, every segment of
+                    // the client lies past the window, and dropping its ACK would hold both ends for good.
                     final int taken = takeOverAck(ack);
                     if (gt(taken, sndUna))
                     {

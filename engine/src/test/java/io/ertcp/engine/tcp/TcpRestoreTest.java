@@ -213,6 +213,26 @@ class TcpRestoreTest extends TcpTestHarness
         }
 
         @Test
+        void anAckWithinWhatThisNodeSentOnADataSegmentPastTheWindowIsTakenToo()
+        {
+            // The receive buffer holds input the service takes only once its output is acknowledged, so every
+            // segment of the peer lies past the window; dropping the ACK they carry would hold both ends for good
+            // (the in-process ST-TCP demo at 12 MiB stalled so after its takeover).
+            final TcpConnection connection = restore(100, spec());
+            final byte[] output = bytes(4_000, 3);
+            write(output);
+            final List<Segment> first = drain(100);
+            assertEquals(1, first.size(), first.toString());
+            final int pastTheEdge = RCV_NXT + BUFFER + 5_000;
+            send(110, fromPeer(ACK | PSH, pastTheEdge, SND_UNA + SEND_MSS, first.get(0).tsVal).window(1_000)
+                .payload("more"));
+            assertEquals(1, stack.counters().dropOutOfWindow.get(), "the segment itself is still out of window");
+            assertEquals("", service.receivedText(), "and its data not taken");
+            assertEquals(List.of(ACKNOWLEDGED + SEND_MSS), sink.acknowledged, "but its ACK was");
+            assertEquals(4_000 - SEND_MSS, connection.sendBuffer.length());
+        }
+
+        @Test
         void peerDataContinuesAtTheRestoredReceivePoint()
         {
             restore(100, spec());
