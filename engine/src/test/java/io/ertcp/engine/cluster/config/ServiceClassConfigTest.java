@@ -26,6 +26,7 @@ class ServiceClassConfigTest
         vip:
           address: 10.80.0.100/24
           mac: 02:00:00:00:00:64
+        security: none
         nodes:
           - name: p
             role: primary
