@@ -236,15 +236,12 @@ public final class ReplicationLog implements AutoCloseable
     }
 
     /**
-     * Append one record: its header and body as the codecs wrote them. The log stamps the next position and the
-     * checksum into the stored copy (the caller's buffer is not changed). A record that already carries a position
-     * (non-zero, as a logger receives them from the primary) must carry exactly the next one. A record of an epoch
-     * older than the last record's comes from a deposed primary and is refused (fencing, DESIGN rule 4).
+     * Everything {@link #append} checks of a record except its position, without writing it: the primary checks a
+     * record when it publishes it and appends it once its frames are out.
      *
-     * @return the record's position.
-     * @throws IllegalArgumentException with one sentence when the record is malformed or out of order.
+     * @throws IllegalArgumentException with one sentence when the record is malformed or of an older epoch.
      */
-    public long append(final DirectBuffer record, final int offset, final int length)
+    public void checkAppendable(final DirectBuffer record, final int offset, final int length)
     {
         final String problem = codec.validate(record, offset, length);
         if (null != problem)
@@ -261,6 +258,27 @@ public final class ReplicationLog implements AutoCloseable
             throw new IllegalArgumentException(
                 "A record of " + length + " bytes exceeds the log's limit of " + MAX_RECORD_LENGTH + " bytes.");
         }
+        final int epoch = record.getInt(offset + RecordHeaderFlyweight.EPOCH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (epoch < lastEpoch)
+        {
+            throw new IllegalArgumentException(
+                "The record's epoch " + epoch + " is older than the log's epoch " + lastEpoch +
+                ": it comes from a deposed primary and is fenced off.");
+        }
+    }
+
+    /**
+     * Append one record: its header and body as the codecs wrote them. The log stamps the next position and the
+     * checksum into the stored copy (the caller's buffer is not changed). A record that already carries a position
+     * (non-zero, as a logger receives them from the primary) must carry exactly the next one. A record of an epoch
+     * older than the last record's comes from a deposed primary and is refused (fencing, DESIGN rule 4).
+     *
+     * @return the record's position.
+     * @throws IllegalArgumentException with one sentence when the record is malformed or out of order.
+     */
+    public long append(final DirectBuffer record, final int offset, final int length)
+    {
+        checkAppendable(record, offset, length);
 
         final long position = lastPosition + 1;
         final long carried = record.getLong(offset + RecordHeaderFlyweight.POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN);
@@ -271,13 +289,6 @@ public final class ReplicationLog implements AutoCloseable
         }
 
         final int epoch = record.getInt(offset + RecordHeaderFlyweight.EPOCH_OFFSET, ByteOrder.LITTLE_ENDIAN);
-        if (epoch < lastEpoch)
-        {
-            throw new IllegalArgumentException(
-                "The record's epoch " + epoch + " is older than the log's epoch " + lastEpoch +
-                ": it comes from a deposed primary and is fenced off.");
-        }
-
         try (DocumentContext dc = appender.writingDocument())
         {
             final Bytes<?> bytes = dc.wire().bytes();

@@ -564,6 +564,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             work += applyRetention(nowNs);
         }
         work += port.flush();
+        if (null != publisher)
+        {
+            // ER-TCP: the primary's own copy of what it published, written once the frames are on the wire.
+            work += publisher.appendPending();
+        }
         if (null != replicationLog)
         {
             // After the flush: this cycle's frames are out; the next cycle's appends find their pages faulted in.

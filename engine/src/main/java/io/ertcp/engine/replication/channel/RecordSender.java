@@ -570,6 +570,23 @@ public final class RecordSender implements FrameHandler
     }
 
     /**
+     * Point {@code view} at a record the window still holds (offered, not yet released by a confirmation), in
+     * place: the primary writes its own copy of the log from here once the record's frames are out.
+     *
+     * @return the record's length, or 0 when the window does not hold that position.
+     */
+    public int heldRecord(final long position, final UnsafeBuffer view)
+    {
+        if (!started || position <= released || position > highestOffered)
+        {
+            return 0;
+        }
+        final int slot = (int)(position & slotMask);
+        view.wrap(window, (int)(recordStart[slot] & windowMask), recordLength[slot]);
+        return recordLength[slot];
+    }
+
+    /**
      * @return the bytes the window holds, padding included.
      */
     public long windowBytesUsed()

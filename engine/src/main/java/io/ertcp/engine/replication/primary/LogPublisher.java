@@ -18,11 +18,17 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The primary's publisher: each record goes into the primary's own copy of the log first (which gives its
- * position), then into the {@link RecordSender} towards the logger. When the sender's window is full, the records
- * wait in the local log and {@link #doWork} feeds them to the sender as confirmations free room, in order; so
- * publishing never refuses and the primary's order is the log's order. The local copy is also what a newly promoted
- * logger is filled from after the logger is lost.
+ * The primary's publisher: each record gets the position after the last published one and goes into the
+ * {@link RecordSender} towards the logger. When the sender's window is full, the records wait in the primary's own
+ * copy of the log and {@link #doWork} feeds them to the sender as confirmations free room, in order; so publishing
+ * never refuses and the primary's order is the log's order. The local copy is also what a newly promoted logger is
+ * filled from after the logger is lost.
+ * <p>
+ * ER-TCP writes that copy off the critical path: a record the window took waits there (the window holds every
+ * unconfirmed record) and {@link #appendPending} writes it to the log once the duty cycle's frames are out. The
+ * node calls it after every flush, so between duty cycles the log holds every published record, as it did when
+ * publishing appended first; no record can be confirmed, and so released from the window, before the flush that
+ * carries its frames. Whatever reads the log here (the backlog, a retarget) appends what waits first.
  * <p>
  * In ST-TCP ({@link #tapped}) the peer is the backup, which taps the client's bytes off the LAN: each DATA record
  * goes to it as a DATA_REF ordering record, without its bytes, and the whole record only when the backup FETCHes it
@@ -44,6 +50,9 @@ public final class LogPublisher implements RecordPublisher
     private boolean behind;
     /** The next position the sender has not been offered. */
     private long nextToOffer;
+    /** The last position given; the log holds up to it, or the window holds what the log lacks (ER-TCP). */
+    private long publishedPosition;
+    private final UnsafeBuffer pendingView = new UnsafeBuffer(0, 0);
     private boolean refused;
 
     /** ST-TCP: DATA records from this position on go as DATA_REF; Long.MAX_VALUE in ER-TCP or while the peer catches up. */
@@ -71,6 +80,7 @@ public final class LogPublisher implements RecordPublisher
         this.log = log;
         this.sender = sender;
         this.nextToOffer = log.lastPosition() + 1;
+        this.publishedPosition = log.lastPosition();
         this.behind = null == sender;
     }
 
@@ -80,6 +90,7 @@ public final class LogPublisher implements RecordPublisher
      */
     public void retarget(final RecordSender newSender, final long fromPosition)
     {
+        appendPending();
         this.sender = newSender;
         this.fetchCount = 0;
         if (tapMode)
@@ -121,10 +132,28 @@ public final class LogPublisher implements RecordPublisher
 
     public long publish(final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        buffer.putLong(offset + RecordHeaderFlyweight.POSITION_OFFSET, 0L, ByteOrder.LITTLE_ENDIAN);
-        final long position = log.append(buffer, offset, length);
+        final long position = Math.max(publishedPosition, log.lastPosition()) + 1;
         buffer.putLong(offset + RecordHeaderFlyweight.POSITION_OFFSET, position, ByteOrder.LITTLE_ENDIAN);
+        if (!tapMode && !behind && null != sender && position == nextToOffer)
+        {
+            // Checked now, as the append would, so a record the log refuses never reaches the logger either.
+            log.checkAppendable(buffer, offset, length);
+            codec.stampChecksum(buffer, offset, length);
+            if (offer(buffer, offset, length, position))
+            {
+                nextToOffer++;
+                publishedPosition = position;
+                return position;
+            }
+            behind = true;
+        }
+
+        // ST-TCP (the window holds DATA_REFs, not the bytes), or the record waits in the log: append it now, after
+        // the ones waiting in the window, to keep the log's order.
+        appendPending();
+        log.append(buffer, offset, length);
         codec.stampChecksum(buffer, offset, length);
+        publishedPosition = position;
         if (!behind && null != sender && position == nextToOffer)
         {
             if (offer(buffer, offset, length, position))
@@ -141,6 +170,38 @@ public final class LogPublisher implements RecordPublisher
             behind = true;
         }
         return position;
+    }
+
+    /**
+     * Write the published records the log lacks from the sender's window to the log: after the flush that sent
+     * their frames (ER-TCP), so the primary's own append is off the path from the client's bytes to the logger.
+     *
+     * @return the records appended.
+     * @throws IllegalStateException when the window no longer holds one (a confirmation before its frames were out).
+     */
+    public int appendPending()
+    {
+        int appended = 0;
+        for (long position = log.lastPosition() + 1; position <= publishedPosition; position++)
+        {
+            final int length = null == sender ? 0 : sender.heldRecord(position, pendingView);
+            if (0 == length)
+            {
+                throw new IllegalStateException("Record " + position + " was released from the window before the " +
+                    "primary's log held it: a confirmation came for frames not yet sent.");
+            }
+            log.append(pendingView, 0, length);
+            appended++;
+        }
+        return appended;
+    }
+
+    /**
+     * @return the last position published; the log holds it once {@link #appendPending} ran.
+     */
+    public long publishedPosition()
+    {
+        return publishedPosition;
     }
 
     /**

@@ -1,0 +1,218 @@
+package io.ertcp.engine.replication.primary;
+
+import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.engine.replication.channel.ChannelCounters;
+import io.ertcp.engine.replication.channel.RecordSender;
+import io.ertcp.log.DataFlyweight;
+import io.ertcp.log.LogReader;
+import io.ertcp.log.RecordHeaderFlyweight;
+import io.ertcp.log.ReplicationLog;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * The primary's own copy of the log: in ER-TCP written from the sender's window after the frames went out, in the
+ * order and with the bytes it would have had when publishing appended first; in ST-TCP, and whenever records must
+ * wait in the log, appended at once.
+ */
+class LogPublisherTest
+{
+    private static final int PRIMARY_ID = 1;
+    private static final int LOGGER_ID = 2;
+    private static final long MAC_PRIMARY = 0x02_00_00_00_00_01L;
+    private static final long MAC_LOGGER = 0x02_00_00_00_00_02L;
+
+    @TempDir
+    Path directory;
+
+    private final Counters counters = new Counters();
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[4096]);
+    private final UnsafeBuffer payload = new UnsafeBuffer(new byte[2048]);
+    private final CountingOutput out = new CountingOutput();
+    private final List<byte[]> published = new ArrayList<>();
+    private ReplicationLog log;
+    private int senders;
+
+    @BeforeEach
+    void open()
+    {
+        log = ReplicationLog.open(directory.resolve("log"));
+    }
+
+    @AfterEach
+    void close()
+    {
+        log.close();
+    }
+
+    @Test
+    void erTcpAppendsAfterTheFramesWentOutWithTheSameBytesAndPositions()
+    {
+        final RecordSender sender = sender(64);
+        final LogPublisher publisher = new LogPublisher(log, sender);
+        for (int i = 1; i <= 10; i++)
+        {
+            assertEquals(i, publish(publisher, 100 * i));
+        }
+        assertEquals(0, log.lastPosition(), "nothing appended before the frames are out");
+        assertEquals(10, publisher.publishedPosition());
+
+        publisher.doWork(0, out);
+        assertEquals(10, sender.highestOffered());
+        assertEquals(10, publisher.appendPending());
+        assertEquals(10, log.lastPosition());
+        assertEquals(0, publisher.appendPending(), "nothing waits any more");
+        assertLogHoldsWhatWasPublished();
+    }
+
+    @Test
+    void aFullWindowAppendsWhatWaitsThenTheRecordAtOnceAndDrainsTheBacklogInOrder()
+    {
+        final RecordSender sender = sender(4);
+        final LogPublisher publisher = new LogPublisher(log, sender);
+        for (int i = 1; i <= 4; i++)
+        {
+            publish(publisher, 50);
+        }
+        assertEquals(0, log.lastPosition());
+        publish(publisher, 60);
+        assertEquals(5, log.lastPosition(), "the window is full: the record waits in the log, after the four before it");
+        publish(publisher, 70);
+        assertEquals(6, log.lastPosition());
+        assertEquals(0, publisher.appendPending());
+
+        publisher.doWork(0, out);
+        sender.onConfirm(4);
+        publisher.doWork(1, out);
+        assertEquals(6, sender.highestOffered(), "the backlog went to the sender from the log");
+        publish(publisher, 80);
+        publisher.doWork(2, out);
+        publisher.appendPending();
+        assertEquals(7, log.lastPosition());
+        assertLogHoldsWhatWasPublished();
+    }
+
+    @Test
+    void stTcpAppendsAtOnce()
+    {
+        final LogPublisher publisher = new LogPublisher(log, sender(64));
+        publisher.tapped(1);
+        publish(publisher, 100);
+        assertEquals(1, log.lastPosition(), "the window holds a DATA_REF, not the bytes: the log takes them now");
+        assertEquals(0, publisher.appendPending());
+        assertLogHoldsWhatWasPublished();
+    }
+
+    @Test
+    void retargetingAppendsWhatWaitsFirst()
+    {
+        final LogPublisher publisher = new LogPublisher(log, sender(64));
+        publish(publisher, 100);
+        publish(publisher, 200);
+        final RecordSender next = sender(64);
+        publisher.retarget(next, 1);
+        assertEquals(2, log.lastPosition());
+        publisher.doWork(0, out);
+        assertEquals(2, next.highestOffered(), "the new logger is filled from the log");
+        assertLogHoldsWhatWasPublished();
+    }
+
+    @Test
+    void aRecordReleasedBeforeItsFramesWentOutIsSaidSo()
+    {
+        final RecordSender sender = sender(64);
+        final LogPublisher publisher = new LogPublisher(log, sender);
+        publish(publisher, 100);
+        sender.onConfirm(1);
+        assertEquals("Record 1 was released from the window before the primary's log held it: a confirmation came " +
+            "for frames not yet sent.", assertThrows(IllegalStateException.class, publisher::appendPending).getMessage());
+    }
+
+    @Test
+    void aRecordTheLogWouldRefuseIsRefusedWhenPublished()
+    {
+        final RecordSender sender = sender(64);
+        final LogPublisher publisher = new LogPublisher(log, sender);
+        final int length = new DataFlyweight().wrap(scratch, 0).write(1, 7L, 0L, payload, 0, 10).length();
+        scratch.putShort(RecordHeaderFlyweight.TYPE_OFFSET, (short)999, ByteOrder.LITTLE_ENDIAN);
+        assertThrows(IllegalArgumentException.class, () -> publisher.publish(scratch, 0, length));
+        assertEquals(0, sender.highestOffered(), "nothing reached the sender");
+    }
+
+    private long publish(final LogPublisher publisher, final int dataLength)
+    {
+        for (int i = 0; i < dataLength; i++)
+        {
+            payload.putByte(i, (byte)(published.size() * 13 + i));
+        }
+        final int length = new DataFlyweight().wrap(scratch, 0).write(1, 7L, 0L, payload, 0, dataLength).length();
+        final long position = publisher.publish(scratch, 0, length);
+        final byte[] copy = new byte[length];
+        scratch.getBytes(0, copy);
+        published.add(copy);
+        return position;
+    }
+
+    private void assertLogHoldsWhatWasPublished()
+    {
+        final List<byte[]> read = new ArrayList<>();
+        try (LogReader reader = log.newReader(1))
+        {
+            while (reader.poll((buffer, offset, length, position) ->
+            {
+                assertEquals(read.size() + 1, position);
+                final byte[] bytes = new byte[length];
+                buffer.getBytes(offset, bytes);
+                read.add(bytes);
+            }, 64) > 0)
+            {
+            }
+        }
+        assertEquals(published.size(), read.size());
+        for (int i = 0; i < read.size(); i++)
+        {
+            assertArrayEquals(published.get(i), read.get(i), "record " + (i + 1));
+        }
+    }
+
+    private RecordSender sender(final int windowRecords)
+    {
+        return new RecordSender(PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, windowRecords,
+            2_000_000, 64, new ChannelCounters(counters, "primary-" + ++senders));
+    }
+
+    private static final class CountingOutput implements FrameOutput
+    {
+        private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[2048]);
+        int frames;
+
+        public int claim(final int length)
+        {
+            return 0;
+        }
+
+        public MutableDirectBuffer buffer()
+        {
+            return buffer;
+        }
+
+        public void commit(final int offset)
+        {
+            frames++;
+        }
+    }
+}
