@@ -44,7 +44,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * own. It survives a machine crash or power loss only once written back: {@link #sync()} forces that (msync of the
  * current cycle file, costing a disk flush: call it per batch, not per record), or pass a {@link SyncMode} to
  * {@link #open(Path, RollCycle, TimeProvider, SyncMode)} for Chronicle's own msync policy. So by default a record
- * is durable for DESIGN rule 1 once {@code append} returns if "durable" means "survives the logger process"; a
+ * is durable for docs/architecture.md rule 1 once {@code append} returns if "durable" means "survives the logger process"; a
  * deployment that must survive the logger machine losing power calls {@link #sync()} before confirming.
  * <p>
  * <b>Torn tail.</b> A crash in the middle of an append leaves one of two things. An excerpt whose Chronicle header

@@ -62,7 +62,7 @@ import java.util.stream.Stream;
  * feeds every live backup from the log at the backup's own pace; fences off older epochs when it votes.</li>
  * <li><b>backup</b>: follows the logger's feed into its own log copy and its {@link ReplicatedService}, the shadows of
  * every connection; when it wins an election it drains the log to the end the logger reported, then takes over
- * (DESIGN rule 5): epoch change, shadows become live connections, VIP and virtual MAC claimed with a gratuitous ARP.</li>
+ * (docs/architecture.md rule 5): epoch change, shadows become live connections, VIP and virtual MAC claimed with a gratuitous ARP.</li>
  * </ul>
  * In ST-TCP there is no logger:
  * <ul>
@@ -1072,7 +1072,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Logger loss (DESIGN rule 6)
+    // Logger loss (docs/architecture.md rule 6)
     // ---------------------------------------------------------------------------------------------
 
     /**

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The fencing hook of a two-node ST-TCP cluster (DESIGN.md rule 4, the ST-TCP seed: "a suspect is powered off, so a
+ * The fencing hook of a two-node ST-TCP cluster (docs/architecture.md rule 4, and ST-TCP: "a suspect is powered off, so a
  * suspicion is never acted on twice"). With a primary and one backup and no third member there is no majority; so
  * before a node acts on its suspicion of the other (the backup takes over, or the primary carries on without its
  * backup) it runs the operator's command, which must cut the other node off for good (power it down through its

@@ -11,7 +11,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.NanoClock;
 
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Arrays;
 
 /**
  * An in-process Ethernet switch joining {@link MemoryPort}s: it learns which port each source MAC
@@ -24,7 +24,11 @@ public final class MemorySwitch
     private final NanoClock clock;
     private final long seed;
     private final Counters counters;
-    private final CopyOnWriteArrayList<MemoryPort> ports = new CopyOnWriteArrayList<>();
+    /**
+     * Copied on every plug and unplug, so that flooding indexes a snapshot: iterating a CopyOnWriteArrayList
+     * allocates an iterator per frame, which escape analysis does not always remove.
+     */
+    private volatile MemoryPort[] ports = new MemoryPort[0];
     private final Long2ObjectHashMap<MemoryPort> macTable = new Long2ObjectHashMap<>();
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private volatile boolean hub;
@@ -76,21 +80,26 @@ public final class MemorySwitch
      * @param mac     the port's own address.
      * @param ingress what the wire does to frames on their way to this port.
      */
-    public MemoryPort newPort(final String name, final long mac, final ImpairmentSpec ingress)
+    public synchronized MemoryPort newPort(final String name, final long mac, final ImpairmentSpec ingress)
     {
-        final int index = ports.size();
+        final int index = ports.length;
         final String portName = "memory:" + name;
         final ImpairedLink link = ingress.isNone() ? null :
             new ImpairedLink(ingress, seed * 31 + index, new ImpairmentCounters(counters, "impair ->" + portName));
         final MemoryPort port = new MemoryPort(
             this, portName, mac, new PortCounters(counters, portName), link, MemoryPort.DEFAULT_RING_CAPACITY);
-        ports.add(port);
+        final MemoryPort[] grown = Arrays.copyOf(ports, index + 1);
+        grown[index] = port;
+        ports = grown;
         return port;
     }
 
     void remove(final MemoryPort port)
     {
-        ports.remove(port);
+        synchronized (this)
+        {
+            ports = Arrays.stream(ports).filter(p -> p != port).toArray(MemoryPort[]::new);
+        }
         synchronized (macTable)
         {
             macTable.values().removeIf(p -> p == port);
@@ -130,7 +139,8 @@ public final class MemorySwitch
             }
             return;
         }
-        for (final MemoryPort port : ports)
+        final MemoryPort[] snapshot = ports;
+        for (final MemoryPort port : snapshot)
         {
             if (port != from)
             {

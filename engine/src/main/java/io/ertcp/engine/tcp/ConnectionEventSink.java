@@ -6,7 +6,7 @@ import org.agrona.DirectBuffer;
 
 /**
  * Told what happens to each connection in the order it happens, on the stack's thread: the
- * events a replica needs to rebuild the connection (DESIGN.md, "Records": OPEN, DATA, CLIENT-ACK,
+ * events a replica needs to rebuild the connection (docs/architecture.md, the records: OPEN, DATA, CLIENT-ACK,
  * FIN/RST/CLOSED). Replication plugs in here; the TCP layer knows nothing else of it. Stream
  * offsets count bytes from the first data byte after the SYN, as longs that do not wrap.
  * The default methods do nothing.

@@ -7,7 +7,7 @@ import io.ertcp.service.Connection;
  * reassembles and delivers bytes as usual but never ACKs past the gate, so a byte the peer sees
  * acknowledged is one the gate has released.
  * <p>
- * This is where replication plugs in (DESIGN.md, "Durable before acknowledged"): a replicating
+ * This is where replication plugs in (docs/architecture.md rule 1, "Durable before acknowledged"): a replicating
  * gate returns how much of the stream the logger (or backup) has confirmed, and calls
  * {@link TcpStack#receiveGateAdvanced(long)} when that grows so the stack sends the ACK. The TCP
  * layer knows nothing else of replication.

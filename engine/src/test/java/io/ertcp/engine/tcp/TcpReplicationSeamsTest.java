@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The replication seams where DESIGN rule 1 (durable before acknowledged) meets the handshake and
+ * The replication seams where docs/architecture.md rule 1 (durable before acknowledged) meets the handshake and
  * the FIN, packet by packet: the SYN-ACK waits for the gate to release the SYN (the OPEN record),
  * a FIN is acknowledged only once the gate is past the data, a connection whose handshake the
  * replica never saw completed is restored in SYN-RECEIVED, and a restored connection's first ACK

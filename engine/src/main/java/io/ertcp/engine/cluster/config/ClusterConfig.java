@@ -121,7 +121,7 @@ public record ClusterConfig(
         return ConfigDigest.of(this);
     }
 
-    /** Votes a takeover needs (DESIGN.md rule 4): a strict majority of all configured members. */
+    /** Votes a takeover needs (docs/architecture.md rule 4): a strict majority of all configured members. */
     public int majority()
     {
         return nodes.size() / 2 + 1;

@@ -734,7 +734,7 @@ final class ClusterFileReader
             Math.max(0, slowNs), line(mapping));
     }
 
-    /** DESIGN.md "Replication" and rule 4: the roles a mode allows, and a majority for every takeover. */
+    /** The roles a mode allows, and a majority for every takeover (docs/architecture.md rule 4). */
     private void checkRoles()
     {
         if (nodesNode == null || mode == null || nodeUnreadable)

@@ -1,7 +1,7 @@
 package io.ertcp.engine.cluster.config;
 
 /**
- * How backups get the client's bytes (DESIGN.md rule 3), which decides the roles a cluster file
+ * How backups get the client's bytes (docs/architecture.md rule 3), which decides the roles a cluster file
  * may name and the durability rules it may choose.
  */
 public enum ClusterMode

@@ -2,7 +2,7 @@ package io.ertcp.engine.cluster.config;
 
 /**
  * Which replicas must confirm a record before the primary acknowledges the bytes in it
- * (DESIGN.md rule 1).
+ * (docs/architecture.md rule 1).
  *
  * @param kind    whose confirmation counts.
  * @param backups for {@link Kind#LOGGER_PLUS}: how many backups must confirm besides the logger; 0 otherwise.

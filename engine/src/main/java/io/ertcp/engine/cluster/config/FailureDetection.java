@@ -3,7 +3,7 @@ package io.ertcp.engine.cluster.config;
 import java.util.Optional;
 
 /**
- * Heartbeats and suspicion (DESIGN.md rule 4), and the fencing hook that lets a two-node ST-TCP
+ * Heartbeats and suspicion (docs/architecture.md rule 4), and the fencing hook that lets a two-node ST-TCP
  * cluster take over safely without a third vote.
  *
  * @param heartbeatIntervalNs how often every member sends a heartbeat on the replication channel.
@@ -13,7 +13,7 @@ import java.util.Optional;
  */
 public record FailureDetection(long heartbeatIntervalNs, long suspectTimeoutNs, Optional<String> fencingHook)
 {
-    /** DESIGN.md rule 4: every 10 ms. */
+    /** docs/architecture.md rule 4: every 10 ms. */
     public static final long DEFAULT_HEARTBEAT_INTERVAL_NS = 10_000_000L;
     /** Five missed heartbeats: a lost frame or a GC pause does not start a takeover. */
     public static final int DEFAULT_SUSPECT_HEARTBEATS = 5;

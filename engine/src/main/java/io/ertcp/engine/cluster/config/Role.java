@@ -1,7 +1,7 @@
 package io.ertcp.engine.cluster.config;
 
 /**
- * A node's role when the cluster starts (DESIGN.md "Replication"). Roles change at run time (a
+ * A node's role when the cluster starts (docs/architecture.md, "The main classes by role"). Roles change at run time (a
  * backup takes over, a restarted primary rejoins as a backup); the file names the starting ones.
  */
 public enum Role

@@ -7,7 +7,7 @@ import java.util.OptionalInt;
 
 /**
  * The service address clients use: the VIP with its on-link prefix and the virtual MAC that moves
- * with it at takeover (DESIGN.md rule 5), and the next hop for clients off the prefix.
+ * with it at takeover (docs/architecture.md rule 5), and the next hop for clients off the prefix.
  *
  * @param address the VIP and its prefix.
  * @param mac     the virtual MAC, unicast; locally administered is advised.

@@ -24,7 +24,7 @@ public final class ControlFrames
     public static final int KIND_VOTE_REQUEST = 5;
     public static final int KIND_VOTE = 6;
     /**
-     * The primary names a backup the new logger after the logger was lost (DESIGN rule 6): node id = the primary,
+     * The primary names a backup the new logger after the logger was lost (docs/architecture.md rule 6): node id = the primary,
      * epoch = its epoch, position = the node id of the backup promoted; no payload. Sent to the group every
      * heartbeat until the backup's heartbeats say LOGGER. Handled by the node, not by {@link Membership}.
      */

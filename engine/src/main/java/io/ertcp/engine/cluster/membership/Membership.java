@@ -11,7 +11,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * One node's part in cluster membership (DESIGN.md "Replication", rule 4): heartbeats, failure detection and the
+ * One node's part in cluster membership (docs/architecture.md rule 4): heartbeats, failure detection and the
  * election of a new primary, as a single-threaded state machine driven by received frames and
  * {@link #doWork(long, FrameOutput)}. It owns the node's role and epoch; the agent acting on them (takeover,
  * fencing, stepping down) listens through {@link Listener}.
@@ -104,7 +104,7 @@ public final class Membership implements FrameHandler
         }
 
         /**
-         * This node won {@code epoch} and is PRIMARY: take over (DESIGN.md rule 5).
+         * This node won {@code epoch} and is PRIMARY: take over (docs/architecture.md rule 5).
          *
          * @param loggerLogPosition the log position in the logger's vote, how far to drain; -1 when the logger did not vote.
          */

@@ -22,7 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A backup's ingest (DESIGN rule 3). The records arrive in order and each once (the {@link RecordReceiver} asks for
+ * A backup's ingest (docs/architecture.md rule 3). The records arrive in order and each once (the {@link RecordReceiver} asks for
  * every gap), are kept in the backup's own copy of the log (so it can be made the logger, rule 6, or serve a backup
  * after a takeover) and applied to its {@link ReplicatedService}, whose replicas are the shadows a takeover turns
  * into live connections.

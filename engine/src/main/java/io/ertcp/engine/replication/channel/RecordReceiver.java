@@ -469,7 +469,7 @@ public final class RecordReceiver implements FrameHandler
     }
 
     /**
-     * Refuse frames of epochs older than {@code newEpoch} from now on (DESIGN rule 4): a deposed primary's records
+     * Refuse frames of epochs older than {@code newEpoch} from now on (docs/architecture.md rule 4): a deposed primary's records
      * are neither buffered nor delivered, and no CONFIRM goes out until a frame of the new epoch says where its
      * sender is. Records buffered but not delivered are discarded, since the new epoch's primary may send other
      * records at those positions. Delivery continues at {@link #deliveredPosition()} + 1; see {@link #resetTo(long)}

@@ -12,7 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.nio.ByteBuffer;
 
 /**
- * One backup's feed from the logger (DESIGN rule 3, forward ingest; rule 7, rejoin): a {@link LogReader} over the
+ * One backup's feed from the logger (docs/architecture.md rule 3, forward ingest; rule 7, rejoin): a {@link LogReader} over the
  * logger's log, from the first position the backup lacks, into a {@link RecordSender} addressed to that backup alone
  * and released only by that backup's CONFIRMs. The feed reads the log as far as the sender's window allows and
  * follows its tail as it grows, so a backup goes at its own speed: a slow one fills its own window and waits, and

@@ -19,7 +19,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The logger role of ER-TCP: the one replica the primary waits for (DESIGN rule 1, durable before acknowledged).
+ * The logger role of ER-TCP: the one replica the primary waits for (docs/architecture.md rule 1, durable before acknowledged).
  * Records arrive through a {@link RecordReceiver}, which hands them on strictly by position, and each is appended to
  * the {@link ReplicationLog} in the same call. The receiver confirms what it has delivered, which is not the same as
  * what the log holds when an append is refused; so every CONFIRM the receiver writes passes through a gate that
@@ -35,20 +35,20 @@ import java.util.Arrays;
  * After a restart the receiver starts at {@code log.lastPosition() + 1}, so the logger asks the primary only for
  * what its log lacks; the primary still holds all of it, since nothing past the log was ever confirmed.
  * <p>
- * <b>Feeds.</b> Backups read the log from the logger at their own speed (DESIGN rule 3): when the node layer hears a
+ * <b>Feeds.</b> Backups read the log from the logger at their own speed (docs/architecture.md rule 3): when the node layer hears a
  * backup report its position it calls {@link #serveBackup}, and the logger keeps one {@link LogFeed} per backup,
  * rebuilt from the reported position when the backup reports less than it had confirmed (it restarted without its
  * state) and dropped by {@link #stopServing}. NAKs and CONFIRMs reach a feed by their sender's node id; a slow backup
  * fills only its own feed's window, and every feed sends a bounded number of frames per {@link #doWork}, the
  * primary's CONFIRM going first.
  * <p>
- * <b>Durability quorum</b> ({@code logger+K}, DESIGN rule 1): with {@link #requiredBackupConfirms(int)} at k > 0 a
+ * <b>Durability quorum</b> ({@code logger+K}, docs/architecture.md rule 1): with {@link #requiredBackupConfirms(int)} at k > 0 a
  * CONFIRM to the primary carries at most the k-th highest position the backups' feeds have had confirmed, as well as
  * at most what the log holds. The primary still waits for the logger alone: the logger's CONFIRM already speaks for
  * the k backups. Fewer than k backups served means nothing new is confirmed: the primary stalls rather than
  * acknowledge what fewer replicas hold.
  * <p>
- * <b>Fencing</b> (DESIGN rule 4): {@link #fence(int)}, or the first well-formed RECORDS frame of a newer epoch,
+ * <b>Fencing</b> (docs/architecture.md rule 4): {@link #fence(int)}, or the first well-formed RECORDS frame of a newer epoch,
  * refuses frames of older epochs from then on, so a deposed primary gets nothing appended and no CONFIRM it can use,
  * and points the receiver at {@code log.lastPosition() + 1}, where the new primary continues with its EPOCH_CHANGE
  * record; that also recovers from a refused append, after which the receiver had run ahead of the log. The feeds'
@@ -404,7 +404,7 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
     }
 
     /**
-     * Refuse RECORDS frames of epochs older than {@code epoch} from now on (DESIGN rule 4) and expect the next record
+     * Refuse RECORDS frames of epochs older than {@code epoch} from now on (docs/architecture.md rule 4) and expect the next record
      * at {@code log.lastPosition() + 1}: records buffered from the old primary are dropped, records delivered but
      * refused by the log are asked for again, and no CONFIRM goes out until the new epoch's primary is heard. A
      * deposed primary thus gets nothing appended and no CONFIRM past what it had. Calling it again, or with an older

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * exactly what every backup's will, in the same order. Plugged into the stack as its service, its
  * {@link ConnectionEventSink} and its {@link ReceiveGate}.
  * <p>
- * The rules of DESIGN.md hold here:
+ * The rules of docs/architecture.md hold here:
  * <ul>
  * <li>Durable before acknowledged (rule 1): the gate lets TCP acknowledge a connection's input only up to the last
  * DATA (or FIN) record the durability rule has confirmed; {@link #confirmed(long)} moves it.</li>
@@ -196,7 +196,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     // ---------------------------------------------------------------------------------------------
 
     /**
-     * Become the primary for connections a backup has been following (DESIGN rule 5): publish the EPOCH_CHANGE,
+     * Become the primary for connections a backup has been following (docs/architecture.md rule 5): publish the EPOCH_CHANGE,
      * then turn each replica into a live TCP connection at the sequence numbers the client expects (receive point
      * from the logged input, send point from the logged client acknowledgement), hand it the output the client has
      * not acknowledged (all of it produced by records already durable) and re-arm the timeouts the service asked

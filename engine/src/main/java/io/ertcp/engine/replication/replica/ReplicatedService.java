@@ -21,7 +21,7 @@ import java.util.function.Consumer;
 
 /**
  * A service driven by the replication log: the one place where records become service events, on the primary and
- * on every backup alike (DESIGN rule: the log order is the delivery order). The primary applies each record the
+ * on every backup alike (docs/architecture.md, "The log order is the delivery order"). The primary applies each record the
  * moment it publishes it; a backup applies the records as they arrive from the logger. Both hold the same
  * {@link Replica}s in the same states and the service, deterministic, makes the same choices and writes the same
  * bytes, across all connections: a key-value store shared by every connection stays identical on every replica.

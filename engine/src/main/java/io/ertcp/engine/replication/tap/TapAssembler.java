@@ -11,7 +11,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * The ST-TCP backup's tap (DESIGN.md, Replication, rule 3 "Tap"): it reads the client's segments to
+ * The ST-TCP backup's tap (docs/architecture.md rule 3, "Tap"): it reads the client's segments to
  * the service address and port straight off the LAN and keeps each connection's client bytes by
  * stream offset, so that the payload-less DATA ordering records the primary publishes can be filled
  * in with {@link #copy} (or, for what the tap missed, fetched from the primary: {@link #contiguousFrom}

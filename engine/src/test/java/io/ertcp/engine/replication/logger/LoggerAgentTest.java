@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The logger end to end: a primary's {@link RecordSender} on one port of an in-memory LAN, a {@link LoggerAgent} with
- * a Chronicle log in a temp directory on another, stepped by hand on a seeded lossy wire. What matters is DESIGN rule
+ * a Chronicle log in a temp directory on another, stepped by hand on a seeded lossy wire. What matters is docs/architecture.md rule
  * 1: every CONFIRM that leaves the logger, and so every release of the primary's window, is checked at every step
  * against what the log holds. {@code -Dertcp.seed=N} replays a run.
  */
