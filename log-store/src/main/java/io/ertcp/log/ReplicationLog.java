@@ -271,7 +271,7 @@ public final class ReplicationLog implements AutoCloseable
      * Append one record: its header and body as the codecs wrote them. The log stamps the next position and the
      * checksum into the stored copy (the caller's buffer is not changed). A record that already carries a position
      * (non-zero, as a logger receives them from the primary) must carry exactly the next one. A record of an epoch
-     * older than the last record's comes from a deposed primary and is refused (fencing, DESIGN rule 4).
+     * older than the last record's comes from a deposed primary and is refused (fencing, docs/architecture.md rule 4).
      *
      * @return the record's position.
      * @throws IllegalArgumentException with one sentence when the record is malformed or out of order.
