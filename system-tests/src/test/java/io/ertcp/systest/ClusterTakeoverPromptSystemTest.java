@@ -110,6 +110,8 @@ class ClusterTakeoverPromptSystemTest
             Thread.sleep(300);
             cluster.kill(roles.primary());
             final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
+            // An upper bound on the takeover: awaitTakeover returns once the status shows the new primary.
+            final double takeoverSeenAt = System.currentTimeMillis() / 1000.0;
             assertTrue(python.waitFor(60, TimeUnit.SECONDS), "the client finished:\n" + Files.readString(clientLog) +
                 cluster.outputs());
             assertEquals(0, python.exitValue(), "the client's exit status:\n" + Files.readString(clientLog) + cluster.outputs());
@@ -125,15 +127,19 @@ class ClusterTakeoverPromptSystemTest
                 .filter(e -> e.getKey().startsWith("tcp takeover") || e.getKey().equals("tcp connections-restored")).toList());
             assertTrue(counters.getOrDefault("tcp takeover-sack-prompts", 0L) >= 1, "the new primary SACKed the client's last segment: " + counters);
 
-            // The client's data segments from the request on, as tcpdump stamped them: the first sent again is the
-            // request's first, resent once the prompt reached it.
+            // The client's data segments from the request on, as tcpdump stamped them: the request's first segment,
+            // lost to the frozen primary (and perhaps resent into it as a tail-loss probe), is resent after the
+            // takeover once the prompt reaches the client.
             Thread.sleep(500);
             final String frames = Files.readString(dump);
-            final double resentAt = firstResend(frames, sentAt);
+            final double resentAt = lastResendOfFirst(frames, sentAt);
             final double waitedMs = (echoedAt - sentAt) * 1000;
-            System.out.printf("request sent at %.3f, its first segment resent %.0f ms later, echoed after %.0f ms " +
-                "(the client's RTO is at least %d ms); %s%n", sentAt, (resentAt - sentAt) * 1000, waitedMs, RTO_MIN_MS, takeover.line());
+            System.out.printf("request sent at %.3f; its first segment last resent after %.0f ms, the takeover seen " +
+                    "(status) after %.0f ms, the echo complete after %.0f ms (the client's RTO is at least %d ms); %s%n",
+                sentAt, (resentAt - sentAt) * 1000, (takeoverSeenAt - sentAt) * 1000, waitedMs, RTO_MIN_MS, takeover.line());
             assertTrue(resentAt > 0, "the client resent the request's first segment:\n" + frames);
+            assertTrue((resentAt - sentAt) * 1000 < RTO_MIN_MS - 200, "the first segment was resent " +
+                (resentAt - sentAt) * 1000 + " ms after the send, not at the client's RTO\n" + frames);
             // Sent, then the SIGSTOP wait (300 ms), the suspicion (400 ms) and the election: well under the RTO, with
             // a margin for this loaded machine.
             assertTrue(waitedMs < RTO_MIN_MS - 200, "the request came back after " + waitedMs + " ms, not at the client's " +
@@ -147,12 +153,14 @@ class ClusterTakeoverPromptSystemTest
     }
 
     /**
-     * The time of the first client data segment after {@code sentAt} that repeats the sequence range of one
-     * sent before it: tcpdump's {@code -tt} lines read {@code TIME IP ... seq A:B, ...}.
+     * When the client last sent the request's first segment: the first data segment at or after {@code sentAt}
+     * (tcpdump's {@code -tt} lines read {@code TIME IP ... seq A:B, ...}), and the latest repeat of its range, or -1
+     * when it was never sent again.
      */
-    static double firstResend(final String frames, final double sentAt)
+    static double lastResendOfFirst(final String frames, final double sentAt)
     {
-        final java.util.Set<String> seen = new java.util.HashSet<>();
+        String first = null;
+        double last = -1;
         for (final String frame : frames.lines().toList())
         {
             final int at = frame.indexOf(" seq ");
@@ -162,12 +170,20 @@ class ClusterTakeoverPromptSystemTest
             }
             final double time = Double.parseDouble(frame.substring(0, frame.indexOf(' ')));
             final String range = frame.substring(at + 5, frame.indexOf(',', at));
-            if (!seen.add(range) && time >= sentAt)
+            if (time < sentAt - 0.001)
             {
-                return time;
+                continue;
+            }
+            if (first == null)
+            {
+                first = range;
+            }
+            else if (first.equals(range))
+            {
+                last = time;
             }
         }
-        return -1;
+        return last;
     }
 
     private static String line(final String text, final String prefix)
