@@ -334,7 +334,11 @@ public final class ConnectionRestore
      *                      ACKs (RFC 5681 3.2) make it fast-retransmit at once. The first ACK
      *                      may itself change the peer's window, so it does not count. For a
      *                      connection restored in SYN-RECEIVED they follow the handshake, and
-     *                      only when the peer's ACK shows it sent data this node lacks.
+     *                      only when the peer's ACK shows it sent data this node lacks. A SACK
+     *                      sender (Linux) counts no pure duplicate ACK: with SACK and a value
+     *                      above 0 the connection also probes for the peer's SND.NXT and SACKs
+     *                      the peer's last segment once, so that it resends the rest at once
+     *                      (see TakeoverPrompt). 0 turns both off.
      * @return this.
      */
     public ConnectionRestore duplicateAcks(final int duplicateAcks)

@@ -147,18 +147,8 @@ public final class TcpConnection implements Connection
     private boolean restored;
     /** {@link ConnectionEventSink#onOpen} has been called: it is called once per connection. */
     private boolean openReported;
-    /** Restored connections: duplicate ACKs to send after the first ACK, once there is a first ACK. */
-    private int duplicateAcksOwed;
-    /** Restored in SYN-RECEIVED: duplicate ACKs to owe when the handshake completes with a gap. */
-    private int duplicateAcksAfterHandshake;
-    /**
-     * Restored: duplicate ACKs to owe again when the peer's first ACK lies beyond SND.MAX. The
-     * first burst then carried a sequence number below the peer's RCV.NXT, which the peer drops
-     * as unacceptable (RFC 9293 3.10.7.4; Linux too) without looking at its ACK.
-     */
-    private int duplicateAcksRetry;
-    /** The sequence number of the owed burst when above SND.MAX: the peer's ACK number. */
-    private int duplicateAckSeq;
+    /** Restored connections: what prompts the peer to resend what the node before never made durable. */
+    private final TakeoverPrompt takeover = new TakeoverPrompt();
 
     // ACK policy.
     /** An ACK must go out with the next dispatch. */
@@ -271,10 +261,7 @@ public final class TcpConnection implements Connection
         tsEcrFloorActive = false;
         restored = false;
         openReported = false;
-        duplicateAcksOwed = 0;
-        duplicateAcksAfterHandshake = 0;
-        duplicateAcksRetry = 0;
-        duplicateAckSeq = 0;
+        takeover.clear();
         ackNow = false;
         bytesSinceAck = 0;
         receiveMss = Math.min(536, config.mss());
@@ -416,7 +403,11 @@ public final class TcpConnection implements Connection
         if (!spec.handshakeComplete())
         {
             state = TcpState.SYN_RECEIVED;
-            duplicateAcksAfterHandshake = spec.duplicateAcks();
+            takeover.duplicateAcksAfterHandshake = spec.duplicateAcks();
+            if (sackPermitted)
+            {
+                takeover.awaitPeerSendPoint();
+            }
             stack.markPending(this);
             return;
         }
@@ -426,9 +417,13 @@ public final class TcpConnection implements Connection
             keepAliveDeadlineNs = nowNs + config.keepAliveIdleNs();
         }
         ackNow = true;
-        duplicateAcksOwed = spec.duplicateAcks();
-        duplicateAcksRetry = spec.duplicateAcks();
-        duplicateAckSeq = sndMax;
+        takeover.duplicateAcksOwed = spec.duplicateAcks();
+        takeover.duplicateAcksRetry = spec.duplicateAcks();
+        takeover.duplicateAckSeq = sndMax;
+        if (sackPermitted && spec.duplicateAcks() > 0)
+        {
+            takeover.probeForPeerSendPoint();
+        }
         stack.markPending(this);
     }
 
@@ -492,6 +487,13 @@ public final class TcpConnection implements Connection
             ackNow = true;
             stack.markPending(this);
             return;
+        }
+
+        if (takeover.awaitingPeer() && takeover.onPeerSegment(flags, seq, payloadLength, rcvNxt,
+            config.mss() - (timestamps ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0), !assembler.isEmpty()))
+        {
+            // Before the acceptability check: the peer's SND.NXT may lie past the window this node offers.
+            stack.markPending(this);
         }
 
         // Phase 2: sequence acceptability (RFC 9293 3.10.7.4, first check).
@@ -617,8 +619,8 @@ public final class TcpConnection implements Connection
                 // The peer sent data this node never got (it was ESTABLISHED with the node before):
                 // duplicate ACKs make it resend at once instead of at its RTO.
                 ackNow = true;
-                duplicateAcksOwed = duplicateAcksAfterHandshake;
-                duplicateAckSeq = gt(ack, sndUna) ? ack : sndUna;
+                takeover.duplicateAcksOwed = takeover.duplicateAcksAfterHandshake;
+                takeover.duplicateAckSeq = gt(ack, sndUna) ? ack : sndUna;
                 stack.markPending(this);
             }
             if (beyond)
@@ -777,16 +779,16 @@ public final class TcpConnection implements Connection
         final TcpOptions options,
         final long nowNs)
     {
-        if (duplicateAcksRetry > 0)
+        if (takeover.duplicateAcksRetry > 0)
         {
             if (gt(ackField, sndMax))
             {
                 // The peer is ahead of the replica's view: our first ACKs were not acceptable to it.
-                duplicateAcksOwed = duplicateAcksRetry;
-                duplicateAckSeq = ackField;
+                takeover.duplicateAcksOwed = takeover.duplicateAcksRetry;
+                takeover.duplicateAckSeq = ackField;
                 stack.markPending(this);
             }
-            duplicateAcksRetry = 0;
+            takeover.duplicateAcksRetry = 0;
         }
         final int ack = restored && gt(ackField, sndMax) ? takeOverAck(ackField) : ackField;
         if (gt(ack, sndMax))
@@ -1535,9 +1537,17 @@ public final class TcpConnection implements Connection
                 break;
         }
 
-        if (duplicateAcksOwed > 0)
+        if (takeover.duplicateAcksOwed > 0)
         {
             sendAckAndDuplicates(nowNs);
+        }
+        if (takeover.probeOwed())
+        {
+            sendTakeoverProbe(nowNs);
+        }
+        if (takeover.sackOwed())
+        {
+            sendSackPrompt(nowNs);
         }
         final int sentBefore = sentSegments;
         if (retransmitFront)
@@ -1584,19 +1594,77 @@ public final class TcpConnection implements Connection
     {
         // At the peer's RCV.NXT as far as we know it, so that the peer finds them acceptable even
         // when it holds output of the node before that this node has not written yet.
-        final int seq = gt(duplicateAckSeq, sndMax) ? duplicateAckSeq : sndMax;
+        final int seq = gt(takeover.duplicateAckSeq, sndMax) ? takeover.duplicateAckSeq : sndMax;
         if (stack.sendSegment(this, seq, ACK, 0, 0, nowNs) < 0)
         {
             return;
         }
-        while (duplicateAcksOwed > 0)
+        while (takeover.duplicateAcksOwed > 0)
         {
             if (stack.sendSegment(this, seq, ACK, 0, 0, nowNs) < 0)
             {
                 return;
             }
-            duplicateAcksOwed--;
+            takeover.duplicateAcksOwed--;
         }
+    }
+
+    /**
+     * After a restore with SACK: a zero-length segment one below SND.UNA, which lies below the
+     * peer's RCV.NXT, so the peer finds it unacceptable and answers with an ACK whose SEQ is its
+     * SND.NXT (RFC 9293 3.10.7.4; Linux's tcp_send_dupack). Its ACK field is not looked at.
+     */
+    private void sendTakeoverProbe(final long nowNs)
+    {
+        if (stack.sendSegment(this, sndUna - 1, ACK, 0, 0, nowNs) >= 0)
+        {
+            takeover.probeSent();
+            counters.takeoverProbes.incrementRelease();
+        }
+    }
+
+    /**
+     * The SACK prompt (see {@link TakeoverPrompt}): the first ACK and the duplicates again, at the
+     * same sequence number, each with the block of the peer's last segment, so that a sender that
+     * counts duplicate ACKs counts these too.
+     */
+    private void sendSackPrompt(final long nowNs)
+    {
+        final int seq = ackSequence();
+        int sent = 0;
+        takeover.beginSack();
+        try
+        {
+            while (sent <= ConnectionRestore.DEFAULT_DUPLICATE_ACKS && stack.sendSegment(this, seq, ACK, 0, 0, nowNs) >= 0)
+            {
+                sent++;
+            }
+        }
+        finally
+        {
+            // Owed still when the output took none; a partial burst is enough for RACK.
+            takeover.endSack(sent > 0);
+        }
+        if (sent > 0)
+        {
+            counters.takeoverSackPrompts.incrementRelease();
+        }
+    }
+
+    /**
+     * The SACK blocks of the next segment, into {@link #sackEdges}: the prompt's while it is
+     * written, else those of the out-of-order data held.
+     *
+     * @return the number of blocks, at most {@code room}.
+     */
+    int sackBlocks(final int room)
+    {
+        final int prompt = takeover.writeSackBlock(sackEdges);
+        if (prompt > 0 || assembler.isEmpty())
+        {
+            return prompt;
+        }
+        return assembler.sackBlocks(sackEdges, room);
     }
 
     /** Segments sent by this connection; lets dispatch see whether an ACK already went. */

@@ -19,6 +19,10 @@ public final class TcpCounters
     public final AtomicCounter connectionsOpened;
     /** Connections made live at takeover by {@link TcpStack#restore}, not opened by a handshake. */
     public final AtomicCounter connectionsRestored;
+    /** Restored connections' out-of-window probes for the peer's SND.NXT (see TakeoverPrompt). */
+    public final AtomicCounter takeoverProbes;
+    /** Restored connections that SACKed the peer's last segment so that it resends the rest at once. */
+    public final AtomicCounter takeoverSackPrompts;
     public final AtomicCounter connectionsClosed;
     public final AtomicCounter connectionsReset;
     public final AtomicCounter connectionsTimedOut;
@@ -53,6 +57,8 @@ public final class TcpCounters
         retransmitTimeouts = counters.newCounter("tcp retransmit-timeouts");
         connectionsOpened = counters.newCounter("tcp connections-opened");
         connectionsRestored = counters.newCounter("tcp connections-restored");
+        takeoverProbes = counters.newCounter("tcp takeover-probes");
+        takeoverSackPrompts = counters.newCounter("tcp takeover-sack-prompts");
         connectionsClosed = counters.newCounter("tcp connections-closed");
         connectionsReset = counters.newCounter("tcp connections-reset");
         connectionsTimedOut = counters.newCounter("tcp connections-timed-out");

@@ -801,10 +801,10 @@ public final class TcpStack implements Ipv4Handler
         else
         {
             optionsLength = timestamps ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0;
-            if (sack && !c.assembler.isEmpty())
+            if (sack)
             {
                 final int room = (TcpHeaderFlyweight.MAX_OPTIONS_LENGTH - optionsLength - 4) / 8;
-                sackBlocks = c.assembler.sackBlocks(c.sackEdges, Math.min(room, TcpOptions.MAX_SACK_BLOCKS));
+                sackBlocks = c.sackBlocks(Math.min(room, TcpOptions.MAX_SACK_BLOCKS));
                 optionsLength += sackBlocks > 0 ? 4 + 8 * sackBlocks : 0;
             }
         }

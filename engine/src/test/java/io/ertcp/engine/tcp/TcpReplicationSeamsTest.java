@@ -244,9 +244,13 @@ class TcpReplicationSeamsTest extends TcpTestHarness
             // durable: it answers the old SYN-ACK with an ACK from its SND.NXT.
             send(110, fromPeer(ACK, REMOTE_SEQ + 1 + 3_000, LOCAL_SEQ + 1));
             assertEquals(TcpState.ESTABLISHED, connection.state());
-            // The first ACK and three duplicates: same ACK number, same window, no data.
+            // The first ACK and three duplicates: same ACK number, same window, no data. Then, for a SACK sender
+            // that counts no pure duplicate ACK, the same four SACKing the client's last segment (TakeoverPrompt).
             final Segment ack = seg(ACK, LOCAL_SEQ + 1, REMOTE_SEQ + 1).window(BUFFER >> RECEIVE_SHIFT);
-            recv(110, ack, ack, ack, ack);
+            final int peerSndNxt = REMOTE_SEQ + 1 + 3_000;
+            final Segment sacking = seg(ACK, LOCAL_SEQ + 1, REMOTE_SEQ + 1).window(BUFFER >> RECEIVE_SHIFT)
+                .sack(peerSndNxt - (config.mss() - TcpOptions.ALIGNED_TIMESTAMPS_LENGTH), peerSndNxt);
+            recv(110, ack, ack, ack, ack, sacking, sacking, sacking, sacking);
             recvNothing(200);
             assertEquals(0, stack.counters().resetsSent.get());
         }

@@ -16,6 +16,7 @@ import static io.ertcp.engine.tcp.Segment.seg;
 import static io.ertcp.engine.tcp.TcpHeaderFlyweight.ACK;
 import static io.ertcp.engine.tcp.TcpHeaderFlyweight.FIN;
 import static io.ertcp.engine.tcp.TcpHeaderFlyweight.PSH;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -362,6 +363,198 @@ class TcpRestoreTest extends TcpTestHarness
             assertThrows(IllegalArgumentException.class,
                 () -> stack.restore(spec().receivedBytes(-1), service, ns(0)));
             assertEquals(0, stack.connectionCount());
+        }
+    }
+
+    /**
+     * {@link TakeoverPrompt}'s SACK prompt: the peer (a Linux client, say) sent bytes to the node before that no
+     * replica holds; a SACK sender ignores pure duplicate ACKs, so the restored connection learns the peer's
+     * SND.NXT with an out-of-window probe and SACKs the peer's last segment once.
+     */
+    @Nested
+    class SackPrompt
+    {
+        /** The peer's SND.NXT: 10,000 bytes past the restored receive point are in flight to nobody. */
+        static final int PEER_SND_NXT = RCV_NXT + 10_000;
+
+        int maxSegment()
+        {
+            return config.mss() - TcpOptions.ALIGNED_TIMESTAMPS_LENGTH;
+        }
+
+        /** The restore's first ACK and three duplicates (no SACK), then the probe one below SND.UNA. */
+        void restoreAndProbe()
+        {
+            restore(100, spec().duplicateAcks(3));
+            final List<Segment> sent = drain(100);
+            assertEquals(5, sent.size(), sent.toString());
+            for (int i = 0; i < 4; i++)
+            {
+                assertSegment(sent.get(i), SND_UNA, null);
+            }
+            assertSegment(sent.get(4), SND_UNA - 1, null);
+            assertEquals(1, stack.counters().takeoverProbes.get());
+        }
+
+        void assertSegment(final Segment segment, final int seq, final int[] sack)
+        {
+            assertEquals(ACK, segment.flags, segment.toString());
+            assertEquals(seq, segment.seq, segment.toString());
+            assertEquals(RCV_NXT, segment.ack, segment.toString());
+            assertEquals(0, segment.payload.length, segment.toString());
+            if (sack == null)
+            {
+                assertNull(segment.sack, "no SACK block: " + segment);
+            }
+            else
+            {
+                assertArrayEquals(sack, segment.sack, segment.toString());
+            }
+        }
+
+        /** The peer's answer to the probe: a pure ACK whose SEQ is its SND.NXT. */
+        Segment answer(final int peerSndNxt)
+        {
+            return fromPeer(ACK, peerSndNxt, SND_UNA, tsVal(100, 100));
+        }
+
+        @Test
+        void theProbesAnswerBringsFourAcksSackingThePeersLastSegmentOnce()
+        {
+            restoreAndProbe();
+            send(101, answer(PEER_SND_NXT));
+            final List<Segment> prompt = drain(101);
+            assertEquals(4, prompt.size(), "the first ACK and three duplicates, each with the block: " + prompt);
+            for (final Segment segment : prompt)
+            {
+                assertSegment(segment, SND_UNA, new int[]{PEER_SND_NXT - maxSegment(), PEER_SND_NXT});
+            }
+            assertEquals(1, stack.counters().takeoverSackPrompts.get());
+            recvNothing(5_000);
+            assertEquals("", service.receivedText(), "a SACK sent is no byte received");
+        }
+
+        @Test
+        void theBlockIsNeverReportedAgainAndTheFrontComesInOrder()
+        {
+            restoreAndProbe();
+            send(101, answer(PEER_SND_NXT));
+            drain(101);
+            // The peer resends its front at once; this side ACKs it and SACKs nothing it does not hold (it reneges).
+            final byte[] front = bytes(maxSegment(), 5);
+            send(102, fromPeer(ACK | PSH, RCV_NXT, SND_UNA, tsVal(100, 101)).payload(front));
+            final List<Segment> acks = drain(150);
+            assertEquals(1, acks.size(), acks.toString());
+            assertEquals(RCV_NXT + front.length, acks.get(0).ack);
+            assertNull(acks.get(0).sack, "the prompt's block is not reported again: " + acks.get(0));
+            assertArrayEquals(front, service.received.toByteArray(), "exactly the bytes that arrived");
+            // Another pure ACK from the peer, still above RCV.NXT, prompts nothing more.
+            send(160, answer(PEER_SND_NXT));
+            recvNothing(160);
+            assertEquals(1, stack.counters().takeoverSackPrompts.get());
+        }
+
+        @Test
+        void lessThanASegmentInFlightIsSackedFromOnePastTheReceivePoint()
+        {
+            restoreAndProbe();
+            send(101, answer(RCV_NXT + 100));
+            final List<Segment> prompt = drain(101);
+            assertEquals(4, prompt.size(), prompt.toString());
+            assertSegment(prompt.get(0), SND_UNA, new int[]{RCV_NXT + 1, RCV_NXT + 100});
+        }
+
+        @Test
+        void aPeerWithNothingInFlightGetsNoPrompt()
+        {
+            restoreAndProbe();
+            send(101, answer(RCV_NXT));
+            recvNothing(101);
+            assertEquals(0, stack.counters().takeoverSackPrompts.get());
+        }
+
+        @Test
+        void aSendPointPastTheOfferedWindowIsStillHeard()
+        {
+            restoreAndProbe();
+            final int far = RCV_NXT + 4 * BUFFER;
+            send(101, answer(far));
+            final List<Segment> sent = drain(101);
+            // The answer itself is out of this side's window: it is ACKed too, after the prompt.
+            assertTrue(sent.size() >= 4, sent.toString());
+            for (int i = 0; i < 4; i++)
+            {
+                assertSegment(sent.get(i), SND_UNA, new int[]{far - maxSegment(), far});
+            }
+            for (int i = 4; i < sent.size(); i++)
+            {
+                assertSegment(sent.get(i), SND_UNA, null);
+            }
+        }
+
+        @Test
+        void dataFromThePeerFirstEndsThePrompt()
+        {
+            restoreAndProbe();
+            send(101, fromPeer(ACK | PSH, RCV_NXT, SND_UNA, tsVal(100, 100)).payload("hello"));
+            send(102, answer(PEER_SND_NXT));
+            for (final Segment segment : drain(150))
+            {
+                assertNull(segment.sack, segment.toString());
+            }
+            assertEquals(0, stack.counters().takeoverSackPrompts.get());
+            assertEquals("hello", service.receivedText());
+        }
+
+        @Test
+        void outOfOrderBytesHeldAreSackedTruthfullyInstead()
+        {
+            restoreAndProbe();
+            send(101, fromPeer(ACK | PSH, RCV_NXT + 1_000, SND_UNA, tsVal(100, 100)).payload("later"));
+            final List<Segment> sent = drain(101);
+            assertEquals(1, sent.size(), sent.toString());
+            assertSegment(sent.get(0), SND_UNA, new int[]{RCV_NXT + 1_000, RCV_NXT + 1_005});
+            send(102, answer(PEER_SND_NXT));
+            for (final Segment segment : drain(150))
+            {
+                assertArrayEquals(new int[]{RCV_NXT + 1_000, RCV_NXT + 1_005}, segment.sack, segment.toString());
+            }
+            assertEquals(0, stack.counters().takeoverSackPrompts.get());
+        }
+
+        @Test
+        void withoutSackOnlyTheDuplicateAcks()
+        {
+            restore(100, spec().sack(false).duplicateAcks(3));
+            assertEquals(4, drain(100).size());
+            assertEquals(0, stack.counters().takeoverProbes.get());
+        }
+
+        @Test
+        void noneWithDuplicateAcksOff()
+        {
+            restore(100, spec());
+            assertEquals(1, drain(100).size());
+            send(101, answer(PEER_SND_NXT));
+            recvNothing(101);
+            assertEquals(0, stack.counters().takeoverProbes.get());
+        }
+
+        @Test
+        void restoredInSynReceivedThePeersHandshakeAckTellsItsSendPoint()
+        {
+            restore(100, spec().duplicateAcks(3).handshakeComplete(false).receivedBytes(0).acknowledgedBytes(0));
+            final List<Segment> synAck = drain(100);
+            assertEquals(1, synAck.size(), synAck.toString());
+            // The peer was ESTABLISHED with the node before and sent 3,000 bytes no replica holds.
+            final int handshakeRcvNxt = REMOTE_SEQ + 1;
+            send(101, fromPeer(ACK, handshakeRcvNxt + 3_000, LOCAL_SEQ + 1, tsVal(100, 100)));
+            final List<Segment> sent = drain(101);
+            assertEquals(0, stack.counters().takeoverProbes.get(), "no probe: the ACK said it");
+            final List<Segment> sacked = sent.stream().filter(segment -> segment.sack != null).toList();
+            assertEquals(4, sacked.size(), sent.toString());
+            assertArrayEquals(new int[]{handshakeRcvNxt + 3_000 - maxSegment(), handshakeRcvNxt + 3_000}, sacked.get(0).sack);
+            assertEquals(handshakeRcvNxt, sacked.get(0).ack);
         }
     }
 
