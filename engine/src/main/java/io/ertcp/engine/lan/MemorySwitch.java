@@ -32,6 +32,18 @@ public final class MemorySwitch
     private final Long2ObjectHashMap<MemoryPort> macTable = new Long2ObjectHashMap<>();
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private volatile boolean hub;
+    private DeliveryObserver observer;
+
+    /**
+     * Sees every frame the switch delivers, on the sender's thread, before it is copied into the target's ring: what a
+     * measurement counts per hop (frames from one port to another). Must not allocate: it runs inside the sender's
+     * duty cycle.
+     */
+    @FunctionalInterface
+    public interface DeliveryObserver
+    {
+        void onDelivered(MemoryPort from, MemoryPort to, DirectBuffer buffer, int offset, int length);
+    }
 
     /**
      * @param clock    the time faults are timed by; tests pass a clock they advance.
@@ -57,6 +69,15 @@ public final class MemorySwitch
     public MemorySwitch hub(final boolean hub)
     {
         this.hub = hub;
+        return this;
+    }
+
+    /**
+     * Watch every delivery from now on (null for none); set before the ports send, from the thread that steps them.
+     */
+    public MemorySwitch observer(final DeliveryObserver observer)
+    {
+        this.observer = observer;
         return this;
     }
 
@@ -135,6 +156,7 @@ public final class MemorySwitch
         {
             if (target != from)
             {
+                observe(from, target, buffer, offset, length);
                 target.deliver(buffer, offset, length);
             }
             return;
@@ -144,8 +166,18 @@ public final class MemorySwitch
         {
             if (port != from)
             {
+                observe(from, port, buffer, offset, length);
                 port.deliver(buffer, offset, length);
             }
+        }
+    }
+
+    private void observe(final MemoryPort from, final MemoryPort to, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final DeliveryObserver watcher = observer;
+        if (null != watcher)
+        {
+            watcher.onDelivered(from, to, buffer, offset, length);
         }
     }
 }

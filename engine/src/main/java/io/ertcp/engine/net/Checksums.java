@@ -31,6 +31,14 @@ public final class Checksums
     {
         long sum = initial;
         int i = 0;
+        // Eight bytes per read, added as their two 32-bit halves: the same words the 4-byte loop adds, so the running
+        // sum is exactly what it was (callers chain it), in half the reads and bounds checks. A 64-bit sum of 32-bit
+        // words cannot overflow below 2^31 bytes; finish folds the carries in.
+        for (; i + 8 <= length; i += 8)
+        {
+            final long word = buffer.getLong(offset + i, ByteOrder.BIG_ENDIAN);
+            sum += (word >>> 32) + (word & 0xFFFF_FFFFL);
+        }
         for (; i + 4 <= length; i += 4)
         {
             sum += buffer.getInt(offset + i, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;

@@ -59,6 +59,15 @@ final class InProcessCluster implements AutoCloseable
     final ImpairmentSpec impairment;
     /** Per node: what the wire does to the frames towards it (ST-TCP: what the backup's tap misses). */
     final Map<String, ImpairmentSpec> ingress = new LinkedHashMap<>();
+    /** Runs each node's duty cycle in {@link #step()}; the per-byte cost harness (jmh/) times each node's share. */
+    NodeStepper stepper = (name, node) -> node.doWork();
+
+    /** One node's duty cycle, run by {@link #step()}. */
+    @FunctionalInterface
+    interface NodeStepper
+    {
+        void step(String name, ClusterNode node);
+    }
 
     InProcessCluster(final long seed, final String service, final int backups, final ImpairmentSpec impairment)
     {
@@ -260,7 +269,7 @@ final class InProcessCluster implements AutoCloseable
         {
             if (!paused.contains(node.getKey()))
             {
-                node.getValue().doWork();
+                stepper.step(node.getKey(), node.getValue());
             }
         }
         client.step(now[0]);
