@@ -527,7 +527,7 @@ class ClusterConfigTest
             assertTrue(ex.problems().getFirst().contains("is not valid YAML"), ex.getMessage());
             refused("- just\n- a list\n",
                 "line 1: the file is not a cluster file: it must be a YAML mapping with the keys cluster, mode, service, " +
-                    "vip, durability, failure-detection, log, tcp, nodes (see examples/cluster-namespaces.yaml).");
+                    "vip, durability, failure-detection, log, tcp, security, security.key-file, nodes (see examples/cluster-namespaces.yaml).");
         }
 
         @Test
