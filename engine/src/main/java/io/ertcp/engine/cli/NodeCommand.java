@@ -2,10 +2,13 @@ package io.ertcp.engine.cli;
 
 import io.ertcp.engine.agent.AgentHost;
 import io.ertcp.engine.cluster.ClusterNode;
+import io.ertcp.engine.cluster.NodeDirectoryLock;
+import io.ertcp.engine.cluster.NodeStartException;
 import io.ertcp.engine.cluster.config.ClusterConfig;
 import io.ertcp.engine.cluster.config.ClusterConfigException;
 import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.port.KernelAddressCheck;
 import io.ertcp.engine.port.PacketPort;
 import io.ertcp.service.TcpService;
 import org.agrona.concurrent.SystemNanoClock;
@@ -22,6 +25,8 @@ final class NodeCommand implements Command
 {
     /** Exit status of a primary that was deposed: restart it and it rejoins as a backup. */
     static final int EXIT_DEPOSED = 3;
+
+    private static final String ALLOW_KERNEL_ADDRESS = "allow-kernel-address";
 
     private final PrintStream out;
 
@@ -44,6 +49,7 @@ final class NodeCommand implements Command
     {
         return """
             Usage: ./ertcp node --config FILE --name NAME [--stats-interval-ms N] [--duration-s N]
+                                [--allow-kernel-address]
 
             Prints its counters on SIGHUP (kill -HUP PID).
 
@@ -65,7 +71,9 @@ final class NodeCommand implements Command
             that copy and rejoins as a backup, replaying the log from the logger.
 
             The node prints one line per event (role changes, suspicions, takeovers) and writes its
-            status to log.dir/NAME/status for ./ertcp status. Exit status 3: this node was primary
+            status to log.dir/NAME/status for ./ertcp status. It refuses to start while another process runs
+            the same node (log.dir/NAME/lock holds its pid), and refuses an interface that has a kernel IPv4
+            address or carries the machine's default route. Exit status 3: this node was primary
             and another took over (it stops serving at once); restart it to rejoin as a backup.
 
             Options:
@@ -73,14 +81,18 @@ final class NodeCommand implements Command
               --name NAME              which node of it to run
               --stats-interval-ms N    also print counters every N ms
               --duration-s N           stop by itself after N seconds
+              --allow-kernel-address   use the interface even though the host's kernel has an address or the
+                                       default route on it
               --help                   this text
             """;
     }
 
     public int run(final String[] argv) throws Exception
     {
-        final Args args = Args.parse(name(), argv, Set.of("config", "name", "stats-interval-ms", "duration-s"), Set.of());
-        final ClusterConfig config = load(args.require("config"));
+        final Args args = Args.parse(name(), argv, Set.of("config", "name", "stats-interval-ms", "duration-s"),
+            Set.of(ALLOW_KERNEL_ADDRESS));
+        final String file = args.require("config");
+        final ClusterConfig config = load(file);
         final String nodeName = args.require("name");
         final NodeConfig self;
         try
@@ -92,7 +104,22 @@ final class NodeCommand implements Command
             throw new CliException(ex.getMessage());
         }
         config.warnings().forEach(warning -> out.println("warning: " + warning));
+        if (!args.has(ALLOW_KERNEL_ADDRESS))
+        {
+            KernelAddressCheck.refusal(self.iface(), "--" + ALLOW_KERNEL_ADDRESS).ifPresent(refusal ->
+            {
+                throw new CliException(refusal);
+            });
+        }
+        try (NodeDirectoryLock ignored = lock(config, nodeName, file))
+        {
+            return run(args, config, nodeName, self);
+        }
+    }
 
+    private int run(final Args args, final ClusterConfig config, final String nodeName, final NodeConfig self)
+        throws Exception
+    {
         final Supplier<TcpService> services = PortCommand.parse(() -> config.service().factory());
 
         final Counters counters = new Counters(8192);
@@ -143,6 +170,18 @@ final class NodeCommand implements Command
             shutdown.done();
         }
         return status;
+    }
+
+    private static NodeDirectoryLock lock(final ClusterConfig config, final String nodeName, final String file)
+    {
+        try
+        {
+            return NodeDirectoryLock.acquire(config.log().dirOf(nodeName), nodeName, file);
+        }
+        catch (final NodeStartException ex)
+        {
+            throw new CliException(ex.getMessage());
+        }
     }
 
     static ClusterConfig load(final String file)

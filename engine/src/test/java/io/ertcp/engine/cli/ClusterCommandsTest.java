@@ -105,6 +105,36 @@ class ClusterCommandsTest
     }
 
     @Test
+    void aNodeRefusesAnInterfaceWithAKernelAddress() throws IOException
+    {
+        final Path file = clusterFile("er-tcp");
+        Files.writeString(file, Files.readString(file).replace("interface: eth0", "interface: lo"));
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+            io.ertcp.engine.port.KernelAddressCheck.refusal("lo", "--allow-kernel-address").isEmpty(), "lo is down here");
+        assertEquals(2, run("node", "--config", file.toString(), "--name", "backup"));
+        final String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("ertcp node: interface lo has the kernel IPv4 address 127.0.0.1/8"), text);
+        assertTrue(text.contains("or pass --allow-kernel-address to use it anyway."), text);
+        assertEquals(1, text.lines().count(), text);
+    }
+
+    @Test
+    void aSecondNodeOnTheSameLogDirectoryIsRefused() throws IOException
+    {
+        final Path file = clusterFile("er-tcp");
+        Files.writeString(file, Files.readString(file).replace("interface: eth0", "interface: ertcp-nope0"));
+        try (io.ertcp.engine.cluster.NodeDirectoryLock ignored = io.ertcp.engine.cluster.NodeDirectoryLock.acquire(
+            directory.resolve("log").resolve("backup"), "backup", file.toString()))
+        {
+            assertEquals(2, run("node", "--config", file.toString(), "--name", "backup"));
+        }
+        final String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("ertcp node: node 'backup' already runs on " + directory.resolve("log/backup")),
+            text);
+        assertEquals(1, text.lines().count(), text);
+    }
+
+    @Test
     void statusWithoutAnyNodeSaysNoneHasRun() throws IOException
     {
         assertEquals(1, run("status", "--config", clusterFile("er-tcp").toString()));
