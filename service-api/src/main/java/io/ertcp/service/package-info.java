@@ -42,8 +42,6 @@
  *       true (a store, a chat room) keeps the whole log, since a rejoining node can rebuild shared state only from all
  *       of it; false lets retention drop the log of connections that closed.</li>
  * </ol>
- * {@code ./ertcp check-service} runs a service twice side by side on one seeded workload, with different splits,
- * interleavings and backpressure, and reports the first output byte where the runs differ: the test for these rules.
- * docs/writing-a-service.md is the guide.
+ * docs/writing-a-service.md is the guide: how to build a service against this package, load it, and test it.
  */
 package io.ertcp.service;

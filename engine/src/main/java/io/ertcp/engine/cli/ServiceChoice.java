@@ -12,8 +12,7 @@ import java.util.function.Supplier;
 
 /**
  * The service a command was told to run: {@code --service NAME} (built in) or {@code --service-class CLASS
- * --service-jar JAR [--service-options K=V,...]} (a user's), shared by {@code serve} and {@code check-service} so
- * that both read the choice the same way.
+ * --service-jar JAR [--service-options K=V,...]} (a user's), as {@code serve} reads it.
  *
  * @param name    the built-in name, or the class name.
  * @param factory makes a fresh instance on each call.

@@ -9,8 +9,8 @@ import java.util.function.Supplier;
 
 /**
  * Builds the service a node runs: a built-in one from its name and command-line style options, or a user's from its
- * class in a jar. The one path by which {@code ./ertcp serve}, {@code ./ertcp node} (through the cluster file) and
- * {@code ./ertcp check-service} get their service.
+ * class in a jar. The one path by which {@code ./ertcp serve} and {@code ./ertcp node} (through the cluster file) get
+ * their service.
  */
 public final class ServiceFactory
 {
