@@ -239,7 +239,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.rejoined = self.role() != Role.LOGGER && self.role() != Role.WITNESS && hasRecords(logDirectory);
         if (rejoined)
         {
-            deleteRecursively(logDirectory);
+            // The queue only: the node's directory also holds the lock its process holds (NodeDirectoryLock).
+            deleteRecursively(logDirectory.resolve("log"));
         }
         createDirectories(logDirectory);
         this.replicationLog = ReplicationLog.open(logDirectory.resolve("log"), config.log().rollCycle());

@@ -76,7 +76,15 @@ class ClusterFailoverTest
             cluster.kill("primary");
             assertTrue(cluster.runUntil(() -> null != cluster.primary(), 5_000_000_000L), cluster.events());
 
-            final ClusterNode rejoined = cluster.start("primary");
+            // As ./ertcp node does: the lock on the node's directory is taken before the node discards its log.
+            final java.nio.file.Path nodeDirectory = cluster.config.log().dirOf("primary");
+            final ClusterNode rejoined;
+            try (NodeDirectoryLock ignored = NodeDirectoryLock.acquire(nodeDirectory, "primary", "the test"))
+            {
+                rejoined = cluster.start("primary");
+                assertTrue(java.nio.file.Files.exists(nodeDirectory.resolve(NodeDirectoryLock.FILE_NAME)),
+                    "rejoining discards the log, not the lock beside it");
+            }
             assertEquals(ClusterNode.State.BACKUP, rejoined.state());
             final long historyAtRejoin = cluster.node("logger").logPosition();
             assertTrue(cluster.runUntil(() -> rejoined.appliedPosition() >= historyAtRejoin,
