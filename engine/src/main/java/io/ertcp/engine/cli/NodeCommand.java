@@ -77,6 +77,12 @@ final class NodeCommand implements Command
             address or carries the machine's default route. Exit status 3: this node was primary
             and another took over (it stops serving at once); restart it to rejoin as a backup.
 
+            SIGTERM (or SIGINT) stops it on purpose: a primary first hands over to its best-ranked
+            backup (it takes no client input, drains to the logger and that backup for up to 2 s,
+            and says LEAVE naming it, which then stands for election at once); any other node says
+            LEAVE, so the primary stops waiting for it at once. ./ertcp switchover asks a running
+            primary to hand over the same way; it then rejoins as a backup in the same process.
+
             Options:
               --config FILE            the cluster file
               --name NAME              which node of it to run
