@@ -160,7 +160,13 @@ final class NodeCommand implements Command
                 switch (outcome)
                 {
                     case HANDED_OVER ->
-                        out.println("[" + nodeName + "] switched over: rejoining as a backup");
+                    {
+                        // Give the successor the time to be elected and heard as primary: a node rejoining at once
+                        // would not know of it yet and could stand in the same election (it drains the whole log).
+                        final long settleMs = 2 * config.detection().suspectTimeoutNs() / 1_000_000 + 500;
+                        out.println("[" + nodeName + "] switched over: rejoining as a backup in " + settleMs + " ms");
+                        Thread.sleep(settleMs);
+                    }
                     case DEPOSED ->
                     {
                         return EXIT_DEPOSED;

@@ -81,7 +81,8 @@ final class SwitchoverCommand implements Command
             final NodeConfig node = config.nodes().stream().filter(n -> n.name().equals(target)).findFirst()
                 .orElseThrow(() -> new CliException("the cluster file has no node " + target));
             final Optional<NodeStatus> status = fresh(config, target);
-            if (node.role() != Role.BACKUP || status.isEmpty() || !status.get().role().equals("backup"))
+            if (node.role() == Role.LOGGER || node.role() == Role.WITNESS || status.isEmpty() ||
+                !status.get().role().equals("backup"))
             {
                 throw new CliException(target + " is not a running backup (" + status.map(s -> "it is " + s.role())
                     .orElse("no fresh status") + "): hand over to a backup that runs and follows the log");

@@ -708,10 +708,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (null != successorName)
         {
             successor = nodeIdOf(config, successorName);
-            if (successor < 0 || successor == nodeId || config.node(successorName).role() != Role.BACKUP)
+            final MemberView view = successor < 0 || successor == nodeId ? null : membership.view(successor);
+            if (null == view || view.role() != Role.BACKUP || !view.alive())
             {
-                throw new IllegalArgumentException(successorName + " cannot take over: name a backup of the cluster " +
-                    "file other than " + self.name());
+                throw new IllegalArgumentException(successorName + " cannot take over: name a member other than " +
+                    self.name() + " that runs as a backup now");
             }
         }
         stopRequest = successor;

@@ -123,7 +123,7 @@ class ClusterLeaveTest
         {
             final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
                 () -> cluster.node("primary").requestStop("logger"));
-            assertEquals("logger cannot take over: name a backup of the cluster file other than primary", ex.getMessage());
+            assertEquals("logger cannot take over: name a member other than primary that runs as a backup now", ex.getMessage());
         }
     }
 }
