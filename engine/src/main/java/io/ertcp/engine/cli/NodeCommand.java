@@ -23,8 +23,8 @@ import java.util.function.Supplier;
  */
 final class NodeCommand implements Command
 {
-    /** Exit status of a primary that was deposed: restart it and it rejoins as a backup. */
-    static final int EXIT_DEPOSED = 3;
+    /** Exit status of a node that cannot go on (it says why in one sentence): a fatal error, never a deposition. */
+    static final int EXIT_FATAL = 1;
 
     private static final String ALLOW_KERNEL_ADDRESS = "allow-kernel-address";
 
@@ -73,8 +73,10 @@ final class NodeCommand implements Command
             The node prints one line per event (role changes, suspicions, takeovers) and writes its
             status to log.dir/NAME/status for ./ertcp status. It refuses to start while another process runs
             the same node (log.dir/NAME/lock holds its pid), and refuses an interface that has a kernel IPv4
-            address or carries the machine's default route. Exit status 3: this node was primary
-            and another took over (it stops serving at once); restart it to rejoin as a backup.
+            address or carries the machine's default route. A primary deposed by an election it
+            did not hear (another node took over) stops serving at once and rejoins as a backup by
+            itself; ./ertcp status shows it rejoining until it has replayed the log. The node exits
+            by itself only on a fatal error, with status 1 and one sentence saying why.
 
             Options:
               --config FILE            the cluster file
@@ -149,9 +151,11 @@ final class NodeCommand implements Command
             while (!shutdown.awaitFor(50))
             {
                 final long nowMs = System.currentTimeMillis();
-                if (node.isFenced())
+                final String fatal = node.fatalError();
+                if (null != fatal)
                 {
-                    status = EXIT_DEPOSED;
+                    out.println("node " + nodeName + " stopped: " + fatal);
+                    status = EXIT_FATAL;
                     break;
                 }
                 if (printRequested.getAndSet(false) || (statsIntervalMs > 0 && nowMs - lastStatsMs >= statsIntervalMs))
