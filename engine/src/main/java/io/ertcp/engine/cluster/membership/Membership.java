@@ -184,8 +184,12 @@ public final class Membership implements FrameHandler
     // Rule 9: the highest epoch claimed without a majority's evidence, and who claimed it (for the node's report).
     private int unconfirmedEpoch;
     private int unconfirmedEpochFrom = ControlFrames.NO_NODE;
+    // When a member last claimed PRIMARY in an epoch above this node's without evidence yet: no election meanwhile.
+    private long higherPrimaryHeardNs;
+    private boolean higherPrimaryHeard;
 
     private boolean started;
+    private long startedNs;
     private long nowNs;
     private long nextHeartbeatNs;
 
@@ -442,6 +446,7 @@ public final class Membership implements FrameHandler
         if (!started)
         {
             started = true;
+            startedNs = nowNs;
             for (final MemberView member : members)
             {
                 member.lastHeardNs = nowNs;
@@ -568,6 +573,8 @@ public final class Membership implements FrameHandler
             else if (reportedRole == Role.PRIMARY)
             {
                 unconfirmed(frameEpoch, sender.nodeId());
+                higherPrimaryHeard = true;
+                higherPrimaryHeardNs = nowNs;
             }
         }
         else if (reportedRole == Role.PRIMARY)
@@ -898,7 +905,13 @@ public final class Membership implements FrameHandler
             }
             return 0;
         }
-        if (role == Role.BACKUP && nowNs - retryNotBeforeNs >= 0 && suspectsPrimary() && bestCandidate() == self)
+        // A node stands only once it had a suspicion timeout to hear the others: one that just started (a restart,
+        // whose configured primary was itself) knows of no primary yet, and the cluster most likely has one.
+        // Nor while a live member says it is primary in a later epoch: the evidence for it is on its way (a restart
+        // that heard the new primary before the others), or it is one member's word that an election cannot mend.
+        if (role == Role.BACKUP && nowNs - retryNotBeforeNs >= 0 && nowNs - startedNs >= suspicionTimeoutNs &&
+            !(higherPrimaryHeard && nowNs - higherPrimaryHeardNs < suspicionTimeoutNs) &&
+            suspectsPrimary() && bestCandidate() == self)
         {
             startElection(nowNs);
             return 1;
