@@ -389,14 +389,14 @@ public final class Membership implements FrameHandler
 
     /**
      * Rule 9 for the channel's other frames (records, fetched records): may a frame of {@code frameEpoch} from
-     * {@code senderId} be acted on? Yes up to the highest epoch this node knows of, which no frame raises by more than
-     * one step (a new primary's records may arrive a heartbeat before the majority's evidence does, and are not lost
-     * for it); a frame further ahead is counted and must be dropped, so that no record frame moves a receiver's epoch
-     * far past the membership's.
+     * {@code senderId} be acted on? Like any frame it raises the highest epoch this node knows of by one step at most,
+     * and it may be acted on when within it: a new primary's records may arrive before its heartbeat (a node that
+     * just restarted hears the records first) and are not lost for it, while a frame further ahead is counted and
+     * must be dropped, so that no record frame moves a receiver's epoch far past the membership's.
      */
     public boolean acceptsEpoch(final int frameEpoch, final int senderId)
     {
-        if (frameEpoch <= Math.max(highestEpoch, votedEpoch))
+        if (frameEpoch <= epoch || stepTowards(frameEpoch))
         {
             return true;
         }
