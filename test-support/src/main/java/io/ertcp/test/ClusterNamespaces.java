@@ -346,8 +346,8 @@ public final class ClusterNamespaces implements AutoCloseable
         final Ertcp node = node(name);
         if (!node.process().isAlive())
         {
-            throw new FalseSuspicion("node " + name + " exited (status " + node.process().exitValue() + ", 3 is deposed) " +
-                "before the kill: another node took over on a false suspicion\n" + diagnostics() + outputs());
+            throw new FalseSuspicion("node " + name + " exited (status " + node.process().exitValue() + ") " +
+                "before the kill\n" + diagnostics() + outputs());
         }
         final String command = node.process().info().command().orElse("?");
         if (!command.endsWith("/java"))
