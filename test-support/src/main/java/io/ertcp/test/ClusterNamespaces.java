@@ -346,8 +346,13 @@ public final class ClusterNamespaces implements AutoCloseable
         final Ertcp node = node(name);
         if (!node.process().isAlive())
         {
-            throw new FalseSuspicion("node " + name + " exited (status " + node.process().exitValue() + ", 3 is deposed) " +
-                "before the kill: another node took over on a false suspicion\n" + diagnostics() + outputs());
+            throw new FalseSuspicion("node " + name + " exited (status " + node.process().exitValue() + ") " +
+                "before the kill\n" + diagnostics() + outputs());
+        }
+        if (deposedLast(node.output()))
+        {
+            throw new FalseSuspicion("node " + name + " was deposed before the kill (another node took over on a false " +
+                "suspicion; it rejoined as a backup by itself)\n" + diagnostics() + outputs());
         }
         final String command = node.process().info().command().orElse("?");
         if (!command.endsWith("/java"))
@@ -362,6 +367,14 @@ public final class ClusterNamespaces implements AutoCloseable
             throw new AssertionError("node " + name + " outlived SIGKILL");
         }
         return atNs;
+    }
+
+    /** True when the last of a node's lines about being primary says it was deposed: it is a backup now. */
+    private static boolean deposedLast(final String output)
+    {
+        final int deposed = output.lastIndexOf("] deposed: ");
+        return deposed >= 0 && deposed > Math.max(output.lastIndexOf("took over as primary"),
+            output.lastIndexOf(", serving "));
     }
 
     /** Ask a node to print its counters (SIGHUP). */
@@ -508,8 +521,8 @@ public final class ClusterNamespaces implements AutoCloseable
     }
 
     /**
-     * The node to be killed had already been deposed: a backup took over on a false suspicion (a
-     * node starved of CPU for longer than the suspect timeout on a loaded machine).
+     * The node to be killed had already been deposed (it rejoined as a backup by itself) or had exited: a backup took
+     * over on a false suspicion (a node starved of CPU for longer than the suspect timeout on a loaded machine).
      */
     public static final class FalseSuspicion extends AssertionError
     {

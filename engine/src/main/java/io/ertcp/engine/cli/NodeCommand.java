@@ -24,8 +24,8 @@ import java.util.function.Supplier;
  */
 final class NodeCommand implements Command
 {
-    /** Exit status of a primary that was deposed: restart it and it rejoins as a backup. */
-    static final int EXIT_DEPOSED = 3;
+    /** Exit status of a node that cannot go on (it says why in one sentence): a fatal error, never a deposition. */
+    static final int EXIT_FATAL = 1;
 
     private static final String ALLOW_KERNEL_ADDRESS = "allow-kernel-address";
 
@@ -74,8 +74,10 @@ final class NodeCommand implements Command
             The node prints one line per event (role changes, suspicions, takeovers) and writes its
             status to log.dir/NAME/status for ./ertcp status. It refuses to start while another process runs
             the same node (log.dir/NAME/lock holds its pid), and refuses an interface that has a kernel IPv4
-            address or carries the machine's default route. Exit status 3: this node was primary
-            and another took over (it stops serving at once); restart it to rejoin as a backup.
+            address or carries the machine's default route. A primary deposed by an election it
+            did not hear (another node took over) stops serving at once and rejoins as a backup by
+            itself; ./ertcp status shows it rejoining until it has replayed the log. The node exits
+            by itself only on a fatal error, with status 1 and one sentence saying why.
 
             SIGTERM (or SIGINT) stops it on purpose: a primary first hands over to its best-ranked
             backup (it takes no client input, drains to the logger and that backup for up to 2 s,
@@ -167,9 +169,9 @@ final class NodeCommand implements Command
                         out.println("[" + nodeName + "] switched over: rejoining as a backup in " + settleMs + " ms");
                         Thread.sleep(settleMs);
                     }
-                    case DEPOSED ->
+                    case FATAL ->
                     {
-                        return EXIT_DEPOSED;
+                        return EXIT_FATAL;
                     }
                     default ->
                     {
@@ -189,8 +191,8 @@ final class NodeCommand implements Command
     {
         /** Told to stop (a signal, or --duration-s); it left the cluster on purpose first. */
         STOPPED,
-        /** Another node took over while this one was primary. */
-        DEPOSED,
+        /** A fatal error (said in one sentence): the node cannot go on. */
+        FATAL,
         /** A switchover asked it to hand over, and it did: it rejoins as a backup. */
         HANDED_OVER
     }
@@ -218,9 +220,11 @@ final class NodeCommand implements Command
                 awaitLeft(node);
                 return Outcome.STOPPED;
             }
-            if (node.isFenced())
+            final String fatal = node.fatalError();
+            if (null != fatal)
             {
-                return Outcome.DEPOSED;
+                out.println("node " + node.status().node() + " stopped: " + fatal);
+                return Outcome.FATAL;
             }
             final java.util.Optional<String> switchover = SwitchoverRequest.take(nodeDirectory);
             if (switchover.isPresent())

@@ -43,7 +43,8 @@ final class StatusCommand implements Command
 
             Reads the status every node of the cluster FILE writes a few times a second into
             log.dir/NAME/status and shows, per node: its state (primary, logger, backup, witness,
-            draining while it takes over, fenced when deposed), epoch, the last position of its
+            draining while it takes over, rejoining after a restart or a deposition until it has
+            replayed the log, fenced for the moment it stops serving), epoch, the last position of its
             log copy, the last position its service applied, its lag behind the log (the logger's
             in er-tcp, the primary's in st-tcp), its connections, the node it follows as primary,
             and details: the logger's feeds, the st-tcp primary's backup (in sync, syncing, lost,

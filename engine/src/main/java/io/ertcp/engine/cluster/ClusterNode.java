@@ -80,8 +80,11 @@ import java.util.stream.Stream;
  * copy (it may hold records never made durable) and rejoins as a backup, replaying the log from the logger (rule 7).
  * A logger keeps its log: it is the durable copy.
  * <p>
- * A primary that learns of a newer epoch has been deposed: it drops the VIP, stops serving and reports
- * {@link #isFenced()}, and its process exits so that a restart rejoins as a backup.
+ * A primary that learns of a newer epoch (on a majority's evidence, docs/architecture.md rule 9) has been deposed: it
+ * drops the VIP and stops serving at once ({@link State#FENCED} for the rest of that duty cycle), then rejoins as a
+ * backup by itself, discarding its log as a restart does (rule 7); its status says {@code rejoining} until it has
+ * replayed the log to where it stood when it rejoined. The process goes on; only a fatal error
+ * ({@link #fatalError()}) ends it.
  */
 public final class ClusterNode implements Agent, Membership.LocalStatus, Membership.Listener, AutoCloseable
 {
@@ -111,7 +114,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         /** The configured primary of a fresh cluster, waiting to hear its logger's (or backup's) MAC when the file gives none. */
         STARTING,
-        PRIMARY, LOGGER, BACKUP, DRAINING, FENCED,
+        PRIMARY, LOGGER, BACKUP, DRAINING,
+        /** Deposed: serving nothing, until it rejoins as a backup (in the same duty cycle), or after a fatal error. */
+        FENCED,
         /** ST-TCP: votes, holds no data. */
         WITNESS
     }
@@ -171,6 +176,17 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final Membership membership;
     private final ReplicationFrameFlyweight frame = new ReplicationFrameFlyweight();
     private final boolean rejoined;
+    /** The configured logger (ER-TCP) or backup (ST-TCP): whom a primary sends to first. */
+    private final int configuredPeerId;
+    private final long configuredPeerMac;
+    /** Rejoined as a backup (restarted, or deposed) and not yet caught up to {@link #rejoinTarget}. */
+    private boolean rejoining;
+    /** The source's log end when this node rejoined, -1 until heard. */
+    private long rejoinTarget = -1;
+    /** Why this node cannot go on (a rejoin that could not discard or reopen its log), or null. */
+    private volatile String fatalError;
+    private long unconfirmedReported;
+    private long nextUnconfirmedReportNs;
 
     private State state;
     /** A stop asked for from another thread ({@link #requestStop}): the successor's node id, or NO_STOP. */
@@ -238,6 +254,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 "an er-tcp cluster needs a logger: add a node with role: logger"));
         this.peerId = nodeIdOf(config, peerNode.name());
         this.peerMac = peerNode.mac().orElse(0L);
+        this.configuredPeerId = peerId;
+        this.configuredPeerMac = peerMac;
         final boolean hasWitness = config.nodes().stream().anyMatch(n -> n.role() == Role.WITNESS);
         this.fencingHook = tapMode && !hasWitness ? config.detection().fencingHook()
             .map(hook -> new FencingHook(hook, config.name(), Math.max(30_000_000_000L,
@@ -254,6 +272,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
         this.logDirectory = config.log().dirOf(nodeName);
         this.rejoined = self.role() != Role.LOGGER && self.role() != Role.WITNESS && hasRecords(logDirectory);
+        this.rejoining = rejoined;
         if (rejoined)
         {
             // The queue only: the node's directory also holds the lock its process holds (NodeDirectoryLock).
@@ -574,7 +593,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                     work++;
                 }
             }
-            case FENCED, WITNESS ->
+            case FENCED ->
+            {
+                if (null == fatalError)
+                {
+                    work += rejoinAsBackup();
+                }
+            }
+            case WITNESS ->
             {
             }
         }
@@ -582,8 +608,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (nowNs - nextStatusNs >= 0)
         {
             nextStatusNs = nowNs + STATUS_INTERVAL_NS;
+            checkRejoined();
             writeStatus();
             reportRefusals(nowNs);
+            reportUnconfirmedEpochs(nowNs);
         }
         if (null != retention && null != replicationLog && state != State.WITNESS && retention.due(nowNs))
         {
@@ -668,6 +696,13 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (ControlFrames.isControlKind(frame.kind()))
         {
             membership.onFrame(buffer, offset, length, flags);
+            return;
+        }
+        final int kind = frame.kind();
+        if ((kind == ReplicationFrameFlyweight.KIND_RECORDS || kind == ReplicationFrameFlyweight.KIND_FETCHED) &&
+            !membership.acceptsEpoch(frame.epoch(), frame.nodeId()))
+        {
+            // Rule 9: records of an epoch this node has not adopted would move its receiver's epoch on one frame.
             return;
         }
         membership.heardFrom(frame.nodeId(), frame.epoch());
@@ -896,8 +931,123 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         state = State.FENCED;
         layer.removeAddress(vip);
-        say("deposed: another node is primary in epoch " + newEpoch + "; this node stopped serving and must be " +
-            "restarted to rejoin as a backup");
+        layer.register(Ipv4Flyweight.PROTOCOL_TCP, null);
+        say("deposed: node " + nameOf(membership.primaryId()) + " is primary in epoch " + newEpoch +
+            "; stopped serving, rejoining as a backup");
+    }
+
+    /**
+     * A deposed primary becomes a backup in place, as a restart would make it (rule 7): its connections and service
+     * go without a word to the clients (the new primary holds them), its copy of the log goes (it may hold records
+     * never made durable), and it follows the log afresh from the logger (ER-TCP) or the new primary (ST-TCP).
+     */
+    private int rejoinAsBackup()
+    {
+        stack = null;
+        primary = null;
+        publisher = null;
+        replicated = null;
+        follower = null;
+        tap = null;
+        loggerLost = false;
+        promotionTarget = -1;
+        alone = false;
+        syncBackupId = 0;
+        syncFrom = -1;
+        backupLost = false;
+        backupRestarted = false;
+        catchUpFrom = 0;
+        peerId = configuredPeerId;
+        peerMac = configuredPeerMac;
+        receiveHandler = layer;
+        try
+        {
+            replicationLog.close();
+            replicationLog = null;
+            deleteRecursively(logDirectory.resolve("log"));
+            replicationLog = ReplicationLog.open(logDirectory.resolve("log"), config.log().rollCycle());
+        }
+        catch (final RuntimeException ex)
+        {
+            fatalError = "could not discard and reopen its log under " + logDirectory + " to rejoin as a backup (" +
+                ex.getMessage() + "); free or fix that directory and start the node again";
+            say(fatalError);
+            return 1;
+        }
+        epoch = Math.max(epoch, membership.epoch());
+        startBackup();
+        rejoining = true;
+        rejoinTarget = -1;
+        say("rejoined as backup in epoch " + epoch + " (discarded its log, which may hold records never made durable); " +
+            "replaying the log from " + (tapMode ? "the primary" : "the logger"));
+        return 1;
+    }
+
+    /**
+     * A node that rejoined is caught up once it applied the log to where its source's log ended when it rejoined: until
+     * then its status says {@code rejoining}.
+     */
+    private void checkRejoined()
+    {
+        if (!rejoining)
+        {
+            return;
+        }
+        if (state != State.BACKUP || null == follower)
+        {
+            rejoining = state == State.FENCED;
+            return;
+        }
+        if (rejoinTarget < 0)
+        {
+            final MemberView source = membership.view(tapMode ? membership.primaryId() : currentLoggerId());
+            if (null != source && source.heard() && source.alive() && source.nodeId() != nodeId)
+            {
+                rejoinTarget = source.logPosition();
+            }
+            return;
+        }
+        if (follower.appliedPosition() >= rejoinTarget)
+        {
+            rejoining = false;
+            say("caught up as backup: the log replayed to position " + follower.appliedPosition());
+        }
+    }
+
+    private int currentLoggerId()
+    {
+        for (int i = 0; i < membership.memberCount(); i++)
+        {
+            final MemberView view = membership.member(i);
+            if (view.nodeId() != nodeId && view.role() == Role.LOGGER && view.alive() && view.heard())
+            {
+                return view.nodeId();
+            }
+        }
+        return configuredPeerId;
+    }
+
+    /**
+     * Frames that claimed a higher epoch without a majority's evidence (rule 9) are counted on the hot path; once a
+     * second at most the node says so, unless the epoch was adopted on evidence since (a failover's heartbeats
+     * arriving in some order).
+     */
+    private void reportUnconfirmedEpochs(final long nowNs)
+    {
+        final long total = membership.counters().unconfirmedEpochFrames.get();
+        if (total == unconfirmedReported || nowNs - nextUnconfirmedReportNs < 0)
+        {
+            return;
+        }
+        if (membership.unconfirmedEpoch() > membership.epoch())
+        {
+            say("heard " + (total - unconfirmedReported) + " frame(s) claiming an epoch above its own without a " +
+                "majority's evidence (the highest: epoch " + membership.unconfirmedEpoch() + " from " +
+                nameOf(membership.unconfirmedEpochFrom()) + "): not followed, still " +
+                state.name().toLowerCase(java.util.Locale.ROOT) + " in epoch " + epoch());
+            nextUnconfirmedReportNs = nowNs + 1_000_000_000L;
+        }
+        unconfirmedReported = total;
     }
 
     public void onMemberSuspected(final int nodeId)
@@ -1290,8 +1440,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private void onPromoteLogger(final int fromNodeId, final int frameEpoch, final int targetId)
     {
+        // Only the primary this node follows, in this node's own epoch (rule 9): the order moves no epoch.
         if (targetId != nodeId || state != State.BACKUP || fromNodeId != membership.primaryId() ||
-            frameEpoch < membership.epoch())
+            frameEpoch != membership.epoch())
         {
             return;
         }
@@ -1397,6 +1548,21 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         return state == State.FENCED;
     }
 
+    /** True from a rejoin (a restart with an old log, or a deposition) until caught up. */
+    public boolean isRejoining()
+    {
+        return rejoining;
+    }
+
+    /**
+     * @return why this node cannot go on, one sentence, or null while it can: the only reason its process exits by
+     * itself.
+     */
+    public String fatalError()
+    {
+        return fatalError;
+    }
+
     public int epoch()
     {
         return Math.max(epoch, membership.epoch());
@@ -1477,11 +1643,27 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             detail.append(detail.isEmpty() ? "" : "; ").append(follower.problem());
         }
+        final long unconfirmed = membership.counters().unconfirmedEpochFrames.get();
+        if (unconfirmed > 0)
+        {
+            detail.append(detail.isEmpty() ? "" : "; ").append("unconfirmed epoch claims ").append(unconfirmed)
+                .append(" (highest ").append(membership.unconfirmedEpoch()).append(" from ")
+                .append(nameOf(membership.unconfirmedEpochFrom())).append(')');
+        }
+        if (rejoining && null != follower)
+        {
+            detail.append(detail.isEmpty() ? "" : "; ").append("rejoining: applied ").append(follower.appliedPosition())
+                .append(rejoinTarget < 0 ? " (source not heard yet)" : " of " + rejoinTarget);
+        }
+        if (null != fatalError)
+        {
+            detail.append(detail.isEmpty() ? "" : "; ").append(fatalError);
+        }
         final int primaryId = membership.primaryId();
         return new NodeStatus(
             self.name(),
             ProcessHandle.current().pid(),
-            state.name().toLowerCase(java.util.Locale.ROOT),
+            rejoining && state == State.BACKUP ? "rejoining" : state.name().toLowerCase(java.util.Locale.ROOT),
             epoch(),
             logPosition(),
             appliedPosition(),

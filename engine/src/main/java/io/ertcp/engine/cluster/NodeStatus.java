@@ -18,7 +18,8 @@ import java.util.Optional;
  *
  * @param node          the node's name.
  * @param pid           its process id.
- * @param role          primary, logger, backup (or candidate while draining, fenced when deposed).
+ * @param role          primary, logger, backup, rejoining (a backup replaying the log after a restart or a
+ *                      deposition), draining while it takes over, fenced for the moment a deposed primary stops.
  * @param epoch         the epoch it is in.
  * @param logPosition   the last position of its copy of the log.
  * @param applied       the last position its service replica applied (0 for a logger).

@@ -42,6 +42,8 @@ public final class MemoryPort implements PacketPort
     private long nowNs;
     private int txCount;
     private boolean closed;
+    /** Cut off the switch ({@link MemorySwitch#cut}): set by the thread that steps the LAN. */
+    volatile boolean cut;
 
     MemoryPort(
         final MemorySwitch network,

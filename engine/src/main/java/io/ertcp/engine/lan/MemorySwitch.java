@@ -115,6 +115,15 @@ public final class MemorySwitch
         return port;
     }
 
+    /**
+     * Cut a port's cable (true) or plug it back (false), keeping the port: while cut, nothing it sends reaches the
+     * switch and nothing reaches it, as when a bridge drops the frames of a node's veth (a partition that heals).
+     */
+    public void cut(final MemoryPort port, final boolean isCut)
+    {
+        port.cut = isCut;
+    }
+
     void remove(final MemoryPort port)
     {
         synchronized (this)
@@ -132,7 +141,7 @@ public final class MemorySwitch
      */
     void forward(final MemoryPort from, final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < EthernetFlyweight.HEADER_LENGTH)
+        if (length < EthernetFlyweight.HEADER_LENGTH || from.cut)
         {
             return;
         }
@@ -154,7 +163,7 @@ public final class MemorySwitch
 
         if (target != null)
         {
-            if (target != from)
+            if (target != from && !target.cut)
             {
                 observe(from, target, buffer, offset, length);
                 target.deliver(buffer, offset, length);
@@ -164,7 +173,7 @@ public final class MemorySwitch
         final MemoryPort[] snapshot = ports;
         for (final MemoryPort port : snapshot)
         {
-            if (port != from)
+            if (port != from && !port.cut)
             {
                 observe(from, port, buffer, offset, length);
                 port.deliver(buffer, offset, length);

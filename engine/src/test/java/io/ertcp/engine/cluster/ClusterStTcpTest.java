@@ -184,7 +184,7 @@ class ClusterStTcpTest
                 "the rejoined node caught up from the new primary's log and is in sync; seed " + seed + "\n" + cluster.events());
             final ClusterNode witness = cluster.node("witness");
             assertTrue(cluster.runUntil(() -> witness.membership().knownSyncBackup() == rejoined.nodeId(), 1_000_000_000L));
-            assertTrue(source.verified < data.length, "the second kill comes mid-stream; seed " + seed);
+            assertTrue(source.verified < data.length, "the second kill comes mid-stream; seed " + seed + "\n" + cluster.events());
             // It caught up on whole records (its tap cannot have what passed before it was in step), then taps.
             final long tappedAtSync = counter(rejoined, "backup records-tapped");
             assertTrue(counter(rejoined, "backup tap-misses") < 20,

@@ -8,7 +8,7 @@ import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
  * the channel's own RECORDS, NAK and CONFIRM, all behind the common 32-byte {@link ReplicationFrameFlyweight} header
  * (EtherType 0x88B5, little-endian). The header's fields mean:
  * <pre>
- *   kind            HEARTBEAT (4)          VOTE_REQUEST (5)            VOTE (6)               LEAVE (8)
+ *   kind            HEARTBEAT (4)          VOTE_REQUEST (5)            VOTE (6)               LEAVE (16)
  *   node id         the sender             the candidate               the voter              the member leaving
  *   epoch           the sender's epoch     the epoch it asks for       the epoch voted in     the sender's epoch
  *   position        sender's log position  candidate's log position    voter's log position   its successor's node id
@@ -34,7 +34,7 @@ public final class ControlFrames
     public static final int KIND_PROMOTE_LOGGER = 7;
 
     /** A member stops on purpose; see above. */
-    public static final int KIND_LEAVE = 8;
+    public static final int KIND_LEAVE = 16;
 
     public static final int VOTE_REQUEST_PAYLOAD_LENGTH = 0;
     public static final int LEAVE_PAYLOAD_LENGTH = 0;

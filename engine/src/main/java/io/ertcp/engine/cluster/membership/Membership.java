@@ -29,13 +29,19 @@ import org.agrona.MutableDirectBuffer;
  *   <li>Voting: a node grants a candidate only if it too suspects the primary (a primary never does), the epoch
  *       is above its own, and it has granted no other candidate in that epoch or a higher one. So at most one
  *       candidate wins an epoch: no split brain. Witnesses vote and never stand.</li>
- *   <li>Epochs: a PRIMARY heartbeat of a higher epoch is adopted (a new primary); one of a lower epoch is fenced:
- *       counted and ignored. A primary that hears a higher-epoch PRIMARY heartbeat, or sees a majority grant a
- *       higher-epoch candidate, is deposed and becomes a BACKUP.</li>
+ *   <li>Epochs (docs/architecture.md rule 9): a higher epoch and its primary are adopted only on a majority's
+ *       evidence: this node granted that primary its vote in that epoch and hears it claim PRIMARY there; or the
+ *       primary's own heartbeat and those of other members, a majority of the configured members in all (this node
+ *       not counted), say that epoch and that primary; or, as a primary, it sees a majority grant the candidate.
+ *       A claim without such evidence is not followed, only counted ({@link MembershipCounters#unconfirmedEpochFrames},
+ *       {@link #unconfirmedEpoch()}). A frame raises the highest epoch known (what the next election asks for and
+ *       the most a vote is granted in) by one step at most. A PRIMARY heartbeat of a lower epoch is fenced: counted
+ *       and ignored. A primary that adopts a higher epoch is deposed and becomes a BACKUP.</li>
  * </ul>
  * Invariants: {@code epoch() <= highestEpoch}; this node grants at most one candidate per epoch and never in an
- * epoch at or below its own; it is PRIMARY in an epoch only after a majority granted it that epoch (or as the
- * configured primary of the initial epoch).
+ * epoch at or below its own, nor more than one above the highest it knew; it is PRIMARY in an epoch only after a
+ * majority granted it that epoch (or as the configured primary of the initial epoch); its epoch changes only by
+ * its own election or on a majority's evidence, never on one frame of one member.
  * <p>
  * {@link #onFrame} takes the time of the last {@link #doWork} (or {@link #nowNs(long)}): the owning agent calls
  * doWork once a duty cycle. Frames that need answering (votes) are queued and sent by the next doWork. Nothing here
@@ -186,7 +192,15 @@ public final class Membership implements FrameHandler
     private int watchedEpoch;
     private int watchedCandidate = ControlFrames.NO_NODE;
 
+    // Rule 9: the highest epoch claimed without a majority's evidence, and who claimed it (for the node's report).
+    private int unconfirmedEpoch;
+    private int unconfirmedEpochFrom = ControlFrames.NO_NODE;
+    // When a member last claimed PRIMARY in an epoch above this node's without evidence yet: no election meanwhile.
+    private long higherPrimaryHeardNs;
+    private boolean higherPrimaryHeard;
+
     private boolean started;
+    private long startedNs;
     private long nowNs;
     private long nextHeartbeatNs;
 
@@ -370,6 +384,38 @@ public final class Membership implements FrameHandler
     }
 
     /**
+     * @return the highest epoch a frame claimed without the evidence rule 9 asks for, 0 when none did; it may since
+     * have been adopted on evidence (compare with {@link #epoch()}).
+     */
+    public int unconfirmedEpoch()
+    {
+        return unconfirmedEpoch;
+    }
+
+    /** The member that claimed {@link #unconfirmedEpoch()}, or {@link ControlFrames#NO_NODE}. */
+    public int unconfirmedEpochFrom()
+    {
+        return unconfirmedEpochFrom;
+    }
+
+    /**
+     * Rule 9 for the channel's other frames (records, fetched records): may a frame of {@code frameEpoch} from
+     * {@code senderId} be acted on? Like any frame it raises the highest epoch this node knows of by one step at most,
+     * and it may be acted on when within it: a new primary's records may arrive before its heartbeat (a node that
+     * just restarted hears the records first) and are not lost for it, while a frame further ahead is counted and
+     * must be dropped, so that no record frame moves a receiver's epoch far past the membership's.
+     */
+    public boolean acceptsEpoch(final int frameEpoch, final int senderId)
+    {
+        if (frameEpoch <= epoch || stepTowards(frameEpoch))
+        {
+            return true;
+        }
+        unconfirmed(frameEpoch, senderId);
+        return false;
+    }
+
+    /**
      * Change this node's own role, such as a backup promoted to logger after logger loss (rule 6), or a primary
      * stepping down. Its next heartbeat says so; an election of its own ends unless it stays a BACKUP.
      *
@@ -411,6 +457,7 @@ public final class Membership implements FrameHandler
         if (!started)
         {
             started = true;
+            startedNs = nowNs;
             for (final MemberView member : members)
             {
                 member.lastHeardNs = nowNs;
@@ -524,20 +571,27 @@ public final class Membership implements FrameHandler
         sender.timestampClockMs = heartbeat.timestampClockMs();
         sender.connectionCount = heartbeat.connectionCount();
         sender.syncBackupId = heartbeat.syncBackupId();
-        highestEpoch = Math.max(highestEpoch, frameEpoch);
-        if (reportedRole == Role.PRIMARY && frameEpoch >= knownSyncEpoch)
-        {
-            knownSyncEpoch = frameEpoch;
-            knownSyncBackup = heartbeat.syncBackupId();
-        }
+        stepTowards(frameEpoch);
 
-        if (reportedRole == Role.PRIMARY)
+        if (frameEpoch > epoch)
         {
-            if (frameEpoch > epoch)
+            // Rule 9: a higher epoch is followed only on a majority's evidence; every member's heartbeat may complete
+            // it (the new primary's own, or the last of the others that agree with it).
+            final int claimedPrimary = reportedRole == Role.PRIMARY ? sender.nodeId() : heartbeat.primaryId();
+            if (claimedPrimary != nodeId && hasEvidence(claimedPrimary, frameEpoch))
             {
-                adoptPrimary(sender.nodeId(), frameEpoch);
+                adoptPrimary(claimedPrimary, frameEpoch);
             }
-            else if (sender.nodeId() != primaryId)
+            else if (reportedRole == Role.PRIMARY)
+            {
+                unconfirmed(frameEpoch, sender.nodeId());
+                higherPrimaryHeard = true;
+                higherPrimaryHeardNs = nowNs;
+            }
+        }
+        else if (reportedRole == Role.PRIMARY)
+        {
+            if (sender.nodeId() != primaryId)
             {
                 if (primaryId == ControlFrames.NO_NODE && role != Role.PRIMARY)
                 {
@@ -551,6 +605,78 @@ public final class Membership implements FrameHandler
                     counters.primaryConflicts.incrementRelease();
                 }
             }
+        }
+        if (reportedRole == Role.PRIMARY && frameEpoch == epoch && frameEpoch >= knownSyncEpoch)
+        {
+            // Only the primary of this node's epoch names the backup in sync: an unconfirmed claim names nothing.
+            knownSyncEpoch = frameEpoch;
+            knownSyncBackup = heartbeat.syncBackupId();
+        }
+    }
+
+    /**
+     * Rule 9: the evidence that {@code claimedPrimary} is primary in {@code claimedEpoch}, above this node's epoch. Its
+     * own heartbeat, alive, says so; and either this node granted it its vote in that epoch, or members whose last
+     * heartbeats say that epoch and that primary (it included, this node not) make a majority of the configured
+     * members. A two-member cluster has no majority without this node (its backup takes over after its fencing hook
+     * cut the primary off): there the other member's own claim is evidence once it is one step ahead at most.
+     */
+    private boolean hasEvidence(final int claimedPrimary, final int claimedEpoch)
+    {
+        final int index = indexOf(claimedPrimary);
+        if (index < 0 || members[index] == self)
+        {
+            return false;
+        }
+        final MemberView primary = members[index];
+        if (!primary.alive || !primary.heard || primary.role != Role.PRIMARY || primary.epoch != claimedEpoch)
+        {
+            return false;
+        }
+        if (votedEpoch == claimedEpoch && votedFor == claimedPrimary)
+        {
+            return true;
+        }
+        if (members.length == 2)
+        {
+            return claimedEpoch <= highestEpoch;
+        }
+        int agree = 0;
+        for (final MemberView member : members)
+        {
+            if (member != self && member.alive && member.heard && member.epoch == claimedEpoch &&
+                member.primaryId == claimedPrimary)
+            {
+                agree++;
+            }
+        }
+        return agree >= majority;
+    }
+
+    /**
+     * Rule 9: a frame raises the highest epoch this node knows of by one step at most, so no frame (a member's mistake
+     * or a replay) makes the next election ask for an epoch far ahead, and no vote is granted more than one epoch
+     * past what this node knew.
+     *
+     * @return true when {@code seenEpoch} is within what this node knows of now.
+     */
+    private boolean stepTowards(final int seenEpoch)
+    {
+        final int known = Math.max(highestEpoch, votedEpoch);
+        if (seenEpoch > highestEpoch)
+        {
+            highestEpoch = (int)Math.min(seenEpoch, (long)known + 1);
+        }
+        return seenEpoch <= Math.max(highestEpoch, votedEpoch);
+    }
+
+    private void unconfirmed(final int claimedEpoch, final int claimedBy)
+    {
+        counters.unconfirmedEpochFrames.incrementRelease();
+        if (claimedEpoch > unconfirmedEpoch)
+        {
+            unconfirmedEpoch = claimedEpoch;
+            unconfirmedEpochFrom = claimedBy;
         }
     }
 
@@ -596,8 +722,14 @@ public final class Membership implements FrameHandler
         counters.voteRequestsReceived.incrementRelease();
         heard(candidate);
         final int askedEpoch = header.epoch();
-        final boolean granted = decideVote(candidate, askedEpoch);
-        highestEpoch = Math.max(highestEpoch, askedEpoch);
+        // Rule 9: never a grant more than one epoch past what this node knew; the candidate asks again each heartbeat,
+        // and each request it hears brings this node one step closer.
+        final boolean withinStep = stepTowards(askedEpoch);
+        if (!withinStep)
+        {
+            unconfirmed(askedEpoch, candidate.nodeId());
+        }
+        final boolean granted = withinStep && decideVote(candidate, askedEpoch);
         candidate.votePending = true;
         candidate.votePendingEpoch = askedEpoch;
         candidate.votePendingGranted = granted;
@@ -652,7 +784,7 @@ public final class Membership implements FrameHandler
         }
         counters.votesReceived.incrementRelease();
         heard(voter);
-        highestEpoch = Math.max(highestEpoch, votedInEpoch);
+        stepTowards(votedInEpoch);
         if (granted == 0)
         {
             return;
@@ -823,7 +955,13 @@ public final class Membership implements FrameHandler
             }
             return 0;
         }
-        if (role == Role.BACKUP && nowNs - retryNotBeforeNs >= 0 && suspectsPrimary() && bestCandidate() == self)
+        // A node stands only once it had a suspicion timeout to hear the others: one that just started (a restart,
+        // whose configured primary was itself) knows of no primary yet, and the cluster most likely has one.
+        // Nor while a live member says it is primary in a later epoch: the evidence for it is on its way (a restart
+        // that heard the new primary before the others), or it is one member's word that an election cannot mend.
+        if (role == Role.BACKUP && nowNs - retryNotBeforeNs >= 0 && nowNs - startedNs >= suspicionTimeoutNs &&
+            !(higherPrimaryHeard && nowNs - higherPrimaryHeardNs < suspicionTimeoutNs) &&
+            suspectsPrimary() && bestCandidate() == self)
         {
             startElection(nowNs);
             return 1;

@@ -42,6 +42,13 @@ public final class MembershipCounters
     public final AtomicCounter deposed;
     /** LEAVE frames heard: a member that stopped on purpose (SIGTERM, a switchover), taken as gone at once. */
     public final AtomicCounter leavesHeard;
+    /**
+     * Frames that claimed a higher epoch than this node's without the evidence docs/architecture.md rule 9 asks for
+     * (a PRIMARY heartbeat of a higher epoch no majority agrees on, a vote request more than one epoch ahead, records
+     * of an epoch not adopted yet): not followed, counted. A failover may count a few while the majority's
+     * heartbeats arrive; a steady climb means a member (or a replay) claims what no election gave.
+     */
+    public final AtomicCounter unconfirmedEpochFrames;
 
     public MembershipCounters(final Counters counters, final String name)
     {
@@ -67,5 +74,6 @@ public final class MembershipCounters
         newPrimaries = counters.newCounter(name + " new-primaries");
         deposed = counters.newCounter(name + " deposed");
         leavesHeard = counters.newCounter(name + " leaves-heard");
+        unconfirmedEpochFrames = counters.newCounter(name + " unconfirmed-epoch-frames");
     }
 }
