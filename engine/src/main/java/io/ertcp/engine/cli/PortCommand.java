@@ -130,7 +130,7 @@ final class PortCommand implements Command
         {
             return parser.get();
         }
-        catch (final IllegalArgumentException ex)
+        catch (final IllegalArgumentException | java.io.UncheckedIOException ex)
         {
             throw new CliException(ex.getMessage());
         }

@@ -120,7 +120,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long nextRefusalReportNs;
     private final NanoClock clock;
     private final Counters counters;
-    private final PrintStream log;
+    private final NodeLog log;
     private final Path logDirectory;
     private final long mac;
     /** The service address (VIP), as the frames carry it. */
@@ -187,7 +187,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      * @param serviceFactory makes the service (each call a fresh instance).
      * @param clock          read once per duty cycle.
      * @param counters       where everything counts.
-     * @param log            where the node tells what it does (role changes, takeovers), one line each.
+     * @param log            where the node tells what it does (role changes, takeovers), one {@code [NAME] message} line each.
      */
     public ClusterNode(
         final ClusterConfig config,
@@ -197,6 +197,22 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final NanoClock clock,
         final Counters counters,
         final PrintStream log)
+    {
+        this(config, nodeName, port, serviceFactory, clock, counters, NodeLog.printing(log, nodeName));
+    }
+
+    /**
+     * @param log where the node tells what it does: {@link NodeLog#slf4j} for the node's log.
+     * @see #ClusterNode(ClusterConfig, String, PacketPort, Supplier, NanoClock, Counters, PrintStream)
+     */
+    public ClusterNode(
+        final ClusterConfig config,
+        final String nodeName,
+        final PacketPort port,
+        final Supplier<TcpService> serviceFactory,
+        final NanoClock clock,
+        final Counters counters,
+        final NodeLog log)
     {
         this.config = config;
         this.self = config.node(nodeName);
@@ -243,7 +259,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             deleteRecursively(logDirectory.resolve("log"));
         }
         createDirectories(logDirectory);
-        this.replicationLog = ReplicationLog.open(logDirectory.resolve("log"), config.log().rollCycle());
+        this.replicationLog = openLog(logDirectory.resolve("log"), nodeName, config.log().rollCycle());
         this.retention = serviceFactory.get().sharesStateAcrossConnections() ? null :
             new Retention(config.log().retentionNs());
 
@@ -289,7 +305,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         say((rejoined ? "rejoined as backup (discarded the log of an earlier run)" : "started as " + startRole.text()) +
             ", node id " + nodeId + ", epoch " + epoch + ", mac " + MacAddress.format(mac) +
             ", log " + logDirectory + (authenticator.authenticated() ? ", replication channel authenticated" :
-            "; WARNING: security: none, the replication channel is not authenticated"));
+            ", replication channel not authenticated (security: none)"));
     }
 
     private static FrameAuthenticator newAuthenticator(final ClusterConfig config, final int nodeId, final Counters counters)
@@ -314,7 +330,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final long total = authenticator.refusals().total();
         if (total != refusalsReported && nowNs - nextRefusalReportNs >= 0)
         {
-            say("refused " + (total - refusalsReported) + " replication frame(s) since the last report (" +
+            warn("refused " + (total - refusalsReported) + " replication frame(s) since the last report (" +
                 authenticator.refusals().summary() + " in all): dropped, not acted on");
             refusalsReported = total;
             nextRefusalReportNs = nowNs + 1_000_000_000L;
@@ -741,13 +757,13 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         state = State.FENCED;
         layer.removeAddress(vip);
-        say("deposed: another node is primary in epoch " + newEpoch + "; this node stopped serving and must be " +
+        warn("deposed: another node is primary in epoch " + newEpoch + "; this node stopped serving and must be " +
             "restarted to rejoin as a backup");
     }
 
     public void onMemberSuspected(final int nodeId)
     {
-        say("suspects node " + nameOf(nodeId));
+        warn("suspects node " + nameOf(nodeId));
         if (!tapMode && state == State.PRIMARY && nodeId == peerId && !loggerLost && membership.view(nodeId).heard())
         {
             // Only a logger that was heard can be lost: one never heard has not started yet.
@@ -756,7 +772,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // Promote only after another suspicion timeout of silence: promoting turns a backup into a logger for
             // good, so a logger that was merely slow (a pause, a busy machine) must have its chance to speak again.
             nextPromotionNs = nowNs + config.detection().suspectTimeoutNs();
-            say("logger " + nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
+            warn("logger " + nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
                 ": acknowledging nothing new until a backup is promoted to logger");
         }
         reannounceVip();
@@ -822,7 +838,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 {
                     backupLost = true;
                     syncBackupId = 0;
-                    say("backup " + nameOf(peerId) + " lost at confirmed position " + publisher.confirmedPosition() +
+                    warn("backup " + nameOf(peerId) + " lost at confirmed position " + publisher.confirmedPosition() +
                         ": acknowledging nothing new until " + (null == fencingHook ?
                         "a majority has heard it is out of sync" : "the fencing hook has cut it off"));
                     if (null != fencingHook)
@@ -908,7 +924,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final MemberView peer = membership.view(peerId);
         if (null == peer || !peer.alive())
         {
-            say("backup " + nameOf(peerId) + " lost while catching up at position " + publisher.confirmedPosition());
+            warn("backup " + nameOf(peerId) + " lost while catching up at position " + publisher.confirmedPosition());
             publisher.retarget(null, 1);
             peerId = -1;
             peerMac = 0;
@@ -943,7 +959,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     private void fenceAgainLater(final long nowNs, final String what)
     {
-        say(fencingHook.failure() + what + FENCE_RETRY_NS / 1_000_000_000L + " s");
+        warn(fencingHook.failure() + what + FENCE_RETRY_NS / 1_000_000_000L + " s");
         fencingHook.reset();
         nextFenceNs = nowNs + FENCE_RETRY_NS;
     }
@@ -970,7 +986,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private void runAlone(final String why)
     {
         backupRestarted = false;
-        say("running without a backup from position " + replicationLog.lastPosition() + ": backup " + nameOf(peerId) +
+        warn("running without a backup from position " + replicationLog.lastPosition() + ": backup " + nameOf(peerId) +
             " lost and " + why + "; a backup that rejoins catches up from this log");
         alone = true;
         backupLost = false;
@@ -1000,7 +1016,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 {
                     return 0;
                 }
-                say("suspects primary " + nameOf(previousPrimaryId) + ": running the fencing hook before taking over");
+                warn("suspects primary " + nameOf(previousPrimaryId) + ": running the fencing hook before taking over");
                 fencingHook.start(nameOf(previousPrimaryId),
                     MacAddress.format(membership.view(previousPrimaryId).mac()), nowNs);
                 return 1;
@@ -1376,10 +1392,16 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     // ---------------------------------------------------------------------------------------------
 
+    /** A control-plane event, never one per frame (docs/architecture.md, "Threading"). */
     private void say(final String message)
     {
-        log.println("[" + self.name() + "] " + message);
-        log.flush();
+        log.info(message);
+    }
+
+    /** A control-plane event an operator should look at. */
+    private void warn(final String message)
+    {
+        log.warn(message);
     }
 
     private String nameOf(final int nodeId)
@@ -1437,6 +1459,29 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         catch (final IOException ex)
         {
             throw new UncheckedIOException("cannot create the log directory " + directory + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException with one sentence when the queue is not a directory or Chronicle Queue cannot
+     * open it (a damaged file left by an earlier run).
+     */
+    private static ReplicationLog openLog(final Path queue, final String nodeName, final String rollCycle)
+    {
+        if (Files.exists(queue) && !Files.isDirectory(queue))
+        {
+            throw new IllegalArgumentException("the replication log " + queue + " (log.dir/" + nodeName + "/log) is a " +
+                "file, not a directory: move that file away, or point log.dir at another directory.");
+        }
+        try
+        {
+            return ReplicationLog.open(queue, rollCycle);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new IllegalArgumentException("the replication log " + queue + " (log.dir/" + nodeName + "/log) cannot " +
+                "be opened (" + ex.getMessage() + "): it is damaged or not a Chronicle queue; move it aside and start " +
+                "again (a primary or backup then rejoins from the logger, a logger starts an empty log).", ex);
         }
     }
 

@@ -91,6 +91,7 @@ class ConfigDigestTest
             new String[]{ "mode: er-tcp", "mode: er-tcp\ndurability: logger+1" },
             new String[]{ "mode: er-tcp", "mode: er-tcp\nfailure-detection:\n  suspect-timeout: 80ms" },
             new String[]{ "mode: er-tcp", "mode: er-tcp\nlog:\n  dir: /var/lib/ertcp" },
+            new String[]{ "mode: er-tcp", "mode: er-tcp\nlog:\n  file: node.log" },
             new String[]{ "mode: er-tcp", "mode: er-tcp\ntcp:\n  buffer-kib: 128" },
             new String[]{ "interface: veth-b", "interface: veth-c" },
             new String[]{ "rank: 1", "rank: 2" },
@@ -144,7 +145,7 @@ class ConfigDigestTest
         assertEquals(List.of("name", "role", "rank", "driver", "iface", "eal", "mac", "address", "threading",
             "slowNsPerRecord", "line"), components(NodeConfig.class));
         assertEquals(List.of("heartbeatIntervalNs", "suspectTimeoutNs", "fencingHook"), components(FailureDetection.class));
-        assertEquals(List.of("dir", "retentionNs", "rollCycle"), components(LogConfig.class));
+        assertEquals(List.of("dir", "retentionNs", "rollCycle", "file"), components(LogConfig.class));
         assertEquals(List.of("congestion", "bufferKib", "maxConnections", "nagle"), components(TcpOptions.class));
         assertEquals(List.of("address", "mac", "gateway"), components(VirtualAddress.class));
         assertEquals(List.of("name", "port", "options", "jar"), components(ServiceConfig.class));
