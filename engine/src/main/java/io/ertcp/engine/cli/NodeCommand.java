@@ -9,6 +9,7 @@ import io.ertcp.engine.cluster.config.ClusterConfig;
 import io.ertcp.engine.cluster.config.ClusterConfigException;
 import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.port.DpdkPort;
 import io.ertcp.engine.port.KernelAddressCheck;
 import io.ertcp.engine.port.PacketPort;
 import io.ertcp.service.TcpService;
@@ -118,10 +119,17 @@ final class NodeCommand implements Command
         final Supplier<TcpService> services = services(config, file);
         if (!args.has(ALLOW_KERNEL_ADDRESS))
         {
-            KernelAddressCheck.refusal(self.iface(), "--" + ALLOW_KERNEL_ADDRESS).ifPresent(refusal ->
+            // A NIC bound to vfio-pci has no Linux interface; a port named by id may drive net_af_packet ones.
+            final java.util.List<String> interfaces = self.pci().isPresent() ? java.util.List.of() :
+                self.portId().isPresent() ? DpdkPort.afPacketInterfaces(self.eal().orElse(null)) :
+                java.util.List.of(self.iface());
+            for (final String iface : interfaces)
             {
-                throw new CliException(refusal);
-            });
+                KernelAddressCheck.refusal(iface, "--" + ALLOW_KERNEL_ADDRESS).ifPresent(refusal ->
+                {
+                    throw new CliException(refusal);
+                });
+            }
         }
         try (NodeDirectoryLock ignored = lock(config, nodeName, file))
         {
@@ -145,8 +153,9 @@ final class NodeCommand implements Command
     {
 
         final Counters counters = new Counters(8192);
-        final PacketPort port = Ports.open(
-            self.driver().text(), self.iface(), self.eal().orElse(null), counters, Ports.CLUSTER_RX_RING_FRAMES);
+        final PacketPort port = Ports.open(self.driver().text(),
+            new Ports.Target(self.iface().isEmpty() ? null : self.iface(), self.pci().orElse(null), self.portId().orElse(-1)),
+            self.eal().orElse(null), counters, Ports.CLUSTER_RX_RING_FRAMES);
         final ClusterNode node;
         try
         {

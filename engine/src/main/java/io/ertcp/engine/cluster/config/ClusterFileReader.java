@@ -60,7 +60,7 @@ final class ClusterFileReader
     static final List<String> SECURITY_KEYS = List.of("key-file");
     static final List<String> TCP_KEYS = List.of("congestion", "buffer-kib", "max-connections", "nagle");
     static final List<String> NODE_KEYS = List.of("name", "role", "rank", "driver", "interface", "eal", "mac",
-        "address", "threading", "slow-ns-per-record");
+        "address", "threading", "slow-ns-per-record", "pci", "port-id");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -723,7 +723,13 @@ final class ClusterFileReader
                     "': choose dpdk or af-packet.");
             }
         }
-        final String iface = section.text("interface", true, "eth0");
+        final boolean dpdkPort = section.has("pci") || section.has("port-id");
+        final String iface = dpdkPort ? dpdkPort(section, where, driver) : section.text("interface", true, "eth0");
+        final Optional<String> pci = dpdkPort && section.has("pci") && null != iface ?
+            Optional.of(io.ertcp.engine.port.DpdkPort.pciAddress(section.text("pci", false, "0000:03:00.0"))) :
+            Optional.empty();
+        final OptionalInt portId = dpdkPort && section.has("port-id") && null != iface ?
+            OptionalInt.of((int)number(section, "port-id", 0, 0, 1023)) : OptionalInt.empty();
         final String eal = section.text("eal", false, "\"-l 1 -a 0000:03:00.0\"");
         if (eal != null && driver == Driver.AF_PACKET)
         {
@@ -804,7 +810,57 @@ final class ClusterFileReader
             return null;
         }
         return new NodeConfig(name, role, rank, driver, iface, Optional.ofNullable(eal), mac, address, threading,
-            Math.max(0, slowNs), line(mapping));
+            Math.max(0, slowNs), line(mapping), pci, portId);
+    }
+
+    /**
+     * A dpdk node that names its port by PCI address ({@code pci}) or DPDK port id ({@code port-id}) instead of a Linux
+     * interface: only with driver dpdk, one of the two, no interface beside it.
+     *
+     * @return "" (the node has no Linux interface of its own), or null with a problem.
+     */
+    private String dpdkPort(final YamlSection section, final String where, final Driver driver)
+    {
+        final String key = section.has("pci") ? "pci" : "port-id";
+        boolean ok = true;
+        if (driver == Driver.AF_PACKET)
+        {
+            problems.add(section.at(key), where + " names a DPDK port with " + key + " but has driver af-packet: use " +
+                "driver: dpdk, or give af-packet a Linux interface with interface: and drop " + key + ".");
+            ok = false;
+        }
+        if (section.has("pci") && section.has("port-id"))
+        {
+            problems.add(section.at("port-id"), where + " gives both pci and port-id: keep one (pci names the NIC, " +
+                "port-id the N-th port EAL finds).");
+            ok = false;
+        }
+        if (section.has("interface"))
+        {
+            problems.add(section.at("interface"), where + " gives interface beside " + key + ": drop interface (a NIC " +
+                "bound to vfio-pci has no Linux interface), or drop " + key + " to drive the interface through " +
+                "net_af_packet.");
+            ok = false;
+        }
+        if (section.has("pci"))
+        {
+            final String text = section.text("pci", false, "0000:03:00.0");
+            if (null == text)
+            {
+                return null;
+            }
+            if (!io.ertcp.engine.port.DpdkPort.isPciAddress(text))
+            {
+                problems.add(section.value("pci"), where + " pci '" + text + "' is not a PCI address: write it as " +
+                    "DDDD:BB:DD.F, such as 0000:03:00.0 (dpdk-devbind.py --status lists the NICs).");
+                ok = false;
+            }
+        }
+        else if (number(section, "port-id", 0, 0, 1023) < 0)
+        {
+            ok = false;
+        }
+        return ok ? "" : null;
     }
 
     /** The roles a mode allows, and a majority for every takeover (docs/architecture.md rule 4). */

@@ -95,6 +95,8 @@ public final class ConfigDigest
             d.put(at + "address", node.address().map(Ipv4Address.Cidr::toString).orElse(""));
             d.put(at + "threading", node.threading().name());
             d.put(at + "slow-ns-per-record", node.slowNsPerRecord());
+            d.put(at + "pci", node.pci().orElse(""));
+            d.put(at + "port-id", node.portId().isPresent() ? Integer.toString(node.portId().getAsInt()) : "");
         }
         return d.text.toString();
     }
