@@ -61,9 +61,11 @@ final class NodeCommand implements Command
             Prints its counters on SIGHUP (kill -HUP PID).
 
             Runs the node NAME of the cluster FILE in the role the file gives it, on the interface
-            the file names (run it inside that interface's network namespace). Every node of a
-            cluster runs with the same file. See docs/cluster-file.md for the file and
-            examples/cluster-namespaces.yaml for a commented example.
+            the file names (run it inside that interface's network namespace), or with driver dpdk on
+            the NIC its pci (a PCI address, bound to vfio-pci) or port-id names. Every node of a
+            cluster runs with the same file. See docs/cluster-file.md for the file,
+            examples/cluster-namespaces.yaml for a commented example and docs/bare-metal.md for
+            separate machines.
 
               primary   serves the VIP; every connection event is a record sent to the logger, and
                         the client's bytes are acknowledged (and answers sent) only once the logger
