@@ -776,8 +776,10 @@ final class DemoCommand implements Command
             nodeLines.put(name, lines);
             final Process process = spawn(List.of("ip", "netns", "exec", ns(name), root.resolve("ertcp").toString(), "node",
                 "--config", file.toString(), "--name", name));
-            pipe(process, line ->
+            pipe(process, logged ->
             {
+                // The node's log lines without their time and level: the demo gives its own times.
+                final String line = LogLineLayout.message(logged);
                 lines.add(line);
                 if (line.startsWith("[") || line.startsWith("warning") || line.startsWith("ertcp"))
                 {

@@ -2,6 +2,7 @@ package io.ertcp.engine.cli;
 
 import io.ertcp.engine.agent.AgentHost;
 import io.ertcp.engine.cluster.ClusterNode;
+import io.ertcp.engine.cluster.NodeLog;
 import io.ertcp.engine.cluster.NodeDirectoryLock;
 import io.ertcp.engine.cluster.NodeStartException;
 import io.ertcp.engine.cluster.SwitchoverRequest;
@@ -9,12 +10,16 @@ import io.ertcp.engine.cluster.config.ClusterConfig;
 import io.ertcp.engine.cluster.config.ClusterConfigException;
 import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.port.DpdkPort;
 import io.ertcp.engine.port.KernelAddressCheck;
 import io.ertcp.engine.port.PacketPort;
 import io.ertcp.service.TcpService;
 import org.agrona.concurrent.SystemNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -28,6 +33,8 @@ final class NodeCommand implements Command
     static final int EXIT_FATAL = 1;
 
     private static final String ALLOW_KERNEL_ADDRESS = "allow-kernel-address";
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
 
     private final PrintStream out;
 
@@ -50,14 +57,16 @@ final class NodeCommand implements Command
     {
         return """
             Usage: ./ertcp node --config FILE --name NAME [--stats-interval-ms N] [--duration-s N]
-                                [--allow-kernel-address]
+                                [--log-file FILE] [--allow-kernel-address]
 
             Prints its counters on SIGHUP (kill -HUP PID).
 
             Runs the node NAME of the cluster FILE in the role the file gives it, on the interface
-            the file names (run it inside that interface's network namespace). Every node of a
-            cluster runs with the same file. See docs/cluster-file.md for the file and
-            examples/cluster-namespaces.yaml for a commented example.
+            the file names (run it inside that interface's network namespace), or with driver dpdk on
+            the NIC its pci (a PCI address, bound to vfio-pci) or port-id names. Every node of a
+            cluster runs with the same file. See docs/cluster-file.md for the file,
+            examples/cluster-namespaces.yaml for a commented example and docs/bare-metal.md for
+            separate machines.
 
               primary   serves the VIP; every connection event is a record sent to the logger, and
                         the client's bytes are acknowledged (and answers sent) only once the logger
@@ -71,8 +80,12 @@ final class NodeCommand implements Command
             A primary or backup that finds a log left by an earlier run was restarted: it discards
             that copy and rejoins as a backup, replaying the log from the logger.
 
-            The node prints one line per event (role changes, suspicions, takeovers) and writes its
-            status to log.dir/NAME/status for ./ertcp status. It refuses to start while another process runs
+            The node logs one line per event (role changes, suspicions, votes, takeovers, refused
+            frames, config warnings), each with its UTC time, level and the node's name, such as
+              2026-12-03T08:13:16.123Z WARN  [backup] suspects node primary
+            with Chronicle Queue's own warnings among them; to stdout, or to --log-file FILE or the
+            cluster file's log.file (appended). Counters print to stdout. It writes its status to
+            log.dir/NAME/status for ./ertcp status. It refuses to start while another process runs
             the same node (log.dir/NAME/lock holds its pid), and refuses an interface that has a kernel IPv4
             address or carries the machine's default route. A primary deposed by an election it
             did not hear (another node took over) stops serving at once and rejoins as a backup by
@@ -90,6 +103,7 @@ final class NodeCommand implements Command
               --name NAME              which node of it to run
               --stats-interval-ms N    also print counters every N ms
               --duration-s N           stop by itself after N seconds
+              --log-file FILE          log to FILE (appended) instead of stdout; overrides log.file
               --allow-kernel-address   use the interface even though the host's kernel has an address or the
                                        default route on it
               --help                   this text
@@ -98,7 +112,7 @@ final class NodeCommand implements Command
 
     public int run(final String[] argv) throws Exception
     {
-        final Args args = Args.parse(name(), argv, Set.of("config", "name", "stats-interval-ms", "duration-s"),
+        final Args args = Args.parse(name(), argv, Set.of("config", "name", "stats-interval-ms", "duration-s", "log-file"),
             Set.of(ALLOW_KERNEL_ADDRESS));
         final String file = args.require("config");
         final ClusterConfig config = load(file);
@@ -112,24 +126,42 @@ final class NodeCommand implements Command
         {
             throw new CliException(ex.getMessage());
         }
-        config.warnings().forEach(warning -> out.println("warning: " + warning));
+        Logs.node(nodeName);
+        final Supplier<TcpService> services = services(config, file);
         if (!args.has(ALLOW_KERNEL_ADDRESS))
         {
-            KernelAddressCheck.refusal(self.iface(), "--" + ALLOW_KERNEL_ADDRESS).ifPresent(refusal ->
+            // A NIC bound to vfio-pci has no Linux interface; a port named by id may drive net_af_packet ones.
+            final java.util.List<String> interfaces = self.pci().isPresent() ? java.util.List.of() :
+                self.portId().isPresent() ? DpdkPort.afPacketInterfaces(self.eal().orElse(null)) :
+                java.util.List.of(self.iface());
+            for (final String iface : interfaces)
             {
-                throw new CliException(refusal);
-            });
+                KernelAddressCheck.refusal(iface, "--" + ALLOW_KERNEL_ADDRESS).ifPresent(refusal ->
+                {
+                    throw new CliException(refusal);
+                });
+            }
         }
         try (NodeDirectoryLock ignored = lock(config, nodeName, file))
         {
-            return run(args, config, nodeName, self);
+            logTo(args, config, nodeName, file);
+            config.warnings().forEach(LOG::warn);
+            return run(args, config, nodeName, self, services);
+        }
+        finally
+        {
+            Logs.toStdout();
         }
     }
 
-    private int run(final Args args, final ClusterConfig config, final String nodeName, final NodeConfig self)
+    private int run(
+        final Args args,
+        final ClusterConfig config,
+        final String nodeName,
+        final NodeConfig self,
+        final Supplier<TcpService> services)
         throws Exception
     {
-        final Supplier<TcpService> services = PortCommand.parse(() -> config.service().factory());
         final long statsIntervalMs = args.getLong("stats-interval-ms", 0);
         final long durationMs = args.getLong("duration-s", 0) * 1000;
         final Shutdown shutdown = new Shutdown();
@@ -141,12 +173,15 @@ final class NodeCommand implements Command
             while (true)
             {
                 final Counters counters = new Counters(8192);
-                final PacketPort port = Ports.open(
-                    self.driver().text(), self.iface(), self.eal().orElse(null), counters, Ports.CLUSTER_RX_RING_FRAMES);
+                final PacketPort port = Ports.open(self.driver().text(),
+                    new Ports.Target(self.iface().isEmpty() ? null : self.iface(), self.pci().orElse(null),
+                        self.portId().orElse(-1)),
+                    self.eal().orElse(null), counters, Ports.CLUSTER_RX_RING_FRAMES);
                 final ClusterNode node;
                 try
                 {
-                    node = new ClusterNode(config, nodeName, port, services, new SystemNanoClock(), counters, out);
+                    node = new ClusterNode(config, nodeName, port, services, new SystemNanoClock(), counters,
+                        NodeLog.slf4j(nodeName));
                 }
                 catch (final IllegalArgumentException ex)
                 {
@@ -154,7 +189,8 @@ final class NodeCommand implements Command
                     throw new CliException(ex.getMessage());
                 }
                 final Outcome outcome;
-                try (AgentHost ignored = AgentHost.start(self.threading(), Throwable::printStackTrace, node))
+                try (AgentHost ignored = AgentHost.start(self.threading(),
+                    ex -> LOG.error("the node's duty cycle failed: " + ex, ex), node))
                 {
                     outcome = serve(node, config.log().dirOf(nodeName), shutdown, printRequested, counters,
                         statsIntervalMs, durationMs, startMs);
@@ -166,7 +202,7 @@ final class NodeCommand implements Command
                         // Give the successor the time to be elected and heard as primary: a node rejoining at once
                         // would not know of it yet and could stand in the same election (it drains the whole log).
                         final long settleMs = 2 * config.detection().suspectTimeoutNs() / 1_000_000 + 500;
-                        out.println("[" + nodeName + "] switched over: rejoining as a backup in " + settleMs + " ms");
+                        NodeLog.slf4j(nodeName).info("switched over: rejoining as a backup in " + settleMs + " ms");
                         Thread.sleep(settleMs);
                     }
                     case FATAL ->
@@ -223,7 +259,7 @@ final class NodeCommand implements Command
             final String fatal = node.fatalError();
             if (null != fatal)
             {
-                out.println("node " + node.status().node() + " stopped: " + fatal);
+                LOG.error("node " + node.status().node() + " stopped: " + fatal);
                 return Outcome.FATAL;
             }
             final java.util.Optional<String> switchover = SwitchoverRequest.take(nodeDirectory);
@@ -235,7 +271,7 @@ final class NodeCommand implements Command
                 }
                 catch (final IllegalArgumentException ex)
                 {
-                    out.println("[" + node.status().node() + "] switchover refused: " + ex.getMessage());
+                    NodeLog.slf4j(node.status().node()).warn("switchover refused: " + ex.getMessage());
                     continue;
                 }
                 if (awaitLeft(node))
@@ -260,6 +296,61 @@ final class NodeCommand implements Command
             Thread.sleep(2);
         }
         return node.hasLeft();
+    }
+
+    /**
+     * The node's log goes to {@code --log-file}, else to the cluster file's {@code log.file}, else stays on stdout.
+     */
+    private static void logTo(final Args args, final ClusterConfig config, final String nodeName, final String file)
+    {
+        final Path logFile;
+        final String origin;
+        if (args.has("log-file"))
+        {
+            logFile = Path.of(args.require("log-file"));
+            origin = "--log-file";
+        }
+        else if (config.log().file().isPresent())
+        {
+            logFile = config.log().fileOf(nodeName).orElseThrow();
+            origin = "log.file in " + file;
+        }
+        else
+        {
+            return;
+        }
+        Logs.check(logFile, origin);
+        LOG.info("logging to {}", logFile);
+        Logs.toFile(logFile, origin);
+    }
+
+    /**
+     * The cluster file's service, built once here so that what it lacks on this machine (http's root) is one sentence
+     * naming the file and key.
+     */
+    static Supplier<TcpService> services(final ClusterConfig config, final String file)
+    {
+        final String root = config.service().jar().isEmpty() && config.service().name().equals("http") ?
+            config.service().options().get("root") : null;
+        if (null != root && !Files.isDirectory(Path.of(root)))
+        {
+            throw new CliException("service.root " + root + " in " + file + " is not a directory on this machine: " +
+                "create it with the files to serve, point service.root at one, or drop service.root for the " +
+                "built-in page.");
+        }
+        try
+        {
+            return config.service().factory();
+        }
+        catch (final java.io.UncheckedIOException ex)
+        {
+            throw new CliException("the service of " + file + " cannot be built (" + ex.getMessage() + "): " +
+                (null == root ? "fix the service section." : "make service.root and its files readable by this user."));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new CliException(file + ": " + ex.getMessage());
+        }
     }
 
     private static NodeDirectoryLock lock(final ClusterConfig config, final String nodeName, final String file)

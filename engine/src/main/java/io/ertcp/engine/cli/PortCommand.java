@@ -8,6 +8,7 @@ import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.node.StackAgent;
+import io.ertcp.engine.port.AfPacketPort;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
 import org.agrona.concurrent.SystemNanoClock;
@@ -43,6 +44,7 @@ final class PortCommand implements Command
     {
         return """
             Usage: ./ertcp port --driver dpdk|af-packet --iface IF --ip A.B.C.D/NN [options]
+                   ./ertcp port --driver dpdk --pci ADDR|--port-id N [--eal "ARGS"] --ip A.B.C.D/NN [options]
 
             Opens a port on a network interface, answers ARP requests for the address with the
             port's MAC (and announces it with a gratuitous ARP at start), answers ICMP echo
@@ -52,11 +54,17 @@ final class PortCommand implements Command
             Options:
               --driver dpdk|af-packet  the datapath: DPDK poll-mode driver through the native shim,
                                        or a Linux AF_PACKET socket with PACKET_MMAP rings
-              --iface IF               the Linux interface (for dpdk, used for the default EAL
-                                       arguments; run inside the interface's network namespace)
+              --iface IF               the Linux interface (for dpdk, through DPDK's net_af_packet;
+                                       run inside the interface's network namespace)
+              --pci ADDR               dpdk only: a NIC bound to vfio-pci by its PCI address, such as
+                                       0000:03:00.0; its MAC is the NIC's; EAL takes hugepages and
+                                       gets -a ADDR and a file prefix unless --eal gives them
+                                       (docs/bare-metal.md); a PCI address given to --iface is taken so
+              --port-id N              dpdk only: the N-th port EAL finds with --eal's arguments (such
+                                       as --vdev=net_ring0, or -a ADDR); 0 for the first
               --ip A.B.C.D/NN          the address to answer ARP and ping for
-              --eal "ARGS"             dpdk only: EAL arguments used as given; without it the port
-                                       uses --no-huge --no-pci --file-prefix=<unique>
+              --eal "ARGS"             dpdk only: EAL arguments used as given; without it an --iface
+                                       port uses --no-huge --no-pci --file-prefix=<unique>
                                        --vdev=net_af_packet0,iface=IF
               --threading MODE         shared (default: a thread that backs off when idle) or
                                        dedicated (a busy-spinning thread: bare metal)
@@ -72,9 +80,10 @@ final class PortCommand implements Command
     public int run(final String[] argv) throws Exception
     {
         final Args args = Args.parse(name(), argv,
-            Set.of("driver", "iface", "ip", "eal", "threading", "interval-ms", "duration-s"), Set.of());
+            ServeCommand.union(Ports.Target.OPTIONS, Set.of("driver", "ip", "eal", "threading", "interval-ms", "duration-s")),
+            Set.of());
         final String driver = args.require("driver");
-        final String iface = args.require("iface");
+        final Ports.Target target = Ports.Target.of(args, name(), driver);
         final Ipv4Address.Cidr ip = parse(() -> Ipv4Address.parseCidr(args.require("ip")));
         final ThreadingMode mode = parse(() -> ThreadingMode.parse(args.get("threading", "shared")));
         if (mode == ThreadingMode.INVOKER)
@@ -86,7 +95,7 @@ final class PortCommand implements Command
 
         final Counters counters = new Counters();
         final Shutdown shutdown = new Shutdown();
-        final PacketPort port = Ports.open(driver, iface, args.get("eal", null), counters);
+        final PacketPort port = Ports.open(driver, target, args.get("eal", null), counters, AfPacketPort.DEFAULT_RING_FRAMES);
         final NetCounters net = new NetCounters(counters, port.name());
         // The stack agent announces the address (gratuitous ARP) when it starts.
         final Ipv4Layer layer = new Ipv4Layer(port.macAddress(), ip, FrameOutput.of(port), net);
@@ -130,7 +139,7 @@ final class PortCommand implements Command
         {
             return parser.get();
         }
-        catch (final IllegalArgumentException ex)
+        catch (final IllegalArgumentException | java.io.UncheckedIOException ex)
         {
             throw new CliException(ex.getMessage());
         }

@@ -9,6 +9,7 @@ import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.node.StackAgent;
+import io.ertcp.engine.port.AfPacketPort;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
 import io.ertcp.engine.tcp.CongestionControlAlgorithm;
@@ -51,6 +52,7 @@ final class ServeCommand implements Command
     {
         return """
             Usage: ./ertcp serve --driver dpdk|af-packet --iface IF --ip A.B.C.D/NN --service NAME [options]
+                   ./ertcp serve --driver dpdk --pci ADDR|--port-id N --ip A.B.C.D/NN --service NAME [options]
                    ./ertcp serve --driver ... --iface IF --ip A.B.C.D/NN --service-class CLASS --service-jar JAR
                                  --port N [--service-options K=V,...] [options]
 
@@ -68,6 +70,9 @@ final class ServeCommand implements Command
             Options:
               --driver dpdk|af-packet   the datapath (see ./ertcp port --help)
               --iface IF                the Linux interface; run inside its network namespace
+              --pci ADDR                dpdk only: a NIC bound to vfio-pci by its PCI address (see
+                                        ./ertcp port --help and docs/bare-metal.md)
+              --port-id N               dpdk only: the N-th port EAL finds with --eal's arguments
               --ip A.B.C.D/NN           the node's address and on-link prefix
               --gateway A.B.C.D         the next hop for peers off the prefix
               --service NAME            echo, discard, netpipe, http or kv
@@ -101,11 +106,11 @@ final class ServeCommand implements Command
     public int run(final String[] argv) throws Exception
     {
         final Args args = Args.parse(name(), argv,
-            union(ServiceChoice.OPTIONS, Set.of("driver", "iface", "ip", "gateway", "port", "root", "eal", "threading",
+            union(union(ServiceChoice.OPTIONS, Ports.Target.OPTIONS), Set.of("driver", "ip", "gateway", "port", "root", "eal", "threading",
                 "congestion", "max-connections", "buffer-kib", "stats-interval-ms", "duration-s")),
             Set.of("no-nagle"));
         final String driver = args.require("driver");
-        final String iface = args.require("iface");
+        final Ports.Target target = Ports.Target.of(args, name(), driver);
         final Ipv4Address.Cidr ip = PortCommand.parse(() -> Ipv4Address.parseCidr(args.require("ip")));
         final ThreadingMode mode = PortCommand.parse(() -> ThreadingMode.parse(args.get("threading", "shared")));
         if (mode == ThreadingMode.INVOKER)
@@ -143,7 +148,7 @@ final class ServeCommand implements Command
 
         final Counters counters = new Counters(4096);
         final Shutdown shutdown = new Shutdown();
-        final PacketPort port = Ports.open(driver, iface, args.get("eal", null), counters);
+        final PacketPort port = Ports.open(driver, target, args.get("eal", null), counters, AfPacketPort.DEFAULT_RING_FRAMES);
         final Ipv4Layer layer = new Ipv4Layer(port.macAddress(), ip, FrameOutput.of(port), new NetCounters(counters, port.name()));
         if (args.has("gateway"))
         {

@@ -134,7 +134,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long nextRefusalReportNs;
     private final NanoClock clock;
     private final Counters counters;
-    private final PrintStream log;
+    private final NodeLog log;
     private final Path logDirectory;
     private final long mac;
     /** The service address (VIP), as the frames carry it. */
@@ -220,7 +220,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      * @param serviceFactory makes the service (each call a fresh instance).
      * @param clock          read once per duty cycle.
      * @param counters       where everything counts.
-     * @param log            where the node tells what it does (role changes, takeovers), one line each.
+     * @param log            where the node tells what it does (role changes, takeovers), one {@code [NAME] message} line each.
      */
     public ClusterNode(
         final ClusterConfig config,
@@ -230,6 +230,22 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final NanoClock clock,
         final Counters counters,
         final PrintStream log)
+    {
+        this(config, nodeName, port, serviceFactory, clock, counters, NodeLog.printing(log, nodeName));
+    }
+
+    /**
+     * @param log where the node tells what it does: {@link NodeLog#slf4j} for the node's log.
+     * @see #ClusterNode(ClusterConfig, String, PacketPort, Supplier, NanoClock, Counters, PrintStream)
+     */
+    public ClusterNode(
+        final ClusterConfig config,
+        final String nodeName,
+        final PacketPort port,
+        final Supplier<TcpService> serviceFactory,
+        final NanoClock clock,
+        final Counters counters,
+        final NodeLog log)
     {
         this.config = config;
         this.self = config.node(nodeName);
@@ -279,7 +295,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             deleteRecursively(logDirectory.resolve("log"));
         }
         createDirectories(logDirectory);
-        this.replicationLog = ReplicationLog.open(logDirectory.resolve("log"), config.log().rollCycle());
+        this.replicationLog = openLog(logDirectory.resolve("log"), nodeName, config.log().rollCycle());
         this.retention = serviceFactory.get().sharesStateAcrossConnections() ? null :
             new Retention(config.log().retentionNs());
 
@@ -325,7 +341,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         say((rejoined ? "rejoined as backup (discarded the log of an earlier run)" : "started as " + startRole.text()) +
             ", node id " + nodeId + ", epoch " + epoch + ", mac " + MacAddress.format(mac) +
             ", log " + logDirectory + (authenticator.authenticated() ? ", replication channel authenticated" :
-            "; WARNING: security: none, the replication channel is not authenticated"));
+            ", replication channel not authenticated (security: none)"));
     }
 
     private static FrameAuthenticator newAuthenticator(final ClusterConfig config, final int nodeId, final Counters counters)
@@ -350,7 +366,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final long total = authenticator.refusals().total();
         if (total != refusalsReported && nowNs - nextRefusalReportNs >= 0)
         {
-            say("refused " + (total - refusalsReported) + " replication frame(s) since the last report (" +
+            warn("refused " + (total - refusalsReported) + " replication frame(s) since the last report (" +
                 authenticator.refusals().summary() + " in all): dropped, not acted on");
             refusalsReported = total;
             nextRefusalReportNs = nowNs + 1_000_000_000L;
@@ -932,7 +948,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         state = State.FENCED;
         layer.removeAddress(vip);
         layer.register(Ipv4Flyweight.PROTOCOL_TCP, null);
-        say("deposed: node " + nameOf(membership.primaryId()) + " is primary in epoch " + newEpoch +
+        warn("deposed: node " + nameOf(membership.primaryId()) + " is primary in epoch " + newEpoch +
             "; stopped serving, rejoining as a backup");
     }
 
@@ -1052,7 +1068,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     public void onMemberSuspected(final int nodeId)
     {
-        say("suspects node " + nameOf(nodeId));
+        warn("suspects node " + nameOf(nodeId));
         if (!tapMode && state == State.PRIMARY && nodeId == peerId && !loggerLost && membership.view(nodeId).heard())
         {
             // Only a logger that was heard can be lost: one never heard has not started yet.
@@ -1061,7 +1077,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // Promote only after another suspicion timeout of silence: promoting turns a backup into a logger for
             // good, so a logger that was merely slow (a pause, a busy machine) must have its chance to speak again.
             nextPromotionNs = nowNs + config.detection().suspectTimeoutNs();
-            say("logger " + nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
+            warn("logger " + nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
                 ": acknowledging nothing new until a backup is promoted to logger");
         }
         reannounceVip();
@@ -1127,7 +1143,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 {
                     backupLost = true;
                     syncBackupId = 0;
-                    say("backup " + nameOf(peerId) + " lost at confirmed position " + publisher.confirmedPosition() +
+                    warn("backup " + nameOf(peerId) + " lost at confirmed position " + publisher.confirmedPosition() +
                         ": acknowledging nothing new until " + (null == fencingHook ?
                         "a majority has heard it is out of sync" : "the fencing hook has cut it off"));
                     if (null != fencingHook)
@@ -1213,7 +1229,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final MemberView peer = membership.view(peerId);
         if (null == peer || !peer.alive())
         {
-            say("backup " + nameOf(peerId) + " lost while catching up at position " + publisher.confirmedPosition());
+            warn("backup " + nameOf(peerId) + " lost while catching up at position " + publisher.confirmedPosition());
             publisher.retarget(null, 1);
             peerId = -1;
             peerMac = 0;
@@ -1248,7 +1264,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     private void fenceAgainLater(final long nowNs, final String what)
     {
-        say(fencingHook.failure() + what + FENCE_RETRY_NS / 1_000_000_000L + " s");
+        warn(fencingHook.failure() + what + FENCE_RETRY_NS / 1_000_000_000L + " s");
         fencingHook.reset();
         nextFenceNs = nowNs + FENCE_RETRY_NS;
     }
@@ -1275,7 +1291,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private void runAlone(final String why)
     {
         backupRestarted = false;
-        say("running without a backup from position " + replicationLog.lastPosition() + ": backup " + nameOf(peerId) +
+        warn("running without a backup from position " + replicationLog.lastPosition() + ": backup " + nameOf(peerId) +
             " lost and " + why + "; a backup that rejoins catches up from this log");
         alone = true;
         backupLost = false;
@@ -1305,7 +1321,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 {
                     return 0;
                 }
-                say("suspects primary " + nameOf(previousPrimaryId) + ": running the fencing hook before taking over");
+                warn("suspects primary " + nameOf(previousPrimaryId) + ": running the fencing hook before taking over");
                 fencingHook.start(nameOf(previousPrimaryId),
                     MacAddress.format(membership.view(previousPrimaryId).mac()), nowNs);
                 return 1;
@@ -1713,10 +1729,16 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     // ---------------------------------------------------------------------------------------------
 
+    /** A control-plane event, never one per frame (docs/architecture.md, "Threading"). */
     private void say(final String message)
     {
-        log.println("[" + self.name() + "] " + message);
-        log.flush();
+        log.info(message);
+    }
+
+    /** A control-plane event an operator should look at. */
+    private void warn(final String message)
+    {
+        log.warn(message);
     }
 
     private String nameOf(final int nodeId)
@@ -1774,6 +1796,29 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         catch (final IOException ex)
         {
             throw new UncheckedIOException("cannot create the log directory " + directory + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException with one sentence when the queue is not a directory or Chronicle Queue cannot
+     * open it (a damaged file left by an earlier run).
+     */
+    private static ReplicationLog openLog(final Path queue, final String nodeName, final String rollCycle)
+    {
+        if (Files.exists(queue) && !Files.isDirectory(queue))
+        {
+            throw new IllegalArgumentException("the replication log " + queue + " (log.dir/" + nodeName + "/log) is a " +
+                "file, not a directory: move that file away, or point log.dir at another directory.");
+        }
+        try
+        {
+            return ReplicationLog.open(queue, rollCycle);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new IllegalArgumentException("the replication log " + queue + " (log.dir/" + nodeName + "/log) cannot " +
+                "be opened (" + ex.getMessage() + "): it is damaged or not a Chronicle queue; move it aside and start " +
+                "again (a primary or backup then rejoins from the logger, a logger starts an empty log).", ex);
         }
     }
 

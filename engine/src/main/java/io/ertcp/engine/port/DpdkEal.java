@@ -68,10 +68,11 @@ final class DpdkEal
      * Start EAL, or share the running one when it started with the same arguments.
      *
      * @param netns the network namespace EAL's thread enters first, or null to stay in the caller's.
-     * @param iface the Linux interface a net_af_packet device drives, checked before EAL starts so
-     *              that a missing interface or permission is named plainly; null to skip the checks.
+     * @param interfaces the Linux interfaces the net_af_packet devices drive, checked before EAL starts
+     *                   so that a missing interface or permission is named plainly; none for a NIC (a
+     *                   device bound to vfio-pci has no Linux interface) or another virtual device.
      */
-    static DpdkEal acquire(final DpdkShim shim, final List<String> args, final String netns, final String iface)
+    static DpdkEal acquire(final DpdkShim shim, final List<String> args, final String netns, final List<String> interfaces)
     {
         synchronized (LOCK)
         {
@@ -92,7 +93,7 @@ final class DpdkEal
             }
 
             final DpdkEal eal = new DpdkEal(shim, args, netns);
-            eal.start(iface);
+            eal.start(interfaces);
             eal.users = 1;
             running = eal;
             return eal;
@@ -160,10 +161,10 @@ final class DpdkEal
         return args;
     }
 
-    private void start(final String iface)
+    private void start(final List<String> interfaces)
     {
         final CompletableFuture<Void> started = new CompletableFuture<>();
-        tasks.add(() -> init(iface, started));
+        tasks.add(() -> init(interfaces, started));
         thread.start();
         try
         {
@@ -195,7 +196,7 @@ final class DpdkEal
         }
     }
 
-    private void init(final String iface, final CompletableFuture<Void> started)
+    private void init(final List<String> interfaces, final CompletableFuture<Void> started)
     {
         try
         {
@@ -210,7 +211,7 @@ final class DpdkEal
                     throw new PortException(ex.getMessage(), ex);
                 }
             }
-            if (null != iface)
+            for (final String iface : interfaces)
             {
                 checkInterface(iface);
             }
@@ -221,7 +222,9 @@ final class DpdkEal
             {
                 throw new PortException("DPDK's EAL could not start (" + shim.lastError() + ", arguments: " +
                     String.join(" ", args) + "): check the EAL arguments and that every --vdev interface exists " +
-                    "in " + namespaceName() + "; EAL's log above names the device that failed.");
+                    "in " + namespaceName() + (args.contains("--no-huge") ? "" : ", that hugepages are reserved and " +
+                    "mounted, and that each -a device is bound to vfio-pci (docs/bare-metal.md)") +
+                    "; EAL's log above names the device that failed.");
             }
             started.complete(null);
         }

@@ -129,16 +129,73 @@ public final class DpdkPort implements PacketPort
     }
 
     /**
+     * Open a NIC by its PCI address, bound to vfio-pci on bare metal: it has no Linux interface, and its MAC is the
+     * NIC's own.
+     *
+     * @param pci     the PCI address, such as {@code 0000:03:00.0} (the domain may be left out).
+     * @param ealArgs null or blank for defaults (hugepages, {@code -a PCI}, a file prefix unique to the process);
+     *                otherwise EAL's arguments split as a shell would, with {@code -a PCI} and a file prefix added
+     *                when they lack them.
+     * @throws PortException with one sentence saying what is wrong and how to fix it.
+     */
+    public static DpdkPort openPci(final String pci, final String ealArgs, final Counters counters)
+    {
+        final List<String> args = EalArguments.forPci(pci, ealArgs);
+        final String address = EalArguments.pciAddress(pci);
+        return open("dpdk:" + address, args, null, null, address, -1, counters);
+    }
+
+    /**
      * Open a port EAL found on its own, such as a NIC bound to vfio-pci on bare metal.
      *
-     * @param ealArgs EAL's arguments, split as a shell would, such as {@code -l 1 -a 0000:03:00.0}.
+     * @param ealArgs EAL's arguments, split as a shell would, such as {@code -l 1 -a 0000:03:00.0}; a file
+     *                prefix unique to the process is added when they name none.
      * @param portId  DPDK's port id, 0 for the first port.
      * @see #open(String, String, Counters)
      */
     public static DpdkPort open(final String ealArgs, final int portId, final Counters counters)
     {
-        final List<String> args = EalArguments.split(null == ealArgs ? "" : ealArgs);
-        return open("dpdk:port" + portId, args, null, null, null, portId, counters);
+        return open(ealArgs, portId, null, counters);
+    }
+
+    /**
+     * Open a port by its DPDK port id, EAL's thread in a network namespace (where its net_af_packet devices' interfaces
+     * are).
+     *
+     * @param netns a name under /var/run/netns, or null.
+     * @see #open(String, int, Counters)
+     */
+    public static DpdkPort open(final String ealArgs, final int portId, final String netns, final Counters counters)
+    {
+        final List<String> args = EalArguments.forPortId(portId, ealArgs);
+        return open("dpdk:port" + portId, args, netns, null, null, portId, counters);
+    }
+
+    /**
+     * @return the Linux interfaces the net_af_packet devices of these EAL arguments drive: those a node must check
+     * (it exists, the host's kernel has no address on it); none for a NIC bound to vfio-pci.
+     */
+    public static List<String> afPacketInterfaces(final String ealArgs)
+    {
+        return null == ealArgs ? List.of() : EalArguments.afPacketInterfaces(EalArguments.split(ealArgs));
+    }
+
+    /**
+     * @return the PCI address in DPDK's full form ({@code 0000:03:00.0}), a missing domain taken as 0000.
+     * @throws PortException when the text is not a PCI address.
+     */
+    public static String pciAddress(final String text)
+    {
+        return EalArguments.pciAddress(text);
+    }
+
+    /**
+     * @return whether the text is a PCI address such as {@code 0000:03:00.0}: never a Linux interface's name, which
+     * holds no ':'.
+     */
+    public static boolean isPciAddress(final String text)
+    {
+        return EalArguments.isPciAddress(text);
     }
 
     private static DpdkPort open(
@@ -160,7 +217,7 @@ public final class DpdkPort implements PacketPort
             throw new PortException(ex.getMessage(), ex);
         }
 
-        final DpdkEal eal = DpdkEal.acquire(shim, args, netns, iface);
+        final DpdkEal eal = DpdkEal.acquire(shim, args, netns, EalArguments.afPacketInterfaces(args));
         try
         {
             final long mac = eal.call(() -> setUp(shim, args, iface, device, wantedPortId, name));
@@ -198,6 +255,16 @@ public final class DpdkPort implements PacketPort
                     "or pick a port id below " + portCount + ".");
             }
             portId = wantedPortId;
+        }
+        else if (null != device && null == iface)
+        {
+            portId = shim.portByName(device);
+            if (portId < 0)
+            {
+                throw new PortException("DPDK found no port at PCI device " + device + " (EAL found " + portCount +
+                    " port(s) with " + String.join(" ", args) + "): bind the NIC to vfio-pci (dpdk-devbind.py " +
+                    "--bind=vfio-pci " + device + ") and check its address with dpdk-devbind.py --status.");
+            }
         }
         else if (null != device)
         {

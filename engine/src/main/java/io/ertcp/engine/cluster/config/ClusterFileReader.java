@@ -13,6 +13,13 @@ import io.ertcp.engine.service.ServiceJar;
 import io.ertcp.engine.tcp.CongestionControlAlgorithm;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.events.AliasEvent;
+import org.snakeyaml.engine.v2.events.CollectionEndEvent;
+import org.snakeyaml.engine.v2.events.CollectionStartEvent;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.MappingStartEvent;
+import org.snakeyaml.engine.v2.events.ScalarEvent;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -49,13 +56,19 @@ final class ClusterFileReader
         "perturbation", "trials", "integrity");
     static final List<String> VIP_KEYS = List.of("address", "mac", "gateway");
     static final List<String> DETECTION_KEYS = List.of("heartbeat-interval", "suspect-timeout", "fencing-hook");
-    static final List<String> LOG_KEYS = List.of("dir", "retention", "roll-cycle");
+    static final List<String> LOG_KEYS = List.of("dir", "retention", "roll-cycle", "file");
     static final List<String> SECURITY_KEYS = List.of("key-file");
     static final List<String> TCP_KEYS = List.of("congestion", "buffer-kib", "max-connections", "nagle");
     static final List<String> NODE_KEYS = List.of("name", "role", "rank", "driver", "interface", "eal", "mac",
-        "address", "threading", "slow-ns-per-record");
+        "address", "threading", "slow-ns-per-record", "pci", "port-id");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+    /**
+     * How deep collections may nest: a cluster file needs four (the file, {@code nodes}, a node, a service's
+     * {@code options}); far deeper input would overflow the YAML composer's stack, so it is refused first.
+     */
+    static final int MAX_DEPTH = 16;
 
     private final Problems problems = new Problems();
     private final String source;
@@ -73,6 +86,7 @@ final class ClusterFileReader
     private Path logDir = LogConfig.DEFAULT_DIR;
     private long retentionNs = LogConfig.DEFAULT_RETENTION_NS;
     private String rollCycle = LogConfig.DEFAULT_ROLL_CYCLE;
+    private Optional<Path> logFile = Optional.empty();
     private CongestionControlAlgorithm congestion = CongestionControlAlgorithm.CUBIC;
     private int bufferKib = TcpOptions.DEFAULT_BUFFER_KIB;
     private int maxConnections = TcpOptions.DEFAULT_MAX_CONNECTIONS;
@@ -103,8 +117,9 @@ final class ClusterFileReader
         final Optional<Node> root;
         try
         {
-            root = new Compose(LoadSettings.builder().setLabel(source).setAllowDuplicateKeys(true).build())
-                .composeString(text);
+            final LoadSettings settings = LoadSettings.builder().setLabel(source).setAllowDuplicateKeys(true).build();
+            checkDepth(settings, text);
+            root = new Compose(settings).composeString(text);
         }
         catch (final MarkedYamlEngineException ex)
         {
@@ -146,9 +161,54 @@ final class ClusterFileReader
             new VirtualAddress(vip, vipMac, gateway),
             durability,
             new FailureDetection(heartbeatNs, suspectNs, fencingHook),
-            new LogConfig(logDir, retentionNs, rollCycle),
+            new LogConfig(logDir, retentionNs, rollCycle, logFile),
             new TcpOptions(congestion, bufferKib, maxConnections, nagleOn),
             security, nodes, warnings);
+    }
+
+    /**
+     * Walk the file's events (the parser does not recurse) and refuse it at the first collection nested deeper than
+     * {@link #MAX_DEPTH}, naming the top-level key it lies under.
+     */
+    private void checkDepth(final LoadSettings settings, final String text)
+    {
+        // Per open collection: whether it is a mapping, and how many keys and values it has seen.
+        final boolean[] mapping = new boolean[MAX_DEPTH + 1];
+        final int[] items = new int[MAX_DEPTH + 1];
+        int depth = 0;
+        String topKey = null;
+        for (final Event event : new Parse(settings).parseString(text))
+        {
+            if (event instanceof ScalarEvent || event instanceof AliasEvent || event instanceof CollectionStartEvent)
+            {
+                if (depth == 1 && mapping[1] && items[1] % 2 == 0 && event instanceof final ScalarEvent key)
+                {
+                    topKey = key.getValue();
+                }
+                if (depth > 0)
+                {
+                    items[depth]++;
+                }
+            }
+            if (event instanceof CollectionStartEvent)
+            {
+                if (depth == MAX_DEPTH)
+                {
+                    final int line = event.getStartMark().map(mark -> mark.getLine() + 1).orElse(0);
+                    problems.add(line, (null == topKey ? "the file" : "'" + topKey + "'") + " nests collections more " +
+                        "than " + MAX_DEPTH + " deep (a cluster file needs 4): remove the extra nesting from here on " +
+                        "(see examples/cluster-namespaces.yaml).");
+                    throw new ClusterConfigException(source, problems.sentences());
+                }
+                depth++;
+                mapping[depth] = event instanceof MappingStartEvent;
+                items[depth] = 0;
+            }
+            else if (event instanceof CollectionEndEvent)
+            {
+                depth--;
+            }
+        }
     }
 
     private void readTop()
@@ -453,6 +513,19 @@ final class ClusterFileReader
                     String.join(", ", io.ertcp.log.ReplicationLog.ROLL_CYCLE_NAMES) + ": use hourly (seconds is for tests).");
             }
         }
+        final String file = section.text("file", false, "node.log");
+        if (file != null)
+        {
+            try
+            {
+                logFile = Optional.of(Path.of(file));
+            }
+            catch (final java.nio.file.InvalidPathException ex)
+            {
+                problems.add(section.value("file"), "log file '" + file + "' is not a path (" + ex.getReason() +
+                    "): give a file name such as node.log.");
+            }
+        }
     }
 
     /**
@@ -650,7 +723,13 @@ final class ClusterFileReader
                     "': choose dpdk or af-packet.");
             }
         }
-        final String iface = section.text("interface", true, "eth0");
+        final boolean dpdkPort = section.has("pci") || section.has("port-id");
+        final String iface = dpdkPort ? dpdkPort(section, where, driver) : section.text("interface", true, "eth0");
+        final Optional<String> pci = dpdkPort && section.has("pci") && null != iface ?
+            Optional.of(io.ertcp.engine.port.DpdkPort.pciAddress(section.text("pci", false, "0000:03:00.0"))) :
+            Optional.empty();
+        final OptionalInt portId = dpdkPort && section.has("port-id") && null != iface ?
+            OptionalInt.of((int)number(section, "port-id", 0, 0, 1023)) : OptionalInt.empty();
         final String eal = section.text("eal", false, "\"-l 1 -a 0000:03:00.0\"");
         if (eal != null && driver == Driver.AF_PACKET)
         {
@@ -731,7 +810,57 @@ final class ClusterFileReader
             return null;
         }
         return new NodeConfig(name, role, rank, driver, iface, Optional.ofNullable(eal), mac, address, threading,
-            Math.max(0, slowNs), line(mapping));
+            Math.max(0, slowNs), line(mapping), pci, portId);
+    }
+
+    /**
+     * A dpdk node that names its port by PCI address ({@code pci}) or DPDK port id ({@code port-id}) instead of a Linux
+     * interface: only with driver dpdk, one of the two, no interface beside it.
+     *
+     * @return "" (the node has no Linux interface of its own), or null with a problem.
+     */
+    private String dpdkPort(final YamlSection section, final String where, final Driver driver)
+    {
+        final String key = section.has("pci") ? "pci" : "port-id";
+        boolean ok = true;
+        if (driver == Driver.AF_PACKET)
+        {
+            problems.add(section.at(key), where + " names a DPDK port with " + key + " but has driver af-packet: use " +
+                "driver: dpdk, or give af-packet a Linux interface with interface: and drop " + key + ".");
+            ok = false;
+        }
+        if (section.has("pci") && section.has("port-id"))
+        {
+            problems.add(section.at("port-id"), where + " gives both pci and port-id: keep one (pci names the NIC, " +
+                "port-id the N-th port EAL finds).");
+            ok = false;
+        }
+        if (section.has("interface"))
+        {
+            problems.add(section.at("interface"), where + " gives interface beside " + key + ": drop interface (a NIC " +
+                "bound to vfio-pci has no Linux interface), or drop " + key + " to drive the interface through " +
+                "net_af_packet.");
+            ok = false;
+        }
+        if (section.has("pci"))
+        {
+            final String text = section.text("pci", false, "0000:03:00.0");
+            if (null == text)
+            {
+                return null;
+            }
+            if (!io.ertcp.engine.port.DpdkPort.isPciAddress(text))
+            {
+                problems.add(section.value("pci"), where + " pci '" + text + "' is not a PCI address: write it as " +
+                    "DDDD:BB:DD.F, such as 0000:03:00.0 (dpdk-devbind.py --status lists the NICs).");
+                ok = false;
+            }
+        }
+        else if (number(section, "port-id", 0, 0, 1023) < 0)
+        {
+            ok = false;
+        }
+        return ok ? "" : null;
     }
 
     /** The roles a mode allows, and a majority for every takeover (docs/architecture.md rule 4). */

@@ -74,6 +74,7 @@ public final class ConfigDigest
         d.put("log.dir", config.log().dir().toString());
         d.put("log.retention-ns", config.log().retentionNs());
         d.put("log.roll-cycle", config.log().rollCycle());
+        d.put("log.file", config.log().file().map(Path::toString).orElse(""));
         d.put("tcp.congestion", config.tcp().congestion().name());
         d.put("tcp.buffer-kib", config.tcp().bufferKib());
         d.put("tcp.max-connections", config.tcp().maxConnections());
@@ -94,6 +95,8 @@ public final class ConfigDigest
             d.put(at + "address", node.address().map(Ipv4Address.Cidr::toString).orElse(""));
             d.put(at + "threading", node.threading().name());
             d.put(at + "slow-ns-per-record", node.slowNsPerRecord());
+            d.put(at + "pci", node.pci().orElse(""));
+            d.put(at + "port-id", node.portId().isPresent() ? Integer.toString(node.portId().getAsInt()) : "");
         }
         return d.text.toString();
     }

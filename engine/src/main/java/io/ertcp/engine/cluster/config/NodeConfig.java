@@ -15,7 +15,8 @@ import java.util.OptionalLong;
  * @param rank            primary and backups: the takeover order, lowest first; empty for a
  *                        logger or witness.
  * @param driver          the datapath.
- * @param iface           the interface (for dpdk, the Linux name or PCI address as {@code ./ertcp serve} takes it).
+ * @param iface           the Linux interface (for dpdk, driven through net_af_packet); "" when the node names its DPDK
+ *                        port by {@code pci} or {@code port-id}.
  * @param eal             dpdk only: EAL arguments used as given.
  * @param mac             the node's own MAC; empty means the interface's.
  * @param address         the node's own IPv4 address on the VIP's prefix, for management
@@ -23,6 +24,8 @@ import java.util.OptionalLong;
  * @param threading       shared or dedicated.
  * @param slowNsPerRecord backups only: extra work per record, to make a backup slow on purpose.
  * @param line            the line of the node in the file, for later messages; 0 when unknown.
+ * @param pci             dpdk only: the NIC's PCI address in DPDK's form ({@code 0000:03:00.0}), bound to vfio-pci.
+ * @param portId          dpdk only: the DPDK port id among the ports EAL finds with {@code eal}.
  */
 public record NodeConfig(
     String name,
@@ -35,8 +38,34 @@ public record NodeConfig(
     Optional<Ipv4Address.Cidr> address,
     ThreadingMode threading,
     long slowNsPerRecord,
-    int line)
+    int line,
+    Optional<String> pci,
+    OptionalInt portId)
 {
+    /** A node on a Linux interface. */
+    public NodeConfig(
+        final String name,
+        final Role role,
+        final OptionalInt rank,
+        final Driver driver,
+        final String iface,
+        final Optional<String> eal,
+        final OptionalLong mac,
+        final Optional<Ipv4Address.Cidr> address,
+        final ThreadingMode threading,
+        final long slowNsPerRecord,
+        final int line)
+    {
+        this(name, role, rank, driver, iface, eal, mac, address, threading, slowNsPerRecord, line, Optional.empty(),
+            OptionalInt.empty());
+    }
+
+    /** The port as a person names it: the interface, {@code pci 0000:03:00.0} or {@code dpdk port 0}. */
+    public String portName()
+    {
+        return pci.map(p -> "pci " + p).orElseGet(() -> portId.isPresent() ? "dpdk port " + portId.getAsInt() : iface);
+    }
+
     /** Holds the service's state and may become primary. */
     public boolean candidate()
     {

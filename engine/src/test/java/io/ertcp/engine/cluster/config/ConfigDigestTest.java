@@ -91,12 +91,15 @@ class ConfigDigestTest
             new String[]{ "mode: er-tcp", "mode: er-tcp\ndurability: logger+1" },
             new String[]{ "mode: er-tcp", "mode: er-tcp\nfailure-detection:\n  suspect-timeout: 80ms" },
             new String[]{ "mode: er-tcp", "mode: er-tcp\nlog:\n  dir: /var/lib/ertcp" },
+            new String[]{ "mode: er-tcp", "mode: er-tcp\nlog:\n  file: node.log" },
             new String[]{ "mode: er-tcp", "mode: er-tcp\ntcp:\n  buffer-kib: 128" },
             new String[]{ "interface: veth-b", "interface: veth-c" },
             new String[]{ "rank: 1", "rank: 2" },
             new String[]{ "key-file: /etc/ertcp/cluster.key", "key-file: /etc/ertcp/other.key" },
             new String[]{ "interface: veth-b", "interface: veth-b\nmac: 02:00:00:00:00:13" },
-            new String[]{ "interface: veth-b", "interface: veth-b\nthreading: dedicated" });
+            new String[]{ "interface: veth-b", "interface: veth-b\nthreading: dedicated" },
+            new String[]{ "driver: af-packet\n    interface: veth-b", "driver: dpdk\npci: 0000:03:00.0" },
+            new String[]{ "driver: af-packet\n    interface: veth-b", "driver: dpdk\nport-id: 0" });
         for (final String[] change : changes)
         {
             final String changed = FILE.replaceFirst(java.util.regex.Pattern.quote(change[0]),
@@ -142,9 +145,9 @@ class ConfigDigestTest
             "nodes", "warnings"), components(ClusterConfig.class));
         assertEquals(List.of("keyFile"), components(Security.class));
         assertEquals(List.of("name", "role", "rank", "driver", "iface", "eal", "mac", "address", "threading",
-            "slowNsPerRecord", "line"), components(NodeConfig.class));
+            "slowNsPerRecord", "line", "pci", "portId"), components(NodeConfig.class));
         assertEquals(List.of("heartbeatIntervalNs", "suspectTimeoutNs", "fencingHook"), components(FailureDetection.class));
-        assertEquals(List.of("dir", "retentionNs", "rollCycle"), components(LogConfig.class));
+        assertEquals(List.of("dir", "retentionNs", "rollCycle", "file"), components(LogConfig.class));
         assertEquals(List.of("congestion", "bufferKib", "maxConnections", "nagle"), components(TcpOptions.class));
         assertEquals(List.of("address", "mac", "gateway"), components(VirtualAddress.class));
         assertEquals(List.of("name", "port", "options", "jar"), components(ServiceConfig.class));
