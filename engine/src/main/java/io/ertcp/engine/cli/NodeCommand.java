@@ -25,6 +25,8 @@ final class NodeCommand implements Command
 {
     /** Exit status of a primary that was deposed: restart it and it rejoins as a backup. */
     static final int EXIT_DEPOSED = 3;
+    /** The node's counters, memory-mapped, in log.dir/NAME ({@code ./ertcp stat} reads it). */
+    static final String COUNTERS_FILE = "counters";
 
     private static final String ALLOW_KERNEL_ADDRESS = "allow-kernel-address";
 
@@ -71,7 +73,11 @@ final class NodeCommand implements Command
             that copy and rejoins as a backup, replaying the log from the logger.
 
             The node prints one line per event (role changes, suspicions, takeovers) and writes its
-            status to log.dir/NAME/status for ./ertcp status. It refuses to start while another process runs
+            status to log.dir/NAME/status for ./ertcp status. Its counters live in the memory-mapped
+            file log.dir/NAME/counters, which ./ertcp stat reads from another process. A node with an
+            address in the file serves GET /status (JSON) and GET /metrics (Prometheus text) on it, at
+            management.port (9464 unless the file says otherwise), through its own user-space stack;
+            ./ertcp status asks every node there. It refuses to start while another process runs
             the same node (log.dir/NAME/lock holds its pid), and refuses an interface that has a kernel IPv4
             address or carries the machine's default route. Exit status 3: this node was primary
             and another took over (it stops serving at once); restart it to rejoin as a backup.
@@ -122,7 +128,8 @@ final class NodeCommand implements Command
     {
         final Supplier<TcpService> services = PortCommand.parse(() -> config.service().factory());
 
-        final Counters counters = new Counters(8192);
+        // In a file another process reads (./ertcp stat), as Aeron's CnC file; the lock made log.dir/NAME.
+        final Counters counters = mappedCounters(config.log().dirOf(nodeName).resolve(COUNTERS_FILE));
         final PacketPort port = Ports.open(
             self.driver().text(), self.iface(), self.eal().orElse(null), counters, Ports.CLUSTER_RX_RING_FRAMES);
         final ClusterNode node;
@@ -170,6 +177,18 @@ final class NodeCommand implements Command
             shutdown.done();
         }
         return status;
+    }
+
+    private static Counters mappedCounters(final Path file)
+    {
+        try
+        {
+            return Counters.mapped(file, 8192);
+        }
+        catch (final java.io.UncheckedIOException ex)
+        {
+            throw new CliException(ex.getMessage());
+        }
     }
 
     private static NodeDirectoryLock lock(final ClusterConfig config, final String nodeName, final String file)

@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
 final class ClusterFileReader
 {
     static final List<String> TOP_KEYS = List.of("cluster", "mode", "service", "vip", "durability",
-        "failure-detection", "log", "tcp", "security", "security.key-file", "nodes");
+        "failure-detection", "log", "tcp", "security", "security.key-file", "nodes", "management");
     static final List<String> SERVICE_KEYS = List.of("name", "port", "root", "idle-timeout-ms", "lower",
         "perturbation", "trials", "integrity", "class", "jar", "options");
     /** The keys of a built-in service's own options, in {@link #SERVICE_KEYS}. */
@@ -51,6 +51,7 @@ final class ClusterFileReader
     static final List<String> DETECTION_KEYS = List.of("heartbeat-interval", "suspect-timeout", "fencing-hook");
     static final List<String> LOG_KEYS = List.of("dir", "retention", "roll-cycle");
     static final List<String> SECURITY_KEYS = List.of("key-file");
+    static final List<String> MANAGEMENT_KEYS = List.of("port");
     static final List<String> TCP_KEYS = List.of("congestion", "buffer-kib", "max-connections", "nagle");
     static final List<String> NODE_KEYS = List.of("name", "role", "rank", "driver", "interface", "eal", "mac",
         "address", "threading", "slow-ns-per-record");
@@ -78,6 +79,7 @@ final class ClusterFileReader
     private int maxConnections = TcpOptions.DEFAULT_MAX_CONNECTIONS;
     private Boolean nagle;
     private Security security;
+    private int managementPort = Management.DEFAULT_PORT;
     private final List<NodeConfig> nodes = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
@@ -132,6 +134,7 @@ final class ClusterFileReader
         readLog();
         readTcp();
         readSecurity();
+        readManagement();
         readNodes();
         checkRoles();
         checkDurability();
@@ -148,7 +151,7 @@ final class ClusterFileReader
             new FailureDetection(heartbeatNs, suspectNs, fencingHook),
             new LogConfig(logDir, retentionNs, rollCycle),
             new TcpOptions(congestion, bufferKib, maxConnections, nagleOn),
-            security, nodes, warnings);
+            security, nodes, warnings, new Management(managementPort));
     }
 
     private void readTop()
@@ -533,6 +536,18 @@ final class ClusterFileReader
         if (section.has("nagle"))
         {
             nagle = bool(section, "nagle");
+        }
+    }
+
+    /**
+     * {@code management: {port: N}}: the port of every node's management endpoint on its own address.
+     */
+    private void readManagement()
+    {
+        final YamlSection section = top.section("management", "management", MANAGEMENT_KEYS, false);
+        if (section != null)
+        {
+            managementPort = (int)number(section, "port", Management.DEFAULT_PORT, 1, 65535);
         }
     }
 
