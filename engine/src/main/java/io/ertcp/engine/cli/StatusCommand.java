@@ -266,7 +266,7 @@ final class StatusCommand implements Command
             "NODE", "STATE", "EPOCH", "LOG", "APPLIED", "LAG", "CONNS", "PRIMARY / DETAIL");
         for (final NodeAnswer answer : answers)
         {
-            final String from = answer.source().equals("network") ? "via " + answer.endpoint() : "status file";
+            final String from = answer.source().equals("network") ? "via " + answer.endpoint() : "";
             if (null == answer.status())
             {
                 out.printf("%-12s %-9s %5s %10s %10s %8s %6s  %s%n", answer.name(), "unknown", "-", "-", "-", "-", "-",
@@ -294,7 +294,10 @@ final class StatusCommand implements Command
             {
                 text.append(text.isEmpty() ? "" : "; ").append(detail);
             }
-            text.append(text.isEmpty() ? "" : "; ").append(from);
+            if (!from.isEmpty())
+            {
+                text.append(text.isEmpty() ? "" : "; ").append(from);
+            }
             out.printf("%-12s %-9s %5d %10d %10d %8s %6d  %s%n", answer.name(), role, answer.number("epoch"),
                 answer.number("log_position"), answer.number("applied"), lagText, answer.number("connections"), text);
         }
