@@ -57,7 +57,7 @@ final class StatCommand implements Command
             Options:
               --config FILE   the cluster file (for log.dir and the node names)
               --file PATH     one counters file by its path
-              --watch         print again every second, with each counter's change per second
+              --watch         print again every second, each counter with its change since the last print
               --count N       with --watch: stop after N prints (default: until Ctrl-C)
               --all           print the counters at zero too
               --help          this text
