@@ -1434,8 +1434,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private TcpStack newManagementStack()
     {
         // A few connections with small buffers: a page is written from the endpoint's own buffer as the window opens.
-        final TcpConfig management = new TcpConfig().maxConnections(16).synBacklog(16)
-            .receiveBufferBytes(16 * 1024).sendBufferBytes(64 * 1024);
+        // The endpoint closes first (one request per connection), so each connection then waits in TIME-WAIT in this
+        // table: 2 s there (RFC 6528 ISNs keep an old duplicate out of the next connection) lets a scraper or
+        // ./ertcp status ask 30 times a second for good.
+        final TcpConfig management = new TcpConfig().maxConnections(64).synBacklog(16)
+            .receiveBufferBytes(16 * 1024).sendBufferBytes(64 * 1024).timeWaitNs(2_000_000_000L);
         final TcpStack managementTcp = new TcpStack(management, layer, new Counters(64));
         managementTcp.listen(managementAddress, config.management().port(), new ManagementEndpoint(
             new ManagementEndpoint.Pages()
