@@ -4,6 +4,7 @@ import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
 
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -97,6 +98,37 @@ public final class Counters implements AutoCloseable
     {
         manager.forEach((counterId, typeId, keyBuffer, label) ->
             consumer.accept(label, manager.getCounterValue(counterId)));
+    }
+
+    /**
+     * @return how many counters have been made: their ids are 0 to this, exclusive (counters are never freed here).
+     */
+    public int count()
+    {
+        int id = 0;
+        while (id <= manager.maxCounterId() && manager.getCounterState(id) != CountersReader.RECORD_UNUSED)
+        {
+            id++;
+        }
+        return id;
+    }
+
+    /**
+     * @param id a counter's id, below {@link #count()}.
+     * @return its value, read without allocating.
+     */
+    public long value(final int id)
+    {
+        return manager.getCounterValue(id);
+    }
+
+    /**
+     * @param id a counter's id, below {@link #count()}.
+     * @return its label (a new String).
+     */
+    public String label(final int id)
+    {
+        return manager.getCounterLabel(id);
     }
 
     /**

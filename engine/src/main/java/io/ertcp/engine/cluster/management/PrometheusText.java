@@ -20,18 +20,24 @@ import java.util.Map;
  * {@code ertcp_port_NAME_total{port="af-packet:eth0"}}. Counters with the same label (a second TCP stack after a
  * takeover) are summed.</li>
  * </ul>
- * Every sample carries {@code node="NAME"}. Rendered on request into reused buffers; the scratch maps grow to the
- * counters' number once.
+ * Every sample carries {@code node="NAME"}. Rendered on request into reused buffers: each counter's label is read and
+ * its name made once, when the counter is first seen; after that a page reads the values by id.
  */
 public final class PrometheusText
 {
     /** Every role a node can be in, so each has a series whatever the node holds now. */
     public static final List<String> ROLES = List.of("starting", "primary", "logger", "backup", "draining", "fenced", "witness");
 
-    private final Map<String, Integer> familyIndex = new HashMap<>();
+    /** Per counter id, the index of its sample (family and port); counters of the same label share one. */
+    private int[] sampleOf = new int[64];
+    /** How many counter ids {@link #sampleOf} describes: a counter is read by label once, when first seen. */
+    private int known;
+    private final Map<String, Integer> sampleByKey = new HashMap<>();
     private final List<String> families = new ArrayList<>();
     private final List<String> ports = new ArrayList<>();
     private final List<String> helps = new ArrayList<>();
+    /** Samples in output order: each family's together, under one TYPE line. */
+    private int[] order = new int[0];
     private long[] sums = new long[64];
     private final StringBuilder scratch = new StringBuilder();
 
@@ -77,59 +83,83 @@ public final class PrometheusText
 
     private void renderCounters(final String node, final Counters counters, final TextOut out)
     {
-        familyIndex.clear();
-        families.clear();
-        ports.clear();
-        helps.clear();
-        counters.forEach((label, value) ->
+        final int count = counters.count();
+        if (count > known)
         {
+            learn(counters, count);
+        }
+        java.util.Arrays.fill(sums, 0, families.size(), 0L);
+        for (int id = 0; id < count; id++)
+        {
+            sums[sampleOf[id]] += counters.value(id);
+        }
+        String family = null;
+        for (final int sample : order)
+        {
+            if (!families.get(sample).equals(family))
+            {
+                family = families.get(sample);
+                out.append("# HELP ").append(family).append(' ').append(helps.get(sample)).append('\n');
+                out.append("# TYPE ").append(family).append(" counter\n");
+            }
+            out.append(family).append("{node=").labelValue(node);
+            if (null != ports.get(sample))
+            {
+                out.append(",port=").labelValue(ports.get(sample));
+            }
+            out.append("} ").append(sums[sample]).append('\n');
+        }
+    }
+
+    /**
+     * Read the labels of the counters made since the last page (at the first page, all of them): the only time a
+     * counter's label is read and its metric name made.
+     */
+    private void learn(final Counters counters, final int count)
+    {
+        if (count > sampleOf.length)
+        {
+            sampleOf = java.util.Arrays.copyOf(sampleOf, Math.max(count, 2 * sampleOf.length));
+        }
+        for (int id = known; id < count; id++)
+        {
+            final String label = counters.label(id);
             final int space = label.lastIndexOf(' ');
             final String group = space > 0 ? label.substring(0, space) : "";
             final String name = space > 0 ? label.substring(space + 1) : label;
             final boolean port = group.indexOf(':') >= 0;
             final String family = metricName(port ? "port" : group, name);
             final String key = port ? family + '\u0000' + group : family;
-            Integer index = familyIndex.get(key);
-            if (null == index)
+            Integer sample = sampleByKey.get(key);
+            if (null == sample)
             {
-                index = families.size();
-                familyIndex.put(key, index);
+                sample = families.size();
+                sampleByKey.put(key, sample);
                 families.add(family);
                 ports.add(port ? group : null);
                 helps.add(port ? "port " + name : label);
-                if (index >= sums.length)
-                {
-                    sums = java.util.Arrays.copyOf(sums, 2 * sums.length);
-                }
-                sums[index] = 0;
             }
-            sums[index] += value;
-        });
-        // A family's samples together, under one TYPE line: ports of one family follow each other.
+            sampleOf[id] = sample;
+        }
+        known = count;
+        if (families.size() > sums.length)
+        {
+            sums = java.util.Arrays.copyOf(sums, Math.max(families.size(), 2 * sums.length));
+        }
+        final List<Integer> sorted = new ArrayList<>();
         final boolean[] done = new boolean[families.size()];
         for (int i = 0; i < families.size(); i++)
         {
-            if (done[i])
+            for (int j = i; j < families.size() && !done[i]; j++)
             {
-                continue;
-            }
-            final String family = families.get(i);
-            out.append("# HELP ").append(family).append(' ').append(helps.get(i)).append('\n');
-            out.append("# TYPE ").append(family).append(" counter\n");
-            for (int j = i; j < families.size(); j++)
-            {
-                if (!done[j] && families.get(j).equals(family))
+                if (!done[j] && families.get(j).equals(families.get(i)))
                 {
                     done[j] = true;
-                    out.append(family).append("{node=").labelValue(node);
-                    if (null != ports.get(j))
-                    {
-                        out.append(",port=").labelValue(ports.get(j));
-                    }
-                    out.append("} ").append(sums[j]).append('\n');
+                    sorted.add(j);
                 }
             }
         }
+        order = sorted.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**
