@@ -59,6 +59,29 @@ class ClusterStatusSystemTest
     private Path workDir;
     private ClusterNamespaces cluster;
 
+    /** The scheme this class's cluster runs; ClusterStTcpStatusSystemTest runs the same in ST-TCP. */
+    ClusterNamespaces.Mode mode()
+    {
+        return ClusterNamespaces.Mode.ER_TCP;
+    }
+
+    private boolean stTcp()
+    {
+        return mode() == ClusterNamespaces.Mode.ST_TCP;
+    }
+
+    /** The node whose log the others are measured against and whose loss the last test shows: er-tcp's logger. */
+    private String lost()
+    {
+        return stTcp() ? "backup" : "logger";
+    }
+
+    private String address(final String node)
+    {
+        return cluster.nodes().stream().filter(spec -> spec.name().equals(node)).findFirst().orElseThrow()
+            .address().replaceAll("/.*", "");
+    }
+
     @BeforeAll
     void setUp() throws Exception
     {
@@ -70,7 +93,7 @@ class ClusterStatusSystemTest
         workDir = Files.createTempDirectory("ertcp-cluster-status");
         Files.writeString(workDir.resolve("metrics.py"), PARSE_METRICS);
         Files.writeString(workDir.resolve("summary.py"), SUMMARY);
-        cluster = ClusterNamespaces.create(workDir, "ecs-status", "name: echo", "");
+        cluster = ClusterNamespaces.create(mode(), workDir, stTcp() ? "ecs-st-status" : "ecs-status", "name: echo", "");
         cluster.startAll();
     }
 
@@ -145,30 +168,30 @@ class ClusterStatusSystemTest
         System.out.println(rows);
         assertEquals("0", rows.get("exit").get(1), "a healthy cluster: " + rows + "\n" + cluster.outputs());
         assertEquals("True", rows.get("healthy").get(1), rows.toString());
-        final Map<String, String> roles = Map.of("primary", "primary", "logger", "logger", "backup", "backup");
         long epoch = -1;
-        for (final Map.Entry<String, String> node : roles.entrySet())
+        for (final ClusterNamespaces.NodeSpec node : cluster.nodes())
         {
-            final List<String> row = rows.get(node.getKey());
-            assertEquals("network", row.get(1), node.getKey() + " answered over the network: " + rows);
+            final List<String> row = rows.get(node.name());
+            assertEquals("network", row.get(1), node.name() + " answered over the network: " + rows);
             assertEquals("True", row.get(2), rows.toString());
-            assertEquals(node.getValue(), row.get(3), node.getKey() + "'s role: " + rows);
+            assertEquals(node.role(), row.get(3), node.name() + "'s role: " + rows);
             epoch = epoch < 0 ? Long.parseLong(row.get(4)) : epoch;
             assertEquals(epoch, Long.parseLong(row.get(4)), "one epoch: " + rows);
-            assertEquals("3", row.get(6), node.getKey() + " reports all three members: " + rows);
-            assertTrue(row.get(7).matches("(\\w+:True,?){3}"), node.getKey() + " hears every member: " + rows);
+            assertEquals("3", row.get(6), node.name() + " reports all three members: " + rows);
+            assertTrue(row.get(7).matches("(\\w+:True,?){3}"), node.name() + " hears every member: " + rows);
         }
         assertTrue(Long.parseLong(rows.get("backup").get(5)) >= 0, "the backup reports its lag: " + rows);
         assertTrue(Long.parseLong(rows.get("primary").get(5)) >= 0, "the primary reports its unconfirmed records: " + rows);
-        assertEquals("None", rows.get("logger").get(5).equals("-1") ? "None" : rows.get("logger").get(5),
-            "the logger is the reference log, no lag: " + rows);
+        final String unmeasured = stTcp() ? "witness" : "logger";
+        assertEquals("-1", rows.get(unmeasured).get(5), "the " + unmeasured + " reports no lag: " + rows);
 
         // The table form says where each answer came from, and what each node sees of the others.
         final Shell.Result table = cluster.statusOverNetwork();
         System.out.println(table.stdout());
         assertEquals(0, table.exitCode(), table.stdout() + table.stderr());
         assertTrue(table.stdout().contains("via 10.80.0.11:9464"), table.stdout());
-        assertTrue(table.stdout().contains("  primary sees: logger logger e" + epoch), table.stdout());
+        assertTrue(table.stdout().contains("  primary sees: " + cluster.nodes().get(1).name() + " " +
+            cluster.nodes().get(1).role() + " e" + epoch), table.stdout());
         assertTrue(table.stdout().trim().endsWith("healthy"), table.stdout());
     }
 
@@ -177,7 +200,7 @@ class ClusterStatusSystemTest
     @Timeout(120)
     void metricsParseAsPrometheusTextAndTheirCountersMoveWithTraffic() throws Exception
     {
-        for (final String address : List.of("10.80.0.12", "10.80.0.13"))
+        for (final String address : List.of(address(cluster.nodes().get(1).name()), address(cluster.nodes().get(2).name())))
         {
             assertTrue(metrics(address).size() > 50, "many samples from " + address);
         }
@@ -185,7 +208,9 @@ class ClusterStatusSystemTest
         final Map<String, Long> before = metrics("10.80.0.11");
         assertEquals(1L, before.get("ertcp_role{node=primary,role=primary}"), before.toString());
         assertTrue(before.containsKey(rxBytes), before.keySet().toString());
-        final long loggerRecords = metrics("10.80.0.12").get("ertcp_log_position{node=logger}");
+        final String follower = stTcp() ? "backup" : "logger";
+        final String followerLog = "ertcp_log_position{node=" + follower + "}";
+        final long followerRecords = metrics(address(follower)).get(followerLog);
 
         final long bytes = 4L << 20;
         final Shell.Result echo = cluster.client().run(Duration.ofSeconds(60), "sh", "-c",
@@ -196,8 +221,8 @@ class ClusterStatusSystemTest
         System.out.printf("primary tcp rx-bytes %d -> %d%n", before.get(rxBytes), after.get(rxBytes));
         assertTrue(after.get(rxBytes) - before.get(rxBytes) >= bytes, "the primary's received bytes moved by the " +
             "stream: " + before.get(rxBytes) + " -> " + after.get(rxBytes));
-        assertTrue(metrics("10.80.0.12").get("ertcp_log_position{node=logger}") > loggerRecords + 100,
-            "the logger's log grew with the stream");
+        assertTrue(metrics(address(follower)).get(followerLog) > followerRecords + 100,
+            "the " + follower + "'s log grew with the stream");
         final String portRx = after.keySet().stream().filter(k -> k.startsWith("ertcp_port_rx_frames_total{node=primary,"))
             .findFirst().orElseThrow(() -> new AssertionError("no port counter: " + after.keySet()));
         assertTrue(after.get(portRx) > before.get(portRx), portRx);
@@ -208,7 +233,7 @@ class ClusterStatusSystemTest
     @Timeout(120)
     void statusExitsNonZeroOnceTheLoggerIsKilled() throws Exception
     {
-        cluster.kill("logger");
+        cluster.kill(lost());
         Thread.sleep(1_500); // its status file goes stale; the others suspect it
         final Shell.Result status = cluster.statusOverNetwork();
         System.out.println(status.stdout());
@@ -216,12 +241,13 @@ class ClusterStatusSystemTest
         final List<String> lines = status.stdout().lines().toList();
         final String last = lines.get(lines.size() - 1);
         assertTrue(last.startsWith("not healthy: "), last);
-        assertTrue(last.contains("logger logger is down"), last);
+        assertTrue(last.contains(lost() + " " + lost() + " is down"), last);
         assertEquals(1, lines.stream().filter(line -> line.startsWith("not healthy")).count(), "one line says why");
         final Map<String, List<String>> rows = statusJson();
         assertEquals("1", rows.get("exit").get(1), rows.toString());
         assertEquals("False", rows.get("healthy").get(1), rows.toString());
         final List<String> healthy = rows.get("healthy");
-        assertTrue(String.join(" ", healthy.subList(2, healthy.size())).contains("logger logger is down"), rows.toString());
+        assertTrue(String.join(" ", healthy.subList(2, healthy.size())).contains(lost() + " " + lost() + " is down"),
+            rows.toString());
     }
 }
