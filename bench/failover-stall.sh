@@ -6,7 +6,10 @@
 #
 #   sudo bench/failover-stall.sh [--kills N] [--settings "10ms/50ms 1ms/10ms"] [--probe-s S]
 #                                [--node-cpus LIST] [--client-cpu N] [--size BYTES] [--report-only]
-#                                [--flood] [--baselines] [--fresh]
+#                                [--flood] [--baselines] [--fresh] [--switchover]
+#
+# --switchover: a planned move instead of a crash: each "kill" is ./ertcp switchover --to the
+# standby backup; the old primary rejoins as a backup by itself (no restart). Tags get "switch-".
 #
 # --fresh: every kill on a freshly started cluster (start, wait until the backup holds the
 # connection in sync, kill -9 the primary, wait for the takeover and for replies to flow, stop
@@ -59,6 +62,7 @@ REPORT_ONLY=0
 FRESH=0
 FLOOD=0
 BASELINES=0
+SWITCHOVER=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --kills) KILLS=$2; shift 2 ;;
@@ -71,7 +75,8 @@ while [ $# -gt 0 ]; do
     --flood) FLOOD=1; shift ;;
     --fresh) FRESH=1; shift ;;
     --baselines) BASELINES=1; shift ;;
-    -h|--help) sed -n '2,47p' "$0"; exit 0 ;;
+    --switchover) SWITCHOVER=1; shift ;;
+    -h|--help) sed -n '2,50p' "$0"; exit 0 ;;
     *) echo "failover-stall.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -194,6 +199,7 @@ run_setting() {
   IFS=/ read -r hb suspect rto <<< "$spec"
   rto=${rto:-default}
   tag="$mode-hb${hb}-st${suspect}"; [ "$rto" != default ] && tag="$tag-rto$rto"
+  [ "$SWITCHOVER" = 1 ] && tag="switch-$tag"
   echo "failover-stall: setting $tag ($(date -u +%T), load $(cut -d' ' -f1 /proc/loadavg))" >&2
   file="$WORK/$tag.yaml"; log="$OUT/failover-stall-$tag.log"; gaps="$OUT/failover-stall-$tag.gaps"; count="$WORK/$tag.count"
   rm -rf "$WORK/log"; : > "$log"; : > "$gaps"; rm -f "$count"
@@ -242,7 +248,13 @@ run_setting() {
       sleep 0.5
       takeovers=$(count_lines "$log" "\\[${EB_NAME[$other]}\\] took over")
       t_kill=$(now)
-      eb_kill_node "$cur"
+      if [ "$SWITCHOVER" = 1 ]; then
+        rejoins=$(count_lines "$log" "\\[${EB_NAME[$cur]}\\] rejoined")
+        ERTCP_NO_BUILD=1 "$ROOT/ertcp" switchover --config "$file" --to "${EB_NAME[$other]}" \
+          >> "$OUT/failover-stall-$tag.switchover.log" 2>&1 &
+      else
+        eb_kill_node "$cur"
+      fi
       eb_wait_for_count "$log" "\\[${EB_NAME[$other]}\\] took over" $((takeovers + 1)) 20 || { echo "failover-stall: no takeover after kill $k" >&2; break; }
       t_took=$(grep -- "\\[${EB_NAME[$other]}\\] took over" "$log" | tail -1 | cut -d' ' -f1)
       # replies flow again: the count file was rewritten after the takeover
@@ -265,8 +277,10 @@ run_setting() {
         echo "failover-stall: $tag kill $k (${EB_NAME[$cur]}, fresh cluster): takeover $(awk -v a="$t_kill" -v b="$t_took" 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms" >&2
         break
       fi
-      rejoins=$(count_lines "$log" "\\[${EB_NAME[$cur]}\\] rejoined")
-      eb_start_node "$cur" "$file" "$NODE_CPUS" "$log"
+      if [ "$SWITCHOVER" = 0 ]; then
+        rejoins=$(count_lines "$log" "\\[${EB_NAME[$cur]}\\] rejoined")
+        eb_start_node "$cur" "$file" "$NODE_CPUS" "$log"
+      fi
       echo "$k ${EB_NAME[$cur]} $t_kill $t_took $t_restart ok" >> "$WORK/$tag.kills"
       done_kills=$k
       echo "failover-stall: $tag kill $k (${EB_NAME[$cur]}): takeover $(awk -v a="$t_kill" -v b="$t_took" 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms" >&2

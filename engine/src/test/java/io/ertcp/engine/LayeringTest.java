@@ -45,6 +45,7 @@ class LayeringTest
             .layer("service").definedBy("io.ertcp.engine.service..")
             .layer("replication").definedBy("io.ertcp.engine.replication..")
             .layer("cluster").definedBy("io.ertcp.engine.cluster..")
+            .layer("check").definedBy("io.ertcp.engine.check..")
             .layer("cli").definedBy("io.ertcp.engine.cli..")
 
             .whereLayer("ffm").mayNotAccessAnyLayer()
@@ -62,8 +63,9 @@ class LayeringTest
                 "service-api", "tcp", "log-store", "node", "net", "port", "counters")
             .whereLayer("cluster").mayOnlyAccessLayers(
                 "replication", "service-api", "tcp", "log-store", "node", "agent", "net", "port", "counters")
+            .whereLayer("check").mayOnlyAccessLayers("service-api")
             .whereLayer("cli").mayOnlyAccessLayers(
-                "cluster", "replication", "service", "service-api", "tcp", "log-store", "node", "lan", "agent", "net", "port",
+                "check", "cluster", "replication", "service", "service-api", "tcp", "log-store", "node", "lan", "agent", "net", "port",
                 "counters", "ffm")
 
             // Allowed, per class. The cluster file names its service, and the only catalogue of the

@@ -42,6 +42,8 @@
  *       true (a store, a chat room) keeps the whole log, since a rejoining node can rebuild shared state only from all
  *       of it; false lets retention drop the log of connections that closed.</li>
  * </ol>
- * docs/writing-a-service.md is the guide: how to build a service against this package, load it, and test it.
+ * docs/writing-a-service.md is the guide: how to build a service against this package, load it, and test it;
+ * {@code ./ertcp check-service} runs a service side by side with itself over seeded workloads and reports the first
+ * output byte where two runs differ.
  */
 package io.ertcp.service;

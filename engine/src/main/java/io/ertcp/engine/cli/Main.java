@@ -34,7 +34,9 @@ public final class Main
             new NodeCommand(out),
             new StatusCommand(out),
             new StatCommand(out),
+            new SwitchoverCommand(out),
             new KeygenCommand(out),
+            new CheckServiceCommand(out),
             new StreamCommand(out),
             new ImpairCommand(out));
 

@@ -4,6 +4,7 @@ import io.ertcp.engine.agent.AgentHost;
 import io.ertcp.engine.cluster.ClusterNode;
 import io.ertcp.engine.cluster.NodeDirectoryLock;
 import io.ertcp.engine.cluster.NodeStartException;
+import io.ertcp.engine.cluster.SwitchoverRequest;
 import io.ertcp.engine.cluster.config.ClusterConfig;
 import io.ertcp.engine.cluster.config.ClusterConfigException;
 import io.ertcp.engine.cluster.config.NodeConfig;
@@ -82,6 +83,12 @@ final class NodeCommand implements Command
             address or carries the machine's default route. Exit status 3: this node was primary
             and another took over (it stops serving at once); restart it to rejoin as a backup.
 
+            SIGTERM (or SIGINT) stops it on purpose: a primary first hands over to its best-ranked
+            backup (it takes no client input, drains to the logger and that backup for up to 2 s,
+            and says LEAVE naming it, which then stands for election at once); any other node says
+            LEAVE, so the primary stops waiting for it at once. ./ertcp switchover asks a running
+            primary to hand over the same way; it then rejoins as a backup in the same process.
+
             Options:
               --config FILE            the cluster file
               --name NAME              which node of it to run
@@ -127,48 +134,56 @@ final class NodeCommand implements Command
         throws Exception
     {
         final Supplier<TcpService> services = PortCommand.parse(() -> config.service().factory());
-
-        // In a file another process reads (./ertcp stat), as Aeron's CnC file; the lock made log.dir/NAME.
-        final Counters counters = mappedCounters(config.log().dirOf(nodeName).resolve(COUNTERS_FILE));
-        final PacketPort port = Ports.open(
-            self.driver().text(), self.iface(), self.eal().orElse(null), counters, Ports.CLUSTER_RX_RING_FRAMES);
-        final ClusterNode node;
-        try
-        {
-            node = new ClusterNode(config, nodeName, port, services, new SystemNanoClock(), counters, out);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            port.close();
-            throw new CliException(ex.getMessage());
-        }
-
         final long statsIntervalMs = args.getLong("stats-interval-ms", 0);
         final long durationMs = args.getLong("duration-s", 0) * 1000;
         final Shutdown shutdown = new Shutdown();
         final java.util.concurrent.atomic.AtomicBoolean printRequested = new java.util.concurrent.atomic.AtomicBoolean();
         ServeCommand.installHangupHandler(printRequested);
         final long startMs = System.currentTimeMillis();
-        long lastStatsMs = startMs;
-        int status = 0;
-        try (AgentHost ignored = AgentHost.start(self.threading(), Throwable::printStackTrace, node))
+        try
         {
-            while (!shutdown.awaitFor(50))
+            while (true)
             {
-                final long nowMs = System.currentTimeMillis();
-                if (node.isFenced())
+                // In a file another process reads (./ertcp stat), as Aeron's CnC file; the lock made log.dir/NAME.
+                final Counters counters = mappedCounters(config.log().dirOf(nodeName).resolve(COUNTERS_FILE));
+                final PacketPort port = Ports.open(
+                    self.driver().text(), self.iface(), self.eal().orElse(null), counters, Ports.CLUSTER_RX_RING_FRAMES);
+                final ClusterNode node;
+                try
                 {
-                    status = EXIT_DEPOSED;
-                    break;
+                    node = new ClusterNode(config, nodeName, port, services, new SystemNanoClock(), counters, out);
                 }
-                if (printRequested.getAndSet(false) || (statsIntervalMs > 0 && nowMs - lastStatsMs >= statsIntervalMs))
+                catch (final IllegalArgumentException ex)
                 {
-                    lastStatsMs = nowMs;
-                    printCounters(counters);
+                    port.close();
+                    throw new CliException(ex.getMessage());
                 }
-                if (durationMs > 0 && nowMs - startMs >= durationMs)
+                final Outcome outcome;
+                try (AgentHost ignored = AgentHost.start(self.threading(), Throwable::printStackTrace, node))
                 {
-                    break;
+                    outcome = serve(node, config.log().dirOf(nodeName), shutdown, printRequested, counters,
+                        statsIntervalMs, durationMs, startMs);
+                }
+                // The agent has stopped: unmap; a node that rejoins after a switchover makes a fresh file.
+                counters.close();
+                switch (outcome)
+                {
+                    case HANDED_OVER ->
+                    {
+                        // Give the successor the time to be elected and heard as primary: a node rejoining at once
+                        // would not know of it yet and could stand in the same election (it drains the whole log).
+                        final long settleMs = 2 * config.detection().suspectTimeoutNs() / 1_000_000 + 500;
+                        out.println("[" + nodeName + "] switched over: rejoining as a backup in " + settleMs + " ms");
+                        Thread.sleep(settleMs);
+                    }
+                    case DEPOSED ->
+                    {
+                        return EXIT_DEPOSED;
+                    }
+                    default ->
+                    {
+                        return 0;
+                    }
                 }
             }
         }
@@ -176,7 +191,80 @@ final class NodeCommand implements Command
         {
             shutdown.done();
         }
-        return status;
+    }
+
+    /** How one run of a node ended. */
+    private enum Outcome
+    {
+        /** Told to stop (a signal, or --duration-s); it left the cluster on purpose first. */
+        STOPPED,
+        /** Another node took over while this one was primary. */
+        DEPOSED,
+        /** A switchover asked it to hand over, and it did: it rejoins as a backup. */
+        HANDED_OVER
+    }
+
+    private Outcome serve(
+        final ClusterNode node,
+        final Path nodeDirectory,
+        final Shutdown shutdown,
+        final java.util.concurrent.atomic.AtomicBoolean printRequested,
+        final Counters counters,
+        final long statsIntervalMs,
+        final long durationMs,
+        final long startMs) throws InterruptedException
+    {
+        long lastStatsMs = startMs;
+        while (true)
+        {
+            final boolean signalled = shutdown.awaitFor(50);
+            final long nowMs = System.currentTimeMillis();
+            if (signalled || (durationMs > 0 && nowMs - startMs >= durationMs))
+            {
+                // SIGTERM: a primary hands over to its best-ranked backup, any other node says it leaves, so that
+                // nobody waits out a suspicion timeout for it.
+                node.requestStop(null);
+                awaitLeft(node);
+                return Outcome.STOPPED;
+            }
+            if (node.isFenced())
+            {
+                return Outcome.DEPOSED;
+            }
+            final java.util.Optional<String> switchover = SwitchoverRequest.take(nodeDirectory);
+            if (switchover.isPresent())
+            {
+                try
+                {
+                    node.requestStop(switchover.get().isEmpty() ? null : switchover.get());
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    out.println("[" + node.status().node() + "] switchover refused: " + ex.getMessage());
+                    continue;
+                }
+                if (awaitLeft(node))
+                {
+                    return Outcome.HANDED_OVER;
+                }
+            }
+            if (printRequested.getAndSet(false) || (statsIntervalMs > 0 && nowMs - lastStatsMs >= statsIntervalMs))
+            {
+                lastStatsMs = nowMs;
+                printCounters(counters);
+            }
+        }
+    }
+
+    /** Wait for the node to have left (a primary drains for up to two seconds first). */
+    private static boolean awaitLeft(final ClusterNode node) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + 4_000_000_000L;
+        while (!node.hasLeft() && System.nanoTime() - deadline < 0)
+        {
+            Thread.sleep(2);
+        }
+        return node.hasLeft();
     }
 
     private static Counters mappedCounters(final Path file)

@@ -95,6 +95,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public static final int MAX_RECORD_LENGTH = 16 * 1024;
     private static final int SLOTS = 256;
     private static final long STATUS_INTERVAL_NS = 100_000_000L;
+    /** {@link #stopRequest} when no stop was asked for. */
+    private static final int NO_STOP = Integer.MIN_VALUE;
+    private static final int DEPARTURE_HOLDING = 1;
+    private static final int DEPARTURE_ANNOUNCING = 2;
+    private static final int DEPARTURE_LEFT = 3;
+    /** LEAVE frames sent, one per duty cycle: the channel is lossy and a LEAVE is never resent after. */
+    private static final int LEAVES_SENT = 3;
+    /** How long a primary handing over waits for the logger to confirm, and its successor to hold, all it logged. */
+    private static final long HANDOVER_DRAIN_LIMIT_NS = 2_000_000_000L;
     /** ST-TCP: how long a DATA_REF the tap cannot fill waits before its record is fetched. */
     private static final long TAP_FETCH_DELAY_NS = 1_000_000L;
     /** ST-TCP: a backup catching up is taken in sync once this few records behind the log's end. */
@@ -174,6 +183,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final PrometheusText prometheus = new PrometheusText();
 
     private State state;
+    /** A stop asked for from another thread ({@link #requestStop}): the successor's node id, or NO_STOP. */
+    private volatile int stopRequest = NO_STOP;
+    /** Where this node is on its way out: 0 serving, then HOLDING (a primary drains), then ANNOUNCING, then LEFT. */
+    private int departure;
+    private int departureSuccessor = ControlFrames.NO_NODE;
+    private long departureDeadlineNs;
+    private int leavesSent;
+    private volatile boolean left;
     private ReplicationLog replicationLog;
     private ReplicatedService replicated;
     private BackupFollower follower;
@@ -501,6 +518,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.nowNs = nowNs;
         layer.nowNs(nowNs);
         membership.nowNs(nowNs);
+        if (stopRequest != NO_STOP && departure < DEPARTURE_ANNOUNCING)
+        {
+            beginDeparture(nowNs);
+        }
+        if (departure >= DEPARTURE_ANNOUNCING)
+        {
+            return announceDeparture();
+        }
         int work = port.receive(receiveHandler, 32);
         switch (state)
         {
@@ -697,6 +722,136 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             case STARTING, FENCED, WITNESS ->
             {
             }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Leaving on purpose: SIGTERM and switchover
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * Stop on purpose (SIGTERM, or a switchover), from any thread. A primary first hands over: it stops taking client
+     * input, waits (up to two seconds) until the logger confirmed and its successor holds everything it logged, and
+     * then says LEAVE naming the successor, which stands for election at once. Any other node says LEAVE at once, so
+     * that the primary stops waiting for it without a suspicion timeout. {@link #hasLeft} turns true once the LEAVE
+     * frames are out; the node then does nothing more and is closed.
+     *
+     * @param successorName the backup to hand over to, or null for the best-ranked one alive (a primary only).
+     * @throws IllegalArgumentException when the successor is not a member that can take over.
+     */
+    public void requestStop(final String successorName)
+    {
+        int successor = ControlFrames.NO_NODE;
+        if (null != successorName)
+        {
+            successor = nodeIdOf(config, successorName);
+            final MemberView view = successor < 0 || successor == nodeId ? null : membership.view(successor);
+            if (null == view || view.role() != Role.BACKUP || !view.alive())
+            {
+                throw new IllegalArgumentException(successorName + " cannot take over: name a member other than " +
+                    self.name() + " that runs as a backup now");
+            }
+        }
+        stopRequest = successor;
+    }
+
+    /**
+     * @return true once this node said LEAVE (after {@link #requestStop}): it may be closed now.
+     */
+    public boolean hasLeft()
+    {
+        return left;
+    }
+
+    private void beginDeparture(final long nowNs)
+    {
+        if (departure == 0)
+        {
+            departureSuccessor = stopRequest == ControlFrames.NO_NODE ? bestSuccessor() : stopRequest;
+            if (state == State.PRIMARY)
+            {
+                departure = DEPARTURE_HOLDING;
+                departureDeadlineNs = nowNs + HANDOVER_DRAIN_LIMIT_NS;
+                receiveHandler = this::onHoldingFrame;
+                say("handing over to " + (departureSuccessor > 0 ? nameOf(departureSuccessor) : "no backup (none alive)") +
+                    ": taking no client input, draining " + primary.unconfirmedBytes() + " unconfirmed bytes");
+            }
+            else
+            {
+                departure = DEPARTURE_ANNOUNCING;
+                say("leaving the cluster on purpose (" + roleName() + ")");
+                return;
+            }
+        }
+        final MemberView successor = departureSuccessor > 0 ? membership.view(departureSuccessor) : null;
+        final boolean drained = null != publisher && publisher.confirmedPosition() >= publisher.publishedPosition() &&
+            (null == successor || successor.logPosition() >= publisher.confirmedPosition());
+        if (drained || nowNs - departureDeadlineNs >= 0)
+        {
+            departure = DEPARTURE_ANNOUNCING;
+            layer.removeAddress(vip);
+            say("handed over at log position " + (null == publisher ? 0 : publisher.confirmedPosition()) +
+                (drained ? "" : " (not all drained within " + HANDOVER_DRAIN_LIMIT_NS / 1_000_000 + " ms: the " +
+                "successor takes what the logger holds)") + "; leaving");
+        }
+    }
+
+    /** A primary handing over takes only the replication channel: clients' segments wait for the successor. */
+    private void onHoldingFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        if (length >= EthernetFlyweight.HEADER_LENGTH &&
+            (buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_REPLICATION)
+        {
+            layer.onFrame(buffer, offset, length, flags);
+        }
+    }
+
+    /** Send the LEAVE frames, one per duty cycle, and nothing else; then the node has left. */
+    private int announceDeparture()
+    {
+        if (leavesSent < LEAVES_SENT)
+        {
+            if (membership.sendLeave(channelOut, departureSuccessor))
+            {
+                leavesSent++;
+            }
+            port.flush();
+            if (leavesSent == LEAVES_SENT && !left)
+            {
+                say("left the cluster" + (departureSuccessor > 0 ? "; " + nameOf(departureSuccessor) +
+                    " stands for election" : ""));
+                left = true;
+            }
+            return 1;
+        }
+        return 0;
+    }
+
+    /** The backup alive with the lowest rank, ties to the lower node id: who a primary hands over to. */
+    private int bestSuccessor()
+    {
+        int best = ControlFrames.NO_NODE;
+        int bestRank = Integer.MAX_VALUE;
+        for (int i = 0; i < membership.memberCount(); i++)
+        {
+            final MemberView view = membership.member(i);
+            if (view.nodeId() != nodeId && view.alive() && view.heard() && view.role() == Role.BACKUP &&
+                view.rank() < bestRank)
+            {
+                best = view.nodeId();
+                bestRank = view.rank();
+            }
+        }
+        return best;
+    }
+
+    public void onMemberLeft(final int nodeId)
+    {
+        say("node " + nameOf(nodeId) + " left on purpose");
+        onMemberSuspected(nodeId);
+        if (loggerLost && nodeId == peerId)
+        {
+            nextPromotionNs = nowNs; // it said it is gone: no need to give it a chance to speak again
         }
     }
 

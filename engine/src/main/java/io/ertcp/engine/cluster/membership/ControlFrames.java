@@ -8,12 +8,15 @@ import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
  * the channel's own RECORDS, NAK and CONFIRM, all behind the common 32-byte {@link ReplicationFrameFlyweight} header
  * (EtherType 0x88B5, little-endian). The header's fields mean:
  * <pre>
- *   kind            HEARTBEAT (4)          VOTE_REQUEST (5)            VOTE (6)
- *   node id         the sender             the candidate               the voter
- *   epoch           the sender's epoch     the epoch it asks for       the epoch voted in
- *   position        sender's log position  candidate's log position    voter's log position
- *   payload length  32                     0                           8
+ *   kind            HEARTBEAT (4)          VOTE_REQUEST (5)            VOTE (6)               LEAVE (8)
+ *   node id         the sender             the candidate               the voter              the member leaving
+ *   epoch           the sender's epoch     the epoch it asks for       the epoch voted in     the sender's epoch
+ *   position        sender's log position  candidate's log position    voter's log position   its successor's node id
+ *   payload length  32                     0                           8                      0
  * </pre>
+ * LEAVE says that its sender stops on purpose (SIGTERM, or a primary handing over in a switchover): the others take
+ * it as gone at once, without waiting out the suspicion timeout. A primary leaving names the backup it drained to
+ * as its successor (or {@link #NO_NODE}), and that backup stands for election at once.
  * Bytes 24..31 of the header are zero. Payloads: {@link HeartbeatFlyweight}, {@link VoteFlyweight}; VOTE_REQUEST
  * has none. A frame shorter than 60 bytes is padded with zeros; the payload length field, not the frame length,
  * says where the payload ends. A receiver drops (and counts) a frame whose payload length is not its kind's.
@@ -30,7 +33,11 @@ public final class ControlFrames
      */
     public static final int KIND_PROMOTE_LOGGER = 7;
 
+    /** A member stops on purpose; see above. */
+    public static final int KIND_LEAVE = 8;
+
     public static final int VOTE_REQUEST_PAYLOAD_LENGTH = 0;
+    public static final int LEAVE_PAYLOAD_LENGTH = 0;
 
     /** Role codes on the wire; 0 is no role. */
     public static final int ROLE_PRIMARY = 1;
@@ -52,7 +59,7 @@ public final class ControlFrames
      */
     public static boolean isControlKind(final int kind)
     {
-        return kind == KIND_HEARTBEAT || kind == KIND_VOTE_REQUEST || kind == KIND_VOTE;
+        return kind == KIND_HEARTBEAT || kind == KIND_VOTE_REQUEST || kind == KIND_VOTE || kind == KIND_LEAVE;
     }
 
     /**
@@ -65,6 +72,7 @@ public final class ControlFrames
             case KIND_HEARTBEAT -> HeartbeatFlyweight.LENGTH;
             case KIND_VOTE_REQUEST -> VOTE_REQUEST_PAYLOAD_LENGTH;
             case KIND_VOTE -> VoteFlyweight.LENGTH;
+            case KIND_LEAVE -> LEAVE_PAYLOAD_LENGTH;
             default -> -1;
         };
     }

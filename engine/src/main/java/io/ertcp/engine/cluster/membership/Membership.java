@@ -96,6 +96,15 @@ public final class Membership implements FrameHandler
         }
 
         /**
+         * A member said it stops on purpose (a LEAVE frame): it is taken as gone now, as a suspicion would after the
+         * timeout. The default treats it as one.
+         */
+        default void onMemberLeft(final int nodeId)
+        {
+            onMemberSuspected(nodeId);
+        }
+
+        /**
          * This node granted its vote in {@code epoch} to {@code candidateId}: called once per epoch. The logger fences
          * here: from now on it refuses records of older epochs.
          */
@@ -163,6 +172,8 @@ public final class Membership implements FrameHandler
     // The highest epoch this node granted a vote in (its own candidacy included), and to whom.
     private int votedEpoch;
     private int votedFor = ControlFrames.NO_NODE;
+    /** The successor a primary named when it left: the candidate to elect ahead of the ranks, or NO_NODE. */
+    private int successorNamed = ControlFrames.NO_NODE;
 
     // This node's election in progress: 0 when none.
     private int electionEpoch;
@@ -483,6 +494,7 @@ public final class Membership implements FrameHandler
         {
             case ControlFrames.KIND_HEARTBEAT -> onHeartbeat(members[index], buffer, payload);
             case ControlFrames.KIND_VOTE_REQUEST -> onVoteRequest(members[index]);
+            case ControlFrames.KIND_LEAVE -> onLeave(members[index], (int)header.position());
             default -> onVote(members[index], buffer, payload);
         }
     }
@@ -540,6 +552,43 @@ public final class Membership implements FrameHandler
                 }
             }
         }
+    }
+
+    /**
+     * A member stops on purpose: gone now, not after the suspicion timeout. When it was the primary and names a
+     * successor, that successor (if it is this node, a backup) stands for election at once, ahead of the ranks.
+     */
+    private void onLeave(final MemberView leaver, final int successorId)
+    {
+        counters.leavesHeard.incrementRelease();
+        if (!leaver.alive)
+        {
+            return; // the same LEAVE again (it is sent more than once), or one from a member already suspected
+        }
+        leaver.alive = false;
+        if (leaver.nodeId() == primaryId && role != Role.PRIMARY)
+        {
+            successorNamed = indexOf(successorId) >= 0 ? successorId : ControlFrames.NO_NODE;
+            retryNotBeforeNs = nowNs;
+        }
+        listener.onMemberLeft(leaver.nodeId());
+    }
+
+    /**
+     * Say that this node stops on purpose, naming its successor when it is a primary handing over (else
+     * {@link ControlFrames#NO_NODE}). Sent by a node on its way out; it sends nothing else after it.
+     *
+     * @return true when the frame was queued.
+     */
+    public boolean sendLeave(final FrameOutput out, final int successorId)
+    {
+        final int at = claim(out, ControlFrames.KIND_LEAVE, epoch, successorId, ControlFrames.LEAVE_PAYLOAD_LENGTH);
+        if (at < 0)
+        {
+            return false;
+        }
+        out.commit(at - EthernetFlyweight.HEADER_LENGTH);
+        return true;
     }
 
     private void onVoteRequest(final MemberView candidate)
@@ -696,6 +745,7 @@ public final class Membership implements FrameHandler
 
     private void adoptPrimary(final int newPrimaryId, final int newEpoch)
     {
+        successorNamed = ControlFrames.NO_NODE;
         final boolean wasPrimary = role == Role.PRIMARY;
         epoch = newEpoch;
         highestEpoch = Math.max(highestEpoch, newEpoch);
@@ -786,6 +836,15 @@ public final class Membership implements FrameHandler
      */
     private MemberView bestCandidate()
     {
+        final int successor = indexOf(successorNamed);
+        if (successor >= 0)
+        {
+            final MemberView named = members[successor];
+            if (named == self ? role == Role.BACKUP : named.alive && named.role == Role.BACKUP)
+            {
+                return named;
+            }
+        }
         MemberView best = null;
         for (final MemberView member : members)
         {
@@ -857,6 +916,7 @@ public final class Membership implements FrameHandler
         }
         final int wonEpoch = electionEpoch;
         final long drainTo = loggerLogPosition;
+        successorNamed = ControlFrames.NO_NODE;
         endElection();
         role = Role.PRIMARY;
         epoch = wonEpoch;

@@ -40,6 +40,8 @@ public final class MembershipCounters
     public final AtomicCounter electionsFailed;
     public final AtomicCounter newPrimaries;
     public final AtomicCounter deposed;
+    /** LEAVE frames heard: a member that stopped on purpose (SIGTERM, a switchover), taken as gone at once. */
+    public final AtomicCounter leavesHeard;
 
     public MembershipCounters(final Counters counters, final String name)
     {
@@ -64,5 +66,6 @@ public final class MembershipCounters
         electionsFailed = counters.newCounter(name + " elections-failed");
         newPrimaries = counters.newCounter(name + " new-primaries");
         deposed = counters.newCounter(name + " deposed");
+        leavesHeard = counters.newCounter(name + " leaves-heard");
     }
 }

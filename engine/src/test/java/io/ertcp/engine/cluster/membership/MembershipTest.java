@@ -684,4 +684,44 @@ class MembershipTest
         assertEquals(0, allocated, "bytes allocated by 2,000 steps of five nodes' heartbeats, in the best later round");
         assertEquals(List.of(), cluster.events);
     }
+
+    @Nested
+    class Leaving
+    {
+        @Test
+        void aPrimaryThatLeavesNamingASuccessorHasItElectedAtOnceAheadOfTheRanks()
+        {
+            final SimulatedCluster cluster = fiveMembers();
+            cluster.runFor(100 * MS);
+            cluster.leave(P, 4); // node 4 is backup C, rank 2; B (rank 1) would win a suspicion's election
+            final long tookNs = cluster.runUntil(() -> cluster.nodes[C].role() == Role.PRIMARY, SUSPICION_NS);
+            assertTrue(tookNs >= 0 && tookNs < SUSPICION_NS, "elected before any suspicion timeout: " + tookNs);
+            assertEquals(2, cluster.nodes[C].epoch());
+            assertEquals(0, cluster.nodes[B].counters().electionsStarted.get(), "the rank-1 backup did not stand");
+            for (final int other : new int[] {L, B, W})
+            {
+                assertEquals(0, cluster.nodes[other].counters().suspicions.get(), "nobody had to suspect: " + other);
+                assertEquals(1, cluster.nodes[other].counters().leavesHeard.get());
+                assertFalse(cluster.nodes[other].view(1).alive());
+            }
+            cluster.runFor(100 * MS);
+            assertEquals(4, cluster.nodes[B].primaryId(), "the others follow the successor");
+            assertOneWinnerPerEpoch(cluster);
+        }
+
+        @Test
+        void aMemberThatLeavesIsGoneAtOnceAndNoElectionFollows()
+        {
+            final SimulatedCluster cluster = threeMembers();
+            cluster.runFor(100 * MS);
+            cluster.leave(L, ControlFrames.NO_NODE);
+            cluster.runFor(HEARTBEAT_NS);
+            assertFalse(cluster.nodes[P].view(2).alive(), "the primary knows the logger is gone within a heartbeat");
+            assertTrue(cluster.events("left").stream().anyMatch(e -> e.node() == P && e.a() == 2), cluster.events.toString());
+            cluster.runFor(1_000 * MS);
+            assertEquals(1, cluster.nodes[P].epoch(), "a member leaving moves no epoch");
+            assertEquals(Role.PRIMARY, cluster.nodes[P].role());
+            assertEquals(0, cluster.nodes[B].counters().electionsStarted.get());
+        }
+    }
 }

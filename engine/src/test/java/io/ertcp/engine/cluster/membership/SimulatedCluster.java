@@ -101,6 +101,11 @@ final class SimulatedCluster
         {
             events.add(new Event(node, "deposed", newEpoch, 0));
         }
+
+        public void onMemberLeft(final int nodeId)
+        {
+            events.add(new Event(node, "left", nodeId, 0));
+        }
     }
 
     /** A node's transmit side: one frame at a time, delivered at commit. */
@@ -218,6 +223,13 @@ final class SimulatedCluster
                 nodes[i].doWork(nowNs, wires[i]);
             }
         }
+    }
+
+    /** Node {@code index} says LEAVE (naming {@code successorId}) and stops: what a node on its way out does. */
+    void leave(final int index, final int successorId)
+    {
+        assert nodes[index].sendLeave(wires[index], successorId);
+        down[index] = true;
     }
 
     void runFor(final long ns)

@@ -1,0 +1,299 @@
+package io.ertcp.engine.check;
+
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.TcpService;
+
+/**
+ * One run of a service over a {@link Schedule}, delivering events as a replica does (input offered until the
+ * service takes no more, {@code onWritable} when acknowledgements open room after a refused write, the peer's close
+ * once its bytes are consumed, a timeout when the run's clock passes it), and recording what the service did in a
+ * {@link Trace}. After the last event the clients drain: they acknowledge everything, the clock runs to each armed
+ * timeout, and connections still open at the end are reset.
+ */
+final class CheckRun
+{
+    /** Enough for a 1-byte send buffer to drain every workload; a service that writes forever stops here. */
+    private static final int DRAIN_ROUNDS = 10_000_000;
+
+    final Trace trace;
+    long clockMs;
+    int currentEvent;
+    private final TcpService service;
+    private final Schedule schedule;
+    private final CheckConnection[] connections;
+    private int opened;
+
+    private CheckRun(final TcpService service, final Schedule schedule)
+    {
+        this.service = service;
+        this.schedule = schedule;
+        this.trace = new Trace(schedule.clients().length);
+        this.connections = new CheckConnection[schedule.clients().length];
+    }
+
+    /**
+     * @return what {@code service}, a fresh instance, did over {@code schedule}.
+     */
+    static Trace run(final TcpService service, final Schedule schedule)
+    {
+        final CheckRun run = new CheckRun(service, schedule);
+        try
+        {
+            run.execute();
+        }
+        catch (final Stopped ignored)
+        {
+            // a callback threw: the trace says which
+        }
+        return run.trace;
+    }
+
+    private void execute()
+    {
+        for (final Schedule.Event event : schedule.events())
+        {
+            clockMs += event.advanceMs();
+            currentEvent = event.origin();
+            apply(event);
+            settle();
+            fireDueTimeouts();
+        }
+        drain();
+    }
+
+    private void apply(final Schedule.Event event)
+    {
+        final int c = event.connection();
+        if (event.kind() == Schedule.Kind.OPEN)
+        {
+            final CheckConnection connection = new CheckConnection(c, 2L * ++opened + 1, schedule.sendRoom()[c], this);
+            connections[c] = connection;
+            connection.open = true;
+            call("onOpen", connection, () -> service.onOpen(connection));
+            return;
+        }
+        final CheckConnection connection = connections[c];
+        if (connection == null || connection.closed)
+        {
+            return; // the connection is gone: what its client sends now meets a RST
+        }
+        switch (event.kind())
+        {
+            case DATA ->
+            {
+                if (connection.pendingTo > connection.pendingFrom)
+                {
+                    connection.pendingTo = event.to();
+                }
+                else
+                {
+                    connection.pendingFrom = event.from();
+                    connection.pendingTo = event.to();
+                }
+                deliverInput(connection);
+            }
+            case ACK ->
+            {
+                final long unacked = connection.produced - connection.acked;
+                connection.acked += unacked == 0 ? 0 : Math.max(1, (long)Math.ceil(unacked * event.fraction()));
+                acknowledged(connection);
+            }
+            case PEER_CLOSE ->
+            {
+                connection.peerFin = true;
+                deliverInput(connection);
+            }
+            case RESET -> close(connection, CloseReason.RESET);
+            default -> throw new IllegalStateException(event.kind().name());
+        }
+    }
+
+    private void acknowledged(final CheckConnection connection)
+    {
+        if (connection.writeBlocked && connection.writableBytes() > 0 && !connection.closed && !connection.aborted)
+        {
+            connection.writeBlocked = false;
+            call("onWritable", connection, () -> service.onWritable(connection));
+        }
+        deliverInput(connection);
+    }
+
+    /**
+     * Move waiting client bytes into the receive buffer and offer it all until the service takes less than offered;
+     * then the peer's close, once every byte is consumed.
+     */
+    private void deliverInput(final CheckConnection connection)
+    {
+        final byte[] client = schedule.clients()[connection.index];
+        while (!connection.closed && !connection.aborted)
+        {
+            refill(connection, client);
+            final int available = connection.inputEnd - connection.inputStart;
+            if (available == 0)
+            {
+                break;
+            }
+            final int[] consumed = new int[1];
+            call("onData", connection,
+                () -> consumed[0] = service.onData(connection, connection.input, connection.inputStart, available));
+            final int taken = Math.max(0, Math.min(consumed[0], available));
+            connection.inputStart += taken;
+            if (taken < available)
+            {
+                break;
+            }
+        }
+        if (connection.inputStart == connection.inputEnd && connection.pendingFrom == connection.pendingTo &&
+            connection.peerFin && !connection.peerClosedDelivered && !connection.closed && !connection.aborted)
+        {
+            connection.peerClosedDelivered = true;
+            call("onPeerClosed", connection, () -> service.onPeerClosed(connection));
+        }
+    }
+
+    private static void refill(final CheckConnection connection, final byte[] client)
+    {
+        final int waiting = connection.pendingTo - connection.pendingFrom;
+        if (waiting == 0)
+        {
+            return;
+        }
+        if (connection.inputStart == connection.inputEnd)
+        {
+            connection.inputStart = connection.inputEnd = 0;
+        }
+        final int n = Math.min(waiting, connection.inputRoom());
+        if (connection.inputEnd + n > CheckConnection.RECEIVE_CAPACITY)
+        {
+            final int kept = connection.inputEnd - connection.inputStart;
+            connection.input.putBytes(0, connection.input, connection.inputStart, kept);
+            connection.inputStart = 0;
+            connection.inputEnd = kept;
+        }
+        connection.input.putBytes(connection.inputEnd, client, connection.pendingFrom, n);
+        connection.inputEnd += n;
+        connection.pendingFrom += n;
+    }
+
+    /** Close what the service aborted, and what finished both ways with all output acknowledged. */
+    private void settle()
+    {
+        for (final CheckConnection connection : connections)
+        {
+            if (connection == null || connection.closed)
+            {
+                continue;
+            }
+            if (connection.aborted ||
+                connection.outputShut && connection.peerClosedDelivered && connection.acked == connection.produced)
+            {
+                close(connection, CloseReason.CLOSED);
+            }
+        }
+    }
+
+    private void close(final CheckConnection connection, final CloseReason reason)
+    {
+        connection.closed = true;
+        connection.timeoutAt = -1;
+        trace.closes[connection.index] = reason;
+        trace.closedDuring[connection.index] = currentEvent;
+        call("onClosed", connection, () -> service.onClosed(connection, reason));
+        connection.open = false;
+    }
+
+    private void fireDueTimeouts()
+    {
+        for (int fired = 0; fired < 100_000; fired++)
+        {
+            CheckConnection due = null;
+            for (final CheckConnection connection : connections)
+            {
+                if (connection != null && !connection.closed && connection.timeoutAt >= 0 &&
+                    connection.timeoutAt <= clockMs && (due == null || connection.timeoutAt < due.timeoutAt))
+                {
+                    due = connection;
+                }
+            }
+            if (due == null)
+            {
+                return;
+            }
+            due.timeoutAt = -1;
+            final CheckConnection firing = due;
+            call("onTimeout", firing, () -> service.onTimeout(firing));
+            settle();
+        }
+    }
+
+    private void drain()
+    {
+        currentEvent = Trace.DRAIN;
+        for (int round = 0; round < DRAIN_ROUNDS; round++)
+        {
+            boolean moved = false;
+            for (final CheckConnection connection : connections)
+            {
+                if (connection != null && !connection.closed && connection.produced > connection.acked)
+                {
+                    connection.acked = connection.produced;
+                    acknowledged(connection);
+                    moved = true;
+                }
+            }
+            settle();
+            if (!moved)
+            {
+                long next = Long.MAX_VALUE;
+                for (final CheckConnection connection : connections)
+                {
+                    if (connection != null && !connection.closed && connection.timeoutAt >= 0)
+                    {
+                        next = Math.min(next, connection.timeoutAt);
+                    }
+                }
+                if (next == Long.MAX_VALUE)
+                {
+                    break;
+                }
+                clockMs = Math.max(clockMs, next);
+            }
+            fireDueTimeouts();
+        }
+        for (final CheckConnection connection : connections)
+        {
+            if (connection != null && !connection.closed)
+            {
+                close(connection, CloseReason.RESET);
+            }
+        }
+    }
+
+    private void call(final String callback, final CheckConnection connection, final Runnable action)
+    {
+        try
+        {
+            action.run();
+        }
+        catch (final Stopped stopped)
+        {
+            throw stopped;
+        }
+        catch (final Throwable ex)
+        {
+            trace.thrown = ex;
+            trace.thrownDuring = callback + " of connection " + connection.index + " during " +
+                (currentEvent == Trace.DRAIN ? "the drain after the last event" : "event " + currentEvent);
+            throw new Stopped();
+        }
+    }
+
+    /** Unwinds a run whose service threw. */
+    private static final class Stopped extends RuntimeException
+    {
+        Stopped()
+        {
+            super(null, null, false, false);
+        }
+    }
+}
