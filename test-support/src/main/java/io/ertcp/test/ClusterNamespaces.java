@@ -447,11 +447,26 @@ public final class ClusterNamespaces implements AutoCloseable
         client.exec("ethtool", "-K", "eth0", "tx", on ? "on" : "off");
     }
 
-    /** {@code ./ertcp status --config FILE}, as printed. */
+    /**
+     * {@code ./ertcp status --config FILE --local}, as printed: from the status files (this JVM is in the host's
+     * namespace, which does not reach the nodes' management addresses; {@link #statusOverNetwork} asks them).
+     */
     public String statusText()
     {
         return Shell.run(Duration.ofSeconds(30), "env", "ERTCP_NO_BUILD=1", "ERTCP_HEAP=64m",
-            Requirements.root().resolve("ertcp").toString(), "status", "--config", config.toString()).stdout();
+            Requirements.root().resolve("ertcp").toString(), "status", "--config", config.toString(), "--local").stdout();
+    }
+
+    /**
+     * {@code ./ertcp status --config FILE ARGS...} run in the client's namespace, which reaches every node's management
+     * address over the bridge: what it printed and its exit status.
+     */
+    public Shell.Result statusOverNetwork(final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of("env", "ERTCP_NO_BUILD=1", "ERTCP_HEAP=64m",
+            Requirements.root().resolve("ertcp").toString(), "status", "--config", config.toString()));
+        command.addAll(List.of(args));
+        return client.run(Duration.ofSeconds(30), command.toArray(String[]::new));
     }
 
     private static final Pattern ROW = Pattern.compile(

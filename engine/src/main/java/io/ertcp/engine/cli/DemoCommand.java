@@ -859,7 +859,7 @@ final class DemoCommand implements Command
             final java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
             try
             {
-                new StatusCommand(new PrintStream(text, true, StandardCharsets.UTF_8)).run(new String[]{"--config", file.toString()});
+                new StatusCommand(new PrintStream(text, true, StandardCharsets.UTF_8)).run(new String[]{"--config", file.toString(), "--local"});
             }
             catch (final Exception ex)
             {

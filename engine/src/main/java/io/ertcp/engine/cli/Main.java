@@ -33,6 +33,7 @@ public final class Main
             new ServeCommand(out),
             new NodeCommand(out),
             new StatusCommand(out),
+            new StatCommand(out),
             new SwitchoverCommand(out),
             new KeygenCommand(out),
             new CheckServiceCommand(out),

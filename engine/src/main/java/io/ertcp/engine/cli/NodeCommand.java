@@ -31,6 +31,8 @@ final class NodeCommand implements Command
 {
     /** Exit status of a node that cannot go on (it says why in one sentence): a fatal error, never a deposition. */
     static final int EXIT_FATAL = 1;
+    /** The node's counters, memory-mapped, in log.dir/NAME ({@code ./ertcp stat} reads it). */
+    static final String COUNTERS_FILE = "counters";
 
     private static final String ALLOW_KERNEL_ADDRESS = "allow-kernel-address";
 
@@ -85,7 +87,11 @@ final class NodeCommand implements Command
               2026-12-03T08:13:16.123Z WARN  [backup] suspects node primary
             with Chronicle Queue's own warnings among them; to stdout, or to --log-file FILE or the
             cluster file's log.file (appended). Counters print to stdout. It writes its status to
-            log.dir/NAME/status for ./ertcp status. It refuses to start while another process runs
+            log.dir/NAME/status for ./ertcp status, and its counters to the memory-mapped
+            file log.dir/NAME/counters, which ./ertcp stat reads from another process. A node with an
+            address in the file serves GET /status (JSON) and GET /metrics (Prometheus text) on it, at
+            management.port (9464 unless the file says otherwise), through its own user-space stack;
+            ./ertcp status asks every node there. It refuses to start while another process runs
             the same node (log.dir/NAME/lock holds its pid), and refuses an interface that has a kernel IPv4
             address or carries the machine's default route. A primary deposed by an election it
             did not hear (another node took over) stops serving at once and rejoins as a backup by
@@ -172,7 +178,8 @@ final class NodeCommand implements Command
         {
             while (true)
             {
-                final Counters counters = new Counters(8192);
+                // In a file another process reads (./ertcp stat), as Aeron's CnC file; the lock made log.dir/NAME.
+                final Counters counters = mappedCounters(config.log().dirOf(nodeName).resolve(COUNTERS_FILE));
                 final PacketPort port = Ports.open(self.driver().text(),
                     new Ports.Target(self.iface().isEmpty() ? null : self.iface(), self.pci().orElse(null),
                         self.portId().orElse(-1)),
@@ -195,6 +202,8 @@ final class NodeCommand implements Command
                     outcome = serve(node, config.log().dirOf(nodeName), shutdown, printRequested, counters,
                         statsIntervalMs, durationMs, startMs);
                 }
+                // The agent has stopped: unmap; a node that rejoins after a switchover makes a fresh file.
+                counters.close();
                 switch (outcome)
                 {
                     case HANDED_OVER ->
@@ -350,6 +359,18 @@ final class NodeCommand implements Command
         catch (final IllegalArgumentException ex)
         {
             throw new CliException(file + ": " + ex.getMessage());
+        }
+    }
+
+    private static Counters mappedCounters(final Path file)
+    {
+        try
+        {
+            return Counters.mapped(file, 8192);
+        }
+        catch (final java.io.UncheckedIOException ex)
+        {
+            throw new CliException(ex.getMessage());
         }
     }
 

@@ -5,6 +5,11 @@ import io.ertcp.engine.cluster.config.ClusterMode;
 import io.ertcp.engine.cluster.config.Durability;
 import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.cluster.config.Role;
+import io.ertcp.engine.cluster.management.ManagementEndpoint;
+import io.ertcp.engine.cluster.management.NodeReport;
+import io.ertcp.engine.cluster.management.PrometheusText;
+import io.ertcp.engine.cluster.management.StatusJson;
+import io.ertcp.engine.cluster.management.TextOut;
 import io.ertcp.engine.cluster.membership.ControlFrames;
 import io.ertcp.engine.cluster.membership.Member;
 import io.ertcp.engine.cluster.membership.MemberView;
@@ -187,6 +192,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private volatile String fatalError;
     private long unconfirmedReported;
     private long nextUnconfirmedReportNs;
+    /** The node's own address, where its management endpoint listens; 0 when the file gives it none. */
+    private final int managementAddress;
+    /** The management endpoint's TCP stack: not replicated, apart from the service's; null without an address. */
+    private final TcpStack managementStack;
+    private final PrometheusText prometheus = new PrometheusText();
 
     private State state;
     /** A stop asked for from another thread ({@link #requestStop}): the successor's node id, or NO_STOP. */
@@ -284,7 +294,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         config.vip().gateway().ifPresent(layer::gateway);
         layer.acceptDestination(groupMac(config));
         layer.registerEtherType(EthernetFlyweight.ETHER_TYPE_REPLICATION, this::onReplicationFrame);
+        layer.register(Ipv4Flyweight.PROTOCOL_TCP, this::onTcp);
         this.receiveHandler = layer;
+        this.managementAddress = self.address().map(Ipv4Address.Cidr::address).orElse(0);
+        this.managementStack = 0 == managementAddress ? null : newManagementStack();
 
         this.logDirectory = config.log().dirOf(nodeName);
         this.rejoined = self.role() != Role.LOGGER && self.role() != Role.WITNESS && hasRecords(logDirectory);
@@ -489,7 +502,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, MAX_DATA_PER_RECORD, 8L << 20, nowNs);
         stack = new TcpStack(tcpConfig, layer, counters, primary, primary);
         primary.stack(stack);
-        layer.register(Ipv4Flyweight.PROTOCOL_TCP, stack);
+        // The VIP's segments reach the stack through onTcp.
 
         int restored = 0;
         if (takeover)
@@ -633,6 +646,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             work += applyRetention(nowNs);
         }
+        if (null != managementStack)
+        {
+            work += managementStack.doWork(nowNs);
+        }
         work += port.flush();
         if (null != publisher)
         {
@@ -645,6 +662,26 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             work += replicationLog.pretouch();
         }
         return work;
+    }
+
+    /**
+     * TCP to the node's own address is its management endpoint's; to the VIP, the replicated service's (primary only).
+     */
+    private void onTcp(final int source, final int destination, final DirectBuffer buffer, final int offset,
+        final int length, final long nowNs)
+    {
+        if (destination == managementAddress && null != managementStack)
+        {
+            managementStack.onDatagram(source, destination, buffer, offset, length, nowNs);
+        }
+        else if (null != stack)
+        {
+            stack.onDatagram(source, destination, buffer, offset, length, nowNs);
+        }
+        else
+        {
+            layer.counters().ipv4NoHandler.incrementRelease(); // not primary (yet): no stack serves the VIP here
+        }
     }
 
     private void serveBackups(final long nowNs)
@@ -947,7 +984,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         state = State.FENCED;
         layer.removeAddress(vip);
-        layer.register(Ipv4Flyweight.PROTOCOL_TCP, null);
+        stack = null; // onTcp drops the VIP's segments now; the management endpoint stays
         warn("deposed: node " + nameOf(membership.primaryId()) + " is primary in epoch " + newEpoch +
             "; stopped serving, rejoining as a backup");
     }
@@ -1688,6 +1725,88 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             primaryId > 0 ? nameOf(primaryId) : "",
             detail.toString(),
             System.currentTimeMillis());
+    }
+
+    /**
+     * @return what this node says of itself and of the others, for its management endpoint's {@code /status} and
+     * {@code /metrics}. Made on request on the node's thread (it reads the membership), never on the duty cycle's
+     * steady path.
+     */
+    public NodeReport report()
+    {
+        final NodeStatus status = status();
+        final String role = status.role();
+        long lag = -1;
+        if (null != primary && state == State.PRIMARY)
+        {
+            lag = Math.max(0, logPosition() - primary.confirmedPosition());
+        }
+        else if (state == State.BACKUP || state == State.DRAINING)
+        {
+            final Role reference = tapMode ? Role.PRIMARY : Role.LOGGER;
+            for (int i = 0; i < membership.memberCount(); i++)
+            {
+                final MemberView view = membership.member(i);
+                if (view.nodeId() != nodeId && view.role() == reference && view.alive() && view.heard())
+                {
+                    lag = Math.max(0, view.logPosition() - appliedPosition());
+                }
+            }
+        }
+        final FrameAuthenticator.Refusals refusals = authenticator.refusals();
+        final long[] refused = {refusals.tooShort.get(), refusals.wrongCluster.get(), refusals.unknownSender.get(),
+            refusals.wrongSourceMac.get(), refusals.replay.get(), refusals.badMac.get()};
+        final List<NodeReport.Feed> feeds = new java.util.ArrayList<>();
+        if (null != logger)
+        {
+            for (int i = 0; i < logger.feedCount(); i++)
+            {
+                final LogFeed feed = logger.feed(i);
+                feeds.add(new NodeReport.Feed(nameOf(feed.backupNodeId()), feed.confirmedPosition(), feed.lag()));
+            }
+        }
+        final List<NodeReport.Member> members = new java.util.ArrayList<>();
+        for (int i = 0; i < membership.memberCount(); i++)
+        {
+            final MemberView view = membership.member(i);
+            final boolean me = view.nodeId() == nodeId;
+            members.add(me ?
+                new NodeReport.Member(nameOf(nodeId), true, view.configuredRole().text(), role, true, true, 0, epoch(),
+                    status.primary(), logPosition(), appliedPosition(), connectionCount()) :
+                new NodeReport.Member(nameOf(view.nodeId()), false, view.configuredRole().text(), view.role().text(),
+                    view.alive() && view.heard(), view.heard(),
+                    view.heard() ? Math.max(0, (nowNs - view.lastHeardNs()) / 1_000_000L) : -1, view.epoch(),
+                    view.primaryId() > 0 ? nameOf(view.primaryId()) : "", view.logPosition(), view.appliedPosition(),
+                    view.connectionCount()));
+        }
+        return new NodeReport(self.name(), status.pid(), config.name(), config.mode().text(), role, status.epoch(),
+            status.primary(), status.logPosition(), status.applied(), status.confirmed(), lag, status.connections(),
+            status.detail(), refused, feeds, members, status.writtenAtMs());
+    }
+
+    private TcpStack newManagementStack()
+    {
+        // A few connections with small buffers: a page is written from the endpoint's own buffer as the window opens.
+        // The endpoint closes first (one request per connection), so each connection then waits in TIME-WAIT in this
+        // table: 2 s there (RFC 6528 ISNs keep an old duplicate out of the next connection) lets a scraper or
+        // ./ertcp status ask 30 times a second for good.
+        final TcpConfig management = new TcpConfig().maxConnections(64).synBacklog(16)
+            .receiveBufferBytes(16 * 1024).sendBufferBytes(64 * 1024).timeWaitNs(2_000_000_000L);
+        final TcpStack managementTcp = new TcpStack(management, layer, new Counters(64));
+        managementTcp.listen(managementAddress, config.management().port(), new ManagementEndpoint(
+            new ManagementEndpoint.Pages()
+            {
+                public void status(final TextOut out)
+                {
+                    StatusJson.render(report(), out);
+                }
+
+                public void metrics(final TextOut out)
+                {
+                    prometheus.render(report(), counters, out);
+                }
+            }));
+        return managementTcp;
     }
 
     private void writeStatus()

@@ -152,8 +152,10 @@ class ClusterCommandsTest
             "feed backup confirmed 4200 lag 800", now));
         write("backup", new NodeStatus("backup", 13, "backup", 1, 4200, 4200, 0, 3, "old", "", now - 5_000));
 
-        assertEquals(0, run("status", "--config", file.toString()));
+        assertEquals(1, run("status", "--config", file.toString()), "a backup lost: not healthy");
         final String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.matches("(?s).*\nnot healthy: backup backup is down \\(no address in the cluster file, so no " +
+            "management endpoint; its status file is 5\\.\\d s old \\(last heard as backup, pid 13\\)\\)\n"), text);
         final String primary = line(text, "primary ");
         assertTrue(primary.matches("primary\\s+primary\\s+2\\s+5000\\s+5000\\s+10\\s+3\\s+unconfirmed 0 bytes"), primary);
         final String logger = line(text, "logger ");

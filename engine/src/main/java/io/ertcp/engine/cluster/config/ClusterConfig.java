@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
  * @param security   the cluster key that authenticates the replication channel, or none.
  * @param nodes      the members in file order.
  * @param warnings   things allowed but unwise, one sentence each, for the CLI to print.
+ * @param management the port of every node's management endpoint (status and metrics over HTTP).
  */
 public record ClusterConfig(
     String name,
@@ -38,7 +39,8 @@ public record ClusterConfig(
     TcpOptions tcp,
     Security security,
     List<NodeConfig> nodes,
-    List<String> warnings)
+    List<String> warnings,
+    Management management)
 {
     public ClusterConfig
     {

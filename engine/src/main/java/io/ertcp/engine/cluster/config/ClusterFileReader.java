@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
 final class ClusterFileReader
 {
     static final List<String> TOP_KEYS = List.of("cluster", "mode", "service", "vip", "durability",
-        "failure-detection", "log", "tcp", "security", "security.key-file", "nodes");
+        "failure-detection", "log", "tcp", "security", "security.key-file", "nodes", "management");
     static final List<String> SERVICE_KEYS = List.of("name", "port", "root", "idle-timeout-ms", "lower",
         "perturbation", "trials", "integrity", "class", "jar", "options");
     /** The keys of a built-in service's own options, in {@link #SERVICE_KEYS}. */
@@ -58,6 +58,7 @@ final class ClusterFileReader
     static final List<String> DETECTION_KEYS = List.of("heartbeat-interval", "suspect-timeout", "fencing-hook");
     static final List<String> LOG_KEYS = List.of("dir", "retention", "roll-cycle", "file");
     static final List<String> SECURITY_KEYS = List.of("key-file");
+    static final List<String> MANAGEMENT_KEYS = List.of("port");
     static final List<String> TCP_KEYS = List.of("congestion", "buffer-kib", "max-connections", "nagle");
     static final List<String> NODE_KEYS = List.of("name", "role", "rank", "driver", "interface", "eal", "mac",
         "address", "threading", "slow-ns-per-record", "pci", "port-id");
@@ -92,6 +93,7 @@ final class ClusterFileReader
     private int maxConnections = TcpOptions.DEFAULT_MAX_CONNECTIONS;
     private Boolean nagle;
     private Security security;
+    private int managementPort = Management.DEFAULT_PORT;
     private final List<NodeConfig> nodes = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
@@ -147,6 +149,7 @@ final class ClusterFileReader
         readLog();
         readTcp();
         readSecurity();
+        readManagement();
         readNodes();
         checkRoles();
         checkDurability();
@@ -163,7 +166,7 @@ final class ClusterFileReader
             new FailureDetection(heartbeatNs, suspectNs, fencingHook),
             new LogConfig(logDir, retentionNs, rollCycle, logFile),
             new TcpOptions(congestion, bufferKib, maxConnections, nagleOn),
-            security, nodes, warnings);
+            security, nodes, warnings, new Management(managementPort));
     }
 
     /**
@@ -606,6 +609,18 @@ final class ClusterFileReader
         if (section.has("nagle"))
         {
             nagle = bool(section, "nagle");
+        }
+    }
+
+    /**
+     * {@code management: {port: N}}: the port of every node's management endpoint on its own address.
+     */
+    private void readManagement()
+    {
+        final YamlSection section = top.section("management", "management", MANAGEMENT_KEYS, false);
+        if (section != null)
+        {
+            managementPort = (int)number(section, "port", Management.DEFAULT_PORT, 1, 65535);
         }
     }
 

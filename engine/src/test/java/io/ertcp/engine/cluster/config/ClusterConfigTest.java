@@ -319,7 +319,7 @@ class ClusterConfigTest
         {
             refused(MINIMAL + "colour: blue\n",
                 "line 22: the cluster file has an unknown key 'colour': the keys here are cluster, mode, service, vip, " +
-                    "durability, failure-detection, log, tcp, security, security.key-file, nodes.");
+                    "durability, failure-detection, log, tcp, security, security.key-file, nodes, management.");
         }
 
         @Test
@@ -527,7 +527,7 @@ class ClusterConfigTest
             assertTrue(ex.problems().getFirst().contains("is not valid YAML"), ex.getMessage());
             refused("- just\n- a list\n",
                 "line 1: the file is not a cluster file: it must be a YAML mapping with the keys cluster, mode, service, " +
-                    "vip, durability, failure-detection, log, tcp, security, security.key-file, nodes (see examples/cluster-namespaces.yaml).");
+                    "vip, durability, failure-detection, log, tcp, security, security.key-file, nodes, management (see examples/cluster-namespaces.yaml).");
         }
 
         @Test
