@@ -38,7 +38,9 @@ import io.ertcp.log.ReplicationLog;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
@@ -119,6 +121,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long refusalsReported;
     private long nextRefusalReportNs;
     private final NanoClock clock;
+    /** Read once when this node becomes primary: the cluster time it logs is that instant plus {@link #clock} since. */
+    private final EpochNanoClock wallClock;
     private final Counters counters;
     private final PrintStream log;
     private final Path logDirectory;
@@ -198,6 +202,26 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final Counters counters,
         final PrintStream log)
     {
+        this(config, nodeName, port, serviceFactory, clock, new SystemEpochNanoClock(), counters, log);
+    }
+
+    /**
+     * As the other constructor, with the wall clock whose time the node logs as cluster time when it is primary
+     * (docs/architecture.md, "Cluster time"); tests on simulated time give one that follows {@code clock}.
+     *
+     * @param wallClock nanoseconds since the Unix epoch.
+     */
+    public ClusterNode(
+        final ClusterConfig config,
+        final String nodeName,
+        final PacketPort port,
+        final Supplier<TcpService> serviceFactory,
+        final NanoClock clock,
+        final EpochNanoClock wallClock,
+        final Counters counters,
+        final PrintStream log)
+    {
+        this.wallClock = wallClock;
         this.config = config;
         this.self = config.node(nodeName);
         this.nodeId = nodeIdOf(config, nodeName);
@@ -434,7 +458,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         tap = null;
         receiveHandler = layer;
         durablePosition = replicationLog.lastPosition();
-        primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, MAX_DATA_PER_RECORD, 8L << 20, nowNs);
+        primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, MAX_DATA_PER_RECORD, 8L << 20, nowNs,
+            wallClock.nanoTime() - nowNs);
         stack = new TcpStack(tcpConfig, layer, counters, primary, primary);
         primary.stack(stack);
         layer.register(Ipv4Flyweight.PROTOCOL_TCP, stack);
@@ -488,6 +513,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.nowNs = nowNs;
         layer.nowNs(nowNs);
         membership.nowNs(nowNs);
+        if (null != primary)
+        {
+            primary.nowNs(nowNs);
+        }
         int work = port.receive(receiveHandler, 32);
         switch (state)
         {
