@@ -14,16 +14,15 @@ import java.util.Arrays;
  * <p>
  * The timers are an indexed binary min-heap ordered by (deadline, scheduling sequence), so timers with one deadline
  * fire in the order they were scheduled, whatever their ids: the order is a function of the calls, the same on every
- * replica. A deadline is never earlier than a millisecond after the time it is scheduled at, so a timer scheduled
- * while timers fire waits for the next advance and a service rescheduling itself cannot make the primary log a time
- * more often than once a millisecond. No allocation once the arrays have grown to the most timers held.
+ * replica. A deadline is never earlier than the next whole millisecond after the time it is scheduled at, so a timer
+ * scheduled while timers fire waits for the next advance, and a service rescheduling itself into the past cannot make
+ * the primary log a time more often than once a millisecond. No allocation once the arrays have grown to the most timers held.
  * <p>
  * One thread: the node's duty cycle.
  */
 public final class ServiceClock implements ClusterClock
 {
-    /** The least distance of a deadline from the time it is scheduled at. */
-    public static final long MIN_DELAY_NS = 1_000_000L;
+    private static final long MS = 1_000_000L;
 
     private final TcpService service;
     private final Long2LongHashMap slotOf = new Long2LongHashMap(-1);
@@ -108,8 +107,8 @@ public final class ServiceClock implements ClusterClock
     public void scheduleTimer(final long timerId, final long deadlineMillis)
     {
         final long asked = deadlineMillis >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE :
-            Math.max(0, deadlineMillis) * 1_000_000L;
-        final long deadline = Math.max(asked, timeNs + MIN_DELAY_NS);
+            Math.max(0, deadlineMillis) * MS;
+        final long deadline = Math.max(asked, (timeNs / MS + 1) * MS);
         final long sequence = nextSequence++;
         final int slot = (int)slotOf.get(timerId);
         if (-1 != slot)
