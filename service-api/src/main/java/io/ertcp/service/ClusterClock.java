@@ -34,7 +34,7 @@ public interface ClusterClock
     /**
      * Ask for {@link TcpService#onTimer} with {@code timerId} once cluster time reaches {@code deadlineMillis},
      * replacing the deadline of a timer already scheduled with that id. A deadline not after the current time fires
-     * at the next logged time, never within the callback that schedules it.
+     * once logged time reaches the next whole millisecond, never within the callback that schedules it.
      *
      * @param timerId        the service's own name for the timer (a key's number, a room's); any long.
      * @param deadlineMillis cluster time, milliseconds since 1970-01-01T00:00Z.
