@@ -73,13 +73,14 @@ class ClusterKvExpirySystemTest
     private static final Pattern TIME_AND_PTTL = Pattern.compile("\\*2\\s+\\$\\d+\\s+(\\d+)\\s+\\$\\d+\\s+(\\d+)\\s+:(-?\\d+)");
 
     /**
-     * TIME and PTTL in one write from bash's /dev/tcp, so the store answers both at one cluster time.
+     * TIME and PTTL in one write to bash's /dev/tcp (coreutils' printf: bash's own writes each line apart, and a
+     * second segment is a later record, at a later cluster time), so the store answers both at one cluster time.
      *
      * @return {cluster time ms, PTTL ms}.
      */
     private long[] timeAndPttl(final String key)
     {
-        final String script = "exec 3<>/dev/tcp/" + ClusterNamespaces.VIP + "/6379 && printf 'TIME\\r\\nPTTL " + key +
+        final String script = "exec 3<>/dev/tcp/" + ClusterNamespaces.VIP + "/6379 && /usr/bin/printf 'TIME\\r\\nPTTL " + key +
             "\\r\\n' >&3 && for i in 1 2 3 4 5 6; do IFS= read -r -t 10 line <&3 && printf '%s\\n' \"$line\"; done";
         final String reply = cluster.client().run(Duration.ofSeconds(20), "bash", "-c", script).requireOk().stdout();
         final Matcher m = TIME_AND_PTTL.matcher(reply.replace("\r", ""));

@@ -109,21 +109,7 @@ public final class ServiceClock implements ClusterClock
         final long asked = deadlineMillis >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE :
             Math.max(0, deadlineMillis) * MS;
         final long deadline = Math.max(asked, (timeNs / MS + 1) * MS);
-        final long sequence = nextSequence++;
-        final int slot = (int)slotOf.get(timerId);
-        if (-1 != slot)
-        {
-            removeAt(slot);
-        }
-        if (size == deadlines.length)
-        {
-            deadlines = Arrays.copyOf(deadlines, size * 2);
-            sequences = Arrays.copyOf(sequences, size * 2);
-            ids = Arrays.copyOf(ids, size * 2);
-        }
-        final int at = size++;
-        place(at, deadline, sequence, timerId);
-        siftUp(at);
+        restoreTimer(timerId, deadline);
     }
 
     public boolean cancelTimer(final long timerId)
@@ -138,7 +124,9 @@ public final class ServiceClock implements ClusterClock
     }
 
     /**
-     * Visit the scheduled timers, in no particular order: what a snapshot of the service must keep with its state.
+     * Visit the scheduled timers, in no particular order: what a snapshot of the service must keep with its state
+     * and {@link #timeNs()} (both put back with {@link #restoreTime} and {@link #restoreTimer}). Timers of one deadline
+     * fire, after a restore, in the order {@link #restoreTimer} put them back.
      */
     public void forEachTimer(final TimerVisitor visitor)
     {
@@ -146,6 +134,42 @@ public final class ServiceClock implements ClusterClock
         {
             visitor.timer(ids[i], deadlines[i]);
         }
+    }
+
+    /**
+     * Loading a snapshot: set the time the snapshot was taken at, firing nothing (the TIME records after the
+     * snapshot's position move it on from there).
+     *
+     * @throws IllegalStateException when timers are scheduled already or the time has moved.
+     */
+    public void restoreTime(final long snapshotTimeNs)
+    {
+        if (0 != timeNs || 0 != size)
+        {
+            throw new IllegalStateException("a clock at time " + timeNs + " with " + size + " timers cannot be restored");
+        }
+        timeNs = snapshotTimeNs;
+    }
+
+    /**
+     * Loading a snapshot: put back a timer as {@link #forEachTimer} gave it, at its deadline exactly.
+     */
+    public void restoreTimer(final long timerId, final long deadlineNs)
+    {
+        final int slot = (int)slotOf.get(timerId);
+        if (-1 != slot)
+        {
+            removeAt(slot);
+        }
+        if (size == deadlines.length)
+        {
+            deadlines = Arrays.copyOf(deadlines, size * 2);
+            sequences = Arrays.copyOf(sequences, size * 2);
+            ids = Arrays.copyOf(ids, size * 2);
+        }
+        final int at = size++;
+        place(at, deadlineNs, nextSequence++, timerId);
+        siftUp(at);
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ServiceClockTest
@@ -219,5 +220,27 @@ class ServiceClockTest
         final long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().threadId()) - before;
         assertEquals(999, quiet.timersFired() - 3000);
         assertEquals(0, allocated, "bytes allocated scheduling and firing 1000 timers");
+    }
+
+    @Test
+    void aSnapshotsTimeAndTimersRestoreExactly()
+    {
+        final TimerService s = service();
+        final ServiceClock clock = s.clock;
+        final long t0 = T0 / MS;
+        clock.scheduleTimer(7, t0 + 4);
+        clock.scheduleTimer(8, t0 + 9);
+        final java.util.Map<Long, Long> taken = new java.util.TreeMap<>();
+        clock.forEachTimer(taken::put);
+        assertEquals(java.util.Map.of(7L, T0 + 4 * MS, 8L, T0 + 9 * MS), taken);
+
+        final TimerService restored = new TimerService();
+        restored.clock = new ServiceClock(restored);
+        restored.clock.restoreTime(clock.timeNs());
+        taken.forEach(restored.clock::restoreTimer);
+        assertEquals(T0, restored.clock.timeNs());
+        restored.clock.advance(T0 + 10 * MS);
+        assertEquals(List.of("7@10", "8@10"), restored.fired);
+        assertThrows(IllegalStateException.class, () -> clock.restoreTime(1), "a clock already running is not restored");
     }
 }

@@ -114,6 +114,8 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     /** The last cluster time logged (or applied, before this node was primary). */
     private long loggedTimeNs;
     private long lastTimePosition = -1;
+    /** A TIME was logged (or applied before this node was primary): the log has a time. */
+    private boolean timeLogged;
     private long timeRecords;
     private long inputRefusals;
     private long restoreRefusals;
@@ -158,6 +160,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     {
         this.wallOffsetNs = wallOffsetNs;
         this.loggedTimeNs = replicated.clock().timeNs();
+        this.timeLogged = replicated.clock().timeNs() != 0;
         this.replicated = replicated;
         this.publisher = publisher;
         this.nodeId = nodeId;
@@ -787,7 +790,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private void publishAndApply(final int length)
     {
         final long clusterTimeNs = clusterTimeNs();
-        if (clusterTimeNs - loggedTimeNs >= TIME_RESOLUTION_NS || 0 == loggedTimeNs ||
+        if (clusterTimeNs - loggedTimeNs >= TIME_RESOLUTION_NS || !timeLogged ||
             (lastTimePosition != lastPublishedPosition &&
             RecordType.OPEN == scratch.getShort(RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN)))
         {
@@ -813,6 +816,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         lastPublishedPosition = position;
         lastTimePosition = position;
         loggedTimeNs = clusterTimeNs;
+        timeLogged = true;
         publishedBytes += TimeFlyweight.LENGTH;
         timeRecords++;
         replicated.apply(timeScratch, 0, TimeFlyweight.LENGTH);
