@@ -30,9 +30,11 @@ public final class RecordType
      * bytes), never stored; see {@link DataRefFlyweight}.
      */
     public static final int DATA_REF = 10;
+    /** The primary's clock entered in the log: the cluster time of the records after it; see {@link TimeFlyweight}. */
+    public static final int TIME = 11;
 
     static final int MIN_TYPE = OPEN;
-    static final int MAX_TYPE = DATA_REF;
+    static final int MAX_TYPE = TIME;
 
     private RecordType()
     {
@@ -62,6 +64,7 @@ public final class RecordType
             case EPOCH_CHANGE -> EpochChangeFlyweight.LENGTH;
             case TIMEOUT -> TimeoutFlyweight.LENGTH;
             case DATA_REF -> DataRefFlyweight.LENGTH;
+            case TIME -> TimeFlyweight.LENGTH;
             default -> -1;
         };
     }
@@ -80,6 +83,7 @@ public final class RecordType
             case EPOCH_CHANGE -> "EPOCH_CHANGE";
             case TIMEOUT -> "TIMEOUT";
             case DATA_REF -> "DATA_REF";
+            case TIME -> "TIME";
             default -> "UNKNOWN(" + type + ")";
         };
     }

@@ -191,6 +191,15 @@ class RecordCodecTest
         }
 
         @Test
+        void time()
+        {
+            new TimeFlyweight().wrap(buffer, OFFSET).write(EPOCH, 1_796_000_000_123_456_789L);
+            assertWellFormed(RecordType.TIME, TimeFlyweight.LENGTH);
+            assertEquals("TIME", RecordType.name(RecordType.TIME));
+            assertEquals(1_796_000_000_123_456_789L, new TimeFlyweight().wrap(buffer, OFFSET).timeNs());
+        }
+
+        @Test
         void littleEndianOnTheWire()
         {
             new RstFlyweight().wrap(buffer, OFFSET).write(EPOCH, 0x0102030405060708L);
@@ -230,7 +239,7 @@ class RecordCodecTest
         {
             new RstFlyweight().wrap(buffer, 0).write(EPOCH, 1L);
             buffer.putShort(RecordHeaderFlyweight.TYPE_OFFSET, (short)77, ByteOrder.LITTLE_ENDIAN);
-            assertEquals("Record type 77 is not a known record type (1..10).", codec.validate(buffer, 0, RstFlyweight.LENGTH));
+            assertEquals("Record type 77 is not a known record type (1..11).", codec.validate(buffer, 0, RstFlyweight.LENGTH));
         }
 
         @Test

@@ -10,7 +10,7 @@ import org.agrona.DirectBuffer;
  *
  * <h2>Callbacks</h2>
  * All callbacks run on one thread, the node's duty cycle, one at a time; none may block, sleep, do I/O, read a
- * clock or throw. From within any callback the service may act on <em>any</em> of its open connections (write to
+ * clock or throw (the time is {@link ClusterClock#timeMillis()}, the log's). From within any callback the service may act on <em>any</em> of its open connections (write to
  * them, shut them down, abort them, schedule their timeouts), not only the one the event is about: a chat room
  * writes a line to every member while handling one member's bytes. Each connection's events come in this order:
  * <pre>
@@ -18,6 +18,8 @@ import org.agrona.DirectBuffer;
  * </pre>
  * {@link #onClosed} comes exactly once and last; after it the {@link Connection} must not be used again, since it is
  * recycled for another client.
+ * {@link #clusterClock} comes once, before all of them; {@link #onTimer} (the service's own timers, not a
+ * connection's) may come between any two events.
  *
  * <h2>Construction</h2>
  * A service loaded from a jar ({@code service: {class: ..., jar: ..., options: {...}}} in the cluster file, or
@@ -47,6 +49,28 @@ public interface TcpService
     default boolean sharesStateAcrossConnections()
     {
         return false;
+    }
+
+    /**
+     * Receive the cluster's clock and timers, once, before any other event (docs/writing-a-service.md, "Time and
+     * timers"). A service that needs the time or timers keeps it in a field; the default ignores it.
+     *
+     * @param clock the log-ordered time and the service's timers; valid for the instance's life.
+     */
+    default void clusterClock(final ClusterClock clock)
+    {
+    }
+
+    /**
+     * A timer asked for with {@link ClusterClock#scheduleTimer} reached its deadline in cluster time. It comes at the
+     * same point of the event order on every node; {@link ClusterClock#timeMillis()} here is the logged time that
+     * reached the deadline (at or after it). The service may act on any connection, as from any callback, and
+     * schedule timers again.
+     *
+     * @param timerId the id it was scheduled with.
+     */
+    default void onTimer(final long timerId)
+    {
     }
 
     /**

@@ -1,6 +1,7 @@
 /**
- * The contract between ertcp and a service it replicates: what a user implements ({@link io.ertcp.service.TcpService})
- * and what the service sees of each client connection ({@link io.ertcp.service.Connection}). A service's build
+ * The contract between ertcp and a service it replicates: what a user implements ({@link io.ertcp.service.TcpService}),
+ * what the service sees of each client connection ({@link io.ertcp.service.Connection}) and the cluster's
+ * log-ordered time and timers ({@link io.ertcp.service.ClusterClock}). A service's build
  * depends on this package's artifact, {@code io.ertcp:ertcp-service-api}, and on Agrona (for
  * {@link org.agrona.DirectBuffer}); never on the engine, which loads the service's class from its jar at start.
  *
@@ -18,7 +19,10 @@
  *       ({@code System.currentTimeMillis}, {@code nanoTime}, {@code Instant.now}), no random numbers (seed a
  *       generator from the input if the protocol needs one), no files that can differ between nodes or change while
  *       it runs, no environment variables or host names, no network of its own, no other threads. Time enters only
- *       as {@link io.ertcp.service.TcpService#onTimeout}, which the primary decides and the log records.</li>
+ *       through the log: {@link io.ertcp.service.ClusterClock#timeMillis()} (the primary's time, logged, the same on
+ *       every node), the service's timers ({@link io.ertcp.service.ClusterClock#scheduleTimer},
+ *       {@link io.ertcp.service.TcpService#onTimer}), which fire when logged time reaches them, and
+ *       {@link io.ertcp.service.TcpService#onTimeout}, which the primary decides and the log records.</li>
  *   <li><b>The order is the log's.</b> Events come in one order across all connections, the same on every node.
  *       Whatever the service iterates (its connections, a room's members, a map's keys) it iterates in an order made
  *       from the events: insertion order ({@code LinkedHashMap}), or sorted by {@link io.ertcp.service.Connection#id}.

@@ -13,6 +13,7 @@ import io.ertcp.engine.port.AfPacketPort;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
 import io.ertcp.engine.tcp.CongestionControlAlgorithm;
+import io.ertcp.engine.tcp.ServiceClock;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
 import io.ertcp.service.TcpService;
@@ -164,6 +165,11 @@ final class ServeCommand implements Command
         final TcpStack tcp = new TcpStack(config, layer, counters);
         layer.register(Ipv4Flyweight.PROTOCOL_TCP, tcp);
         tcp.listen(ip.address(), listenPort, service);
+        // Standalone there is no log: the service's clock is this host's (wall clock read once, then the agent's).
+        final ServiceClock serviceClock = new ServiceClock(service);
+        service.clusterClock(serviceClock);
+        final SystemNanoClock nanoClock = new SystemNanoClock();
+        final long wallOffsetNs = System.currentTimeMillis() * 1_000_000L - nanoClock.nanoTime();
 
         final AtomicBoolean printRequested = new AtomicBoolean();
         installHangupHandler(printRequested);
@@ -176,7 +182,7 @@ final class ServeCommand implements Command
         final long startMs = System.currentTimeMillis();
         long lastStatsMs = startMs;
         try (AgentHost ignored = AgentHost.start(mode, Throwable::printStackTrace,
-            new StackAgent(port, layer, new SystemNanoClock(), 32, tcp::doWork)))
+            new StackAgent(port, layer, nanoClock, 32, nowNs -> serviceClock.advance(nowNs + wallOffsetNs), tcp::doWork)))
         {
             while (!shutdown.awaitFor(100))
             {

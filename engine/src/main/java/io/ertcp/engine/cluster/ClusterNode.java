@@ -43,7 +43,9 @@ import io.ertcp.log.ReplicationLog;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
@@ -138,6 +140,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long refusalsReported;
     private long nextRefusalReportNs;
     private final NanoClock clock;
+    /** Read once when this node becomes primary: the cluster time it logs is that instant plus {@link #clock} since. */
+    private final EpochNanoClock wallClock;
     private final Counters counters;
     private final NodeLog log;
     private final Path logDirectory;
@@ -241,7 +245,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final Counters counters,
         final PrintStream log)
     {
-        this(config, nodeName, port, serviceFactory, clock, counters, NodeLog.printing(log, nodeName));
+        this(config, nodeName, port, serviceFactory, clock, new SystemEpochNanoClock(), counters,
+            NodeLog.printing(log, nodeName));
     }
 
     /**
@@ -257,6 +262,43 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final Counters counters,
         final NodeLog log)
     {
+        this(config, nodeName, port, serviceFactory, clock, new SystemEpochNanoClock(), counters, log);
+    }
+
+    /**
+     * With a wall clock of the caller's (tests on simulated time give one that follows {@code clock}).
+     */
+    public ClusterNode(
+        final ClusterConfig config,
+        final String nodeName,
+        final PacketPort port,
+        final Supplier<TcpService> serviceFactory,
+        final NanoClock clock,
+        final EpochNanoClock wallClock,
+        final Counters counters,
+        final PrintStream log)
+    {
+        this(config, nodeName, port, serviceFactory, clock, wallClock, counters, NodeLog.printing(log, nodeName));
+    }
+
+    /**
+     * As the other constructors, with the wall clock whose time the node logs as cluster time when it is primary
+     * (docs/architecture.md, "Cluster time").
+     *
+     * @param wallClock nanoseconds since the Unix epoch.
+     * @param log       where the node tells what it does: {@link NodeLog#slf4j} for the node's log.
+     */
+    public ClusterNode(
+        final ClusterConfig config,
+        final String nodeName,
+        final PacketPort port,
+        final Supplier<TcpService> serviceFactory,
+        final NanoClock clock,
+        final EpochNanoClock wallClock,
+        final Counters counters,
+        final NodeLog log)
+    {
+        this.wallClock = wallClock;
         this.config = config;
         this.self = config.node(nodeName);
         this.nodeId = nodeIdOf(config, nodeName);
@@ -499,7 +541,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         tap = null;
         receiveHandler = layer;
         durablePosition = replicationLog.lastPosition();
-        primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, MAX_DATA_PER_RECORD, 8L << 20, nowNs);
+        primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, MAX_DATA_PER_RECORD, 8L << 20, nowNs,
+            wallClock.nanoTime() - nowNs);
         stack = new TcpStack(tcpConfig, layer, counters, primary, primary);
         primary.stack(stack);
         // The VIP's segments reach the stack through onTcp.
@@ -560,6 +603,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (departure >= DEPARTURE_ANNOUNCING)
         {
             return announceDeparture();
+        }
+        if (null != primary)
+        {
+            primary.nowNs(nowNs);
         }
         int work = port.receive(receiveHandler, 32);
         switch (state)

@@ -162,6 +162,33 @@ final class ByteKeyMap<V>
         return null;
     }
 
+    /**
+     * @return the removed entry's value, or null when the key was absent.
+     */
+    V remove(final byte[] key)
+    {
+        final int h = hash(key);
+        final int index = h & (table.length - 1);
+        Entry<V> previous = null;
+        for (Entry<V> e = table[index]; e != null; previous = e, e = e.next)
+        {
+            if (e.hash == h && Arrays.equals(e.key, key))
+            {
+                if (previous == null)
+                {
+                    table[index] = e.next;
+                }
+                else
+                {
+                    previous.next = e.next;
+                }
+                size--;
+                return e.value;
+            }
+        }
+        return null;
+    }
+
     void clear()
     {
         Arrays.fill(table, null);

@@ -1,5 +1,6 @@
 package io.ertcp.engine.service;
 
+import io.ertcp.service.ClusterClock;
 import io.ertcp.service.Connection;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -24,8 +25,11 @@ import java.util.stream.Stream;
  * path with a {@code ..} segment is refused outright. Errors: 400 for a malformed request (then
  * close), 404, 405 for other methods, 414 for a request line over {@value #MAX_REQUEST_LINE} bytes
  * and 431 for a header block over {@value #MAX_HEADER_BYTES} bytes (then close), 505 for versions
- * other than 1.0 and 1.1. No Date header: it would make the output depend on the clock, and a
- * replica must produce the same bytes. A connection without input for the idle timeout (default
+ * other than 1.0 and 1.1. Every response carries a {@code Date} header (RFC 9110 6.6.1) taken from
+ * cluster time ({@link ClusterClock}, the time the log gives the request), never from this node's
+ * clock, so every replica writes the same bytes; a service given no clock (time 0) sends none, as
+ * a server without a clock must not. The date's 37 bytes are formatted again only when the second
+ * changes. A connection without input for the idle timeout (default
  * 60 s, an event the stack delivers) is closed after its pending answers.
  */
 public final class HttpService extends RequestResponseService<HttpService.HttpSession>
@@ -68,6 +72,10 @@ public final class HttpService extends RequestResponseService<HttpService.HttpSe
     private final Resource headersTooLarge = Resource.error(431, "Request Header Fields Too Large", "");
     private final Resource notImplemented = Resource.error(501, "Not Implemented", "");
     private final Resource versionNotSupported = Resource.error(505, "HTTP Version Not Supported", "");
+    private ClusterClock clock;
+    /** "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" for {@link #dateSecond}. */
+    private final UnsafeBuffer dateLine = new UnsafeBuffer(ByteBuffer.allocateDirect(DATE_LINE_LENGTH));
+    private long dateSecond = Long.MIN_VALUE;
 
     /**
      * Serves only the built-in page, at {@code /} and {@code /index.html}.
@@ -134,6 +142,12 @@ public final class HttpService extends RequestResponseService<HttpService.HttpSe
         return files.size();
     }
 
+    @Override
+    public void clusterClock(final ClusterClock clock)
+    {
+        this.clock = clock;
+    }
+
     public String name()
     {
         return "http";
@@ -144,6 +158,8 @@ public final class HttpService extends RequestResponseService<HttpService.HttpSe
      */
     static final class Resource
     {
+        /** The status line with its CRLF: the Date header goes after it. */
+        final UnsafeBuffer statusLine;
         final UnsafeBuffer[] headers = new UnsafeBuffer[3];
         final UnsafeBuffer body;
 
@@ -152,7 +168,8 @@ public final class HttpService extends RequestResponseService<HttpService.HttpSe
             final ByteBuffer direct = ByteBuffer.allocateDirect(Math.max(1, content.length));
             direct.put(content).flip();
             body = new UnsafeBuffer(direct, 0, content.length);
-            final String common = statusLine + "\r\nServer: ertcp\r\n" + extraHeaders +
+            this.statusLine = directAscii(statusLine + "\r\n");
+            final String common = "Server: ertcp\r\n" + extraHeaders +
                 "Content-Type: " + contentType + "\r\nContent-Length: " + content.length + "\r\n";
             headers[KEEP_ALIVE_11] = directAscii(common + "\r\n");
             headers[KEEP_ALIVE_10] = directAscii(common + "Connection: keep-alive\r\n\r\n");
@@ -345,21 +362,90 @@ public final class HttpService extends RequestResponseService<HttpService.HttpSe
     /**
      * Answer and close: after a malformed request the stream cannot be trusted to find the next.
      */
-    private static int reject(final HttpSession session, final Resource resource, final int length)
+    private int reject(final HttpSession session, final Resource resource, final int length)
     {
         respond(session, resource, true, CLOSE);
         session.closeAfterFlush = true;
         return length;
     }
 
-    private static void respond(final HttpSession session, final Resource resource, final boolean withBody, final int disposition)
+    private void respond(final HttpSession session, final Resource resource, final boolean withBody, final int disposition)
     {
+        session.output.append(resource.statusLine, 0, resource.statusLine.capacity());
+        final long nowMs = null == clock ? 0 : clock.timeMillis();
+        if (nowMs > 0)
+        {
+            final long second = nowMs / 1000;
+            if (second != dateSecond)
+            {
+                dateSecond = second;
+                dateLine.putBytes(0, DATE_PREFIX);
+                formatImfFixdate(second, dateLine, DATE_PREFIX.length);
+                dateLine.putByte(DATE_LINE_LENGTH - 2, (byte)'\r');
+                dateLine.putByte(DATE_LINE_LENGTH - 1, (byte)'\n');
+            }
+            session.output.append(dateLine, 0, DATE_LINE_LENGTH);
+        }
         final UnsafeBuffer header = resource.headers[disposition];
         session.output.append(header, 0, header.capacity());
         if (withBody)
         {
             session.output.appendBody(resource.body, 0, resource.body.capacity());
         }
+    }
+
+    private static final byte[] DATE_PREFIX = "Date: ".getBytes(StandardCharsets.US_ASCII);
+    private static final int IMF_FIXDATE_LENGTH = 29;
+    private static final int DATE_LINE_LENGTH = 6 + IMF_FIXDATE_LENGTH + 2;
+    private static final byte[] DAY_NAMES = "SunMonTueWedThuFriSat".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MONTH_NAMES = "JanFebMarAprMayJunJulAugSepOctNovDec".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Write RFC 9110's IMF-fixdate ({@code Sun, 06 Nov 1994 08:49:37 GMT}, 29 bytes) for a Unix time in seconds,
+     * without allocating: the proleptic Gregorian calendar from days since 1970 (H. Hinnant's civil_from_days).
+     */
+    static void formatImfFixdate(final long epochSecond, final UnsafeBuffer out, final int offset)
+    {
+        final long days = Math.floorDiv(epochSecond, 86_400L);
+        final int secondOfDay = (int)Math.floorMod(epochSecond, 86_400L);
+        final int weekday = (int)Math.floorMod(days + 4, 7L); // 1970-01-01 was a Thursday
+        final long z = days + 719_468;
+        final long era = Math.floorDiv(z, 146_097L);
+        final long dayOfEra = z - era * 146_097L;
+        final long yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
+        final long dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+        final long mp = (5 * dayOfYear + 2) / 153;
+        final int day = (int)(dayOfYear - (153 * mp + 2) / 5 + 1);
+        final int month = (int)(mp < 10 ? mp + 3 : mp - 9);
+        final long year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+        int o = offset;
+        out.putBytes(o, DAY_NAMES, weekday * 3, 3);
+        o += 3;
+        out.putByte(o++, (byte)',');
+        out.putByte(o++, (byte)' ');
+        o = twoDigits(out, o, day);
+        out.putByte(o++, (byte)' ');
+        out.putBytes(o, MONTH_NAMES, (month - 1) * 3, 3);
+        o += 3;
+        out.putByte(o++, (byte)' ');
+        o = twoDigits(out, o, (int)(year / 100 % 100));
+        o = twoDigits(out, o, (int)(year % 100));
+        out.putByte(o++, (byte)' ');
+        o = twoDigits(out, o, secondOfDay / 3600);
+        out.putByte(o++, (byte)':');
+        o = twoDigits(out, o, secondOfDay / 60 % 60);
+        out.putByte(o++, (byte)':');
+        o = twoDigits(out, o, secondOfDay % 60);
+        out.putBytes(o, GMT);
+    }
+
+    private static final byte[] GMT = " GMT".getBytes(StandardCharsets.US_ASCII);
+
+    private static int twoDigits(final UnsafeBuffer out, final int offset, final int value)
+    {
+        out.putByte(offset, (byte)('0' + value / 10));
+        out.putByte(offset + 1, (byte)('0' + value % 10));
+        return offset + 2;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.ertcp.engine.service;
 
+import io.ertcp.service.ClusterClock;
 import io.ertcp.service.Connection;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -9,16 +10,23 @@ import java.util.Arrays;
 
 /**
  * A key-value store that speaks RESP2, the Redis protocol, for the commands it has: PING, ECHO,
- * GET, SET (NX, XX, KEEPTTL), DEL, EXISTS, INCR, DECR, INCRBY, DECRBY, MGET, MSET, DBSIZE, FLUSHALL,
+ * GET, SET (NX, XX, EX, PX, EXAT, PXAT, KEEPTTL), DEL, EXISTS, INCR, DECR, INCRBY, DECRBY, MGET, MSET,
+ * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (NX, XX, GT, LT), TTL, PTTL, PERSIST, TIME, DBSIZE, FLUSHALL,
  * FLUSHDB, SELECT 0, COMMAND and CONFIG GET (empty arrays, for redis-cli and redis-benchmark) and
  * QUIT. Requests come as RESP arrays of bulk strings (binary-safe) or as inline lines (telnet);
  * pipelined requests are answered in order. One store serves all the service's connections:
  * since replication delivers every connection's events in one order, every replica's store stays
  * the same.
  * <p>
- * Expiry (SET EX/PX/EXAT/PXAT) is refused with an error: a key that vanishes when a clock says so
- * would make replicas differ unless the expiry were an event the primary logs, which this store
- * does not have. Looking keys up and answering GET, PING and INCR on an existing key allocate
+ * Expiry runs on cluster time ({@link ClusterClock}, docs/architecture.md "Cluster time"), never on
+ * this node's clock: a key's deadline is the logged time of the command that set it plus its TTL,
+ * TTL and PTTL count down in logged time, and a key whose deadline logged time has reached is
+ * gone, deleted by the store's one timer as the primary's TIME record reaches the earliest
+ * deadline (and, before any command, every key the time has reached), so it vanishes at the same
+ * log position on every replica and a failover neither loses nor extends it. Keys with a deadline
+ * sit in a binary heap by deadline; the timer is rescheduled only when the earliest changes. As in
+ * Redis, SET and MSET drop a key's TTL (unless KEEPTTL), INCR and DECR keep it, EXPIRE with a
+ * deadline already passed deletes the key. Looking keys up and answering GET, PING and INCR on an existing key allocate
  * nothing; SET of a new key allocates its entry, and of a value longer than the old one its bytes.
  */
 public final class KvService extends RequestResponseService<KvService.KvSession>
@@ -43,6 +51,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     private static final byte[] PONG = ascii("+PONG\r\n");
     private static final byte[] NIL = ascii("$-1\r\n");
     private static final byte[] EMPTY_ARRAY = ascii("*0\r\n");
+    private static final byte[] TIME_ARRAY = ascii("*2\r\n");
     private static final byte[] CRLF = ascii("\r\n");
     private static final byte[] ERR_UNKNOWN = ascii("-ERR unknown command '");
     private static final byte[] ERR_ARITY = ascii("-ERR wrong number of arguments for '");
@@ -50,8 +59,11 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     private static final byte[] ERR_NOT_INTEGER = ascii("-ERR value is not an integer or out of range\r\n");
     private static final byte[] ERR_OVERFLOW = ascii("-ERR increment or decrement would overflow\r\n");
     private static final byte[] ERR_SYNTAX = ascii("-ERR syntax error\r\n");
-    private static final byte[] ERR_EXPIRY = ascii(
-        "-ERR expiry (EX, PX, EXAT, PXAT) is not supported: it would depend on the wall clock, which replicas do not share\r\n");
+    private static final byte[] ERR_EXPIRE_TIME = ascii("-ERR invalid expire time in '");
+    private static final byte[] ERR_EXPIRE_OPTIONS = ascii(
+        "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n");
+    private static final byte[] ERR_GT_LT = ascii("-ERR GT and LT options at the same time are not compatible\r\n");
+    private static final byte[] ERR_UNSUPPORTED_OPTION = ascii("-ERR Unsupported option ");
     private static final byte[] ERR_DB_INDEX = ascii("-ERR DB index is out of range\r\n");
     private static final byte[] ERR_CONFIG = ascii("-ERR CONFIG supports only GET here, which answers an empty list\r\n");
     private static final byte[] ERR_PROTOCOL = ascii("-ERR Protocol error: ");
@@ -83,10 +95,49 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     private static final byte[] EXAT = ascii("exat");
     private static final byte[] PXAT = ascii("pxat");
     private static final byte[] KEEPTTL = ascii("keepttl");
+    private static final byte[] EXPIRE = ascii("expire");
+    private static final byte[] PEXPIRE = ascii("pexpire");
+    private static final byte[] EXPIREAT = ascii("expireat");
+    private static final byte[] PEXPIREAT = ascii("pexpireat");
+    private static final byte[] TTL = ascii("ttl");
+    private static final byte[] PTTL = ascii("pttl");
+    private static final byte[] PERSIST = ascii("persist");
+    private static final byte[] TIME = ascii("time");
+    private static final byte[] GT = ascii("gt");
+    private static final byte[] LT = ascii("lt");
+    /** The store's one timer: the earliest key deadline. */
+    static final long EXPIRY_TIMER = 1;
+    /** Deadlines later than this (about 292 million years) cannot be held in ns; Redis refuses them too. */
+    private static final long MAX_DEADLINE_MS = Long.MAX_VALUE / 1_000_000L;
+
+    /** Until the node gives the real one: time 0, timers never fire (a service outside any stack). */
+    private static final ClusterClock STOPPED = new ClusterClock()
+    {
+        public long timeMillis()
+        {
+            return 0;
+        }
+
+        public void scheduleTimer(final long timerId, final long deadlineMillis)
+        {
+        }
+
+        public boolean cancelTimer(final long timerId)
+        {
+            return false;
+        }
+    };
 
     private final ByteKeyMap<Value> store = new ByteKeyMap<>(1024);
     /** Reads a stored value's bytes as a buffer, for INCR, without a wrapper per call. */
     private final UnsafeBuffer valueView = new UnsafeBuffer(new byte[MIN_VALUE_CAPACITY]);
+    private ClusterClock clock = STOPPED;
+    /** The values with a deadline, a binary min-heap by deadline; each value knows its slot. */
+    private Value[] expiring = new Value[64];
+    private int expiringCount;
+    /** The deadline the expiry timer is scheduled for, or 0 when none is. */
+    private long timerDeadlineMs;
+    private long expired;
 
     public KvService()
     {
@@ -107,6 +158,38 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     }
 
     /**
+     * @return how many keys have a deadline.
+     */
+    public int expiringKeys()
+    {
+        return expiringCount;
+    }
+
+    /**
+     * @return how many keys expired since the store was made.
+     */
+    public long expiredKeys()
+    {
+        return expired;
+    }
+
+    @Override
+    public void clusterClock(final ClusterClock clock)
+    {
+        this.clock = null == clock ? STOPPED : clock;
+    }
+
+    @Override
+    public void onTimer(final long timerId)
+    {
+        if (EXPIRY_TIMER == timerId)
+        {
+            timerDeadlineMs = 0;
+            expireDue();
+        }
+    }
+
+    /**
      * A stored value: its bytes are [0, length) of an array that may be longer, so that overwriting
      * with a value no longer than the array allocates nothing.
      */
@@ -114,6 +197,12 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     {
         byte[] bytes;
         int length;
+        /** The key, as the store holds it, so expiry can remove it. */
+        byte[] key;
+        /** Cluster time in ms at which the key is gone, or 0 for never. */
+        long expiresAtMs;
+        /** Its slot in the expiry heap, or -1. */
+        int heapIndex = -1;
 
         Value(final int capacity)
         {
@@ -200,6 +289,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         final int argc = s.argc;
         final int nameStart = s.argStart[0];
         final int nameLength = s.argLength[0];
+        expireDue();
 
         if (is(b, s, 0, GET))
         {
@@ -294,13 +384,67 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             long count = 0;
             for (int i = 1; i < argc; i++)
             {
-                if (delete ? store.remove(b, s.argStart[i], s.argLength[i]) != null :
+                if (delete ? delete(store.remove(b, s.argStart[i], s.argLength[i])) :
                     store.get(b, s.argStart[i], s.argLength[i]) != null)
                 {
                     count++;
                 }
             }
             writeInteger(out, count);
+        }
+        else if (is(b, s, 0, EXPIRE) || is(b, s, 0, PEXPIRE) || is(b, s, 0, EXPIREAT) || is(b, s, 0, PEXPIREAT))
+        {
+            expire(s, b, out);
+        }
+        else if (is(b, s, 0, TTL) || is(b, s, 0, PTTL))
+        {
+            final boolean millis = is(b, s, 0, PTTL);
+            if (argc != 2)
+            {
+                arity(out, millis ? PTTL : TTL);
+                return;
+            }
+            final Value value = store.get(b, s.argStart[1], s.argLength[1]);
+            if (null == value)
+            {
+                writeInteger(out, -2);
+            }
+            else if (0 == value.expiresAtMs)
+            {
+                writeInteger(out, -1);
+            }
+            else
+            {
+                final long left = Math.max(0, value.expiresAtMs - clock.timeMillis());
+                writeInteger(out, millis ? left : (left + 500) / 1000);
+            }
+        }
+        else if (is(b, s, 0, PERSIST))
+        {
+            if (argc != 2)
+            {
+                arity(out, PERSIST);
+                return;
+            }
+            final Value value = store.get(b, s.argStart[1], s.argLength[1]);
+            final boolean had = null != value && 0 != value.expiresAtMs;
+            if (had)
+            {
+                expireAt(value, 0);
+            }
+            writeInteger(out, had ? 1 : 0);
+        }
+        else if (is(b, s, 0, TIME))
+        {
+            if (argc != 1)
+            {
+                arity(out, TIME);
+                return;
+            }
+            final long now = clock.timeMillis();
+            out.append(TIME_ARRAY, 0, TIME_ARRAY.length);
+            writeBulkInteger(out, now / 1000);
+            writeBulkInteger(out, (now % 1000) * 1000);
         }
         else if (is(b, s, 0, ECHO))
         {
@@ -318,6 +462,9 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         else if (is(b, s, 0, FLUSHALL) || is(b, s, 0, FLUSHDB))
         {
             store.clear();
+            java.util.Arrays.fill(expiring, 0, expiringCount, null);
+            expiringCount = 0;
+            scheduleExpiryTimer();
             out.append(OK, 0, OK.length);
         }
         else if (is(b, s, 0, SELECT))
@@ -380,6 +527,9 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         }
         boolean nx = false;
         boolean xx = false;
+        boolean keepTtl = false;
+        int expiryOptions = 0;
+        long deadlineMs = 0;
         for (int i = 3; i < s.argc; i++)
         {
             if (is(b, s, i, NX))
@@ -390,18 +540,39 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             {
                 xx = true;
             }
+            else if (is(b, s, i, KEEPTTL))
+            {
+                keepTtl = true;
+            }
             else if (is(b, s, i, EX) || is(b, s, i, PX) || is(b, s, i, EXAT) || is(b, s, i, PXAT))
             {
-                out.append(ERR_EXPIRY, 0, ERR_EXPIRY.length);
-                return;
+                if (i + 1 == s.argc)
+                {
+                    out.append(ERR_SYNTAX, 0, ERR_SYNTAX.length);
+                    return;
+                }
+                final long amount = parseLong(b, s.argStart[i + 1], s.argLength[i + 1]);
+                if (amount == Long.MIN_VALUE)
+                {
+                    out.append(ERR_NOT_INTEGER, 0, ERR_NOT_INTEGER.length);
+                    return;
+                }
+                deadlineMs = deadline(b, s, i, amount);
+                if (deadlineMs <= 0)
+                {
+                    expireTimeError(out, SET);
+                    return;
+                }
+                expiryOptions++;
+                i++;
             }
-            else if (!is(b, s, i, KEEPTTL))
+            else
             {
                 out.append(ERR_SYNTAX, 0, ERR_SYNTAX.length);
                 return;
             }
         }
-        if (nx && xx)
+        if ((nx && xx) || expiryOptions > 1 || (keepTtl && expiryOptions > 0))
         {
             out.append(ERR_SYNTAX, 0, ERR_SYNTAX.length);
             return;
@@ -412,15 +583,26 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             out.append(NIL, 0, NIL.length);
             return;
         }
+        final Value value;
         if (entry != null)
         {
-            entry.value.set(b, s.argStart[2], s.argLength[2]);
+            value = entry.value;
+            value.set(b, s.argStart[2], s.argLength[2]);
         }
         else
         {
-            final Value value = new Value(s.argLength[2]);
+            value = new Value(s.argLength[2]);
             value.set(b, s.argStart[2], s.argLength[2]);
-            store.add(b, s.argStart[1], s.argLength[1], value);
+            add(b, s.argStart[1], s.argLength[1], value);
+        }
+        if (!keepTtl)
+        {
+            expireAt(value, deadlineMs);
+        }
+        if (0 != value.expiresAtMs && value.expiresAtMs <= clock.timeMillis())
+        {
+            // EXAT or PXAT in the past: the key is set and gone at once, as in Redis.
+            delete(store.remove(value.key));
         }
         out.append(OK, 0, OK.length);
     }
@@ -431,12 +613,13 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         if (existing != null)
         {
             existing.set(b, valueStart, valueLength);
+            expireAt(existing, 0);
         }
         else
         {
             final Value value = new Value(valueLength);
             value.set(b, valueStart, valueLength);
-            store.add(b, keyStart, keyLength, value);
+            add(b, keyStart, keyLength, value);
         }
     }
 
@@ -462,7 +645,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         if (value == null)
         {
             value = new Value(MIN_VALUE_CAPACITY);
-            store.add(b, s.argStart[1], s.argLength[1], value);
+            add(b, s.argStart[1], s.argLength[1], value);
         }
         else if (value.bytes.length < 20)
         {
@@ -470,6 +653,318 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         }
         value.length = formatLong(result, value.bytes);
         writeInteger(out, result);
+    }
+
+    private void add(final DirectBuffer b, final int keyStart, final int keyLength, final Value value)
+    {
+        value.key = store.add(b, keyStart, keyLength, value).key;
+    }
+
+    /**
+     * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT key time [NX | XX | GT | LT].
+     */
+    private void expire(final KvSession s, final DirectBuffer b, final OutputQueue out)
+    {
+        final byte[] name = is(b, s, 0, EXPIRE) ? EXPIRE : is(b, s, 0, PEXPIRE) ? PEXPIRE :
+            is(b, s, 0, EXPIREAT) ? EXPIREAT : PEXPIREAT;
+        if (s.argc < 3)
+        {
+            arity(out, name);
+            return;
+        }
+        boolean nx = false;
+        boolean xx = false;
+        boolean gt = false;
+        boolean lt = false;
+        for (int i = 3; i < s.argc; i++)
+        {
+            if (is(b, s, i, NX))
+            {
+                nx = true;
+            }
+            else if (is(b, s, i, XX))
+            {
+                xx = true;
+            }
+            else if (is(b, s, i, GT))
+            {
+                gt = true;
+            }
+            else if (is(b, s, i, LT))
+            {
+                lt = true;
+            }
+            else
+            {
+                out.append(ERR_UNSUPPORTED_OPTION, 0, ERR_UNSUPPORTED_OPTION.length);
+                final int shown = Math.min(s.argLength[i], 64);
+                for (int c = 0; c < shown; c++)
+                {
+                    final byte ch = b.getByte(s.argStart[i] + c);
+                    out.appendByte(ch < 0x20 || ch > 0x7E ? (byte)' ' : ch);
+                }
+                out.append(CRLF, 0, CRLF.length);
+                return;
+            }
+        }
+        if (nx && (xx || gt || lt))
+        {
+            out.append(ERR_EXPIRE_OPTIONS, 0, ERR_EXPIRE_OPTIONS.length);
+            return;
+        }
+        if (gt && lt)
+        {
+            out.append(ERR_GT_LT, 0, ERR_GT_LT.length);
+            return;
+        }
+        final long amount = parseLong(b, s.argStart[2], s.argLength[2]);
+        if (amount == Long.MIN_VALUE)
+        {
+            out.append(ERR_NOT_INTEGER, 0, ERR_NOT_INTEGER.length);
+            return;
+        }
+        final long deadlineMs = deadline(b, s, 0, amount);
+        if (deadlineMs == Long.MIN_VALUE)
+        {
+            expireTimeError(out, name);
+            return;
+        }
+        final Value value = store.get(b, s.argStart[1], s.argLength[1]);
+        if (null == value)
+        {
+            writeInteger(out, 0);
+            return;
+        }
+        final long current = value.expiresAtMs;
+        // No deadline counts as an infinite one for GT and LT, as in Redis.
+        if ((nx && 0 != current) || (xx && 0 == current) || (gt && (0 == current || deadlineMs <= current)) ||
+            (lt && 0 != current && deadlineMs >= current))
+        {
+            writeInteger(out, 0);
+            return;
+        }
+        if (deadlineMs <= clock.timeMillis())
+        {
+            delete(store.remove(value.key));
+        }
+        else
+        {
+            expireAt(value, deadlineMs);
+        }
+        writeInteger(out, 1);
+    }
+
+    /**
+     * The deadline an expiry option or command gives, in cluster time: EX and EXPIRE count seconds from now, PX and
+     * PEXPIRE milliseconds, EXAT and EXPIREAT are Unix seconds, PXAT and PEXPIREAT Unix milliseconds.
+     *
+     * @return the deadline in ms (EXPIRE deletes the key when it is not after now); for SET's options 0 when the
+     * amount is not positive (refused); Long.MIN_VALUE when it overflows.
+     */
+    private long deadline(final DirectBuffer b, final KvSession s, final int arg, final long amount)
+    {
+        final boolean relative = is(b, s, arg, EX) || is(b, s, arg, PX) || is(b, s, arg, EXPIRE) || is(b, s, arg, PEXPIRE);
+        final boolean seconds = is(b, s, arg, EX) || is(b, s, arg, EXAT) || is(b, s, arg, EXPIRE) || is(b, s, arg, EXPIREAT);
+        if (is(b, s, arg, EX) || is(b, s, arg, PX) || is(b, s, arg, EXAT) || is(b, s, arg, PXAT))
+        {
+            if (amount <= 0)
+            {
+                return 0;
+            }
+        }
+        if (seconds && (amount > MAX_DEADLINE_MS / 1000 || amount < -MAX_DEADLINE_MS / 1000))
+        {
+            return Long.MIN_VALUE;
+        }
+        final long ms = seconds ? amount * 1000 : amount;
+        final long now = clock.timeMillis();
+        if (relative && (ms > MAX_DEADLINE_MS - now || ms < -MAX_DEADLINE_MS))
+        {
+            return Long.MIN_VALUE;
+        }
+        final long at = relative ? now + ms : ms;
+        if (at > MAX_DEADLINE_MS)
+        {
+            return Long.MIN_VALUE;
+        }
+        return at;
+    }
+
+    private static void expireTimeError(final OutputQueue out, final byte[] name)
+    {
+        out.append(ERR_EXPIRE_TIME, 0, ERR_EXPIRE_TIME.length);
+        out.append(name, 0, name.length);
+        out.append(ERR_ARITY_END, 0, ERR_ARITY_END.length);
+    }
+
+    /**
+     * Give a value a deadline (0 for none), keeping the heap and the timer in step.
+     */
+    private void expireAt(final Value value, final long deadlineMs)
+    {
+        if (0 == deadlineMs)
+        {
+            if (value.heapIndex >= 0)
+            {
+                heapRemove(value);
+            }
+            value.expiresAtMs = 0;
+        }
+        else if (value.heapIndex >= 0)
+        {
+            final long before = value.expiresAtMs;
+            value.expiresAtMs = deadlineMs;
+            if (deadlineMs < before)
+            {
+                siftUp(value.heapIndex);
+            }
+            else
+            {
+                siftDown(value.heapIndex);
+            }
+        }
+        else
+        {
+            value.expiresAtMs = deadlineMs;
+            if (expiringCount == expiring.length)
+            {
+                expiring = Arrays.copyOf(expiring, expiringCount * 2);
+            }
+            expiring[expiringCount] = value;
+            value.heapIndex = expiringCount++;
+            siftUp(value.heapIndex);
+        }
+        scheduleExpiryTimer();
+    }
+
+    /**
+     * A key left the store (DEL, expiry, EXPIRE in the past): drop its deadline.
+     *
+     * @return whether there was a value.
+     */
+    private boolean delete(final Value value)
+    {
+        if (null == value)
+        {
+            return false;
+        }
+        if (value.heapIndex >= 0)
+        {
+            heapRemove(value);
+            value.expiresAtMs = 0;
+            scheduleExpiryTimer();
+        }
+        return true;
+    }
+
+    /**
+     * Remove every key whose deadline the cluster time has reached, earliest first.
+     */
+    private void expireDue()
+    {
+        if (0 == expiringCount || expiring[0].expiresAtMs > clock.timeMillis())
+        {
+            return;
+        }
+        final long now = clock.timeMillis();
+        while (expiringCount > 0 && expiring[0].expiresAtMs <= now)
+        {
+            final Value value = expiring[0];
+            heapRemove(value);
+            value.expiresAtMs = 0;
+            store.remove(value.key);
+            expired++;
+        }
+        scheduleExpiryTimer();
+    }
+
+    private void scheduleExpiryTimer()
+    {
+        final long earliest = 0 == expiringCount ? 0 : expiring[0].expiresAtMs;
+        if (earliest == timerDeadlineMs)
+        {
+            return;
+        }
+        timerDeadlineMs = earliest;
+        if (0 == earliest)
+        {
+            clock.cancelTimer(EXPIRY_TIMER);
+        }
+        else
+        {
+            clock.scheduleTimer(EXPIRY_TIMER, earliest);
+        }
+    }
+
+    private void heapRemove(final Value value)
+    {
+        final int slot = value.heapIndex;
+        value.heapIndex = -1;
+        final int last = --expiringCount;
+        final Value moved = expiring[last];
+        expiring[last] = null;
+        if (slot != last)
+        {
+            expiring[slot] = moved;
+            moved.heapIndex = slot;
+            siftDown(slot);
+            siftUp(moved.heapIndex);
+        }
+    }
+
+    private void siftUp(final int from)
+    {
+        int i = from;
+        final Value value = expiring[i];
+        while (i > 0)
+        {
+            final int parent = (i - 1) >>> 1;
+            if (expiring[parent].expiresAtMs <= value.expiresAtMs)
+            {
+                break;
+            }
+            expiring[i] = expiring[parent];
+            expiring[i].heapIndex = i;
+            i = parent;
+        }
+        expiring[i] = value;
+        value.heapIndex = i;
+    }
+
+    private void siftDown(final int from)
+    {
+        int i = from;
+        final Value value = expiring[i];
+        while (true)
+        {
+            final int left = 2 * i + 1;
+            if (left >= expiringCount)
+            {
+                break;
+            }
+            final int right = left + 1;
+            final int child = right < expiringCount && expiring[right].expiresAtMs < expiring[left].expiresAtMs ?
+                right : left;
+            if (expiring[child].expiresAtMs >= value.expiresAtMs)
+            {
+                break;
+            }
+            expiring[i] = expiring[child];
+            expiring[i].heapIndex = i;
+            i = child;
+        }
+        expiring[i] = value;
+        value.heapIndex = i;
+    }
+
+    private static void writeBulkInteger(final OutputQueue out, final long value)
+    {
+        final int digits = Long.toString(value).length();
+        out.appendByte((byte)'$');
+        out.appendAscii(digits);
+        out.append(CRLF, 0, CRLF.length);
+        out.appendAscii(value);
+        out.append(CRLF, 0, CRLF.length);
     }
 
     private static boolean is(final DirectBuffer b, final KvSession s, final int arg, final byte[] lowerCase)

@@ -41,6 +41,8 @@ final class InProcessCluster implements AutoCloseable
     static final long STEP_NS = 20_000;
     /** The cluster key every node reads, made afresh in each cluster's directory. */
     static final String KEY_FILE = "cluster.key";
+    /** The nodes' wall clock is simulated time plus this (2026-12-01T00:00Z): cluster time follows simulated time. */
+    static final long WALL_BASE_NS = 1_796_083_200_000_000_000L;
 
     final long seed;
     final long[] now = {1_000_000_000L};
@@ -61,6 +63,8 @@ final class InProcessCluster implements AutoCloseable
     final Map<String, ImpairmentSpec> ingress = new LinkedHashMap<>();
     /** Runs each node's duty cycle in {@link #step()}; the per-byte cost harness (jmh/) times each node's share. */
     NodeStepper stepper = (name, node) -> node.doWork();
+    /** Per node name, what makes its service; null for the cluster file's. */
+    final java.util.function.Function<String, java.util.function.Supplier<io.ertcp.service.TcpService>> services;
 
     /** One node's duty cycle, run by {@link #step()}. */
     @FunctionalInterface
@@ -98,7 +102,7 @@ final class InProcessCluster implements AutoCloseable
         {
             final String yaml = yaml(service, backups, directory).replace("mode: er-tcp\n", "mode: er-tcp\ndurability: " + durability + "\n");
             return macsInFile ? yaml : yaml.replaceAll("(?m)^    mac: .*\n", "");
-        });
+        }, null);
     }
 
     /**
@@ -110,7 +114,7 @@ final class InProcessCluster implements AutoCloseable
      */
     static InProcessCluster stTcp(final long seed, final String service, final Map<String, ImpairmentSpec> ingress, final String hook)
     {
-        return new InProcessCluster(seed, service, null, ingress, true, directory -> stTcpYaml(service, directory, hook));
+        return new InProcessCluster(seed, service, null, ingress, true, directory -> stTcpYaml(service, directory, hook), null);
     }
 
     /**
@@ -119,7 +123,22 @@ final class InProcessCluster implements AutoCloseable
     static InProcessCluster erTcpEdited(
         final long seed, final String service, final java.util.function.UnaryOperator<String> edit)
     {
-        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(yaml(service, 1, directory)));
+        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(yaml(service, 1, directory)),
+            null);
+    }
+
+    /**
+     * An ER-TCP cluster (ST-TCP with {@code stTcp}) whose nodes each run the service {@code services} makes for
+     * their name, such as a test's wrapper that watches the real service.
+     */
+    static InProcessCluster withServices(
+        final long seed,
+        final String service,
+        final boolean stTcp,
+        final java.util.function.Function<String, java.util.function.Supplier<io.ertcp.service.TcpService>> services)
+    {
+        return new InProcessCluster(seed, service, null, Map.of(), stTcp,
+            directory -> stTcp ? stTcpYaml(service, directory, null) : yaml(service, 1, directory), services);
     }
 
     private InProcessCluster(
@@ -128,9 +147,11 @@ final class InProcessCluster implements AutoCloseable
         final ImpairmentSpec impairment,
         final Map<String, ImpairmentSpec> ingress,
         final boolean hub,
-        final java.util.function.Function<Path, String> yaml)
+        final java.util.function.Function<Path, String> yaml,
+        final java.util.function.Function<String, java.util.function.Supplier<io.ertcp.service.TcpService>> services)
     {
         this.seed = seed;
+        this.services = services;
         this.service = service;
         this.impairment = impairment;
         this.ingress.putAll(ingress);
@@ -235,8 +256,8 @@ final class InProcessCluster implements AutoCloseable
         final ImpairmentSpec wire = ingress.getOrDefault(name, impairment);
         final MemoryPort port = null == wire ? lan.newPort(name, mac) : lan.newPort(name, mac, wire);
         final ClusterNode node = new ClusterNode(config, name, port,
-            config.service().factory(), () -> now[0],
-            new Counters(4096), eventLog);
+            null == services ? config.service().factory() : services.apply(name), () -> now[0],
+            () -> now[0] + WALL_BASE_NS, new Counters(4096), eventLog);
         nodes.put(name, node);
         ports.put(name, port);
         dead.remove(name);

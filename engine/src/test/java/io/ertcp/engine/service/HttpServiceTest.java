@@ -124,4 +124,37 @@ class HttpServiceTest
         http.onTimeout(connection);
         assertTrue(connection.aborted, "a peer that never closes after our FIN is reset");
     }
+    @Test
+    void theDateHeaderIsClusterTimeFormattedAsImfFixdate() throws Exception
+    {
+        Files.writeString(root.resolve("index.html"), "hi");
+        final HttpService http = service();
+        final io.ertcp.engine.tcp.ServiceClock clock = new io.ertcp.engine.tcp.ServiceClock(http);
+        http.clusterClock(clock);
+        final FakeConnection connection = new FakeConnection(1);
+        http.onOpen(connection);
+        final byte[] get = bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        clock.advance(784_111_777_000L * 1_000_000L + 999_999L); // 1994-11-06T08:49:37.000999Z
+        http.onData(connection, new org.agrona.concurrent.UnsafeBuffer(get), 0, get.length);
+        clock.advance(1_796_083_261_500L * 1_000_000L); // 2026-12-01T00:01:01.5Z
+        http.onData(connection, new org.agrona.concurrent.UnsafeBuffer(get), 0, get.length);
+        final String first = "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nServer: ertcp\r\n" +
+            "Content-Type: text/html; charset=utf-8\r\nContent-Length: 2\r\n\r\nhi";
+        assertEquals(first + first.replace("Sun, 06 Nov 1994 08:49:37", "Tue, 01 Dec 2026 00:01:01"),
+            text(connection.output()));
+
+        // Against java.time over dates from 1970 to 2400, leap days and century years included.
+        final java.time.format.DateTimeFormatter imf = java.time.format.DateTimeFormatter
+            .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US).withZone(java.time.ZoneOffset.UTC);
+        final java.util.Random random = new java.util.Random(3);
+        final org.agrona.concurrent.UnsafeBuffer out = new org.agrona.concurrent.UnsafeBuffer(new byte[29]);
+        final long[] fixed = {0, 951_782_400L, 4_107_542_400L, 13_574_563_199L, 1_709_164_800L};
+        for (int i = 0; i < 20_000; i++)
+        {
+            final long second = i < fixed.length ? fixed[i] : (long)(random.nextDouble() * 13_574_563_199L);
+            HttpService.formatImfFixdate(second, out, 0);
+            assertEquals(imf.format(java.time.Instant.ofEpochSecond(second)), out.getStringWithoutLengthAscii(0, 29),
+                "second " + second);
+        }
+    }
 }

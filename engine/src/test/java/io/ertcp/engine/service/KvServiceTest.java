@@ -49,7 +49,7 @@ class KvServiceTest
             "$-1\r\n" + "$-1\r\n" + "+OK\r\n" +
             "$12\r\nlonger value\r\n" + "$1\r\ne\r\n" + "*0\r\n" + "*0\r\n" +
             "-ERR value is not an integer or out of range\r\n" +
-            "-ERR expiry (EX, PX, EXAT, PXAT) is not supported: it would depend on the wall clock, which replicas do not share\r\n" +
+            "+OK\r\n" +
             "-ERR wrong number of arguments for 'get' command\r\n" + "-ERR unknown command 'frob'\r\n" +
             "+OK\r\n" + ":0\r\n" + "+OK\r\n";
         assertEquals(expected, run(input));

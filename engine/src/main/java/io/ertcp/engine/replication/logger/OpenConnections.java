@@ -20,6 +20,7 @@ public final class OpenConnections
 {
     private static final long NONE = -1;
     private final Long2LongHashMap openPositions = new Long2LongHashMap(NONE);
+    private long lastTimePosition = -1;
     private final OpenFlyweight open = new OpenFlyweight();
     private final ClosedFlyweight closed = new ClosedFlyweight();
 
@@ -29,9 +30,15 @@ public final class OpenConnections
     public void onRecord(final DirectBuffer buffer, final int offset, final long position)
     {
         final int type = buffer.getShort(offset + RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-        if (RecordType.OPEN == type)
+        if (RecordType.TIME == type)
         {
-            openPositions.put(open.wrap(buffer, offset).connectionId(), position);
+            lastTimePosition = position;
+        }
+        else if (RecordType.OPEN == type)
+        {
+            // The TIME the primary logs before every OPEN gives the connection's first events their time: keep it too.
+            openPositions.put(open.wrap(buffer, offset).connectionId(),
+                lastTimePosition == position - 1 ? lastTimePosition : position);
         }
         else if (RecordType.CLOSED == type)
         {

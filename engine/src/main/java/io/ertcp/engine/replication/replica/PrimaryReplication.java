@@ -10,6 +10,9 @@ import io.ertcp.log.DataFlyweight;
 import io.ertcp.log.EpochChangeFlyweight;
 import io.ertcp.log.FinFlyweight;
 import io.ertcp.log.OpenFlyweight;
+import io.ertcp.log.RecordHeaderFlyweight;
+import io.ertcp.log.RecordType;
+import io.ertcp.log.TimeFlyweight;
 import io.ertcp.log.TimeoutFlyweight;
 import io.ertcp.service.CloseReason;
 import io.ertcp.service.Connection;
@@ -22,6 +25,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.DeadlineTimerWheel;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -37,7 +41,11 @@ import java.util.concurrent.TimeUnit;
  * DATA (or FIN) record the durability rule has confirmed; {@link #confirmed(long)} moves it.</li>
  * <li>Output commit (rule 2): output the service wrote while a record was applied stays in the replica's ring until
  * that record is confirmed, then goes to the TCP connection; a FIN or RST the service asked for likewise.</li>
- * <li>Time and chance are logged: a timeout the service asked for fires here, as a TIMEOUT record.</li>
+ * <li>Time and chance are logged: a timeout the service asked for fires here, as a TIMEOUT record; this node's
+ * clock enters the log as TIME records (docs/architecture.md, "Cluster time"): before a record when the clock moved on
+ * by a millisecond or more since the last TIME, before every OPEN, and when the earliest service timer falls due.
+ * The time logged never goes back, so a new primary whose clock is behind the old one's holds the time still until
+ * its clock catches up.</li>
  * </ul>
  * Records of input wait in the log for the logger: when more than {@code maxUnconfirmedBytes} are unconfirmed, new
  * input is refused (TCP keeps it and the client's window closes) until confirmations catch up.
@@ -52,6 +60,8 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private static final int FLAG_SHUTDOWN = 1;
     private static final int FLAG_ABORT = 2;
     private static final long TICK_NS = 1L << 20;
+    /** A TIME goes before a record once the clock moved on by this much since the last one. */
+    public static final long TIME_RESOLUTION_NS = 1_000_000L;
 
     private final ReplicatedService replicated;
     private final RecordPublisher publisher;
@@ -69,6 +79,9 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private final ClosedFlyweight closed = new ClosedFlyweight();
     private final TimeoutFlyweight timeout = new TimeoutFlyweight();
     private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
+    private final TimeFlyweight time = new TimeFlyweight();
+    /** TIME records have their own buffer: one may go out while {@link #scratch} holds the record it precedes. */
+    private final UnsafeBuffer timeScratch = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
     private final ConnectionRestore restore = new ConnectionRestore();
 
     // Output commit: one entry per replica changed by a record, in position order.
@@ -96,6 +109,14 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private long confirmedPosition;
     private long lastPublishedPosition;
     private long nowNs;
+    /** Added to the node's clock ({@code nowNs}) to give wall-clock time since the Unix epoch: the cluster time. */
+    private final long wallOffsetNs;
+    /** The last cluster time logged (or applied, before this node was primary). */
+    private long loggedTimeNs;
+    private long lastTimePosition = -1;
+    /** A TIME was logged (or applied before this node was primary): the log has a time. */
+    private boolean timeLogged;
+    private long timeRecords;
     private long inputRefusals;
     private long restoreRefusals;
     private long tappedInputTaken;
@@ -118,6 +139,28 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         final long maxUnconfirmedBytes,
         final long nowNs)
     {
+        this(replicated, publisher, nodeId, epoch, maxDataPerRecord, maxUnconfirmedBytes, nowNs, 0);
+    }
+
+    /**
+     * As the other constructor, with the cluster time this node logs being {@code nowNs + wallOffsetNs}: the node
+     * reads its wall clock once, when it becomes primary, and follows its monotonic clock from there.
+     *
+     * @param wallOffsetNs nanoseconds since the Unix epoch less the node's clock, at the same instant.
+     */
+    public PrimaryReplication(
+        final ReplicatedService replicated,
+        final RecordPublisher publisher,
+        final int nodeId,
+        final int epoch,
+        final int maxDataPerRecord,
+        final long maxUnconfirmedBytes,
+        final long nowNs,
+        final long wallOffsetNs)
+    {
+        this.wallOffsetNs = wallOffsetNs;
+        this.loggedTimeNs = replicated.clock().timeNs();
+        this.timeLogged = replicated.clock().timeNs() != 0;
         this.replicated = replicated;
         this.publisher = publisher;
         this.nodeId = nodeId;
@@ -191,6 +234,31 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         return tappedInputTaken;
     }
 
+    /**
+     * The node's clock as it is now, for the callbacks the stack makes during a receive burst (before
+     * {@link #doWork}), so the time a TIME record logs is this duty cycle's.
+     */
+    public void nowNs(final long nowNs)
+    {
+        this.nowNs = nowNs;
+    }
+
+    /**
+     * @return the cluster time this primary would log now: its wall clock, never behind the last time logged.
+     */
+    public long clusterTimeNs()
+    {
+        return Math.max(nowNs + wallOffsetNs, loggedTimeNs);
+    }
+
+    /**
+     * @return TIME records this primary published.
+     */
+    public long timeRecords()
+    {
+        return timeRecords;
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Takeover
     // ---------------------------------------------------------------------------------------------
@@ -237,7 +305,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
             new UnsafeBuffer(ByteBuffer.allocateDirect(stack.config().receiveBufferBytes()));
         this.nowNs = nowNs;
         epochChange.wrap(scratch, 0).write(epoch, epoch, nodeId, previousLastPosition);
-        publishAndApply(EpochChangeFlyweight.LENGTH);
+        publishRecord(EpochChangeFlyweight.LENGTH);
 
         final int[] restored = {0};
         replicated.forEach(replica ->
@@ -300,6 +368,11 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     {
         this.nowNs = nowNs;
         int work = flushStaged();
+        if (replicated.clock().nextDeadlineNs() <= clusterTimeNs())
+        {
+            logTime();
+            work++;
+        }
         for (int i = 0; i < acked.size(); i++)
         {
             final Replica replica = acked.get(i);
@@ -710,7 +783,46 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
 
     // ---------------------------------------------------------------------------------------------
 
+    /**
+     * Publish and apply the record in {@link #scratch}, after a TIME when the clock has moved on by
+     * {@link #TIME_RESOLUTION_NS} (or, for an OPEN, whenever the record before is not a TIME).
+     */
     private void publishAndApply(final int length)
+    {
+        final long clusterTimeNs = clusterTimeNs();
+        if (clusterTimeNs - loggedTimeNs >= TIME_RESOLUTION_NS || !timeLogged ||
+            (lastTimePosition != lastPublishedPosition &&
+            RecordType.OPEN == scratch.getShort(RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN)))
+        {
+            logTime();
+        }
+        publishRecord(length);
+    }
+
+    /**
+     * Log the cluster time now: every replica applying it moves its service's clock there and fires the timers it
+     * reaches.
+     */
+    private void logTime()
+    {
+        final long clusterTimeNs = clusterTimeNs();
+        time.wrap(timeScratch, 0).write(epoch, clusterTimeNs);
+        final long position = publisher.publish(timeScratch, 0, TimeFlyweight.LENGTH);
+        if (position != lastPublishedPosition + 1)
+        {
+            throw new IllegalStateException(
+                "the publisher gave position " + position + " after " + lastPublishedPosition + ": positions must be dense");
+        }
+        lastPublishedPosition = position;
+        lastTimePosition = position;
+        loggedTimeNs = clusterTimeNs;
+        timeLogged = true;
+        publishedBytes += TimeFlyweight.LENGTH;
+        timeRecords++;
+        replicated.apply(timeScratch, 0, TimeFlyweight.LENGTH);
+    }
+
+    private void publishRecord(final int length)
     {
         final long position = publisher.publish(scratch, 0, length);
         if (position != lastPublishedPosition + 1)

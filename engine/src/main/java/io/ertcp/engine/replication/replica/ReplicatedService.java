@@ -10,7 +10,9 @@ import io.ertcp.log.RecordHandler;
 import io.ertcp.log.RecordHeaderFlyweight;
 import io.ertcp.log.RecordType;
 import io.ertcp.log.RstFlyweight;
+import io.ertcp.log.TimeFlyweight;
 import io.ertcp.log.TimeoutFlyweight;
+import io.ertcp.engine.tcp.ServiceClock;
 import io.ertcp.service.CloseReason;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
@@ -26,8 +28,9 @@ import java.util.function.Consumer;
  * {@link Replica}s in the same states and the service, deterministic, makes the same choices and writes the same
  * bytes, across all connections: a key-value store shared by every connection stays identical on every replica.
  * <p>
- * Records must come in position order, each once. Nothing here reads a clock: a TIMEOUT record is how time reaches
- * the service, and only the primary decides one.
+ * Records must come in position order, each once. Nothing here reads a clock: TIME records are how time reaches
+ * the service (its {@link ServiceClock}: the cluster time, and its timers, fired as a TIME reaches their deadline),
+ * TIMEOUT records how a connection's timeout does, and only the primary writes either.
  * <p>
  * One thread: the node's duty cycle.
  */
@@ -88,6 +91,8 @@ public final class ReplicatedService implements RecordHandler
     private final ClosedFlyweight closed = new ClosedFlyweight();
     private final TimeoutFlyweight timeout = new TimeoutFlyweight();
     private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
+    private final TimeFlyweight time = new TimeFlyweight();
+    private final ServiceClock clock;
 
     private Observer observer = NO_OBSERVER;
     private long appliedPosition;
@@ -95,6 +100,8 @@ public final class ReplicatedService implements RecordHandler
     private int primaryNodeId = -1;
     private long recordsApplied;
     private long unknownConnectionRecords;
+    /** The position of the last TIME record applied: an OPEN right after one is kept with it by retention. */
+    private long lastTimePosition;
 
     /**
      * @param service        the application, deterministic.
@@ -114,6 +121,16 @@ public final class ReplicatedService implements RecordHandler
         this.inputCapacity = inputCapacity;
         this.outputCapacity = outputCapacity;
         this.appliedPosition = appliedPosition;
+        this.clock = new ServiceClock(service);
+        service.clusterClock(clock);
+    }
+
+    /**
+     * @return the service's cluster time and timers, as the TIME records applied so far moved them.
+     */
+    public ServiceClock clock()
+    {
+        return clock;
     }
 
     /**
@@ -251,6 +268,7 @@ public final class ReplicatedService implements RecordHandler
             case RecordType.CLOSED -> applyClosed(buffer, offset);
             case RecordType.TIMEOUT -> applyTimeout(buffer, offset);
             case RecordType.EPOCH_CHANGE -> applyEpochChange(buffer, offset, position);
+            case RecordType.TIME -> applyTime(buffer, offset, position);
             default ->
             {
                 // HEARTBEAT and anything a newer version adds that changes no connection.
@@ -269,7 +287,8 @@ public final class ReplicatedService implements RecordHandler
         }
         final Replica replica = pool.isEmpty() ? new Replica(this, inputCapacity, outputCapacity) : pool.removeLast();
         replica.reset(id);
-        replica.openPosition = position;
+        // The TIME the primary logs before every OPEN gives the connection's first events their time: keep it too.
+        replica.openPosition = lastTimePosition == position - 1 ? lastTimePosition : position;
         replica.localIp = open.localIp();
         replica.localPort = open.localPort();
         replica.remoteIp = open.remoteIp();
@@ -367,6 +386,12 @@ public final class ReplicatedService implements RecordHandler
             observer.onTimeoutScheduled(replica);
             service.onTimeout(replica);
         }
+    }
+
+    private void applyTime(final DirectBuffer buffer, final int offset, final long position)
+    {
+        lastTimePosition = position;
+        clock.advance(time.wrap(buffer, offset).timeNs());
     }
 
     private void applyEpochChange(final DirectBuffer buffer, final int offset, final long position)

@@ -1,0 +1,315 @@
+package io.ertcp.engine.cluster;
+
+import io.ertcp.engine.service.KvService;
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.ClusterClock;
+import io.ertcp.service.Connection;
+import io.ertcp.service.TcpService;
+import org.agrona.DirectBuffer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * kv's expiry on a whole in-process cluster of real nodes on simulated time (docs/architecture.md, "Cluster time"):
+ * keys set with EX and PX vanish at the same log position, at the same cluster time, on the primary and the backup;
+ * and a failover in the middle of the countdown neither loses an expiry nor moves it past its logged deadline, while
+ * a client's {@code TIME} plus {@code PTTL} gives the very same deadline before and after. Each node's store is
+ * watched through a wrapper that notes, whenever the number of keys changes, the log position being applied and the
+ * cluster time.
+ */
+class ClusterKvExpiryTest
+{
+    /** 18 keys with PX 100, 150, ... 950 ms and one with EX 1, all set by one request. */
+    private static final int KEYS = 19;
+
+    /** A kv store that notes every change of its size: [position, keys, cluster time ms, epoch]. */
+    static final class WatchedKv implements TcpService
+    {
+        final KvService kv = new KvService();
+        final List<long[]> changes = new ArrayList<>();
+        final java.util.function.Supplier<ClusterNode> node;
+        ClusterClock clock;
+        int size;
+
+        WatchedKv(final java.util.function.Supplier<ClusterNode> node)
+        {
+            this.node = node;
+        }
+
+        private void watch()
+        {
+            if (kv.size() != size)
+            {
+                size = kv.size();
+                final ClusterNode n = node.get();
+                changes.add(new long[]{n.replicated().appliedPosition(), size, clock.timeMillis(), n.replicated().epoch()});
+            }
+        }
+
+        public String name()
+        {
+            return kv.name();
+        }
+
+        public boolean sharesStateAcrossConnections()
+        {
+            return true;
+        }
+
+        public void clusterClock(final ClusterClock clock)
+        {
+            this.clock = clock;
+            kv.clusterClock(clock);
+        }
+
+        public void onTimer(final long timerId)
+        {
+            kv.onTimer(timerId);
+            watch();
+        }
+
+        public void onOpen(final Connection connection)
+        {
+            kv.onOpen(connection);
+        }
+
+        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
+        {
+            final int used = kv.onData(connection, buffer, offset, length);
+            watch();
+            return used;
+        }
+
+        public void onPeerClosed(final Connection connection)
+        {
+            kv.onPeerClosed(connection);
+        }
+
+        public void onWritable(final Connection connection)
+        {
+            kv.onWritable(connection);
+            watch();
+        }
+
+        public void onTimeout(final Connection connection)
+        {
+            kv.onTimeout(connection);
+        }
+
+        public void onClosed(final Connection connection, final CloseReason reason)
+        {
+            kv.onClosed(connection, reason);
+        }
+    }
+
+    private static final class Watched
+    {
+        final Map<String, WatchedKv> byNode = new HashMap<>();
+        InProcessCluster cluster;
+
+        InProcessCluster start(final long seed, final String mode)
+        {
+            cluster = InProcessCluster.withServices(seed, "kv", mode.equals("st-tcp"), name -> () ->
+            {
+                final WatchedKv kv = new WatchedKv(() -> cluster.node(name));
+                byNode.put(name, kv);
+                return kv;
+            });
+            return cluster;
+        }
+    }
+
+    private static long seed()
+    {
+        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
+        System.out.println("ClusterKvExpiryTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
+        return seed;
+    }
+
+    private static long[] ttls()
+    {
+        final long[] ttls = new long[KEYS];
+        for (int i = 0; i < KEYS - 1; i++)
+        {
+            ttls[i] = 100 + 50L * i;
+        }
+        ttls[KEYS - 1] = 1000;
+        return ttls;
+    }
+
+    private static String setAll()
+    {
+        final StringBuilder commands = new StringBuilder();
+        final long[] ttls = ttls();
+        for (int i = 0; i < KEYS - 1; i++)
+        {
+            commands.append("SET p").append(i).append(" v PX ").append(ttls[i]).append("\r\n");
+        }
+        return commands.append("SET e v EX 1\r\n").toString();
+    }
+
+    private static ClusterFaultsTest.Script send(final InProcessCluster cluster, final String commands)
+    {
+        final ClusterFaultsTest.Script script = new ClusterFaultsTest.Script(commands);
+        cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 6379, script);
+        return script;
+    }
+
+    /**
+     * @return the deadline of key e in cluster ms, as a client works it out from one request of TIME and PTTL.
+     */
+    private static long deadlineSeenByAClient(final InProcessCluster cluster, final long seed)
+    {
+        final ClusterFaultsTest.Script script = send(cluster, "TIME\r\nPTTL e\r\n");
+        final Pattern answer = Pattern.compile("\\*2\r\n\\$\\d+\r\n(\\d+)\r\n\\$\\d+\r\n(\\d+)\r\n:(\\d+)\r\n");
+        assertTrue(cluster.runUntil(() -> answer.matcher(script.text()).matches(), 5_000_000_000L),
+            "TIME and PTTL answered: " + script.text() + "; seed " + seed + "\n" + cluster.events());
+        final Matcher m = answer.matcher(script.text());
+        assertTrue(m.matches());
+        return Long.parseLong(m.group(1)) * 1000 + Long.parseLong(m.group(2)) / 1000 + Long.parseLong(m.group(3));
+    }
+
+    private static void awaitReady(final InProcessCluster cluster)
+    {
+        assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
+            1_000_000_000L), cluster.events());
+    }
+
+    /**
+     * Each drop in the number of keys removed the next keys by deadline: every one of them due (its deadline not
+     * after the time), the next one not yet, and none later than {@code latestMs(deadline)} allows.
+     */
+    private static void assertExpiredOnTime(
+        final List<long[]> changes, final long setMs, final java.util.function.LongUnaryOperator latestMs, final String what)
+    {
+        final long[] deadlines = ttls();
+        java.util.Arrays.sort(deadlines);
+        int gone = 0;
+        int previous = KEYS;
+        for (final long[] change : changes)
+        {
+            if (change[1] >= previous)
+            {
+                continue;
+            }
+            final int dropped = previous - (int)change[1];
+            previous = (int)change[1];
+            final long time = change[2];
+            for (int k = gone; k < gone + dropped; k++)
+            {
+                final long deadline = setMs + deadlines[k];
+                assertTrue(deadline <= time, what + ": key " + k + " went at " + time + ", before its deadline " + deadline);
+                assertTrue(time <= latestMs.applyAsLong(deadline),
+                    what + ": key " + k + " went at " + time + ", " + (time - deadline) + " ms after its deadline");
+            }
+            gone += dropped;
+            if (gone < KEYS)
+            {
+                assertTrue(setMs + deadlines[gone] > time, what + ": key " + gone + " stayed past its deadline");
+            }
+        }
+        assertEquals(KEYS, gone, what + ": every key expired");
+    }
+
+    private static long setTime(final List<long[]> changes)
+    {
+        for (final long[] change : changes)
+        {
+            if (change[1] == KEYS)
+            {
+                return change[2];
+            }
+        }
+        throw new AssertionError("the keys were never all set");
+    }
+
+    private static String text(final List<long[]> changes)
+    {
+        final StringBuilder text = new StringBuilder();
+        for (final long[] c : changes)
+        {
+            text.append(java.util.Arrays.toString(c)).append('\n');
+        }
+        return text.toString();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"er-tcp", "st-tcp"})
+    void keysGoAtTheSameLogPositionOnThePrimaryAndTheBackup(final String mode)
+    {
+        final long seed = seed();
+        final Watched watched = new Watched();
+        try (InProcessCluster cluster = watched.start(seed, mode))
+        {
+            awaitReady(cluster);
+            final ClusterFaultsTest.Script set = send(cluster, setAll());
+            assertTrue(cluster.runUntil(() -> set.text().split("\\+OK\r\n", -1).length - 1 == KEYS, 5_000_000_000L),
+                cluster.events());
+            final WatchedKv primary = watched.byNode.get("primary");
+            final WatchedKv backup = watched.byNode.get("backup1");
+            assertTrue(cluster.runUntil(() -> primary.size == 0 && backup.size == 0 &&
+                backup.node.get().appliedPosition() >= primary.node.get().appliedPosition(), 3_000_000_000L),
+                "every key expired on both: primary " + primary.size + ", backup " + backup.size + "\n" + cluster.events());
+
+            assertEquals(text(primary.changes), text(backup.changes),
+                "[position, keys, cluster time, epoch] of every change, primary and backup; seed " + seed);
+            final long setMs = setTime(primary.changes);
+            assertExpiredOnTime(primary.changes, setMs, deadline -> deadline + 2, "primary");
+            assertEquals(KEYS, primary.kv.expiredKeys());
+            assertEquals(KEYS, backup.kv.expiredKeys());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"er-tcp", "st-tcp"})
+    void aFailoverInTheCountdownNeitherLosesNorPostponesAnExpiry(final String mode)
+    {
+        final long seed = seed();
+        final Watched watched = new Watched();
+        try (InProcessCluster cluster = watched.start(seed, mode))
+        {
+            awaitReady(cluster);
+            final ClusterFaultsTest.Script set = send(cluster, setAll());
+            assertTrue(cluster.runUntil(() -> set.text().split("\\+OK\r\n", -1).length - 1 == KEYS, 5_000_000_000L),
+                cluster.events());
+            final WatchedKv old = watched.byNode.get("primary");
+            final WatchedKv backup = watched.byNode.get("backup1");
+            final long setMs = setTime(old.changes);
+            final long deadlineBefore = deadlineSeenByAClient(cluster, seed);
+            assertEquals(setMs + 1000, deadlineBefore, "the client sees e's deadline as set; seed " + seed);
+
+            // Kill the primary 2 ms before the key with PX 400 is due: its deadline falls while no primary logs time.
+            final long killAtNs = (setMs + 398) * 1_000_000L - InProcessCluster.WALL_BASE_NS;
+            assertTrue(cluster.runUntil(() -> cluster.now[0] >= killAtNs, 2_000_000_000L), cluster.events());
+            cluster.kill("primary");
+            assertTrue(cluster.runUntil(() -> cluster.primary() == backup.node.get(), 2_000_000_000L), cluster.events());
+            final long takeoverMs = (cluster.now[0] + InProcessCluster.WALL_BASE_NS) / 1_000_000L;
+            assertTrue(takeoverMs > setMs + 400, "the failover outlasted the PX 400 key's deadline; seed " + seed);
+
+            final long deadlineAfter = deadlineSeenByAClient(cluster, seed);
+            assertEquals(deadlineBefore, deadlineAfter, "TIME plus PTTL give e's deadline unchanged by the failover; seed " + seed);
+
+            assertTrue(cluster.runUntil(() -> backup.size == 0, 3_000_000_000L), "every key expired on the new primary, " +
+                backup.size + " left; seed " + seed + "\n" + cluster.events());
+
+            // What the backup applied of the old primary's epoch, it applied as the old primary did.
+            final List<long[]> epochOne = backup.changes.stream().filter(c -> c[3] == 1).toList();
+            assertTrue(epochOne.size() >= 2, text(backup.changes));
+            assertEquals(text(old.changes.subList(0, epochOne.size())), text(epochOne), "seed " + seed);
+            // Each key went at its deadline, or, when that fell in the failover, as soon as the new primary logged time.
+            assertExpiredOnTime(backup.changes, setMs, deadline -> Math.max(deadline, takeoverMs) + 2, "backup1");
+            assertEquals(KEYS, backup.kv.expiredKeys());
+            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+        }
+    }
+}
