@@ -144,7 +144,9 @@ final class NodeCommand implements Command
         final long startMs = System.currentTimeMillis();
         long lastStatsMs = startMs;
         int status = 0;
-        try (AgentHost ignored = AgentHost.start(self.threading(), Throwable::printStackTrace, node))
+        // Shared: sleep on the port's frames (or park briefly) while records are in flight, never a whole 1 ms park.
+        try (AgentHost ignored = AgentHost.start(self.threading(), Throwable::printStackTrace,
+            new io.ertcp.engine.agent.NodeIdleStrategy(port, node::replicationInFlight), node))
         {
             while (!shutdown.awaitFor(50))
             {

@@ -96,6 +96,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private static final long SYNC_SLACK_RECORDS = 256;
     /** Two-node ST-TCP: how long after a failed fencing hook it is run again. */
     private static final long FENCE_RETRY_NS = 1_000_000_000L;
+    /** How long after the last record a logger or backup still counts records as arriving (replicationInFlight). */
+    private static final long IN_FLIGHT_QUIET_NS = 1_000_000L;
 
     /** What the node is doing now. */
     public enum State
@@ -176,6 +178,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private int electedEpoch;
     private long electedAtNs;
     private long nowNs;
+    /** The log or applied position last seen moving, and when: see {@link #replicationInFlight()}. */
+    private long progressPosition = -1;
+    private long progressNs;
     private long nextStatusNs;
     private long nextFeedCheckNs;
     private int previousPrimaryId = -1;
@@ -575,7 +580,41 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // After the flush: this cycle's frames are out; the next cycle's appends find their pages faulted in.
             work += replicationLog.pretouch();
         }
+        final long progress = null != logger ? logger.lastPosition() : null != follower ? follower.appliedPosition() : 0;
+        if (progress != progressPosition)
+        {
+            progressPosition = progress;
+            progressNs = nowNs;
+        }
         return work;
+    }
+
+    /**
+     * Whether records are in flight through this node, for its idle strategy ({@code NodeIdleStrategy}): a thread that
+     * parks for a millisecond now would hold up a confirmation. The primary: a record published and not yet confirmed.
+     * The logger: a feed with records its backup has not confirmed, or records arriving within the last millisecond
+     * (more are likely on their way). A backup: records applied within the last millisecond. Called on the node's
+     * thread, between duty cycles.
+     */
+    public boolean replicationInFlight()
+    {
+        if (state == State.PRIMARY)
+        {
+            return !alone && null != publisher && null != publisher.sender() &&
+                publisher.confirmedPosition() < publisher.publishedPosition();
+        }
+        if (state == State.LOGGER && null != logger)
+        {
+            for (int i = 0; i < logger.feedCount(); i++)
+            {
+                if (logger.feed(i).lag() > 0)
+                {
+                    return true;
+                }
+            }
+        }
+        return (state == State.LOGGER || state == State.BACKUP || state == State.DRAINING) &&
+            nowNs - progressNs < IN_FLIGHT_QUIET_NS;
     }
 
     private void serveBackups(final long nowNs)

@@ -122,6 +122,24 @@ final class InProcessCluster implements AutoCloseable
         return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(yaml(service, 1, directory)));
     }
 
+    /**
+     * An ER-TCP cluster with {@code backups} backups whose file is the usual one edited by {@code edit} (the per-byte
+     * cost harness's {@code security: none}, a replication MTU).
+     */
+    static InProcessCluster erTcpEdited(
+        final long seed, final String service, final int backups, final java.util.function.UnaryOperator<String> edit)
+    {
+        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(yaml(service, backups, directory)));
+    }
+
+    /**
+     * An ST-TCP cluster (primary, backup1, a witness, a hub LAN) whose file is the usual one edited by {@code edit}.
+     */
+    static InProcessCluster stTcpEdited(final long seed, final String service, final java.util.function.UnaryOperator<String> edit)
+    {
+        return new InProcessCluster(seed, service, null, Map.of(), true, directory -> edit.apply(stTcpYaml(service, directory, null)));
+    }
+
     private InProcessCluster(
         final long seed,
         final String service,

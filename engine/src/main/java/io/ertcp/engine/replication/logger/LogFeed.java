@@ -42,8 +42,13 @@ public final class LogFeed implements AutoCloseable
     public record Settings(
         int windowBytes, int windowRecords, int backupSlots, long tailProbeNs, int framesPerWork, int recordsPerWork)
     {
-        /** 1 MiB and 256 records a feed, as many backup slots, a 2 ms tail probe, 16 frames and 64 records a work. */
-        public static final Settings DEFAULT = new Settings(1 << 20, 256, 256, 2_000_000, 16, 64);
+        /**
+         * 1 MiB and 256 records a feed, as many backup slots, a 2 ms tail probe, 64 frames and 64 records a work: a
+         * feed sends more per duty cycle than one receive burst of the primary's brings in (32 full segments, about
+         * 34 channel frames at a 1500-byte MTU), so a backup keeps up with a stream instead of falling behind it
+         * (issue 11 item 5; 16 frames a work let a backup lag by thousands of records).
+         */
+        public static final Settings DEFAULT = new Settings(1 << 20, 256, 256, 2_000_000, 64, 64);
 
         public Settings
         {
