@@ -45,6 +45,15 @@ public interface PacketPort extends AutoCloseable
     int receive(FrameHandler handler, int limit);
 
     /**
+     * @return the longest frame this port carries, Ethernet header included: {@link #MAX_FRAME_LENGTH} unless the
+     * port was made for jumbo frames (the in-memory LAN can be).
+     */
+    default int maxFrameLength()
+    {
+        return MAX_FRAME_LENGTH;
+    }
+
+    /**
      * @return true when {@link #awaitFrames(int)} sleeps until a frame arrives (a port with a file descriptor to poll);
      * false when it returns at once and an idle thread has to sleep on its own.
      */

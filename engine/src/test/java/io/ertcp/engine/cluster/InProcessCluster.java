@@ -163,6 +163,8 @@ final class InProcessCluster implements AutoCloseable
         }
         ClusterKey.generate(directory.resolve(KEY_FILE), false);
         this.config = ClusterConfig.parse(yaml.apply(directory));
+        // A replication MTU over 1500 needs a LAN whose ports carry jumbo frames.
+        lan.maxFrameLength(Math.max(io.ertcp.engine.port.PacketPort.MAX_FRAME_LENGTH, config.replicationMtu() + 14));
         this.client = new Client(lan, now);
         for (final var node : config.nodes())
         {

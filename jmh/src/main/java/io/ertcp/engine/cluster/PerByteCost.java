@@ -49,6 +49,7 @@ public final class PerByteCost
         long seed = 11;
         Path csv = null;
         String security = "key";
+        int mtu = 0;
         boolean counters = false;
         for (int i = 0; i < args.length; i++)
         {
@@ -66,6 +67,7 @@ public final class PerByteCost
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--csv" -> csv = Path.of(args[++i]);
                 case "--security" -> security = args[++i];
+                case "--replication-mtu" -> mtu = Integer.parseInt(args[++i]);
                 case "--counters" -> counters = Boolean.parseBoolean(args[++i]);
                 case "--help" -> usage(null);
                 default -> usage("unknown option " + arg);
@@ -83,9 +85,10 @@ public final class PerByteCost
         {
             usage("--security is key (the test cluster key, as a node's default) or none, not " + security);
         }
-        final java.util.function.UnaryOperator<String> edit = security.equals("none") ?
-            yaml -> yaml.replaceAll("(?m)^security:\\n  key-file: .*\\n", "security: none\n") :
-            java.util.function.UnaryOperator.identity();
+        final boolean none = security.equals("none");
+        final String mtuLine = mtu > 0 ? "replication-mtu: " + mtu + "\n" : "";
+        final java.util.function.UnaryOperator<String> edit = yaml -> mtuLine +
+            (none ? yaml.replaceAll("(?m)^security:\\n  key-file: .*\\n", "security: none\n") : yaml);
         run(configuration, warmupMib, windowMib, windows, seed, csv, System.out, edit, counters);
     }
 
@@ -97,7 +100,7 @@ public final class PerByteCost
             out.println("per-byte-cost: " + problem + ".");
         }
         out.println("usage: PerByteCost --config engine|er-tcp-0|er-tcp-1|er-tcp-2|st-tcp [--warmup-mib 32] " +
-            "[--window-mib 16] [--windows 3] [--seed 11] [--csv FILE] [--security key|none] [--counters true]");
+            "[--window-mib 16] [--windows 3] [--seed 11] [--csv FILE] [--security key|none] [--counters true] [--replication-mtu 1500]");
         out.println("  logs go under java.io.tmpdir (-Djava.io.tmpdir=/dev/shm for tmpfs)");
         System.exit(null == problem ? 0 : 2);
     }

@@ -26,6 +26,8 @@ import java.util.stream.Collectors;
  * @param security   the cluster key that authenticates the replication channel, or none.
  * @param nodes      the members in file order.
  * @param warnings   things allowed but unwise, one sentence each, for the CLI to print.
+ * @param replicationMtu the replication channel's frame size after the Ethernet header (docs/cluster-file.md,
+ *                   {@code replication-mtu}): records are batched into frames up to it.
  */
 public record ClusterConfig(
     String name,
@@ -38,12 +40,34 @@ public record ClusterConfig(
     TcpOptions tcp,
     Security security,
     List<NodeConfig> nodes,
-    List<String> warnings)
+    List<String> warnings,
+    int replicationMtu)
 {
+    /** The replication MTU when the file gives none: Ethernet's 1500 bytes. */
+    public static final int DEFAULT_REPLICATION_MTU = 1500;
+
     public ClusterConfig
     {
         nodes = List.copyOf(nodes);
         warnings = List.copyOf(warnings);
+    }
+
+    /** A cluster at the default replication MTU. */
+    public ClusterConfig(
+        final String name,
+        final ClusterMode mode,
+        final ServiceConfig service,
+        final VirtualAddress vip,
+        final Durability durability,
+        final FailureDetection detection,
+        final LogConfig log,
+        final TcpOptions tcp,
+        final Security security,
+        final List<NodeConfig> nodes,
+        final List<String> warnings)
+    {
+        this(name, mode, service, vip, durability, detection, log, tcp, security, nodes, warnings,
+            DEFAULT_REPLICATION_MTU);
     }
 
     /**

@@ -205,6 +205,7 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
             maxRecordLength,
             nakIntervalNs,
             confirmIntervalNs,
+            feedSettings.mtu(),
             this::append,
             channelCounters);
     }
