@@ -340,7 +340,8 @@ public final class BackupFollower
 
     private void keep(final DirectBuffer buffer, final int offset, final int length, final int type)
     {
-        log.append(buffer, offset, length);
+        // Verified once on arrival (the receiver's CRC32C check, or a rebuilt record's checksum against the primary's).
+        log.appendStamped(buffer, offset, length);
         replicated.apply(buffer, offset, length);
         if (null != tap)
         {

@@ -560,9 +560,10 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
             final int chunk = Math.min(length - taken, room);
             if (null == replica.staging)
             {
-                replica.staging = new UnsafeBuffer(ByteBuffer.allocateDirect(maxDataPerRecord));
+                // The record itself: input is gathered where its DATA record's bytes go, so publishing copies it no more.
+                replica.staging = new UnsafeBuffer(ByteBuffer.allocateDirect(DataFlyweight.HEADER_LENGTH + maxDataPerRecord));
             }
-            replica.staging.putBytes(replica.staged, buffer, offset + taken, chunk);
+            replica.staging.putBytes(DataFlyweight.DATA_OFFSET + replica.staged, buffer, offset + taken, chunk);
             if (0 == replica.staged)
             {
                 stagedReplicas.add(replica);
@@ -595,9 +596,10 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     {
         if (replica.staged > 0)
         {
-            data.wrap(scratch, 0).write(epoch, replica.id, replica.inputOffset, replica.staging, 0, replica.staged);
+            data.wrap(replica.staging, 0).writeAround(epoch, replica.id, replica.inputOffset, replica.staged);
+            final int length = DataFlyweight.HEADER_LENGTH + replica.staged;
             replica.staged = 0;
-            publishAndApply(scratch.getInt(io.ertcp.log.RecordHeaderFlyweight.LENGTH_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN));
+            publishAndApply(replica.staging, length);
         }
     }
 
@@ -712,7 +714,12 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
 
     private void publishAndApply(final int length)
     {
-        final long position = publisher.publish(scratch, 0, length);
+        publishAndApply(scratch, length);
+    }
+
+    private void publishAndApply(final UnsafeBuffer record, final int length)
+    {
+        final long position = publisher.publish(record, 0, length);
         if (position != lastPublishedPosition + 1)
         {
             throw new IllegalStateException(
@@ -720,7 +727,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         }
         lastPublishedPosition = position;
         publishedBytes += length;
-        replicated.apply(scratch, 0, length);
+        replicated.apply(record, 0, length);
     }
 
     private void growEntries()
