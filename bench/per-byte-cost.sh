@@ -7,11 +7,15 @@
 #
 #   bench/per-byte-cost.sh [--configs "engine er-tcp-0 er-tcp-1 er-tcp-2 st-tcp"]
 #                          [--logs "/dev/shm /var/tmp"] [--warmup-mib 32] [--window-mib 16]
-#                          [--windows 3] [--cpu N] [--name NAME]
+#                          [--windows 3] [--cpu N] [--name NAME] [--security key|none]
+#                          [--counters] [--replication-mtu BYTES]
 #
 # --logs: the directories the cluster's Chronicle logs go under (java.io.tmpdir of the run): tmpfs
 # and disk by default. The engine alone keeps no log and runs once. --cpu pins every run to one CPU
 # (taskset), which keeps its caches its own while it runs; thread CPU time is what is counted either way.
+# --security none: the cluster file says security: none (frames carry the trailer, no MAC) instead of the test
+# key. --counters: also print every node counter that moved, per MiB (re-sends, NAKs, tail probes).
+# --replication-mtu: the cluster file's replication-mtu (default 1500).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +27,9 @@ WINDOW=16
 WINDOWS=3
 CPU=
 NAME=per-byte-cost
+SECURITY=key
+COUNTERS=false
+MTU=
 while [ $# -gt 0 ]; do
   case "$1" in
     --configs) CONFIGS=$2; shift 2 ;;
@@ -32,7 +39,10 @@ while [ $# -gt 0 ]; do
     --windows) WINDOWS=$2; shift 2 ;;
     --cpu) CPU=$2; shift 2 ;;
     --name) NAME=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --security) SECURITY=$2; shift 2 ;;
+    --counters) COUNTERS=true; shift ;;
+    --replication-mtu) MTU=$2; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "per-byte-cost.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -55,14 +65,14 @@ rm -f "$CSV"
   echo
   echo "machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), load average $(cut -d' ' -f1-3 /proc/loadavg)" \
        "before the run, $("$JAVA" -version 2>&1 | head -1)"
-  echo "command: bench/per-byte-cost.sh --configs \"$CONFIGS\" --logs \"$LOGS\" --warmup-mib $WARMUP --window-mib $WINDOW --windows $WINDOWS${CPU:+ --cpu $CPU}"
+  echo "command: bench/per-byte-cost.sh --configs \"$CONFIGS\" --logs \"$LOGS\" --warmup-mib $WARMUP --window-mib $WINDOW --windows $WINDOWS${CPU:+ --cpu $CPU} --security $SECURITY${MTU:+ --replication-mtu $MTU}$([ "$COUNTERS" = true ] && echo ' --counters')"
 } > "$MD"
 
 run() {
   local config=$1 tmp=$2
   "${PIN[@]}" "$JAVA" @"$ROOT/jvm.flags" -Xmx1g -XX:+UseZGC -Djava.io.tmpdir="$tmp" \
     -cp "$ROOT/jmh/target/benchmarks.jar" io.ertcp.engine.cluster.PerByteCost --config "$config" \
-    --warmup-mib "$WARMUP" --window-mib "$WINDOW" --windows "$WINDOWS" --csv "$CSV" \
+    --warmup-mib "$WARMUP" --window-mib "$WINDOW" --windows "$WINDOWS" --csv "$CSV" --security "$SECURITY" --counters "$COUNTERS" ${MTU:+--replication-mtu "$MTU"} \
     | grep -v '^\[' >> "$MD"
 }
 

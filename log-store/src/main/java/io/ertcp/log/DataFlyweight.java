@@ -57,6 +57,19 @@ public final class DataFlyweight extends RecordHeaderFlyweight
         return this;
     }
 
+    /**
+     * Write the fixed part of a DATA record whose {@code dataLength} bytes the caller already put at
+     * {@link #DATA_OFFSET}: a record built where its bytes were gathered, without copying them again.
+     */
+    public DataFlyweight writeAround(final int epoch, final long connectionId, final long streamOffset, final int dataLength)
+    {
+        writeHeader(RecordType.DATA, HEADER_LENGTH + dataLength, epoch);
+        putLong(CONNECTION_ID_OFFSET, connectionId);
+        putLong(STREAM_OFFSET_OFFSET, streamOffset);
+        putInt(DATA_LENGTH_OFFSET, dataLength);
+        return this;
+    }
+
     public long connectionId()
     {
         return getLong(CONNECTION_ID_OFFSET);

@@ -2,6 +2,7 @@ package io.ertcp.log;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.checksum.Crc32c;
 
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
@@ -16,22 +17,53 @@ import java.util.zip.CRC32C;
  */
 public final class RecordCodec
 {
+    /**
+     * The JDK's intrinsic CRC32C over an address ({@code CRC32C.updateDirectByteBuffer}, through Agrona's
+     * {@link Crc32c}), or null when {@code java.util.zip} is not opened to it ({@code jvm.flags} opens it): then an
+     * off-heap record is copied into an array first.
+     */
+    private static final Crc32c ADDRESS_CRC = addressCrc();
+
     private final CRC32C crc = new CRC32C();
     private byte[] scratch = new byte[2048];
+
+    private static Crc32c addressCrc()
+    {
+        try
+        {
+            return Crc32c.INSTANCE;
+        }
+        catch (final Throwable notOpened)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * @return true when off-heap records are checksummed in place, by address, without a copy.
+     */
+    public static boolean checksumsInPlace()
+    {
+        return null != ADDRESS_CRC;
+    }
 
     /**
      * The CRC32C of a record's bytes after its checksum field.
      * <p>
-     * The JDK's intrinsic CRC32C takes a byte array or a ByteBuffer, and an off-heap view cannot be turned into
-     * either without allocating (Agrona's address-based CRC32C needs java.util.zip opened to it). A record off heap
-     * is therefore copied into a reused array first: a memcpy of at most one segment, much cheaper than a table CRC.
+     * A record off heap is checksummed in place by its address with the JDK's intrinsic (once per hop: issue 11
+     * item 3); only when {@code java.util.zip} is not opened to Agrona is it copied into a reused array first.
      */
     public int checksum(final DirectBuffer buffer, final int offset, final int length)
     {
         final int from = offset + RecordHeaderFlyweight.LENGTH_OFFSET;
         final int count = length - RecordHeaderFlyweight.LENGTH_OFFSET;
-        crc.reset();
         final byte[] array = buffer.byteArray();
+        if (null == array && null != ADDRESS_CRC)
+        {
+            buffer.boundsCheck(from, count);
+            return ADDRESS_CRC.compute(buffer.addressOffset(), from, count);
+        }
+        crc.reset();
         if (null != array)
         {
             crc.update(array, buffer.wrapAdjustment() + from, count);
@@ -138,6 +170,22 @@ public final class RecordCodec
         }
 
         return null;
+    }
+
+    /**
+     * The structure checks of {@link #isIntact} without the checksum: for a record already verified once on this
+     * hop (a logger's feed re-reading its own log, issue 11 item 3).
+     */
+    public boolean isWellFormed(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < RecordHeaderFlyweight.HEADER_LENGTH ||
+            buffer.getInt(offset + RecordHeaderFlyweight.LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN) != length)
+        {
+            return false;
+        }
+        final int type = buffer.getShort(offset + RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int fixedLength = RecordType.fixedLength(type);
+        return fixedLength >= 0 && (RecordType.DATA == type ? length >= fixedLength : length == fixedLength);
     }
 
     /**

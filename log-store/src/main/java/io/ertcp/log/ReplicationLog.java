@@ -307,6 +307,43 @@ public final class ReplicationLog implements AutoCloseable
     }
 
     /**
+     * Append one record that already carries its position (exactly the next one) and a checksum over it that the
+     * caller stamped (the primary) or verified (a receiver): stored as it is, without computing the CRC32C again, so
+     * a record's checksum is computed once per hop (issue 11 item 3). The checks of {@link #append} apply otherwise.
+     *
+     * @return the record's position.
+     * @throws IllegalArgumentException with one sentence when the record is malformed, out of order or carries no
+     *                                  position.
+     */
+    public long appendStamped(final DirectBuffer record, final int offset, final int length)
+    {
+        checkAppendable(record, offset, length);
+
+        final long position = lastPosition + 1;
+        final long carried = record.getLong(offset + RecordHeaderFlyweight.POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (position != carried)
+        {
+            throw new IllegalArgumentException(
+                "The record carries position " + carried + " but the log's next position is " + position + ".");
+        }
+
+        final int epoch = record.getInt(offset + RecordHeaderFlyweight.EPOCH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        try (DocumentContext dc = appender.writingDocument())
+        {
+            final Bytes<?> bytes = dc.wire().bytes();
+            final long writePosition = bytes.writePosition();
+            bytes.writeSkip(length);
+            excerpt.wrap(bytes.addressForWrite(writePosition), length);
+            excerpt.putBytes(0, record, offset, length);
+            pretoucher.wrote(bytes.bytesStore(), writePosition + length);
+        }
+
+        lastPosition = position;
+        lastEpoch = epoch;
+        return position;
+    }
+
+    /**
      * Fault in the next pages of the current cycle file ahead of the write position, so later appends do not stop
      * for page faults: one bounded step (at most 256 KiB of pages, towards 4 MiB ahead), allocation-free, and it
      * never changes a byte of the file. Call it from the appending thread's duty cycle after its frames went out,
@@ -337,7 +374,18 @@ public final class ReplicationLog implements AutoCloseable
      */
     public LogReader newReader(final long fromPosition)
     {
-        final LogReader reader = new LogReader(this, queue.createTailer());
+        return newReader(fromPosition, false);
+    }
+
+    /**
+     * A reader as {@link #newReader(long)}; a {@code trusted} one checks each record's structure but not its CRC32C,
+     * for a reader of records this log's owner verified when it took them (a logger's feed to a backup, which
+     * verifies them again on arrival): one checksum per hop (issue 11 item 3). Torn records are cut when the log
+     * opens, so a trusted reader never meets one.
+     */
+    public LogReader newReader(final long fromPosition, final boolean trusted)
+    {
+        final LogReader reader = new LogReader(this, queue.createTailer(), trusted);
         reader.seek(fromPosition);
         return reader;
     }

@@ -36,6 +36,29 @@ class RecordCodecTest
         assertEquals(42, header.position());
     }
 
+    @Test
+    void anOffHeapRecordIsChecksummedInPlaceAsTheJdksCrc32cWould()
+    {
+        assertTrue(RecordCodec.checksumsInPlace(), "jvm.flags opens java.util.zip, so off-heap records are not copied");
+        final RecordCodec codec = new RecordCodec();
+        final java.util.Random random = new java.util.Random(7);
+        final UnsafeBuffer direct = new UnsafeBuffer(ByteBuffer.allocateDirect(20_000));
+        final UnsafeBuffer heap = new UnsafeBuffer(new byte[20_000]);
+        final byte[] bytes = new byte[20_000];
+        for (int i = 0; i < 2_000; i++)
+        {
+            random.nextBytes(bytes);
+            direct.putBytes(0, bytes);
+            heap.putBytes(0, bytes);
+            final int offset = random.nextInt(64);
+            final int length = RecordHeaderFlyweight.HEADER_LENGTH + random.nextInt(16_000);
+            final java.util.zip.CRC32C jdk = new java.util.zip.CRC32C();
+            jdk.update(bytes, offset + RecordHeaderFlyweight.LENGTH_OFFSET, length - RecordHeaderFlyweight.LENGTH_OFFSET);
+            assertEquals((int)jdk.getValue(), codec.checksum(direct, offset, length), "off heap, length " + length);
+            assertEquals((int)jdk.getValue(), codec.checksum(heap, offset, length), "on heap, length " + length);
+        }
+    }
+
     @Nested
     class RoundTrip
     {

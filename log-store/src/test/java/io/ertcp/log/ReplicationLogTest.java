@@ -68,6 +68,13 @@ class ReplicationLogTest
         return reader;
     }
 
+    private LogReader reader(final ReplicationLog log, final long from, final boolean trusted)
+    {
+        final LogReader reader = log.newReader(from, trusted);
+        toClose.add(reader);
+        return reader;
+    }
+
     private long appendData(final ReplicationLog log, final long n)
     {
         return log.append(records.buffer(), 0, records.data(n, TestRecords.lengthOf(n)));
@@ -186,6 +193,36 @@ class ReplicationLogTest
         assertEquals("The record carries position 5 but the log's next position is 2.", e.getMessage());
         ((UnsafeBuffer)records.buffer()).putLong(RecordHeaderFlyweight.POSITION_OFFSET, 2, ByteOrder.LITTLE_ENDIAN);
         assertEquals(2, log.append(records.buffer(), 0, length));
+    }
+
+    @Test
+    void aStampedRecordIsStoredAsItCameAndATrustedReaderSkipsOnlyTheChecksum()
+    {
+        final ReplicationLog log = open();
+        final RecordCodec codec = new RecordCodec();
+        final UnsafeBuffer buffer = (UnsafeBuffer)records.buffer();
+        for (long p = 1; p <= 3; p++)
+        {
+            final int length = records.data(p, TestRecords.lengthOf(p));
+            buffer.putLong(RecordHeaderFlyweight.POSITION_OFFSET, p, ByteOrder.LITTLE_ENDIAN);
+            codec.stampChecksum(buffer, 0, length);
+            if (p == 2)
+            {
+                // A checksum that does not match: appendStamped trusts it (the caller verified it), so it is stored as is.
+                buffer.putInt(RecordHeaderFlyweight.CHECKSUM_OFFSET, 0x1234, ByteOrder.LITTLE_ENDIAN);
+            }
+            assertEquals(p, log.appendStamped(buffer, 0, length));
+        }
+        assertEquals(3, readAndCheck(reader(log, 1, true), 1), "a trusted reader checks structure, not the CRC32C");
+        final LogReader verifying = reader(log, 1);
+        assertThrows(IllegalStateException.class, () -> readAndCheck(verifying, 1),
+            "a verifying reader skips the record whose CRC32C is wrong and finds the gap");
+
+        final int length = records.data(4, 10);
+        buffer.putLong(RecordHeaderFlyweight.POSITION_OFFSET, 0, ByteOrder.LITTLE_ENDIAN);
+        final IllegalArgumentException unstamped =
+            assertThrows(IllegalArgumentException.class, () -> log.appendStamped(buffer, 0, length));
+        assertEquals("The record carries position 0 but the log's next position is 4.", unstamped.getMessage());
     }
 
     @Test

@@ -39,6 +39,16 @@ public final class AgentHost implements AutoCloseable
      */
     public static AgentHost start(final ThreadingMode mode, final ErrorHandler errorHandler, final Agent... agents)
     {
+        return start(mode, errorHandler, backoff(), agents);
+    }
+
+    /**
+     * Start agents, a shared thread idling with {@code sharedIdle} (a node's {@link NodeIdleStrategy}); the other
+     * modes ignore it.
+     */
+    public static AgentHost start(
+        final ThreadingMode mode, final ErrorHandler errorHandler, final IdleStrategy sharedIdle, final Agent... agents)
+    {
         switch (mode)
         {
             case DEDICATED ->
@@ -55,7 +65,7 @@ public final class AgentHost implements AutoCloseable
             case SHARED ->
             {
                 final AgentRunner runner = new AgentRunner(
-                    backoff(), errorHandler, null, agents.length == 1 ? agents[0] : new CompositeAgent(agents));
+                    sharedIdle, errorHandler, null, agents.length == 1 ? agents[0] : new CompositeAgent(agents));
                 AgentRunner.startOnThread(runner);
                 return new AgentHost(mode, List.of(runner), null);
             }

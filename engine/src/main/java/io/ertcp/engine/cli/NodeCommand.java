@@ -196,8 +196,11 @@ final class NodeCommand implements Command
                     throw new CliException(ex.getMessage());
                 }
                 final Outcome outcome;
+                // Shared: sleep on the port's frames (or park briefly) while records are in flight, never a whole
+                // 1 ms park.
                 try (AgentHost ignored = AgentHost.start(self.threading(),
-                    ex -> LOG.error("the node's duty cycle failed: " + ex, ex), node))
+                    ex -> LOG.error("the node's duty cycle failed: " + ex, ex),
+                    new io.ertcp.engine.agent.NodeIdleStrategy(port, node::replicationInFlight), node))
                 {
                     outcome = serve(node, config.log().dirOf(nodeName), shutdown, printRequested, counters,
                         statsIntervalMs, durationMs, startMs);

@@ -39,6 +39,7 @@ import io.ertcp.engine.replication.replica.ReplicatedService;
 import io.ertcp.engine.replication.tap.TapAssembler;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
+import io.ertcp.log.DataFlyweight;
 import io.ertcp.log.ReplicationLog;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
@@ -95,7 +96,7 @@ import java.util.stream.Stream;
  */
 public final class ClusterNode implements Agent, Membership.LocalStatus, Membership.Listener, AutoCloseable
 {
-    /** Input bytes per DATA record: a full record plus its header fits a receiver slot of 16 KiB. */
+    /** Input bytes per DATA record before records were sized to the replication MTU (see {@link #maxDataPerRecord}). */
     public static final int MAX_DATA_PER_RECORD = 8192;
     public static final int MAX_RECORD_LENGTH = 16 * 1024;
     private static final int SLOTS = 256;
@@ -115,6 +116,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private static final long SYNC_SLACK_RECORDS = 256;
     /** Two-node ST-TCP: how long after a failed fencing hook it is run again. */
     private static final long FENCE_RETRY_NS = 1_000_000_000L;
+    /** How long after the last record a logger or backup still counts records as arriving (replicationInFlight). */
+    private static final long IN_FLIGHT_QUIET_NS = 1_000_000L;
 
     /** What the node is doing now. */
     public enum State
@@ -142,6 +145,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final NanoClock clock;
     /** Read once when this node becomes primary: the cluster time it logs is that instant plus {@link #clock} since. */
     private final EpochNanoClock wallClock;
+    /** The replication channel's frame size after the Ethernet header, the cluster file's replication-mtu. */
+    private final int mtu;
     private final Counters counters;
     private final NodeLog log;
     private final Path logDirectory;
@@ -223,6 +228,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private int electedEpoch;
     private long electedAtNs;
     private long nowNs;
+    /** The log or applied position last seen moving, and when: see {@link #replicationInFlight()}. */
+    private long progressPosition = -1;
+    private long progressNs;
     private long nextStatusNs;
     private long nextFeedCheckNs;
     private int previousPrimaryId = -1;
@@ -310,6 +318,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.mac = self.mac().orElse(port.macAddress());
         this.vip = config.vip().address().address();
         this.tcpConfig = config.tcp().toTcpConfig();
+        this.mtu = config.replicationMtu();
+        if (mtu + EthernetFlyweight.HEADER_LENGTH > port.maxFrameLength())
+        {
+            throw new IllegalArgumentException("replication-mtu " + mtu + " needs frames of " +
+                (mtu + EthernetFlyweight.HEADER_LENGTH) + " bytes, but the port " + port.name() + " carries at most " +
+                port.maxFrameLength() + ": lower replication-mtu to " +
+                (port.maxFrameLength() - EthernetFlyweight.HEADER_LENGTH) + " in the cluster file.");
+        }
         this.out = FrameOutput.of(port);
         this.authenticator = newAuthenticator(config, nodeId, counters);
         this.channelOut = new SealingOutput(out, authenticator);
@@ -437,7 +453,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         state = State.LOGGER;
         epoch = Math.max(epoch, replicationLog.lastEpoch());
         logger = new LoggerAgent(nodeId, mac, epoch, SLOTS, MAX_RECORD_LENGTH, 1_000_000L, 1_000_000L,
-            replicationLog, false, LogFeed.Settings.DEFAULT, channelOut, counters, "logger");
+            replicationLog, false, LogFeed.Settings.DEFAULT.withMtu(mtu), channelOut, counters, "logger");
         final Durability durability = config.durability();
         if (durability.kind() == Durability.Kind.LOGGER_PLUS)
         {
@@ -453,7 +469,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (!tapMode)
         {
             follower = new BackupFollower(nodeId, mac, epoch, replicationLog, replicated, SLOTS, MAX_RECORD_LENGTH,
-                1_000_000L, 1_000_000L, self.slowNsPerRecord(), channelCounters);
+                1_000_000L, 1_000_000L, self.slowNsPerRecord(), channelCounters, null, 0, null, null, mtu);
             return;
         }
         // The tap keeps twice the receive window per connection: the client sends at most a window past what the
@@ -469,7 +485,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         follower = new BackupFollower(nodeId, mac, epoch, replicationLog, replicated, SLOTS, MAX_RECORD_LENGTH,
             1_000_000L, 1_000_000L, self.slowNsPerRecord(), channelCounters, tap, TAP_FETCH_DELAY_NS, recordsTapped,
-            tapMisses);
+            tapMisses, mtu);
         receiveHandler = this::onBackupFrame;
     }
 
@@ -541,7 +557,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         tap = null;
         receiveHandler = layer;
         durablePosition = replicationLog.lastPosition();
-        primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, MAX_DATA_PER_RECORD, 8L << 20, nowNs,
+        primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, maxDataPerRecord(mtu), 8L << 20, nowNs,
             wallClock.nanoTime() - nowNs);
         stack = new TcpStack(tcpConfig, layer, counters, primary, primary);
         primary.stack(stack);
@@ -708,6 +724,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // After the flush: this cycle's frames are out; the next cycle's appends find their pages faulted in.
             work += replicationLog.pretouch();
         }
+        final long progress = null != logger ? logger.lastPosition() : null != follower ? follower.appliedPosition() : 0;
+        if (progress != progressPosition)
+        {
+            progressPosition = progress;
+            progressNs = nowNs;
+        }
         return work;
     }
 
@@ -729,6 +751,46 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             layer.counters().ipv4NoHandler.incrementRelease(); // not primary (yet): no stack serves the VIP here
         }
+    }
+
+    /**
+     * Whether records are in flight through this node, for its idle strategy ({@code NodeIdleStrategy}): a thread that
+     * parks for a millisecond now would hold up a confirmation. The primary: a record published and not yet confirmed.
+     * The logger: a feed with records its backup has not confirmed, or records arriving within the last millisecond
+     * (more are likely on their way). A backup: records applied within the last millisecond. Called on the node's
+     * thread, between duty cycles.
+     */
+    public boolean replicationInFlight()
+    {
+        if (state == State.PRIMARY)
+        {
+            return !alone && null != publisher && null != publisher.sender() &&
+                publisher.confirmedPosition() < publisher.publishedPosition();
+        }
+        if (state == State.LOGGER && null != logger)
+        {
+            for (int i = 0; i < logger.feedCount(); i++)
+            {
+                if (logger.feed(i).lag() > 0)
+                {
+                    return true;
+                }
+            }
+        }
+        return (state == State.LOGGER || state == State.BACKUP || state == State.DRAINING) &&
+            nowNs - progressNs < IN_FLIGHT_QUIET_NS;
+    }
+
+    /**
+     * Input bytes per DATA record at a replication MTU: as many whole frames' payloads as a 16 KiB receiver slot holds,
+     * less the DATA header, so a full record fills its frames to the last byte and leaves no short tail frame
+     * (issue 11 item 4): 11 frames of 1428 bytes at 1500 (15,668 bytes of input), one of 8,928 at 9000.
+     */
+    public static int maxDataPerRecord(final int mtu)
+    {
+        final int payload = ReplicationFrameFlyweight.maxPayloadLength(mtu);
+        final int frames = Math.max(1, MAX_RECORD_LENGTH / payload);
+        return Math.min(frames * payload, MAX_RECORD_LENGTH) - DataFlyweight.HEADER_LENGTH;
     }
 
     private void serveBackups(final long nowNs)
@@ -1587,7 +1649,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private RecordSender newSenderToLogger()
     {
         final RecordSender sender = new RecordSender(nodeId, epoch, mac, peerMac, peerId, 8 << 20, 8192, 2_000_000L, 64,
-            SLOTS, null == primaryChannelCounters ? primaryChannelCounters = new ChannelCounters(counters, "primary") :
+            SLOTS, mtu, null == primaryChannelCounters ? primaryChannelCounters = new ChannelCounters(counters, "primary") :
             primaryChannelCounters);
         if (tapMode)
         {

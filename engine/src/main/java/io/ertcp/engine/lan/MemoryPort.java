@@ -34,7 +34,8 @@ public final class MemoryPort implements PacketPort
     private final PortCounters counters;
     private final ImpairedLink ingressLink;
     private final ManyToOneRingBuffer ingress;
-    private final UnsafeBuffer txFrames = new UnsafeBuffer(ByteBuffer.allocateDirect(TX_BURST * MAX_FRAME_LENGTH));
+    private final int maxFrameLength;
+    private final UnsafeBuffer txFrames;
     private final int[] txLengths = new int[TX_BURST];
     private final MessageHandler fromRing = this::onRingFrame;
     private final FrameHandler counting = this::onDelivered;
@@ -51,8 +52,11 @@ public final class MemoryPort implements PacketPort
         final long mac,
         final PortCounters counters,
         final ImpairedLink ingressLink,
-        final int ringCapacity)
+        final int ringCapacity,
+        final int maxFrameLength)
     {
+        this.maxFrameLength = maxFrameLength;
+        this.txFrames = new UnsafeBuffer(ByteBuffer.allocateDirect(TX_BURST * maxFrameLength));
         this.network = network;
         this.name = name;
         this.mac = mac;
@@ -70,6 +74,12 @@ public final class MemoryPort implements PacketPort
     public long macAddress()
     {
         return mac;
+    }
+
+    @Override
+    public int maxFrameLength()
+    {
+        return maxFrameLength;
     }
 
     /**
@@ -100,11 +110,11 @@ public final class MemoryPort implements PacketPort
 
     public int txClaim(final int length)
     {
-        if (txCount == TX_BURST || length > MAX_FRAME_LENGTH || closed)
+        if (txCount == TX_BURST || length > maxFrameLength || closed)
         {
             return -1;
         }
-        return txCount * MAX_FRAME_LENGTH;
+        return txCount * maxFrameLength;
     }
 
     public MutableDirectBuffer txBuffer()
@@ -123,7 +133,7 @@ public final class MemoryPort implements PacketPort
         long bytes = 0;
         for (int i = 0; i < count; i++)
         {
-            network.forward(this, txFrames, i * MAX_FRAME_LENGTH, txLengths[i]);
+            network.forward(this, txFrames, i * maxFrameLength, txLengths[i]);
             bytes += txLengths[i];
         }
         txCount = 0;

@@ -6,6 +6,7 @@ import io.ertcp.engine.lan.impair.ImpairmentCounters;
 import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.net.EthernetFlyweight;
 import io.ertcp.engine.net.MacAddress;
+import io.ertcp.engine.port.PacketPort;
 import io.ertcp.engine.port.PortCounters;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -66,9 +67,26 @@ public final class MemorySwitch
      * Flood every frame to every other port, learning nothing: a hub, or a Linux bridge with {@code ageing_time 0},
      * as an ST-TCP backup needs to see the client's frames to the virtual MAC.
      */
+    private int maxFrameLength = PacketPort.MAX_FRAME_LENGTH;
+
     public MemorySwitch hub(final boolean hub)
     {
         this.hub = hub;
+        return this;
+    }
+
+    /**
+     * Ports plugged in from now on carry frames of up to {@code maxFrameLength} bytes, Ethernet header included:
+     * jumbo frames for a replication MTU over 1500 (ports with an impaired wire still delay at most 1514 bytes).
+     */
+    public MemorySwitch maxFrameLength(final int maxFrameLength)
+    {
+        if (maxFrameLength < PacketPort.MAX_FRAME_LENGTH)
+        {
+            throw new IllegalArgumentException("A port carries at least " + PacketPort.MAX_FRAME_LENGTH +
+                "-byte frames, not " + maxFrameLength + ".");
+        }
+        this.maxFrameLength = maxFrameLength;
         return this;
     }
 
@@ -108,7 +126,8 @@ public final class MemorySwitch
         final ImpairedLink link = ingress.isNone() ? null :
             new ImpairedLink(ingress, seed * 31 + index, new ImpairmentCounters(counters, "impair ->" + portName));
         final MemoryPort port = new MemoryPort(
-            this, portName, mac, new PortCounters(counters, portName), link, MemoryPort.DEFAULT_RING_CAPACITY);
+            this, portName, mac, new PortCounters(counters, portName), link,
+            Math.max(MemoryPort.DEFAULT_RING_CAPACITY, 512 * maxFrameLength), maxFrameLength);
         final MemoryPort[] grown = Arrays.copyOf(ports, index + 1);
         grown[index] = port;
         ports = grown;

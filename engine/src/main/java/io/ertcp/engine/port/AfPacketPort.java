@@ -351,6 +351,12 @@ public final class AfPacketPort implements PacketPort
         return received;
     }
 
+    @Override
+    public boolean canAwaitFrames()
+    {
+        return true;
+    }
+
     /**
      * Block until the RX ring holds a frame or the timeout passes: for a thread that shares its core
      * and would rather sleep than spin when the wire is idle. Returns at once, without a syscall, when
@@ -359,6 +365,7 @@ public final class AfPacketPort implements PacketPort
      * @param timeoutMs the longest wait, 0 to only look, -1 to wait for ever.
      * @return true when a frame is waiting.
      */
+    @Override
     public boolean awaitFrames(final int timeoutMs)
     {
         checkOpen();

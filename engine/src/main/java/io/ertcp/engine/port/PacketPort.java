@@ -45,6 +45,36 @@ public interface PacketPort extends AutoCloseable
     int receive(FrameHandler handler, int limit);
 
     /**
+     * @return the longest frame this port carries, Ethernet header included: {@link #MAX_FRAME_LENGTH} unless the
+     * port was made for jumbo frames (the in-memory LAN can be).
+     */
+    default int maxFrameLength()
+    {
+        return MAX_FRAME_LENGTH;
+    }
+
+    /**
+     * @return true when {@link #awaitFrames(int)} sleeps until a frame arrives (a port with a file descriptor to poll);
+     * false when it returns at once and an idle thread has to sleep on its own.
+     */
+    default boolean canAwaitFrames()
+    {
+        return false;
+    }
+
+    /**
+     * Block until a received frame waits or the timeout passes: an idle thread sleeps here instead of parking, so
+     * a frame (a record, a CONFIRM) wakes it at once rather than after its park. Ports that cannot block return at once.
+     *
+     * @param timeoutMs the longest wait, 0 to only look, -1 to wait for ever.
+     * @return true when a frame is waiting (false too when the port cannot tell).
+     */
+    default boolean awaitFrames(final int timeoutMs)
+    {
+        return false;
+    }
+
+    /**
      * Claim space for one outgoing frame.
      *
      * @param length the frame's length in bytes, at most {@link #MAX_FRAME_LENGTH}.

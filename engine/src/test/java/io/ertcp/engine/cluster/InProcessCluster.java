@@ -141,6 +141,24 @@ final class InProcessCluster implements AutoCloseable
             directory -> stTcp ? stTcpYaml(service, directory, null) : yaml(service, 1, directory), services);
     }
 
+    /**
+     * An ER-TCP cluster with {@code backups} backups whose file is the usual one edited by {@code edit} (the per-byte
+     * cost harness's {@code security: none}, a replication MTU).
+     */
+    static InProcessCluster erTcpEdited(
+        final long seed, final String service, final int backups, final java.util.function.UnaryOperator<String> edit)
+    {
+        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(yaml(service, backups, directory)), null);
+    }
+
+    /**
+     * An ST-TCP cluster (primary, backup1, a witness, a hub LAN) whose file is the usual one edited by {@code edit}.
+     */
+    static InProcessCluster stTcpEdited(final long seed, final String service, final java.util.function.UnaryOperator<String> edit)
+    {
+        return new InProcessCluster(seed, service, null, Map.of(), true, directory -> edit.apply(stTcpYaml(service, directory, null)), null);
+    }
+
     private InProcessCluster(
         final long seed,
         final String service,
@@ -166,6 +184,8 @@ final class InProcessCluster implements AutoCloseable
         }
         ClusterKey.generate(directory.resolve(KEY_FILE), false);
         this.config = ClusterConfig.parse(yaml.apply(directory));
+        // A replication MTU over 1500 needs a LAN whose ports carry jumbo frames.
+        lan.maxFrameLength(Math.max(io.ertcp.engine.port.PacketPort.MAX_FRAME_LENGTH, config.replicationMtu() + 14));
         this.client = new Client(lan, now);
         for (final var node : config.nodes())
         {

@@ -50,6 +50,11 @@ abstract class CostRig implements AutoCloseable
     /** Each node's state now, for the report. */
     abstract String state(String node);
 
+    /** Each node's counters now (the engine alone: none). */
+    void counters(final String node, final java.util.function.ObjLongConsumer<String> consumer)
+    {
+    }
+
     void meter(final boolean on)
     {
         meters.values().forEach(m -> m.on = on);
@@ -58,13 +63,21 @@ abstract class CostRig implements AutoCloseable
 
     static CostRig of(final String configuration, final long seed)
     {
+        return of(configuration, seed, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * @param edit applied to the test cluster file (the harness's {@code --security none}); the engine alone has none.
+     */
+    static CostRig of(final String configuration, final long seed, final java.util.function.UnaryOperator<String> edit)
+    {
         return switch (configuration)
         {
             case "engine" -> new Engine(seed);
-            case "er-tcp-0" -> new Cluster(new InProcessCluster(seed, "echo", 0, null));
-            case "er-tcp-1" -> new Cluster(new InProcessCluster(seed, "echo", 1, null));
-            case "er-tcp-2" -> new Cluster(new InProcessCluster(seed, "echo", 2, null));
-            case "st-tcp" -> new Cluster(InProcessCluster.stTcp(seed, "echo", Map.of(), null));
+            case "er-tcp-0" -> new Cluster(InProcessCluster.erTcpEdited(seed, "echo", 0, edit));
+            case "er-tcp-1" -> new Cluster(InProcessCluster.erTcpEdited(seed, "echo", 1, edit));
+            case "er-tcp-2" -> new Cluster(InProcessCluster.erTcpEdited(seed, "echo", 2, edit));
+            case "st-tcp" -> new Cluster(InProcessCluster.stTcpEdited(seed, "echo", edit));
             default -> throw new IllegalArgumentException("unknown configuration '" + configuration +
                 "': choose engine, er-tcp-0, er-tcp-1, er-tcp-2 or st-tcp");
         };
@@ -155,6 +168,11 @@ abstract class CostRig implements AutoCloseable
         String state(final String node)
         {
             return cluster.node(node).state().name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        void counters(final String node, final java.util.function.ObjLongConsumer<String> consumer)
+        {
+            cluster.node(node).counters().forEach(consumer);
         }
 
         public void close()

@@ -48,6 +48,9 @@ public final class PerByteCost
         int windows = 3;
         long seed = 11;
         Path csv = null;
+        String security = "key";
+        int mtu = 0;
+        boolean counters = false;
         for (int i = 0; i < args.length; i++)
         {
             final String arg = args[i];
@@ -63,6 +66,9 @@ public final class PerByteCost
                 case "--windows" -> windows = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--csv" -> csv = Path.of(args[++i]);
+                case "--security" -> security = args[++i];
+                case "--replication-mtu" -> mtu = Integer.parseInt(args[++i]);
+                case "--counters" -> counters = Boolean.parseBoolean(args[++i]);
                 case "--help" -> usage(null);
                 default -> usage("unknown option " + arg);
             }
@@ -75,7 +81,15 @@ public final class PerByteCost
         {
             usage("--window-mib and --windows must be at least 1 and the whole stream under 2 GiB");
         }
-        run(configuration, warmupMib, windowMib, windows, seed, csv, System.out);
+        if (!security.equals("key") && !security.equals("none"))
+        {
+            usage("--security is key (the test cluster key, as a node's default) or none, not " + security);
+        }
+        final boolean none = security.equals("none");
+        final String mtuLine = mtu > 0 ? "replication-mtu: " + mtu + "\n" : "";
+        final java.util.function.UnaryOperator<String> edit = yaml -> mtuLine +
+            (none ? yaml.replaceAll("(?m)^security:\\n  key-file: .*\\n", "security: none\n") : yaml);
+        run(configuration, warmupMib, windowMib, windows, seed, csv, System.out, edit, counters);
     }
 
     private static void usage(final String problem)
@@ -86,7 +100,7 @@ public final class PerByteCost
             out.println("per-byte-cost: " + problem + ".");
         }
         out.println("usage: PerByteCost --config engine|er-tcp-0|er-tcp-1|er-tcp-2|st-tcp [--warmup-mib 32] " +
-            "[--window-mib 16] [--windows 3] [--seed 11] [--csv FILE]");
+            "[--window-mib 16] [--windows 3] [--seed 11] [--csv FILE] [--security key|none] [--counters true] [--replication-mtu 1500]");
         out.println("  logs go under java.io.tmpdir (-Djava.io.tmpdir=/dev/shm for tmpfs)");
         System.exit(null == problem ? 0 : 2);
     }
@@ -100,8 +114,22 @@ public final class PerByteCost
         final Path csv,
         final PrintStream out) throws Exception
     {
+        run(configuration, warmupMib, windowMib, windows, seed, csv, out, java.util.function.UnaryOperator.identity(), false);
+    }
+
+    static void run(
+        final String configuration,
+        final long warmupMib,
+        final long windowMib,
+        final int windows,
+        final long seed,
+        final Path csv,
+        final PrintStream out,
+        final java.util.function.UnaryOperator<String> edit,
+        final boolean counters) throws Exception
+    {
         final double[] overhead = CpuMeter.calibrate();
-        try (CostRig rig = CostRig.of(configuration, seed))
+        try (CostRig rig = CostRig.of(configuration, seed, edit))
         {
             if (!runUntil(rig, rig::ready, 2_000_000_000L))
             {
@@ -126,6 +154,7 @@ public final class PerByteCost
             rig.hops.reset();
             final long streamFrom = source.verified;
             final long streamStartNs = rig.nowNs();
+            final Map<String, Map<String, Long>> countersBefore = snapshot(rig);
             rig.meter(true);
             for (int w = 0; w < windows; w++)
             {
@@ -166,6 +195,10 @@ public final class PerByteCost
                     m.totalWorkingCycles / mib));
             }
             report(configuration, rig, whole, windowResults, mib, rig.nowNs() - streamStartNs, overhead, out);
+            if (counters)
+            {
+                reportCounters(rig, countersBefore, snapshot(rig), mib, out);
+            }
             if (null != csv)
             {
                 appendCsv(csv, configuration, rig, whole, windowResults);
@@ -251,6 +284,39 @@ public final class PerByteCost
                     rig.hops.frames(from, to, 2) / mib, bytes / 1024.0 / mib);
             }
         }
+    }
+
+    private static Map<String, Map<String, Long>> snapshot(final CostRig rig)
+    {
+        final Map<String, Map<String, Long>> all = new java.util.LinkedHashMap<>();
+        for (final String node : rig.meters.keySet())
+        {
+            final Map<String, Long> values = new java.util.LinkedHashMap<>();
+            rig.counters(node, values::put);
+            all.put(node, values);
+        }
+        return all;
+    }
+
+    /** Every counter that moved over the measured stream, per MiB echoed. */
+    private static void reportCounters(
+        final CostRig rig,
+        final Map<String, Map<String, Long>> before,
+        final Map<String, Map<String, Long>> after,
+        final double mib,
+        final PrintStream out)
+    {
+        out.println();
+        out.println("| node | counter | per MiB |");
+        out.println("| --- | --- | ---: |");
+        after.forEach((node, values) -> values.forEach((label, value) ->
+        {
+            final long moved = value - before.get(node).getOrDefault(label, 0L);
+            if (moved != 0)
+            {
+                out.printf(Locale.ROOT, "| %s | %s | %.1f |%n", node, label, moved / mib);
+            }
+        }));
     }
 
     private static double median(final double[] sorted)

@@ -27,6 +27,8 @@ import java.util.stream.Collectors;
  * @param nodes      the members in file order.
  * @param warnings   things allowed but unwise, one sentence each, for the CLI to print.
  * @param management the port of every node's management endpoint (status and metrics over HTTP).
+ * @param replicationMtu the replication channel's frame size after the Ethernet header (docs/cluster-file.md,
+ *                   {@code replication-mtu}): records are batched into frames up to it.
  */
 public record ClusterConfig(
     String name,
@@ -40,12 +42,34 @@ public record ClusterConfig(
     Security security,
     List<NodeConfig> nodes,
     List<String> warnings,
-    Management management)
+    Management management,
+        int replicationMtu)
 {
+    /** The replication MTU when the file gives none: Ethernet's 1500 bytes. */
+    public static final int DEFAULT_REPLICATION_MTU = 1500;
+
     public ClusterConfig
     {
         nodes = List.copyOf(nodes);
         warnings = List.copyOf(warnings);
+    }
+
+    /** A cluster at the default management port and replication MTU. */
+    public ClusterConfig(
+        final String name,
+        final ClusterMode mode,
+        final ServiceConfig service,
+        final VirtualAddress vip,
+        final Durability durability,
+        final FailureDetection detection,
+        final LogConfig log,
+        final TcpOptions tcp,
+        final Security security,
+        final List<NodeConfig> nodes,
+        final List<String> warnings)
+    {
+        this(name, mode, service, vip, durability, detection, log, tcp, security, nodes, warnings,
+            new Management(Management.DEFAULT_PORT), DEFAULT_REPLICATION_MTU);
     }
 
     /**

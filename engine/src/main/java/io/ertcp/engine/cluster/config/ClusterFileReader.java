@@ -3,6 +3,7 @@ package io.ertcp.engine.cluster.config;
 import io.ertcp.engine.agent.ThreadingMode;
 import io.ertcp.engine.net.Ipv4Address;
 import io.ertcp.engine.net.MacAddress;
+import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.engine.service.DiscardService;
 import io.ertcp.engine.service.EchoService;
 import io.ertcp.engine.service.HttpService;
@@ -48,7 +49,7 @@ import java.util.regex.Pattern;
 final class ClusterFileReader
 {
     static final List<String> TOP_KEYS = List.of("cluster", "mode", "service", "vip", "durability",
-        "failure-detection", "log", "tcp", "security", "security.key-file", "nodes", "management");
+        "failure-detection", "log", "tcp", "security", "security.key-file", "replication-mtu", "nodes", "management");
     static final List<String> SERVICE_KEYS = List.of("name", "port", "root", "idle-timeout-ms", "lower",
         "perturbation", "trials", "integrity", "class", "jar", "options");
     /** The keys of a built-in service's own options, in {@link #SERVICE_KEYS}. */
@@ -94,6 +95,7 @@ final class ClusterFileReader
     private Boolean nagle;
     private Security security;
     private int managementPort = Management.DEFAULT_PORT;
+    private int replicationMtu = ClusterConfig.DEFAULT_REPLICATION_MTU;
     private final List<NodeConfig> nodes = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
@@ -166,7 +168,7 @@ final class ClusterFileReader
             new FailureDetection(heartbeatNs, suspectNs, fencingHook),
             new LogConfig(logDir, retentionNs, rollCycle, logFile),
             new TcpOptions(congestion, bufferKib, maxConnections, nagleOn),
-            security, nodes, warnings, new Management(managementPort));
+            security, nodes, warnings, new Management(managementPort), replicationMtu);
     }
 
     /**
@@ -235,6 +237,35 @@ final class ClusterFileReader
         {
             durability = mode == ClusterMode.ER_TCP ? Durability.LOGGER : Durability.BACKUP;
         }
+        readReplicationMtu();
+    }
+
+    /** {@code replication-mtu}: the replication channel's frames, 1500 bytes or a jumbo size the ports carry. */
+    private void readReplicationMtu()
+    {
+        final String text = top.text("replication-mtu", false, Integer.toString(ClusterConfig.DEFAULT_REPLICATION_MTU));
+        if (null == text)
+        {
+            return;
+        }
+        long value = -1;
+        try
+        {
+            value = Long.parseLong(text.replace("_", ""));
+        }
+        catch (final NumberFormatException ignore)
+        {
+            // the sentence below
+        }
+        if (value < ReplicationFrameFlyweight.MIN_MTU || value > ReplicationFrameFlyweight.MAX_MTU)
+        {
+            problems.add(top.value("replication-mtu"), "replication-mtu '" + text + "' is not a frame size from " +
+                ReplicationFrameFlyweight.MIN_MTU + " to " + ReplicationFrameFlyweight.MAX_MTU + " bytes: write " +
+                ClusterConfig.DEFAULT_REPLICATION_MTU + " for plain Ethernet, or 9000 where every node's port and " +
+                "the switch between them carry jumbo frames.");
+            return;
+        }
+        replicationMtu = (int)value;
     }
 
     private void readService()

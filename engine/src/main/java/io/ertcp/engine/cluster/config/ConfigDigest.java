@@ -81,6 +81,7 @@ public final class ConfigDigest
         d.put("tcp.nagle", Boolean.toString(config.tcp().nagle()));
         d.put("security.key-file", config.security().keyFile().map(Path::toString).orElse("none"));
         d.put("management.port", config.management().port());
+        d.put("replication-mtu", config.replicationMtu());
         // File order matters: a node's id is its place in the file.
         int index = 0;
         for (final NodeConfig node : config.nodes())

@@ -123,6 +123,32 @@ public final class BackupFollower
         final AtomicCounter recordsTapped,
         final AtomicCounter tapMisses)
     {
+        this(nodeId, localMac, epoch, log, replicated, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
+            applyDelayNs, counters, tap, fetchDelayNs, recordsTapped, tapMisses,
+            io.ertcp.engine.replication.channel.ReplicationFrameFlyweight.MTU);
+    }
+
+    /**
+     * As the constructor before, receiving frames of up to {@code mtu} bytes (the cluster's {@code replication-mtu}).
+     */
+    public BackupFollower(
+        final int nodeId,
+        final long localMac,
+        final int epoch,
+        final ReplicationLog log,
+        final ReplicatedService replicated,
+        final int slots,
+        final int maxRecordLength,
+        final long nakIntervalNs,
+        final long confirmIntervalNs,
+        final long applyDelayNs,
+        final ChannelCounters counters,
+        final TapAssembler tap,
+        final long fetchDelayNs,
+        final AtomicCounter recordsTapped,
+        final AtomicCounter tapMisses,
+        final int mtu)
+    {
         if (log.lastPosition() != replicated.appliedPosition())
         {
             throw new IllegalArgumentException("the backup's log ends at " + log.lastPosition() +
@@ -138,7 +164,7 @@ public final class BackupFollower
         this.rebuilt = null == tap ? null : new UnsafeBuffer(ByteBuffer.allocateDirect(maxRecordLength));
         this.receiver = RecordReceiver.holding(
             nodeId, localMac, epoch, log.lastPosition() + 1, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
-            this::onRecord, counters);
+            mtu, this::onRecord, counters);
         this.receiver.baseListener(this::onBase);
     }
 
@@ -314,7 +340,8 @@ public final class BackupFollower
 
     private void keep(final DirectBuffer buffer, final int offset, final int length, final int type)
     {
-        log.append(buffer, offset, length);
+        // Verified once on arrival (the receiver's CRC32C check, or a rebuilt record's checksum against the primary's).
+        log.appendStamped(buffer, offset, length);
         replicated.apply(buffer, offset, length);
         if (null != tap)
         {

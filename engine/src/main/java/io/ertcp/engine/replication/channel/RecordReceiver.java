@@ -86,6 +86,8 @@ public final class RecordReceiver implements FrameHandler
     private final int nodeId;
     private final long localMac;
     private final int maxRecordLength;
+    /** Record bytes per frame, the fragment size: the sender's, from the same replication MTU. */
+    private final int maxPayload;
     private final long nakIntervalNs;
     private final long confirmIntervalNs;
     private final Delivery handler;
@@ -145,6 +147,28 @@ public final class RecordReceiver implements FrameHandler
         final ChannelCounters counters)
     {
         this(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
+            ReplicationFrameFlyweight.MTU, handler, counters);
+    }
+
+    /**
+     * As {@link #RecordReceiver(int, long, int, long, int, int, long, long, RecordHandler, ChannelCounters)}, for
+     * frames of up to {@code mtu} bytes after the Ethernet header: the sender's (the cluster's
+     * {@code replication-mtu}), which sets where records are cut into fragments.
+     */
+    public RecordReceiver(
+        final int nodeId,
+        final long localMac,
+        final int epoch,
+        final long firstPosition,
+        final int slots,
+        final int maxRecordLength,
+        final long nakIntervalNs,
+        final long confirmIntervalNs,
+        final int mtu,
+        final RecordHandler handler,
+        final ChannelCounters counters)
+    {
+        this(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs, mtu,
             (Delivery)(buffer, offset, length, position) ->
             {
                 handler.onRecord(buffer, offset, length, position);
@@ -169,8 +193,29 @@ public final class RecordReceiver implements FrameHandler
         final Delivery handler,
         final ChannelCounters counters)
     {
+        return holding(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs,
+            confirmIntervalNs, ReplicationFrameFlyweight.MTU, handler, counters);
+    }
+
+    /**
+     * As {@link #holding(int, long, int, long, int, int, long, long, Delivery, ChannelCounters)}, for frames of up to
+     * {@code mtu} bytes.
+     */
+    public static RecordReceiver holding(
+        final int nodeId,
+        final long localMac,
+        final int epoch,
+        final long firstPosition,
+        final int slots,
+        final int maxRecordLength,
+        final long nakIntervalNs,
+        final long confirmIntervalNs,
+        final int mtu,
+        final Delivery handler,
+        final ChannelCounters counters)
+    {
         return new RecordReceiver(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs,
-            confirmIntervalNs, handler, counters);
+            confirmIntervalNs, mtu, handler, counters);
     }
 
     private RecordReceiver(
@@ -182,13 +227,15 @@ public final class RecordReceiver implements FrameHandler
         final int maxRecordLength,
         final long nakIntervalNs,
         final long confirmIntervalNs,
+        final int mtu,
         final Delivery handler,
         final ChannelCounters counters)
     {
-        if (maxRecordLength > MAX_FRAGMENTS * ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH)
+        this.maxPayload = ReplicationFrameFlyweight.maxPayloadLength(mtu);
+        if (maxRecordLength > MAX_FRAGMENTS * maxPayload)
         {
             throw new IllegalArgumentException("maxRecordLength " + maxRecordLength + " is more than " +
-                MAX_FRAGMENTS + " fragments of " + ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH + " bytes.");
+                MAX_FRAGMENTS + " fragments of " + maxPayload + " bytes.");
         }
         this.nodeId = nodeId;
         this.localMac = localMac;
@@ -285,12 +332,12 @@ public final class RecordReceiver implements FrameHandler
         final int recordLength = inbound.recordLength();
         if (recordLength < RecordHeaderFlyweight.HEADER_LENGTH || recordLength > maxRecordLength ||
             fragmentOffset < 0 || fragmentOffset >= recordLength ||
-            fragmentOffset % ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH != 0)
+            fragmentOffset % maxPayload != 0)
         {
             counters.malformedFrames.incrementRelease();
             return;
         }
-        final int chunk = Math.min(recordLength - fragmentOffset, ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);
+        final int chunk = Math.min(recordLength - fragmentOffset, maxPayload);
         if (chunk > payloadLength)
         {
             counters.malformedFrames.incrementRelease();
@@ -585,7 +632,7 @@ public final class RecordReceiver implements FrameHandler
             slotFragments[slot] = 0;
         }
 
-        final long bit = 1L << (fragmentOffset / ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);
+        final long bit = 1L << (fragmentOffset / maxPayload);
         if ((slotFragments[slot] & bit) != 0)
         {
             counters.duplicates.incrementRelease();
@@ -761,10 +808,9 @@ public final class RecordReceiver implements FrameHandler
         return true;
     }
 
-    private static long fullMask(final int length)
+    private long fullMask(final int length)
     {
-        final int fragments = (length + ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH - 1) /
-            ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH;
+        final int fragments = (length + maxPayload - 1) / maxPayload;
         return fragments >= MAX_FRAGMENTS ? -1L : (1L << fragments) - 1;
     }
 }

@@ -21,7 +21,7 @@ import java.nio.ByteOrder;
  * <p>
  * {@link #doWork(long, FrameOutput)} sends retransmissions first (a receiver is stalled on them), then new records:
  * whole small records share a frame, and a record larger than a frame's payload is cut into fragments at multiples
- * of {@link ReplicationFrameFlyweight#MAX_PAYLOAD_LENGTH}. The loss of the last records sent leaves no gap for a
+ * of the frame's payload length (the MTU's, {@link ReplicationFrameFlyweight#maxPayloadLength(int)}). The loss of the last records sent leaves no gap for a
  * receiver to see, so when nothing is confirmed for a while the last record is sent again (a tail probe); the
  * receiver then sees any gap before it. A NAK for positions already released from the window is counted: the
  * receiver must fetch them from the logger's log.
@@ -58,6 +58,8 @@ public final class RecordSender implements FrameHandler
     private final int[] recordLength;
     private final int slotMask;
     private final int maxRecordLength;
+    /** Record bytes per frame, the fragment size: {@link ReplicationFrameFlyweight#maxPayloadLength(int)}. */
+    private final int maxPayload;
 
     private final long[] retransmitFrom = new long[RETRANSMIT_QUEUE_LENGTH];
     private final long[] retransmitTo = new long[RETRANSMIT_QUEUE_LENGTH];
@@ -169,6 +171,29 @@ public final class RecordSender implements FrameHandler
         final int maxInFlightRecords,
         final ChannelCounters counters)
     {
+        this(nodeId, epoch, localMac, destinationMac, confirmingNodeId, windowBytes, windowRecords, tailProbeNs,
+            framesPerWork, maxInFlightRecords, ReplicationFrameFlyweight.MTU, counters);
+    }
+
+    /**
+     * As {@link #RecordSender(int, int, long, long, int, int, int, long, int, int, ChannelCounters)}, with frames of
+     * up to {@code mtu} bytes after the Ethernet header (the cluster's {@code replication-mtu}; the receivers must
+     * use the same).
+     */
+    public RecordSender(
+        final int nodeId,
+        final int epoch,
+        final long localMac,
+        final long destinationMac,
+        final int confirmingNodeId,
+        final int windowBytes,
+        final int windowRecords,
+        final long tailProbeNs,
+        final int framesPerWork,
+        final int maxInFlightRecords,
+        final int mtu,
+        final ChannelCounters counters)
+    {
         if (maxInFlightRecords < 1)
         {
             throw new IllegalArgumentException("maxInFlightRecords must be at least 1, not " + maxInFlightRecords + ".");
@@ -189,7 +214,8 @@ public final class RecordSender implements FrameHandler
         this.recordStart = new long[slots];
         this.recordLength = new int[slots];
         this.slotMask = slots - 1;
-        this.maxRecordLength = Math.min(capacity, RecordReceiver.MAX_FRAGMENTS * ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);
+        this.maxPayload = ReplicationFrameFlyweight.maxPayloadLength(mtu);
+        this.maxRecordLength = Math.min(capacity, RecordReceiver.MAX_FRAGMENTS * maxPayload);
     }
 
     /**
@@ -456,9 +482,9 @@ public final class RecordSender implements FrameHandler
     public boolean sendWhole(final FrameOutput out, final DirectBuffer record, final int offset, final int length)
     {
         final long position = record.getLong(offset + RecordHeaderFlyweight.POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN);
-        for (int fragment = 0; fragment < length; fragment += ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH)
+        for (int fragment = 0; fragment < length; fragment += maxPayload)
         {
-            final int chunk = Math.min(length - fragment, ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);
+            final int chunk = Math.min(length - fragment, maxPayload);
             final int claimed = claimFrame(out, ReplicationFrameFlyweight.KIND_FETCHED, position, chunk);
             if (claimed < 0)
             {
@@ -587,6 +613,14 @@ public final class RecordSender implements FrameHandler
     }
 
     /**
+     * @return the record bytes one frame carries: the fragment size.
+     */
+    public int maxPayload()
+    {
+        return maxPayload;
+    }
+
+    /**
      * @return the bytes the window holds, padding included.
      */
     public long windowBytesUsed()
@@ -637,7 +671,7 @@ public final class RecordSender implements FrameHandler
     {
         final int firstSlot = (int)(position & slotMask);
         final int firstLength = recordLength[firstSlot];
-        final int chunk = Math.min(firstLength - fragment, ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH);
+        final int chunk = Math.min(firstLength - fragment, maxPayload);
         int payload = chunk;
         long next = position;
         int nextFragment = fragment + chunk;
@@ -648,7 +682,7 @@ public final class RecordSender implements FrameHandler
             while (next <= limit)
             {
                 final int length = recordLength[(int)(next & slotMask)];
-                if (payload + length > ReplicationFrameFlyweight.MAX_PAYLOAD_LENGTH)
+                if (payload + length > maxPayload)
                 {
                     break;
                 }

@@ -29,12 +29,13 @@ import java.nio.ByteOrder;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+                               +
  *  |   RECORDS: record length      |   CONFIRM: zero)              |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- *  |                 RECORDS payload (up to 1428 bytes) ...        |
+ *  |     RECORDS payload (up to 1428 bytes at a 1500-byte MTU) ... |
  * </pre>
  * RECORDS: the payload starts with bytes {@code [fragment offset, ...)} of the record at {@code position}, whose
  * whole length is {@code record length}. When that record ends inside the payload, whole records (each delimited
  * by the length in its own header, positions following on) fill the rest. A record that does not fit in one
- * payload is cut at multiples of {@link #MAX_PAYLOAD_LENGTH} from its start, always starting a frame, so every
+ * payload is cut at multiples of the payload length ({@link #maxPayloadLength(int)} of the cluster's
+ * {@code replication-mtu}, every node the same) from its start, always starting a frame, so every
  * copy of a fragment (first send or retransmission) has the same offset and length and a receiver reassembles
  * with one bit per fragment. NAK: the positions {@code [position, to]} are wanted again. CONFIRM: the sender holds
  * every record up to {@code position}; from the logger this is its durability confirmation. NAK, CONFIRM and FETCH
@@ -76,10 +77,28 @@ public final class ReplicationFrameFlyweight
      */
     public static final int KIND_BASE = 10;
 
-    /** The Ethernet payload of a 1500-byte MTU. */
+    /** The Ethernet payload of a 1500-byte MTU: the default {@code replication-mtu}. */
     public static final int MTU = 1500;
-    /** Record bytes one frame carries; also the fragment size. The authentication trailer follows them. */
+    /** The smallest and largest {@code replication-mtu} (docs/cluster-file.md): IPv6's minimum link MTU, a 9216 jumbo. */
+    public static final int MIN_MTU = 1280;
+    public static final int MAX_MTU = 9216;
+    /** Record bytes one frame carries at the default MTU; also the fragment size. The authentication trailer follows. */
     public static final int MAX_PAYLOAD_LENGTH = MTU - HEADER_LENGTH - FrameAuthenticator.TRAILER_LENGTH;
+
+    /**
+     * @param mtu the replication channel's MTU (the Ethernet payload a frame may carry), {@link #MIN_MTU} to
+     *            {@link #MAX_MTU}.
+     * @return the record bytes one frame carries at that MTU: the fragment size of every record cut into frames.
+     */
+    public static int maxPayloadLength(final int mtu)
+    {
+        if (mtu < MIN_MTU || mtu > MAX_MTU)
+        {
+            throw new IllegalArgumentException("A replication MTU of " + mtu + " bytes is outside " + MIN_MTU + ".." +
+                MAX_MTU + ".");
+        }
+        return mtu - HEADER_LENGTH - FrameAuthenticator.TRAILER_LENGTH;
+    }
 
     private DirectBuffer buffer;
     private MutableDirectBuffer mutableBuffer;

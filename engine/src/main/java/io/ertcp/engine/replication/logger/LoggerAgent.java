@@ -205,6 +205,7 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
             maxRecordLength,
             nakIntervalNs,
             confirmIntervalNs,
+            feedSettings.mtu(),
             this::append,
             channelCounters);
     }
@@ -594,7 +595,8 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
     {
         try
         {
-            log.append(buffer, offset, length);
+            // The receiver checked the CRC32C and the position: stored as it came, no second checksum.
+            log.appendStamped(buffer, offset, length);
             recordsAppended.incrementRelease();
             openConnections.onRecord(buffer, offset, position);
         }

@@ -151,8 +151,8 @@ public final class LogPublisher implements RecordPublisher
         // ST-TCP (the window holds DATA_REFs, not the bytes), or the record waits in the log: append it now, after
         // the ones waiting in the window, to keep the log's order.
         appendPending();
-        log.append(buffer, offset, length);
         codec.stampChecksum(buffer, offset, length);
+        log.appendStamped(buffer, offset, length);
         publishedPosition = position;
         if (!behind && null != sender && position == nextToOffer)
         {
@@ -190,7 +190,8 @@ public final class LogPublisher implements RecordPublisher
                 throw new IllegalStateException("Record " + position + " was released from the window before the " +
                     "primary's log held it: a confirmation came for frames not yet sent.");
             }
-            log.append(pendingView, 0, length);
+            // Stamped once when published: the window's copy goes to the log as it is.
+            log.appendStamped(pendingView, 0, length);
             appended++;
         }
         return appended;

@@ -305,7 +305,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
             new UnsafeBuffer(ByteBuffer.allocateDirect(stack.config().receiveBufferBytes()));
         this.nowNs = nowNs;
         epochChange.wrap(scratch, 0).write(epoch, epoch, nodeId, previousLastPosition);
-        publishRecord(EpochChangeFlyweight.LENGTH);
+        publishRecord(scratch, EpochChangeFlyweight.LENGTH);
 
         final int[] restored = {0};
         replicated.forEach(replica ->
@@ -633,9 +633,10 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
             final int chunk = Math.min(length - taken, room);
             if (null == replica.staging)
             {
-                replica.staging = new UnsafeBuffer(ByteBuffer.allocateDirect(maxDataPerRecord));
+                // The record itself: input is gathered where its DATA record's bytes go, so publishing copies it no more.
+                replica.staging = new UnsafeBuffer(ByteBuffer.allocateDirect(DataFlyweight.HEADER_LENGTH + maxDataPerRecord));
             }
-            replica.staging.putBytes(replica.staged, buffer, offset + taken, chunk);
+            replica.staging.putBytes(DataFlyweight.DATA_OFFSET + replica.staged, buffer, offset + taken, chunk);
             if (0 == replica.staged)
             {
                 stagedReplicas.add(replica);
@@ -668,9 +669,10 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     {
         if (replica.staged > 0)
         {
-            data.wrap(scratch, 0).write(epoch, replica.id, replica.inputOffset, replica.staging, 0, replica.staged);
+            data.wrap(replica.staging, 0).writeAround(epoch, replica.id, replica.inputOffset, replica.staged);
+            final int length = DataFlyweight.HEADER_LENGTH + replica.staged;
             replica.staged = 0;
-            publishAndApply(scratch.getInt(io.ertcp.log.RecordHeaderFlyweight.LENGTH_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN));
+            publishAndApply(replica.staging, length);
         }
     }
 
@@ -789,14 +791,19 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
      */
     private void publishAndApply(final int length)
     {
+        publishAndApply(scratch, length);
+    }
+
+    private void publishAndApply(final UnsafeBuffer record, final int length)
+    {
         final long clusterTimeNs = clusterTimeNs();
         if (clusterTimeNs - loggedTimeNs >= TIME_RESOLUTION_NS || !timeLogged ||
             (lastTimePosition != lastPublishedPosition &&
-            RecordType.OPEN == scratch.getShort(RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN)))
+            RecordType.OPEN == record.getShort(RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN)))
         {
             logTime();
         }
-        publishRecord(length);
+        publishRecord(record, length);
     }
 
     /**
@@ -822,9 +829,9 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         replicated.apply(timeScratch, 0, TimeFlyweight.LENGTH);
     }
 
-    private void publishRecord(final int length)
+    private void publishRecord(final UnsafeBuffer record, final int length)
     {
-        final long position = publisher.publish(scratch, 0, length);
+        final long position = publisher.publish(record, 0, length);
         if (position != lastPublishedPosition + 1)
         {
             throw new IllegalStateException(
@@ -832,7 +839,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         }
         lastPublishedPosition = position;
         publishedBytes += length;
-        replicated.apply(scratch, 0, length);
+        replicated.apply(record, 0, length);
     }
 
     private void growEntries()

@@ -92,7 +92,10 @@ public final class Replica implements Connection
     boolean inPendingList;
     /** TCP holds input this replica refused; offer it again when there is room. */
     boolean starved;
-    /** Primary: input taken from TCP in this receive burst, not yet published (one DATA record per burst). */
+    /**
+     * Primary: input taken from TCP in this receive burst, not yet published (one DATA record per burst), gathered
+     * in place in the DATA record it becomes (from {@code DataFlyweight.DATA_OFFSET}; the header is written around it).
+     */
     UnsafeBuffer staging;
     int staged;
     long wheelTimerId = -1;

@@ -315,11 +315,31 @@ class ClusterConfigTest
         }
 
         @Test
+        void replicationMtuDefaultsTo1500AndTakesAJumboSize()
+        {
+            assertEquals(1500, parse(MINIMAL).replicationMtu());
+            assertEquals(9000, parse(MINIMAL + "replication-mtu: 9000\n").replicationMtu());
+            assertEquals(1280, parse(MINIMAL + "replication-mtu: 1280\n").replicationMtu());
+            assertTrue(parse(MINIMAL).digest() != parse(MINIMAL + "replication-mtu: 9000\n").digest(),
+                "members with different MTUs do not run the same cluster");
+        }
+
+        @Test
+        void replicationMtuOutsideTheFrameSizesIsRefusedWithWhatToWrite()
+        {
+            final String sentence = "line 22: replication-mtu '%s' is not a frame size from 1280 to 9216 bytes: write " +
+                "1500 for plain Ethernet, or 9000 where every node's port and the switch between them carry jumbo frames.";
+            refused(MINIMAL + "replication-mtu: 1000\n", sentence.formatted("1000"));
+            refused(MINIMAL + "replication-mtu: 65536\n", sentence.formatted("65536"));
+            refused(MINIMAL + "replication-mtu: jumbo\n", sentence.formatted("jumbo"));
+        }
+
+        @Test
         void unknownTopLevelKeyListsTheKeys()
         {
             refused(MINIMAL + "colour: blue\n",
                 "line 22: the cluster file has an unknown key 'colour': the keys here are cluster, mode, service, vip, " +
-                    "durability, failure-detection, log, tcp, security, security.key-file, nodes, management.");
+                    "durability, failure-detection, log, tcp, security, security.key-file, replication-mtu, nodes, management.");
         }
 
         @Test
@@ -527,7 +547,7 @@ class ClusterConfigTest
             assertTrue(ex.problems().getFirst().contains("is not valid YAML"), ex.getMessage());
             refused("- just\n- a list\n",
                 "line 1: the file is not a cluster file: it must be a YAML mapping with the keys cluster, mode, service, " +
-                    "vip, durability, failure-detection, log, tcp, security, security.key-file, nodes, management (see examples/cluster-namespaces.yaml).");
+                    "vip, durability, failure-detection, log, tcp, security, security.key-file, replication-mtu, nodes, management (see examples/cluster-namespaces.yaml).");
         }
 
         @Test

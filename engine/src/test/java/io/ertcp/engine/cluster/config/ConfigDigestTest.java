@@ -142,7 +142,7 @@ class ConfigDigestTest
     {
         // A setting added to a record must be added to ConfigDigest.canonical too; this fails until it is.
         assertEquals(List.of("name", "mode", "service", "vip", "durability", "detection", "log", "tcp", "security",
-            "nodes", "warnings", "management"), components(ClusterConfig.class));
+            "nodes", "warnings", "management", "replicationMtu"), components(ClusterConfig.class));
         assertEquals(List.of("keyFile"), components(Security.class));
         assertEquals(List.of("port"), components(Management.class));
         assertEquals(List.of("name", "role", "rank", "driver", "iface", "eal", "mac", "address", "threading",
