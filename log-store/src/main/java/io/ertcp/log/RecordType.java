@@ -30,9 +30,11 @@ public final class RecordType
      * bytes), never stored; see {@link DataRefFlyweight}.
      */
     public static final int DATA_REF = 10;
+    /** Every replica snapshots its service's state at this position; see {@link SnapshotFlyweight}. */
+    public static final int SNAPSHOT = 11;
 
     static final int MIN_TYPE = OPEN;
-    static final int MAX_TYPE = DATA_REF;
+    static final int MAX_TYPE = SNAPSHOT;
 
     private RecordType()
     {
@@ -62,6 +64,7 @@ public final class RecordType
             case EPOCH_CHANGE -> EpochChangeFlyweight.LENGTH;
             case TIMEOUT -> TimeoutFlyweight.LENGTH;
             case DATA_REF -> DataRefFlyweight.LENGTH;
+            case SNAPSHOT -> SnapshotFlyweight.LENGTH;
             default -> -1;
         };
     }
@@ -80,6 +83,7 @@ public final class RecordType
             case EPOCH_CHANGE -> "EPOCH_CHANGE";
             case TIMEOUT -> "TIMEOUT";
             case DATA_REF -> "DATA_REF";
+            case SNAPSHOT -> "SNAPSHOT";
             default -> "UNKNOWN(" + type + ")";
         };
     }

@@ -1,0 +1,47 @@
+package io.ertcp.service;
+
+/**
+ * A {@link TcpService} whose connections share state (a store, a room) and that can write that state down at a log
+ * position and read it back, so a cluster need not keep, nor a rejoining node replay, the whole log. Implement it
+ * beside {@link TcpService}; {@link TcpService#sharesStateAcrossConnections()} must then answer true.
+ *
+ * <h2>When, and what a snapshot covers</h2>
+ * The cluster file says how often (docs/cluster-file.md, {@code log.snapshot-every-records} and
+ * {@code log.snapshot-every}). When one is due the primary waits for a moment at which no connection is open, then logs
+ * a SNAPSHOT record; every node that applies that record calls {@link #takeSnapshot} on its own copy of the
+ * service, at the same point of the event order, so every node writes the same state and no snapshot travels on
+ * the network. Because no connection is open at that point, a snapshot holds only the state shared across
+ * connections: never a connection, an attachment, a parser or held-back output. Connections opened after it are
+ * rebuilt, as always, from their records in the log (docs/architecture.md rule 7).
+ * <p>
+ * A node that rejoins builds a fresh instance, calls {@link #loadSnapshot} with its newest intact snapshot and then
+ * applies only the log after the snapshot's position. So a service must end in the same state by either path: events
+ * 1..P then P+1..N, or a snapshot taken after P, loaded into a fresh instance, then P+1..N. Write everything the
+ * answers to later requests can depend on (for kv: every key and value); write it in an order made from the events
+ * (rule 2 of the package page), so every node writes the same bytes.
+ *
+ * <h2>Rules</h2>
+ * Both methods run on the duty-cycle thread, like every callback: they must not block, do I/O or read a clock, and
+ * {@link #takeSnapshot} must not change the state. The node writes the bytes to disk on another thread (a temporary
+ * file, fsync, rename; a CRC32C detects a torn one, and the previous snapshot is used). {@code takeSnapshot}'s own
+ * cost, copying the state into the {@link SnapshotOutput}, is a pause of every client's traffic on this node: keep
+ * it a plain copy (BENCHMARKS.md gives kv's at 10^6 keys).
+ */
+public interface SnapshotService
+{
+    /**
+     * Write the whole shared state. Called right after the event at the snapshot's position, with no connection
+     * open.
+     *
+     * @param out where the state goes, in an order {@link #loadSnapshot} reads it back.
+     */
+    void takeSnapshot(SnapshotOutput out);
+
+    /**
+     * Read back a state {@link #takeSnapshot} wrote, into a fresh instance that has handled no event yet. Events after
+     * the snapshot's position follow.
+     *
+     * @param in the snapshot's bytes, checked against their CRC32C already.
+     */
+    void loadSnapshot(SnapshotInput in);
+}
