@@ -31,10 +31,13 @@ import io.ertcp.engine.replication.logger.LoggerAgent;
 import io.ertcp.engine.replication.primary.LogPublisher;
 import io.ertcp.engine.replication.replica.PrimaryReplication;
 import io.ertcp.engine.replication.replica.ReplicatedService;
+import io.ertcp.engine.replication.replica.ServiceSnapshots;
 import io.ertcp.engine.replication.tap.TapAssembler;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
 import io.ertcp.log.ReplicationLog;
+import io.ertcp.log.SnapshotStore;
+import io.ertcp.service.SnapshotService;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -147,8 +150,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /** ST-TCP primary: where the backup catching up started; it is in step only once it confirmed past it. */
     private long catchUpFrom;
     private ChannelCounters primaryChannelCounters;
-    /** Null when the service shares state across connections (kv): then the whole log is kept. */
+    /**
+     * Null when the service shares state across connections (kv) and takes no snapshots: then the whole log is kept.
+     */
     private final Retention retention;
+    /** The service shares state and the cluster file asks for snapshots: SNAPSHOT records bound retention. */
+    private final boolean snapshotting;
+    /** This node's snapshots of its service (primary and backups), or null (docs/architecture.md rule 7). */
+    private final ServiceSnapshots snapshots;
     private AtomicCounter recordsTapped;
     private AtomicCounter tapMisses;
     /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
@@ -177,6 +186,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long electedAtNs;
     private long nowNs;
     private long nextStatusNs;
+    private long nextSnapshotReportNs;
     private long nextFeedCheckNs;
     private int previousPrimaryId = -1;
 
@@ -244,8 +254,13 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         createDirectories(logDirectory);
         this.replicationLog = ReplicationLog.open(logDirectory.resolve("log"), config.log().rollCycle());
-        this.retention = serviceFactory.get().sharesStateAcrossConnections() ? null :
+        final TcpService probe = serviceFactory.get();
+        this.snapshotting = config.log().snapshots() && probe instanceof SnapshotService &&
+            probe.sharesStateAcrossConnections();
+        this.retention = probe.sharesStateAcrossConnections() && !snapshotting ? null :
             new Retention(config.log().retentionNs());
+        this.snapshots = snapshotting && self.role() != Role.LOGGER && self.role() != Role.WITNESS ?
+            new ServiceSnapshots(logDirectory.resolve("snapshots"), probe.name()) : null;
 
         final List<NodeConfig> nodes = config.nodes();
         final Member[] members = new Member[nodes.size()];
@@ -290,6 +305,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             ", node id " + nodeId + ", epoch " + epoch + ", mac " + MacAddress.format(mac) +
             ", log " + logDirectory + (authenticator.authenticated() ? ", replication channel authenticated" :
             "; WARNING: security: none, the replication channel is not authenticated"));
+        if (config.log().snapshots() && !snapshotting)
+        {
+            say("log.snapshot-every-records or log.snapshot-every is set, but service " + probe.name() + " takes no " +
+                "snapshots (it is not a SnapshotService that shares state across connections): none are taken");
+        }
+        reportSnapshots();
     }
 
     private static FrameAuthenticator newAuthenticator(final ClusterConfig config, final int nodeId, final Counters counters)
@@ -341,7 +362,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private void startBackup()
     {
         state = State.BACKUP;
-        replicated = newReplicatedService(0);
+        final TcpService service = serviceFactory.get();
+        final long snapshotPosition = null == snapshots || replicationLog.lastPosition() != 0 ? 0 : snapshots.load(service);
+        replicated = newReplicatedService(service, 0);
+        if (snapshotPosition > 0)
+        {
+            // Rule 7: the service is as it was after the snapshot's position; only the log after it is replayed.
+            replicationLog.startAt(snapshotPosition + 1);
+            replicated.startFromSnapshot(snapshotPosition);
+        }
         final ChannelCounters channelCounters = new ChannelCounters(counters, "backup");
         if (!tapMode)
         {
@@ -387,8 +416,45 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private ReplicatedService newReplicatedService(final long appliedPosition)
     {
-        return new ReplicatedService(serviceFactory.get(), tcpConfig.receiveBufferBytes(),
+        return newReplicatedService(serviceFactory.get(), appliedPosition);
+    }
+
+    private ReplicatedService newReplicatedService(final TcpService service, final long appliedPosition)
+    {
+        final ReplicatedService built = new ReplicatedService(service, tcpConfig.receiveBufferBytes(),
             org.agrona.BitUtil.findNextPositivePowerOfTwo(tcpConfig.sendBufferBytes()), appliedPosition);
+        built.snapshotTaker(snapshots);
+        return built;
+    }
+
+    /**
+     * Snapshots: write the pending one once its position is durable (the primary's confirmed position; everything a
+     * backup applied came from the durable log), and say what happened to them (docs/architecture.md rule 7).
+     */
+    private int followSnapshots()
+    {
+        if (null == snapshots)
+        {
+            return 0;
+        }
+        final int work = snapshots.durable(state == State.PRIMARY ? durablePosition : appliedPosition());
+        if (nowNs - nextSnapshotReportNs >= 0)
+        {
+            nextSnapshotReportNs = nowNs + STATUS_INTERVAL_NS;
+            reportSnapshots();
+        }
+        return work;
+    }
+
+    private void reportSnapshots()
+    {
+        if (null != snapshots)
+        {
+            for (String message = snapshots.poll(); null != message; message = snapshots.poll())
+            {
+                say(message);
+            }
+        }
     }
 
     /**
@@ -437,6 +503,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, MAX_DATA_PER_RECORD, 8L << 20, nowNs);
         stack = new TcpStack(tcpConfig, layer, counters, primary, primary);
         primary.stack(stack);
+        if (snapshotting)
+        {
+            primary.snapshotEvery(config.log().snapshotEveryRecords(), config.log().snapshotEveryNs());
+        }
         layer.register(Ipv4Flyweight.PROTOCOL_TCP, stack);
 
         int restored = 0;
@@ -560,6 +630,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             writeStatus();
             reportRefusals(nowNs);
         }
+        work += followSnapshots();
         if (null != retention && null != replicationLog && state != State.WITNESS && retention.due(nowNs))
         {
             work += applyRetention(nowNs);
@@ -1058,6 +1129,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 needed = Math.min(needed, view.logPosition() + 1);
             }
         }
+        if (snapshotting)
+        {
+            needed = Math.min(needed, snapshotFloor() + 1);
+        }
         final long keepFrom = retention.keepFrom(nowNs, needed);
         if (keepFrom <= 1)
         {
@@ -1070,6 +1145,21 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 replicationLog.firstPosition());
         }
         return deleted;
+    }
+
+    /**
+     * The oldest snapshot a node may still load (docs/architecture.md rule 7): the older of the two newest SNAPSHOT
+     * records this log took since it opened (every replica snapshots there), and of the two newest this node holds
+     * itself; 0 while there are fewer than two, so the whole log is kept until there is one to fall back on.
+     */
+    private long snapshotFloor()
+    {
+        long floor = replicationLog.snapshotRecordPosition(SnapshotStore.KEEP - 1);
+        if (null != snapshots && null == logger)
+        {
+            floor = Math.min(floor, snapshots.oldestKept());
+        }
+        return floor;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1361,6 +1451,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     public void close()
     {
+        if (null != snapshots)
+        {
+            snapshots.close();
+        }
         if (null != logger)
         {
             logger.close();

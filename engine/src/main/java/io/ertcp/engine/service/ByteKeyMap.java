@@ -162,6 +162,20 @@ final class ByteKeyMap<V>
         return null;
     }
 
+    /**
+     * Every entry, in table order (a function of the keys and the insertions, the same on every replica).
+     */
+    void forEach(final java.util.function.BiConsumer<byte[], V> action)
+    {
+        for (Entry<V> head : table)
+        {
+            for (Entry<V> e = head; e != null; e = e.next)
+            {
+                action.accept(e.key, e.value);
+            }
+        }
+    }
+
     void clear()
     {
         Arrays.fill(table, null);

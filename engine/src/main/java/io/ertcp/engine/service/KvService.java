@@ -1,6 +1,9 @@
 package io.ertcp.engine.service;
 
 import io.ertcp.service.Connection;
+import io.ertcp.service.SnapshotInput;
+import io.ertcp.service.SnapshotOutput;
+import io.ertcp.service.SnapshotService;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -21,10 +24,11 @@ import java.util.Arrays;
  * does not have. Looking keys up and answering GET, PING and INCR on an existing key allocate
  * nothing; SET of a new key allocates its entry, and of a value longer than the old one its bytes.
  */
-public final class KvService extends RequestResponseService<KvService.KvSession>
+public final class KvService extends RequestResponseService<KvService.KvSession> implements SnapshotService
 {
     /**
-     * The store is one for every connection: a backup rebuilds it only from the whole log.
+     * The store is one for every connection: a backup rebuilds it from a snapshot ({@link KvSnapshot}) and the log
+     * after it, or from the whole log.
      */
     @Override
     public boolean sharesStateAcrossConnections()
@@ -96,6 +100,43 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     public String name()
     {
         return "kv";
+    }
+
+    /**
+     * Every key and value ({@link KvSnapshot}); run with no connection open.
+     */
+    public void takeSnapshot(final SnapshotOutput out)
+    {
+        KvSnapshot.write(store, out);
+    }
+
+    public void loadSnapshot(final SnapshotInput in)
+    {
+        KvSnapshot.read(in, store);
+    }
+
+    /**
+     * @return a digest of every key and value, independent of the order they are held in: two stores with the same
+     * keys and values have the same digest (tests compare replicas with it).
+     */
+    public long contentDigest()
+    {
+        final long[] digest = {store.size()};
+        store.forEach((key, value) ->
+        {
+            long h = 0xCBF2_9CE4_8422_2325L;
+            for (final byte b : key)
+            {
+                h = (h ^ (b & 0xFF)) * 0x0100_0000_01B3L;
+            }
+            h = (h ^ 0xFF) * 0x0100_0000_01B3L;
+            for (int i = 0; i < value.length; i++)
+            {
+                h = (h ^ (value.bytes[i] & 0xFF)) * 0x0100_0000_01B3L;
+            }
+            digest[0] += h ^ (h >>> 29);
+        });
+        return digest[0];
     }
 
     /**

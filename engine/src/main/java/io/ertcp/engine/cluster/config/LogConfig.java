@@ -10,9 +10,25 @@ import java.nio.file.Path;
  * @param retentionNs how long a roll cycle no live connection needs is kept before it is deleted.
  * @param rollCycle   how often a new file starts (one of {@code ReplicationLog.ROLL_CYCLE_NAMES}): the unit retention
  *                    deletes.
+ * @param snapshotEveryRecords a service snapshot is due this many records after the last one; 0 never by count.
+ * @param snapshotEveryNs      a service snapshot is due this long after the last one; 0 never by time.
  */
-public record LogConfig(Path dir, long retentionNs, String rollCycle)
+public record LogConfig(Path dir, long retentionNs, String rollCycle, long snapshotEveryRecords, long snapshotEveryNs)
 {
+    /** Without snapshots. */
+    public LogConfig(final Path dir, final long retentionNs, final String rollCycle)
+    {
+        this(dir, retentionNs, rollCycle, 0, 0);
+    }
+
+    /**
+     * @return true when the file asks for service snapshots (docs/architecture.md rule 7).
+     */
+    public boolean snapshots()
+    {
+        return snapshotEveryRecords > 0 || snapshotEveryNs > 0;
+    }
+
     public static final String DEFAULT_ROLL_CYCLE = "hourly";
 
     public static final Path DEFAULT_DIR = Path.of("ertcp-log");

@@ -10,6 +10,7 @@ import io.ertcp.log.DataFlyweight;
 import io.ertcp.log.EpochChangeFlyweight;
 import io.ertcp.log.FinFlyweight;
 import io.ertcp.log.OpenFlyweight;
+import io.ertcp.log.SnapshotFlyweight;
 import io.ertcp.log.TimeoutFlyweight;
 import io.ertcp.service.CloseReason;
 import io.ertcp.service.Connection;
@@ -68,6 +69,12 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private final FinFlyweight fin = new FinFlyweight();
     private final ClosedFlyweight closed = new ClosedFlyweight();
     private final TimeoutFlyweight timeout = new TimeoutFlyweight();
+    private final SnapshotFlyweight snapshotRecord = new SnapshotFlyweight();
+    /** A snapshot is due this many records after the last (0: never by count). */
+    private long snapshotEveryRecords;
+    /** A snapshot is due this long after the last, on this primary's clock (0: never by time). */
+    private long snapshotEveryNs;
+    private long lastSnapshotNs;
     private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
     private final ConnectionRestore restore = new ConnectionRestore();
 
@@ -130,6 +137,18 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         this.confirmedPosition = replicated.appliedPosition();
         this.lastPublishedPosition = replicated.appliedPosition();
         replicated.observer(this);
+    }
+
+    /**
+     * Log a SNAPSHOT record every {@code records} records or every {@code intervalNs} of this primary's clock,
+     * whichever comes first (0 turns either off), at the first moment after it is due at which no connection is open:
+     * every replica snapshots its service there (docs/architecture.md rule 7).
+     */
+    public void snapshotEvery(final long records, final long intervalNs)
+    {
+        this.snapshotEveryRecords = Math.max(0, records);
+        this.snapshotEveryNs = Math.max(0, intervalNs);
+        this.lastSnapshotNs = nowNs;
     }
 
     /**
@@ -315,7 +334,27 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         work += timers.poll(nowNs, onTimer, 64);
         work += redeliverStarved();
         work += flushStaged();
+        work += snapshotIfDue(nowNs);
         return work;
+    }
+
+    private int snapshotIfDue(final long nowNs)
+    {
+        if (0 == snapshotEveryRecords && 0 == snapshotEveryNs)
+        {
+            return 0;
+        }
+        final long since = lastPublishedPosition - replicated.snapshotPosition();
+        final boolean due = (snapshotEveryRecords > 0 && since >= snapshotEveryRecords) ||
+            (snapshotEveryNs > 0 && since > 0 && nowNs - lastSnapshotNs >= snapshotEveryNs);
+        if (!due || replicated.connectionCount() != 0)
+        {
+            return 0;
+        }
+        lastSnapshotNs = nowNs;
+        snapshotRecord.wrap(scratch, 0).write(epoch, nowNs);
+        publishAndApply(SnapshotFlyweight.LENGTH);
+        return 1;
     }
 
     /**

@@ -1,0 +1,369 @@
+package io.ertcp.engine.replication.replica;
+
+import io.ertcp.log.SnapshotStore;
+import io.ertcp.service.SnapshotInput;
+import io.ertcp.service.SnapshotOutput;
+import io.ertcp.service.SnapshotService;
+import io.ertcp.service.TcpService;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A node's snapshots of its service (docs/architecture.md rule 7): taken at each SNAPSHOT record the node applies,
+ * written beside its log by a {@link SnapshotStore}, and loaded by a node that rejoins, which then replays only the
+ * log after the snapshot's position.
+ * <p>
+ * <b>On the duty cycle</b> only the service's own copy of its state into memory ({@link SnapshotService#takeSnapshot}
+ * into a reused buffer): that is the pause clients see. The file (temporary file, fsync, rename) is written on a
+ * thread of its own. A snapshot is written only once its position is durable ({@link #durable}): a primary applies
+ * records before the logger confirms them, and a snapshot of records the cluster may yet lose must never be what a
+ * restart loads. While one is being written the next SNAPSHOT record is passed over (counted), so at most one copy
+ * of the state is in memory besides the service's.
+ * <p>
+ * The take and {@link #durable} run on the duty cycle; the writer thread touches only the buffer it was handed and
+ * the fields marked volatile.
+ */
+public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, AutoCloseable
+{
+    private final SnapshotStore store;
+    private final String serviceName;
+    private final ExecutorService writer;
+    private final Output output = new Output();
+    private final List<String> messages = new ArrayList<>();
+
+    /** A snapshot taken and waiting to be durable, or being written: its position, else 0. */
+    private long pendingPosition;
+    private int pendingEpoch;
+    private volatile boolean writing;
+    /** Positions of the snapshots this node holds intact, newest first (from the store at start, then as written). */
+    private final long[] kept = new long[SnapshotStore.KEEP];
+    private volatile long written;
+    private volatile long writtenLength;
+    private volatile String writeFailure;
+    private long reportedWritten;
+    private long taken;
+    private long skipped;
+    private long lastTakeNs;
+    private long maxTakeNs;
+
+    /**
+     * @param directory   the snapshot directory beside the node's log.
+     * @param serviceName the service's name, written into each snapshot and checked on load.
+     */
+    public ServiceSnapshots(final Path directory, final String serviceName)
+    {
+        this.store = SnapshotStore.open(directory);
+        this.serviceName = serviceName;
+        this.writer = Executors.newSingleThreadExecutor(runnable ->
+        {
+            final Thread thread = new Thread(runnable, "ertcp-snapshot-writer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        final long[] positions = store.positions();
+        for (int i = 0; i < kept.length && i < positions.length; i++)
+        {
+            kept[i] = positions[positions.length - 1 - i];
+        }
+        messages.addAll(store.problems());
+    }
+
+    public SnapshotStore store()
+    {
+        return store;
+    }
+
+    /**
+     * Load the newest intact snapshot into a fresh service, passing over torn or corrupt ones.
+     *
+     * @return its position, or 0 when there is none (or the service cannot take one): replay the whole log.
+     */
+    public long load(final TcpService service)
+    {
+        if (!(service instanceof SnapshotService snapshotService))
+        {
+            return 0;
+        }
+        final long start = System.nanoTime();
+        SnapshotStore.Snapshot snapshot = store.newest();
+        while (null != snapshot)
+        {
+            if (!snapshot.service().equals(serviceName))
+            {
+                messages.add("snapshot at position " + snapshot.position() + " is of service '" + snapshot.service() +
+                    "', not '" + serviceName + "': passed over");
+            }
+            else
+            {
+                try
+                {
+                    snapshotService.loadSnapshot(new Input(snapshot.body()));
+                    messages.add("loaded the snapshot at position " + snapshot.position() + " (" +
+                        snapshot.body().capacity() + " bytes) in " +
+                        String.format("%.1f ms", (System.nanoTime() - start) / 1e6) + "; replaying the log after it");
+                    return snapshot.position();
+                }
+                catch (final RuntimeException ex)
+                {
+                    messages.add("the service could not read its snapshot at position " + snapshot.position() + " (" +
+                        ex + "): passed over");
+                }
+            }
+            snapshot = store.newest(snapshot.position() - 1);
+        }
+        messages.addAll(store.problems());
+        return 0;
+    }
+
+    /**
+     * At a SNAPSHOT record: copy the service's state into memory now, and write it once durable.
+     */
+    public void take(final long position, final int epoch, final SnapshotService service)
+    {
+        if (0 != pendingPosition || writing)
+        {
+            skipped++;
+            return;
+        }
+        final long start = System.nanoTime();
+        output.reset();
+        service.takeSnapshot(output);
+        lastTakeNs = System.nanoTime() - start;
+        maxTakeNs = Math.max(maxTakeNs, lastTakeNs);
+        taken++;
+        pendingPosition = position;
+        pendingEpoch = epoch;
+    }
+
+    /**
+     * Every duty cycle: the log is durable to {@code position}; write the pending snapshot once it is covered.
+     *
+     * @return 1 when a write started.
+     */
+    public int durable(final long position)
+    {
+        if (0 == pendingPosition || writing || position < pendingPosition)
+        {
+            return 0;
+        }
+        final long snapshotPosition = pendingPosition;
+        final int epoch = pendingEpoch;
+        final long length = output.length();
+        writing = true;
+        writer.execute(() ->
+        {
+            try
+            {
+                store.write(snapshotPosition, epoch, serviceName, output.buffer(), 0, length);
+                writtenLength = length;
+                written = snapshotPosition;
+            }
+            catch (final RuntimeException ex)
+            {
+                writeFailure = "cannot write the snapshot at position " + snapshotPosition + ": " + ex.getMessage();
+            }
+            finally
+            {
+                writing = false;
+            }
+        });
+        pendingPosition = 0;
+        return 1;
+    }
+
+    /**
+     * @return what happened since the last call worth a line in the node's log (a snapshot written, a torn one passed
+     * over, a write that failed), or null. Called on the duty cycle, rarely does anything.
+     */
+    public String poll()
+    {
+        final long done = written;
+        if (done != reportedWritten)
+        {
+            reportedWritten = done;
+            System.arraycopy(kept, 0, kept, 1, kept.length - 1);
+            kept[0] = done;
+            return "snapshot at position " + done + " written (" + writtenLength + " bytes; the service's copy took " +
+                String.format("%.1f ms", lastTakeNs / 1e6) + " of the duty cycle)";
+        }
+        final String failure = writeFailure;
+        if (null != failure)
+        {
+            writeFailure = null;
+            return failure;
+        }
+        if (!messages.isEmpty())
+        {
+            return messages.removeFirst();
+        }
+        return null;
+    }
+
+    /**
+     * @return the position of the oldest snapshot this node keeps, once it keeps {@link SnapshotStore#KEEP} (the
+     * newest and the one to fall back on if the newest is torn), else 0: retention keeps the log after it.
+     */
+    public long oldestKept()
+    {
+        return kept[kept.length - 1];
+    }
+
+    public long newestKept()
+    {
+        return kept[0];
+    }
+
+    public long taken()
+    {
+        return taken;
+    }
+
+    /**
+     * @return SNAPSHOT records passed over because the previous snapshot was still being written.
+     */
+    public long skipped()
+    {
+        return skipped;
+    }
+
+    /**
+     * @return how long the last {@link SnapshotService#takeSnapshot} held the duty cycle, ns.
+     */
+    public long lastTakeNs()
+    {
+        return lastTakeNs;
+    }
+
+    public long maxTakeNs()
+    {
+        return maxTakeNs;
+    }
+
+    /**
+     * @return true while a snapshot is waiting to be durable or being written.
+     */
+    public boolean busy()
+    {
+        return 0 != pendingPosition || writing;
+    }
+
+    public void close()
+    {
+        writer.shutdown();
+        try
+        {
+            writer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The service's bytes, in a buffer that grows once to the state's size and is reused.
+     */
+    public static final class Output implements SnapshotOutput
+    {
+        private final ExpandableDirectByteBuffer buffer = new ExpandableDirectByteBuffer(64 * 1024);
+        private int length;
+
+        public void reset()
+        {
+            length = 0;
+        }
+
+        public MutableDirectBuffer buffer()
+        {
+            return buffer;
+        }
+
+        public void putInt(final int value)
+        {
+            buffer.putInt(length, value, ByteOrder.LITTLE_ENDIAN);
+            length += 4;
+        }
+
+        public void putLong(final long value)
+        {
+            buffer.putLong(length, value, ByteOrder.LITTLE_ENDIAN);
+            length += 8;
+        }
+
+        public void putBytes(final DirectBuffer source, final int offset, final int count)
+        {
+            buffer.putBytes(length, source, offset, count);
+            length += count;
+        }
+
+        public void putBytes(final byte[] bytes, final int offset, final int count)
+        {
+            buffer.putBytes(length, bytes, offset, count);
+            length += count;
+        }
+
+        public long length()
+        {
+            return length;
+        }
+    }
+
+    /**
+     * A snapshot's body read in order.
+     */
+    public static final class Input implements SnapshotInput
+    {
+        private final DirectBuffer body;
+        private int position;
+
+        public Input(final DirectBuffer body)
+        {
+            this.body = body;
+        }
+
+        private int advance(final int count)
+        {
+            if (count < 0 || count > body.capacity() - position)
+            {
+                throw new IndexOutOfBoundsException("read of " + count + " bytes at " + position + " of a " +
+                    body.capacity() + "-byte snapshot");
+            }
+            final int at = position;
+            position += count;
+            return at;
+        }
+
+        public int getInt()
+        {
+            return body.getInt(advance(4), ByteOrder.LITTLE_ENDIAN);
+        }
+
+        public long getLong()
+        {
+            return body.getLong(advance(8), ByteOrder.LITTLE_ENDIAN);
+        }
+
+        public void getBytes(final byte[] destination, final int offset, final int length)
+        {
+            body.getBytes(advance(length), destination, offset, length);
+        }
+
+        public void getBytes(final MutableDirectBuffer destination, final int offset, final int length)
+        {
+            body.getBytes(advance(length), destination, offset, length);
+        }
+
+        public long remaining()
+        {
+            return body.capacity() - position;
+        }
+    }
+}
