@@ -187,6 +187,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long nowNs;
     private long nextStatusNs;
     private long nextSnapshotReportNs;
+    /** A backup loaded from a snapshot has yet to tell its feed where it stands. */
+    private boolean announceSnapshot;
     private long nextFeedCheckNs;
     private int previousPrimaryId = -1;
 
@@ -370,6 +372,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // Rule 7: the service is as it was after the snapshot's position; only the log after it is replayed.
             replicationLog.startAt(snapshotPosition + 1);
             replicated.startFromSnapshot(snapshotPosition);
+            announceSnapshot = !tapMode;
         }
         final ChannelCounters channelCounters = new ChannelCounters(counters, "backup");
         if (!tapMode)
@@ -589,6 +592,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
             case BACKUP ->
             {
+                if (announceSnapshot)
+                {
+                    final long loggerMac = 0 != peerMac ? peerMac : membership.view(peerId).mac();
+                    if (0 != loggerMac)
+                    {
+                        announceSnapshot = false;
+                        follower.announce(loggerMac);
+                    }
+                }
                 work += follower.doWork(nowNs, channelOut);
                 final int primaryId = membership.primaryId();
                 if (primaryId > 0 && primaryId != nodeId)

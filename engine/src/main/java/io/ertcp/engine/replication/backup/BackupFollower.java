@@ -185,6 +185,15 @@ public final class BackupFollower
         }
     }
 
+    /**
+     * Tell the feed at {@code mac} what this backup holds (it loaded a snapshot): a feed left from this node's previous
+     * process, which had confirmed more, sees the new incarnation and starts again from there.
+     */
+    public void announce(final long mac)
+    {
+        receiver.confirmTo(mac);
+    }
+
     public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
     {
         receiver.onFrame(buffer, offset, length, flags);

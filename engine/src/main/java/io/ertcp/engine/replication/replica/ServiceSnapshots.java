@@ -93,6 +93,21 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
             return 0;
         }
         final long start = System.nanoTime();
+        final int problemsBefore = store.problems().size();
+        final long position = loadNewest(snapshotService, start);
+        final List<String> problems = store.problems();
+        // What was passed over (torn, corrupt), before what was loaded.
+        final List<String> passed = problems.subList(problemsBefore, problems.size());
+        int at = messages.size() - (0 == position ? 0 : 1);
+        for (final String why : passed)
+        {
+            messages.add(at++, why + " Passed over.");
+        }
+        return position;
+    }
+
+    private long loadNewest(final SnapshotService snapshotService, final long start)
+    {
         SnapshotStore.Snapshot snapshot = store.newest();
         while (null != snapshot)
         {
@@ -119,7 +134,6 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
             }
             snapshot = store.newest(snapshot.position() - 1);
         }
-        messages.addAll(store.problems());
         return 0;
     }
 
