@@ -189,6 +189,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long nextSnapshotReportNs;
     /** A backup loaded from a snapshot has yet to tell its feed where it stands. */
     private boolean announceSnapshot;
+    private boolean snapshotHeldOffReported;
     private long nextFeedCheckNs;
     private int previousPrimaryId = -1;
 
@@ -445,6 +446,13 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             nextSnapshotReportNs = nowNs + STATUS_INTERVAL_NS;
             reportSnapshots();
+            final boolean heldOff = state == State.PRIMARY && primary.snapshotHeldOff();
+            if (heldOff && !snapshotHeldOffReported)
+            {
+                say("a snapshot is due but " + replicated.connectionCount() + " connection(s) are open: it waits for a " +
+                    "moment with none (docs/architecture.md rule 7)");
+            }
+            snapshotHeldOffReported = heldOff;
         }
         return work;
     }

@@ -75,6 +75,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     /** A snapshot is due this long after the last, on this primary's clock (0: never by time). */
     private long snapshotEveryNs;
     private long lastSnapshotNs;
+    private boolean snapshotHeldOff;
     private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
     private final ConnectionRestore restore = new ConnectionRestore();
 
@@ -149,6 +150,14 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         this.snapshotEveryRecords = Math.max(0, records);
         this.snapshotEveryNs = Math.max(0, intervalNs);
         this.lastSnapshotNs = nowNs;
+    }
+
+    /**
+     * @return true while a snapshot is due but connections are open: it waits for a moment with none.
+     */
+    public boolean snapshotHeldOff()
+    {
+        return snapshotHeldOff;
     }
 
     /**
@@ -347,7 +356,8 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         final long since = lastPublishedPosition - replicated.snapshotPosition();
         final boolean due = (snapshotEveryRecords > 0 && since >= snapshotEveryRecords) ||
             (snapshotEveryNs > 0 && since > 0 && nowNs - lastSnapshotNs >= snapshotEveryNs);
-        if (!due || replicated.connectionCount() != 0)
+        snapshotHeldOff = due && replicated.connectionCount() != 0;
+        if (!due || snapshotHeldOff)
         {
             return 0;
         }
