@@ -17,29 +17,31 @@ package io.ertcp.service;
  * A node that rejoins builds a fresh instance, calls {@link #loadSnapshot} with its newest intact snapshot and then
  * applies only the log after the snapshot's position. So a service must end in the same state by either path: events
  * 1..P then P+1..N, or a snapshot taken after P, loaded into a fresh instance, then P+1..N. Write everything the
- * answers to later requests can depend on (for kv: every key and value); write it in an order made from the events
- * (rule 2 of the package page), so every node writes the same bytes.
+ * answers to later requests can depend on (for kv: every key and value).
  *
  * <h2>Rules</h2>
- * Both methods run on the duty-cycle thread, like every callback: they must not block, do I/O or read a clock, and
- * {@link #takeSnapshot} must not change the state. The node writes the bytes to disk on another thread (a temporary
- * file, fsync, rename; a CRC32C detects a torn one, and the previous snapshot is used). {@code takeSnapshot}'s own
- * cost, copying the state into the {@link SnapshotOutput}, is a pause of every client's traffic on this node: keep
- * it a plain copy (BENCHMARKS.md gives kv's at 10^6 keys).
+ * {@link #takeSnapshot} and {@link #loadSnapshot} run on the duty-cycle thread, like every callback: they must not
+ * block, do I/O or read a clock. {@code takeSnapshot} is a pause of every client's traffic on this node, so it only
+ * <em>captures</em> the state and returns a {@link SnapshotWriter}, which the node runs on a thread of its own to write
+ * the bytes, then writes the file (a temporary file, fsync, rename; a CRC32C detects a torn one, and the previous
+ * snapshot is used). A small state may be copied in {@code takeSnapshot} and the writer write the copy; a large one
+ * is captured by reference and copied on write while the writer runs (kv: references to its values, and a SET or
+ * INCR then writes a fresh array instead of the one the writer reads). BENCHMARKS.md gives kv's pause at 10^6 keys.
  */
 public interface SnapshotService
 {
     /**
-     * Write the whole shared state. Called right after the event at the snapshot's position, with no connection
-     * open.
+     * Capture the whole shared state. Called right after the event at the snapshot's position, with no connection
+     * open; the state must not change here.
      *
-     * @param out where the state goes, in an order {@link #loadSnapshot} reads it back.
+     * @return what writes the captured state, on the node's snapshot thread, in an order {@link #loadSnapshot} reads
+     * back.
      */
-    void takeSnapshot(SnapshotOutput out);
+    SnapshotWriter takeSnapshot();
 
     /**
-     * Read back a state {@link #takeSnapshot} wrote, into a fresh instance that has handled no event yet. Events after
-     * the snapshot's position follow.
+     * Read back a state a {@link SnapshotWriter} wrote, into a fresh instance that has handled no event yet. Events
+     * after the snapshot's position follow.
      *
      * @param in the snapshot's bytes, checked against their CRC32C already.
      */

@@ -2,7 +2,7 @@ package io.ertcp.engine.service;
 
 import io.ertcp.service.Connection;
 import io.ertcp.service.SnapshotInput;
-import io.ertcp.service.SnapshotOutput;
+import io.ertcp.service.SnapshotWriter;
 import io.ertcp.service.SnapshotService;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -89,6 +89,8 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     private static final byte[] KEEPTTL = ascii("keepttl");
 
     private final ByteKeyMap<Value> store = new ByteKeyMap<>(1024);
+    /** The snapshot being written, whose captured values a change must not overwrite in place. */
+    private final KvSnapshot snapshot = new KvSnapshot();
     /** Reads a stored value's bytes as a buffer, for INCR, without a wrapper per call. */
     private final UnsafeBuffer valueView = new UnsafeBuffer(new byte[MIN_VALUE_CAPACITY]);
 
@@ -103,11 +105,11 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     }
 
     /**
-     * Every key and value ({@link KvSnapshot}); run with no connection open.
+     * References to every key and value, written out later ({@link KvSnapshot}); run with no connection open.
      */
-    public void takeSnapshot(final SnapshotOutput out)
+    public SnapshotWriter takeSnapshot()
     {
-        KvSnapshot.write(store, out);
+        return snapshot.capture(store);
     }
 
     public void loadSnapshot(final SnapshotInput in)
@@ -161,11 +163,11 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             bytes = new byte[Math.max(capacity, MIN_VALUE_CAPACITY)];
         }
 
-        void set(final DirectBuffer buffer, final int offset, final int valueLength)
+        void set(final DirectBuffer buffer, final int offset, final int valueLength, final boolean copyOnWrite)
         {
-            if (bytes.length < valueLength)
+            if (bytes.length < valueLength || copyOnWrite)
             {
-                bytes = new byte[valueLength];
+                bytes = new byte[Math.max(valueLength, MIN_VALUE_CAPACITY)];
             }
             buffer.getBytes(offset, bytes, 0, valueLength);
             length = valueLength;
@@ -455,12 +457,12 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         }
         if (entry != null)
         {
-            entry.value.set(b, s.argStart[2], s.argLength[2]);
+            entry.value.set(b, s.argStart[2], s.argLength[2], snapshot.copyOnWrite());
         }
         else
         {
             final Value value = new Value(s.argLength[2]);
-            value.set(b, s.argStart[2], s.argLength[2]);
+            value.set(b, s.argStart[2], s.argLength[2], false);
             store.add(b, s.argStart[1], s.argLength[1], value);
         }
         out.append(OK, 0, OK.length);
@@ -471,12 +473,12 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         final Value existing = store.get(b, keyStart, keyLength);
         if (existing != null)
         {
-            existing.set(b, valueStart, valueLength);
+            existing.set(b, valueStart, valueLength, snapshot.copyOnWrite());
         }
         else
         {
             final Value value = new Value(valueLength);
-            value.set(b, valueStart, valueLength);
+            value.set(b, valueStart, valueLength, false);
             store.add(b, keyStart, keyLength, value);
         }
     }
@@ -505,9 +507,9 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             value = new Value(MIN_VALUE_CAPACITY);
             store.add(b, s.argStart[1], s.argLength[1], value);
         }
-        else if (value.bytes.length < 20)
+        else if (value.bytes.length < 20 || snapshot.copyOnWrite())
         {
-            value.bytes = new byte[MIN_VALUE_CAPACITY];
+            value.bytes = new byte[Math.max(MIN_VALUE_CAPACITY, value.bytes.length)];
         }
         value.length = formatLong(result, value.bytes);
         writeInteger(out, result);

@@ -44,7 +44,7 @@ class KvSnapshotTest
     private static ServiceSnapshots.Output take(final KvService kv)
     {
         final ServiceSnapshots.Output out = new ServiceSnapshots.Output();
-        kv.takeSnapshot(out);
+        kv.takeSnapshot().writeTo(out);
         return out;
     }
 
@@ -81,6 +81,30 @@ class KvSnapshotTest
         final String expected = send(original, 2, reads);
         assertEquals(expected, send(loaded, 2, reads));
         assertEquals("$7\r\nvalue-0\r\n", expected.substring(0, 13), "the reads read what was set");
+    }
+
+    /**
+     * The capture holds references only; changes between the capture and the writer's run (SET over an existing
+     * value of the same length, INCR, DEL, new keys) must not reach the snapshot, which is the state at the capture.
+     */
+    @Test
+    void whatChangesAfterTheCaptureIsNotInTheSnapshot()
+    {
+        final KvService kv = new KvService();
+        send(kv, 1, resp("SET", "a", "aaaa") + resp("SET", "n", "10") + resp("SET", "gone", "x"));
+        final KvService atCapture = load(take(kv));
+        final io.ertcp.service.SnapshotWriter writer = kv.takeSnapshot();
+        send(kv, 2, resp("SET", "a", "bbbb") + resp("INCR", "n") + resp("DEL", "gone") + resp("SET", "new", "y") +
+            resp("MSET", "a", "cccc"));
+        final ServiceSnapshots.Output out = new ServiceSnapshots.Output();
+        writer.writeTo(out);
+        final KvService loaded = load(out);
+        assertEquals(atCapture.contentDigest(), loaded.contentDigest(), "the snapshot is the state at the capture");
+        assertEquals("$4\r\naaaa\r\n$2\r\n10\r\n$1\r\nx\r\n", send(loaded, 3, resp("GET", "a") + resp("GET", "n") + resp("GET", "gone")));
+        assertEquals("$4\r\ncccc\r\n$2\r\n11\r\n$-1\r\n", send(kv, 4, resp("GET", "a") + resp("GET", "n") + resp("GET", "gone")),
+            "the live store has the changes");
+        send(kv, 5, resp("SET", "a", "dddd"));
+        assertEquals("$4\r\ndddd\r\n", send(kv, 6, resp("GET", "a")), "in place again once written");
     }
 
     @Test

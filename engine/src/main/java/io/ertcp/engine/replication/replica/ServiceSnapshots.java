@@ -4,6 +4,7 @@ import io.ertcp.log.SnapshotStore;
 import io.ertcp.service.SnapshotInput;
 import io.ertcp.service.SnapshotOutput;
 import io.ertcp.service.SnapshotService;
+import io.ertcp.service.SnapshotWriter;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
@@ -21,9 +22,9 @@ import java.util.concurrent.Executors;
  * written beside its log by a {@link SnapshotStore}, and loaded by a node that rejoins, which then replays only the
  * log after the snapshot's position.
  * <p>
- * <b>On the duty cycle</b> only the service's own copy of its state into memory ({@link SnapshotService#takeSnapshot}
- * into a reused buffer): that is the pause clients see. The file (temporary file, fsync, rename) is written on a
- * thread of its own. A snapshot is written only once its position is durable ({@link #durable}): a primary applies
+ * <b>On the duty cycle</b> only the service's capture of its state ({@link SnapshotService#takeSnapshot}): that is the
+ * pause clients see. Its {@link SnapshotWriter} writes the bytes into a reused buffer, and the file (temporary file,
+ * fsync, rename) is written, on a thread of its own. A snapshot is written only once its position is durable ({@link #durable}): a primary applies
  * records before the logger confirms them, and a snapshot of records the cluster may yet lose must never be what a
  * restart loads. While one is being written the next SNAPSHOT record is passed over (counted), so at most one copy
  * of the state is in memory besides the service's.
@@ -42,11 +43,13 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
     /** A snapshot taken and waiting to be durable, or being written: its position, else 0. */
     private long pendingPosition;
     private int pendingEpoch;
+    private SnapshotWriter pendingWriter;
     private volatile boolean writing;
     /** Positions of the snapshots this node holds intact, newest first (from the store at start, then as written). */
     private final long[] kept = new long[SnapshotStore.KEEP];
     private volatile long written;
     private volatile long writtenLength;
+    private volatile long writeNs;
     private volatile String writeFailure;
     private long reportedWritten;
     private long taken;
@@ -148,8 +151,7 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
             return;
         }
         final long start = System.nanoTime();
-        output.reset();
-        service.takeSnapshot(output);
+        pendingWriter = service.takeSnapshot();
         lastTakeNs = System.nanoTime() - start;
         maxTakeNs = Math.max(maxTakeNs, lastTakeNs);
         taken++;
@@ -170,12 +172,18 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
         }
         final long snapshotPosition = pendingPosition;
         final int epoch = pendingEpoch;
-        final long length = output.length();
+        final SnapshotWriter captured = pendingWriter;
+        pendingWriter = null;
         writing = true;
         writer.execute(() ->
         {
             try
             {
+                final long start = System.nanoTime();
+                output.reset();
+                captured.writeTo(output);
+                final long length = output.length();
+                writeNs = System.nanoTime() - start;
                 store.write(snapshotPosition, epoch, serviceName, output.buffer(), 0, length);
                 writtenLength = length;
                 written = snapshotPosition;
@@ -205,8 +213,9 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
             reportedWritten = done;
             System.arraycopy(kept, 0, kept, 1, kept.length - 1);
             kept[0] = done;
-            return "snapshot at position " + done + " written (" + writtenLength + " bytes; the service's copy took " +
-                String.format("%.1f ms", lastTakeNs / 1e6) + " of the duty cycle)";
+            return "snapshot at position " + done + " written (" + writtenLength + " bytes; the service's capture took " +
+                String.format("%.1f ms", lastTakeNs / 1e6) + " of the duty cycle, its bytes " +
+                String.format("%.1f ms", writeNs / 1e6) + " on the snapshot thread)";
         }
         final String failure = writeFailure;
         if (null != failure)
@@ -246,6 +255,14 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
     public long skipped()
     {
         return skipped;
+    }
+
+    /**
+     * @return how long the last snapshot's writer took to write its bytes on the snapshot thread, ns.
+     */
+    public long lastWriteNs()
+    {
+        return writeNs;
     }
 
     /**
