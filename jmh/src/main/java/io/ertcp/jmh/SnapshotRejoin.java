@@ -96,6 +96,7 @@ public final class SnapshotRejoin
         }
         snapshots.close();
         final long digest = primaryKv.contentDigest();
+        captures(primaryKv, 7);
 
         final double[] whole = new double[rounds];
         final double[] fromSnapshot = new double[rounds];
@@ -115,6 +116,32 @@ public final class SnapshotRejoin
         System.out.printf("median of %d: rejoin from the whole log %.0f ms, from the snapshot %.0f ms (load %.0f ms, " +
             "tail %.0f ms): %.1fx%n", rounds, whole[rounds / 2], fromSnapshot[rounds / 2], load[rounds / 2],
             fromSnapshot[rounds / 2] - load[rounds / 2], whole[rounds / 2] / fromSnapshot[rounds / 2]);
+    }
+
+    /**
+     * The capture again, warm: wall and thread CPU time of each (the machine's other load shows as wall above CPU).
+     */
+    private static void captures(final KvService kv, final int times)
+    {
+        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        final ServiceSnapshots.Output out = new ServiceSnapshots.Output();
+        final double[] wall = new double[times];
+        final double[] cpu = new double[times];
+        for (int i = 0; i < times; i++)
+        {
+            final long cpuStart = threads.getCurrentThreadCpuTime();
+            final long start = System.nanoTime();
+            final io.ertcp.service.SnapshotWriter writer = kv.takeSnapshot();
+            wall[i] = (System.nanoTime() - start) / 1e6;
+            cpu[i] = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6;
+            out.reset();
+            writer.writeTo(out);
+        }
+        System.out.println("capture of " + kv.size() + " keys, warm, ms wall: " + Arrays.toString(wall) + "; ms CPU: " +
+            Arrays.toString(cpu));
+        Arrays.sort(wall);
+        Arrays.sort(cpu);
+        System.out.printf("capture median: %.1f ms wall, %.1f ms CPU%n", wall[times / 2], cpu[times / 2]);
     }
 
     private static void report(final ServiceSnapshots snapshots)

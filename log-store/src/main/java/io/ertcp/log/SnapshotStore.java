@@ -178,7 +178,7 @@ public final class SnapshotStore
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot rename the snapshot " + temporary + " into place: " + ex.getMessage(), ex);
+            throw new UncheckedIOException("cannot rename the snapshot " + temporary + " into place: " + ex, ex);
         }
         prune();
         return file;

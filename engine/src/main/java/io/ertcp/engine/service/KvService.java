@@ -88,9 +88,9 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     private static final byte[] PXAT = ascii("pxat");
     private static final byte[] KEEPTTL = ascii("keepttl");
 
-    private final ByteKeyMap<Value> store = new ByteKeyMap<>(1024);
-    /** The snapshot being written, whose captured values a change must not overwrite in place. */
-    private final KvSnapshot snapshot = new KvSnapshot();
+    private final ByteKeyMap<Value> store = new ByteKeyMap<>(1024, Value::copy);
+    /** Freezes the store for a snapshot; changes meanwhile go to copies (ByteKeyMap.writable). */
+    private final KvSnapshot snapshot = new KvSnapshot(store);
     /** Reads a stored value's bytes as a buffer, for INCR, without a wrapper per call. */
     private final UnsafeBuffer valueView = new UnsafeBuffer(new byte[MIN_VALUE_CAPACITY]);
 
@@ -109,7 +109,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
      */
     public SnapshotWriter takeSnapshot()
     {
-        return snapshot.capture(store);
+        return snapshot.capture();
     }
 
     public void loadSnapshot(final SnapshotInput in)
@@ -163,11 +163,22 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             bytes = new byte[Math.max(capacity, MIN_VALUE_CAPACITY)];
         }
 
-        void set(final DirectBuffer buffer, final int offset, final int valueLength, final boolean copyOnWrite)
+        /**
+         * @return a value with the same bytes in an array of its own.
+         */
+        Value copy()
         {
-            if (bytes.length < valueLength || copyOnWrite)
+            final Value copy = new Value(bytes.length);
+            System.arraycopy(bytes, 0, copy.bytes, 0, length);
+            copy.length = length;
+            return copy;
+        }
+
+        void set(final DirectBuffer buffer, final int offset, final int valueLength)
+        {
+            if (bytes.length < valueLength)
             {
-                bytes = new byte[Math.max(valueLength, MIN_VALUE_CAPACITY)];
+                bytes = new byte[valueLength];
             }
             buffer.getBytes(offset, bytes, 0, valueLength);
             length = valueLength;
@@ -457,12 +468,12 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         }
         if (entry != null)
         {
-            entry.value.set(b, s.argStart[2], s.argLength[2], snapshot.copyOnWrite());
+            store.writable(entry).set(b, s.argStart[2], s.argLength[2]);
         }
         else
         {
             final Value value = new Value(s.argLength[2]);
-            value.set(b, s.argStart[2], s.argLength[2], false);
+            value.set(b, s.argStart[2], s.argLength[2]);
             store.add(b, s.argStart[1], s.argLength[1], value);
         }
         out.append(OK, 0, OK.length);
@@ -470,22 +481,23 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
 
     private void put(final DirectBuffer b, final int keyStart, final int keyLength, final int valueStart, final int valueLength)
     {
-        final Value existing = store.get(b, keyStart, keyLength);
+        final Value existing = store.writable(b, keyStart, keyLength);
         if (existing != null)
         {
-            existing.set(b, valueStart, valueLength, snapshot.copyOnWrite());
+            existing.set(b, valueStart, valueLength);
         }
         else
         {
             final Value value = new Value(valueLength);
-            value.set(b, valueStart, valueLength, false);
+            value.set(b, valueStart, valueLength);
             store.add(b, keyStart, keyLength, value);
         }
     }
 
     private void incrementBy(final KvSession s, final DirectBuffer b, final OutputQueue out, final long by)
     {
-        Value value = store.get(b, s.argStart[1], s.argLength[1]);
+        final ByteKeyMap.Entry<Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
+        Value value = null == entry ? null : entry.value;
         long current = 0;
         if (value != null)
         {
@@ -507,9 +519,13 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             value = new Value(MIN_VALUE_CAPACITY);
             store.add(b, s.argStart[1], s.argLength[1], value);
         }
-        else if (value.bytes.length < 20 || snapshot.copyOnWrite())
+        else
         {
-            value.bytes = new byte[Math.max(MIN_VALUE_CAPACITY, value.bytes.length)];
+            value = store.writable(entry);
+            if (value.bytes.length < 20)
+            {
+                value.bytes = new byte[MIN_VALUE_CAPACITY];
+            }
         }
         value.length = formatLong(result, value.bytes);
         writeInteger(out, result);

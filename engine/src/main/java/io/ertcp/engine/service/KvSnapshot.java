@@ -4,8 +4,6 @@ import io.ertcp.service.SnapshotInput;
 import io.ertcp.service.SnapshotOutput;
 import io.ertcp.service.SnapshotWriter;
 
-import java.util.Arrays;
-
 /**
  * The kv store's snapshot, in one place: every key and its value. What a snapshot holds is what a GET, EXISTS or
  * INCR after it can depend on; connections are never in it (docs/architecture.md rule 7: a snapshot is taken with no
@@ -15,76 +13,52 @@ import java.util.Arrays;
  * </pre>
  * A key's expiry deadline, when kv has one, belongs here too (a new version: a reader of an older one finds none).
  * <p>
- * <b>Capture, then write.</b> {@link #capture} runs on the duty cycle and copies only references: each key (never
- * changed once stored), its value's byte array and length. The bytes are written later by the node's snapshot
- * thread ({@link SnapshotWriter}). Until it is done, {@link #copyOnWrite()} is true and kv writes a changed value
- * into a fresh array instead of the captured one ({@link KvService.Value#set}, INCR), so the writer reads the
- * values as they were at the snapshot's position. The arrays of references are reused from one snapshot to the next.
+ * <b>Capture, then write.</b> {@link #capture} runs on the duty cycle and costs one array copy of the store's slots
+ * ({@link ByteKeyMap#freeze}); the keys and values are written later by the node's snapshot thread
+ * ({@link SnapshotWriter}). Until that is done the store is frozen: a SET, INCR or DEL replaces the entries it
+ * changes with copies and leaves the frozen ones as they were, so the writer reads the store as it was at the
+ * snapshot's position.
  */
 final class KvSnapshot implements SnapshotWriter
 {
     static final int VERSION = 1;
 
-    private byte[][] keys = new byte[1024][];
-    private byte[][] values = new byte[1024][];
-    private int[] lengths = new int[1024];
-    private int count;
-    /** Set by {@link #capture} on the duty cycle, cleared by the writer thread once it wrote everything. */
-    private volatile boolean copyOnWrite;
+    private final ByteKeyMap<KvService.Value> store;
 
-    boolean copyOnWrite()
+    KvSnapshot(final ByteKeyMap<KvService.Value> store)
     {
-        return copyOnWrite;
+        this.store = store;
     }
 
     /**
-     * On the duty cycle: take references to every key and value.
+     * On the duty cycle: freeze the store as it is.
      */
-    SnapshotWriter capture(final ByteKeyMap<KvService.Value> store)
+    SnapshotWriter capture()
     {
-        final int size = store.size();
-        if (keys.length < size)
-        {
-            final int capacity = Math.max(size, keys.length * 2);
-            keys = new byte[capacity][];
-            values = new byte[capacity][];
-            lengths = new int[capacity];
-        }
-        count = 0;
-        store.forEach(this::add);
-        copyOnWrite = true;
+        store.freeze();
         return this;
     }
 
-    private void add(final byte[] key, final KvService.Value value)
-    {
-        keys[count] = key;
-        values[count] = value.bytes;
-        lengths[count] = value.length;
-        count++;
-    }
-
     /**
-     * On the snapshot thread: write what was captured, then let kv write values in place again.
+     * On the snapshot thread: write the frozen store, then thaw it.
      */
     public void writeTo(final SnapshotOutput out)
     {
         try
         {
             out.putInt(VERSION);
-            out.putLong(count);
-            for (int i = 0; i < count; i++)
+            out.putLong(store.frozenSize());
+            store.forEachFrozen((key, value) ->
             {
-                out.putInt(keys[i].length);
-                out.putBytes(keys[i], 0, keys[i].length);
-                out.putInt(lengths[i]);
-                out.putBytes(values[i], 0, lengths[i]);
-            }
+                out.putInt(key.length);
+                out.putBytes(key, 0, key.length);
+                out.putInt(value.length);
+                out.putBytes(value.bytes, 0, value.length);
+            });
         }
         finally
         {
-            Arrays.fill(values, 0, count, null);
-            copyOnWrite = false;
+            store.thaw();
         }
     }
 

@@ -94,8 +94,13 @@ class KvSnapshotTest
         send(kv, 1, resp("SET", "a", "aaaa") + resp("SET", "n", "10") + resp("SET", "gone", "x"));
         final KvService atCapture = load(take(kv));
         final io.ertcp.service.SnapshotWriter writer = kv.takeSnapshot();
+        final StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 3_000; i++)
+        {
+            many.append(resp("SET", "more:" + i, "v")); // past the table's load factor: it must not grow while frozen
+        }
         send(kv, 2, resp("SET", "a", "bbbb") + resp("INCR", "n") + resp("DEL", "gone") + resp("SET", "new", "y") +
-            resp("MSET", "a", "cccc"));
+            resp("MSET", "a", "cccc") + many);
         final ServiceSnapshots.Output out = new ServiceSnapshots.Output();
         writer.writeTo(out);
         final KvService loaded = load(out);
@@ -103,8 +108,10 @@ class KvSnapshotTest
         assertEquals("$4\r\naaaa\r\n$2\r\n10\r\n$1\r\nx\r\n", send(loaded, 3, resp("GET", "a") + resp("GET", "n") + resp("GET", "gone")));
         assertEquals("$4\r\ncccc\r\n$2\r\n11\r\n$-1\r\n", send(kv, 4, resp("GET", "a") + resp("GET", "n") + resp("GET", "gone")),
             "the live store has the changes");
-        send(kv, 5, resp("SET", "a", "dddd"));
-        assertEquals("$4\r\ndddd\r\n", send(kv, 6, resp("GET", "a")), "in place again once written");
+        send(kv, 5, resp("SET", "a", "dddd") + resp("DEL", "new") + resp("SET", "more:0", "w"));
+        assertEquals("$4\r\ndddd\r\n$-1\r\n$1\r\nw\r\n$1\r\nv\r\n", send(kv, 6, resp("GET", "a") + resp("GET", "new") +
+            resp("GET", "more:0") + resp("GET", "more:2999")), "in place again once written");
+        assertEquals(3_000 + 2, kv.size());
     }
 
     @Test
