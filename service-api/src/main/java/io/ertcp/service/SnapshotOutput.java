@@ -3,11 +3,11 @@ package io.ertcp.service;
 import org.agrona.DirectBuffer;
 
 /**
- * Where a {@link SnapshotService} writes its state when asked for a snapshot: a stream of bytes, written in order and
+ * Where a {@link SnapshotWriter} writes a service's captured state: a stream of bytes, written in order and
  * read back in the same order by {@link SnapshotInput}. Numbers are little-endian. The node adds the header, the
  * length and a CRC32C around what the service writes, so the service writes its state alone.
  * <p>
- * Valid only during {@link SnapshotService#takeSnapshot}; the bytes are copied at once.
+ * Valid only during {@link SnapshotWriter#writeTo}, on the node's snapshot thread; the bytes are copied at once.
  */
 public interface SnapshotOutput
 {
