@@ -23,8 +23,9 @@ import java.util.concurrent.Executors;
  * log after the snapshot's position.
  * <p>
  * <b>On the duty cycle</b> only the service's capture of its state ({@link SnapshotService#takeSnapshot}): that is the
- * pause clients see. Its {@link SnapshotWriter} writes the bytes into a reused buffer, and the file (temporary file,
- * fsync, rename) is written, on a thread of its own. A snapshot is written only once its position is durable ({@link #durable}): a primary applies
+ * pause clients see. Its {@link SnapshotWriter} writes the bytes into a reused buffer at once, on a thread of its own
+ * (so a service that froze its state for it thaws soon), and the file (temporary file, fsync, rename) follows on the
+ * same thread once the position is durable. A snapshot is written only once its position is durable ({@link #durable}): a primary applies
  * records before the logger confirms them, and a snapshot of records the cluster may yet lose must never be what a
  * restart loads. While one is being written the next SNAPSHOT record is passed over (counted), so at most one copy
  * of the state is in memory besides the service's.
@@ -43,7 +44,9 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
     /** A snapshot taken and waiting to be durable, or being written: its position, else 0. */
     private long pendingPosition;
     private int pendingEpoch;
-    private SnapshotWriter pendingWriter;
+    /** Written by the snapshot thread only: the bytes of the pending snapshot are in the output. */
+    private boolean serialized;
+    private long serializedLength;
     private volatile boolean writing;
     /** Positions of the snapshots this node holds intact, newest first (from the store at start, then as written). */
     private final long[] kept = new long[SnapshotStore.KEEP];
@@ -151,8 +154,27 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
             return;
         }
         final long start = System.nanoTime();
-        pendingWriter = service.takeSnapshot();
+        final SnapshotWriter captured = service.takeSnapshot();
         lastTakeNs = System.nanoTime() - start;
+        // The bytes at once, so the service's capture (kv's frozen store) ends soon whatever the durability does;
+        // the file waits for durable(). One thread runs both, in order.
+        writer.execute(() ->
+        {
+            serialized = false;
+            try
+            {
+                final long begin = System.nanoTime();
+                output.reset();
+                captured.writeTo(output);
+                serializedLength = output.length();
+                writeNs = System.nanoTime() - begin;
+                serialized = true;
+            }
+            catch (final RuntimeException ex)
+            {
+                writeFailure = "the service could not write its snapshot at position " + position + ": " + ex;
+            }
+        });
         maxTakeNs = Math.max(maxTakeNs, lastTakeNs);
         taken++;
         pendingPosition = position;
@@ -172,18 +194,16 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
         }
         final long snapshotPosition = pendingPosition;
         final int epoch = pendingEpoch;
-        final SnapshotWriter captured = pendingWriter;
-        pendingWriter = null;
         writing = true;
         writer.execute(() ->
         {
             try
             {
-                final long start = System.nanoTime();
-                output.reset();
-                captured.writeTo(output);
-                final long length = output.length();
-                writeNs = System.nanoTime() - start;
+                if (!serialized)
+                {
+                    return;
+                }
+                final long length = serializedLength;
                 store.write(snapshotPosition, epoch, serviceName, output.buffer(), 0, length);
                 writtenLength = length;
                 written = snapshotPosition;
