@@ -34,6 +34,7 @@ public final class Main
             new NodeCommand(out),
             new StatusCommand(out),
             new KeygenCommand(out),
+            new ClusterFileCommand(out),
             new StreamCommand(out),
             new ImpairCommand(out));
 
