@@ -110,6 +110,11 @@ final class NodeCommand implements Command
             {
                 throw new CliException(refusal);
             });
+            self.replicationIface().flatMap(iface -> KernelAddressCheck.refusal(iface, "--" + ALLOW_KERNEL_ADDRESS))
+                .ifPresent(refusal ->
+                {
+                    throw new CliException(refusal);
+                });
         }
         try (NodeDirectoryLock ignored = lock(config, nodeName, file))
         {
@@ -123,16 +128,21 @@ final class NodeCommand implements Command
         final Supplier<TcpService> services = PortCommand.parse(() -> config.service().factory());
 
         final Counters counters = new Counters(8192);
-        final PacketPort port = Ports.open(
-            self.driver().text(), self.iface(), self.eal().orElse(null), counters, Ports.CLUSTER_RX_RING_FRAMES);
+        final PacketPort[] ports = Ports.openNode(self.driver().text(), self.iface(), self.replicationIface().orElse(null),
+            self.eal().orElse(null), counters);
+        final PacketPort port = ports[0];
         final ClusterNode node;
         try
         {
-            node = new ClusterNode(config, nodeName, port, services, new SystemNanoClock(), counters, out);
+            node = new ClusterNode(config, nodeName, port, ports[1], services, new SystemNanoClock(), counters, out);
         }
         catch (final IllegalArgumentException ex)
         {
             port.close();
+            if (null != ports[1])
+            {
+                ports[1].close();
+            }
             throw new CliException(ex.getMessage());
         }
 

@@ -33,6 +33,37 @@ final class Ports
     }
 
     /**
+     * A cluster node's ports: its interface, and its replication interface when the cluster file gives one (for
+     * dpdk both through one EAL, which starts once per process).
+     *
+     * @param replicationIface the replication interface, or null.
+     * @return the interface's port and the replication interface's, or null in its place.
+     */
+    static PacketPort[] openNode(final String driver, final String iface, final String replicationIface,
+        final String ealArgs, final Counters counters)
+    {
+        if (null == replicationIface)
+        {
+            return new PacketPort[] {open(driver, iface, ealArgs, counters, CLUSTER_RX_RING_FRAMES), null};
+        }
+        if (driver.equals("dpdk"))
+        {
+            final DpdkPort[] pair = DpdkPort.openPair(iface, replicationIface, ealArgs, counters);
+            return new PacketPort[] {pair[0], pair[1]};
+        }
+        final PacketPort port = open(driver, iface, ealArgs, counters, CLUSTER_RX_RING_FRAMES);
+        try
+        {
+            return new PacketPort[] {port, open(driver, replicationIface, ealArgs, counters, CLUSTER_RX_RING_FRAMES)};
+        }
+        catch (final RuntimeException ex)
+        {
+            port.close();
+            throw ex;
+        }
+    }
+
+    /**
      * @param ealArgs  for dpdk: EAL's arguments, or null for the defaults of a Linux interface.
      * @param rxFrames for af-packet: the RX ring's slots, a power of two.
      */

@@ -129,6 +129,43 @@ public final class DpdkPort implements PacketPort
     }
 
     /**
+     * Open two interfaces through one EAL, which starts once per process: a cluster node's clients' interface and its
+     * replication interface. With the default arguments each Linux interface gets a net_af_packet device of its own;
+     * with a user's, a {@code --vdev} naming an interface ({@code iface=<name>}) picks its port, and an interface no
+     * device names is taken as DPDK's own name for a port, such as a PCI address ({@code 0000:03:00.1}) allowed with
+     * {@code -a}.
+     *
+     * @return the two ports, {@code iface}'s first.
+     * @see #open(String, String, Counters)
+     */
+    public static DpdkPort[] openPair(final String iface, final String otherIface, final String ealArgs,
+        final Counters counters)
+    {
+        final boolean defaults = null == ealArgs || ealArgs.isBlank();
+        final List<String> args = defaults ? EalArguments.defaults(List.of(iface, otherIface)) : EalArguments.split(ealArgs);
+        final String[] ifaces = {iface, otherIface};
+        final DpdkPort[] ports = new DpdkPort[2];
+        try
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                final String named = defaults ? EalArguments.deviceName(i) : EalArguments.deviceFor(args, ifaces[i]);
+                ports[i] = open("dpdk:" + ifaces[i], args, null, ifaces[i], null == named ? ifaces[i] : named, -1,
+                    counters);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            if (null != ports[0])
+            {
+                ports[0].close();
+            }
+            throw ex;
+        }
+        return ports;
+    }
+
+    /**
      * Open a port EAL found on its own, such as a NIC bound to vfio-pci on bare metal.
      *
      * @param ealArgs EAL's arguments, split as a shell would, such as {@code -l 1 -a 0000:03:00.0}.

@@ -36,16 +36,30 @@ final class EalArguments
      */
     static List<String> defaults(final String iface)
     {
-        return List.of(
+        return defaults(List.of(iface));
+    }
+
+    /**
+     * The same for several Linux interfaces in one EAL (a node's clients' and replication interfaces): the
+     * {@code i}-th is driven by the device {@link #deviceName(int) deviceName(i)}.
+     */
+    static List<String> defaults(final List<String> ifaces)
+    {
+        final List<String> args = new ArrayList<>(List.of(
             "--no-huge",
             "--no-pci",
             "--no-shconf",
-            "--file-prefix=ertcp-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet(),
-            "--vdev=" + deviceName(0) + ",iface=" + iface,
+            "--file-prefix=ertcp-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet()));
+        for (int i = 0; i < ifaces.size(); i++)
+        {
+            args.add("--vdev=" + deviceName(i) + ",iface=" + ifaces.get(i));
+        }
+        args.addAll(List.of(
             "-m", Integer.toString(MEMORY_MB),
             "--lcores=0@(" + allowedCpus() + ")",
             "--no-telemetry",
-            "--log-level=*:error");
+            "--log-level=*:error"));
+        return List.copyOf(args);
     }
 
     /**

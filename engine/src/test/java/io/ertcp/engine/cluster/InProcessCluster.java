@@ -45,6 +45,8 @@ final class InProcessCluster implements AutoCloseable
     final long seed;
     final long[] now = {1_000_000_000L};
     final MemorySwitch lan;
+    /** The replication LAN: the ports of nodes whose file gives them a replication-interface. */
+    final MemorySwitch replicationLan;
     final Path directory;
     final String service;
     final ByteArrayOutputStream events = new ByteArrayOutputStream();
@@ -135,6 +137,7 @@ final class InProcessCluster implements AutoCloseable
         this.impairment = impairment;
         this.ingress.putAll(ingress);
         this.lan = new MemorySwitch(() -> now[0], seed, new Counters(256)).hub(hub);
+        this.replicationLan = new MemorySwitch(() -> now[0], seed + 1, new Counters(256));
         try
         {
             this.directory = Files.createTempDirectory("ertcp-cluster");
@@ -234,7 +237,9 @@ final class InProcessCluster implements AutoCloseable
         final long mac = nodeConfig.mac().orElse(0x0200_0000_0100L + ClusterNode.nodeIdOf(config, name));
         final ImpairmentSpec wire = ingress.getOrDefault(name, impairment);
         final MemoryPort port = null == wire ? lan.newPort(name, mac) : lan.newPort(name, mac, wire);
-        final ClusterNode node = new ClusterNode(config, name, port,
+        final MemoryPort replicationPort = nodeConfig.replicationIface().isEmpty() ? null :
+            replicationLan.newPort(name, nodeConfig.replicationMac().orElse(0x0200_0000_0200L + ClusterNode.nodeIdOf(config, name)));
+        final ClusterNode node = new ClusterNode(config, name, port, replicationPort,
             config.service().factory(), () -> now[0],
             new Counters(4096), eventLog);
         nodes.put(name, node);

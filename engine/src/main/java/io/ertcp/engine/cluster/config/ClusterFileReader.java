@@ -53,7 +53,7 @@ final class ClusterFileReader
     static final List<String> SECURITY_KEYS = List.of("key-file");
     static final List<String> TCP_KEYS = List.of("congestion", "buffer-kib", "max-connections", "nagle");
     static final List<String> NODE_KEYS = List.of("name", "role", "rank", "driver", "interface", "eal", "mac",
-        "address", "threading", "slow-ns-per-record");
+        "address", "threading", "slow-ns-per-record", "replication-interface", "replication-mac");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -136,6 +136,7 @@ final class ClusterFileReader
         checkRoles();
         checkDurability();
         checkNodeAddresses();
+        checkReplicationInterfaces();
 
         if (!problems.isEmpty())
         {
@@ -726,12 +727,80 @@ final class ClusterFileReader
             }
         }
 
+        final String replicationIface = section.text("replication-interface", false, "eth1");
+        if (replicationIface != null && replicationIface.equals(iface))
+        {
+            problems.add(section.value("replication-interface"), where + " has replication-interface " +
+                replicationIface + ", its interface too: name another interface (a VLAN or NIC of its own), or drop " +
+                "replication-interface to run the channel on the interface.");
+        }
+        OptionalLong replicationMac = OptionalLong.empty();
+        if (section.has("replication-mac"))
+        {
+            if (replicationIface == null)
+            {
+                problems.add(section.at("replication-mac"), where + " has replication-mac without " +
+                    "replication-interface: add replication-interface, or drop replication-mac (the channel then " +
+                    "uses mac).");
+            }
+            replicationMac = replicationMac(section, where, name, macs);
+        }
+
         if (name == null || role == null || driver == null || iface == null)
         {
             return null;
         }
         return new NodeConfig(name, role, rank, driver, iface, Optional.ofNullable(eal), mac, address, threading,
-            Math.max(0, slowNs), line(mapping));
+            Math.max(0, slowNs), Optional.ofNullable(replicationIface), replicationMac, line(mapping));
+    }
+
+    /** A node's MAC on its replication interface: unicast, not the virtual MAC, unique among every MAC of the file. */
+    private OptionalLong replicationMac(final YamlSection section, final String where, final String name,
+        final Map<Long, String> macs)
+    {
+        final String text = section.text("replication-mac", false, "02:00:00:00:01:01");
+        final Long parsed = text == null ? null : parse(section, "replication-mac", text, MacAddress::parse);
+        if (parsed == null)
+        {
+            return OptionalLong.empty();
+        }
+        if (MacAddress.isGroup(parsed))
+        {
+            problems.add(section.value("replication-mac"), where + " replication-mac " + text + " is a multicast " +
+                "address: use a unicast one, or drop replication-mac to use the replication interface's.");
+        }
+        else if (parsed == vipMac)
+        {
+            problems.add(section.value("replication-mac"), where + " replication-mac " + text + " is the virtual " +
+                "MAC: give the node its own, or drop replication-mac to use the replication interface's.");
+        }
+        else
+        {
+            final String other = macs.putIfAbsent(parsed, name);
+            if (other != null)
+            {
+                problems.add(section.value("replication-mac"), where + " has replication-mac " + text + ", as node '" +
+                    other + "' has a mac: give each interface of each node its own MAC.");
+            }
+        }
+        return OptionalLong.of(parsed);
+    }
+
+    /**
+     * A node without a replication interface speaks on its interface: where others have one, that interface must
+     * reach their replication LAN (a logger or witness may live on the replication LAN alone); a warning, since the
+     * LANs may be joined.
+     */
+    private void checkReplicationInterfaces()
+    {
+        final List<String> with = nodes.stream().filter(n -> n.replicationIface().isPresent()).map(NodeConfig::name).toList();
+        final List<String> without = nodes.stream().filter(n -> n.replicationIface().isEmpty()).map(NodeConfig::name).toList();
+        if (!with.isEmpty() && !without.isEmpty())
+        {
+            warnings.add("node(s) " + String.join(", ", with) + " run the replication channel on a replication-interface " +
+                "and " + String.join(", ", without) + " on their interface: those interfaces must be on the replication " +
+                "LAN (give each node replication-interface to keep the channel off the clients' LAN).");
+        }
     }
 
     /** The roles a mode allows, and a majority for every takeover (docs/architecture.md rule 4). */

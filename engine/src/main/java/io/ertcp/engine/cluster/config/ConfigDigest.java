@@ -94,6 +94,9 @@ public final class ConfigDigest
             d.put(at + "address", node.address().map(Ipv4Address.Cidr::toString).orElse(""));
             d.put(at + "threading", node.threading().name());
             d.put(at + "slow-ns-per-record", node.slowNsPerRecord());
+            d.put(at + "replication-interface", node.replicationIface().orElse(""));
+            d.put(at + "replication-mac", node.replicationMac().isPresent() ?
+                MacAddress.format(node.replicationMac().getAsLong()) : "");
         }
         return d.text.toString();
     }

@@ -22,6 +22,9 @@ import java.util.OptionalLong;
  *                        ({@code ./ertcp status}) and its own ARP; empty if it needs none.
  * @param threading       shared or dedicated.
  * @param slowNsPerRecord backups only: extra work per record, to make a backup slow on purpose.
+ * @param replicationIface the interface the replication channel runs on, apart from the clients' {@code iface};
+ *                        empty means the channel shares {@code iface}.
+ * @param replicationMac  the node's MAC on {@code replicationIface}; empty means that interface's.
  * @param line            the line of the node in the file, for later messages; 0 when unknown.
  */
 public record NodeConfig(
@@ -35,11 +38,22 @@ public record NodeConfig(
     Optional<Ipv4Address.Cidr> address,
     ThreadingMode threading,
     long slowNsPerRecord,
+    Optional<String> replicationIface,
+    OptionalLong replicationMac,
     int line)
 {
     /** Holds the service's state and may become primary. */
     public boolean candidate()
     {
         return role == Role.PRIMARY || role == Role.BACKUP;
+    }
+
+    /**
+     * @return the MAC the replication channel's frames of this node come from, when the file gives it: the
+     * {@code replication-mac} with a replication interface, else the node's {@code mac}.
+     */
+    public OptionalLong channelMac()
+    {
+        return replicationIface.isPresent() ? replicationMac : mac;
     }
 }

@@ -142,7 +142,7 @@ class ConfigDigestTest
             "nodes", "warnings"), components(ClusterConfig.class));
         assertEquals(List.of("keyFile"), components(Security.class));
         assertEquals(List.of("name", "role", "rank", "driver", "iface", "eal", "mac", "address", "threading",
-            "slowNsPerRecord", "line"), components(NodeConfig.class));
+            "slowNsPerRecord", "replicationIface", "replicationMac", "line"), components(NodeConfig.class));
         assertEquals(List.of("heartbeatIntervalNs", "suspectTimeoutNs", "fencingHook"), components(FailureDetection.class));
         assertEquals(List.of("dir", "retentionNs", "rollCycle"), components(LogConfig.class));
         assertEquals(List.of("congestion", "bufferKib", "maxConnections", "nagle"), components(TcpOptions.class));
