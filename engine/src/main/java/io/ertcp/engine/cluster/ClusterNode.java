@@ -1400,6 +1400,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             detail.append(detail.isEmpty() ? "" : "; ").append("refused frames: ").append(refused);
         }
+        if (null != refusedOnClientPort && refusedOnClientPort.get() > 0)
+        {
+            detail.append(detail.isEmpty() ? "" : "; ").append("channel frames refused on the client port: ")
+                .append(refusedOnClientPort.get());
+        }
         if (null != follower && null != follower.problem())
         {
             detail.append(detail.isEmpty() ? "" : "; ").append(follower.problem());
