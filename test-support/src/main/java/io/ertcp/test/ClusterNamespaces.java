@@ -100,6 +100,8 @@ public final class ClusterNamespaces implements AutoCloseable
     private final NetNs lan;
     private final NetNs client;
     private final Map<String, NetNs> nodeNs = new LinkedHashMap<>();
+    /** Namespaces a test joined to the clients' bridge ({@link #attach}). */
+    private final List<NetNs> attached = new ArrayList<>();
     private final Map<String, Ertcp> running = new LinkedHashMap<>();
     private final Map<String, Integer> starts = new LinkedHashMap<>();
     private final Path dir;
@@ -223,6 +225,18 @@ public final class ClusterNamespaces implements AutoCloseable
     public NetNs lan()
     {
         return lan;
+    }
+
+    /**
+     * Another host on the clients' LAN: a namespace with its {@code eth0} on br0 (the bridge side named
+     * {@code bridgeSide}, at most 15 characters), no address; closed with the cluster.
+     */
+    public synchronized NetNs attach(final String hint, final String bridgeSide)
+    {
+        final NetNs ns = NetNs.create(hint);
+        attached.add(ns);
+        join(ns, bridgeSide);
+        return ns;
     }
 
     private void join(final NetNs ns, final String bridgeSide)
@@ -792,6 +806,7 @@ public final class ClusterNamespaces implements AutoCloseable
             }
         }
         client.close();
+        attached.forEach(NetNs::close);
         nodeNs.values().forEach(NetNs::close);
         lan.close();
     }
