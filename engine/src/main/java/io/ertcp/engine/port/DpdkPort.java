@@ -141,6 +141,17 @@ public final class DpdkPort implements PacketPort
     public static DpdkPort[] openPair(final String iface, final String otherIface, final String ealArgs,
         final Counters counters)
     {
+        return openPair(iface, otherIface, ealArgs, null, counters);
+    }
+
+    /**
+     * The same for interfaces in another network namespace (EAL's thread enters it first).
+     *
+     * @param netns a name under /var/run/netns, or null.
+     */
+    public static DpdkPort[] openPair(final String iface, final String otherIface, final String ealArgs,
+        final String netns, final Counters counters)
+    {
         final boolean defaults = null == ealArgs || ealArgs.isBlank();
         final List<String> args = defaults ? EalArguments.defaults(List.of(iface, otherIface)) : EalArguments.split(ealArgs);
         final String[] ifaces = {iface, otherIface};
@@ -150,7 +161,7 @@ public final class DpdkPort implements PacketPort
             for (int i = 0; i < 2; i++)
             {
                 final String named = defaults ? EalArguments.deviceName(i) : EalArguments.deviceFor(args, ifaces[i]);
-                ports[i] = open("dpdk:" + ifaces[i], args, null, ifaces[i], null == named ? ifaces[i] : named, -1,
+                ports[i] = open("dpdk:" + ifaces[i], args, netns, ifaces[i], null == named ? ifaces[i] : named, -1,
                     counters);
             }
         }
