@@ -72,9 +72,12 @@ final class NodeCommand implements Command
 
             The node prints one line per event (role changes, suspicions, takeovers) and writes its
             status to log.dir/NAME/status for ./ertcp status. It refuses to start while another process runs
-            the same node (log.dir/NAME/lock holds its pid), and refuses an interface that has a kernel IPv4
-            address or carries the machine's default route. Exit status 3: this node was primary
+            the same node (log.dir/NAME/lock holds its pid), and refuses an interface (or replication-interface)
+            that has a kernel IPv4 address or carries the machine's default route. Exit status 3: this node was primary
             and another took over (it stops serving at once); restart it to rejoin as a backup.
+
+            A node with replication-interface in the cluster file runs the replication channel on that
+            interface alone and refuses channel frames on its interface (docs/cluster-file.md).
 
             Options:
               --config FILE            the cluster file
