@@ -37,7 +37,11 @@ class ClusterReplicationInterfaceTest
     /** Every node of the usual file given replication-interface rX and a replication-mac 02:00:00:00:01:NN. */
     private static InProcessCluster cluster(final long seed)
     {
-        return InProcessCluster.erTcpEdited(seed, "echo", yaml ->
+        return InProcessCluster.erTcpEdited(seed, "echo", ClusterReplicationInterfaceTest::withReplicationInterfaces);
+    }
+
+    private static String withReplicationInterfaces(final String yaml)
+    {
         {
             final Matcher m = INTERFACE.matcher(yaml);
             final StringBuilder edited = new StringBuilder();
@@ -48,7 +52,7 @@ class ClusterReplicationInterfaceTest
             }
             m.appendTail(edited);
             return edited.toString();
-        });
+        }
     }
 
     private static boolean isChannel(final DirectBuffer buffer, final int offset, final int length)
@@ -221,6 +225,36 @@ class ClusterReplicationInterfaceTest
             assertEquals(0, allocated, "bytes allocated by 1,000 steps of three nodes on two ports each, best later round");
             assertTrue(counter(cluster.node("logger"), "channel refused-on-client-port") >= 10_000, "the frames were refused");
             assertEquals(ClusterNode.State.PRIMARY, cluster.node("primary").state(), cluster.events());
+        }
+    }
+
+    @Test
+    void anStTcpBackupTapsTheClientsLanWhileTheChannelRunsOnTheReplicationLan()
+    {
+        final long seed = seed();
+        final byte[] data = new byte[1 << 20];
+        new Random(seed).nextBytes(data);
+        try (InProcessCluster cluster = InProcessCluster.stTcpEdited(seed, "echo",
+            ClusterReplicationInterfaceTest::withReplicationInterfaces))
+        {
+            final long[] channelOnClientLan = {0};
+            cluster.lan.observer((from, to, buffer, offset, length) ->
+                channelOnClientLan[0] += isChannel(buffer, offset, length) ? 1 : 0);
+            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
+                1_000_000_000L), cluster.events());
+            final EchoSource source = new EchoSource(data);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            assertTrue(cluster.runUntil(() -> source.verified >= 200_000, 20_000_000_000L), cluster.events());
+            final ClusterNode backup = cluster.node("backup1");
+            assertTrue(counter(backup, "backup records-tapped") > 0, "the backup rebuilt DATA records from its tap");
+
+            cluster.kill("primary");
+            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
+                "the stream finished after the kill: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
+            assertEquals(data.length, source.verified, "every byte came back; seed " + seed);
+            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset");
+            assertEquals(backup, cluster.primary(), cluster.events());
+            assertEquals(0, channelOnClientLan[0], "channel frames on the clients' LAN");
         }
     }
 }

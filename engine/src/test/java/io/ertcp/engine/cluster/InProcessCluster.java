@@ -116,6 +116,15 @@ final class InProcessCluster implements AutoCloseable
     }
 
     /**
+     * An ST-TCP cluster (primary, backup1, witness on a hub) whose file is the usual one edited by {@code edit}.
+     */
+    static InProcessCluster stTcpEdited(
+        final long seed, final String service, final java.util.function.UnaryOperator<String> edit)
+    {
+        return new InProcessCluster(seed, service, null, Map.of(), true, directory -> edit.apply(stTcpYaml(service, directory, null)));
+    }
+
+    /**
      * An ER-TCP cluster (primary, logger, one backup) whose file is the usual one edited by {@code edit}.
      */
     static InProcessCluster erTcpEdited(
