@@ -106,7 +106,7 @@ run_mode() {
       EB_SECURITY=$security eb_cluster_file "$WORK/$mode.yaml" netpipe "$backups" 10ms "$SUSPECT" "$WORK/log"
       cp "$WORK/$mode.yaml" "$OUT/$NAME-$mode.yaml"
       : > "$OUT/$NAME-$mode.log"
-      eb_start_cluster "$WORK/$mode.yaml" "$nodes" "$NODE_CPUS" "$OUT/$NAME-$mode.log" || exit 1
+      eb_start_cluster "$WORK/$mode.yaml" "$nodes" "$NODE_CPUS" "$OUT/$NAME-$mode.log" || { stop_nodes; return 1; }
       ;;
     sttcp)
       # the backup before the witness: started after the primary suspected it, it would join an idle
@@ -116,7 +116,7 @@ run_mode() {
       eb_st_cluster_file "$WORK/$mode.yaml" netpipe 10ms "$SUSPECT" "$WORK/log"
       cp "$WORK/$mode.yaml" "$OUT/$NAME-$mode.yaml"
       : > "$OUT/$NAME-$mode.log"
-      eb_start_cluster "$WORK/$mode.yaml" "$nodes" "$NODE_CPUS" "$OUT/$NAME-$mode.log" || exit 1
+      eb_start_cluster "$WORK/$mode.yaml" "$nodes" "$NODE_CPUS" "$OUT/$NAME-$mode.log" || { stop_nodes; return 1; }
       # the backup is in sync only once it caught up; NPtcp before that would measure a primary alone
       local i
       for i in $(seq 1 30); do
