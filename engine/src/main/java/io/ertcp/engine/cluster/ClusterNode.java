@@ -2,6 +2,7 @@ package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.cluster.config.ClusterConfig;
 import io.ertcp.engine.cluster.config.ClusterMode;
+import io.ertcp.engine.cluster.config.ConfigAgreement;
 import io.ertcp.engine.cluster.config.Durability;
 import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.cluster.config.Role;
@@ -132,6 +133,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     }
 
     private final ClusterConfig config;
+    /** Which members run another cluster file, from their heartbeats (docs/architecture.md, "Safe starts"). */
+    private final ConfigAgreement configAgreement;
     private final NodeConfig self;
     private final int nodeId;
     private final PacketPort port;
@@ -308,6 +311,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         this.wallClock = wallClock;
         this.config = config;
+        this.configAgreement = new ConfigAgreement(config);
         this.self = config.node(nodeName);
         this.nodeId = nodeIdOf(config, nodeName);
         this.port = port;
@@ -1042,6 +1046,31 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public int syncBackupId()
     {
         return syncBackupId;
+    }
+
+    public long configDigest()
+    {
+        return configAgreement.ownDigest();
+    }
+
+    public void onMemberConfig(final int nodeId, final long configDigest)
+    {
+        if (configDigest == 0)
+        {
+            return;
+        }
+        final String change = configAgreement.onHeard(nodeId, configDigest);
+        if (null != change)
+        {
+            if (configAgreement.differing().contains(nameOf(nodeId)))
+            {
+                warn(change);
+            }
+            else
+            {
+                say(change);
+            }
+        }
     }
 
     public void onVoted(final int epoch, final int candidateId)
@@ -1812,6 +1841,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 .append(" (highest ").append(membership.unconfirmedEpoch()).append(" from ")
                 .append(nameOf(membership.unconfirmedEpochFrom())).append(')');
         }
+        final List<String> differing = configAgreement.differing();
+        if (!differing.isEmpty())
+        {
+            detail.append(detail.isEmpty() ? "" : "; ").append("another cluster file on ")
+                .append(String.join(", ", differing));
+        }
         if (rejoining && null != follower)
         {
             detail.append(detail.isEmpty() ? "" : "; ").append("rejoining: applied ").append(follower.appliedPosition())
@@ -1874,6 +1909,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 feeds.add(new NodeReport.Feed(nameOf(feed.backupNodeId()), feed.confirmedPosition(), feed.lag()));
             }
         }
+        final List<String> differing = configAgreement.differing();
         final List<NodeReport.Member> members = new java.util.ArrayList<>();
         for (int i = 0; i < membership.memberCount(); i++)
         {
@@ -1881,12 +1917,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             final boolean me = view.nodeId() == nodeId;
             members.add(me ?
                 new NodeReport.Member(nameOf(nodeId), true, view.configuredRole().text(), role, true, true, 0, epoch(),
-                    status.primary(), logPosition(), appliedPosition(), connectionCount()) :
+                    status.primary(), logPosition(), appliedPosition(), connectionCount(), false) :
                 new NodeReport.Member(nameOf(view.nodeId()), false, view.configuredRole().text(), view.role().text(),
                     view.alive() && view.heard(), view.heard(),
                     view.heard() ? Math.max(0, (nowNs - view.lastHeardNs()) / 1_000_000L) : -1, view.epoch(),
                     view.primaryId() > 0 ? nameOf(view.primaryId()) : "", view.logPosition(), view.appliedPosition(),
-                    view.connectionCount()));
+                    view.connectionCount(), differing.contains(nameOf(view.nodeId()))));
         }
         return new NodeReport(self.name(), status.pid(), config.name(), config.mode().text(), role, status.epoch(),
             status.primary(), status.logPosition(), status.applied(), status.confirmed(), lag, status.connections(),
