@@ -57,7 +57,7 @@ class ClusterEchoSystemTest
         in = workDir.resolve("in");
         Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BYTES + " /dev/urandom > " + in).requireOk();
         inSha = sha256(in);
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-echo" : "ecs-echo", "name: echo", "");
+        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-echo" : "ecs-echo", t -> t.service("echo"));
         cluster.startAll();
     }
 

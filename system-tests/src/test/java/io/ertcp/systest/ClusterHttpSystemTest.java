@@ -60,8 +60,8 @@ class ClusterHttpSystemTest
         Files.writeString(root.resolve("index.html"), "<h1>ertcp cluster</h1>\n");
         Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BLOB + " /dev/urandom > " + root.resolve("blob.bin")).requireOk();
         // Small buffers so that 1,000 connections (and their shadows on the backup) fit in memory.
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-http" : "ecs-http", "name: http\nroot: " + root,
-            "buffer-kib: 64\nmax-connections: 4096");
+        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-http" : "ecs-http", t -> t.service("http")
+            .serviceOption("root", root.toString()).bufferKib(64).maxConnections(4096));
         cluster.startAll();
     }
 

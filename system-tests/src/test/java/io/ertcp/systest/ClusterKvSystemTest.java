@@ -46,7 +46,7 @@ class ClusterKvSystemTest
         Requirements.assumeRootAndNetns();
         Requirements.assumeCommand("redis-benchmark", "redis-tools");
         workDir = Files.createTempDirectory("ertcp-cluster-kv");
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-kv" : "ecs-kv", "name: kv", "");
+        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-kv" : "ecs-kv", t -> t.service("kv"));
         cluster.startAll();
     }
 

@@ -48,7 +48,8 @@ class ClusterNetpipeSystemTest
         Requirements.assumeCommand("NPtcp", "netpipe-tcp");
         workDir = Files.createTempDirectory("ertcp-cluster-netpipe");
         // A NetPIPE receiver runs the transmitter's schedule: the service is told NPtcp's -l and -p.
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-netpipe" : "ecs-netpipe", "name: netpipe\nlower: 1024\nperturbation: 0", "");
+        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-netpipe" : "ecs-netpipe", t -> t.service("netpipe")
+            .serviceOption("lower", "1024").serviceOption("perturbation", "0"));
         cluster.startAll();
     }
 

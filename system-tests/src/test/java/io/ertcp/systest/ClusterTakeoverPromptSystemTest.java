@@ -65,7 +65,7 @@ class ClusterTakeoverPromptSystemTest
         Requirements.assumeCommand("python3", "python3");
         Requirements.assumeCommand("tcpdump", "tcpdump");
         workDir = Files.createTempDirectory("ertcp-takeover-prompt");
-        cluster = ClusterNamespaces.create(workDir, "ecs-prompt", "name: echo", "");
+        cluster = ClusterNamespaces.create(workDir, "ecs-prompt", t -> t.service("echo"));
         cluster.startAll();
     }
 
