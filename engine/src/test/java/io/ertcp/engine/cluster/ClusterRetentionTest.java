@@ -1,5 +1,6 @@
 package io.ertcp.engine.cluster;
 
+import io.ertcp.engine.cluster.config.ClusterTemplate;
 import io.ertcp.engine.testing.EchoSource;
 import io.ertcp.service.CloseReason;
 import org.junit.jupiter.api.Test;
@@ -25,11 +26,10 @@ class ClusterRetentionTest
         return seed;
     }
 
-    private static String shortRetention(final String yaml)
+    private static ClusterTemplate shortRetention(final ClusterTemplate template)
     {
         // Every short connection leaves a TIME-WAIT entry behind on one side or the other: room for them all.
-        return yaml.replaceFirst("(?m)^log:\n", "log:\n  retention: 1s\n  roll-cycle: seconds\n")
-            .replace("max-connections: 64", "max-connections: 8192");
+        return template.retention("1s").rollCycle("seconds").maxConnections(8192);
     }
 
     /** Short echo connections, one after another, for a few seconds of wall time (the log's cycles are wall time). */
