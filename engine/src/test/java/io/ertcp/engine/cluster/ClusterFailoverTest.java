@@ -1,7 +1,6 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.testing.EchoSource;
-import io.ertcp.service.CloseReason;
 import io.ertcp.service.Connection;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
@@ -39,20 +38,11 @@ class ClusterFailoverTest
         new Random(seed).nextBytes(data);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= killAfterBytes, 20_000_000_000L),
-                "progress before the kill; seed " + seed + "\n" + cluster.events());
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, killAfterBytes, 20_000_000_000L);
 
             cluster.kill("primary");
-            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-                "the stream finished after the kill: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-
-            assertEquals(data.length, source.verified, "every byte came back; seed " + seed);
-            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
-            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset; seed " + seed);
+            cluster.assertIntact(source, data.length);
             final ClusterNode primary = cluster.primary();
             assertNotNull(primary, cluster.events());
             assertEquals("backup1", cluster.config.nodes().get(primary.nodeId() - 1).name());
@@ -68,11 +58,8 @@ class ClusterFailoverTest
         new Random(seed).nextBytes(data);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, 300_000, 20_000_000_000L);
             cluster.kill("primary");
             assertTrue(cluster.runUntil(() -> null != cluster.primary(), 5_000_000_000L), cluster.events());
 
@@ -92,11 +79,7 @@ class ClusterFailoverTest
             assertTrue(source.verified < data.length, "the second kill comes mid-stream; seed " + seed);
 
             cluster.kill("backup1");
-            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-                "finished after the second kill: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-            assertEquals(data.length, source.verified, "seed " + seed);
-            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
-            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+            cluster.assertIntact(source, data.length);
             assertEquals(ClusterNode.State.PRIMARY, rejoined.state(), cluster.events());
             assertEquals(3, rejoined.epoch(), cluster.events());
         }
@@ -110,18 +93,11 @@ class ClusterFailoverTest
         new Random(seed).nextBytes(data);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 2, null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup2").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 500_000, 20_000_000_000L), cluster.events());
+            cluster.awaitReady("backup2");
+            final EchoSource source = cluster.streamThrough(data, 500_000, 20_000_000_000L);
 
             cluster.kill("logger");
-            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-                "finished after the logger's death: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-            assertEquals(data.length, source.verified, "seed " + seed);
-            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
-            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+            cluster.assertIntact(source, data.length);
             assertEquals(ClusterNode.State.LOGGER, cluster.node("backup1").state(), cluster.events());
             final ClusterNode backup2 = cluster.node("backup2");
             final ClusterNode newLogger = cluster.node("backup1");
@@ -138,21 +114,14 @@ class ClusterFailoverTest
         new Random(seed).nextBytes(data);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 3, null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup3").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 500_000, 20_000_000_000L), cluster.events());
+            cluster.awaitReady("backup3");
+            final EchoSource source = cluster.streamThrough(data, 500_000, 20_000_000_000L);
             cluster.kill("logger");
             assertTrue(cluster.runUntil(() -> cluster.node("backup1").state() == ClusterNode.State.LOGGER &&
                 source.verified >= 2_000_000, 20_000_000_000L), cluster.events());
 
             cluster.kill("primary");
-            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-                "finished after both deaths: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-            assertEquals(data.length, source.verified, "seed " + seed);
-            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
-            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+            cluster.assertIntact(source, data.length);
             assertEquals(ClusterNode.State.PRIMARY, cluster.node("backup2").state(), cluster.events());
         }
     }

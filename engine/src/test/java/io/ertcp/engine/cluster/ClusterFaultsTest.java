@@ -49,21 +49,6 @@ class ClusterFaultsTest
             java.util.Map.of("primary", lan, "backup1", lan, "witness", lan), null);
     }
 
-    private static void awaitReady(final InProcessCluster cluster, final String lastBackup)
-    {
-        assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node(lastBackup).membership().view(1).heard(),
-            1_000_000_000L), cluster.events());
-    }
-
-    private static void assertIntact(final InProcessCluster cluster, final EchoSource source, final int length, final long seed)
-    {
-        assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-            "the stream finished: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-        assertEquals(length, source.verified, "every byte came back; seed " + seed);
-        assertEquals(CloseReason.CLOSED, source.reason, "closed normally; seed " + seed);
-        assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset; seed " + seed);
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"er-tcp", "st-tcp"})
     void killWhileTheClientsHandshakeIsInFlight(final String mode)
@@ -73,7 +58,7 @@ class ClusterFaultsTest
         new Random(seed).nextBytes(data);
         try (InProcessCluster cluster = cluster(mode, seed, "echo", null))
         {
-            awaitReady(cluster, "backup1");
+            cluster.awaitReady("backup1");
             final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             // The SYN reaches the primary, its OPEN goes to the logger: the primary dies before the handshake is done.
@@ -81,7 +66,7 @@ class ClusterFaultsTest
             cluster.step();
             assertTrue(!source.opened, "the handshake was not done at the kill");
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertTookOver(cluster);
         }
     }
@@ -95,14 +80,14 @@ class ClusterFaultsTest
         new Random(seed).nextBytes(data);
         try (InProcessCluster cluster = cluster(mode, seed, "echo", null))
         {
-            awaitReady(cluster, "backup1");
+            cluster.awaitReady("backup1");
             final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             // All bytes came back and the client sent its FIN: the primary dies during the close.
             assertTrue(cluster.runUntil(() -> source.verified == data.length, 20_000_000_000L), cluster.events());
             assertTrue(!source.closed, "the close was not done at the kill");
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertTookOver(cluster);
         }
     }
@@ -116,12 +101,12 @@ class ClusterFaultsTest
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null, false))
         {
             assertTrue(cluster.config.nodes().stream().allMatch(node -> node.mac().isEmpty()));
-            awaitReady(cluster, "backup1");
+            cluster.awaitReady("backup1");
             final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             assertTrue(cluster.runUntil(() -> source.verified >= 100_000, 20_000_000_000L), cluster.events());
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertTookOver(cluster);
         }
     }
@@ -134,7 +119,7 @@ class ClusterFaultsTest
         new Random(seed).nextBytes(data);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null, true, "logger+1"))
         {
-            awaitReady(cluster, "backup1");
+            cluster.awaitReady("backup1");
             final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             final ClusterNode primary = cluster.node("primary");
@@ -150,7 +135,7 @@ class ClusterFaultsTest
             }
             assertTrue(primary.status().confirmed() > 0);
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertTookOver(cluster);
         }
     }
@@ -162,7 +147,7 @@ class ClusterFaultsTest
         final long seed = seed();
         try (InProcessCluster cluster = cluster(mode, seed, "http\n  idle-timeout-ms: 300", null))
         {
-            awaitReady(cluster, "backup1");
+            cluster.awaitReady("backup1");
             final Script client = new Script("GET / HTTP/1.1\r\nHost: ertcp\r\n\r\n");
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 80, client);
             assertTrue(cluster.runUntil(() -> client.text().contains("</html>"), 5_000_000_000L), cluster.events());
@@ -193,12 +178,12 @@ class ClusterFaultsTest
         new Random(seed).nextBytes(data);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 2, null))
         {
-            awaitReady(cluster, "backup2");
+            cluster.awaitReady("backup2");
             final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             assertTrue(cluster.runUntil(() -> source.verified >= 400_000, 20_000_000_000L), cluster.events());
             cluster.kill("backup1");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertEquals("primary", cluster.config.nodes().get(cluster.primary().nodeId() - 1).name(),
                 "no failover for a backup's death");
             assertEquals(1, cluster.primary().epoch());
@@ -212,7 +197,7 @@ class ClusterFaultsTest
         final long seed = seed();
         try (InProcessCluster cluster = cluster(mode, seed, "kv", null))
         {
-            awaitReady(cluster, "backup1");
+            cluster.awaitReady("backup1");
             final List<Script> scripts = new ArrayList<>();
             for (int c = 0; c < 8; c++)
             {
@@ -269,12 +254,12 @@ class ClusterFaultsTest
         final ImpairmentSpec lan = ImpairmentSpec.parse("loss=1%,delay=50us,reorder=2%,reorder-delay=200us,duplicate=1%");
         try (InProcessCluster cluster = cluster(mode, seed, "echo", lan))
         {
-            awaitReady(cluster, "backup1");
+            cluster.awaitReady("backup1");
             final EchoSource source = new EchoSource(data);
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
             assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 60_000_000_000L), cluster.events());
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertTookOver(cluster);
         }
     }

@@ -18,6 +18,8 @@ import io.ertcp.engine.replication.channel.ClusterKey;
 import io.ertcp.engine.service.ServiceFactory;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
+import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.service.CloseReason;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,6 +33,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A whole ER-TCP cluster in one thread on simulated time: every node is a real {@link ClusterNode} on its own
@@ -253,6 +258,42 @@ final class InProcessCluster implements AutoCloseable
         ports.put(name, port);
         dead.remove(name);
         return node;
+    }
+
+    // The stream-then-kill scaffold the failover tests share: wait for a serving cluster, stream echo through it, kill
+    // a node mid-stream, check that every byte came back intact.
+
+    /** Step until a primary serves and {@code lastNode} (the last to start) has heard node 1: every node is up. */
+    void awaitReady(final String lastNode)
+    {
+        assertTrue(runUntil(() -> null != primary() && node(lastNode).membership().view(1).heard(), 1_000_000_000L), events());
+    }
+
+    /** Connect an echo client to the VIP that streams {@code data} and checks what comes back. */
+    EchoSource echo(final byte[] data)
+    {
+        final EchoSource source = new EchoSource(data);
+        client.stack.connect(client.ip, client.vip, 7, source);
+        return source;
+    }
+
+    /** {@link #echo}, then step until {@code bytes} came back checked (the moment of a kill, say). */
+    EchoSource streamThrough(final byte[] data, final long bytes, final long limitNs)
+    {
+        final EchoSource source = echo(data);
+        assertTrue(runUntil(() -> source.verified >= bytes, limitNs),
+            "progress before the kill: " + source.verified + " bytes back; seed " + seed + "\n" + events());
+        return source;
+    }
+
+    /** Step until the stream closed; every byte came back, the connection closed normally, never a reset. */
+    void assertIntact(final EchoSource source, final int length)
+    {
+        assertTrue(runUntil(() -> source.closed, 60_000_000_000L),
+            "the stream finished: verified " + source.verified + "; seed " + seed + "\n" + events());
+        assertEquals(length, source.verified, "every byte came back; seed " + seed);
+        assertEquals(CloseReason.CLOSED, source.reason, "closed normally; seed " + seed);
+        assertEquals(0, client.stack.counters().connectionsReset.get(), "no reset; seed " + seed);
     }
 
     /** The node stops dead: no more duty cycles, its port gone from the LAN, its log left as it was on disk. */
