@@ -57,8 +57,7 @@ class ClusterEchoSystemTest
         in = workDir.resolve("in");
         Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BYTES + " /dev/urandom > " + in).requireOk();
         inSha = sha256(in);
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-echo" : "ecs-echo", t -> t.service("echo"));
-        cluster.startAll();
+        cluster = ClusterNamespaces.started(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-echo" : "ecs-echo", t -> t.service("echo"), getClass());
     }
 
     @AfterAll
@@ -66,10 +65,9 @@ class ClusterEchoSystemTest
     {
         if (cluster != null)
         {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
+            cluster.closeKeepingOutputs(getClass());
         }
-        if (workDir != null)
+        else if (workDir != null)
         {
             Shell.run("rm", "-rf", workDir.toString());
         }
@@ -99,10 +97,8 @@ class ClusterEchoSystemTest
             assertTrue(progress.awaitSize(KILL_AT, socat, Duration.ofSeconds(90)),
                 "socat got " + progress.size() + " bytes before the kill (socat " + (socat.isAlive() ? "stalled" : "exited " + socat.exitValue()) + "):\n" + Files.readString(socatLog) + cluster.outputs());
             final long atKill = progress.size();
-            final long killNs = cluster.kill(roles.primary());
-            progress.mark(killNs);
-            final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
-            assertTrue(socat.waitFor(180, TimeUnit.SECONDS), "socat did not finish: " + progress.size() + " bytes\n" + cluster.outputs());
+            final ClusterNamespaces.Takeover takeover = cluster.killPrimaryUnder(roles, socat, progress::mark,
+                Duration.ofSeconds(180), () -> "socat did not finish: " + progress.size() + " bytes\n" + cluster.outputs()).takeover();
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             cluster.printCounters(roles.backup());
             assertEquals(0, socat.exitValue(), "socat's exit status (a reset is 1):\n" + Files.readString(socatLog) + cluster.outputs());

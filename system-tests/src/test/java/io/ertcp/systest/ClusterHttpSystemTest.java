@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,9 +59,8 @@ class ClusterHttpSystemTest
         Files.writeString(root.resolve("index.html"), "<h1>ertcp cluster</h1>\n");
         Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BLOB + " /dev/urandom > " + root.resolve("blob.bin")).requireOk();
         // Small buffers so that 1,000 connections (and their shadows on the backup) fit in memory.
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-http" : "ecs-http", t -> t.service("http")
-            .serviceOption("root", root.toString()).bufferKib(64).maxConnections(4096));
-        cluster.startAll();
+        cluster = ClusterNamespaces.started(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-http" : "ecs-http", t -> t.service("http")
+            .serviceOption("root", root.toString()).bufferKib(64).maxConnections(4096), getClass());
     }
 
     @AfterAll
@@ -70,10 +68,9 @@ class ClusterHttpSystemTest
     {
         if (cluster != null)
         {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
+            cluster.closeKeepingOutputs(getClass());
         }
-        if (workDir != null)
+        else if (workDir != null)
         {
             Shell.run("rm", "-rf", workDir.toString());
         }
@@ -106,9 +103,8 @@ class ClusterHttpSystemTest
             assertTrue(progress.awaitSize(BLOB / 4, curl, Duration.ofSeconds(60)),
                 "curl got " + progress.size() + " bytes before the kill:\n" + Files.readString(curlLog) + cluster.outputs());
             final long atKill = progress.size();
-            progress.mark(cluster.kill(roles.primary()));
-            final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
-            assertTrue(curl.waitFor(100, TimeUnit.SECONDS), "curl did not finish\n" + cluster.outputs());
+            final ClusterNamespaces.Takeover takeover = cluster.killPrimaryUnder(roles, curl, progress::mark,
+                Duration.ofSeconds(100), () -> "curl did not finish\n" + cluster.outputs()).takeover();
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             final String report = Files.readString(curlLog);
             assertEquals(0, curl.exitValue(), "curl's exit status:\n" + report + cluster.outputs());
@@ -149,9 +145,8 @@ class ClusterHttpSystemTest
         {
             Thread.sleep(3000);
             assertTrue(wrk.isAlive(), "wrk ended before the kill:\n" + Files.readString(wrkLog));
-            cluster.kill(roles.primary());
-            final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
-            assertTrue(wrk.waitFor(60, TimeUnit.SECONDS), "wrk did not finish\n" + cluster.outputs());
+            final ClusterNamespaces.Takeover takeover = cluster.killPrimaryUnder(roles, wrk, atNs -> { },
+                Duration.ofSeconds(60), () -> "wrk did not finish\n" + cluster.outputs()).takeover();
             final String report = Files.readString(wrkLog);
             System.out.println("wrk -t1 -c1000 -d8s --timeout " + WRK_TIMEOUT + ", kill -9 of " + roles.primary() + " 3 s in; " + takeover.line() + "\n" + report);
             cluster.printCounters(roles.backup());

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,8 +45,7 @@ class ClusterKvSystemTest
         Requirements.assumeRootAndNetns();
         Requirements.assumeCommand("redis-benchmark", "redis-tools");
         workDir = Files.createTempDirectory("ertcp-cluster-kv");
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-kv" : "ecs-kv", t -> t.service("kv"));
-        cluster.startAll();
+        cluster = ClusterNamespaces.started(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-kv" : "ecs-kv", t -> t.service("kv"), getClass());
     }
 
     @AfterAll
@@ -55,10 +53,9 @@ class ClusterKvSystemTest
     {
         if (cluster != null)
         {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
+            cluster.closeKeepingOutputs(getClass());
         }
-        if (workDir != null)
+        else if (workDir != null)
         {
             Shell.run("rm", "-rf", workDir.toString());
         }
@@ -103,10 +100,8 @@ class ClusterKvSystemTest
         {
             Thread.sleep(2000);
             assertTrue(bench.isAlive(), "redis-benchmark ended before the kill:\n" + Files.readString(log));
-            cluster.kill(roles.primary());
-            takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
-            assertTrue(bench.waitFor(100, TimeUnit.SECONDS), "redis-benchmark did not finish:\n" + Files.readString(log) +
-                cluster.outputs());
+            takeover = cluster.killPrimaryUnder(roles, bench, atNs -> { }, Duration.ofSeconds(100),
+                () -> "redis-benchmark did not finish:\n" + Files.readString(log) + cluster.outputs()).takeover();
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             // -q rewrites its progress line with carriage returns: keep what it printed last on each line.
             final String report = Files.readString(log).replace("\r", "\n");

@@ -48,9 +48,8 @@ class ClusterNetpipeSystemTest
         Requirements.assumeCommand("NPtcp", "netpipe-tcp");
         workDir = Files.createTempDirectory("ertcp-cluster-netpipe");
         // A NetPIPE receiver runs the transmitter's schedule: the service is told NPtcp's -l and -p.
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-netpipe" : "ecs-netpipe", t -> t.service("netpipe")
-            .serviceOption("lower", "1024").serviceOption("perturbation", "0"));
-        cluster.startAll();
+        cluster = ClusterNamespaces.started(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-netpipe" : "ecs-netpipe", t -> t.service("netpipe")
+            .serviceOption("lower", "1024").serviceOption("perturbation", "0"), getClass());
     }
 
     @AfterAll
@@ -58,10 +57,9 @@ class ClusterNetpipeSystemTest
     {
         if (cluster != null)
         {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
+            cluster.closeKeepingOutputs(getClass());
         }
-        if (workDir != null)
+        else if (workDir != null)
         {
             Shell.run("rm", "-rf", workDir.toString());
         }
@@ -111,9 +109,8 @@ class ClusterNetpipeSystemTest
             }
             assertTrue(pointAtKill >= 0, "NPtcp did not reach 64 KiB messages:\n" + Files.readString(log) + cluster.outputs());
             final double killAtS = (System.nanoTime() - startNs) / 1e9;
-            cluster.kill(roles.primary());
-            final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
-            assertTrue(np.waitFor(120, TimeUnit.SECONDS), "NPtcp did not finish:\n" + Files.readString(log) + cluster.outputs());
+            final ClusterNamespaces.Takeover takeover = cluster.killPrimaryUnder(roles, np, atNs -> { },
+                Duration.ofSeconds(120), () -> "NPtcp did not finish:\n" + Files.readString(log) + cluster.outputs()).takeover();
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             final String output = Files.readString(log);
             assertEquals(0, np.exitValue(), "NPtcp's exit status:\n" + output + cluster.outputs());

@@ -65,8 +65,7 @@ class ClusterTakeoverPromptSystemTest
         Requirements.assumeCommand("python3", "python3");
         Requirements.assumeCommand("tcpdump", "tcpdump");
         workDir = Files.createTempDirectory("ertcp-takeover-prompt");
-        cluster = ClusterNamespaces.create(workDir, "ecs-prompt", t -> t.service("echo"));
-        cluster.startAll();
+        cluster = ClusterNamespaces.started(ClusterNamespaces.Mode.ER_TCP, workDir, "ecs-prompt", t -> t.service("echo"), getClass());
     }
 
     @AfterAll
@@ -74,10 +73,9 @@ class ClusterTakeoverPromptSystemTest
     {
         if (cluster != null)
         {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
+            cluster.closeKeepingOutputs(getClass());
         }
-        if (workDir != null)
+        else if (workDir != null)
         {
             Shell.run("rm", "-rf", workDir.toString());
         }

@@ -191,6 +191,66 @@ public final class ClusterNamespaces implements AutoCloseable
         return new ClusterNamespaces(mode, dir, clusterName, settings);
     }
 
+    /**
+     * A system test's cluster: the namespaces, the file, every node started. A start that fails closes what it made
+     * (keeping the nodes' outputs under target/cluster-logs) before it throws.
+     *
+     * @param dir a directory of the test's own, deleted with the cluster.
+     */
+    public static ClusterNamespaces started(final Mode mode, final Path dir, final String clusterName,
+        final UnaryOperator<ClusterTemplate> settings, final Class<?> test) throws Exception
+    {
+        final ClusterNamespaces cluster = create(mode, dir, clusterName, settings);
+        try
+        {
+            cluster.startAll();
+            return cluster;
+        }
+        catch (final Exception | Error ex)
+        {
+            cluster.closeKeepingOutputs(test);
+            throw ex;
+        }
+    }
+
+    /**
+     * The end of a system test: the nodes' outputs kept under target/cluster-logs/TEST, every node killed, the
+     * namespaces and the directory deleted.
+     */
+    public void closeKeepingOutputs(final Class<?> test)
+    {
+        keepOutputs(Path.of("target", "cluster-logs", test.getSimpleName()));
+        close();
+        Shell.run("rm", "-rf", dir.toString());
+    }
+
+    /** When a {@link #killPrimaryUnder} kill came, and the takeover that followed. */
+    public record Kill(long atNs, Takeover takeover)
+    {
+    }
+
+    /**
+     * The middle of every stream-then-kill test: while {@code client} runs (mid-stream), kill -9 the primary of
+     * {@code roles}, wait up to 30 s for its backup to take over, then for the client to finish.
+     *
+     * @param atKill        told the kill's moment (System.nanoTime()) at once, before the takeover: a
+     *                      {@link FileProgress#mark}, say.
+     * @param clientTimeout how long the client may take to finish after the takeover.
+     * @param unfinished    the failure message when it does not.
+     */
+    public Kill killPrimaryUnder(final Roles roles, final Process client, final java.util.function.LongConsumer atKill,
+        final Duration clientTimeout, final java.util.concurrent.Callable<String> unfinished) throws Exception
+    {
+        final long atNs = kill(roles.primary());
+        atKill.accept(atNs);
+        final Takeover takeover = awaitTakeover(roles, Duration.ofSeconds(30));
+        if (!client.waitFor(clientTimeout.toMillis(), TimeUnit.MILLISECONDS))
+        {
+            throw new AssertionError(unfinished.call());
+        }
+        return new Kill(atNs, takeover);
+    }
+
     public Mode mode()
     {
         return mode;
