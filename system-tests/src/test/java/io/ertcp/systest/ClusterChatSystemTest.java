@@ -47,7 +47,7 @@ class ClusterChatSystemTest
         assertTrue(Files.isRegularFile(jar), "examples/own-service is built before the system tests: " + jar);
         workDir = Files.createTempDirectory("ertcp-cluster-chat");
         cluster = ClusterNamespaces.create(ClusterNamespaces.Mode.ER_TCP, workDir, "ecs-chat",
-            "class: com.example.chat.ChatService\njar: " + jar + "\nport: " + PORT + "\noptions:\n  room: lobby", "");
+            t -> t.serviceClass("com.example.chat.ChatService", jar).servicePort(PORT).serviceOption("room", "lobby"));
         cluster.startAll();
     }
 

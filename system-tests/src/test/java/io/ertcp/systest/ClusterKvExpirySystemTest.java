@@ -45,7 +45,7 @@ class ClusterKvExpirySystemTest
         Requirements.assumeCommand("redis-cli", "redis-tools");
         workDir = Files.createTempDirectory("ertcp-cluster-kv-expiry");
         cluster = ClusterNamespaces.create(mode(), workDir,
-            mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-kvx" : "ecs-kvx", "name: kv", "");
+            mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-kvx" : "ecs-kvx", t -> t.service("kv"));
         cluster.startAll();
     }
 

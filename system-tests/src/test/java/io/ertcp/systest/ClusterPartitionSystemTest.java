@@ -56,7 +56,7 @@ class ClusterPartitionSystemTest
         Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BYTES + " /dev/urandom > " + in).requireOk();
         inSha = ClusterEchoSystemTest.sha256(in);
         cluster = ClusterNamespaces.create(mode(), workDir,
-            mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-part" : "ecs-part", "name: echo", "");
+            mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-part" : "ecs-part", t -> t.service("echo"));
         cluster.startAll();
     }
 

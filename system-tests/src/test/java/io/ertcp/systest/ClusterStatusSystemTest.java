@@ -93,7 +93,7 @@ class ClusterStatusSystemTest
         workDir = Files.createTempDirectory("ertcp-cluster-status");
         Files.writeString(workDir.resolve("metrics.py"), PARSE_METRICS);
         Files.writeString(workDir.resolve("summary.py"), SUMMARY);
-        cluster = ClusterNamespaces.create(mode(), workDir, stTcp() ? "ecs-st-status" : "ecs-status", "name: echo", "");
+        cluster = ClusterNamespaces.create(mode(), workDir, stTcp() ? "ecs-st-status" : "ecs-status", t -> t.service("echo"));
         cluster.startAll();
     }
 

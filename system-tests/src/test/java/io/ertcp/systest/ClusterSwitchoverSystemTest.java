@@ -50,7 +50,7 @@ class ClusterSwitchoverSystemTest
         in = workDir.resolve("in");
         Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BYTES + " /dev/urandom > " + in).requireOk();
         inSha = sha256(in);
-        cluster = ClusterNamespaces.create(ClusterNamespaces.Mode.ER_TCP, workDir, "ecs-switch", "name: echo", "");
+        cluster = ClusterNamespaces.create(ClusterNamespaces.Mode.ER_TCP, workDir, "ecs-switch", t -> t.service("echo"));
         cluster.startAll();
     }
 

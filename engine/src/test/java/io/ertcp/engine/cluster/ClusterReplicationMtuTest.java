@@ -30,7 +30,7 @@ class ClusterReplicationMtuTest
     void aStreamIsReplicatedInJumboFramesBitForBit()
     {
         final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "echo", 1, yaml -> "replication-mtu: 9000\n" + yaml))
+        try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "echo", 1, template -> template.replicationMtu(9000)))
         {
             final int[] largest = new int[1];
             final long[] replicationFrames = new long[1];
@@ -66,8 +66,8 @@ class ClusterReplicationMtuTest
     void aNodeWhosePortCannotCarryTheMtuRefusesToStart() throws Exception
     {
         final Path directory = Files.createTempDirectory("ertcp-mtu");
-        final ClusterConfig config = ClusterConfig.parse("replication-mtu: 9000\n" +
-            InProcessCluster.yaml("echo", 1, directory).replaceAll("(?m)^security:\n  key-file: .*\n", "security: none\n"));
+        final ClusterConfig config = InProcessCluster.template("echo", 1, directory).replicationMtu(9000).securityNone()
+            .config();
         final MemoryPort port = new MemorySwitch(() -> 0L, 1, new Counters(256)).newPort("primary", 0x0200_0000_0011L);
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new ClusterNode(
             config, "primary", port, config.service().factory(), () -> 0L, new Counters(4096),

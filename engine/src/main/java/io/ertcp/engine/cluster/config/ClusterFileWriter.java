@@ -65,6 +65,11 @@ public final class ClusterFileWriter
         });
         out.append('\n');
 
+        line(0, "replication-mtu", Integer.toString(config.replicationMtu()), config.replicationMtu() ==
+            ClusterConfig.DEFAULT_REPLICATION_MTU ? "replication frames fit plain Ethernet" :
+            "replication frames this large: every port and the switch carry jumbo frames");
+        out.append('\n');
+
         section("failure-detection");
         line(1, "heartbeat-interval", Durations.format(config.detection().heartbeatIntervalNs()), null);
         line(1, "suspect-timeout", Durations.format(config.detection().suspectTimeoutNs()),

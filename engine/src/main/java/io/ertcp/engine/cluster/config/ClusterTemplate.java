@@ -67,6 +67,7 @@ public final class ClusterTemplate
     private int maxConnections = TcpOptions.DEFAULT_MAX_CONNECTIONS;
     private Boolean nagle;
     private Security security;
+    private int replicationMtu = ClusterConfig.DEFAULT_REPLICATION_MTU;
     private Driver driver = Driver.AF_PACKET;
     private String iface = "eth0";
     private Optional<String> eal = Optional.empty();
@@ -263,6 +264,13 @@ public final class ClusterTemplate
         return this;
     }
 
+    /** The replication channel's frame size after the Ethernet header (default 1500; 9000 on jumbo-frame ports). */
+    public ClusterTemplate replicationMtu(final int mtu)
+    {
+        this.replicationMtu = mtu;
+        return this;
+    }
+
     /** {@code af-packet} (the default) or {@code dpdk}, for every node. */
     public ClusterTemplate driver(final String text)
     {
@@ -395,6 +403,6 @@ public final class ClusterTemplate
                 fencingHook),
             new LogConfig(logDir, retentionNs, rollCycle),
             new TcpOptions(congestion, bufferKib, maxConnections, nagle != null ? nagle : !service.equals("netpipe")),
-            security, nodes, List.of());
+            security, nodes, List.of(), Management.DEFAULT, replicationMtu);
     }
 }
