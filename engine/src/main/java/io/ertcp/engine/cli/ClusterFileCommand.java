@@ -20,8 +20,9 @@ final class ClusterFileCommand implements Command
 {
     private static final Set<String> WITH_VALUE = Set.of("name", "mode", "backups", "service", "service-class",
         "service-jar", "service-options", "port", "vip", "vip-mac", "gateway", "durability", "heartbeat-interval",
-        "suspect-timeout", "fencing-hook", "log-dir", "retention", "roll-cycle", "key-file", "security", "congestion",
-        "buffer-kib", "max-connections", "nagle", "driver", "interface", "eal", "threading");
+        "suspect-timeout", "fencing-hook", "log-dir", "retention", "roll-cycle", "log-file", "key-file", "security",
+        "replication-mtu", "management-port", "congestion", "buffer-kib", "max-connections", "nagle", "driver",
+        "interface", "pci", "port-id", "eal", "threading");
     private static final Set<String> FLAGS = Set.of("numbered-backups", "no-witness", "no-macs");
 
     private final PrintStream out;
@@ -83,14 +84,21 @@ final class ClusterFileCommand implements Command
               --log-dir DIR             each node logs under DIR/NODE (default ertcp-log)
               --retention D             default 1h
               --roll-cycle C            hourly (default) or seconds (tests)
+              --log-file FILE           each node's log lines to FILE, not stdout (relative: in DIR/NODE)
               --key-file FILE           the cluster key (make it with ./ertcp keygen FILE)
               --security none           no authentication of the replication channel (benchmarks)
+              --replication-mtu N       the replication frames' size, 1280 to 9216 (default 1500;
+                                        9000 where every port and the switch carry jumbo frames)
+              --management-port N       every node's GET /status and /metrics port (default 9464)
               --congestion ALG          cubic (default) or newreno
               --buffer-kib N            per connection (default 256)
               --max-connections N       default 100000
               --nagle true|false        default true, except netpipe
               --driver D                af-packet (default) or dpdk, every node
               --interface IF            every node's interface (default eth0, a namespace's veth end)
+              --pci ADDR                dpdk: every node's NIC by PCI address (bound to vfio-pci),
+                                        instead of --interface
+              --port-id N               dpdk: every node's N-th port EAL finds, instead of --interface
               --eal "ARGS"              dpdk: EAL arguments for every node
               --threading MODE          shared (default) or dedicated, every node
               --no-macs                 leave the nodes' MACs out (they use their interfaces')
@@ -130,7 +138,7 @@ final class ClusterFileCommand implements Command
     {
         final ClusterTemplate template = new ClusterTemplate();
         template.name(args.get("name", "demo")).mode(args.get("mode", "er-tcp"))
-            .backups((int)args.getLong("backups", 1))
+            .backups(args.has("backups") ? whole(args, "backups") : 1)
             .numberedBackups(args.has("numbered-backups"))
             .witness(!args.has("no-witness"))
             .macs(!args.has("no-macs"));
@@ -143,7 +151,7 @@ final class ClusterFileCommand implements Command
             }
             template.serviceClass(args.require("service-class"), Path.of(args.require("service-jar")));
             ServiceChoice.options(args.get("service-options", "")).forEach(template::serviceOption);
-            template.servicePort((int)args.getLong("port", 0));
+            template.servicePort(whole(args, "port"));
         }
         else
         {
@@ -153,7 +161,7 @@ final class ClusterFileCommand implements Command
             template.service(service);
             if (args.has("port"))
             {
-                template.servicePort((int)args.getLong("port", 0));
+                template.servicePort(whole(args, "port"));
             }
             for (final ServiceCatalogue.Option option : ServiceCatalogue.ALL_OPTIONS)
             {
@@ -209,7 +217,19 @@ final class ClusterFileCommand implements Command
         {
             template.rollCycle(args.get("roll-cycle", null));
         }
+        if (args.has("log-file"))
+        {
+            template.logFile(Path.of(args.get("log-file", null)));
+        }
         security(args, template);
+        if (args.has("replication-mtu"))
+        {
+            template.replicationMtu(whole(args, "replication-mtu"));
+        }
+        if (args.has("management-port"))
+        {
+            template.managementPort(whole(args, "management-port"));
+        }
         if (args.has("congestion"))
         {
             final String name = args.get("congestion", null);
@@ -222,11 +242,11 @@ final class ClusterFileCommand implements Command
         }
         if (args.has("buffer-kib"))
         {
-            template.bufferKib((int)args.getLong("buffer-kib", 0));
+            template.bufferKib(whole(args, "buffer-kib"));
         }
         if (args.has("max-connections"))
         {
-            template.maxConnections((int)args.getLong("max-connections", 0));
+            template.maxConnections(whole(args, "max-connections"));
         }
         if (args.has("nagle"))
         {
@@ -238,6 +258,7 @@ final class ClusterFileCommand implements Command
             template.nagle(Boolean.parseBoolean(nagle));
         }
         template.driver(args.get("driver", "af-packet")).iface(args.get("interface", "eth0"));
+        port(args, template);
         if (args.has("eal"))
         {
             template.eal(args.get("eal", null));
@@ -252,6 +273,31 @@ final class ClusterFileCommand implements Command
             template.threading(mode);
         }
         return template;
+    }
+
+    /** A whole-number option; one too large for an int is kept too large, so that the reader refuses it. */
+    private static int whole(final Args args, final String name)
+    {
+        final long value = args.getLong(name, 0);
+        return (int)Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
+    }
+
+    /** {@code --pci} or {@code --port-id}: a dpdk node's port without a Linux interface, one of the three. */
+    private static void port(final Args args, final ClusterTemplate template)
+    {
+        final int given = (args.has("interface") ? 1 : 0) + (args.has("pci") ? 1 : 0) + (args.has("port-id") ? 1 : 0);
+        if (given > 1)
+        {
+            throw new CliException("give one of --interface IF, --pci ADDR and --port-id N: each names the nodes' port");
+        }
+        if (args.has("pci"))
+        {
+            template.pci(args.get("pci", null));
+        }
+        else if (args.has("port-id"))
+        {
+            template.portId(whole(args, "port-id"));
+        }
     }
 
     private static void security(final Args args, final ClusterTemplate template)

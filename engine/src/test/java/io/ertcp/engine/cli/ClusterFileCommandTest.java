@@ -72,6 +72,22 @@ class ClusterFileCommandTest
     }
 
     @Test
+    void aDpdkFileByPciWithJumboReplicationAndALogFile()
+    {
+        assertEquals(0, run("cluster-file", "--driver", "dpdk", "--pci", "0000:03:00.0", "--eal", "-l 1",
+            "--replication-mtu", "9000", "--management-port", "9100", "--log-file", "node.log", "--key-file",
+            "/etc/ertcp/cluster.key"), stderr());
+        final ClusterConfig config = ClusterConfig.parse(output());
+        assertEquals(Optional.of("0000:03:00.0"), config.node("logger").pci());
+        assertEquals(9000, config.replicationMtu());
+        assertEquals(9100, config.management().port());
+        assertEquals(Optional.of(Path.of("node.log")), config.log().file());
+        out.reset();
+        assertEquals(0, run("cluster-file", "--driver", "dpdk", "--port-id", "0", "--security", "none"), stderr());
+        assertEquals(java.util.OptionalInt.of(0), ClusterConfig.parse(output()).node("primary").portId());
+    }
+
+    @Test
     void aBadTopologyIsRefusedWithASentence()
     {
         assertEquals(2, run("cluster-file", "--service", "echo"));
@@ -82,6 +98,12 @@ class ClusterFileCommandTest
         err.reset();
         assertEquals(2, run("cluster-file", "--mode", "st-tcp", "--no-witness", "--security", "none"));
         assertTrue(stderr().contains("a primary and one backup alone have no majority"), stderr());
+        err.reset();
+        assertEquals(2, run("cluster-file", "--pci", "0000:03:00.0", "--interface", "eth1", "--security", "none"));
+        assertTrue(stderr().contains("give one of --interface IF, --pci ADDR and --port-id N"), stderr());
+        err.reset();
+        assertEquals(2, run("cluster-file", "--replication-mtu", "100000", "--security", "none"));
+        assertTrue(stderr().contains("replication-mtu '100000' is not a frame size from 1280 to 9216 bytes"), stderr());
     }
 
     @Test

@@ -82,6 +82,8 @@ public final class ClusterFileWriter
         line(1, "dir", config.log().dir().toString(), "each node writes under DIR/NODE");
         line(1, "retention", Durations.format(config.log().retentionNs()), "how long a roll cycle nobody needs is kept");
         line(1, "roll-cycle", config.log().rollCycle(), null);
+        config.log().file().ifPresent(file -> line(1, "file", file.toString(),
+            file.isAbsolute() ? "every node's log lines, not stdout" : "each node's log lines in DIR/NODE, not stdout"));
         out.append('\n');
 
         if (config.security().authenticated())
@@ -101,6 +103,11 @@ public final class ClusterFileWriter
         line(1, "buffer-kib", Integer.toString(config.tcp().bufferKib()), "send and receive buffer per connection");
         line(1, "max-connections", Integer.toString(config.tcp().maxConnections()), null);
         line(1, "nagle", Boolean.toString(config.tcp().nagle()), null);
+        out.append('\n');
+
+        section("management");
+        line(1, "port", Integer.toString(config.management().port()),
+            "GET /status and /metrics on each node's address");
         out.append('\n');
 
         section("nodes");
@@ -149,7 +156,18 @@ public final class ClusterFileWriter
                 "the lowest takes over first" : null);
         }
         line(2, "driver", node.driver().text(), null);
-        line(2, "interface", node.iface(), null);
+        if (node.pci().isPresent())
+        {
+            line(2, "pci", node.pci().get(), "the NIC, bound to vfio-pci");
+        }
+        else if (node.portId().isPresent())
+        {
+            line(2, "port-id", Integer.toString(node.portId().getAsInt()), "the N-th port EAL finds");
+        }
+        else
+        {
+            line(2, "interface", node.iface(), null);
+        }
         node.eal().ifPresent(eal -> line(2, "eal", eal, "EAL arguments used as given"));
         if (node.mac().isPresent())
         {

@@ -62,14 +62,18 @@ public final class ClusterTemplate
     private Path logDir = LogConfig.DEFAULT_DIR;
     private long retentionNs = LogConfig.DEFAULT_RETENTION_NS;
     private String rollCycle = LogConfig.DEFAULT_ROLL_CYCLE;
+    private Optional<Path> logFile = Optional.empty();
     private CongestionControlAlgorithm congestion = CongestionControlAlgorithm.CUBIC;
     private int bufferKib = TcpOptions.DEFAULT_BUFFER_KIB;
     private int maxConnections = TcpOptions.DEFAULT_MAX_CONNECTIONS;
     private Boolean nagle;
     private Security security;
     private int replicationMtu = ClusterConfig.DEFAULT_REPLICATION_MTU;
+    private int managementPort = Management.DEFAULT_PORT;
     private Driver driver = Driver.AF_PACKET;
     private String iface = "eth0";
+    private Optional<String> pci = Optional.empty();
+    private OptionalInt portId = OptionalInt.empty();
     private Optional<String> eal = Optional.empty();
     private boolean macs = true;
     private ThreadingMode threading = ThreadingMode.SHARED;
@@ -225,6 +229,13 @@ public final class ClusterTemplate
         return this;
     }
 
+    /** The file each node appends its log lines to instead of stdout; a relative one lies in DIR/NODE. */
+    public ClusterTemplate logFile(final Path file)
+    {
+        this.logFile = Optional.of(file);
+        return this;
+    }
+
     public ClusterTemplate congestion(final CongestionControlAlgorithm algorithm)
     {
         this.congestion = algorithm;
@@ -271,6 +282,13 @@ public final class ClusterTemplate
         return this;
     }
 
+    /** The port of every node's management endpoint ({@code GET /status}, {@code GET /metrics}; default 9464). */
+    public ClusterTemplate managementPort(final int port)
+    {
+        this.managementPort = port;
+        return this;
+    }
+
     /** {@code af-packet} (the default) or {@code dpdk}, for every node. */
     public ClusterTemplate driver(final String text)
     {
@@ -287,6 +305,25 @@ public final class ClusterTemplate
     public ClusterTemplate iface(final String iface)
     {
         this.iface = iface;
+        return this;
+    }
+
+    /**
+     * dpdk: every node's NIC by its PCI address, bound to vfio-pci (each node on its own machine), instead of an
+     * interface.
+     */
+    public ClusterTemplate pci(final String address)
+    {
+        this.pci = Optional.of(address);
+        this.portId = OptionalInt.empty();
+        return this;
+    }
+
+    /** dpdk: every node's port as the N-th port EAL finds with {@link #eal}'s arguments, instead of an interface. */
+    public ClusterTemplate portId(final int id)
+    {
+        this.portId = OptionalInt.of(id);
+        this.pci = Optional.empty();
         return this;
     }
 
@@ -391,18 +428,19 @@ public final class ClusterTemplate
         final List<NodeConfig> nodes = new ArrayList<>();
         for (final Member member : members())
         {
+            final boolean dpdkPort = pci.isPresent() || portId.isPresent();
             nodes.add(new NodeConfig(member.name(), member.role(),
                 member.rank() >= 0 ? OptionalInt.of(member.rank()) : OptionalInt.empty(), driver,
-                member.iface() != null ? member.iface() : iface, eal,
+                dpdkPort ? "" : member.iface() != null ? member.iface() : iface, eal,
                 macs ? OptionalLong.of(mac(member)) : OptionalLong.empty(),
-                Optional.of(address(member)), threading, 0, 0));
+                Optional.of(address(member)), threading, 0, 0, pci, portId));
         }
         return new ClusterConfig(name, mode, serviceConfig, new VirtualAddress(vip, vipMac, gateway),
             durability != null ? durability : mode == ClusterMode.ER_TCP ? Durability.LOGGER : Durability.BACKUP,
             new FailureDetection(heartbeatNs, suspectNs > 0 ? suspectNs : FailureDetection.DEFAULT_SUSPECT_HEARTBEATS * heartbeatNs,
                 fencingHook),
-            new LogConfig(logDir, retentionNs, rollCycle),
+            new LogConfig(logDir, retentionNs, rollCycle, logFile),
             new TcpOptions(congestion, bufferKib, maxConnections, nagle != null ? nagle : !service.equals("netpipe")),
-            security, nodes, List.of(), Management.DEFAULT, replicationMtu);
+            security, nodes, List.of(), new Management(managementPort), replicationMtu);
     }
 }

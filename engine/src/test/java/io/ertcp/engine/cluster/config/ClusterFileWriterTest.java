@@ -2,6 +2,7 @@ package io.ertcp.engine.cluster.config;
 
 import io.ertcp.engine.agent.ThreadingMode;
 import io.ertcp.engine.net.Ipv4Address;
+import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.engine.service.ServiceJars;
 import io.ertcp.engine.tcp.CongestionControlAlgorithm;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link ClusterFileWriter} is the reader's inverse: over many varied configurations (both modes, every built-in
- * service and a user's, every durability, odd paths and hooks that need quoting, optional keys present and absent),
+ * service and a user's, every durability, odd paths and hooks that need quoting, optional keys present and absent, a
+ * log file, the management port, the replication MTU, dpdk nodes by interface, PCI address or port id),
  * writing a configuration and reading the text back gives the same configuration, and writing that gives the same
  * text. {@link ClusterTemplate} builds the standard topologies from a few settings, through the same writer.
  */
@@ -103,14 +105,42 @@ class ClusterFileWriterTest
         assertNotEquals(er.digest(), new ClusterTemplate().backups(2).keyFile(Path.of("other")).config().digest());
     }
 
+    @Test
+    void theTemplateSetsWhatMainAddedToTheFile()
+    {
+        final ClusterTemplate template = new ClusterTemplate().driver("dpdk").pci("3:00.1").eal("-l 2")
+            .logFile(Path.of("node.log")).managementPort(9100).replicationMtu(9000).securityNone();
+        final ClusterConfig config = template.config();
+        assertEquals(Optional.of("0000:03:00.1"), config.node("backup").pci());
+        assertEquals("", config.node("backup").iface());
+        assertEquals(Optional.of(Path.of("node.log")), config.log().file());
+        assertEquals(9100, config.management().port());
+        assertEquals(9000, config.replicationMtu());
+        final String text = template.text();
+        assertTrue(text.contains("    pci: 0000:03:00.1"), text);
+        assertTrue(!text.contains("interface:"), text);
+        assertTrue(text.contains("management:\n  port: 9100"), text);
+
+        final ClusterConfig byId = new ClusterTemplate().driver("dpdk").portId(1).eal("--vdev=net_tap0").securityNone()
+            .config();
+        assertEquals(OptionalInt.of(1), byId.node("primary").portId());
+        assertEquals(Optional.empty(), byId.node("primary").pci());
+
+        final ClusterConfigException refused = assertThrows(ClusterConfigException.class,
+            () -> new ClusterTemplate().pci("0000:03:00.0").securityNone().config());
+        assertTrue(refused.getMessage().contains("names a DPDK port with pci but has driver af-packet"),
+            refused.getMessage());
+    }
+
     /** Lines are where the nodes stand in a text, and warnings what the reader says of it: neither is written. */
     private static ClusterConfig withoutLines(final ClusterConfig config)
     {
         return new ClusterConfig(config.name(), config.mode(), config.service(), config.vip(), config.durability(),
             config.detection(), config.log(), config.tcp(), config.security(),
             config.nodes().stream().map(node -> new NodeConfig(node.name(), node.role(), node.rank(), node.driver(),
-                node.iface(), node.eal(), node.mac(), node.address(), node.threading(), node.slowNsPerRecord(), 0)).toList(),
-            List.of());
+                node.iface(), node.eal(), node.mac(), node.address(), node.threading(), node.slowNsPerRecord(), 0,
+                node.pci(), node.portId())).toList(),
+            List.of(), config.management(), config.replicationMtu());
     }
 
     private static final String[] ODD = {"plain", "two words", "with: colon", "hash # inside", "#lead", "quote\"d",
@@ -204,27 +234,41 @@ class ClusterFileWriterTest
             durability,
             new FailureDetection(heartbeatNs, heartbeatNs * (3 + random.nextInt(10)), hook),
             new LogConfig(Path.of(random.nextBoolean() ? "/var/lib/ertcp" : "/tmp/" + ODD[random.nextInt(ODD.length)]),
-                (1 + random.nextInt(7200)) * 1_000_000_000L, random.nextBoolean() ? "hourly" : "seconds"),
+                (1 + random.nextInt(7200)) * 1_000_000_000L, random.nextBoolean() ? "hourly" : "seconds",
+                switch (random.nextInt(3))
+                {
+                    case 0 -> Optional.empty();
+                    case 1 -> Optional.of(Path.of("node " + ODD[random.nextInt(ODD.length)].replace("#", "h") + ".log"));
+                    default -> Optional.of(Path.of("/var/log/ertcp/node.log"));
+                }),
             new TcpOptions(random.nextBoolean() ? CongestionControlAlgorithm.CUBIC : CongestionControlAlgorithm.NEWRENO,
                 1 + random.nextInt(1024), 1 + random.nextInt(100_000), random.nextBoolean()),
             random.nextBoolean() ? Security.NONE : new Security(Optional.of(Path.of("/etc/ertcp/" +
                 ODD[random.nextInt(ODD.length)] + ".key"))),
             nodes,
-            List.of());
+            List.of(),
+            new Management(random.nextBoolean() ? Management.DEFAULT_PORT : 1 + random.nextInt(65535)),
+            random.nextBoolean() ? ClusterConfig.DEFAULT_REPLICATION_MTU :
+                ReplicationFrameFlyweight.MIN_MTU + random.nextInt(ReplicationFrameFlyweight.MAX_MTU - ReplicationFrameFlyweight.MIN_MTU + 1));
     }
 
     private static NodeConfig node(final Random random, final String name, final Role role, final OptionalInt rank,
         final Ipv4Address.Cidr vip, final int host)
     {
         final boolean dpdk = random.nextInt(3) == 0;
+        // A dpdk node names its port by a Linux interface (through net_af_packet), a PCI address or a port id.
+        final int port = dpdk ? random.nextInt(3) : 0;
         return new NodeConfig(name, role, rank, dpdk ? Driver.DPDK : Driver.AF_PACKET,
-            dpdk && random.nextBoolean() ? "0000:03:00." + host % 8 : "eth" + random.nextInt(3),
+            port == 0 ? "eth" + random.nextInt(3) : "",
             dpdk && random.nextBoolean() ? Optional.of("-l " + host % 4 + " --file-prefix n" + host) : Optional.empty(),
             random.nextBoolean() ? OptionalLong.of(0x0200_0000_1000L + host) : OptionalLong.empty(),
             random.nextBoolean() ? Optional.of(new Ipv4Address.Cidr((vip.address() & vip.netmask()) | host,
                 vip.prefixLength())) : Optional.empty(),
             random.nextBoolean() ? ThreadingMode.SHARED : ThreadingMode.DEDICATED,
             role == Role.BACKUP && random.nextBoolean() ? random.nextInt(1_000_000) : 0,
-            0);
+            0,
+            port == 1 ? Optional.of(String.format("%04x:%02x:%02x.%d", random.nextInt(2), random.nextInt(256),
+                random.nextInt(32), random.nextInt(8))) : Optional.empty(),
+            port == 2 ? OptionalInt.of(random.nextInt(1024)) : OptionalInt.empty());
     }
 }
