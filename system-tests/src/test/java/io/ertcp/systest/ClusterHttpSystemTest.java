@@ -4,13 +4,10 @@ import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.FileProgress;
 import io.ertcp.test.Requirements;
 import io.ertcp.test.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
@@ -28,8 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ride through a failover without a socket error.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterHttpSystemTest
+class ClusterHttpSystemTest extends NamespaceClusterTest
 {
     private static final long BLOB = 64L * 1024 * 1024;
     /**
@@ -38,42 +34,21 @@ class ClusterHttpSystemTest
      */
     private static final String WRK_TIMEOUT = "2s";
 
-    private Path workDir;
     private Path root;
-    private ClusterNamespaces cluster;
 
-    /** The scheme this class's cluster runs; the ClusterStTcp* subclasses run the same scenarios in ST-TCP. */
-    ClusterNamespaces.Mode mode()
+    /** Small buffers so that 1,000 connections (and their shadows on the backup) fit in memory. */
+    ClusterHttpSystemTest()
     {
-        return ClusterNamespaces.Mode.ER_TCP;
+        super("http", (shared, dir) -> shared.service("http").serviceOption("root", dir.resolve("www").toString())
+            .bufferKib(64).maxConnections(4096), Tool.CURL, Tool.WRK);
     }
 
-    @BeforeAll
-    void setUp() throws Exception
+    @Override
+    void prepare() throws Exception
     {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeCommand("curl", "curl");
-        Requirements.assumeCommand("wrk", "wrk");
-        workDir = Files.createTempDirectory("ertcp-cluster-http");
         root = Files.createDirectories(workDir.resolve("www"));
         Files.writeString(root.resolve("index.html"), "<h1>ertcp cluster</h1>\n");
         Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BLOB + " /dev/urandom > " + root.resolve("blob.bin")).requireOk();
-        // Small buffers so that 1,000 connections (and their shadows on the backup) fit in memory.
-        cluster = ClusterNamespaces.started(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-http" : "ecs-http", t -> t.service("http")
-            .serviceOption("root", root.toString()).bufferKib(64).maxConnections(4096), getClass());
-    }
-
-    @AfterAll
-    void tearDown()
-    {
-        if (cluster != null)
-        {
-            cluster.closeKeepingOutputs(getClass());
-        }
-        else if (workDir != null)
-        {
-            Shell.run("rm", "-rf", workDir.toString());
-        }
     }
 
     @Test
@@ -81,17 +56,11 @@ class ClusterHttpSystemTest
     @Timeout(150)
     void curlDownloads64MibThroughAKillOfThePrimary() throws Exception
     {
-        cluster.heal();
-        cluster.retryOnFalseSuspicion(() ->
-        {
-            curlDownloads64MibThroughAKillOfThePrimaryOnce();
-            return null;
-        });
+        cluster.runHealed(this::curlDownloads64MibThroughAKillOfThePrimaryOnce);
     }
 
-    private void curlDownloads64MibThroughAKillOfThePrimaryOnce() throws Exception
+    private void curlDownloads64MibThroughAKillOfThePrimaryOnce(final ClusterNamespaces.Roles roles) throws Exception
     {
-        final ClusterNamespaces.Roles roles = cluster.roles();
         final Path got = workDir.resolve("blob.got");
         final Path curlLog = workDir.resolve("curl.log");
         final long startNs = System.nanoTime();
@@ -110,7 +79,7 @@ class ClusterHttpSystemTest
             assertEquals(0, curl.exitValue(), "curl's exit status:\n" + report + cluster.outputs());
             assertTrue(report.contains("http 200"), report);
             assertEquals(BLOB, Files.size(got), report);
-            assertEquals(ClusterEchoSystemTest.sha256(root.resolve("blob.bin")), ClusterEchoSystemTest.sha256(got));
+            assertEquals(sha256(root.resolve("blob.bin")), sha256(got));
             System.out.printf("curl: 64 MiB through a kill -9 of %s at %d MiB in %.1f s (%.0f Mbit/s); the client received " +
                     "nothing for %.0f ms (from %.0f ms after the kill); curl: %s; %s%n",
                 roles.primary(), atKill >> 20, seconds, BLOB * 8 / seconds / 1e6, progress.stallMs(), progress.stallStartMs(),
@@ -127,17 +96,11 @@ class ClusterHttpSystemTest
     @Timeout(150)
     void thousandWrkConnectionsSurviveAFailoverWithoutSocketErrors() throws Exception
     {
-        cluster.heal();
-        cluster.retryOnFalseSuspicion(() ->
-        {
-            thousandWrkConnectionsSurviveAFailoverWithoutSocketErrorsOnce();
-            return null;
-        });
+        cluster.runHealed(this::thousandWrkConnectionsSurviveAFailoverWithoutSocketErrorsOnce);
     }
 
-    private void thousandWrkConnectionsSurviveAFailoverWithoutSocketErrorsOnce() throws Exception
+    private void thousandWrkConnectionsSurviveAFailoverWithoutSocketErrorsOnce(final ClusterNamespaces.Roles roles) throws Exception
     {
-        final ClusterNamespaces.Roles roles = cluster.roles();
         final Path wrkLog = workDir.resolve("wrk.log");
         final Process wrk = cluster.client().start(wrkLog, "sh", "-c",
             "ulimit -n 16384 && exec wrk -t1 -c1000 -d8s --timeout " + WRK_TIMEOUT + " --latency http://" + ClusterNamespaces.VIP + "/");

@@ -600,6 +600,28 @@ public final class ClusterNamespaces implements AutoCloseable
         }
     }
 
+    /** A scenario with a kill in it, for {@link #runHealed}: told the roles as the attempt starts. */
+    @FunctionalInterface
+    public interface Scenario
+    {
+        void run(Roles roles) throws Exception;
+    }
+
+    /**
+     * The start of every scenario with a kill in it: {@link #heal} (every node a test killed before runs again), then
+     * the scenario with the {@link #roles} of the moment, {@link #retryOnFalseSuspicion once more} (with the roles
+     * then) if a false suspicion spoiled it before its kill.
+     */
+    public void runHealed(final Scenario scenario) throws Exception
+    {
+        heal();
+        retryOnFalseSuspicion(() ->
+        {
+            scenario.run(roles());
+            return null;
+        });
+    }
+
     /** Who is primary (in which epoch) and which backup takes over when it goes. */
     public record Roles(String primary, long epoch, String backup)
     {
