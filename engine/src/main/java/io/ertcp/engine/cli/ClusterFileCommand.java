@@ -23,7 +23,7 @@ final class ClusterFileCommand implements Command
         "suspect-timeout", "fencing-hook", "log-dir", "retention", "roll-cycle", "log-file", "key-file", "security",
         "replication-mtu", "management-port", "congestion", "buffer-kib", "max-connections", "nagle", "driver",
         "interface", "pci", "port-id", "eal", "threading");
-    private static final Set<String> FLAGS = Set.of("numbered-backups", "no-witness", "no-macs");
+    private static final Set<String> FLAGS = Set.of("numbered-backups", "no-witness", "no-macs", "no-addresses");
 
     private final PrintStream out;
 
@@ -102,6 +102,8 @@ final class ClusterFileCommand implements Command
               --eal "ARGS"              dpdk: EAL arguments for every node
               --threading MODE          shared (default) or dedicated, every node
               --no-macs                 leave the nodes' MACs out (they use their interfaces')
+              --no-addresses            leave the nodes' addresses out (no management endpoints;
+                                        ./ertcp status reads the nodes' status files)
               --help                    this text
 
             Example: ./ertcp cluster-file --mode st-tcp --service http --root /srv/www \\
@@ -141,7 +143,8 @@ final class ClusterFileCommand implements Command
             .backups(args.has("backups") ? whole(args, "backups") : 1)
             .numberedBackups(args.has("numbered-backups"))
             .witness(!args.has("no-witness"))
-            .macs(!args.has("no-macs"));
+            .macs(!args.has("no-macs"))
+            .addresses(!args.has("no-addresses"));
         if (args.has("service-class") || args.has("service-jar"))
         {
             if (args.has("service"))

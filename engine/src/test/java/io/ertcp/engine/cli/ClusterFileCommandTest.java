@@ -83,8 +83,10 @@ class ClusterFileCommandTest
         assertEquals(9100, config.management().port());
         assertEquals(Optional.of(Path.of("node.log")), config.log().file());
         out.reset();
-        assertEquals(0, run("cluster-file", "--driver", "dpdk", "--port-id", "0", "--security", "none"), stderr());
+        assertEquals(0, run("cluster-file", "--driver", "dpdk", "--port-id", "0", "--no-addresses", "--security",
+            "none"), stderr());
         assertEquals(java.util.OptionalInt.of(0), ClusterConfig.parse(output()).node("primary").portId());
+        assertEquals(Optional.empty(), ClusterConfig.parse(output()).node("backup").address());
     }
 
     @Test

@@ -44,8 +44,7 @@ class ClusterChatTest
         try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "echo", template -> template
             .serviceClass("com.example.chat.ChatService", jar.toAbsolutePath()).servicePort(PORT).serviceOption("room", "test")))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
+            cluster.awaitReady("backup1");
             final List<ChatClient> clients = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++)
             {

@@ -1,6 +1,7 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.engine.testing.Seeds;
 import io.ertcp.service.Connection;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
@@ -9,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -22,20 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterFailoverTest
 {
-    private static long seed()
-    {
-        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        System.out.println("ClusterFailoverTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
-        return seed;
-    }
-
     @ParameterizedTest
     @ValueSource(longs = {10_000, 200_000, 700_000})
     void echoSurvivesTheKillOfThePrimary(final long killAfterBytes)
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFailoverTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
         {
             cluster.awaitReady("backup1");
@@ -53,9 +45,8 @@ class ClusterFailoverTest
     @Test
     void theKilledPrimaryRejoinsAsABackupAndASecondFailoverGoesBackToIt()
     {
-        final long seed = seed();
-        final byte[] data = new byte[16 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFailoverTest.class);
+        final byte[] data = Seeds.bytes(seed, 16 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
         {
             cluster.awaitReady("backup1");
@@ -88,9 +79,8 @@ class ClusterFailoverTest
     @Test
     void losingTheLoggerPromotesABackupAndTheStreamGoesOn()
     {
-        final long seed = seed();
-        final byte[] data = new byte[4 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFailoverTest.class);
+        final byte[] data = Seeds.bytes(seed, 4 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 2, null))
         {
             cluster.awaitReady("backup2");
@@ -109,9 +99,8 @@ class ClusterFailoverTest
     @Test
     void afterTheLoggerIsReplacedThePrimaryCanStillFailOver()
     {
-        final long seed = seed();
-        final byte[] data = new byte[6 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFailoverTest.class);
+        final byte[] data = Seeds.bytes(seed, 6 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 3, null))
         {
             cluster.awaitReady("backup3");

@@ -6,6 +6,7 @@ import io.ertcp.engine.lan.MemoryPort;
 import io.ertcp.engine.lan.MemorySwitch;
 import io.ertcp.engine.net.EthernetFlyweight;
 import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.engine.testing.Seeds;
 import io.ertcp.service.CloseReason;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,6 @@ import java.io.PrintStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -43,13 +43,10 @@ class ClusterReplicationMtuTest
                     replicationFrames[0]++;
                 }
             });
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
+            cluster.awaitReady("backup1");
 
-            final byte[] data = new byte[2 << 20];
-            new Random(seed).nextBytes(data);
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            final byte[] data = Seeds.bytes(seed, 2 << 20);
+            final EchoSource source = cluster.echo(data);
             assertTrue(cluster.runUntil(() -> source.verified == data.length, 20_000_000_000L),
                 "verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
             assertTrue(cluster.runUntil(() -> source.closed &&

@@ -2,12 +2,12 @@ package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.engine.testing.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Map;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -21,13 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterStTcpTest
 {
-    private static long seed()
-    {
-        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        System.out.println("ClusterStTcpTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
-        return seed;
-    }
-
     private static long counter(final ClusterNode node, final String label)
     {
         final long[] value = {-1};
@@ -45,9 +38,8 @@ class ClusterStTcpTest
     @ValueSource(longs = {10_000, 200_000, 700_000})
     void echoSurvivesTheKillOfThePrimary(final long killAfterBytes)
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
             cluster.awaitReady("backup1");
@@ -68,9 +60,8 @@ class ClusterStTcpTest
     @Test
     void whatTheTapMissesIsFetchedAndTheFailoverStillLosesNothing()
     {
-        final long seed = seed();
-        final byte[] data = new byte[2 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 2 << 20);
         final Map<String, ImpairmentSpec> ingress = Map.of("backup1", ImpairmentSpec.parse("loss=5%,reorder=2%,duplicate=1%"));
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", ingress, null))
         {
@@ -92,9 +83,8 @@ class ClusterStTcpTest
     @Test
     void theClientsBytesTheBackupTappedPastTheLogAreTakenAtTheTakeover()
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
             cluster.awaitReady("backup1");
@@ -116,9 +106,8 @@ class ClusterStTcpTest
     @Test
     void losingTheBackupLeavesThePrimaryRunningAloneOnceTheWitnessHeardIt()
     {
-        final long seed = seed();
-        final byte[] data = new byte[2 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 2 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
             cluster.awaitReady("backup1");
@@ -137,9 +126,8 @@ class ClusterStTcpTest
     @Test
     void theKilledPrimaryRejoinsCatchesUpAndASecondFailoverGoesBackToIt()
     {
-        final long seed = seed();
-        final byte[] data = new byte[8 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 8 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
             cluster.awaitReady("backup1");
@@ -174,9 +162,8 @@ class ClusterStTcpTest
     @Test
     void theWitnessNeverElectsABackupThatIsNotInSync()
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
             cluster.awaitReady("backup1");
@@ -200,9 +187,8 @@ class ClusterStTcpTest
     @Test
     void twoNodesWithAFencingHookTakeOverOnceTheHookCutThePrimaryOff()
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), "true"))
         {
             cluster.awaitReady("backup1");
@@ -217,7 +203,7 @@ class ClusterStTcpTest
     @Test
     void twoNodesWhoseFencingHookFailsNeverTakeOver()
     {
-        final long seed = seed();
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), "false"))
         {
             cluster.awaitReady("backup1");

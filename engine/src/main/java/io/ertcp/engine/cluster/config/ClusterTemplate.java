@@ -76,6 +76,7 @@ public final class ClusterTemplate
     private OptionalInt portId = OptionalInt.empty();
     private Optional<String> eal = Optional.empty();
     private boolean macs = true;
+    private boolean addresses = true;
     private ThreadingMode threading = ThreadingMode.SHARED;
     private List<Member> members;
 
@@ -340,6 +341,16 @@ public final class ClusterTemplate
         return this;
     }
 
+    /**
+     * Whether the file gives each node its own address (the default), where it serves its management endpoint; without,
+     * a node has none and {@code ./ertcp status} reads the nodes' status files.
+     */
+    public ClusterTemplate addresses(final boolean inFile)
+    {
+        this.addresses = inFile;
+        return this;
+    }
+
     public ClusterTemplate threading(final ThreadingMode mode)
     {
         this.threading = mode;
@@ -433,7 +444,7 @@ public final class ClusterTemplate
                 member.rank() >= 0 ? OptionalInt.of(member.rank()) : OptionalInt.empty(), driver,
                 dpdkPort ? "" : member.iface() != null ? member.iface() : iface, eal,
                 macs ? OptionalLong.of(mac(member)) : OptionalLong.empty(),
-                Optional.of(address(member)), threading, 0, 0, pci, portId));
+                addresses ? Optional.of(address(member)) : Optional.empty(), threading, 0, 0, pci, portId));
         }
         return new ClusterConfig(name, mode, serviceConfig, new VirtualAddress(vip, vipMac, gateway),
             durability != null ? durability : mode == ClusterMode.ER_TCP ? Durability.LOGGER : Durability.BACKUP,
