@@ -59,13 +59,12 @@ public final class ClusterTemplate
     private long heartbeatNs = FailureDetection.DEFAULT_HEARTBEAT_INTERVAL_NS;
     private long suspectNs = -1;
     private Optional<String> fencingHook = Optional.empty();
-    private Path logDir = LogConfig.DEFAULT_DIR;
-    private long retentionNs = LogConfig.DEFAULT_RETENTION_NS;
-    private String rollCycle = LogConfig.DEFAULT_ROLL_CYCLE;
-    private Optional<Path> logFile = Optional.empty();
-    private CongestionControlAlgorithm congestion = CongestionControlAlgorithm.CUBIC;
-    private int bufferKib = TcpOptions.DEFAULT_BUFFER_KIB;
-    private int maxConnections = TcpOptions.DEFAULT_MAX_CONNECTIONS;
+    /** The log section as set so far: the reader's defaults unless told otherwise. */
+    private LogConfig log = new LogConfig(LogConfig.DEFAULT_DIR, LogConfig.DEFAULT_RETENTION_NS,
+        LogConfig.DEFAULT_ROLL_CYCLE);
+    /** The tcp section as set so far; its nagle is {@link #nagle}'s, settled when the service is known. */
+    private TcpOptions tcp = new TcpOptions(CongestionControlAlgorithm.CUBIC, TcpOptions.DEFAULT_BUFFER_KIB,
+        TcpOptions.DEFAULT_MAX_CONNECTIONS, true);
     private Boolean nagle;
     private Security security;
     private int replicationMtu = ClusterConfig.DEFAULT_REPLICATION_MTU;
@@ -214,44 +213,44 @@ public final class ClusterTemplate
 
     public ClusterTemplate logDir(final Path dir)
     {
-        this.logDir = dir;
+        this.log = new LogConfig(dir, log.retentionNs(), log.rollCycle(), log.file());
         return this;
     }
 
     public ClusterTemplate retention(final String duration)
     {
-        this.retentionNs = Durations.parseNs(duration);
+        this.log = new LogConfig(log.dir(), Durations.parseNs(duration), log.rollCycle(), log.file());
         return this;
     }
 
     public ClusterTemplate rollCycle(final String cycle)
     {
-        this.rollCycle = cycle;
+        this.log = new LogConfig(log.dir(), log.retentionNs(), cycle, log.file());
         return this;
     }
 
     /** The file each node appends its log lines to instead of stdout; a relative one lies in DIR/NODE. */
     public ClusterTemplate logFile(final Path file)
     {
-        this.logFile = Optional.of(file);
+        this.log = new LogConfig(log.dir(), log.retentionNs(), log.rollCycle(), Optional.of(file));
         return this;
     }
 
     public ClusterTemplate congestion(final CongestionControlAlgorithm algorithm)
     {
-        this.congestion = algorithm;
+        this.tcp = new TcpOptions(algorithm, tcp.bufferKib(), tcp.maxConnections(), tcp.nagle());
         return this;
     }
 
     public ClusterTemplate bufferKib(final int kib)
     {
-        this.bufferKib = kib;
+        this.tcp = new TcpOptions(tcp.congestion(), kib, tcp.maxConnections(), tcp.nagle());
         return this;
     }
 
     public ClusterTemplate maxConnections(final int connections)
     {
-        this.maxConnections = connections;
+        this.tcp = new TcpOptions(tcp.congestion(), tcp.bufferKib(), connections, tcp.nagle());
         return this;
     }
 
@@ -450,8 +449,9 @@ public final class ClusterTemplate
             durability != null ? durability : mode == ClusterMode.ER_TCP ? Durability.LOGGER : Durability.BACKUP,
             new FailureDetection(heartbeatNs, suspectNs > 0 ? suspectNs : FailureDetection.DEFAULT_SUSPECT_HEARTBEATS * heartbeatNs,
                 fencingHook),
-            new LogConfig(logDir, retentionNs, rollCycle, logFile),
-            new TcpOptions(congestion, bufferKib, maxConnections, nagle != null ? nagle : !service.equals("netpipe")),
+            log,
+            new TcpOptions(tcp.congestion(), tcp.bufferKib(), tcp.maxConnections(),
+                nagle != null ? nagle : !service.equals("netpipe")),
             security, nodes, List.of(), new Management(managementPort), replicationMtu);
     }
 }
