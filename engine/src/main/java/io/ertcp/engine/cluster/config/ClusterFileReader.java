@@ -4,12 +4,7 @@ import io.ertcp.engine.agent.ThreadingMode;
 import io.ertcp.engine.net.Ipv4Address;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
-import io.ertcp.engine.service.DiscardService;
-import io.ertcp.engine.service.EchoService;
-import io.ertcp.engine.service.HttpService;
-import io.ertcp.engine.service.KvService;
-import io.ertcp.engine.service.NetPipeService;
-import io.ertcp.engine.service.ServiceFactory;
+import io.ertcp.engine.service.ServiceCatalogue;
 import io.ertcp.engine.service.ServiceJar;
 import io.ertcp.engine.tcp.CongestionControlAlgorithm;
 import org.snakeyaml.engine.v2.api.LoadSettings;
@@ -52,9 +47,9 @@ final class ClusterFileReader
         "failure-detection", "log", "tcp", "security", "security.key-file", "replication-mtu", "nodes", "management");
     static final List<String> SERVICE_KEYS = List.of("name", "port", "root", "idle-timeout-ms", "lower",
         "perturbation", "trials", "integrity", "class", "jar", "options");
-    /** The keys of a built-in service's own options, in {@link #SERVICE_KEYS}. */
-    private static final List<String> BUILT_IN_OPTION_KEYS = List.of("root", "idle-timeout-ms", "lower",
-        "perturbation", "trials", "integrity");
+    /** The keys of a built-in service's own options, in {@link #SERVICE_KEYS}: the catalogue's. */
+    private static final List<String> BUILT_IN_OPTION_KEYS = ServiceCatalogue.ALL_OPTIONS.stream()
+        .map(ServiceCatalogue.Option::key).toList();
     static final List<String> VIP_KEYS = List.of("address", "mac", "gateway");
     static final List<String> DETECTION_KEYS = List.of("heartbeat-interval", "suspect-timeout", "fencing-hook");
     static final List<String> LOG_KEYS = List.of("dir", "retention", "roll-cycle", "file");
@@ -285,38 +280,27 @@ final class ClusterFileReader
         {
             return;
         }
-        final int defaultPort = switch (name)
-        {
-            case "echo" -> EchoService.DEFAULT_PORT;
-            case "discard" -> DiscardService.DEFAULT_PORT;
-            case "netpipe" -> NetPipeService.DEFAULT_PORT;
-            case "http" -> HttpService.DEFAULT_PORT;
-            case "kv" -> KvService.DEFAULT_PORT;
-            default -> -1;
-        };
-        if (defaultPort < 0)
+        final ServiceCatalogue.Entry entry = ServiceCatalogue.byName(name).orElse(null);
+        if (entry == null)
         {
             problems.add(section.value("name"), "service '" + name + "' is unknown: choose one of " +
-                String.join(", ", ServiceFactory.NAMES) + ".");
+                String.join(", ", ServiceCatalogue.NAMES) + ".");
             return;
         }
-        final long port = number(section, "port", defaultPort, 1, 65535);
+        final long port = number(section, "port", entry.defaultPort(), 1, 65535);
         final Map<String, String> options = new LinkedHashMap<>();
-        for (final String key : BUILT_IN_OPTION_KEYS)
+        for (final ServiceCatalogue.Option each : ServiceCatalogue.ALL_OPTIONS)
         {
+            final String key = each.key();
             if (!section.has(key))
             {
                 continue;
             }
-            final boolean applies = switch (key)
-            {
-                case "root", "idle-timeout-ms" -> name.equals("http");
-                default -> name.equals("netpipe");
-            };
-            if (!applies)
+            final ServiceCatalogue.Option option = entry.option(key).orElse(null);
+            if (option == null)
             {
                 problems.add(section.at(key), "service '" + key + "' does not apply to the " + name +
-                    " service: drop it (root and idle-timeout-ms are for http; lower, perturbation, trials and integrity for netpipe).");
+                    " service: drop it (" + ServiceCatalogue.whoTakesWhat() + ").");
                 continue;
             }
             final String value = section.text(key, false, "1");
@@ -324,15 +308,15 @@ final class ClusterFileReader
             {
                 continue;
             }
-            if (key.equals("integrity"))
+            if (option.kind() == ServiceCatalogue.Kind.FLAG)
             {
                 if (bool(section, key) != null)
                 {
                     options.put(key, value);
                 }
             }
-            else if (key.equals("root") || number(section, key, 0, key.equals("perturbation") ||
-                key.equals("idle-timeout-ms") ? 0 : 1, Integer.MAX_VALUE) >= 0)
+            else if (option.kind() == ServiceCatalogue.Kind.PATH ||
+                number(section, key, 0, option.min(), Integer.MAX_VALUE) >= 0)
             {
                 options.put(key, value);
             }
