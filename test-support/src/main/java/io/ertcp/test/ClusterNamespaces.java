@@ -27,6 +27,11 @@ import java.util.stream.Stream;
  * use it and floods every unicast frame to every port, like a hub, so the backup's tap sees the client's frames to
  * the virtual MAC (and the primary's to the client).
  *
+ * <p>With a replication LAN ({@link #withReplicationLan}) the bridge's namespace holds a second bridge, {@code br1},
+ * and every node a second veth, {@code eth1} (MAC {@code 02:00:00:00:01:1x}), on it: the cluster file gives each
+ * node {@code replication-interface: eth1}, so the replication channel crosses br1 and the clients' LAN, br0, carries
+ * only the clients' traffic.
+ *
  * <p>Closing it kills every node and deletes the namespaces (NetNs reaps what a dead JVM left).
  */
 public final class ClusterNamespaces implements AutoCloseable
@@ -95,15 +100,25 @@ public final class ClusterNamespaces implements AutoCloseable
     private final NetNs lan;
     private final NetNs client;
     private final Map<String, NetNs> nodeNs = new LinkedHashMap<>();
+    /** Namespaces a test joined to the clients' bridge ({@link #attach}). */
+    private final List<NetNs> attached = new ArrayList<>();
     private final Map<String, Ertcp> running = new LinkedHashMap<>();
     private final Map<String, Integer> starts = new LinkedHashMap<>();
     private final Path dir;
     private final Path config;
+    private final boolean replicationLan;
 
     private ClusterNamespaces(final Mode mode, final Path dir, final String clusterName, final String serviceYaml,
         final String tcpYaml)
     {
+        this(mode, dir, clusterName, serviceYaml, tcpYaml, false);
+    }
+
+    private ClusterNamespaces(final Mode mode, final Path dir, final String clusterName, final String serviceYaml,
+        final String tcpYaml, final boolean replicationLan)
+    {
         this.mode = mode;
+        this.replicationLan = replicationLan;
         this.nodes = mode == Mode.ST_TCP ? ST_TCP_NODES : NODES;
         this.dir = dir;
         this.config = dir.resolve("cluster.yaml");
@@ -118,6 +133,11 @@ public final class ClusterNamespaces implements AutoCloseable
             lan.exec("ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0");
         }
         lan.exec("ip", "link", "set", "br0", "up");
+        if (replicationLan)
+        {
+            lan.exec("ip", "link", "add", "br1", "type", "bridge", "stp_state", "0", "forward_delay", "0");
+            lan.exec("ip", "link", "set", "br1", "up");
+        }
         client = NetNs.create("ecs-c");
         join(client, "v-c");
         client.address("eth0", CLIENT_IP + "/24");
@@ -129,6 +149,16 @@ public final class ClusterNamespaces implements AutoCloseable
             join(ns, "v-" + node.name().charAt(0));
             ns.exec("ip", "link", "set", "eth0", "address", node.mac());
             ns.exec("ip", "link", "set", "eth0", "up");
+            if (replicationLan)
+            {
+                final String side = "r-" + node.name().charAt(0);
+                Shell.run("ip", "link", "add", side, "netns", lan.name(), "type", "veth",
+                    "peer", "name", "eth1", "netns", ns.name()).requireOk();
+                lan.exec("ip", "link", "set", side, "master", "br1");
+                lan.exec("ip", "link", "set", side, "up");
+                ns.exec("ip", "link", "set", "eth1", "address", replicationMac(node));
+                ns.exec("ip", "link", "set", "eth1", "up");
+            }
             nodeNs.put(node.name(), ns);
             if (node.role().equals("witness"))
             {
@@ -164,6 +194,22 @@ public final class ClusterNamespaces implements AutoCloseable
         return new ClusterNamespaces(mode, dir, clusterName, serviceYaml, tcpYaml);
     }
 
+    /**
+     * An ER-TCP cluster whose replication channel runs on a LAN of its own: br1, each node's {@code eth1}; the client
+     * is on br0 alone.
+     */
+    public static ClusterNamespaces withReplicationLan(final Path dir, final String clusterName, final String serviceYaml,
+        final String tcpYaml)
+    {
+        return new ClusterNamespaces(Mode.ER_TCP, dir, clusterName, serviceYaml, tcpYaml, true);
+    }
+
+    /** A node's MAC on the replication LAN: its own with the fifth octet 01. */
+    public static String replicationMac(final NodeSpec node)
+    {
+        return node.mac().substring(0, 12) + "01" + node.mac().substring(14);
+    }
+
     public Mode mode()
     {
         return mode;
@@ -179,6 +225,18 @@ public final class ClusterNamespaces implements AutoCloseable
     public NetNs lan()
     {
         return lan;
+    }
+
+    /**
+     * Another host on the clients' LAN: a namespace with its {@code eth0} on br0 (the bridge side named
+     * {@code bridgeSide}, at most 15 characters), no address; closed with the cluster.
+     */
+    public synchronized NetNs attach(final String hint, final String bridgeSide)
+    {
+        final NetNs ns = NetNs.create(hint);
+        attached.add(ns);
+        join(ns, bridgeSide);
+        return ns;
     }
 
     private void join(final NetNs ns, final String bridgeSide)
@@ -220,6 +278,10 @@ public final class ClusterNamespaces implements AutoCloseable
             yaml.append("    driver: af-packet\n    interface: eth0\n");
             yaml.append("    mac: ").append(node.mac()).append('\n');
             yaml.append("    address: ").append(node.address()).append('\n');
+            if (replicationLan)
+            {
+                yaml.append("    replication-interface: eth1\n    replication-mac: ").append(replicationMac(node)).append('\n');
+            }
         }
         try
         {
@@ -772,6 +834,7 @@ public final class ClusterNamespaces implements AutoCloseable
             }
         }
         client.close();
+        attached.forEach(NetNs::close);
         nodeNs.values().forEach(NetNs::close);
         lan.close();
     }

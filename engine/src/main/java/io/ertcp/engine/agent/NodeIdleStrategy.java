@@ -17,6 +17,9 @@ import java.util.function.BooleanSupplier;
  *   <li>on any other port (DPDK, the in-memory LAN) it parks, doubling from the shortest park up to the longest,
  *   but no longer than {@code inFlightParkNs} while {@code inFlight} says records are unconfirmed or arriving.</li>
  * </ul>
+ * A node with a replication port of its own (docs/cluster-file.md, "A separate replication interface") waits for
+ * frames on two ports: it parks as on a port that cannot wake it, since a sleep on one would keep the other's frames
+ * waiting.
  * Either way an idle node still sleeps (2 shared cores stay usable) and its timers run at least once per longest park.
  * Allocation-free; one thread (the agent's runner) calls it.
  */
@@ -55,7 +58,17 @@ public final class NodeIdleStrategy implements IdleStrategy
      */
     public NodeIdleStrategy(final PacketPort port, final BooleanSupplier inFlight)
     {
-        this(port, inFlight, IN_FLIGHT_PARK_NS, new Sleeper()
+        this(port, null, inFlight);
+    }
+
+    /**
+     * @param port            the node's port.
+     * @param replicationPort the node's replication port, or null when the channel shares {@code port}.
+     * @param inFlight        true while records are unconfirmed or arriving (the node's {@code replicationInFlight}).
+     */
+    public NodeIdleStrategy(final PacketPort port, final PacketPort replicationPort, final BooleanSupplier inFlight)
+    {
+        this(port, null == replicationPort, inFlight, IN_FLIGHT_PARK_NS, new Sleeper()
         {
             public void await(final int timeoutMs)
             {
@@ -71,8 +84,15 @@ public final class NodeIdleStrategy implements IdleStrategy
 
     NodeIdleStrategy(final PacketPort port, final BooleanSupplier inFlight, final long inFlightParkNs, final Sleeper sleeper)
     {
+        this(port, true, inFlight, inFlightParkNs, sleeper);
+    }
+
+    /** @param onlyPort false when the node has a replication port too: then it never sleeps on {@code port}. */
+    NodeIdleStrategy(final PacketPort port, final boolean onlyPort, final BooleanSupplier inFlight,
+        final long inFlightParkNs, final Sleeper sleeper)
+    {
         this.port = port;
-        this.wakes = port.canAwaitFrames();
+        this.wakes = onlyPort && port.canAwaitFrames();
         this.inFlight = inFlight;
         this.inFlightParkNs = inFlightParkNs;
         this.sleeper = sleeper;
