@@ -1944,7 +1944,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         final FrameAuthenticator.Refusals refusals = authenticator.refusals();
         final long[] refused = {refusals.tooShort.get(), refusals.wrongCluster.get(), refusals.unknownSender.get(),
-            refusals.wrongSourceMac.get(), refusals.replay.get(), refusals.badMac.get()};
+            refusals.wrongSourceMac.get(), refusals.replay.get(), refusals.badMac.get(),
+            null == refusedOnClientPort ? 0 : refusedOnClientPort.get()};
         final List<NodeReport.Feed> feeds = new java.util.ArrayList<>();
         if (null != logger)
         {

@@ -176,6 +176,72 @@ class ClusterReplicationInterfaceTest
     }
 
     @Test
+    void managementStaysOnTheClientsLanAndASwitchoverLeavesOverTheReplicationLan()
+    {
+        final long seed = seed();
+        try (InProcessCluster cluster = cluster(seed))
+        {
+            final long[] channelOnClientLan = {0};
+            final long[] otherOnReplicationLan = {0};
+            final byte[][] heartbeat = new byte[1][];
+            cluster.lan.observer((from, to, buffer, offset, length) ->
+                channelOnClientLan[0] += isChannel(buffer, offset, length) && !from.name().endsWith("attacker") ? 1 : 0);
+            cluster.replicationLan.observer((from, to, buffer, offset, length) ->
+            {
+                if (!isChannel(buffer, offset, length))
+                {
+                    otherOnReplicationLan[0]++;
+                }
+                else if (null == heartbeat[0] && (buffer.getByte(offset) & 1) != 0)
+                {
+                    heartbeat[0] = new byte[length];
+                    buffer.getBytes(offset, heartbeat[0]);
+                }
+            });
+            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard() &&
+                null != heartbeat[0], 1_000_000_000L), cluster.events());
+
+            // Five channel frames to the group on the clients' LAN: each node refuses them there, and says so.
+            final MemoryPort attacker = cluster.lan.newPort("attacker", 0x0200_0000_0666L);
+            for (int i = 0; i < 5; i++)
+            {
+                final int at = attacker.txClaim(heartbeat[0].length);
+                attacker.txBuffer().putBytes(at, heartbeat[0]);
+                attacker.txCommit(heartbeat[0].length);
+                attacker.flush();
+            }
+            cluster.runUntil(() -> false, 10_000_000L);
+
+            // The management endpoint answers on the node's own address, on the clients' LAN.
+            final String status = ClusterManagementTest.get(cluster, "10.80.0.11", "GET", "/status");
+            assertTrue(status.startsWith("HTTP/1.1 200 OK\r\n"), status);
+            assertTrue(status.contains("\"role\":\"primary\""), status);
+            assertTrue(status.contains("\"on-client-port\":5}"), "the refusals by reason: " + status);
+            assertTrue(status.contains("channel frames refused on the client port: 5"), status);
+            final String metrics = ClusterManagementTest.get(cluster, "10.80.0.21", "GET", "/metrics");
+            assertTrue(metrics.contains("\nertcp_channel_refused_on_client_port_total{node=\"backup1\"} 5\n"), metrics);
+
+            // A switchover: the LEAVE frames cross the replication LAN, and the named backup takes over at once.
+            final ClusterNode old = cluster.node("primary");
+            old.requestStop("backup1");
+            assertTrue(cluster.runUntil(old::hasLeft, 3_000_000_000L), "the primary handed over; seed " + seed + "\n" +
+                cluster.events());
+            final long leftNs = cluster.now[0];
+            cluster.kill("primary");
+            final ClusterNode successor = cluster.node("backup1");
+            assertTrue(cluster.runUntil(() -> successor.state() == ClusterNode.State.PRIMARY, 1_000_000_000L),
+                cluster.events());
+            assertTrue(cluster.now[0] - leftNs < 6_000_000L, "sooner than a suspicion timeout: the LEAVE was heard; " +
+                "seed " + seed + "\n" + cluster.events());
+            assertTrue(cluster.events().contains("[backup1] node primary left on purpose"), cluster.events());
+            assertTrue(ClusterManagementTest.get(cluster, "10.80.0.21", "GET", "/status").contains("\"role\":\"primary\""));
+
+            assertEquals(0, channelOnClientLan[0], "channel frames the nodes sent on the clients' LAN");
+            assertEquals(0, otherOnReplicationLan[0], "management and service traffic on the replication LAN");
+        }
+    }
+
+    @Test
     void bothPortsArePolledWithoutAllocating()
     {
         final long seed = seed();

@@ -878,7 +878,7 @@ final class ClusterFileReader
         if (driver == Driver.AF_PACKET)
         {
             problems.add(section.at(key), where + " names a DPDK port with " + key + " but has driver af-packet: use " +
-                "driver: dpdk, or give af-packet a Linux interface with interface: and drop " + key + ".");
+                "driver: dpdk, or give af-packet a Linux interface with " + interfaceKey + ": and drop " + key + ".");
             ok = false;
         }
         if (section.has(pciKey) && section.has(portIdKey))
