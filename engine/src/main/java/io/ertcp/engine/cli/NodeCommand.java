@@ -93,10 +93,11 @@ final class NodeCommand implements Command
             management.port (9464 unless the file says otherwise), through its own user-space stack;
             ./ertcp status asks every node there. It refuses to start while another process runs
             the same node (log.dir/NAME/lock holds its pid), and refuses an interface (or
-            replication-interface) that has a kernel IPv4 address or carries the machine's default route. A primary deposed by an election it
-            did not hear (another node took over) stops serving at once and rejoins as a backup by
-            itself; ./ertcp status shows it rejoining until it has replayed the log. The node exits
-            by itself only on a fatal error, with status 1 and one sentence saying why.
+            replication-interface) that has a kernel IPv4 address or carries the machine's
+            default route. A primary deposed by an election it did not hear (another node took
+            over) stops serving at once and rejoins as a backup by itself; ./ertcp status shows it
+            rejoining until it has replayed the log. The node exits by itself only on a fatal
+            error, with status 1 and one sentence saying why.
 
             SIGTERM (or SIGINT) stops it on purpose: a primary first hands over to its best-ranked
             backup (it takes no client input, drains to the logger and that backup for up to 2 s,
@@ -104,10 +105,10 @@ final class NodeCommand implements Command
             LEAVE, so the primary stops waiting for it at once. ./ertcp switchover asks a running
             primary to hand over the same way; it then rejoins as a backup in the same process.
 
-            A node with replication-interface (with dpdk, or replication-pci or replication-port-id) in
-            the cluster file runs the replication channel on that port alone and refuses, and counts,
-            channel frames on its interface (docs/cluster-file.md); its management endpoint stays on
-            the interface.
+            A node with replication-interface (with dpdk, or replication-pci or
+            replication-port-id) in the cluster file runs the whole replication channel on that
+            port and refuses, and counts, channel frames on its interface (docs/cluster-file.md);
+            its service and management endpoint stay on the interface.
 
             Options:
               --config FILE            the cluster file
