@@ -75,6 +75,12 @@ class ClusterReplicationInterfaceSystemTest
     {
         assertTrue(cluster.node("backup").output().contains("replication channel on af-packet:eth1 from mac 02:00:00:00:01:13"),
             "the backup says where its channel runs:\n" + cluster.outputs());
+        // The management endpoints stay on the nodes' addresses on the clients' LAN: the client, on br0 alone, asks
+        // every node there.
+        final Shell.Result status = cluster.statusOverNetwork();
+        assertEquals(0, status.exitCode(), status.stdout() + status.stderr());
+        assertTrue(status.stdout().contains("via 10.80.0.11:9464") && status.stdout().trim().endsWith("healthy"),
+            status.stdout());
         final Map<String, Process> captures = new LinkedHashMap<>();
         final Map<String, Path> pcaps = new LinkedHashMap<>();
         try
