@@ -300,7 +300,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /**
      * As the other constructors, with the wall clock whose time the node logs as cluster time when it is primary
      * (docs/architecture.md, "Cluster time").
-     *
+     * <p>
      * A node whose replication channel runs on a port of its own (the cluster file's {@code replication-interface},
      * docs/cluster-file.md): then every channel frame goes out and comes in there, the clients' port carries none, and
      * one arriving on it is refused and counted ({@code channel refused-on-client-port}).
