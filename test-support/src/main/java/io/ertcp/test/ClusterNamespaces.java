@@ -35,6 +35,11 @@ import java.util.stream.Stream;
  * use it and floods every unicast frame to every port, like a hub, so the backup's tap sees the client's frames to
  * the virtual MAC (and the primary's to the client).
  *
+ * <p>With a replication LAN ({@link #withReplicationLan}) the bridge's namespace holds a second bridge, {@code br1},
+ * and every node a second veth, {@code eth1} (MAC {@code 02:00:00:00:01:1x}), on it: the cluster file gives each
+ * node {@code replication-interface: eth1}, so the replication channel crosses br1 and the clients' LAN, br0, carries
+ * only the clients' traffic.
+ *
  * <p>The file is {@link ClusterTemplate}'s (written by {@link ClusterFileWriter}) and the namespaces are
  * {@link NamespaceLan}'s, as the demo makes them. Closing it kills every node and deletes the namespaces (NetNs reaps
  * what a dead JVM left).
@@ -103,6 +108,8 @@ public final class ClusterNamespaces implements AutoCloseable
     private final Map<String, Integer> starts = new LinkedHashMap<>();
     private final Path dir;
     private final Path config;
+    /** Namespaces a test joined to the clients' bridge ({@link #attach}). */
+    private final List<NetNs> attached = new ArrayList<>();
 
     private ClusterNamespaces(final Mode mode, final Path dir, final String clusterName,
         final UnaryOperator<ClusterTemplate> settings)
@@ -249,6 +256,32 @@ public final class ClusterNamespaces implements AutoCloseable
             throw new AssertionError(unfinished.call());
         }
         return new Kill(atNs, takeover);
+    }
+
+    /**
+     * An ER-TCP cluster whose replication channel runs on a LAN of its own: br1, each node's {@code eth1}; the client
+     * is on br0 alone.
+     */
+    public static ClusterNamespaces withReplicationLan(final Path dir, final String clusterName,
+        final UnaryOperator<ClusterTemplate> settings)
+    {
+        return create(Mode.ER_TCP, dir, clusterName, template -> settings.apply(template).replicationInterface("eth1"));
+    }
+
+    /**
+     * Another host on the clients' LAN: a namespace with its {@code eth0} on br0 (the bridge side named
+     * {@code bridgeSide}, at most 15 characters), no address; closed with the cluster.
+     */
+    public synchronized NetNs attach(final String hint, final String bridgeSide)
+    {
+        final NetNs ns = NetNs.create(hint);
+        attached.add(ns);
+        Shell.run("ip", "link", "add", bridgeSide, "netns", lan.name(), "type", "veth",
+            "peer", "name", "eth0", "netns", ns.name()).requireOk();
+        lan.exec("ip", "link", "set", bridgeSide, "master", "br0");
+        lan.exec("ip", "link", "set", bridgeSide, "up");
+        ns.exec("ip", "link", "set", "eth0", "up");
+        return ns;
     }
 
     public Mode mode()
@@ -828,6 +861,7 @@ public final class ClusterNamespaces implements AutoCloseable
             }
         }
         client.close();
+        attached.forEach(NetNs::close);
         nodeNs.values().forEach(NetNs::close);
         lan.close();
     }

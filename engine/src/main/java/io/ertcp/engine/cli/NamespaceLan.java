@@ -25,6 +25,10 @@ import java.util.function.Function;
  * every unicast frame to every port, like a hub: what an ST-TCP backup needs to tap the client's frames. A quiet member
  * (an ST-TCP witness) is spared that flood; frames to its own MAC still reach it through a static entry.
  *
+ * <p>A node whose cluster file entry names a {@code replication-interface} gets a second veth, that interface in its
+ * namespace (with its {@code replication-mac}), on a second bridge, {@code br1}, in the bridge's namespace: the
+ * replication channel then crosses br1, and br0 carries only the clients' traffic (docs/cluster-file.md).
+ *
  * <p>The caller owns the namespaces: {@link Host#namespace} makes each one (and is where a caller names and records
  * them, to delete them later).
  */
@@ -54,15 +58,27 @@ public final class NamespaceLan
      * @param address its kernel address as {@code A.B.C.D/NN} (a client), or empty (a node).
      * @param client  a kernel client: its transmit offloads go off.
      * @param quiet   spared the bridge's flood (an ST-TCP witness); needs a MAC.
+     * @param replication its port on the replication bridge br1, or empty for none.
      */
     public record Member(String hint, String port, OptionalLong mac, Optional<String> address, boolean client,
-        boolean quiet)
+        boolean quiet, Optional<ReplicationLink> replication)
     {
         /** A kernel client with an address. */
         public static Member client(final String hint, final String port, final String cidr)
         {
-            return new Member(hint, port, OptionalLong.empty(), Optional.of(cidr), true, false);
+            return new Member(hint, port, OptionalLong.empty(), Optional.of(cidr), true, false, Optional.empty());
         }
+    }
+
+    /**
+     * A node's link to the replication bridge br1.
+     *
+     * @param port  the bridge's end of the veth.
+     * @param iface the end in the node's namespace, its {@code replication-interface}.
+     * @param mac   that interface's MAC, or empty for the kernel's.
+     */
+    public record ReplicationLink(String port, String iface, OptionalLong mac)
+    {
     }
 
     private NamespaceLan()
@@ -82,8 +98,11 @@ public final class NamespaceLan
         final List<Member> members = new ArrayList<>();
         for (final NodeConfig node : config.nodes())
         {
+            final Optional<ReplicationLink> replication = node.replication()
+                .filter(link -> link.pci().isEmpty() && link.portId().isEmpty())
+                .map(link -> new ReplicationLink("r" + port.apply(node.name()).substring(1), link.iface(), link.mac()));
             members.add(new Member(hint.apply(node.name()), port.apply(node.name()), node.mac(), Optional.empty(), false,
-                quietWitness && node.role() == Role.WITNESS && node.mac().isPresent()));
+                quietWitness && node.role() == Role.WITNESS && node.mac().isPresent(), replication));
         }
         return members;
     }
@@ -110,6 +129,11 @@ public final class NamespaceLan
         }
         host.run(bridge.toArray(String[]::new));
         host.run("ip", "-n", lan, "link", "set", "br0", "up");
+        if (members.stream().anyMatch(member -> member.replication().isPresent()))
+        {
+            host.run("ip", "-n", lan, "link", "add", "br1", "type", "bridge", "stp_state", "0", "forward_delay", "0");
+            host.run("ip", "-n", lan, "link", "set", "br1", "up");
+        }
         for (final Member member : members)
         {
             final String ns = host.namespace(member.hint());
@@ -121,6 +145,19 @@ public final class NamespaceLan
                 host.run("ip", "-n", ns, "link", "set", "eth0", "address", MacAddress.format(member.mac().getAsLong()));
             }
             host.run("ip", "-n", ns, "link", "set", "eth0", "up");
+            if (member.replication().isPresent())
+            {
+                final ReplicationLink link = member.replication().get();
+                host.run("ip", "link", "add", link.port(), "netns", lan, "type", "veth", "peer", "name", link.iface(),
+                    "netns", ns);
+                host.run("ip", "-n", lan, "link", "set", link.port(), "master", "br1", "up");
+                if (link.mac().isPresent())
+                {
+                    host.run("ip", "-n", ns, "link", "set", link.iface(), "address",
+                        MacAddress.format(link.mac().getAsLong()));
+                }
+                host.run("ip", "-n", ns, "link", "set", link.iface(), "up");
+            }
             if (member.address().isPresent())
             {
                 host.run("ip", "-n", ns, "addr", "add", member.address().get(), "dev", "eth0");

@@ -67,6 +67,18 @@ class NodeCommandSentencesTest
     }
 
     @Test
+    void aReplicationInterfaceWithAKernelAddressIsRefusedAsTheInterfaceIs() throws IOException
+    {
+        // lo holds 127.0.0.1 in every namespace that has it up; ertcp-nope0 holds nothing.
+        final Path file = clusterFile(t -> t.replicationInterface("lo"));
+        assertEquals(2, run("node", "--config", file.toString(), "--name", "backup"));
+        final String text = err();
+        assertTrue(text.startsWith("ertcp node: interface lo has the kernel IPv4 address 127.0.0.1"), text);
+        assertTrue(text.endsWith("or pass --allow-kernel-address to use it anyway." + System.lineSeparator()), text);
+        assertFalse(text.contains("\tat "), text);
+    }
+
+    @Test
     void aLogFileThatIsADirectoryNamesTheKey() throws IOException
     {
         Files.createDirectories(directory.resolve("log/backup/node.log"));

@@ -65,7 +65,7 @@ class ClusterManagementTest
         }
     }
 
-    private static String get(final InProcessCluster cluster, final String address, final String method,
+    static String get(final InProcessCluster cluster, final String address, final String method,
         final String path)
     {
         final HttpGet get = new HttpGet(method, path);

@@ -55,6 +55,8 @@ final class InProcessCluster implements AutoCloseable
     final long seed;
     final long[] now = {1_000_000_000L};
     final MemorySwitch lan;
+    /** The replication LAN: the ports of nodes whose file gives them a replication-interface. */
+    final MemorySwitch replicationLan;
     final Path directory;
     final String service;
     final ByteArrayOutputStream events = new ByteArrayOutputStream();
@@ -182,6 +184,7 @@ final class InProcessCluster implements AutoCloseable
         this.impairment = impairment;
         this.ingress.putAll(ingress);
         this.lan = new MemorySwitch(() -> now[0], seed, new Counters(256)).hub(hub);
+        this.replicationLan = new MemorySwitch(() -> now[0], seed + 1, new Counters(256));
         try
         {
             this.directory = Files.createTempDirectory("ertcp-cluster");
@@ -251,9 +254,12 @@ final class InProcessCluster implements AutoCloseable
         final long mac = nodeConfig.mac().orElse(0x0200_0000_0100L + ClusterNode.nodeIdOf(config, name));
         final ImpairmentSpec wire = ingress.getOrDefault(name, impairment);
         final MemoryPort port = null == wire ? lan.newPort(name, mac) : lan.newPort(name, mac, wire);
-        final ClusterNode node = new ClusterNode(config, name, port,
+        final MemoryPort replicationPort = nodeConfig.replication().isEmpty() ? null :
+            replicationLan.newPort(name, nodeConfig.replication().get().mac()
+                .orElse(0x0200_0000_0200L + ClusterNode.nodeIdOf(config, name)));
+        final ClusterNode node = new ClusterNode(config, name, port, replicationPort,
             null == services ? config.service().factory() : services.apply(name), () -> now[0],
-            () -> now[0] + WALL_BASE_NS, new Counters(4096), eventLog);
+            () -> now[0] + WALL_BASE_NS, new Counters(4096), NodeLog.printing(eventLog, name));
         nodes.put(name, node);
         ports.put(name, port);
         dead.remove(name);

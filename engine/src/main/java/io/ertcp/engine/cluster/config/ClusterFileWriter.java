@@ -182,6 +182,26 @@ public final class ClusterFileWriter
         {
             line(2, "slow-ns-per-record", Long.toString(node.slowNsPerRecord()), "slow on purpose");
         }
+        node.replication().ifPresent(replication ->
+        {
+            if (replication.pci().isPresent())
+            {
+                line(2, "replication-pci", replication.pci().get(), "the replication channel on a NIC of its own");
+            }
+            else if (replication.portId().isPresent())
+            {
+                line(2, "replication-port-id", Integer.toString(replication.portId().getAsInt()),
+                    "the replication channel on another port EAL finds");
+            }
+            else
+            {
+                line(2, "replication-interface", replication.iface(), "the replication channel on a LAN of its own");
+            }
+            if (replication.mac().isPresent())
+            {
+                line(2, "replication-mac", MacAddress.format(replication.mac().getAsLong()), null);
+            }
+        });
     }
 
     private void section(final String key)

@@ -71,6 +71,7 @@ public final class ClusterTemplate
     private int managementPort = Management.DEFAULT_PORT;
     private Driver driver = Driver.AF_PACKET;
     private String iface = "eth0";
+    private String replicationIface;
     private Optional<String> pci = Optional.empty();
     private OptionalInt portId = OptionalInt.empty();
     private Optional<String> eal = Optional.empty();
@@ -333,6 +334,22 @@ public final class ClusterTemplate
         return this;
     }
 
+    /**
+     * Every node's replication channel on a Linux interface of its own ({@code replication-interface}), on a LAN apart
+     * from the clients'; with MACs in the file, each node's {@link #replicationMac} there.
+     */
+    public ClusterTemplate replicationInterface(final String iface)
+    {
+        this.replicationIface = iface;
+        return this;
+    }
+
+    /** A member's MAC on the replication LAN: its own with the fifth octet 01 (02:00:00:00:01:11 for 0x11). */
+    public long replicationMac(final Member member)
+    {
+        return mac(member) | 0x0100L;
+    }
+
     /** Whether the file gives each node's MAC (the default); without, nodes use their interfaces' and learn others'. */
     public ClusterTemplate macs(final boolean inFile)
     {
@@ -443,7 +460,9 @@ public final class ClusterTemplate
                 member.rank() >= 0 ? OptionalInt.of(member.rank()) : OptionalInt.empty(), driver,
                 dpdkPort ? "" : member.iface() != null ? member.iface() : iface, eal,
                 macs ? OptionalLong.of(mac(member)) : OptionalLong.empty(),
-                addresses ? Optional.of(address(member)) : Optional.empty(), threading, 0, 0, pci, portId));
+                addresses ? Optional.of(address(member)) : Optional.empty(), threading, 0, 0, pci, portId,
+                replicationIface == null ? Optional.empty() : Optional.of(new NodeConfig.Replication(replicationIface,
+                    macs ? OptionalLong.of(replicationMac(member)) : OptionalLong.empty()))));
         }
         return new ClusterConfig(name, mode, serviceConfig, new VirtualAddress(vip, vipMac, gateway),
             durability != null ? durability : mode == ClusterMode.ER_TCP ? Durability.LOGGER : Durability.BACKUP,

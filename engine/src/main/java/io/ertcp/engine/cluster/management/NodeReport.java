@@ -46,7 +46,7 @@ public record NodeReport(
 {
     /** The reasons a replication frame is refused, as docs/cluster-file.md names them. */
     public static final List<String> REFUSAL_REASONS = List.of(
-        "too-short", "wrong-cluster", "unknown-sender", "wrong-source-mac", "replay", "bad-mac");
+        "too-short", "wrong-cluster", "unknown-sender", "wrong-source-mac", "replay", "bad-mac", "on-client-port");
 
     /**
      * A logger's feed to one backup.

@@ -139,7 +139,7 @@ class ClusterFileWriterTest
             config.detection(), config.log(), config.tcp(), config.security(),
             config.nodes().stream().map(node -> new NodeConfig(node.name(), node.role(), node.rank(), node.driver(),
                 node.iface(), node.eal(), node.mac(), node.address(), node.threading(), node.slowNsPerRecord(), 0,
-                node.pci(), node.portId())).toList(),
+                node.pci(), node.portId(), node.replication())).toList(),
             List.of(), config.management(), config.replicationMtu());
     }
 
@@ -258,6 +258,7 @@ class ClusterFileWriterTest
         final boolean dpdk = random.nextInt(3) == 0;
         // A dpdk node names its port by a Linux interface (through net_af_packet), a PCI address or a port id.
         final int port = dpdk ? random.nextInt(3) : 0;
+        final int ownPortId = random.nextInt(1024);
         return new NodeConfig(name, role, rank, dpdk ? Driver.DPDK : Driver.AF_PACKET,
             port == 0 ? "eth" + random.nextInt(3) : "",
             dpdk && random.nextBoolean() ? Optional.of("-l " + host % 4 + " --file-prefix n" + host) : Optional.empty(),
@@ -269,6 +270,26 @@ class ClusterFileWriterTest
             0,
             port == 1 ? Optional.of(String.format("%04x:%02x:%02x.%d", random.nextInt(2), random.nextInt(256),
                 random.nextInt(32), random.nextInt(8))) : Optional.empty(),
-            port == 2 ? OptionalInt.of(random.nextInt(1024)) : OptionalInt.empty());
+            port == 2 ? OptionalInt.of(ownPortId) : OptionalInt.empty(),
+            replication(random, dpdk, host, ownPortId));
+    }
+
+    /** A replication port, named as a node's port is but never the node's own one, or none. */
+    private static Optional<NodeConfig.Replication> replication(final Random random, final boolean dpdk, final int host,
+        final int ownPortId)
+    {
+        if (random.nextInt(3) != 0)
+        {
+            return Optional.empty();
+        }
+        final OptionalLong mac = random.nextBoolean() ? OptionalLong.of(0x0200_0000_2000L + host) : OptionalLong.empty();
+        return Optional.of(switch (dpdk ? random.nextInt(3) : 0)
+        {
+            case 1 -> new NodeConfig.Replication("", Optional.of(String.format("%04x:%02x:%02x.%d", 2 + random.nextInt(2),
+                random.nextInt(256), random.nextInt(32), random.nextInt(8))), OptionalInt.empty(), mac);
+            case 2 -> new NodeConfig.Replication("", Optional.empty(), OptionalInt.of((ownPortId + 1 + random.nextInt(1023)) % 1024),
+                mac);
+            default -> new NodeConfig.Replication("rep" + random.nextInt(3), mac);
+        });
     }
 }
