@@ -2,7 +2,6 @@ package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.FileProgress;
-import io.ertcp.test.Requirements;
 import io.ertcp.test.Shell;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;

@@ -1,13 +1,10 @@
 package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
-import io.ertcp.test.Requirements;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 

@@ -1,7 +1,6 @@
 package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
-import io.ertcp.test.Requirements;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -4,7 +4,6 @@ import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.Ertcp;
 import io.ertcp.test.FileProgress;
 import io.ertcp.test.NetNs;
-import io.ertcp.test.Requirements;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

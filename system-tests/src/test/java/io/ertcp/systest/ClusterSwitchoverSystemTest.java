@@ -4,8 +4,6 @@ import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.Ertcp;
 import io.ertcp.test.FileProgress;
 import io.ertcp.test.NetNs;
-import io.ertcp.test.Requirements;
-import io.ertcp.test.Shell;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;

@@ -2,14 +2,9 @@ package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.testing.EchoSource;
 import io.ertcp.engine.testing.Seeds;
-import io.ertcp.service.Connection;
-import io.ertcp.service.TcpService;
-import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

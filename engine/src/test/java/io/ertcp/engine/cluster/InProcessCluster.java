@@ -15,7 +15,6 @@ import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.replication.channel.ClusterKey;
-import io.ertcp.engine.service.ServiceFactory;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
 import io.ertcp.engine.testing.EchoSource;
