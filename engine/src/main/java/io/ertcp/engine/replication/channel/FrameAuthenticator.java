@@ -4,6 +4,7 @@ import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.net.EthernetFlyweight;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.ByteOrder;
@@ -26,17 +27,22 @@ import java.util.zip.CRC32C;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |     Frame counter (1, 2, ... per sender incarnation), 64 bits |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- *  |    MAC: Poly1305 over the Ethernet frame from its destination |
+ *  |    MAC, 128 bits, over the Ethernet frame from its destination|
  *  |    address to the end of the frame counter (headers, payload, |
- *  |    padding, trailer), one-time key r, s from AES-128 of       |
- *  |    (incarnation, counter) under the sender's key              |
+ *  |    padding, trailer): AES-keyed Poly1305 up to 512 bytes,     |
+ *  |    HMAC-SHA-256 truncated above                               |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
- * The MAC is {@link AesPoly1305}: each member has an AES-128 key of its own, derived from the cluster key with
- * HMAC-SHA-256 ({@link #senderKey}), and the sender's incarnation and counter are the nonce, which the sender never
- * repeats (its counter only rises within an incarnation, and a restart's incarnation is higher). Chosen by measurement
- * against HMAC-SHA-256 (what the channel used before), AES-GMAC (the JDK's allocates per frame) and BouncyCastle's
- * Poly1305: BENCHMARKS.md "Replication frame authentication".
+ * The MAC depends on the frame's length, which it covers: a frame of at most {@link #POLY1305_MAX_FRAME} bytes with its
+ * trailer (confirms, NAKs, heartbeats, votes, small records: most frames, and the ones a round trip waits on) is
+ * tagged with {@link AesPoly1305}, Poly1305 under a one-time key that AES-128 makes from the sender's incarnation and
+ * counter (the nonce, which the sender never repeats: its counter only rises within an incarnation, and a restart's
+ * incarnation is higher) under an AES key of the sender's own; a longer frame with HMAC-SHA-256 ({@link HmacSha256},
+ * SHA-NI), truncated to 128 bits. Both keys are derived from the cluster key with HMAC-SHA-256 and distinct labels
+ * ({@link #subkey}). Chosen by measurement (BENCHMARKS.md "Replication frame authentication"): Poly1305 of our own in
+ * Java costs a few tens of ns per frame plus about 1.2 ns per byte, HMAC-SHA-256 with SHA-NI about 250 ns plus 0.7 ns
+ * per byte, so each is used where it is the cheaper; AES-GMAC (the JDK's allocates per frame) and BouncyCastle's
+ * Poly1305 and GMAC lose to both.
  * <p>
  * A received frame is refused, counted by reason and never handed on when it is too short to hold a trailer, names
  * another cluster, names a sender that is not a member (or another sender than its header), comes from a MAC address
@@ -45,8 +51,8 @@ import java.util.zip.CRC32C;
  * only after the MAC verified. With {@code security: none} frames still carry the trailer, with a zero MAC, and only
  * the cluster and the sender are checked.
  * <p>
- * Nothing here allocates once made: the MAC reads the frame where the port holds it (no copy), and its AES blocks go
- * into arrays of its own. One thread, the node's, uses an instance.
+ * Nothing here allocates once made: Poly1305 reads the frame where the port holds it (no copy) and its AES blocks go
+ * into arrays of its own; HMAC-SHA-256 hashes a frame's own array, or one scratch copy of an off-heap frame. One thread, the node's, uses an instance.
  */
 public final class FrameAuthenticator
 {
@@ -64,6 +70,9 @@ public final class FrameAuthenticator
 
     private static final int MAX_FRAME_LENGTH = 16 * 1024;
 
+    /** The longest frame, trailer included, tagged with Poly1305; longer ones get HMAC-SHA-256. */
+    public static final int POLY1305_MAX_FRAME = 512;
+
     /** Why a frame was refused; {@link #ACCEPTED} when it was not. */
     public static final int ACCEPTED = 0;
     public static final int TOO_SHORT = 1;
@@ -79,10 +88,17 @@ public final class FrameAuthenticator
     /** Per member by node id (index 0 unused): the MAC address the cluster file gives it, 0 when it gives none. */
     private final long[] memberMacs;
     private final ReplayWindow[] windows;
-    /** This node's own MAC, keyed with its sender key; null with {@code security: none}. */
+    /** This node's own Poly1305, keyed with its sender key; null with {@code security: none}. */
     private final AesPoly1305 sealMac;
-    /** Per member by node id (index 0 unused): the MAC keyed with its sender key; null with {@code security: none}. */
+    /** Per member by node id (index 0 unused): Poly1305 keyed with its sender key; null with {@code security: none}. */
     private final AesPoly1305[] verifyMacs;
+    /** For frames above {@link #POLY1305_MAX_FRAME}; null with {@code security: none}. */
+    private final HmacSha256 hmac;
+    private final byte[] scratch = new byte[MAX_FRAME_LENGTH];
+    private final byte[] digest = new byte[HmacSha256.LENGTH];
+    private final UnsafeBuffer digestBuffer = new UnsafeBuffer(digest);
+    private long tagLow;
+    private long tagHigh;
     private final Refusals refusals;
     private long counter;
     private int lastRefusal;
@@ -169,6 +185,7 @@ public final class FrameAuthenticator
         {
             sealMac = null;
             verifyMacs = null;
+            hmac = null;
         }
         else
         {
@@ -176,23 +193,62 @@ public final class FrameAuthenticator
             verifyMacs = new AesPoly1305[memberMacs.length];
             for (int i = 1; i < verifyMacs.length; i++)
             {
-                verifyMacs[i] = new AesPoly1305(senderKey(kdf, i));
+                verifyMacs[i] = new AesPoly1305(
+                    java.util.Arrays.copyOf(subkey(kdf, "poly1305-aes, sender " + i), AesPoly1305.KEY_LENGTH));
             }
-            sealMac = new AesPoly1305(senderKey(kdf, nodeId));
+            sealMac = new AesPoly1305(
+                java.util.Arrays.copyOf(subkey(kdf, "poly1305-aes, sender " + nodeId), AesPoly1305.KEY_LENGTH));
+            hmac = new HmacSha256(subkey(kdf, "hmac-sha256"));
         }
     }
 
     /**
-     * The AES-128 key a member's frames are authenticated with: the first 16 bytes of HMAC-SHA-256, keyed with the
-     * cluster key, of "ertcp replication frame mac, sender N". A key per sender keeps the nonces (incarnation, counter)
-     * of two senders apart even if their incarnations were equal.
+     * A key of the channel's derived from the cluster key: HMAC-SHA-256, keyed with the cluster key, of "ertcp
+     * replication frame mac, " and the use. Each member's Poly1305 has an AES key of its own (the first 16 bytes of
+     * its subkey), which keeps the nonces (incarnation, counter) of two senders apart even if their incarnations were
+     * equal; the labels are shorter than any frame, so no frame's tag is a subkey.
      */
-    static byte[] senderKey(final HmacSha256 kdf, final int senderId)
+    static byte[] subkey(final HmacSha256 kdf, final String use)
     {
-        final byte[] label = ("ertcp replication frame mac, sender " + senderId).getBytes(StandardCharsets.US_ASCII);
+        final byte[] label = ("ertcp replication frame mac, " + use).getBytes(StandardCharsets.US_ASCII);
         final byte[] out = new byte[HmacSha256.LENGTH];
         kdf.mac(label, 0, label.length, out, 0);
-        return java.util.Arrays.copyOf(out, AesPoly1305.KEY_LENGTH);
+        return out;
+    }
+
+    /**
+     * The tag of {@code buffer[offset, offset + length)}, the frame to the end of its counter, into {@link #tagLow}
+     * and {@link #tagHigh}: Poly1305 when the frame with its MAC is at most {@link #POLY1305_MAX_FRAME} bytes, else
+     * HMAC-SHA-256 truncated, hashed from the frame's own array when it has one and from a copy when it is off-heap
+     * (the JDK's SHA-256 reads arrays only; its ByteBuffer path copies too).
+     */
+    private void tag(
+        final AesPoly1305 poly1305,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final long frameIncarnation,
+        final long frameCounter)
+    {
+        if (length + MAC_LENGTH <= POLY1305_MAX_FRAME)
+        {
+            poly1305.mac(buffer, offset, length, frameIncarnation, frameCounter);
+            tagLow = poly1305.tagLow();
+            tagHigh = poly1305.tagHigh();
+            return;
+        }
+        final byte[] array = buffer.byteArray();
+        if (null != array)
+        {
+            hmac.mac(array, buffer.wrapAdjustment() + offset, length, digest, 0);
+        }
+        else
+        {
+            buffer.getBytes(offset, scratch, 0, length);
+            hmac.mac(scratch, 0, length, digest, 0);
+        }
+        tagLow = digestBuffer.getLong(0, ByteOrder.LITTLE_ENDIAN);
+        tagHigh = digestBuffer.getLong(8, ByteOrder.LITTLE_ENDIAN);
     }
 
     /** The incarnation of a process started now: nanoseconds since 1970, so a restart's is higher. */
@@ -254,9 +310,9 @@ public final class FrameAuthenticator
         }
         else
         {
-            sealMac.mac(buffer, offset, length + MAC_OFFSET, incarnation, counter);
-            buffer.putLong(trailer + MAC_OFFSET, sealMac.tagLow(), ByteOrder.LITTLE_ENDIAN);
-            buffer.putLong(trailer + MAC_OFFSET + 8, sealMac.tagHigh(), ByteOrder.LITTLE_ENDIAN);
+            tag(sealMac, buffer, offset, length + MAC_OFFSET, incarnation, counter);
+            buffer.putLong(trailer + MAC_OFFSET, tagLow, ByteOrder.LITTLE_ENDIAN);
+            buffer.putLong(trailer + MAC_OFFSET + 8, tagHigh, ByteOrder.LITTLE_ENDIAN);
         }
         return length + TRAILER_LENGTH;
     }
@@ -302,11 +358,10 @@ public final class FrameAuthenticator
         {
             return refuse(REPLAY, refusals.replay);
         }
-        final AesPoly1305 mac = verifyMacs[sender];
-        mac.mac(buffer, offset, inner + MAC_OFFSET, frameIncarnation, frameCounter);
+        tag(verifyMacs[sender], buffer, offset, inner + MAC_OFFSET, frameIncarnation, frameCounter);
         // Both halves compared before deciding, so the time taken says nothing of where a forged tag went wrong.
-        final long difference = (mac.tagLow() ^ buffer.getLong(trailer + MAC_OFFSET, ByteOrder.LITTLE_ENDIAN)) |
-            (mac.tagHigh() ^ buffer.getLong(trailer + MAC_OFFSET + 8, ByteOrder.LITTLE_ENDIAN));
+        final long difference = (tagLow ^ buffer.getLong(trailer + MAC_OFFSET, ByteOrder.LITTLE_ENDIAN)) |
+            (tagHigh ^ buffer.getLong(trailer + MAC_OFFSET + 8, ByteOrder.LITTLE_ENDIAN));
         if (0 != difference)
         {
             return refuse(BAD_MAC, refusals.badMac);
