@@ -28,7 +28,7 @@ public final class FrameAuthCpuTime
 
     public static void main(final String[] args)
     {
-        final int[] sizes = 0 == args.length ? new int[] {100, 256, 512, 1500, 9000} :
+        final int[] sizes = 0 == args.length ? new int[] {100, 256, 384, 512, 1500, 9000} :
             Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         final long senderMac = 0x0200_0000_0011L;

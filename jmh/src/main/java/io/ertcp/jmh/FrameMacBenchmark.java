@@ -206,7 +206,7 @@ public class FrameMacBenchmark
 
     /**
      * The engine's Poly1305 keyed per frame by AES-128 ({@link AesPoly1305}: two AES blocks through the JDK's
-     * AES/ECB Cipher, then 64-bit-limb Poly1305 read straight from the off-heap frame).
+     * AES/ECB Cipher, then Poly1305 in 44-bit limbs read straight from the off-heap frame).
      */
     @Benchmark
     public long ownAesPoly1305()

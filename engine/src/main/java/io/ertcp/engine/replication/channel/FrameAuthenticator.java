@@ -29,7 +29,7 @@ import java.util.zip.CRC32C;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |    MAC, 128 bits, over the Ethernet frame from its destination|
  *  |    address to the end of the frame counter (headers, payload, |
- *  |    padding, trailer): AES-keyed Poly1305 up to 512 bytes,     |
+ *  |    padding, trailer): AES-keyed Poly1305 up to 384 bytes,     |
  *  |    HMAC-SHA-256 truncated above                               |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
@@ -39,9 +39,9 @@ import java.util.zip.CRC32C;
  * counter (the nonce, which the sender never repeats: its counter only rises within an incarnation, and a restart's
  * incarnation is higher) under an AES key of the sender's own; a longer frame with HMAC-SHA-256 ({@link HmacSha256},
  * SHA-NI), truncated to 128 bits. Both keys are derived from the cluster key with HMAC-SHA-256 and distinct labels
- * ({@link #subkey}). Chosen by measurement (BENCHMARKS.md "Replication frame authentication"): Poly1305 of our own in
- * Java costs a few tens of ns per frame plus about 1.2 ns per byte, HMAC-SHA-256 with SHA-NI about 250 ns plus 0.7 ns
- * per byte, so each is used where it is the cheaper; AES-GMAC (the JDK's allocates per frame) and BouncyCastle's
+ * ({@link #subkey}). Chosen by measurement (BENCHMARKS.md "Replication frame authentication"): per MAC, Poly1305 of our
+ * own in Java costs about 100 ns (two AES blocks, the final reduction) plus 1.4 ns per byte, HMAC-SHA-256 with SHA-NI
+ * about 400 ns (four extra compressions) plus 0.7 ns per byte, so each is used where it is the cheaper; AES-GMAC (the JDK's allocates per frame) and BouncyCastle's
  * Poly1305 and GMAC lose to both.
  * <p>
  * A received frame is refused, counted by reason and never handed on when it is too short to hold a trailer, names
@@ -71,7 +71,7 @@ public final class FrameAuthenticator
     private static final int MAX_FRAME_LENGTH = 16 * 1024;
 
     /** The longest frame, trailer included, tagged with Poly1305; longer ones get HMAC-SHA-256. */
-    public static final int POLY1305_MAX_FRAME = 512;
+    public static final int POLY1305_MAX_FRAME = 384;
 
     /** Why a frame was refused; {@link #ACCEPTED} when it was not. */
     public static final int ACCEPTED = 0;
