@@ -70,7 +70,8 @@ public final class FrameAuthCpuTime
                 }
             }
             Arrays.sort(rounds);
-            System.out.printf("%5d B: seal + verify %6.0f ns CPU (%.0f-%.0f)%n", bytes, rounds[4], rounds[0], rounds[8]);
+            System.out.printf("%5d B: seal + verify %6.0f ns CPU (%.0f-%.0f)%n",
+                bytes, rounds[4], rounds[0], rounds[8]);
         }
     }
 }

@@ -41,8 +41,8 @@ import java.util.zip.CRC32C;
  * SHA-NI), truncated to 128 bits. Both keys are derived from the cluster key with HMAC-SHA-256 and distinct labels
  * ({@link #subkey}). Chosen by measurement (BENCHMARKS.md "Replication frame authentication"): per MAC, Poly1305 of our
  * own in Java costs about 100 ns (two AES blocks, the final reduction) plus 1.4 ns per byte, HMAC-SHA-256 with SHA-NI
- * about 400 ns (four extra compressions) plus 0.7 ns per byte, so each is used where it is the cheaper; AES-GMAC (the JDK's allocates per frame) and BouncyCastle's
- * Poly1305 and GMAC lose to both.
+ * about 400 ns (four extra compressions) plus 0.7 ns per byte, so each is used where it is the cheaper; AES-GMAC
+ * (the JDK's allocates per frame) and BouncyCastle's Poly1305 and GMAC lose to both.
  * <p>
  * A received frame is refused, counted by reason and never handed on when it is too short to hold a trailer, names
  * another cluster, names a sender that is not a member (or another sender than its header), comes from a MAC address
@@ -52,7 +52,8 @@ import java.util.zip.CRC32C;
  * the cluster and the sender are checked.
  * <p>
  * Nothing here allocates once made: Poly1305 reads the frame where the port holds it (no copy) and its AES blocks go
- * into arrays of its own; HMAC-SHA-256 hashes a frame's own array, or one scratch copy of an off-heap frame. One thread, the node's, uses an instance.
+ * into arrays of its own; HMAC-SHA-256 hashes a frame's own array, or one scratch copy of an off-heap frame. One
+ * thread, the node's, uses an instance.
  */
 public final class FrameAuthenticator
 {

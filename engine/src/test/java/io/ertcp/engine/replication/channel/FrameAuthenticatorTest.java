@@ -73,7 +73,7 @@ class FrameAuthenticatorTest
     @Test
     void everySingleBitFlipOfAValidFrameIsRefused()
     {
-        // 200 payload bytes: a frame Poly1305 tags; 700: one above FrameAuthenticator.POLY1305_MAX_FRAME, HMAC-SHA-256.
+        // 200 payload bytes: a frame Poly1305 tags; 700: above FrameAuthenticator.POLY1305_MAX_FRAME, HMAC-SHA-256.
         everySingleBitFlipIsRefused(200);
         everySingleBitFlipIsRefused(700);
     }
