@@ -73,8 +73,34 @@ class FrameAuthenticatorTest
     @Test
     void everySingleBitFlipOfAValidFrameIsRefused()
     {
+        // 200 payload bytes: a frame Poly1305 tags; 700: above FrameAuthenticator.POLY1305_MAX_FRAME, HMAC-SHA-256.
+        everySingleBitFlipIsRefused(200);
+        everySingleBitFlipIsRefused(700);
+    }
+
+    @Test
+    void framesOnEitherSideOfTheMacBoundaryAreTakenOnHeapAndOffHeap()
+    {
         final FrameAuthenticator primary = authenticator(KEY, "test", 1, 500L);
-        final int length = sealed(primary, 1, 200, 2);
+        final UnsafeBuffer offHeap = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(2048));
+        final int base = EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH +
+            FrameAuthenticator.TRAILER_LENGTH;
+        for (int payload = FrameAuthenticator.POLY1305_MAX_FRAME - base - 20;
+            payload <= FrameAuthenticator.POLY1305_MAX_FRAME - base + 20; payload++)
+        {
+            final int length = sealed(primary, 1, payload, payload);
+            assertEquals(inner(length), receiver.verify(frame, 0, length), "on-heap, payload " + payload);
+            final int again = sealed(primary, 1, payload, payload);
+            offHeap.putBytes(0, frame, 0, again);
+            assertEquals(inner(again), receiver.verify(offHeap, 0, again), "off-heap, payload " + payload);
+        }
+        assertEquals(0, receiver.refusals().total());
+    }
+
+    private void everySingleBitFlipIsRefused(final int payload)
+    {
+        final FrameAuthenticator primary = authenticator(KEY, "test", 1, 500L);
+        final int length = sealed(primary, 1, payload, 2);
         final byte[] valid = new byte[length];
         frame.getBytes(0, valid);
         for (int bit = 0; bit < length * 8; bit++)
