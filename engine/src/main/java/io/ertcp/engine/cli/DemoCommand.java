@@ -215,8 +215,9 @@ final class DemoCommand implements Command
             for (final String name : nodeNames)
             {
                 final long mac = config.node(name).mac().orElseThrow();
-                nodes.put(name, new ClusterNode(config, name, lan.newPort(name, mac),
-                    () -> ServiceFactory.byName("echo", List.of()).service(), () -> now[0], new Counters(4096), events));
+                nodes.put(name, new ClusterNode(new ClusterNode.Context().config(config).nodeName(name)
+                    .port(lan.newPort(name, mac)).serviceFactory(() -> ServiceFactory.byName("echo", List.of()).service())
+                    .clock(() -> now[0]).counters(new Counters(4096)).log(events)));
             }
             final long clientMac = MacAddress.parse("02:00:00:00:00:02");
             final MemoryPort clientPort = lan.newPort("client", clientMac);

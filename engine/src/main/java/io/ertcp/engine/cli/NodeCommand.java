@@ -206,8 +206,10 @@ final class NodeCommand implements Command
                 final ClusterNode node;
                 try
                 {
-                    node = new ClusterNode(config, nodeName, port, ports[1], services, new SystemNanoClock(),
-                        new org.agrona.concurrent.SystemEpochNanoClock(), counters, NodeLog.slf4j(nodeName));
+                    node = new ClusterNode(new ClusterNode.Context().config(config).nodeName(nodeName).port(port)
+                        .replicationPort(ports[1]).serviceFactory(services).clock(new SystemNanoClock())
+                        .wallClock(new org.agrona.concurrent.SystemEpochNanoClock()).counters(counters)
+                        .log(NodeLog.slf4j(nodeName)));
                 }
                 catch (final IllegalArgumentException ex)
                 {

@@ -247,83 +247,166 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private int previousPrimaryId = -1;
 
     /**
-     * @param config         the cluster file.
-     * @param nodeName       which node of it this is.
-     * @param port           its port, opened by the caller; closed with the node.
-     * @param serviceFactory makes the service (each call a fresh instance).
-     * @param clock          read once per duty cycle.
-     * @param counters       where everything counts.
-     * @param log            where the node tells what it does (role changes, takeovers), one {@code [NAME] message} line each.
+     * A node's settings, named, checked once by {@link #conclude()} (Aeron's {@code Context} style): which node of
+     * which cluster file, its ports, its service, its clocks, its counters and its log.
      */
-    public ClusterNode(
-        final ClusterConfig config,
-        final String nodeName,
-        final PacketPort port,
-        final Supplier<TcpService> serviceFactory,
-        final NanoClock clock,
-        final Counters counters,
-        final PrintStream log)
+    public static final class Context
     {
-        this(config, nodeName, port, null, serviceFactory, clock, new SystemEpochNanoClock(), counters,
-            NodeLog.printing(log, nodeName));
+        private ClusterConfig config;
+        private String nodeName;
+        private PacketPort port;
+        private PacketPort replicationPort;
+        private Supplier<TcpService> serviceFactory;
+        private NanoClock clock;
+        private EpochNanoClock wallClock;
+        private Counters counters;
+        private NodeLog log;
+        private PrintStream printStream;
+
+        /** The cluster file. */
+        public Context config(final ClusterConfig config)
+        {
+            this.config = config;
+            return this;
+        }
+
+        /** Which node of the cluster file this is. */
+        public Context nodeName(final String nodeName)
+        {
+            this.nodeName = nodeName;
+            return this;
+        }
+
+        /** Its port, opened by the caller; closed with the node. */
+        public Context port(final PacketPort port)
+        {
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * The replication channel's own port (the cluster file's {@code replication-interface},
+         * docs/cluster-file.md), opened by the caller and closed with the node; none (the default) when the file gives
+         * the node none. With one, every channel frame goes out and comes in there, the clients' port carries none, and
+         * one arriving on it is refused and counted ({@code channel refused-on-client-port}).
+         */
+        public Context replicationPort(final PacketPort replicationPort)
+        {
+            this.replicationPort = replicationPort;
+            return this;
+        }
+
+        /** Makes the service (each call a fresh instance); the cluster file's service when not given. */
+        public Context serviceFactory(final Supplier<TcpService> serviceFactory)
+        {
+            this.serviceFactory = serviceFactory;
+            return this;
+        }
+
+        /** Read once per duty cycle. */
+        public Context clock(final NanoClock clock)
+        {
+            this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Nanoseconds since the Unix epoch, whose time the node logs as cluster time when it is primary
+         * (docs/architecture.md, "Cluster time"); the system's when not given (tests on simulated time give one that
+         * follows {@link #clock}).
+         */
+        public Context wallClock(final EpochNanoClock wallClock)
+        {
+            this.wallClock = wallClock;
+            return this;
+        }
+
+        /** Where everything counts. */
+        public Context counters(final Counters counters)
+        {
+            this.counters = counters;
+            return this;
+        }
+
+        /** Where the node tells what it does: {@link NodeLog#slf4j} for the node's log. */
+        public Context log(final NodeLog log)
+        {
+            this.log = log;
+            this.printStream = null;
+            return this;
+        }
+
+        /** Where the node tells what it does (role changes, takeovers), one {@code [NAME] message} line each. */
+        public Context log(final PrintStream printStream)
+        {
+            this.printStream = printStream;
+            this.log = null;
+            return this;
+        }
+
+        /**
+         * Checks every setting once and fills in the defaults.
+         *
+         * @return this.
+         * @throws IllegalArgumentException naming the first setting missing or not matching the cluster file.
+         */
+        public Context conclude()
+        {
+            require(config, "config");
+            require(nodeName, "nodeName");
+            require(port, "port");
+            require(clock, "clock");
+            require(counters, "counters");
+            if (null == log && null == printStream)
+            {
+                throw new IllegalArgumentException("a cluster node needs a log: give Context.log");
+            }
+            config.node(nodeName);
+            if ((null != replicationPort) != config.node(nodeName).replication().isPresent())
+            {
+                throw new IllegalArgumentException("node " + nodeName + (null == replicationPort ?
+                    " has a replication port in the cluster file but no port was opened on it" :
+                    " has no replication port in the cluster file but was given one"));
+            }
+            if (null == serviceFactory)
+            {
+                serviceFactory = config.service().factory();
+            }
+            if (null == wallClock)
+            {
+                wallClock = new SystemEpochNanoClock();
+            }
+            if (null == log)
+            {
+                log = NodeLog.printing(printStream, nodeName);
+            }
+            return this;
+        }
+
+        private static void require(final Object value, final String name)
+        {
+            if (null == value)
+            {
+                throw new IllegalArgumentException("a cluster node needs its " + name + ": give Context." + name);
+            }
+        }
     }
 
     /**
-     * @param log where the node tells what it does: {@link NodeLog#slf4j} for the node's log.
-     * @see #ClusterNode(ClusterConfig, String, PacketPort, Supplier, NanoClock, Counters, PrintStream)
+     * @param context the node's settings, concluded here ({@link Context#conclude()}).
      */
-    public ClusterNode(
-        final ClusterConfig config,
-        final String nodeName,
-        final PacketPort port,
-        final Supplier<TcpService> serviceFactory,
-        final NanoClock clock,
-        final Counters counters,
-        final NodeLog log)
+    public ClusterNode(final Context context)
     {
-        this(config, nodeName, port, null, serviceFactory, clock, new SystemEpochNanoClock(), counters, log);
-    }
-
-    /**
-     * With a wall clock of the caller's (tests on simulated time give one that follows {@code clock}).
-     */
-    public ClusterNode(
-        final ClusterConfig config,
-        final String nodeName,
-        final PacketPort port,
-        final Supplier<TcpService> serviceFactory,
-        final NanoClock clock,
-        final EpochNanoClock wallClock,
-        final Counters counters,
-        final PrintStream log)
-    {
-        this(config, nodeName, port, null, serviceFactory, clock, wallClock, counters, NodeLog.printing(log, nodeName));
-    }
-
-    /**
-     * As the other constructors, with the wall clock whose time the node logs as cluster time when it is primary
-     * (docs/architecture.md, "Cluster time").
-     * <p>
-     * A node whose replication channel runs on a port of its own (the cluster file's {@code replication-interface},
-     * docs/cluster-file.md): then every channel frame goes out and comes in there, the clients' port carries none, and
-     * one arriving on it is refused and counted ({@code channel refused-on-client-port}).
-     *
-     * @param replicationPort the replication port, opened by the caller and closed with the node; null when the file
-     *                        gives the node none.
-     * @param wallClock       nanoseconds since the Unix epoch.
-     * @param log             where the node tells what it does: {@link NodeLog#slf4j} for the node's log.
-     */
-    public ClusterNode(
-        final ClusterConfig config,
-        final String nodeName,
-        final PacketPort port,
-        final PacketPort replicationPort,
-        final Supplier<TcpService> serviceFactory,
-        final NanoClock clock,
-        final EpochNanoClock wallClock,
-        final Counters counters,
-        final NodeLog log)
-    {
+        context.conclude();
+        final ClusterConfig config = context.config;
+        final String nodeName = context.nodeName;
+        final PacketPort port = context.port;
+        final PacketPort replicationPort = context.replicationPort;
+        final Supplier<TcpService> serviceFactory = context.serviceFactory;
+        final NanoClock clock = context.clock;
+        final EpochNanoClock wallClock = context.wallClock;
+        final Counters counters = context.counters;
+        final NodeLog log = context.log;
         this.wallClock = wallClock;
         this.config = config;
         this.configAgreement = new ConfigAgreement(config);
@@ -335,12 +418,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.log = log;
         this.serviceFactory = serviceFactory;
         this.mac = self.mac().orElse(port.macAddress());
-        if ((null != replicationPort) != self.replication().isPresent())
-        {
-            throw new IllegalArgumentException("node " + nodeName + (null == replicationPort ?
-                " has a replication port in the cluster file but no port was opened on it" :
-                " has no replication port in the cluster file but was given one"));
-        }
         this.replicationPort = replicationPort;
         this.channelMac = null == replicationPort ? mac :
             self.replication().get().mac().orElse(replicationPort.macAddress());

@@ -52,8 +52,9 @@ class ClusterConfigAgreementTest
         final ClusterConfig config = ClusterConfig.parse(yaml);
         final List<String> said = new ArrayList<>();
         lines.put(name, said);
-        nodes.put(name, new ClusterNode(config, name, lan.newPort(name, config.node(name).mac().orElseThrow()),
-            config.service().factory(), () -> now[0], new Counters(4096), new NodeLog()
+        nodes.put(name, new ClusterNode(new ClusterNode.Context().config(config).nodeName(name)
+            .port(lan.newPort(name, config.node(name).mac().orElseThrow()))
+            .serviceFactory(config.service().factory()).clock(() -> now[0]).counters(new Counters(4096)).log(new NodeLog()
         {
             public void info(final String message)
             {
@@ -64,7 +65,7 @@ class ClusterConfigAgreementTest
             {
                 said.add("WARN " + message);
             }
-        }));
+        })));
     }
 
     private void run(final int millis)

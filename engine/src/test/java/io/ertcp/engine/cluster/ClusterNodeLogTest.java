@@ -42,8 +42,9 @@ class ClusterNodeLogTest
 
     private ClusterNode node(final ClusterConfig config, final String name, final NodeLog log)
     {
-        return new ClusterNode(config, name, lan.newPort(name, config.node(name).mac().orElseThrow()),
-            config.service().factory(), () -> now[0], new Counters(4096), log);
+        return new ClusterNode(new ClusterNode.Context().config(config).nodeName(name)
+            .port(lan.newPort(name, config.node(name).mac().orElseThrow()))
+            .serviceFactory(config.service().factory()).clock(() -> now[0]).counters(new Counters(4096)).log(log));
     }
 
     @Test

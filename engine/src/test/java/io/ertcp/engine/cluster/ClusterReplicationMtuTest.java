@@ -67,8 +67,9 @@ class ClusterReplicationMtuTest
             .config();
         final MemoryPort port = new MemorySwitch(() -> 0L, 1, new Counters(256)).newPort("primary", 0x0200_0000_0011L);
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new ClusterNode(
-            config, "primary", port, config.service().factory(), () -> 0L, new Counters(4096),
-            new PrintStream(new ByteArrayOutputStream())));
+            new ClusterNode.Context().config(config).nodeName("primary").port(port)
+                .serviceFactory(config.service().factory()).clock(() -> 0L).counters(new Counters(4096))
+                .log(new PrintStream(new ByteArrayOutputStream()))));
         assertEquals("replication-mtu 9000 needs frames of 9014 bytes, but the port memory:primary carries at most " +
             "1514: lower replication-mtu to 1500 in the cluster file.", refused.getMessage());
     }

@@ -256,9 +256,11 @@ final class InProcessCluster implements AutoCloseable
         final MemoryPort replicationPort = nodeConfig.replication().isEmpty() ? null :
             replicationLan.newPort(name, nodeConfig.replication().get().mac()
                 .orElse(0x0200_0000_0200L + ClusterNode.nodeIdOf(config, name)));
-        final ClusterNode node = new ClusterNode(config, name, port, replicationPort,
-            null == services ? config.service().factory() : services.apply(name), () -> now[0],
-            () -> now[0] + WALL_BASE_NS, new Counters(4096), NodeLog.printing(eventLog, name));
+        final ClusterNode node = new ClusterNode(new ClusterNode.Context().config(config).nodeName(name).port(port)
+            .replicationPort(replicationPort)
+            .serviceFactory(null == services ? config.service().factory() : services.apply(name))
+            .clock(() -> now[0]).wallClock(() -> now[0] + WALL_BASE_NS).counters(new Counters(4096))
+            .log(NodeLog.printing(eventLog, name)));
         nodes.put(name, node);
         ports.put(name, port);
         dead.remove(name);
