@@ -29,6 +29,7 @@ import io.ertcp.engine.replication.backup.BackupFollower;
 import io.ertcp.engine.replication.channel.ChannelCounters;
 import io.ertcp.engine.replication.channel.ClusterKey;
 import io.ertcp.engine.replication.channel.FrameAuthenticator;
+import io.ertcp.engine.replication.channel.ReceiverSettings;
 import io.ertcp.engine.replication.channel.RecordSender;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.engine.replication.channel.SealingOutput;
@@ -156,6 +157,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final EpochNanoClock wallClock;
     /** The replication channel's frame size after the Ethernet header, the cluster file's replication-mtu. */
     private final int mtu;
+    /** A logger's and a backup's receiving end of the channel: {@link #SLOTS} records of {@link #MAX_RECORD_LENGTH}. */
+    private final ReceiverSettings receiving;
     private final Counters counters;
     private final NodeLog log;
     private final Path logDirectory;
@@ -436,6 +439,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 " carries at most " + channelPort.maxFrameLength() + ": lower replication-mtu to " +
                 (channelPort.maxFrameLength() - EthernetFlyweight.HEADER_LENGTH) + " in the cluster file.");
         }
+        this.receiving = ReceiverSettings.DEFAULT.withSlots(SLOTS).withMaxRecordLength(MAX_RECORD_LENGTH)
+            .withNakIntervalNs(1_000_000L).withConfirmIntervalNs(1_000_000L).withMtu(mtu);
         this.out = FrameOutput.of(port);
         this.authenticator = newAuthenticator(config, nodeId, counters);
         this.channelOut = new SealingOutput(null == replicationPort ? out : FrameOutput.of(replicationPort), authenticator);
@@ -566,8 +571,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         state = State.LOGGER;
         epoch = Math.max(epoch, replicationLog.lastEpoch());
-        logger = new LoggerAgent(nodeId, channelMac, epoch, SLOTS, MAX_RECORD_LENGTH, 1_000_000L, 1_000_000L,
-            replicationLog, false, LogFeed.Settings.DEFAULT.withMtu(mtu), channelOut, counters, "logger");
+        logger = new LoggerAgent(nodeId, channelMac, epoch, receiving, replicationLog, false,
+            LogFeed.Settings.DEFAULT.withMtu(mtu), channelOut, counters, "logger");
         final Durability durability = config.durability();
         if (durability.kind() == Durability.Kind.LOGGER_PLUS)
         {
@@ -582,8 +587,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final ChannelCounters channelCounters = new ChannelCounters(counters, "backup");
         if (!tapMode)
         {
-            follower = new BackupFollower(nodeId, channelMac, epoch, replicationLog, replicated, SLOTS, MAX_RECORD_LENGTH,
-                1_000_000L, 1_000_000L, self.slowNsPerRecord(), channelCounters, null, 0, null, null, mtu);
+            follower = new BackupFollower(nodeId, channelMac, epoch, replicationLog, replicated, receiving,
+                self.slowNsPerRecord(), channelCounters, null);
             return;
         }
         // The tap keeps twice the receive window per connection: the client sends at most a window past what the
@@ -597,9 +602,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             recordsTapped = counters.newCounter("backup records-tapped");
             tapMisses = counters.newCounter("backup tap-misses");
         }
-        follower = new BackupFollower(nodeId, channelMac, epoch, replicationLog, replicated, SLOTS, MAX_RECORD_LENGTH,
-            1_000_000L, 1_000_000L, self.slowNsPerRecord(), channelCounters, tap, TAP_FETCH_DELAY_NS, recordsTapped,
-            tapMisses, mtu);
+        follower = new BackupFollower(nodeId, channelMac, epoch, replicationLog, replicated, receiving,
+            self.slowNsPerRecord(), channelCounters,
+            new BackupFollower.Tapping(tap, TAP_FETCH_DELAY_NS, recordsTapped, tapMisses));
         receiveHandler = this::onBackupFrame;
     }
 

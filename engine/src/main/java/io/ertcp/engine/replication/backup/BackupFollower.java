@@ -2,6 +2,7 @@ package io.ertcp.engine.replication.backup;
 
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.replication.channel.ChannelCounters;
+import io.ertcp.engine.replication.channel.ReceiverSettings;
 import io.ertcp.engine.replication.channel.RecordReceiver;
 import io.ertcp.engine.replication.replica.ReplicatedService;
 import io.ertcp.engine.replication.tap.TapAssembler;
@@ -72,14 +73,30 @@ public final class BackupFollower
     private final RecordReceiver.Readiness fillable = this::isFillable;
 
     /**
-     * An ER-TCP backup.
+     * What an ST-TCP backup takes off the LAN.
+     *
+     * @param tap           fed by the caller with every frame to or from the VIP.
+     * @param fetchDelayNs  how long a DATA_REF the tap cannot fill waits before its record is fetched.
+     * @param recordsTapped counts DATA records rebuilt from the tap.
+     * @param tapMisses     counts DATA records fetched instead.
+     */
+    public record Tapping(TapAssembler tap, long fetchDelayNs, AtomicCounter recordsTapped, AtomicCounter tapMisses)
+    {
+    }
+
+    /**
+     * An ST-TCP backup when {@code tapping} is given, else an ER-TCP one.
      *
      * @param nodeId       this backup.
      * @param localMac     the source of its NAK and CONFIRM frames.
      * @param epoch        the oldest epoch accepted.
      * @param log          this backup's copy of the log, empty or holding exactly what {@code replicated} applied.
      * @param replicated   the shadows.
+     * @param settings     its receiving end: slots, longest record, NAK and CONFIRM intervals, the cluster's
+     *                     {@code replication-mtu}.
      * @param applyDelayNs busy work per record, 0 normally.
+     * @param counters     where its receiving end counts.
+     * @param tapping      the tap of an ST-TCP backup, null in ER-TCP.
      */
     public BackupFollower(
         final int nodeId,
@@ -87,68 +104,12 @@ public final class BackupFollower
         final int epoch,
         final ReplicationLog log,
         final ReplicatedService replicated,
-        final int slots,
-        final int maxRecordLength,
-        final long nakIntervalNs,
-        final long confirmIntervalNs,
-        final long applyDelayNs,
-        final ChannelCounters counters)
-    {
-        this(nodeId, localMac, epoch, log, replicated, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
-            applyDelayNs, counters, null, 0, null, null);
-    }
-
-    /**
-     * An ST-TCP backup when {@code tap} is given, else an ER-TCP one.
-     *
-     * @param tap           what this backup takes off the LAN, fed by the caller with every frame to or from the VIP.
-     * @param fetchDelayNs  how long a DATA_REF the tap cannot fill waits before its record is fetched.
-     * @param recordsTapped counts DATA records rebuilt from the tap.
-     * @param tapMisses     counts DATA records fetched instead.
-     */
-    public BackupFollower(
-        final int nodeId,
-        final long localMac,
-        final int epoch,
-        final ReplicationLog log,
-        final ReplicatedService replicated,
-        final int slots,
-        final int maxRecordLength,
-        final long nakIntervalNs,
-        final long confirmIntervalNs,
+        final ReceiverSettings settings,
         final long applyDelayNs,
         final ChannelCounters counters,
-        final TapAssembler tap,
-        final long fetchDelayNs,
-        final AtomicCounter recordsTapped,
-        final AtomicCounter tapMisses)
+        final Tapping tapping)
     {
-        this(nodeId, localMac, epoch, log, replicated, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
-            applyDelayNs, counters, tap, fetchDelayNs, recordsTapped, tapMisses,
-            io.ertcp.engine.replication.channel.ReplicationFrameFlyweight.MTU);
-    }
-
-    /**
-     * As the constructor before, receiving frames of up to {@code mtu} bytes (the cluster's {@code replication-mtu}).
-     */
-    public BackupFollower(
-        final int nodeId,
-        final long localMac,
-        final int epoch,
-        final ReplicationLog log,
-        final ReplicatedService replicated,
-        final int slots,
-        final int maxRecordLength,
-        final long nakIntervalNs,
-        final long confirmIntervalNs,
-        final long applyDelayNs,
-        final ChannelCounters counters,
-        final TapAssembler tap,
-        final long fetchDelayNs,
-        final AtomicCounter recordsTapped,
-        final AtomicCounter tapMisses,
-        final int mtu)
-    {
+        final TapAssembler tap = null == tapping ? null : tapping.tap();
         if (log.lastPosition() != replicated.appliedPosition())
         {
             throw new IllegalArgumentException("the backup's log ends at " + log.lastPosition() +
@@ -158,13 +119,12 @@ public final class BackupFollower
         this.replicated = replicated;
         this.applyDelayNs = applyDelayNs;
         this.tap = tap;
-        this.fetchDelayNs = fetchDelayNs;
-        this.recordsTapped = recordsTapped;
-        this.tapMisses = tapMisses;
-        this.rebuilt = null == tap ? null : new UnsafeBuffer(ByteBuffer.allocateDirect(maxRecordLength));
+        this.fetchDelayNs = null == tapping ? 0 : tapping.fetchDelayNs();
+        this.recordsTapped = null == tapping ? null : tapping.recordsTapped();
+        this.tapMisses = null == tapping ? null : tapping.tapMisses();
+        this.rebuilt = null == tap ? null : new UnsafeBuffer(ByteBuffer.allocateDirect(settings.maxRecordLength()));
         this.receiver = RecordReceiver.holding(
-            nodeId, localMac, epoch, log.lastPosition() + 1, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
-            mtu, this::onRecord, counters);
+            nodeId, localMac, epoch, log.lastPosition() + 1, settings, this::onRecord, counters);
         this.receiver.baseListener(this::onBase);
     }
 

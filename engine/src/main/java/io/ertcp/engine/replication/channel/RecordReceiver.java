@@ -123,52 +123,25 @@ public final class RecordReceiver implements FrameHandler
     private BaseListener baseListener;
 
     /**
-     * @param nodeId            this node's id, carried in NAK and CONFIRM frames.
-     * @param localMac          the source MAC of those frames.
-     * @param epoch             the oldest epoch accepted.
-     * @param firstPosition     the first position to deliver (one past what the local log already holds).
-     * @param slots             how many records may wait out of order, rounded up to a power of two.
-     * @param maxRecordLength   the longest record a slot holds.
-     * @param nakIntervalNs     the least time between two rounds of NAKs.
-     * @param confirmIntervalNs the time between two CONFIRMs.
-     * @param handler           receives each record once, in position order; the buffer is valid during the call.
-     * @param counters          where this end counts.
+     * @param nodeId        this node's id, carried in NAK and CONFIRM frames.
+     * @param localMac      the source MAC of those frames.
+     * @param epoch         the oldest epoch accepted.
+     * @param firstPosition the first position to deliver (one past what the local log already holds).
+     * @param settings      slots, longest record, NAK and CONFIRM intervals and the frame size (the sender's, the
+     *                      cluster's {@code replication-mtu}, which sets where records are cut into fragments).
+     * @param handler       receives each record once, in position order; the buffer is valid during the call.
+     * @param counters      where this end counts.
      */
     public RecordReceiver(
         final int nodeId,
         final long localMac,
         final int epoch,
         final long firstPosition,
-        final int slots,
-        final int maxRecordLength,
-        final long nakIntervalNs,
-        final long confirmIntervalNs,
+        final ReceiverSettings settings,
         final RecordHandler handler,
         final ChannelCounters counters)
     {
-        this(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs,
-            ReplicationFrameFlyweight.MTU, handler, counters);
-    }
-
-    /**
-     * As {@link #RecordReceiver(int, long, int, long, int, int, long, long, RecordHandler, ChannelCounters)}, for
-     * frames of up to {@code mtu} bytes after the Ethernet header: the sender's (the cluster's
-     * {@code replication-mtu}), which sets where records are cut into fragments.
-     */
-    public RecordReceiver(
-        final int nodeId,
-        final long localMac,
-        final int epoch,
-        final long firstPosition,
-        final int slots,
-        final int maxRecordLength,
-        final long nakIntervalNs,
-        final long confirmIntervalNs,
-        final int mtu,
-        final RecordHandler handler,
-        final ChannelCounters counters)
-    {
-        this(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs, confirmIntervalNs, mtu,
+        this(nodeId, localMac, epoch, firstPosition, settings,
             (Delivery)(buffer, offset, length, position) ->
             {
                 handler.onRecord(buffer, offset, length, position);
@@ -178,7 +151,7 @@ public final class RecordReceiver implements FrameHandler
     }
 
     /**
-     * As {@link #RecordReceiver(int, long, int, long, int, int, long, long, RecordHandler, ChannelCounters)}, with a
+     * As {@link #RecordReceiver(int, long, int, long, ReceiverSettings, RecordHandler, ChannelCounters)}, with a
      * handler that may hold a record back.
      */
     public static RecordReceiver holding(
@@ -186,36 +159,11 @@ public final class RecordReceiver implements FrameHandler
         final long localMac,
         final int epoch,
         final long firstPosition,
-        final int slots,
-        final int maxRecordLength,
-        final long nakIntervalNs,
-        final long confirmIntervalNs,
+        final ReceiverSettings settings,
         final Delivery handler,
         final ChannelCounters counters)
     {
-        return holding(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs,
-            confirmIntervalNs, ReplicationFrameFlyweight.MTU, handler, counters);
-    }
-
-    /**
-     * As {@link #holding(int, long, int, long, int, int, long, long, Delivery, ChannelCounters)}, for frames of up to
-     * {@code mtu} bytes.
-     */
-    public static RecordReceiver holding(
-        final int nodeId,
-        final long localMac,
-        final int epoch,
-        final long firstPosition,
-        final int slots,
-        final int maxRecordLength,
-        final long nakIntervalNs,
-        final long confirmIntervalNs,
-        final int mtu,
-        final Delivery handler,
-        final ChannelCounters counters)
-    {
-        return new RecordReceiver(nodeId, localMac, epoch, firstPosition, slots, maxRecordLength, nakIntervalNs,
-            confirmIntervalNs, mtu, handler, counters);
+        return new RecordReceiver(nodeId, localMac, epoch, firstPosition, settings, handler, counters);
     }
 
     private RecordReceiver(
@@ -223,14 +171,15 @@ public final class RecordReceiver implements FrameHandler
         final long localMac,
         final int epoch,
         final long firstPosition,
-        final int slots,
-        final int maxRecordLength,
-        final long nakIntervalNs,
-        final long confirmIntervalNs,
-        final int mtu,
+        final ReceiverSettings settings,
         final Delivery handler,
         final ChannelCounters counters)
     {
+        final int mtu = settings.mtu();
+        final int maxRecordLength = settings.maxRecordLength();
+        final int slots = settings.slots();
+        final long nakIntervalNs = settings.nakIntervalNs();
+        final long confirmIntervalNs = settings.confirmIntervalNs();
         this.maxPayload = ReplicationFrameFlyweight.maxPayloadLength(mtu);
         if (maxRecordLength > MAX_FRAGMENTS * maxPayload)
         {

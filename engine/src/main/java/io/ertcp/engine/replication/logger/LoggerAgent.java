@@ -6,6 +6,7 @@ import io.ertcp.engine.node.DutyCycle;
 import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.replication.channel.ChannelCounters;
+import io.ertcp.engine.replication.channel.ReceiverSettings;
 import io.ertcp.engine.replication.channel.RecordReceiver;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.log.LogReader;
@@ -98,12 +99,14 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
      * @param nodeId            this node's id, carried in NAK and CONFIRM frames.
      * @param localMac          the source MAC of those frames.
      * @param epoch             the oldest epoch accepted; raised to the log's last epoch when that is newer.
-     * @param slots             how many records may wait out of order.
-     * @param maxRecordLength   the longest record accepted, at most {@link ReplicationLog#MAX_RECORD_LENGTH}.
-     * @param nakIntervalNs     the least time between two rounds of NAKs.
-     * @param confirmIntervalNs the longest time between two CONFIRMs (one also follows every append at once).
+     * @param receiving         its receiving end: slots for records out of order, the longest record accepted (at most
+     *                          {@link ReplicationLog#MAX_RECORD_LENGTH}), the least time between two rounds of NAKs,
+     *                          the longest between two CONFIRMs (one also follows every append at once), and the
+     *                          cluster's {@code replication-mtu}, the feeds' too.
      * @param log               the log to append to, already open; this agent owns and closes it.
      * @param syncBeforeConfirm force appended records to disk before confirming them (survives a machine crash).
+     * @param feedSettings      every feed's window and pacing; its window bytes at least the longest record, its
+     *                          backup slots at most the backups' receiver slots, its MTU the receiver's.
      * @param out               where NAKs and CONFIRMs go.
      * @param counters          where this logger counts.
      * @param name              the prefix of its counters' labels.
@@ -112,47 +115,7 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
         final int nodeId,
         final long localMac,
         final int epoch,
-        final int slots,
-        final int maxRecordLength,
-        final long nakIntervalNs,
-        final long confirmIntervalNs,
-        final ReplicationLog log,
-        final boolean syncBeforeConfirm,
-        final FrameOutput out,
-        final Counters counters,
-        final String name)
-    {
-        this(
-            nodeId,
-            localMac,
-            epoch,
-            slots,
-            maxRecordLength,
-            nakIntervalNs,
-            confirmIntervalNs,
-            log,
-            syncBeforeConfirm,
-            LogFeed.Settings.DEFAULT,
-            out,
-            counters,
-            name);
-    }
-
-    /**
-     * As {@link #LoggerAgent(int, long, int, int, int, long, long, ReplicationLog, boolean, FrameOutput, Counters,
-     * String)}, with how the backups are fed.
-     *
-     * @param feedSettings every feed's window and pacing; its window bytes at least {@code maxRecordLength}, its
-     *                     backup slots at most the backups' receiver slots.
-     */
-    public LoggerAgent(
-        final int nodeId,
-        final long localMac,
-        final int epoch,
-        final int slots,
-        final int maxRecordLength,
-        final long nakIntervalNs,
-        final long confirmIntervalNs,
+        final ReceiverSettings receiving,
         final ReplicationLog log,
         final boolean syncBeforeConfirm,
         final LogFeed.Settings feedSettings,
@@ -160,6 +123,12 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
         final Counters counters,
         final String name)
     {
+        final int maxRecordLength = receiving.maxRecordLength();
+        if (feedSettings.mtu() != receiving.mtu())
+        {
+            throw new IllegalArgumentException("The feeds' MTU of " + feedSettings.mtu() + " bytes is not the " +
+                "receiver's " + receiving.mtu() + ": a logger sends and receives with the one replication-mtu.");
+        }
         if (feedSettings.windowBytes() < maxRecordLength)
         {
             throw new IllegalArgumentException("The feeds' window of " + feedSettings.windowBytes() +
@@ -201,11 +170,7 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
             localMac,
             Math.max(epoch, log.lastEpoch()),
             log.lastPosition() + 1,
-            slots,
-            maxRecordLength,
-            nakIntervalNs,
-            confirmIntervalNs,
-            feedSettings.mtu(),
+            receiving,
             this::append,
             channelCounters);
     }

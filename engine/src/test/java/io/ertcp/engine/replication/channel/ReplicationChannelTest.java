@@ -51,6 +51,9 @@ class ReplicationChannelTest
     private static final int LOGGER_ID = 2;
     private static final int RECORDS = 10_000;
     private static final int MAX_RECORD_LENGTH = 4096;
+    /** The receivers' NAK and CONFIRM pacing in these tests; each gives its own slots. */
+    private static final ReceiverSettings RECEIVING = ReceiverSettings.DEFAULT.withMaxRecordLength(MAX_RECORD_LENGTH)
+        .withNakIntervalNs(500_000).withConfirmIntervalNs(200_000);
     private static final long STEP_NS = 20_000;
 
     private final long seed = Long.getLong("ertcp.seed", System.nanoTime());
@@ -117,7 +120,7 @@ class ReplicationChannelTest
         final RecordSender sender = new RecordSender(
             PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16, senderCounters);
         final RecordReceiver receiver = new RecordReceiver(
-            LOGGER_ID, MAC_LOGGER, 1, 1, 512, MAX_RECORD_LENGTH, 500_000, 200_000,
+            LOGGER_ID, MAC_LOGGER, 1, 1, RECEIVING.withSlots(512),
             (buffer, offset, length, position) -> { }, receiverCounters);
 
         long allocated = 0;
@@ -338,7 +341,7 @@ class ReplicationChannelTest
         // ready); the whole records are DATA, taken.
         final List<Long> delivered = new ArrayList<>();
         final RecordReceiver receiver = RecordReceiver.holding(
-            LOGGER_ID, MAC_LOGGER, 1, 1, 64, MAX_RECORD_LENGTH, 500_000, 200_000,
+            LOGGER_ID, MAC_LOGGER, 1, 1, RECEIVING.withSlots(64),
             (buffer, offset, length, position) ->
             {
                 if (isClosed(buffer, offset))
@@ -425,7 +428,7 @@ class ReplicationChannelTest
             new ChannelCounters(counters, "sender"));
         final List<Long> positions = new ArrayList<>();
         final RecordReceiver receiver = new RecordReceiver(
-            LOGGER_ID, MAC_LOGGER, 1, 1, 64, MAX_RECORD_LENGTH, 500_000, 200_000,
+            LOGGER_ID, MAC_LOGGER, 1, 1, RECEIVING.withSlots(64),
             (buffer, offset, length, position) -> positions.add(position), new ChannelCounters(counters, "receiver"));
         final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
         final Random random = new Random(seed);
@@ -517,7 +520,7 @@ class ReplicationChannelTest
     {
         final ChannelCounters receiverCounters = new ChannelCounters(counters, "receiver");
         final RecordReceiver receiver = new RecordReceiver(
-            LOGGER_ID, MAC_LOGGER, 1, 1, 64, MAX_RECORD_LENGTH, 500_000, 200_000,
+            LOGGER_ID, MAC_LOGGER, 1, 1, RECEIVING.withSlots(64),
             (buffer, offset, length, position) -> { }, receiverCounters);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[128]);
         new io.ertcp.engine.net.EthernetFlyweight().wrap(frame, 0)
@@ -590,7 +593,7 @@ class ReplicationChannelTest
                 PRIMARY_ID, epoch, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16, maxInFlightRecords,
                 senderCounters);
             receiver = new RecordReceiver(
-                LOGGER_ID, MAC_LOGGER, epoch, 1, slots, MAX_RECORD_LENGTH, 500_000, 200_000, this::onRecord,
+                LOGGER_ID, MAC_LOGGER, epoch, 1, RECEIVING.withSlots(slots), this::onRecord,
                 receiverCounters);
         }
 

@@ -9,6 +9,7 @@ import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.ManualClock;
 import io.ertcp.engine.replication.channel.ChannelCounters;
+import io.ertcp.engine.replication.channel.ReceiverSettings;
 import io.ertcp.engine.replication.channel.RecordReceiver;
 import io.ertcp.engine.replication.channel.RecordSender;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
@@ -60,6 +61,9 @@ class LogFeedTest
     private static final int EPOCH = 1;
     private static final int RECORDS = 3_000;
     private static final int MAX_RECORD_LENGTH = 4096;
+    /** The receivers' NAK and CONFIRM pacing in these tests; each gives its own slots. */
+    private static final ReceiverSettings RECEIVING = ReceiverSettings.DEFAULT.withMaxRecordLength(MAX_RECORD_LENGTH)
+        .withNakIntervalNs(500_000).withConfirmIntervalNs(200_000);
     private static final int BACKUP_SLOTS = 128;
     private static final long STEP_NS = 20_000;
     private static final int HEARTBEAT_STEPS = 500;
@@ -435,7 +439,7 @@ class LogFeedTest
             this.framesPerStep = framesPerStep;
             this.counters = new ChannelCounters(LogFeedTest.this.counters, name);
             this.receiver = new RecordReceiver(
-                nodeId, mac, EPOCH, 1, BACKUP_SLOTS, MAX_RECORD_LENGTH, 500_000, 200_000, this::onRecord,
+                nodeId, mac, EPOCH, 1, RECEIVING.withSlots(BACKUP_SLOTS), this::onRecord,
                 this.counters);
         }
 
@@ -561,7 +565,7 @@ class LogFeedTest
                 PRIMARY_ID, EPOCH, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16,
                 new ChannelCounters(counters, "primary"));
             logger = new LoggerAgent(
-                LOGGER_ID, MAC_LOGGER, EPOCH, 512, MAX_RECORD_LENGTH, 500_000, 200_000,
+                LOGGER_ID, MAC_LOGGER, EPOCH, RECEIVING.withSlots(512),
                 ReplicationLog.open(directory), false,
                 new LogFeed.Settings(1 << 20, 256, BACKUP_SLOTS, 2_000_000, 16, 64),
                 loggerOut, counters, "logger");

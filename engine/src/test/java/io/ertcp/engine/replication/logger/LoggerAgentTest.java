@@ -9,6 +9,7 @@ import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.ManualClock;
 import io.ertcp.engine.replication.channel.ChannelCounters;
+import io.ertcp.engine.replication.channel.ReceiverSettings;
 import io.ertcp.engine.replication.channel.RecordSender;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.log.DataFlyweight;
@@ -52,6 +53,9 @@ class LoggerAgentTest
     private static final int EPOCH = 1;
     private static final int RECORDS = 5_000;
     private static final int MAX_RECORD_LENGTH = 4096;
+    /** The receivers' NAK and CONFIRM pacing in these tests; each gives its own slots. */
+    private static final ReceiverSettings RECEIVING = ReceiverSettings.DEFAULT.withMaxRecordLength(MAX_RECORD_LENGTH)
+        .withNakIntervalNs(500_000).withConfirmIntervalNs(200_000);
     private static final long STEP_NS = 20_000;
     private static final ImpairmentSpec LOSSY_TO_LOGGER =
         ImpairmentSpec.parse("loss=5%,reorder=5%,reorder-delay=1ms,duplicate=2%");
@@ -248,8 +252,8 @@ class LoggerAgentTest
             openings++;
             final ReplicationLog log = ReplicationLog.open(directory);
             logger = new LoggerAgent(
-                LOGGER_ID, MAC_LOGGER, EPOCH, 512, MAX_RECORD_LENGTH, 500_000, 200_000, log, syncBeforeConfirm,
-                loggerOut, counters, "logger-" + openings);
+                LOGGER_ID, MAC_LOGGER, EPOCH, RECEIVING.withSlots(512), log, syncBeforeConfirm,
+                LogFeed.Settings.DEFAULT, loggerOut, counters, "logger-" + openings);
             assertEquals(log.lastPosition(), logger.deliveredPosition(),
                 "the receiver starts one past what the log holds");
         }
