@@ -237,7 +237,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private LogPublisher publisher;
     private PrimaryReplication primary;
     private TcpStack stack;
-    private int epoch = Membership.INITIAL_EPOCH;
     private long drainTarget;
     private int electedEpoch;
     private long electedAtNs;
@@ -527,7 +526,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             case WITNESS -> state = State.WITNESS;
         }
         say((rejoined ? "rejoined as backup (discarded the log of an earlier run)" : "started as " + startRole.text()) +
-            ", node id " + nodeId + ", epoch " + epoch + ", mac " + MacAddress.format(mac) +
+            ", node id " + nodeId + ", epoch " + epoch() + ", mac " + MacAddress.format(mac) +
             (null == replicationPort ? "" : ", replication channel on " + replicationPort.name() + " from mac " +
             MacAddress.format(channelMac)) +
             ", log " + logDirectory + (authenticator.authenticated() ? ", replication channel authenticated" :
@@ -570,8 +569,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private void startLogger()
     {
         state = State.LOGGER;
-        epoch = Math.max(epoch, replicationLog.lastEpoch());
-        logger = new LoggerAgent(nodeId, channelMac, epoch, receiving, replicationLog, false,
+        membership.logEpoch(replicationLog.lastEpoch());
+        logger = new LoggerAgent(nodeId, channelMac, epoch(), receiving, replicationLog, false,
             LogFeed.Settings.DEFAULT.withMtu(mtu), channelOut, counters, "logger");
         final Durability durability = config.durability();
         if (durability.kind() == Durability.Kind.LOGGER_PLUS)
@@ -587,7 +586,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final ChannelCounters channelCounters = new ChannelCounters(counters, "backup");
         if (!tapMode)
         {
-            follower = new BackupFollower(nodeId, channelMac, epoch, replicationLog, replicated, receiving,
+            follower = new BackupFollower(nodeId, channelMac, epoch(), replicationLog, replicated, receiving,
                 self.slowNsPerRecord(), channelCounters, null);
             return;
         }
@@ -602,7 +601,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             recordsTapped = counters.newCounter("backup records-tapped");
             tapMisses = counters.newCounter("backup tap-misses");
         }
-        follower = new BackupFollower(nodeId, channelMac, epoch, replicationLog, replicated, receiving,
+        follower = new BackupFollower(nodeId, channelMac, epoch(), replicationLog, replicated, receiving,
             self.slowNsPerRecord(), channelCounters,
             new BackupFollower.Tapping(tap, TAP_FETCH_DELAY_NS, recordsTapped, tapMisses));
         receiveHandler = this::onBackupFrame;
@@ -639,7 +638,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     private void startPrimary(final int newEpoch, final long nowNs)
     {
-        epoch = newEpoch;
+        // Membership holds the epoch: it moved to newEpoch when it elected this node (or is there at start).
+        final int epoch = newEpoch;
         final boolean takeover = null != replicated;
         if (!takeover)
         {
@@ -926,13 +926,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             // logger+K counts the backups alive: one suspected dead leaves the quorum (as a replica falls out of
             // Kafka's in-sync set), so a failover that costs a backup does not stall every client for good.
-            int alive = 0;
-            for (int i = 0; i < membership.memberCount(); i++)
-            {
-                final MemberView view = membership.member(i);
-                alive += view.nodeId() != nodeId && view.role() == Role.BACKUP && view.alive() ? 1 : 0;
-            }
-            logger.requiredBackupConfirms(Math.min(config.durability().backups(), alive));
+            logger.requiredBackupConfirms(Math.min(config.durability().backups(), membership.aliveCount(Role.BACKUP)));
         }
         final List<NodeConfig> nodes = config.nodes();
         for (int i = 0; i < nodes.size(); i++)
@@ -1263,7 +1257,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             say("gave up the takeover for epoch " + electedEpoch + ": node " + nameOf(nodeId) + " is primary in epoch " +
                 epoch);
         }
-        this.epoch = Math.max(this.epoch, epoch);
         if (state == State.LOGGER)
         {
             logger.fence(epoch);
@@ -1322,11 +1315,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             say(fatalError);
             return 1;
         }
-        epoch = Math.max(epoch, membership.epoch());
         startBackup();
         rejoining = true;
         rejoinTarget = -1;
-        say("rejoined as backup in epoch " + epoch + " (discarded its log, which may hold records never made durable); " +
+        say("rejoined as backup in epoch " + epoch() + " (discarded its log, which may hold records never made durable); " +
             "replaying the log from " + (tapMode ? "the primary" : "the logger"));
         return 1;
     }
@@ -1364,15 +1356,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private int currentLoggerId()
     {
-        for (int i = 0; i < membership.memberCount(); i++)
-        {
-            final MemberView view = membership.member(i);
-            if (view.nodeId() != nodeId && view.role() == Role.LOGGER && view.alive() && view.heard())
-            {
-                return view.nodeId();
-            }
-        }
-        return configuredPeerId;
+        final MemberView current = membership.firstHeard(Role.LOGGER);
+        return null == current ? configuredPeerId : current.nodeId();
     }
 
     /**
@@ -1540,21 +1525,18 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
         if (null == publisher.sender())
         {
-            for (int i = 0; i < membership.memberCount(); i++)
+            // Heard means a control frame came from it, which gave its MAC when the file did not.
+            final MemberView view = membership.firstHeard(Role.BACKUP);
+            if (null != view && 0 != view.mac())
             {
-                final MemberView view = membership.member(i);
-                if (view.nodeId() != nodeId && view.role() == Role.BACKUP && view.alive() && view.heard() &&
-                    0 != view.mac())
-                {
-                    peerId = view.nodeId();
-                    peerMac = view.mac();
-                    final long from = Math.max(1, view.logPosition() + 1);
-                    publisher.retarget(newSenderToLogger(), from);
-                    catchUpFrom = from;
-                    say("backup " + nameOf(peerId) + " joined: sending it the log from position " + from + " (log ends at " +
-                        replicationLog.lastPosition() + ")");
-                    return 1;
-                }
+                peerId = view.nodeId();
+                peerMac = view.mac();
+                final long from = Math.max(1, view.logPosition() + 1);
+                publisher.retarget(newSenderToLogger(), from);
+                catchUpFrom = from;
+                say("backup " + nameOf(peerId) + " joined: sending it the log from position " + from + " (log ends at " +
+                    replicationLog.lastPosition() + ")");
+                return 1;
             }
             return 0;
         }
@@ -1607,17 +1589,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     private boolean majorityHeardOutOfSync()
     {
-        int agree = 1;
-        for (int i = 0; i < membership.memberCount(); i++)
-        {
-            final MemberView view = membership.member(i);
-            if (view.nodeId() != nodeId && view.nodeId() != peerId && view.alive() && view.heard() &&
-                view.epoch() == epoch && 0 == view.syncBackupId())
-            {
-                agree++;
-            }
-        }
-        return agree >= membership.majority();
+        return membership.majorityHeardOutOfSync(peerId, epoch());
     }
 
     private void runAlone(final String why)
@@ -1743,16 +1715,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         nextPromotionNs = nowNs + config.detection().heartbeatIntervalNs();
         if (promotionTarget < 0)
         {
-            MemberView best = null;
-            for (int i = 0; i < membership.memberCount(); i++)
-            {
-                final MemberView view = membership.member(i);
-                if (view.nodeId() != nodeId && view.role() == Role.BACKUP && view.alive() && view.heard() &&
-                    (null == best || view.rank() < best.rank()))
-                {
-                    best = view;
-                }
-            }
+            final MemberView best = membership.bestHeard(Role.BACKUP);
             if (null == best)
             {
                 return 0;
@@ -1794,19 +1757,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             return;
         }
-        for (int i = 0; i < membership.memberCount(); i++)
+        if (null != membership.firstHeard(Role.LOGGER))
         {
-            final MemberView view = membership.member(i);
-            if (view.nodeId() != nodeId && view.role() == Role.LOGGER && view.alive() && view.heard())
-            {
-                // This node still hears a logger: the primary's suspicion is its own (a pause, a lost frame), and
-                // a second logger would cost the cluster a backup for nothing. The primary hears the logger again.
-                return;
-            }
+            // This node still hears a logger: the primary's suspicion is its own (a pause, a lost frame), and
+            // a second logger would cost the cluster a backup for nothing. The primary hears the logger again.
+            return;
         }
         follower = null;
         replicated = null;
-        epoch = Math.max(epoch, frameEpoch);
         final long position = replicationLog.lastPosition();
         startLogger();
         membership.role(Role.LOGGER);
@@ -1820,21 +1778,17 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     private void followCurrentLogger()
     {
-        for (int i = 0; i < membership.memberCount(); i++)
+        final MemberView current = membership.firstHeard(Role.LOGGER);
+        if (null != current)
         {
-            final MemberView view = membership.member(i);
-            if (view.nodeId() != nodeId && view.role() == Role.LOGGER && view.alive() && view.heard())
-            {
-                peerId = view.nodeId();
-                peerMac = view.mac();
-                return;
-            }
+            peerId = current.nodeId();
+            peerMac = current.mac();
         }
     }
 
     private RecordSender newSenderToLogger()
     {
-        final RecordSender sender = new RecordSender(nodeId, epoch, channelMac, peerMac, peerId, 8 << 20, 8192, 2_000_000L,
+        final RecordSender sender = new RecordSender(nodeId, epoch(), channelMac, peerMac, peerId, 8 << 20, 8192, 2_000_000L,
             64, SLOTS, mtu, null == primaryChannelCounters ? primaryChannelCounters = new ChannelCounters(counters, "primary") :
             primaryChannelCounters);
         if (tapMode)
@@ -1862,7 +1816,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         txEthernet.wrap(channelOut.buffer(), at).destination(groupMac(config)).source(channelMac)
             .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
         txFrame.wrap(channelOut.buffer(), at + EthernetFlyweight.HEADER_LENGTH)
-            .writeHeader(kind, nodeId, epoch, position, 0);
+            .writeHeader(kind, nodeId, epoch(), position, 0);
         return at;
     }
 
@@ -1913,7 +1867,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     public int epoch()
     {
-        return Math.max(epoch, membership.epoch());
+        return membership.nodeEpoch();
     }
 
     public int nodeId()

@@ -186,6 +186,8 @@ public final class Membership implements FrameHandler
     private Role role;
     // The epoch of the primary this node follows (or is); only ever rises.
     private int epoch = INITIAL_EPOCH;
+    // The newest epoch of the records in this node's own log when it became logger (its log is the durable copy).
+    private int logEpoch = INITIAL_EPOCH;
     private int primaryId;
     // The highest epoch seen in any frame or asked for by this node; >= epoch.
     private int highestEpoch = INITIAL_EPOCH;
@@ -319,6 +321,25 @@ public final class Membership implements FrameHandler
         return epoch;
     }
 
+    /**
+     * A node that becomes logger tells the newest epoch its own log holds: a logger restarted with records of epoch N
+     * accepts and reports no older one, before it has heard the primary of N. Heartbeats and votes still carry
+     * {@link #epoch()}, which moves only on a majority's evidence (docs/architecture.md rule 9).
+     */
+    public void logEpoch(final int lastLogEpoch)
+    {
+        logEpoch = Math.max(logEpoch, lastLogEpoch);
+    }
+
+    /**
+     * The node's epoch, the one place it is kept: {@link #epoch()}, or its own log's newest when that is newer (a
+     * restarted logger). Its roles are built in it and its status reports it.
+     */
+    public int nodeEpoch()
+    {
+        return Math.max(epoch, logEpoch);
+    }
+
     /** The highest epoch seen or asked for; the next election asks for more. */
     public int highestEpoch()
     {
@@ -368,6 +389,74 @@ public final class Membership implements FrameHandler
     {
         final int index = indexOf(nodeId);
         return index < 0 ? null : members[index];
+    }
+
+    // Member queries: the scans over the other members that the node's roles ask, each written once here.
+
+    /**
+     * @return the first other member, in configured order, whose heartbeats say {@code role} and that is alive and
+     * heard: the logger a primary sends to, the primary or logger a backup measures its lag against; null for none.
+     */
+    public MemberView firstHeard(final Role role)
+    {
+        for (final MemberView view : members)
+        {
+            if (view.nodeId() != nodeId && view.role() == role && view.alive() && view.heard())
+            {
+                return view;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @return the other member whose heartbeats say {@code role}, alive and heard, with the lowest rank (the first in
+     * configured order among equals): the backup a primary promotes to logger; null for none.
+     */
+    public MemberView bestHeard(final Role role)
+    {
+        MemberView best = null;
+        for (final MemberView view : members)
+        {
+            if (view.nodeId() != nodeId && view.role() == role && view.alive() && view.heard() &&
+                (null == best || view.rank() < best.rank()))
+            {
+                best = view;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * @return how many other members whose heartbeats say {@code role} are alive (not suspected): logger+K's quorum.
+     */
+    public int aliveCount(final Role role)
+    {
+        int alive = 0;
+        for (final MemberView view : members)
+        {
+            alive += view.nodeId() != nodeId && view.role() == role && view.alive() ? 1 : 0;
+        }
+        return alive;
+    }
+
+    /**
+     * ST-TCP primary: whether this node and enough members to make a majority say no backup is in sync, counting the
+     * members other than {@code lostBackupId} heard alive in {@code inEpoch} whose heartbeats name no backup in sync
+     * (the witness echoing the primary).
+     */
+    public boolean majorityHeardOutOfSync(final int lostBackupId, final int inEpoch)
+    {
+        int agree = 1;
+        for (final MemberView view : members)
+        {
+            if (view.nodeId() != nodeId && view.nodeId() != lostBackupId && view.alive() && view.heard() &&
+                view.epoch() == inEpoch && 0 == view.syncBackupId())
+            {
+                agree++;
+            }
+        }
+        return agree >= majority;
     }
 
     /**
