@@ -3,7 +3,6 @@ package io.ertcp.engine.cluster;
 import io.ertcp.engine.cluster.config.ClusterConfig;
 import io.ertcp.engine.cluster.config.ClusterMode;
 import io.ertcp.engine.cluster.config.ConfigAgreement;
-import io.ertcp.engine.cluster.config.Durability;
 import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.cluster.config.Role;
 import io.ertcp.engine.cluster.management.ManagementEndpoint;
@@ -233,7 +232,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private ReplicationLog replicationLog;
     private ReplicatedService replicated;
     private BackupFollower follower;
-    private LoggerAgent logger;
+    /** The logger role while this node is logger (ER-TCP), else null. */
+    private LoggerRole logger;
     private LogPublisher publisher;
     private PrimaryReplication primary;
     private TcpStack stack;
@@ -245,7 +245,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long progressPosition = -1;
     private long progressNs;
     private long nextStatusNs;
-    private long nextFeedCheckNs;
     private int previousPrimaryId = -1;
 
     /**
@@ -570,13 +569,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         state = State.LOGGER;
         membership.logEpoch(replicationLog.lastEpoch());
-        logger = new LoggerAgent(nodeId, channelMac, epoch(), receiving, replicationLog, false,
-            LogFeed.Settings.DEFAULT.withMtu(mtu), channelOut, counters, "logger");
-        final Durability durability = config.durability();
-        if (durability.kind() == Durability.Kind.LOGGER_PLUS)
-        {
-            logger.requiredBackupConfirms(durability.backups());
-        }
+        logger = new LoggerRole(nodeId, channelMac, epoch(), receiving, replicationLog,
+            LogFeed.Settings.DEFAULT.withMtu(mtu), channelOut, counters, config.durability(), membership,
+            config.detection().heartbeatIntervalNs());
     }
 
     private void startBackup()
@@ -767,15 +762,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 primary.confirmed(durablePosition);
                 work += stack.doWork(nowNs);
             }
-            case LOGGER ->
-            {
-                work += logger.doWork(nowNs);
-                if (nowNs - nextFeedCheckNs >= 0)
-                {
-                    nextFeedCheckNs = nowNs + config.detection().heartbeatIntervalNs();
-                    serveBackups(nowNs);
-                }
-            }
+            case LOGGER -> work += logger.doWork(nowNs);
             case BACKUP ->
             {
                 work += follower.doWork(nowNs, channelOut);
@@ -918,45 +905,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final int payload = ReplicationFrameFlyweight.maxPayloadLength(mtu);
         final int frames = Math.max(1, MAX_RECORD_LENGTH / payload);
         return Math.min(frames * payload, MAX_RECORD_LENGTH) - DataFlyweight.HEADER_LENGTH;
-    }
-
-    private void serveBackups(final long nowNs)
-    {
-        if (config.durability().kind() == Durability.Kind.LOGGER_PLUS)
-        {
-            // logger+K counts the backups alive: one suspected dead leaves the quorum (as a replica falls out of
-            // Kafka's in-sync set), so a failover that costs a backup does not stall every client for good.
-            logger.requiredBackupConfirms(Math.min(config.durability().backups(), membership.aliveCount(Role.BACKUP)));
-        }
-        final List<NodeConfig> nodes = config.nodes();
-        for (int i = 0; i < nodes.size(); i++)
-        {
-            final MemberView view = membership.view(i + 1);
-            if (null == view || view.nodeId() == nodeId)
-            {
-                continue;
-            }
-            // A candidate that won drains the log before it publishes in its epoch; the primary whose records fill the
-            // log (its epoch is the log's) only reports a position a heartbeat old, and needs no feed.
-            final boolean draining = view.role() == Role.PRIMARY && view.epoch() > replicationLog.lastEpoch() &&
-                view.logPosition() < logger.lastPosition();
-            if (view.role() != Role.BACKUP && !draining)
-            {
-                // A backup promoted to logger, or a new primary once it holds the whole log, needs no feed any
-                // more; a candidate that won an election still drains the log through its feed (its heartbeats
-                // already say PRIMARY).
-                logger.stopServing(view.nodeId());
-                continue;
-            }
-            if (view.alive() && view.heard() && 0 != view.mac())
-            {
-                logger.serveBackup(view.nodeId(), view.mac(), view.logPosition() + 1, nowNs);
-            }
-            else
-            {
-                logger.stopServing(view.nodeId());
-            }
-        }
     }
 
     /**
@@ -1892,7 +1840,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     public LoggerAgent logger()
     {
-        return logger;
+        return null == logger ? null : logger.agent();
     }
 
     public TcpStack stack()
