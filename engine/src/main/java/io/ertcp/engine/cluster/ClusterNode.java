@@ -642,7 +642,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         // The VIP's segments reach the stack through onTcp.
         if (snapshotting)
         {
-            primary.snapshotEvery(config.log().snapshotEveryRecords(), config.log().snapshotEveryNs());
+            primary.snapshotEvery(config.log().snapshotEveryRecords(), config.log().snapshotEveryNs(),
+                null == snapshots ? () -> false : snapshots::busy);
         }
 
         int restored = 0;

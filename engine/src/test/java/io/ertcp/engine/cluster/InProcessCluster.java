@@ -142,6 +142,20 @@ final class InProcessCluster implements AutoCloseable
     }
 
     /**
+     * An ER-TCP cluster (primary, logger, one backup) whose file is the usual one edited by {@code edit} and whose
+     * nodes each run the service {@code services} makes for their name.
+     */
+    static InProcessCluster withServicesEdited(
+        final long seed,
+        final String service,
+        final java.util.function.UnaryOperator<String> edit,
+        final java.util.function.Function<String, java.util.function.Supplier<io.ertcp.service.TcpService>> services)
+    {
+        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(yaml(service, 1, directory)),
+            services);
+    }
+
+    /**
      * An ER-TCP cluster with {@code backups} backups whose file is the usual one edited by {@code edit} (the per-byte
      * cost harness's {@code security: none}, a replication MTU).
      */

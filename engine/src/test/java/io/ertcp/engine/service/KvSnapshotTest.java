@@ -114,6 +114,63 @@ class KvSnapshotTest
         assertEquals(3_000 + 2, kv.size());
     }
 
+    /**
+     * Deadlines are in the snapshot, and the expiry timer comes back with the clock (as ServiceSnapshots restores
+     * it): the loaded store counts TTLs down from the same deadlines and its timer removes a key at its deadline with
+     * no command. Changes to deadlines while the store is frozen (PERSIST, PEXPIRE, a key expiring) reach the live
+     * store, whose heap then holds the copies, and not the snapshot.
+     */
+    @Test
+    void deadlinesAndTheExpiryTimerComeBackAndDeadlineChangesWhileFrozenStayOut()
+    {
+        final long ms = 1_000_000L;
+        final long t0 = 1_796_083_200_000L;
+        final KvService kv = new KvService();
+        final io.ertcp.engine.tcp.ServiceClock clock = new io.ertcp.engine.tcp.ServiceClock(kv);
+        kv.clusterClock(clock);
+        clock.advance(t0 * ms);
+        send(kv, 1, resp("SET", "a", "v", "PX", "5000") + resp("SET", "b", "v", "EX", "100") + resp("SET", "c", "v") +
+            resp("SET", "d", "v", "PX", "9000"));
+
+        // The capture, and the clock as ServiceSnapshots copies it with the state.
+        final long[] ids = new long[4];
+        final long[] deadlines = new long[4];
+        final int timers = clock.copyTimers(ids, deadlines, new long[4]);
+        assertEquals(1, timers, "kv's one expiry timer");
+        final io.ertcp.service.SnapshotWriter writer = kv.takeSnapshot();
+        clock.advance((t0 + 1000) * ms);
+        send(kv, 2, resp("PERSIST", "a") + resp("PEXPIRE", "b", "500") + resp("EXPIRE", "c", "10") + resp("SET", "d", "w"));
+        clock.advance((t0 + 1600) * ms);
+        assertEquals(1, kv.expiredKeys(), "b went at its new deadline while the store was frozen");
+        final ServiceSnapshots.Output out = new ServiceSnapshots.Output();
+        writer.writeTo(out);
+
+        assertEquals(":-1\r\n:-2\r\n:9\r\n:-1\r\n",
+            send(kv, 3, resp("TTL", "a") + resp("TTL", "b") + resp("TTL", "c") + resp("TTL", "d")), "the live store");
+        clock.advance((t0 + 11_000) * ms);
+        assertEquals(2, kv.expiredKeys(), "c went at its deadline: the live heap holds the copy EXPIRE made");
+
+        final KvService loaded = new KvService();
+        final io.ertcp.engine.tcp.ServiceClock restored = new io.ertcp.engine.tcp.ServiceClock(loaded);
+        loaded.clusterClock(restored);
+        restored.restoreTime(t0 * ms);
+        restored.restoreTimer(ids[0], deadlines[0]);
+        final byte[] copy = new byte[(int)out.length()];
+        out.buffer().getBytes(0, copy);
+        loaded.loadSnapshot(new ServiceSnapshots.Input(new UnsafeBuffer(copy)));
+        assertEquals(3, loaded.expiringKeys(), "a, b and d have their deadlines");
+        assertEquals(":5000\r\n:100\r\n:-1\r\n:9000\r\n",
+            send(loaded, 4, resp("PTTL", "a") + resp("TTL", "b") + resp("TTL", "c") + resp("PTTL", "d")),
+            "the deadlines at the capture");
+        restored.advance((t0 + 4999) * ms);
+        assertEquals(0, loaded.expiredKeys());
+        restored.advance((t0 + 5000) * ms);
+        assertEquals(1, loaded.expiredKeys(), "a went at its deadline, by the restored timer, with no command");
+        assertEquals(1, restored.timerCount(), "rescheduled for d");
+        restored.advance((t0 + 9000) * ms);
+        assertEquals(2, loaded.expiredKeys());
+    }
+
     @Test
     void anEmptyStoreRoundTripsAndADifferentOneDoesNot()
     {

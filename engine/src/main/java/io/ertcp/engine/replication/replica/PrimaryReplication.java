@@ -86,6 +86,8 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private long snapshotEveryNs;
     private long lastSnapshotNs;
     private boolean snapshotHeldOff;
+    /** True while this node's previous snapshot is still being written: the next waits (it would be skipped). */
+    private java.util.function.BooleanSupplier snapshotWriterBusy = () -> false;
     private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
     private final TimeFlyweight time = new TimeFlyweight();
     /** TIME records have their own buffer: one may go out while {@link #scratch} holds the record it precedes. */
@@ -186,13 +188,16 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     /**
      * Log a SNAPSHOT record every {@code records} records or every {@code intervalNs} of this primary's clock,
      * whichever comes first (0 turns either off), at the first moment after it is due at which no connection is open:
-     * every replica snapshots its service there (docs/architecture.md rule 7).
+     * every replica snapshots its service there (docs/architecture.md rule 7). A due snapshot also waits while
+     * {@code writerBusy} says this node still writes the previous one: a replica whose writer is busy passes a
+     * SNAPSHOT record over, and the logger's retention counts every SNAPSHOT record it logged.
      */
-    public void snapshotEvery(final long records, final long intervalNs)
+    public void snapshotEvery(final long records, final long intervalNs, final java.util.function.BooleanSupplier writerBusy)
     {
         this.snapshotEveryRecords = Math.max(0, records);
         this.snapshotEveryNs = Math.max(0, intervalNs);
         this.lastSnapshotNs = nowNs;
+        this.snapshotWriterBusy = writerBusy;
     }
 
     /**
@@ -430,7 +435,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         final boolean due = (snapshotEveryRecords > 0 && since >= snapshotEveryRecords) ||
             (snapshotEveryNs > 0 && since > 0 && nowNs - lastSnapshotNs >= snapshotEveryNs);
         snapshotHeldOff = due && replicated.connectionCount() != 0;
-        if (!due || snapshotHeldOff)
+        if (!due || snapshotHeldOff || snapshotWriterBusy.getAsBoolean())
         {
             return 0;
         }
