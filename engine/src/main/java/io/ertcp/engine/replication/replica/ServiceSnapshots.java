@@ -104,8 +104,10 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
     }
 
     /**
-     * Load the newest intact snapshot into a fresh service, passing over torn or corrupt ones.
+     * Load the newest intact snapshot into a fresh service and its clock, passing over torn or corrupt ones: the
+     * cluster time and the pending timers first, then the service's state.
      *
+     * @param replicated a fresh replicated service (nothing applied), whose service and clock are loaded.
      * @return its position, or 0 when there is none (or the service cannot take one): replay the whole log.
      */
     public long load(final ReplicatedService replicated)
