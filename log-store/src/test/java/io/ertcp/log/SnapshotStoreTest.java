@@ -237,12 +237,14 @@ class SnapshotStoreTest
                 if (line.startsWith("DONE "))
                 {
                     lastDone = Long.parseLong(line.substring(5));
-                    if (lastDone == 2 + round)
-                    {
-                        // The child is writing the next one now: SIGKILL a moment into it.
-                        Thread.sleep(3 + 7L * round);
-                        child.toHandle().destroyForcibly();
-                    }
+                }
+                else if (line.equals("WRITING " + (3 + round)))
+                {
+                    // The child is writing snapshot 3 + round now (16 MiB and an fsync): SIGKILL a moment into it. Timed
+                    // from the write's start, not the previous one's end, so a slow fill of the body on a loaded machine
+                    // does not take the kill out of the write.
+                    Thread.sleep(1 + 2L * round);
+                    child.toHandle().destroyForcibly();
                 }
             }
         }

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 /**
  * The child process of {@link SnapshotStoreTest}'s kill -9 test: writes snapshots at positions 1, 2, 3 ... into a
  * store, each {@code bodyBytes} long with bytes made from its position ({@link SnapshotStoreTest#fill}), and prints
- * {@code DONE n} once snapshot n's write returned, until it is killed. Nothing else runs between writes, so a kill
+ * {@code WRITING n} as snapshot n's write starts and {@code DONE n} once it returned, until it is killed. Nothing else runs between writes, so a kill
  * lands in the middle of one.
  */
 public final class SnapshotWriterChild
@@ -27,6 +27,8 @@ public final class SnapshotWriterChild
         for (long position = 1; ; position++)
         {
             SnapshotStoreTest.fill(body, bodyBytes, position);
+            System.out.println("WRITING " + position);
+            System.out.flush();
             store.write(position, 1, "test", body, 0, bodyBytes);
             System.out.println("DONE " + position);
             System.out.flush();
