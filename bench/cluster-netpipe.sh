@@ -23,6 +23,8 @@
 #             suspicion after --suspect-timeout (500 ms: no failover is wanted here, and with
 #             every JVM on one loaded core a shorter one risks a false takeover mid-measurement;
 #             the run checks the nodes' logs for suspicions and prints how many there were)
+#   ertcp-Nb-none  the same with security: none in the cluster file (the channel unauthenticated), to
+#             measure what authentication costs against ertcp-Nb in one run
 #   sttcp     an st-tcp cluster: primary (eb-p), backup (eb-b1, taps the LAN), witness (eb-w);
 #             durability backup, the same heartbeat and suspicion as ertcp-Nb; needs --flood
 # Pinning, the same in every mode: every ertcp JVM on --node-cpus (default 0), NPtcp on
@@ -47,7 +49,7 @@ while [ $# -gt 0 ]; do
     --suspect-timeout) SUSPECT=$2; shift 2 ;;
     --flood) FLOOD=1; shift ;;
     --name) NAME=$2; shift 2 ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "cluster-netpipe.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -78,7 +80,7 @@ stop_nodes() {
 }
 
 run_mode() {
-  local mode=$1 n backups nodes
+  local mode=$1 n backups nodes security
   echo "cluster-netpipe: $mode ($(date -u +%T), load $(cut -d' ' -f1 /proc/loadavg))" >&2
   case "$mode" in
     kernel)
@@ -96,14 +98,15 @@ run_mode() {
       disown $! 2>/dev/null || true
       eb_wait_for "$OUT/$NAME-engine.log" listening 30 || { echo "engine did not start:" >&2; cat "$OUT/$NAME-engine.log" >&2; exit 1; }
       ;;
-    ertcp-[012]b)
-      backups=${mode#ertcp-}; backups=${backups%b}
+    ertcp-[012]b|ertcp-[012]b-none)
+      backups=${mode#ertcp-}; backups=${backups%-none}; backups=${backups%b}
       nodes="p l"; [ "$backups" -ge 1 ] && nodes="$nodes b1"; [ "$backups" -ge 2 ] && nodes="$nodes b2"
       rm -rf "$WORK/log"
-      eb_cluster_file "$WORK/$mode.yaml" netpipe "$backups" 10ms "$SUSPECT" "$WORK/log"
+      case "$mode" in *-none) security=none ;; *) security=key ;; esac
+      EB_SECURITY=$security eb_cluster_file "$WORK/$mode.yaml" netpipe "$backups" 10ms "$SUSPECT" "$WORK/log"
       cp "$WORK/$mode.yaml" "$OUT/$NAME-$mode.yaml"
       : > "$OUT/$NAME-$mode.log"
-      eb_start_cluster "$WORK/$mode.yaml" "$nodes" "$NODE_CPUS" "$OUT/$NAME-$mode.log" || exit 1
+      eb_start_cluster "$WORK/$mode.yaml" "$nodes" "$NODE_CPUS" "$OUT/$NAME-$mode.log" || { stop_nodes; return 1; }
       ;;
     sttcp)
       # the backup before the witness: started after the primary suspected it, it would join an idle
@@ -113,7 +116,7 @@ run_mode() {
       eb_st_cluster_file "$WORK/$mode.yaml" netpipe 10ms "$SUSPECT" "$WORK/log"
       cp "$WORK/$mode.yaml" "$OUT/$NAME-$mode.yaml"
       : > "$OUT/$NAME-$mode.log"
-      eb_start_cluster "$WORK/$mode.yaml" "$nodes" "$NODE_CPUS" "$OUT/$NAME-$mode.log" || exit 1
+      eb_start_cluster "$WORK/$mode.yaml" "$nodes" "$NODE_CPUS" "$OUT/$NAME-$mode.log" || { stop_nodes; return 1; }
       # the backup is in sync only once it caught up; NPtcp before that would measure a primary alone
       local i
       for i in $(seq 1 30); do
@@ -215,5 +218,19 @@ if echo " $MODES " | grep -q " engine "; then
     awk -v m="$m" -v t="$t" -v te="$te" -v l="$l" -v le="$le" 'BEGIN { printf "| %s | %.0f | %.0f%% | %.1f | %+.1f |\n", m, t, 100 * t / te, l, l - le }'
   done
 fi
-echo
+# What authentication costs: each ertcp-Nb against its ertcp-Nb-none of the same run.
+med() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+for m in $MODES; do
+  case "$m" in *-none) ;; *) continue ;; esac
+  k=${m%-none}
+  echo " $MODES " | grep -q " $k " || continue
+  echo "| $k | median Mbit/s >= 64 KiB, none | key | key vs none | median one-way µs <= 1 KiB, none | key | key minus none |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  tn=$(awk '$1 >= 65536 { print $2 }' "$OUT/$NAME-$m.np" | med)
+  tk=$(awk '$1 >= 65536 { print $2 }' "$OUT/$NAME-$k.np" | med)
+  ln=$(awk '$1 <= 1024 { print $3 * 1e6 }' "$OUT/$NAME-$m.np" | med)
+  lk=$(awk '$1 <= 1024 { print $3 * 1e6 }' "$OUT/$NAME-$k.np" | med)
+  awk -v tn="$tn" -v tk="$tk" -v ln="$ln" -v lk="$lk" 'BEGIN { printf "| | %.0f | %.0f | %+.1f%% | %.2f | %.2f | %+.2f |\n", tn, tk, 100 * (tk - tn) / tn, ln, lk, lk - ln }'
+  echo
+done
 echo "chart: $OUT/$NAME.png, csv: $OUT/$NAME.csv"

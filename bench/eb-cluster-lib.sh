@@ -69,50 +69,25 @@ eb_st_cluster_file() {
 }
 
 # eb_write_cluster FILE CLUSTER MODE DURABILITY SERVICE HEARTBEAT SUSPECT LOGDIR NODES: the cluster
-# file both writers above share; NODES are namespaces (p primary, l logger, w witness, b1 b2 backups
-# ranked in order), every node af-packet on its eth0. The replication channel is authenticated with
-# the key FILE.key beside it (32 bytes from /dev/urandom, owner-only, made once, as ./ertcp keygen
-# would); EB_SECURITY=none writes security: none instead, for the unauthenticated figure.
+# file both writers above share, printed by ./ertcp cluster-file (docs/cluster-file.md): NODES are
+# namespaces (p primary, l logger, w witness, b1 b2 backups ranked in order), every node af-packet on
+# its eth0, with the addresses and MACs of EB_IP and EB_MAC (cluster-file's numbering: primary .11,
+# logger .12, backups .13 on, witness .15, MACs the virtual MAC with those digits last). The
+# replication channel is authenticated with the key FILE.key beside it (32 bytes from /dev/urandom,
+# owner-only, made once, as ./ertcp keygen would); EB_SECURITY=none writes security: none instead,
+# for the unauthenticated figure.
 eb_write_cluster() {
-  local file=$1 cluster=$2 mode=$3 durability=$4 service=$5 hb=$6 suspect=$7 logdir=$8 nodes=$9 n rank=1
-  if [ "${EB_SECURITY:-key}" != none ] && [ ! -s "$file.key" ]; then
+  local file=$1 cluster=$2 mode=$3 durability=$4 service=$5 hb=$6 suspect=$7 logdir=$8 nodes=$9 n backups=0
+  local -a security=(--key-file "$file.key")
+  for n in $nodes; do case $n in b*) backups=$((backups + 1)) ;; esac; done
+  if [ "${EB_SECURITY:-key}" = none ]; then
+    security=(--security none)
+  elif [ ! -s "$file.key" ]; then
     (umask 077 && head -c 32 /dev/urandom > "$file.key")
   fi
-  {
-    echo "cluster: $cluster"
-    echo "mode: $mode"
-    echo "service:"
-    echo "  name: $service"
-    echo "vip:"
-    echo "  address: $EB_VIP/24"
-    echo "  mac: $EB_VIP_MAC"
-    echo "durability: $durability"
-    echo "failure-detection:"
-    echo "  heartbeat-interval: $hb"
-    echo "  suspect-timeout: $suspect"
-    echo "log:"
-    echo "  dir: $logdir"
-    if [ "${EB_SECURITY:-key}" = none ]; then
-      echo "security: none"
-    else
-      echo "security:"
-      echo "  key-file: $file.key"
-    fi
-    echo "nodes:"
-    for n in $nodes; do
-      echo "  - name: ${EB_NAME[$n]}"
-      case $n in
-        p) echo "    role: primary" ;;
-        l) echo "    role: logger" ;;
-        w) echo "    role: witness" ;;
-        *) echo "    role: backup"; echo "    rank: $rank"; rank=$((rank + 1)) ;;
-      esac
-      echo "    driver: af-packet"
-      echo "    interface: eth0"
-      echo "    mac: ${EB_MAC[$n]}"
-      echo "    address: ${EB_IP[$n]}/24"
-    done
-  } > "$file"
+  ERTCP_NO_BUILD=1 "$ROOT/ertcp" cluster-file --name "$cluster" --mode "$mode" --durability "$durability" \
+    --service "$service" --backups "$backups" --numbered-backups --vip "$EB_VIP/24" --vip-mac "$EB_VIP_MAC" \
+    --heartbeat-interval "$hb" --suspect-timeout "$suspect" --log-dir "$logdir" "${security[@]}" > "$file"
 }
 
 # eb_start_node NS FILE CPUS LOG: starts the node of namespace NS (p, l, b1, b2) pinned to CPUS;

@@ -122,6 +122,44 @@ class AfPacketPortSystemTest
     }
 
     @Test
+    void aPairWaitWakesForAFrameOnEitherPort()
+    {
+        // A node's two ports (docs/cluster-file.md, "A separate replication interface"): ea and a second veth's ra.
+        Veth.create(nsA, "ra", nsB, "rb");
+        final AfPacketPort clients = open(nsA, "ea", AfPacketPort.DEFAULT_RING_FRAMES, AfPacketPort.DEFAULT_RING_FRAMES);
+        final AfPacketPort replication = open(nsA, "ra", AfPacketPort.DEFAULT_RING_FRAMES, AfPacketPort.DEFAULT_RING_FRAMES);
+        final AfPacketPort clientsPeer = open(nsB, "eb", AfPacketPort.DEFAULT_RING_FRAMES, AfPacketPort.DEFAULT_RING_FRAMES);
+        final AfPacketPort replicationPeer = open(nsB, "rb", AfPacketPort.DEFAULT_RING_FRAMES, AfPacketPort.DEFAULT_RING_FRAMES);
+        final AfPacketPort.PairWait pair = new AfPacketPort.PairWait(clients, replication);
+        drain(clients);
+        drain(replication);
+        assertFalse(pair.await(0), "a quiet wire on both");
+        final long quietStartNs = System.nanoTime();
+        assertFalse(pair.await(50), "nothing arrives");
+        assertTrue(System.nanoTime() - quietStartNs >= TimeUnit.MILLISECONDS.toNanos(40), "it slept the timeout");
+
+        sendSequence(replicationPeer, replication.macAddress(), 0, 1);
+        final long startNs = System.nanoTime();
+        assertTrue(pair.await(5000), "a frame on the second port wakes it");
+        assertTrue(System.nanoTime() - startNs < TimeUnit.SECONDS.toNanos(1), "at once, not after the timeout");
+        assertReceivedSequence(replication, replicationPeer.macAddress(), 0, 1);
+
+        sendSequence(clientsPeer, clients.macAddress(), 1, 1);
+        assertTrue(pair.await(5000), "a frame on the first port wakes it");
+        assertReceivedSequence(clients, clientsPeer.macAddress(), 1, 1);
+    }
+
+    /** Whatever the kernel sent on a fresh veth (IPv6 neighbour discovery), taken off the ring. */
+    private static void drain(final AfPacketPort port)
+    {
+        final long endNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        while (System.nanoTime() - endNs < 0)
+        {
+            port.receive((buffer, offset, length, flags) -> { }, 64);
+        }
+    }
+
+    @Test
     void burstLargerThanTheRingsWrapsAroundAndCountsOverrun() throws InterruptedException
     {
         final int ring = 64;

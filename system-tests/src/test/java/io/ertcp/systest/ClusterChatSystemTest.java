@@ -2,11 +2,7 @@ package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.Requirements;
-import io.ertcp.test.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
@@ -28,58 +24,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * cluster file, with three kernel clients (Python sockets in the client's namespace) chatting while the primary is
  * killed with kill -9. Every member hears every line, in the same order as every other member, each once.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterChatSystemTest
+class ClusterChatSystemTest extends NamespaceClusterTest
 {
     private static final int PORT = 7000;
     private static final int MEMBERS = 3;
     private static final int LINES = 150;
 
-    private Path workDir;
-    private ClusterNamespaces cluster;
+    private static final Path JAR = Requirements.root().resolve("examples/own-service/target/chat.jar").toAbsolutePath();
 
-    @BeforeAll
-    void setUp() throws Exception
+    ClusterChatSystemTest()
     {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeCommand("python3", "python3");
-        final Path jar = Requirements.root().resolve("examples/own-service/target/chat.jar").toAbsolutePath();
-        assertTrue(Files.isRegularFile(jar), "examples/own-service is built before the system tests: " + jar);
-        workDir = Files.createTempDirectory("ertcp-cluster-chat");
-        cluster = ClusterNamespaces.create(ClusterNamespaces.Mode.ER_TCP, workDir, "ecs-chat",
-            "class: com.example.chat.ChatService\njar: " + jar + "\nport: " + PORT + "\noptions:\n  room: lobby", "");
-        cluster.startAll();
+        super("chat", (shared, dir) -> shared.serviceClass("com.example.chat.ChatService", JAR).servicePort(PORT)
+            .serviceOption("room", "lobby"), Tool.PYTHON3);
     }
 
-    @AfterAll
-    void tearDown()
+    @Override
+    void prepare()
     {
-        if (cluster != null)
-        {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
-        }
-        if (workDir != null)
-        {
-            Shell.run("rm", "-rf", workDir.toString());
-        }
+        assertTrue(Files.isRegularFile(JAR), "examples/own-service is built before the system tests: " + JAR);
     }
 
     @Test
     @Timeout(200)
     void threeKernelClientsChatThroughAKillAndHearTheSameLinesInTheSameOrder() throws Exception
     {
-        cluster.heal();
-        cluster.retryOnFalseSuspicion(() ->
-        {
-            chatThroughAKill();
-            return null;
-        });
+        cluster.runHealed(this::chatThroughAKill);
     }
 
-    private void chatThroughAKill() throws Exception
+    private void chatThroughAKill(final ClusterNamespaces.Roles roles) throws Exception
     {
-        final ClusterNamespaces.Roles roles = cluster.roles();
         final Path script = workDir.resolve("chat-client.py");
         try (var in = Objects.requireNonNull(getClass().getResourceAsStream("/chat-client.py")))
         {

@@ -3,15 +3,10 @@ package io.ertcp.systest;
 import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.FileProgress;
 import io.ertcp.test.NetNs;
-import io.ertcp.test.Requirements;
-import io.ertcp.test.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
@@ -30,49 +25,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and takes over in turn when the new primary is killed mid-stream of a second transfer.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterEchoSystemTest
+class ClusterEchoSystemTest extends NamespaceClusterTest
 {
     private static final long BYTES = 200L * 1024 * 1024;
     private static final long KILL_AT = 60L * 1024 * 1024;
 
-    private Path workDir;
-    private ClusterNamespaces cluster;
-    private Path in;
-    private String inSha;
-
-
-    /** The scheme this class's cluster runs; the ClusterStTcp* subclasses run the same scenarios in ST-TCP. */
-    ClusterNamespaces.Mode mode()
+    ClusterEchoSystemTest()
     {
-        return ClusterNamespaces.Mode.ER_TCP;
-    }
-
-    @BeforeAll
-    void setUp() throws Exception
-    {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeCommand("socat", "socat");
-        workDir = Files.createTempDirectory("ertcp-cluster-echo");
-        in = workDir.resolve("in");
-        Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BYTES + " /dev/urandom > " + in).requireOk();
-        inSha = sha256(in);
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-echo" : "ecs-echo", "name: echo", "");
-        cluster.startAll();
-    }
-
-    @AfterAll
-    void tearDown()
-    {
-        if (cluster != null)
-        {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
-        }
-        if (workDir != null)
-        {
-            Shell.run("rm", "-rf", workDir.toString());
-        }
+        super("echo", BYTES, (shared, dir) -> shared.service("echo"), Tool.SOCAT);
     }
 
     /** What one transfer with a kill in it measured. */
@@ -93,21 +53,19 @@ class ClusterEchoSystemTest
         final NetNs client = cluster.client();
         final long startNs = System.nanoTime();
         final Process socat = client.start(socatLog, "sh", "-c",
-            "socat -t 60 -T 60 - TCP:" + ClusterNamespaces.VIP + ":7 < " + in + " > " + out);
+            "socat -t 60 -T 60 - TCP:" + ClusterNamespaces.VIP + ":7 < " + input.file() + " > " + out);
         try (FileProgress progress = FileProgress.watch(out))
         {
             assertTrue(progress.awaitSize(KILL_AT, socat, Duration.ofSeconds(90)),
                 "socat got " + progress.size() + " bytes before the kill (socat " + (socat.isAlive() ? "stalled" : "exited " + socat.exitValue()) + "):\n" + Files.readString(socatLog) + cluster.outputs());
             final long atKill = progress.size();
-            final long killNs = cluster.kill(roles.primary());
-            progress.mark(killNs);
-            final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
-            assertTrue(socat.waitFor(180, TimeUnit.SECONDS), "socat did not finish: " + progress.size() + " bytes\n" + cluster.outputs());
+            final ClusterNamespaces.Takeover takeover = cluster.killPrimaryUnder(roles, socat, progress::mark,
+                Duration.ofSeconds(180), () -> "socat did not finish: " + progress.size() + " bytes\n" + cluster.outputs()).takeover();
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             cluster.printCounters(roles.backup());
             assertEquals(0, socat.exitValue(), "socat's exit status (a reset is 1):\n" + Files.readString(socatLog) + cluster.outputs());
             assertEquals(BYTES, Files.size(out), "bytes echoed\n" + cluster.outputs());
-            assertEquals(inSha, sha256(out), "the echoed bytes");
+            assertEquals(input.sha256(), sha256(out), "the echoed bytes");
             final Transfer transfer = new Transfer(roles, seconds, progress.stallMs(), progress.stallStartMs(), atKill, takeover);
             System.out.printf("%s: 200 MiB echoed through a kill -9 of %s at %d MiB in %.1f s (%.0f Mbit/s each way); " +
                     "the client received nothing for %.0f ms (from %.0f ms after the kill); %s%n",
@@ -244,10 +202,5 @@ class ClusterEchoSystemTest
         final long partial = text.lines().filter(line -> line.contains("cksum") && line.contains("incorrect")).count();
         System.out.println("the backup's eth0, client offload on: " + partial + " of " + frames + " client frames with a partial checksum");
         assertTrue(frames > 0 && partial == frames, "every client frame the backup sees has a partial checksum:\n" + text);
-    }
-
-    static String sha256(final Path file)
-    {
-        return Shell.run(Duration.ofSeconds(120), "sha256sum", file.toString()).requireOk().stdout().split("\\s+")[0];
     }
 }

@@ -2,21 +2,16 @@ package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.FileProgress;
-import io.ertcp.test.Requirements;
 import io.ertcp.test.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,8 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ride through a failover without a socket error.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterHttpSystemTest
+class ClusterHttpSystemTest extends NamespaceClusterTest
 {
     private static final long BLOB = 64L * 1024 * 1024;
     /**
@@ -39,44 +33,21 @@ class ClusterHttpSystemTest
      */
     private static final String WRK_TIMEOUT = "2s";
 
-    private Path workDir;
     private Path root;
-    private ClusterNamespaces cluster;
 
-    /** The scheme this class's cluster runs; the ClusterStTcp* subclasses run the same scenarios in ST-TCP. */
-    ClusterNamespaces.Mode mode()
+    /** Small buffers so that 1,000 connections (and their shadows on the backup) fit in memory. */
+    ClusterHttpSystemTest()
     {
-        return ClusterNamespaces.Mode.ER_TCP;
+        super("http", (shared, dir) -> shared.service("http").serviceOption("root", dir.resolve("www").toString())
+            .bufferKib(64).maxConnections(4096), Tool.CURL, Tool.WRK);
     }
 
-    @BeforeAll
-    void setUp() throws Exception
+    @Override
+    void prepare() throws Exception
     {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeCommand("curl", "curl");
-        Requirements.assumeCommand("wrk", "wrk");
-        workDir = Files.createTempDirectory("ertcp-cluster-http");
         root = Files.createDirectories(workDir.resolve("www"));
         Files.writeString(root.resolve("index.html"), "<h1>ertcp cluster</h1>\n");
         Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BLOB + " /dev/urandom > " + root.resolve("blob.bin")).requireOk();
-        // Small buffers so that 1,000 connections (and their shadows on the backup) fit in memory.
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-http" : "ecs-http", "name: http\nroot: " + root,
-            "buffer-kib: 64\nmax-connections: 4096");
-        cluster.startAll();
-    }
-
-    @AfterAll
-    void tearDown()
-    {
-        if (cluster != null)
-        {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
-        }
-        if (workDir != null)
-        {
-            Shell.run("rm", "-rf", workDir.toString());
-        }
     }
 
     @Test
@@ -84,17 +55,11 @@ class ClusterHttpSystemTest
     @Timeout(150)
     void curlDownloads64MibThroughAKillOfThePrimary() throws Exception
     {
-        cluster.heal();
-        cluster.retryOnFalseSuspicion(() ->
-        {
-            curlDownloads64MibThroughAKillOfThePrimaryOnce();
-            return null;
-        });
+        cluster.runHealed(this::curlDownloads64MibThroughAKillOfThePrimaryOnce);
     }
 
-    private void curlDownloads64MibThroughAKillOfThePrimaryOnce() throws Exception
+    private void curlDownloads64MibThroughAKillOfThePrimaryOnce(final ClusterNamespaces.Roles roles) throws Exception
     {
-        final ClusterNamespaces.Roles roles = cluster.roles();
         final Path got = workDir.resolve("blob.got");
         final Path curlLog = workDir.resolve("curl.log");
         final long startNs = System.nanoTime();
@@ -106,15 +71,14 @@ class ClusterHttpSystemTest
             assertTrue(progress.awaitSize(BLOB / 4, curl, Duration.ofSeconds(60)),
                 "curl got " + progress.size() + " bytes before the kill:\n" + Files.readString(curlLog) + cluster.outputs());
             final long atKill = progress.size();
-            progress.mark(cluster.kill(roles.primary()));
-            final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
-            assertTrue(curl.waitFor(100, TimeUnit.SECONDS), "curl did not finish\n" + cluster.outputs());
+            final ClusterNamespaces.Takeover takeover = cluster.killPrimaryUnder(roles, curl, progress::mark,
+                Duration.ofSeconds(100), () -> "curl did not finish\n" + cluster.outputs()).takeover();
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             final String report = Files.readString(curlLog);
             assertEquals(0, curl.exitValue(), "curl's exit status:\n" + report + cluster.outputs());
             assertTrue(report.contains("http 200"), report);
             assertEquals(BLOB, Files.size(got), report);
-            assertEquals(ClusterEchoSystemTest.sha256(root.resolve("blob.bin")), ClusterEchoSystemTest.sha256(got));
+            assertEquals(sha256(root.resolve("blob.bin")), sha256(got));
             System.out.printf("curl: 64 MiB through a kill -9 of %s at %d MiB in %.1f s (%.0f Mbit/s); the client received " +
                     "nothing for %.0f ms (from %.0f ms after the kill); curl: %s; %s%n",
                 roles.primary(), atKill >> 20, seconds, BLOB * 8 / seconds / 1e6, progress.stallMs(), progress.stallStartMs(),
@@ -131,17 +95,11 @@ class ClusterHttpSystemTest
     @Timeout(150)
     void thousandWrkConnectionsSurviveAFailoverWithoutSocketErrors() throws Exception
     {
-        cluster.heal();
-        cluster.retryOnFalseSuspicion(() ->
-        {
-            thousandWrkConnectionsSurviveAFailoverWithoutSocketErrorsOnce();
-            return null;
-        });
+        cluster.runHealed(this::thousandWrkConnectionsSurviveAFailoverWithoutSocketErrorsOnce);
     }
 
-    private void thousandWrkConnectionsSurviveAFailoverWithoutSocketErrorsOnce() throws Exception
+    private void thousandWrkConnectionsSurviveAFailoverWithoutSocketErrorsOnce(final ClusterNamespaces.Roles roles) throws Exception
     {
-        final ClusterNamespaces.Roles roles = cluster.roles();
         final Path wrkLog = workDir.resolve("wrk.log");
         final Process wrk = cluster.client().start(wrkLog, "sh", "-c",
             "ulimit -n 16384 && exec wrk -t1 -c1000 -d8s --timeout " + WRK_TIMEOUT + " --latency http://" + ClusterNamespaces.VIP + "/");
@@ -149,9 +107,8 @@ class ClusterHttpSystemTest
         {
             Thread.sleep(3000);
             assertTrue(wrk.isAlive(), "wrk ended before the kill:\n" + Files.readString(wrkLog));
-            cluster.kill(roles.primary());
-            final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
-            assertTrue(wrk.waitFor(60, TimeUnit.SECONDS), "wrk did not finish\n" + cluster.outputs());
+            final ClusterNamespaces.Takeover takeover = cluster.killPrimaryUnder(roles, wrk, atNs -> { },
+                Duration.ofSeconds(60), () -> "wrk did not finish\n" + cluster.outputs()).takeover();
             final String report = Files.readString(wrkLog);
             System.out.println("wrk -t1 -c1000 -d8s --timeout " + WRK_TIMEOUT + ", kill -9 of " + roles.primary() + " 3 s in; " + takeover.line() + "\n" + report);
             cluster.printCounters(roles.backup());

@@ -1,19 +1,10 @@
 package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
-import io.ertcp.test.Requirements;
-import io.ertcp.test.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,47 +18,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the millisecond unchanged by the failover, cluster time is the host's wall clock, and a key set with EX before the
  * kill is gone on the new primary once its deadline passes (and not before).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterKvExpirySystemTest
+class ClusterKvExpirySystemTest extends NamespaceClusterTest
 {
-    private Path workDir;
-    private ClusterNamespaces cluster;
 
-    ClusterNamespaces.Mode mode()
+    ClusterKvExpirySystemTest()
     {
-        return ClusterNamespaces.Mode.ER_TCP;
-    }
-
-    @BeforeAll
-    void setUp() throws Exception
-    {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeCommand("redis-cli", "redis-tools");
-        workDir = Files.createTempDirectory("ertcp-cluster-kv-expiry");
-        cluster = ClusterNamespaces.create(mode(), workDir,
-            mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-kvx" : "ecs-kvx", "name: kv", "");
-        cluster.startAll();
-    }
-
-    @AfterAll
-    void tearDown()
-    {
-        if (cluster != null)
-        {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
-        }
-        if (workDir != null)
-        {
-            Shell.run("rm", "-rf", workDir.toString());
-        }
-    }
-
-    private String redis(final String... command)
-    {
-        final List<String> all = new ArrayList<>(List.of("redis-cli", "-h", ClusterNamespaces.VIP, "-p", "6379"));
-        all.addAll(List.of(command));
-        return cluster.client().run(Duration.ofSeconds(20), all.toArray(String[]::new)).requireOk().stdout().trim();
+        super("kvx", (shared, dir) -> shared.service("kv"), Tool.REDIS_CLI);
     }
 
     private static final Pattern TIME_AND_PTTL = Pattern.compile("\\*2\\s+\\$\\d+\\s+(\\d+)\\s+\\$\\d+\\s+(\\d+)\\s+:(-?\\d+)");
@@ -92,19 +48,13 @@ class ClusterKvExpirySystemTest
     @Timeout(180)
     void ttlAgreesBeforeAndAfterAKillOfThePrimaryAndKeysExpireOnTheNewOne() throws Exception
     {
-        cluster.heal();
-        cluster.retryOnFalseSuspicion(() ->
-        {
-            ttlAgreesOnce();
-            return null;
-        });
+        cluster.runHealed(this::ttlAgreesOnce);
     }
 
-    private void ttlAgreesOnce() throws Exception
+    private void ttlAgreesOnce(final ClusterNamespaces.Roles roles) throws Exception
     {
         final String key = "ecs:expiry:" + System.nanoTime();
         final String soon = key + ":soon";
-        final ClusterNamespaces.Roles roles = cluster.roles();
         assertEquals("OK", redis("set", key, "v", "EX", "120"));
         final long soonSetMs = System.currentTimeMillis();
         assertEquals("OK", redis("set", soon, "v", "EX", "12"));

@@ -1,20 +1,12 @@
 package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
-import io.ertcp.test.Requirements;
-import io.ertcp.test.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,69 +17,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kill -9 of the primary without an error, and a counter INCRed before and after the kill holds
  * every increment (the store's state survived the takeover).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterKvSystemTest
+class ClusterKvSystemTest extends NamespaceClusterTest
 {
     private static final String COUNTER = "ecs:counter";
 
-    private Path workDir;
-    private ClusterNamespaces cluster;
-
-
-    /** The scheme this class's cluster runs; the ClusterStTcp* subclasses run the same scenarios in ST-TCP. */
-    ClusterNamespaces.Mode mode()
+    ClusterKvSystemTest()
     {
-        return ClusterNamespaces.Mode.ER_TCP;
-    }
-
-    @BeforeAll
-    void setUp() throws Exception
-    {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeCommand("redis-benchmark", "redis-tools");
-        workDir = Files.createTempDirectory("ertcp-cluster-kv");
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-kv" : "ecs-kv", "name: kv", "");
-        cluster.startAll();
-    }
-
-    @AfterAll
-    void tearDown()
-    {
-        if (cluster != null)
-        {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
-        }
-        if (workDir != null)
-        {
-            Shell.run("rm", "-rf", workDir.toString());
-        }
-    }
-
-    private String redis(final String... command)
-    {
-        final List<String> all = new ArrayList<>(List.of("redis-cli", "-h", ClusterNamespaces.VIP, "-p", "6379"));
-        all.addAll(List.of(command));
-        return cluster.client().run(Duration.ofSeconds(20), all.toArray(String[]::new)).requireOk().stdout().trim();
+        super("kv", (shared, dir) -> shared.service("kv"), Tool.REDIS_BENCHMARK);
     }
 
     @Test
     @Timeout(150)
     void redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrement() throws Exception
     {
-        cluster.heal();
-        cluster.retryOnFalseSuspicion(() ->
-        {
-            redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrementOnce();
-            return null;
-        });
+        cluster.runHealed(this::redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrementOnce);
     }
 
-    private void redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrementOnce() throws Exception
+    private void redisBenchmarkRunsThroughAKillAndTheStoreKeepsEveryIncrementOnce(final ClusterNamespaces.Roles roles) throws Exception
     {
         // A key of this attempt's own: a run after a false suspicion starts from zero again.
         final String counter = COUNTER + ":" + System.nanoTime();
-        final ClusterNamespaces.Roles roles = cluster.roles();
         assertEquals("OK", redis("set", "ecs:greeting", "hello"));
         for (int i = 1; i <= 3; i++)
         {
@@ -103,10 +52,8 @@ class ClusterKvSystemTest
         {
             Thread.sleep(2000);
             assertTrue(bench.isAlive(), "redis-benchmark ended before the kill:\n" + Files.readString(log));
-            cluster.kill(roles.primary());
-            takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
-            assertTrue(bench.waitFor(100, TimeUnit.SECONDS), "redis-benchmark did not finish:\n" + Files.readString(log) +
-                cluster.outputs());
+            takeover = cluster.killPrimaryUnder(roles, bench, atNs -> { }, Duration.ofSeconds(100),
+                () -> "redis-benchmark did not finish:\n" + Files.readString(log) + cluster.outputs()).takeover();
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             // -q rewrites its progress line with carriage returns: keep what it printed last on each line.
             final String report = Files.readString(log).replace("\r", "\n");

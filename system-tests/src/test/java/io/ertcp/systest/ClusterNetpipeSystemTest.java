@@ -1,12 +1,7 @@
 package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
-import io.ertcp.test.Requirements;
-import io.ertcp.test.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
@@ -24,63 +19,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * An ER-TCP cluster (af-packet, namespaces on a bridge) serving netpipe: an NPtcp run from 1 KiB to 4 MiB
  * messages (no perturbations, to keep it short) completes without error through a kill -9 of the primary in its middle.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterNetpipeSystemTest
+class ClusterNetpipeSystemTest extends NamespaceClusterTest
 {
     private static final long UPPER = 4L * 1024 * 1024;
     /** NPtcp's progress lines: "  57:   32768 bytes     45 times -->    812.37 Mbps in     307.73 usec". */
     private static final Pattern POINT = Pattern.compile("(?m)^\\s*(\\d+):\\s+(\\d+) bytes\\s+(\\d+) times -->\\s+([\\d.]+) Mbps");
 
-    private Path workDir;
-    private ClusterNamespaces cluster;
-
-
-    /** The scheme this class's cluster runs; the ClusterStTcp* subclasses run the same scenarios in ST-TCP. */
-    ClusterNamespaces.Mode mode()
+    /** A NetPIPE receiver runs the transmitter's schedule: the service is told NPtcp's -l and -p. */
+    ClusterNetpipeSystemTest()
     {
-        return ClusterNamespaces.Mode.ER_TCP;
-    }
-
-    @BeforeAll
-    void setUp() throws Exception
-    {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeCommand("NPtcp", "netpipe-tcp");
-        workDir = Files.createTempDirectory("ertcp-cluster-netpipe");
-        // A NetPIPE receiver runs the transmitter's schedule: the service is told NPtcp's -l and -p.
-        cluster = ClusterNamespaces.create(mode(), workDir, mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-netpipe" : "ecs-netpipe", "name: netpipe\nlower: 1024\nperturbation: 0", "");
-        cluster.startAll();
-    }
-
-    @AfterAll
-    void tearDown()
-    {
-        if (cluster != null)
-        {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
-        }
-        if (workDir != null)
-        {
-            Shell.run("rm", "-rf", workDir.toString());
-        }
+        super("netpipe", (shared, dir) -> shared.service("netpipe").serviceOption("lower", "1024")
+            .serviceOption("perturbation", "0"), Tool.NPTCP);
     }
 
     @Test
     @Timeout(150)
     void nptcpCompletesThroughAKillOfThePrimary() throws Exception
     {
-        cluster.heal();
-        cluster.retryOnFalseSuspicion(() ->
-        {
-            nptcpCompletesThroughAKillOfThePrimaryOnce();
-            return null;
-        });
+        cluster.runHealed(this::nptcpCompletesThroughAKillOfThePrimaryOnce);
     }
 
-    private void nptcpCompletesThroughAKillOfThePrimaryOnce() throws Exception
+    private void nptcpCompletesThroughAKillOfThePrimaryOnce(final ClusterNamespaces.Roles roles) throws Exception
     {
-        final ClusterNamespaces.Roles roles = cluster.roles();
         final Path result = workDir.resolve("np.out");
         final Path log = workDir.resolve("np.log");
         final long startNs = System.nanoTime();
@@ -110,9 +70,8 @@ class ClusterNetpipeSystemTest
             }
             assertTrue(pointAtKill >= 0, "NPtcp did not reach 64 KiB messages:\n" + Files.readString(log) + cluster.outputs());
             final double killAtS = (System.nanoTime() - startNs) / 1e9;
-            cluster.kill(roles.primary());
-            final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
-            assertTrue(np.waitFor(120, TimeUnit.SECONDS), "NPtcp did not finish:\n" + Files.readString(log) + cluster.outputs());
+            final ClusterNamespaces.Takeover takeover = cluster.killPrimaryUnder(roles, np, atNs -> { },
+                Duration.ofSeconds(120), () -> "NPtcp did not finish:\n" + Files.readString(log) + cluster.outputs()).takeover();
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             final String output = Files.readString(log);
             assertEquals(0, np.exitValue(), "NPtcp's exit status:\n" + output + cluster.outputs());

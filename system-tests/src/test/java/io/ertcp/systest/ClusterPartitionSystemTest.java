@@ -4,12 +4,7 @@ import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.Ertcp;
 import io.ertcp.test.FileProgress;
 import io.ertcp.test.NetNs;
-import io.ertcp.test.Requirements;
-import io.ertcp.test.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
@@ -28,51 +23,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * stops serving, rejoins as a backup by itself and catches up; then the new primary is killed with SIGKILL during a
  * second transfer and the old one takes over in epoch 3. Both transfers come back intact (sha256), without a reset.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterPartitionSystemTest
+class ClusterPartitionSystemTest extends NamespaceClusterTest
 {
     private static final long BYTES = 64L * 1024 * 1024;
     private static final String TABLE = "ertcp_partition";
 
-    private Path workDir;
-    private ClusterNamespaces cluster;
-    private Path in;
-    private String inSha;
-
-    /** The scheme this class's cluster runs; ClusterStTcpPartitionSystemTest runs the same in ST-TCP. */
-    ClusterNamespaces.Mode mode()
+    ClusterPartitionSystemTest()
     {
-        return ClusterNamespaces.Mode.ER_TCP;
+        super("part", BYTES, (shared, dir) -> shared.service("echo"), Tool.SOCAT, Tool.NFT);
     }
 
-    @BeforeAll
-    void setUp() throws Exception
+    @Override
+    void beforeClose()
     {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeCommand("socat", "socat");
-        Requirements.assumeCommand("nft", "nftables");
-        workDir = Files.createTempDirectory("ertcp-cluster-partition");
-        in = workDir.resolve("in");
-        Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BYTES + " /dev/urandom > " + in).requireOk();
-        inSha = ClusterEchoSystemTest.sha256(in);
-        cluster = ClusterNamespaces.create(mode(), workDir,
-            mode() == ClusterNamespaces.Mode.ST_TCP ? "ecs-st-part" : "ecs-part", "name: echo", "");
-        cluster.startAll();
-    }
-
-    @AfterAll
-    void tearDown()
-    {
-        if (cluster != null)
-        {
-            cluster.lan().run("nft", "delete", "table", "bridge", TABLE);
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
-        }
-        if (workDir != null)
-        {
-            Shell.run("rm", "-rf", workDir.toString());
-        }
+        cluster.lan().run("nft", "delete", "table", "bridge", TABLE);
     }
 
     /** Drop every frame the bridge would forward to or from the primary's port (v-p), both ways. */
@@ -95,7 +59,7 @@ class ClusterPartitionSystemTest
     {
         Files.deleteIfExists(out);
         return cluster.client().start(workDir.resolve("socat-" + label + ".log"), "sh", "-c",
-            "socat -t 60 -T 60 - TCP:" + ClusterNamespaces.VIP + ":7 < " + in + " > " + out);
+            "socat -t 60 -T 60 - TCP:" + ClusterNamespaces.VIP + ":7 < " + input.file() + " > " + out);
     }
 
     private void assertIntact(final String label, final Process socat, final Path out) throws Exception
@@ -104,7 +68,7 @@ class ClusterPartitionSystemTest
         assertEquals(0, socat.exitValue(), label + ": socat's exit status (a reset is 1):\n" +
             Files.readString(workDir.resolve("socat-" + label + ".log")) + cluster.outputs());
         assertEquals(BYTES, Files.size(out), label + ": bytes echoed\n" + cluster.outputs());
-        assertEquals(inSha, ClusterEchoSystemTest.sha256(out), label + ": the echoed bytes");
+        assertEquals(input.sha256(), sha256(out), label + ": the echoed bytes");
     }
 
     @Test

@@ -2,15 +2,11 @@ package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.NetNs;
-import io.ertcp.test.Requirements;
 import io.ertcp.test.Shell;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
@@ -32,8 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code ./ertcp status} says the cluster is not healthy and exits 1.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterStatusSystemTest
+class ClusterStatusSystemTest extends NamespaceClusterTest
 {
     private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     /** Every sample as {@code name{k=v,...} value}, labels sorted; fails on anything the parser refuses. */
@@ -56,15 +51,6 @@ class ClusterStatusSystemTest
         print("healthy", status["healthy"], "|".join(status["problems"]))
         """;
 
-    private Path workDir;
-    private ClusterNamespaces cluster;
-
-    /** The scheme this class's cluster runs; ClusterStTcpStatusSystemTest runs the same in ST-TCP. */
-    ClusterNamespaces.Mode mode()
-    {
-        return ClusterNamespaces.Mode.ER_TCP;
-    }
-
     private boolean stTcp()
     {
         return mode() == ClusterNamespaces.Mode.ST_TCP;
@@ -82,33 +68,23 @@ class ClusterStatusSystemTest
             .address().replaceAll("/.*", "");
     }
 
-    @BeforeAll
-    void setUp() throws Exception
+    ClusterStatusSystemTest()
     {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeCommand("curl", "curl");
-        Requirements.assumeCommand("socat", "socat");
-        Assumptions.assumeTrue(Shell.run(PYTHON, "-c", "import prometheus_client").ok(),
-            "needs Python's prometheus_client (apt-get install python3-prometheus-client)");
-        workDir = Files.createTempDirectory("ertcp-cluster-status");
-        Files.writeString(workDir.resolve("metrics.py"), PARSE_METRICS);
-        Files.writeString(workDir.resolve("summary.py"), SUMMARY);
-        cluster = ClusterNamespaces.create(mode(), workDir, stTcp() ? "ecs-st-status" : "ecs-status", "name: echo", "");
-        cluster.startAll();
+        super("status", (shared, dir) -> shared.service("echo"), Tool.CURL, Tool.SOCAT);
     }
 
-    @AfterAll
-    void tearDown()
+    @Override
+    void assumeMore()
     {
-        if (cluster != null)
-        {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
-        }
-        if (workDir != null)
-        {
-            Shell.run("rm", "-rf", workDir.toString());
-        }
+        Assumptions.assumeTrue(Shell.run(PYTHON, "-c", "import prometheus_client").ok(),
+            "needs Python's prometheus_client (apt-get install python3-prometheus-client)");
+    }
+
+    @Override
+    void prepare() throws Exception
+    {
+        Files.writeString(workDir.resolve("metrics.py"), PARSE_METRICS);
+        Files.writeString(workDir.resolve("summary.py"), SUMMARY);
     }
 
     /** {@code ./ertcp status --json} from the client's namespace, summarised by Python's json. */

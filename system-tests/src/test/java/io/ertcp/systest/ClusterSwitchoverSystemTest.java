@@ -4,14 +4,9 @@ import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.Ertcp;
 import io.ertcp.test.FileProgress;
 import io.ertcp.test.NetNs;
-import io.ertcp.test.Requirements;
-import io.ertcp.test.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,42 +25,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and the client's stall is printed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterSwitchoverSystemTest
+class ClusterSwitchoverSystemTest extends NamespaceClusterTest
 {
     private static final long BYTES = 200L * 1024 * 1024;
     private static final long MOVE_AT = 60L * 1024 * 1024;
 
-    private Path workDir;
-    private ClusterNamespaces cluster;
-    private Path in;
-    private String inSha;
-
-    @BeforeAll
-    void setUp() throws Exception
+    ClusterSwitchoverSystemTest()
     {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeCommand("socat", "socat");
-        workDir = Files.createTempDirectory("ertcp-cluster-switchover");
-        in = workDir.resolve("in");
-        Shell.run(Duration.ofSeconds(60), "sh", "-c", "head -c " + BYTES + " /dev/urandom > " + in).requireOk();
-        inSha = sha256(in);
-        cluster = ClusterNamespaces.create(ClusterNamespaces.Mode.ER_TCP, workDir, "ecs-switch", "name: echo", "");
-        cluster.startAll();
-    }
-
-    @AfterAll
-    void tearDown()
-    {
-        if (cluster != null)
-        {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
-        }
-        if (workDir != null)
-        {
-            Shell.run("rm", "-rf", workDir.toString());
-        }
+        super("switch", BYTES, (shared, dir) -> shared.service("echo"), Tool.SOCAT);
     }
 
     /** Stream the file through echo; once {@link #MOVE_AT} came back, run {@code move}; check the bytes. */
@@ -76,7 +43,7 @@ class ClusterSwitchoverSystemTest
         final Path socatLog = workDir.resolve("socat-" + label + ".log");
         final NetNs client = cluster.client();
         final Process socat = client.start(socatLog, "sh", "-c",
-            "socat -t 60 -T 60 - TCP:" + ClusterNamespaces.VIP + ":7 < " + in + " > " + out);
+            "socat -t 60 -T 60 - TCP:" + ClusterNamespaces.VIP + ":7 < " + input.file() + " > " + out);
         try (FileProgress progress = FileProgress.watch(out))
         {
             assertTrue(progress.awaitSize(MOVE_AT, socat, Duration.ofSeconds(90)),
@@ -88,7 +55,7 @@ class ClusterSwitchoverSystemTest
             assertEquals(0, socat.exitValue(), "socat's exit status (a reset is 1):\n" + Files.readString(socatLog) +
                 cluster.outputs());
             assertEquals(BYTES, Files.size(out), "bytes echoed\n" + cluster.outputs());
-            assertEquals(inSha, sha256(out), "the echoed bytes");
+            assertEquals(input.sha256(), sha256(out), "the echoed bytes");
             System.out.printf("%s: 200 MiB echoed; the client received nothing for %.0f ms (from %.0f ms after the " +
                 "move began)%n", label, progress.stallMs(), progress.stallStartMs());
             Files.deleteIfExists(out);
@@ -157,10 +124,5 @@ class ClusterSwitchoverSystemTest
         assertTrue(old.contains("left the cluster; " + roles.backup() + " stands for election"), old);
         final ClusterNamespaces.Takeover takeover = cluster.awaitTakeover(roles, Duration.ofSeconds(30));
         System.out.println(takeover.line());
-    }
-
-    private static String sha256(final Path file)
-    {
-        return Shell.run(Duration.ofSeconds(60), "sha256sum", file.toString()).requireOk().stdout().split("\\s+")[0];
     }
 }

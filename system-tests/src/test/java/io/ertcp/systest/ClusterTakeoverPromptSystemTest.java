@@ -2,12 +2,8 @@ package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.NetNs;
-import io.ertcp.test.Requirements;
 import io.ertcp.test.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
@@ -25,8 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * frozen primary, then killed with SIGKILL), and the client, whose route says rto_min 1500 ms, resends the request
  * right after the takeover instead of at its retransmission timeout; every echoed byte is the byte sent.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterTakeoverPromptSystemTest
+class ClusterTakeoverPromptSystemTest extends NamespaceClusterTest
 {
     /** The client's minimum RTO: far beyond the takeover, so that its timer cannot be what resends. */
     private static final long RTO_MIN_MS = 1500;
@@ -55,32 +50,9 @@ class ClusterTakeoverPromptSystemTest
         print("sha256 %s %s" % (sent.hexdigest(), back.hexdigest()), flush=True)
         """;
 
-    private Path workDir;
-    private ClusterNamespaces cluster;
-
-    @BeforeAll
-    void setUp() throws Exception
+    ClusterTakeoverPromptSystemTest()
     {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeCommand("python3", "python3");
-        Requirements.assumeCommand("tcpdump", "tcpdump");
-        workDir = Files.createTempDirectory("ertcp-takeover-prompt");
-        cluster = ClusterNamespaces.create(workDir, "ecs-prompt", "name: echo", "");
-        cluster.startAll();
-    }
-
-    @AfterAll
-    void tearDown()
-    {
-        if (cluster != null)
-        {
-            cluster.keepOutputs(Path.of("target", "cluster-logs", getClass().getSimpleName()));
-            cluster.close();
-        }
-        if (workDir != null)
-        {
-            Shell.run("rm", "-rf", workDir.toString());
-        }
+        super("prompt", (shared, dir) -> shared.service("echo"), Tool.PYTHON3, Tool.TCPDUMP);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.ertcp.systest;
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.port.DpdkPort;
 import io.ertcp.engine.port.FrameHandler;
+import io.ertcp.engine.cluster.config.ClusterTemplate;
 import io.ertcp.test.Ertcp;
 import io.ertcp.test.NetNs;
 import io.ertcp.test.Requirements;
@@ -149,28 +150,10 @@ class DpdkPortByIdSystemTest
         Requirements.assumeDpdkShim();
         final java.nio.file.Path directory = java.nio.file.Files.createTempDirectory("ertcp-pci");
         final java.nio.file.Path file = directory.resolve("cluster.yaml");
-        java.nio.file.Files.writeString(file, """
-            cluster: metal
-            mode: er-tcp
-            service:
-              name: echo
-            vip:
-              address: 10.98.0.100/24
-              mac: 02:00:00:00:00:64
-            log:
-              dir: %s
-            security: none
-            nodes:
-              - name: primary
-                role: primary
-                driver: dpdk
-                pci: ff:1f.7
-                eal: "--no-huge --no-shconf -m 64"
-              - name: logger
-                role: logger
-                driver: af-packet
-                interface: eth0
-            """.formatted(directory.resolve("log")));
+        // A primary and a logger, each naming its NIC by PCI address (only the primary runs here).
+        java.nio.file.Files.writeString(file, new ClusterTemplate().name("metal").backups(0).vip("10.98.0.100/24")
+            .logDir(directory.resolve("log")).securityNone().macs(false).addresses(false).driver("dpdk").pci("ff:1f.7")
+            .eal("--no-huge --no-shconf -m 64").text());
         try (NetNs ns = NetNs.create("byidn"))
         {
             // No Linux interface is looked for (the NIC has none): EAL starts and finds no NIC at the address.

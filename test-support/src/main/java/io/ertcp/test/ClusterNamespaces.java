@@ -1,5 +1,12 @@
 package io.ertcp.test;
 
+import io.ertcp.engine.cli.NamespaceLan;
+import io.ertcp.engine.cluster.config.ClusterConfig;
+import io.ertcp.engine.cluster.config.ClusterFileWriter;
+import io.ertcp.engine.cluster.config.ClusterTemplate;
+import io.ertcp.engine.net.MacAddress;
+import io.ertcp.engine.replication.channel.ClusterKey;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -27,7 +35,14 @@ import java.util.stream.Stream;
  * use it and floods every unicast frame to every port, like a hub, so the backup's tap sees the client's frames to
  * the virtual MAC (and the primary's to the client).
  *
- * <p>Closing it kills every node and deletes the namespaces (NetNs reaps what a dead JVM left).
+ * <p>With a replication LAN ({@link #withReplicationLan}) the bridge's namespace holds a second bridge, {@code br1},
+ * and every node a second veth, {@code eth1} (MAC {@code 02:00:00:00:01:1x}), on it: the cluster file gives each
+ * node {@code replication-interface: eth1}, so the replication channel crosses br1 and the clients' LAN, br0, carries
+ * only the clients' traffic.
+ *
+ * <p>The file is {@link ClusterTemplate}'s (written by {@link ClusterFileWriter}) and the namespaces are
+ * {@link NamespaceLan}'s, as the demo makes them. Closing it kills every node and deletes the namespaces (NetNs reaps
+ * what a dead JVM left).
  */
 public final class ClusterNamespaces implements AutoCloseable
 {
@@ -61,16 +76,10 @@ public final class ClusterNamespaces implements AutoCloseable
     }
 
     /** The three nodes every cluster here has; ranks make {@code backup} the first to take over. */
-    public static final List<NodeSpec> NODES = List.of(
-        new NodeSpec("primary", "primary", 0, "02:00:00:00:00:11", "10.80.0.11/24"),
-        new NodeSpec("logger", "logger", -1, "02:00:00:00:00:12", "10.80.0.12/24"),
-        new NodeSpec("backup", "backup", 1, "02:00:00:00:00:13", "10.80.0.13/24"));
+    public static final List<NodeSpec> NODES = specs(Mode.ER_TCP);
 
     /** The three nodes of an ST-TCP cluster: no logger (the backup confirms), a witness that only votes. */
-    public static final List<NodeSpec> ST_TCP_NODES = List.of(
-        new NodeSpec("primary", "primary", 0, "02:00:00:00:00:11", "10.80.0.11/24"),
-        new NodeSpec("backup", "backup", 1, "02:00:00:00:00:13", "10.80.0.13/24"),
-        new NodeSpec("witness", "witness", -1, "02:00:00:00:00:14", "10.80.0.14/24"));
+    public static final List<NodeSpec> ST_TCP_NODES = specs(Mode.ST_TCP);
 
     /** One row of {@code ./ertcp status}. */
     public record StatusRow(String node, String state, long epoch, long log, long applied, String lag, String conns,
@@ -99,69 +108,180 @@ public final class ClusterNamespaces implements AutoCloseable
     private final Map<String, Integer> starts = new LinkedHashMap<>();
     private final Path dir;
     private final Path config;
+    /** Namespaces a test joined to the clients' bridge ({@link #attach}). */
+    private final List<NetNs> attached = new ArrayList<>();
 
-    private ClusterNamespaces(final Mode mode, final Path dir, final String clusterName, final String serviceYaml,
-        final String tcpYaml)
+    private ClusterNamespaces(final Mode mode, final Path dir, final String clusterName,
+        final UnaryOperator<ClusterTemplate> settings)
     {
         this.mode = mode;
-        this.nodes = mode == Mode.ST_TCP ? ST_TCP_NODES : NODES;
         this.dir = dir;
         this.config = dir.resolve("cluster.yaml");
-        lan = NetNs.create("ecs-lan");
-        if (mode == Mode.ST_TCP)
+        final ClusterConfig cluster = settings.apply(template(mode).name(clusterName).logDir(dir.resolve("log"))
+            .keyFile(writeKey())).config();
+        this.nodes = specs(cluster);
+        write(cluster);
+        final Map<String, NetNs> made = new LinkedHashMap<>();
+        final List<NamespaceLan.Member> members = new ArrayList<>();
+        members.add(NamespaceLan.Member.client("ecs-c", "v-c", CLIENT_IP + "/24"));
+        members.addAll(NamespaceLan.nodes(cluster, name -> "ecs-" + name.charAt(0), name -> "v-" + name.charAt(0), true));
+        try
         {
-            // A hub: the bridge forgets every address at once and floods every unicast frame, so the backup taps them.
-            lan.exec("ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0", "ageing_time", "0");
+            NamespaceLan.build(new NamespaceLan.Host()
+            {
+                public String namespace(final String hint)
+                {
+                    final NetNs ns = NetNs.create(hint);
+                    made.put(hint, ns);
+                    return ns.name();
+                }
+
+                public void run(final String... command)
+                {
+                    Shell.run(command).requireOk();
+                }
+            }, "ecs-lan", mode == Mode.ST_TCP, members);
         }
-        else
+        catch (final RuntimeException | Error ex)
         {
-            lan.exec("ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0");
+            made.values().forEach(NetNs::close);
+            throw ex;
         }
-        lan.exec("ip", "link", "set", "br0", "up");
-        client = NetNs.create("ecs-c");
-        join(client, "v-c");
-        client.address("eth0", CLIENT_IP + "/24");
-        // The nodes read raw frames: the client's kernel must send real checksums and MTU-sized frames.
-        client.disableOffloads("eth0");
+        lan = made.get("ecs-lan");
+        client = made.get("ecs-c");
         for (final NodeSpec node : nodes)
         {
-            final NetNs ns = NetNs.create("ecs-" + node.name().charAt(0));
-            join(ns, "v-" + node.name().charAt(0));
-            ns.exec("ip", "link", "set", "eth0", "address", node.mac());
-            ns.exec("ip", "link", "set", "eth0", "up");
-            nodeNs.put(node.name(), ns);
-            if (node.role().equals("witness"))
-            {
-                // The witness only votes: spare it the flood of the clients' traffic (it would read every frame on a
-                // 2-core machine that runs everything). Frames to its own MAC still reach it (a static entry, which
-                // ageing_time 0 does not age), and so do the heartbeats (multicast floods on).
-                lan.exec("bridge", "link", "set", "dev", "v-" + node.name().charAt(0), "flood", "off");
-                lan.exec("bridge", "fdb", "add", node.mac(), "dev", "v-" + node.name().charAt(0), "master", "static");
-            }
+            nodeNs.put(node.name(), made.get("ecs-" + node.name().charAt(0)));
         }
-        write(clusterName, serviceYaml, tcpYaml);
+    }
+
+    /**
+     * What every cluster here shares: the VIP 10.80.0.100/24, 10 ms heartbeats and a 400 ms suspicion (a 2-core
+     * machine runs three JVMs and the clients: tighter timeouts bring false suspicions), the mode's nodes and
+     * durability.
+     */
+    private static ClusterTemplate template(final Mode mode)
+    {
+        return new ClusterTemplate().mode(mode.text()).vip(VIP + "/24").heartbeat("10ms").suspectTimeout("400ms");
+    }
+
+    private static List<NodeSpec> specs(final Mode mode)
+    {
+        return specs(template(mode).securityNone().config());
+    }
+
+    private static List<NodeSpec> specs(final ClusterConfig cluster)
+    {
+        return cluster.nodes().stream().map(node -> new NodeSpec(node.name(), node.role().text(),
+            node.rank().orElse(-1), node.mac().isPresent() ? MacAddress.format(node.mac().getAsLong()) : "",
+            node.address().map(Object::toString).orElse(""))).toList();
     }
 
     /**
      * Make the namespaces and write the cluster file; no node runs yet ({@link #startAll}).
      *
-     * @param dir         a directory of the test's own: the file, the nodes' logs and output go there.
-     * @param serviceYaml the {@code service:} section's keys, one {@code key: value} a line.
-     * @param tcpYaml     the {@code tcp:} section's keys, or empty for the defaults.
+     * @param dir      a directory of the test's own: the file, the nodes' logs and output go there.
+     * @param settings the test's own settings over the shared ones: the service, say, and tcp keys.
      */
-    public static ClusterNamespaces create(final Path dir, final String clusterName, final String serviceYaml,
-        final String tcpYaml)
+    public static ClusterNamespaces create(final Path dir, final String clusterName,
+        final UnaryOperator<ClusterTemplate> settings)
     {
-        return new ClusterNamespaces(Mode.ER_TCP, dir, clusterName, serviceYaml, tcpYaml);
+        return new ClusterNamespaces(Mode.ER_TCP, dir, clusterName, settings);
     }
 
     /**
      * The same, for either scheme: {@link Mode#ST_TCP} makes primary, backup and witness on a flooding bridge.
      */
     public static ClusterNamespaces create(final Mode mode, final Path dir, final String clusterName,
-        final String serviceYaml, final String tcpYaml)
+        final UnaryOperator<ClusterTemplate> settings)
     {
-        return new ClusterNamespaces(mode, dir, clusterName, serviceYaml, tcpYaml);
+        return new ClusterNamespaces(mode, dir, clusterName, settings);
+    }
+
+    /**
+     * A system test's cluster: the namespaces, the file, every node started. A start that fails closes what it made
+     * (keeping the nodes' outputs under target/cluster-logs) before it throws.
+     *
+     * @param dir a directory of the test's own, deleted with the cluster.
+     */
+    public static ClusterNamespaces started(final Mode mode, final Path dir, final String clusterName,
+        final UnaryOperator<ClusterTemplate> settings, final Class<?> test) throws Exception
+    {
+        final ClusterNamespaces cluster = create(mode, dir, clusterName, settings);
+        try
+        {
+            cluster.startAll();
+            return cluster;
+        }
+        catch (final Exception | Error ex)
+        {
+            cluster.closeKeepingOutputs(test);
+            throw ex;
+        }
+    }
+
+    /**
+     * The end of a system test: the nodes' outputs kept under target/cluster-logs/TEST, every node killed, the
+     * namespaces and the directory deleted.
+     */
+    public void closeKeepingOutputs(final Class<?> test)
+    {
+        keepOutputs(Path.of("target", "cluster-logs", test.getSimpleName()));
+        close();
+        Shell.run("rm", "-rf", dir.toString());
+    }
+
+    /** When a {@link #killPrimaryUnder} kill came, and the takeover that followed. */
+    public record Kill(long atNs, Takeover takeover)
+    {
+    }
+
+    /**
+     * The middle of every stream-then-kill test: while {@code client} runs (mid-stream), kill -9 the primary of
+     * {@code roles}, wait up to 30 s for its backup to take over, then for the client to finish.
+     *
+     * @param atKill        told the kill's moment (System.nanoTime()) at once, before the takeover: a
+     *                      {@link FileProgress#mark}, say.
+     * @param clientTimeout how long the client may take to finish after the takeover.
+     * @param unfinished    the failure message when it does not.
+     */
+    public Kill killPrimaryUnder(final Roles roles, final Process client, final java.util.function.LongConsumer atKill,
+        final Duration clientTimeout, final java.util.concurrent.Callable<String> unfinished) throws Exception
+    {
+        final long atNs = kill(roles.primary());
+        atKill.accept(atNs);
+        final Takeover takeover = awaitTakeover(roles, Duration.ofSeconds(30));
+        if (!client.waitFor(clientTimeout.toMillis(), TimeUnit.MILLISECONDS))
+        {
+            throw new AssertionError(unfinished.call());
+        }
+        return new Kill(atNs, takeover);
+    }
+
+    /**
+     * An ER-TCP cluster whose replication channel runs on a LAN of its own: br1, each node's {@code eth1}; the client
+     * is on br0 alone.
+     */
+    public static ClusterNamespaces withReplicationLan(final Path dir, final String clusterName,
+        final UnaryOperator<ClusterTemplate> settings)
+    {
+        return create(Mode.ER_TCP, dir, clusterName, template -> settings.apply(template).replicationInterface("eth1"));
+    }
+
+    /**
+     * Another host on the clients' LAN: a namespace with its {@code eth0} on br0 (the bridge side named
+     * {@code bridgeSide}, at most 15 characters), no address; closed with the cluster.
+     */
+    public synchronized NetNs attach(final String hint, final String bridgeSide)
+    {
+        final NetNs ns = NetNs.create(hint);
+        attached.add(ns);
+        Shell.run("ip", "link", "add", bridgeSide, "netns", lan.name(), "type", "veth",
+            "peer", "name", "eth0", "netns", ns.name()).requireOk();
+        lan.exec("ip", "link", "set", bridgeSide, "master", "br0");
+        lan.exec("ip", "link", "set", bridgeSide, "up");
+        ns.exec("ip", "link", "set", "eth0", "up");
+        return ns;
     }
 
     public Mode mode()
@@ -181,49 +301,11 @@ public final class ClusterNamespaces implements AutoCloseable
         return lan;
     }
 
-    private void join(final NetNs ns, final String bridgeSide)
+    private void write(final ClusterConfig cluster)
     {
-        Shell.run("ip", "link", "add", bridgeSide, "netns", lan.name(), "type", "veth",
-            "peer", "name", "eth0", "netns", ns.name()).requireOk();
-        lan.exec("ip", "link", "set", bridgeSide, "master", "br0");
-        lan.exec("ip", "link", "set", bridgeSide, "up");
-        ns.exec("ip", "link", "set", "eth0", "up");
-    }
-
-    private void write(final String clusterName, final String serviceYaml, final String tcpYaml)
-    {
-        final StringBuilder yaml = new StringBuilder();
-        yaml.append("cluster: ").append(clusterName).append('\n');
-        yaml.append("mode: ").append(mode.text()).append('\n');
-        yaml.append("service:\n");
-        serviceYaml.lines().forEach(line -> yaml.append("  ").append(line).append('\n'));
-        yaml.append("vip:\n  address: ").append(VIP).append("/24\n  mac: 02:00:00:00:00:64\n");
-        yaml.append(mode == Mode.ST_TCP ? "durability: backup\n" : "durability: logger\n");
-        // A 2-core machine runs three JVMs and the clients: tighter timeouts bring false suspicions.
-        yaml.append("failure-detection:\n  heartbeat-interval: 10ms\n  suspect-timeout: 400ms\n");
-        yaml.append("log:\n  dir: ").append(dir.resolve("log")).append("\n  retention: 1h\n");
-        yaml.append("security:\n  key-file: ").append(writeKey()).append('\n');
-        if (!tcpYaml.isBlank())
-        {
-            yaml.append("tcp:\n");
-            tcpYaml.lines().forEach(line -> yaml.append("  ").append(line).append('\n'));
-        }
-        yaml.append("nodes:\n");
-        for (final NodeSpec node : nodes)
-        {
-            yaml.append("  - name: ").append(node.name()).append('\n');
-            yaml.append("    role: ").append(node.role()).append('\n');
-            if (node.rank() > 0)
-            {
-                yaml.append("    rank: ").append(node.rank()).append('\n');
-            }
-            yaml.append("    driver: af-packet\n    interface: eth0\n");
-            yaml.append("    mac: ").append(node.mac()).append('\n');
-            yaml.append("    address: ").append(node.address()).append('\n');
-        }
         try
         {
-            Files.writeString(config, yaml);
+            Files.writeString(config, ClusterFileWriter.write(cluster));
         }
         catch (final IOException ex)
         {
@@ -231,28 +313,13 @@ public final class ClusterNamespaces implements AutoCloseable
         }
     }
 
-    /**
-     * The cluster key every node reads: 32 random bytes, owner-only, as {@code ./ertcp keygen} writes (this module
-     * does not depend on the engine).
-     */
+    /** The cluster key every node reads, made once: 32 random bytes, owner-only, as {@code ./ertcp keygen} writes. */
     private Path writeKey()
     {
         final Path key = dir.resolve("cluster.key");
-        if (Files.exists(key))
+        if (!Files.exists(key))
         {
-            return key;
-        }
-        final byte[] bytes = new byte[32];
-        new java.security.SecureRandom().nextBytes(bytes);
-        try
-        {
-            Files.createFile(key, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-            Files.write(key, bytes);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
+            ClusterKey.generate(key, false);
         }
         return key;
     }
@@ -566,6 +633,28 @@ public final class ClusterNamespaces implements AutoCloseable
         }
     }
 
+    /** A scenario with a kill in it, for {@link #runHealed}: told the roles as the attempt starts. */
+    @FunctionalInterface
+    public interface Scenario
+    {
+        void run(Roles roles) throws Exception;
+    }
+
+    /**
+     * The start of every scenario with a kill in it: {@link #heal} (every node a test killed before runs again), then
+     * the scenario with the {@link #roles} of the moment, {@link #retryOnFalseSuspicion once more} (with the roles
+     * then) if a false suspicion spoiled it before its kill.
+     */
+    public void runHealed(final Scenario scenario) throws Exception
+    {
+        heal();
+        retryOnFalseSuspicion(() ->
+        {
+            scenario.run(roles());
+            return null;
+        });
+    }
+
     /** Who is primary (in which epoch) and which backup takes over when it goes. */
     public record Roles(String primary, long epoch, String backup)
     {
@@ -772,6 +861,7 @@ public final class ClusterNamespaces implements AutoCloseable
             }
         }
         client.close();
+        attached.forEach(NetNs::close);
         nodeNs.values().forEach(NetNs::close);
         lan.close();
     }

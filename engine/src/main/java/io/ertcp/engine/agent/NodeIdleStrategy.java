@@ -1,5 +1,6 @@
 package io.ertcp.engine.agent;
 
+import io.ertcp.engine.port.AfPacketPort;
 import io.ertcp.engine.port.PacketPort;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -17,6 +18,9 @@ import java.util.function.BooleanSupplier;
  *   <li>on any other port (DPDK, the in-memory LAN) it parks, doubling from the shortest park up to the longest,
  *   but no longer than {@code inFlightParkNs} while {@code inFlight} says records are unconfirmed or arriving.</li>
  * </ul>
+ * A node with a replication port of its own (docs/cluster-file.md, "A separate replication interface") waits for
+ * frames on two ports: on two AF_PACKET ports it sleeps in one poll of both ({@link AfPacketPort.PairWait}); on any
+ * other pair it parks as on a port that cannot wake it, since a sleep on one would keep the other's frames waiting.
  * Either way an idle node still sleeps (2 shared cores stay usable) and its timers run at least once per longest park.
  * Allocation-free; one thread (the agent's runner) calls it.
  */
@@ -55,24 +59,62 @@ public final class NodeIdleStrategy implements IdleStrategy
      */
     public NodeIdleStrategy(final PacketPort port, final BooleanSupplier inFlight)
     {
-        this(port, inFlight, IN_FLIGHT_PARK_NS, new Sleeper()
+        this(port, null, inFlight);
+    }
+
+    /**
+     * @param port            the node's port.
+     * @param replicationPort the node's replication port, or null when the channel shares {@code port}.
+     * @param inFlight        true while records are unconfirmed or arriving (the node's {@code replicationInFlight}).
+     */
+    public NodeIdleStrategy(final PacketPort port, final PacketPort replicationPort, final BooleanSupplier inFlight)
+    {
+        this(port, wakes(port, replicationPort), inFlight, IN_FLIGHT_PARK_NS, sleeper(port, replicationPort));
+    }
+
+    /** @return whether a frame on the node's port, or on either of its two ports, wakes a thread asleep on them. */
+    static boolean wakes(final PacketPort port, final PacketPort replicationPort)
+    {
+        return null == replicationPort ? port.canAwaitFrames() :
+            port instanceof AfPacketPort && replicationPort instanceof AfPacketPort;
+    }
+
+    private static Sleeper sleeper(final PacketPort port, final PacketPort replicationPort)
+    {
+        final AfPacketPort.PairWait pair = wakes(port, replicationPort) && null != replicationPort ?
+            new AfPacketPort.PairWait((AfPacketPort)port, (AfPacketPort)replicationPort) : null;
+        return new Sleeper()
         {
             public void await(final int timeoutMs)
             {
-                port.awaitFrames(timeoutMs);
+                if (null == pair)
+                {
+                    port.awaitFrames(timeoutMs);
+                }
+                else
+                {
+                    pair.await(timeoutMs);
+                }
             }
 
             public void park(final long ns)
             {
                 LockSupport.parkNanos(ns);
             }
-        });
+        };
     }
 
     NodeIdleStrategy(final PacketPort port, final BooleanSupplier inFlight, final long inFlightParkNs, final Sleeper sleeper)
     {
+        this(port, port.canAwaitFrames(), inFlight, inFlightParkNs, sleeper);
+    }
+
+    /** @param wakes whether {@code sleeper.await} returns when a frame arrives: see {@link #wakes}. */
+    NodeIdleStrategy(final PacketPort port, final boolean wakes, final BooleanSupplier inFlight,
+        final long inFlightParkNs, final Sleeper sleeper)
+    {
         this.port = port;
-        this.wakes = port.canAwaitFrames();
+        this.wakes = wakes;
         this.inFlight = inFlight;
         this.inFlightParkNs = inFlightParkNs;
         this.sleeper = sleeper;

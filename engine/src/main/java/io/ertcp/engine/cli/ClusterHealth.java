@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Whether a cluster is healthy, from what {@code ./ertcp status} learnt of each node: every configured member up,
- * exactly one primary, in er-tcp a logger, no member fenced, the primary hearing every member, and in st-tcp the
+ * exactly one primary, in er-tcp a logger, no member fenced, the primary hearing every member, every member on the
+ * same cluster file, and in st-tcp the
  * primary's backup in sync. Each problem is one phrase; {@code ./ertcp status} prints them on one line and exits 1.
  */
 final class ClusterHealth
@@ -76,6 +77,36 @@ final class ClusterHealth
             {
                 problems.add(answer.name() + " is rejoining: it replays the log and cannot take over yet");
             }
+        }
+        // Each member says which others' heartbeats carry another cluster file's digest; the odd one out is the one
+        // most members name (with two members, or a split, every member that is named).
+        final Map<String, Integer> namedBy = new java.util.LinkedHashMap<>();
+        for (final NodeAnswer answer : answers)
+        {
+            if (answer.up())
+            {
+                for (final Map<String, Object> member : answer.members())
+                {
+                    if (Boolean.TRUE.equals(member.get("config_differs")))
+                    {
+                        namedBy.merge(String.valueOf(member.get("name")), 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        if (!namedBy.isEmpty())
+        {
+            final int most = java.util.Collections.max(namedBy.values());
+            final List<String> odd = new ArrayList<>();
+            namedBy.forEach((name, count) ->
+            {
+                if (count == most)
+                {
+                    odd.add(name);
+                }
+            });
+            problems.add(String.join(", ", odd) + (odd.size() == 1 ? " runs" : " run") + " another cluster file " +
+                "than the other members (the digests in their heartbeats differ): give every node the same file");
         }
         if (primaries.size() == 1)
         {

@@ -3,6 +3,8 @@ package io.ertcp.engine.cli;
 import io.ertcp.engine.cluster.ClusterNode;
 import io.ertcp.engine.cluster.NodeStatus;
 import io.ertcp.engine.cluster.config.ClusterConfig;
+import io.ertcp.engine.cluster.config.ClusterMode;
+import io.ertcp.engine.cluster.config.ClusterTemplate;
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.lan.MemoryPort;
 import io.ertcp.engine.lan.MemorySwitch;
@@ -159,63 +161,22 @@ final class DemoCommand implements Command
     }
 
     /**
-     * The demo's cluster file: ER-TCP (primary .11, logger .12, backup .13) or ST-TCP (primary .11, backup .13,
-     * witness .14; no logger, durability backup). Authenticated with the key {@link #keyFileBeside} the log, which
-     * the caller makes.
+     * The demo's cluster file, from {@link ClusterTemplate}: ER-TCP (primary .11, logger .12, backup .13) or ST-TCP
+     * (primary .11, backup .13, witness .15; no logger, durability backup), echo, 10 ms heartbeats. Authenticated with
+     * the key {@link #keyFileBeside} the log, which the caller makes.
      */
     static String clusterYaml(final String name, final String driver, final Path logDir, final String suspect,
         final boolean stTcp)
     {
-        final String[] nodes = stTcp ? ST_TCP_NODES : NODES;
-        final StringBuilder yaml = new StringBuilder("""
-            cluster: %s
-            mode: %s
-            service:
-              name: echo
-            vip:
-              address: %s/24
-              mac: 02:00:00:00:00:64
-            failure-detection:
-              heartbeat-interval: 10ms
-              suspect-timeout: %s
-            log:
-              dir: %s
-            security:
-              key-file: %s
-            nodes:
-            """.formatted(name, stTcp ? "st-tcp" : "er-tcp", VIP, suspect, logDir, keyFileBeside(logDir)));
-        for (final String node : nodes)
-        {
-            final int i = nodeIndex(node);
-            yaml.append("""
-                  - name: %s
-                    role: %s
-                %s    driver: %s
-                    interface: eth0
-                    mac: 02:00:00:00:00:%02x
-                    address: 10.77.0.%d/24
-                """.formatted(node, node, node.equals("backup") ? "    rank: 1\n" : "", driver,
-                0x11 + i, 11 + i));
-        }
-        return yaml.toString();
+        return new ClusterTemplate().name(name).mode(stTcp ? ClusterMode.ST_TCP : ClusterMode.ER_TCP)
+            .vip(VIP + "/24").heartbeat("10ms").suspectTimeout(suspect).logDir(logDir).keyFile(keyFileBeside(logDir))
+            .driver(driver).text();
     }
 
     /** The demo's cluster key: a fresh one per demo, beside its log directory. */
     static Path keyFileBeside(final Path logDir)
     {
         return logDir.resolveSibling("cluster.key");
-    }
-
-    /** A node's number on the LAN: its MAC 02:00:00:00:00:(0x11 + n) and address 10.77.0.(11 + n), in either mode. */
-    private static int nodeIndex(final String node)
-    {
-        return switch (node)
-        {
-            case "primary" -> 0;
-            case "logger" -> 1;
-            case "backup" -> 2;
-            default -> 3;
-        };
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -606,7 +567,7 @@ final class DemoCommand implements Command
             out.println("demo: cluster file " + file + " (10 ms heartbeats, suspect after 200 ms; the channel " +
                 "authenticated with the fresh key " + keyFileBeside(directory.resolve("log")) + ")");
             out.println("demo: live lines from the nodes and the client; times are seconds since the client connected");
-            buildNetwork();
+            buildNetwork(file);
 
             out.println();
             out.println("demo: starting the nodes: ip netns exec " + prefix + "-NAME ./ertcp node --config " + file +
@@ -715,43 +676,52 @@ final class DemoCommand implements Command
             return killed && tookOver && intact ? 0 : 1;
         }
 
-        private void buildNetwork() throws IOException, InterruptedException
+        private void buildNetwork(final Path file)
         {
-            add(lan);
-            if (stTcp)
+            final ClusterConfig config = NodeCommand.load(file.toString());
+            final List<NamespaceLan.Member> members = new ArrayList<>(NamespaceLan.nodes(config, name -> name,
+                name -> "v-" + name, false));
+            members.add(NamespaceLan.Member.client("client", "v-client", CLIENT_IP + "/24"));
+            NamespaceLan.build(new NamespaceLan.Host()
             {
-                // A hub: the bridge keeps no address it learns and floods every unicast frame, so the backup taps them.
-                sh("ip", "-n", lan, "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0",
-                    "ageing_time", "0");
-            }
-            else
-            {
-                sh("ip", "-n", lan, "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0");
-            }
-            sh("ip", "-n", lan, "link", "set", "br0", "up");
-            final List<String> members = new ArrayList<>(List.of(nodeNames));
-            members.add("client");
-            for (int i = 0; i < members.size(); i++)
-            {
-                final String member = members.get(i);
-                final String ns = ns(member);
-                add(ns);
-                final String port = "v-" + member;
-                sh("ip", "link", "add", port, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", ns);
-                sh("ip", "-n", lan, "link", "set", port, "master", "br0", "up");
-                sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
-                sh("ip", "-n", ns, "link", "set", "lo", "up");
-                if (i < nodeNames.length)
+                public String namespace(final String hint)
                 {
-                    // The node's kernel has no address here, so it never answers for the VIP itself.
-                    sh("ip", "-n", ns, "link", "set", "eth0", "address", String.format("02:00:00:00:00:%02x",
-                        0x11 + nodeIndex(member)));
+                    final String ns = ns(hint);
+                    try
+                    {
+                        add(ns);
+                        sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
+                        sh("ip", "-n", ns, "link", "set", "lo", "up");
+                    }
+                    catch (final IOException ex)
+                    {
+                        throw new CliException("demo: could not make the namespace " + ns + ": " + ex.getMessage());
+                    }
+                    catch (final InterruptedException ex)
+                    {
+                        Thread.currentThread().interrupt();
+                        throw new CliException("interrupted: what the demo made is being removed");
+                    }
+                    return ns;
                 }
-                sh("ip", "-n", ns, "link", "set", "eth0", "up");
-            }
-            sh("ip", "-n", clientNs, "addr", "add", CLIENT_IP + "/24", "dev", "eth0");
-            // Real checksums and MTU-sized frames from the client's kernel: the nodes read raw frames.
-            sh("ip", "netns", "exec", clientNs, "ethtool", "-K", "eth0", "tx", "off", "tso", "off", "gso", "off");
+
+                public void run(final String... command)
+                {
+                    try
+                    {
+                        sh(command);
+                    }
+                    catch (final IOException ex)
+                    {
+                        throw new CliException("demo: '" + String.join(" ", command) + "' failed: " + ex.getMessage());
+                    }
+                    catch (final InterruptedException ex)
+                    {
+                        Thread.currentThread().interrupt();
+                        throw new CliException("interrupted: what the demo made is being removed");
+                    }
+                }
+            }, "lan", stTcp, members);
         }
 
         /** Make a namespace, unless cleanup has begun (then nothing new may be made: it would outlive the demo). */

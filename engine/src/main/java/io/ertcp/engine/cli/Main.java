@@ -37,6 +37,7 @@ public final class Main
             new SwitchoverCommand(out),
             new KeygenCommand(out),
             new CheckServiceCommand(out),
+            new ClusterFileCommand(out),
             new StreamCommand(out),
             new ImpairCommand(out));
 

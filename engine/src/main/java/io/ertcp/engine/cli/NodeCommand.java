@@ -92,17 +92,23 @@ final class NodeCommand implements Command
             address in the file serves GET /status (JSON) and GET /metrics (Prometheus text) on it, at
             management.port (9464 unless the file says otherwise), through its own user-space stack;
             ./ertcp status asks every node there. It refuses to start while another process runs
-            the same node (log.dir/NAME/lock holds its pid), and refuses an interface that has a kernel IPv4
-            address or carries the machine's default route. A primary deposed by an election it
-            did not hear (another node took over) stops serving at once and rejoins as a backup by
-            itself; ./ertcp status shows it rejoining until it has replayed the log. The node exits
-            by itself only on a fatal error, with status 1 and one sentence saying why.
+            the same node (log.dir/NAME/lock holds its pid), and refuses an interface (or
+            replication-interface) that has a kernel IPv4 address or carries the machine's
+            default route. A primary deposed by an election it did not hear (another node took
+            over) stops serving at once and rejoins as a backup by itself; ./ertcp status shows it
+            rejoining until it has replayed the log. The node exits by itself only on a fatal
+            error, with status 1 and one sentence saying why.
 
             SIGTERM (or SIGINT) stops it on purpose: a primary first hands over to its best-ranked
             backup (it takes no client input, drains to the logger and that backup for up to 2 s,
             and says LEAVE naming it, which then stands for election at once); any other node says
             LEAVE, so the primary stops waiting for it at once. ./ertcp switchover asks a running
             primary to hand over the same way; it then rejoins as a backup in the same process.
+
+            A node with replication-interface (with dpdk, or replication-pci or
+            replication-port-id) in the cluster file runs the whole replication channel on that
+            port and refuses, and counts, channel frames on its interface (docs/cluster-file.md);
+            its service and management endpoint stay on the interface.
 
             Options:
               --config FILE            the cluster file
@@ -136,10 +142,12 @@ final class NodeCommand implements Command
         final Supplier<TcpService> services = services(config, file);
         if (!args.has(ALLOW_KERNEL_ADDRESS))
         {
-            // A NIC bound to vfio-pci has no Linux interface; a port named by id may drive net_af_packet ones.
-            final java.util.List<String> interfaces = self.pci().isPresent() ? java.util.List.of() :
-                self.portId().isPresent() ? DpdkPort.afPacketInterfaces(self.eal().orElse(null)) :
-                java.util.List.of(self.iface());
+            // A NIC bound to vfio-pci has no Linux interface; a port named by id may drive net_af_packet ones. The
+            // replication port is checked as the port is.
+            final java.util.Set<String> interfaces = new java.util.LinkedHashSet<>(
+                linuxInterfaces(self.iface(), self.pci().isPresent(), self.portId().isPresent(), self.eal()));
+            self.replication().ifPresent(replication -> interfaces.addAll(linuxInterfaces(replication.iface(),
+                replication.pci().isPresent(), replication.portId().isPresent(), self.eal())));
             for (final String iface : interfaces)
             {
                 KernelAddressCheck.refusal(iface, "--" + ALLOW_KERNEL_ADDRESS).ifPresent(refusal ->
@@ -158,6 +166,14 @@ final class NodeCommand implements Command
         {
             Logs.toStdout();
         }
+    }
+
+    /** The Linux interfaces a node's port drives: none for a NIC by PCI address, the EAL's net_af_packet ones by id. */
+    private static java.util.List<String> linuxInterfaces(final String iface, final boolean pci, final boolean portId,
+        final java.util.Optional<String> eal)
+    {
+        return pci ? java.util.List.of() : portId ? DpdkPort.afPacketInterfaces(eal.orElse(null)) :
+            java.util.List.of(iface);
     }
 
     private int run(
@@ -180,19 +196,26 @@ final class NodeCommand implements Command
             {
                 // In a file another process reads (./ertcp stat), as Aeron's CnC file; the lock made log.dir/NAME.
                 final Counters counters = mappedCounters(config.log().dirOf(nodeName).resolve(COUNTERS_FILE));
-                final PacketPort port = Ports.open(self.driver().text(),
+                final PacketPort[] ports = Ports.openNode(self.driver().text(),
                     new Ports.Target(self.iface().isEmpty() ? null : self.iface(), self.pci().orElse(null),
                         self.portId().orElse(-1)),
-                    self.eal().orElse(null), counters, Ports.CLUSTER_RX_RING_FRAMES);
+                    self.replication().map(r -> new Ports.Target(r.iface().isEmpty() ? null : r.iface(),
+                        r.pci().orElse(null), r.portId().orElse(-1))).orElse(null),
+                    self.eal().orElse(null), counters);
+                final PacketPort port = ports[0];
                 final ClusterNode node;
                 try
                 {
-                    node = new ClusterNode(config, nodeName, port, services, new SystemNanoClock(), counters,
-                        NodeLog.slf4j(nodeName));
+                    node = new ClusterNode(config, nodeName, port, ports[1], services, new SystemNanoClock(),
+                        new org.agrona.concurrent.SystemEpochNanoClock(), counters, NodeLog.slf4j(nodeName));
                 }
                 catch (final IllegalArgumentException ex)
                 {
                     port.close();
+                    if (null != ports[1])
+                    {
+                        ports[1].close();
+                    }
                     throw new CliException(ex.getMessage());
                 }
                 final Outcome outcome;
@@ -200,7 +223,7 @@ final class NodeCommand implements Command
                 // 1 ms park.
                 try (AgentHost ignored = AgentHost.start(self.threading(),
                     ex -> LOG.error("the node's duty cycle failed: " + ex, ex),
-                    new io.ertcp.engine.agent.NodeIdleStrategy(port, node::replicationInFlight), node))
+                    new io.ertcp.engine.agent.NodeIdleStrategy(port, ports[1], node::replicationInFlight), node))
                 {
                     outcome = serve(node, config.log().dirOf(nodeName), shutdown, printRequested, counters,
                         statsIntervalMs, durationMs, startMs);

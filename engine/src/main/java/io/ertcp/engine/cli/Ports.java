@@ -33,6 +33,38 @@ final class Ports
     }
 
     /**
+     * A cluster node's ports: its own, and its replication port when the cluster file gives one (docs/cluster-file.md,
+     * "A separate replication interface"); for dpdk both through one EAL, which starts once per process.
+     *
+     * @param target      the node's port: its interface, or for dpdk its PCI address or port id.
+     * @param replication the replication port, named the same ways, or null.
+     * @return the node's port and the replication port, or null in its place.
+     */
+    static PacketPort[] openNode(final String driver, final Target target, final Target replication,
+        final String ealArgs, final Counters counters)
+    {
+        if (null == replication)
+        {
+            return new PacketPort[] {open(driver, target, ealArgs, counters, CLUSTER_RX_RING_FRAMES), null};
+        }
+        if (driver.equals("dpdk"))
+        {
+            final DpdkPort[] pair = DpdkPort.openPair(target.device(), replication.device(), ealArgs, null, counters);
+            return new PacketPort[] {pair[0], pair[1]};
+        }
+        final PacketPort port = open(driver, target, ealArgs, counters, CLUSTER_RX_RING_FRAMES);
+        try
+        {
+            return new PacketPort[] {port, open(driver, replication, ealArgs, counters, CLUSTER_RX_RING_FRAMES)};
+        }
+        catch (final RuntimeException ex)
+        {
+            port.close();
+            throw ex;
+        }
+    }
+
+    /**
      * @param ealArgs  for dpdk: EAL's arguments, or null for the defaults of a Linux interface.
      * @param rxFrames for af-packet: the RX ring's slots, a power of two.
      */
@@ -84,6 +116,12 @@ final class Ports
      */
     record Target(String iface, String pci, int portId)
     {
+        /** The same target as DPDK names a device. */
+        DpdkPort.Device device()
+        {
+            return new DpdkPort.Device(iface, pci, portId);
+        }
+
         /** The options that name a target, for {@link Args#parse}. */
         static final java.util.Set<String> OPTIONS = java.util.Set.of("iface", "pci", "port-id");
 

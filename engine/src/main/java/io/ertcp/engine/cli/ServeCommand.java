@@ -12,6 +12,7 @@ import io.ertcp.engine.node.StackAgent;
 import io.ertcp.engine.port.AfPacketPort;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
+import io.ertcp.engine.service.ServiceCatalogue;
 import io.ertcp.engine.tcp.CongestionControlAlgorithm;
 import io.ertcp.engine.tcp.ServiceClock;
 import io.ertcp.engine.tcp.TcpConfig;
@@ -62,12 +63,7 @@ final class ServeCommand implements Command
             SIGHUP (kill -HUP PID), every --stats-interval-ms if given, and on exit (Ctrl-C, SIGTERM).
 
             Services (default port):
-              echo (7)       RFC 862: sends back what it receives
-              discard (9)    RFC 863: reads and drops
-              netpipe (5002) the peer an unmodified NPtcp -h ADDRESS measures against
-              http (80)      HTTP/1.1 static files from --root (a built-in page without it)
-              kv (6379)      a key-value store speaking RESP: redis-cli and redis-benchmark work
-
+            %s
             Options:
               --driver dpdk|af-packet   the datapath (see ./ertcp port --help)
               --iface IF                the Linux interface; run inside its network namespace
@@ -76,7 +72,7 @@ final class ServeCommand implements Command
               --port-id N               dpdk only: the N-th port EAL finds with --eal's arguments
               --ip A.B.C.D/NN           the node's address and on-link prefix
               --gateway A.B.C.D         the next hop for peers off the prefix
-              --service NAME            echo, discard, netpipe, http or kv
+              --service NAME            %s
               --service-class CLASS     your own service (an io.ertcp.service.TcpService), by its full
                                         class name, loaded from --service-jar; needs --port
               --service-jar JAR         the jar that holds --service-class (docs/writing-a-service.md)
@@ -101,7 +97,19 @@ final class ServeCommand implements Command
 
             On a veth, turn the peer's offloads off (ethtool -K PEER tx off tso off gso off) so
             that frames arrive with real checksums and at most MTU-sized.
-            """;
+            """.formatted(servicesHelp(), String.join(", ", ServiceCatalogue.NAMES.subList(0, ServiceCatalogue.NAMES.size() - 1)) +
+                " or " + ServiceCatalogue.NAMES.getLast());
+    }
+
+    /** The built-in services as the catalogue names them, one a line: {@code   echo (7)       RFC 862: ...}. */
+    static String servicesHelp()
+    {
+        final StringBuilder text = new StringBuilder();
+        for (final ServiceCatalogue.Entry entry : ServiceCatalogue.BUILT_INS)
+        {
+            text.append(String.format("  %-14s %s%n", entry.name() + " (" + entry.defaultPort() + ")", entry.summary()));
+        }
+        return text.toString();
     }
 
     public int run(final String[] argv) throws Exception

@@ -75,12 +75,13 @@ final class StatusCommand implements Command
             records tapped and fetched, replication frames refused by reason, and where the answer
             came from. A node whose status file is more than a second old is shown as down, with how
             long ago it was last heard. Then what each node that answered sees of the others (role,
-            epoch, log position, how long since its last heartbeat), and one line: healthy, or not
-            healthy and why.
+            epoch, log position, OTHER-CLUSTER-FILE when its heartbeats carry another cluster file's
+            digest, how long since its last heartbeat), and one line: healthy, or not healthy and why.
 
             Exit status 0 when the cluster is healthy: every member up, one primary, a logger (er-tcp),
-            none fenced, the primary hearing every member, and (st-tcp) its backup in sync. 1 when not,
-            with the reasons on the last line; 2 for a usage mistake.
+            none fenced, the primary hearing every member, every member on the same cluster file, and
+            (st-tcp) its backup in sync. 1 when not, with the reasons on the last line; 2 for a usage
+            mistake.
 
             Options:
               --config FILE    the cluster file
@@ -332,6 +333,7 @@ final class StatusCommand implements Command
                 line.append(member.get("role")).append(" e").append(member.get("epoch"))
                     .append(" log ").append(member.get("log_position"))
                     .append(Boolean.TRUE.equals(member.get("alive")) ? "" : " SUSPECTED")
+                    .append(Boolean.TRUE.equals(member.get("config_differs")) ? " OTHER-CLUSTER-FILE" : "")
                     .append(" (").append(member.get("last_heard_ms_ago")).append(" ms ago)");
             }
             out.println(line);

@@ -2,6 +2,7 @@ package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.cluster.config.ClusterConfig;
 import io.ertcp.engine.cluster.config.ClusterMode;
+import io.ertcp.engine.cluster.config.ConfigAgreement;
 import io.ertcp.engine.cluster.config.Durability;
 import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.cluster.config.Role;
@@ -135,9 +136,17 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     }
 
     private final ClusterConfig config;
+    /** Which members run another cluster file, from their heartbeats (docs/architecture.md, "Safe starts"). */
+    private final ConfigAgreement configAgreement;
     private final NodeConfig self;
     private final int nodeId;
     private final PacketPort port;
+    /** The replication channel's own port (replication-interface), or null when the channel shares {@link #port}. */
+    private final PacketPort replicationPort;
+    /** With {@link #replicationPort}: its frames, only the channel's (this node's MAC or the group, EtherType 0x88B5). */
+    private final FrameHandler replicationHandler = this::onReplicationPortFrame;
+    private final AtomicCounter refusedOnClientPort;
+    private final AtomicCounter otherOnReplicationPort;
     private final Ipv4Layer layer;
     private final FrameOutput out;
     /** Where the replication channel's frames go: {@link #out} with every frame sealed by {@link #authenticator}. */
@@ -154,6 +163,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final NodeLog log;
     private final Path logDirectory;
     private final long mac;
+    /** Where this node's channel frames come from: {@link #mac}, or its MAC on the replication interface. */
+    private final long channelMac;
     /** The service address (VIP), as the frames carry it. */
     private final int vip;
     /** Whose CONFIRMs make a record durable: the logger (ER-TCP) or the backup (ST-TCP). */
@@ -266,7 +277,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final Counters counters,
         final PrintStream log)
     {
-        this(config, nodeName, port, serviceFactory, clock, new SystemEpochNanoClock(), counters,
+        this(config, nodeName, port, null, serviceFactory, clock, new SystemEpochNanoClock(), counters,
             NodeLog.printing(log, nodeName));
     }
 
@@ -283,7 +294,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final Counters counters,
         final NodeLog log)
     {
-        this(config, nodeName, port, serviceFactory, clock, new SystemEpochNanoClock(), counters, log);
+        this(config, nodeName, port, null, serviceFactory, clock, new SystemEpochNanoClock(), counters, log);
     }
 
     /**
@@ -299,20 +310,27 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final Counters counters,
         final PrintStream log)
     {
-        this(config, nodeName, port, serviceFactory, clock, wallClock, counters, NodeLog.printing(log, nodeName));
+        this(config, nodeName, port, null, serviceFactory, clock, wallClock, counters, NodeLog.printing(log, nodeName));
     }
 
     /**
      * As the other constructors, with the wall clock whose time the node logs as cluster time when it is primary
      * (docs/architecture.md, "Cluster time").
+     * <p>
+     * A node whose replication channel runs on a port of its own (the cluster file's {@code replication-interface},
+     * docs/cluster-file.md): then every channel frame goes out and comes in there, the clients' port carries none, and
+     * one arriving on it is refused and counted ({@code channel refused-on-client-port}).
      *
-     * @param wallClock nanoseconds since the Unix epoch.
-     * @param log       where the node tells what it does: {@link NodeLog#slf4j} for the node's log.
+     * @param replicationPort the replication port, opened by the caller and closed with the node; null when the file
+     *                        gives the node none.
+     * @param wallClock       nanoseconds since the Unix epoch.
+     * @param log             where the node tells what it does: {@link NodeLog#slf4j} for the node's log.
      */
     public ClusterNode(
         final ClusterConfig config,
         final String nodeName,
         final PacketPort port,
+        final PacketPort replicationPort,
         final Supplier<TcpService> serviceFactory,
         final NanoClock clock,
         final EpochNanoClock wallClock,
@@ -321,6 +339,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         this.wallClock = wallClock;
         this.config = config;
+        this.configAgreement = new ConfigAgreement(config);
         this.self = config.node(nodeName);
         this.nodeId = nodeIdOf(config, nodeName);
         this.port = port;
@@ -329,19 +348,33 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.log = log;
         this.serviceFactory = serviceFactory;
         this.mac = self.mac().orElse(port.macAddress());
+        if ((null != replicationPort) != self.replication().isPresent())
+        {
+            throw new IllegalArgumentException("node " + nodeName + (null == replicationPort ?
+                " has a replication port in the cluster file but no port was opened on it" :
+                " has no replication port in the cluster file but was given one"));
+        }
+        this.replicationPort = replicationPort;
+        this.channelMac = null == replicationPort ? mac :
+            self.replication().get().mac().orElse(replicationPort.macAddress());
+        this.refusedOnClientPort = null == replicationPort ? null : counters.newCounter("channel refused-on-client-port");
+        this.otherOnReplicationPort = null == replicationPort ? null :
+            counters.newCounter("channel not-channel-on-replication-port");
         this.vip = config.vip().address().address();
         this.tcpConfig = config.tcp().toTcpConfig();
         this.mtu = config.replicationMtu();
-        if (mtu + EthernetFlyweight.HEADER_LENGTH > port.maxFrameLength())
+        // The channel's frames go on the replication port when there is one, else on the port.
+        final PacketPort channelPort = null == replicationPort ? port : replicationPort;
+        if (mtu + EthernetFlyweight.HEADER_LENGTH > channelPort.maxFrameLength())
         {
             throw new IllegalArgumentException("replication-mtu " + mtu + " needs frames of " +
-                (mtu + EthernetFlyweight.HEADER_LENGTH) + " bytes, but the port " + port.name() + " carries at most " +
-                port.maxFrameLength() + ": lower replication-mtu to " +
-                (port.maxFrameLength() - EthernetFlyweight.HEADER_LENGTH) + " in the cluster file.");
+                (mtu + EthernetFlyweight.HEADER_LENGTH) + " bytes, but the port " + channelPort.name() +
+                " carries at most " + channelPort.maxFrameLength() + ": lower replication-mtu to " +
+                (channelPort.maxFrameLength() - EthernetFlyweight.HEADER_LENGTH) + " in the cluster file.");
         }
         this.out = FrameOutput.of(port);
         this.authenticator = newAuthenticator(config, nodeId, counters);
-        this.channelOut = new SealingOutput(out, authenticator);
+        this.channelOut = new SealingOutput(null == replicationPort ? out : FrameOutput.of(replicationPort), authenticator);
 
         this.tapMode = config.mode() == ClusterMode.ST_TCP;
         final NodeConfig peerNode = tapMode ?
@@ -350,7 +383,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             config.logger().orElseThrow(() -> new IllegalArgumentException(
                 "an er-tcp cluster needs a logger: add a node with role: logger"));
         this.peerId = nodeIdOf(config, peerNode.name());
-        this.peerMac = peerNode.mac().orElse(0L);
+        this.peerMac = peerNode.channelMac().orElse(0L);
         this.configuredPeerId = peerId;
         this.configuredPeerMac = peerMac;
         final boolean hasWitness = config.nodes().stream().anyMatch(n -> n.role() == Role.WITNESS);
@@ -364,7 +397,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.layer = new Ipv4Layer(mac, address, out, new NetCounters(counters, port.name()));
         config.vip().gateway().ifPresent(layer::gateway);
         layer.acceptDestination(groupMac(config));
-        layer.registerEtherType(EthernetFlyweight.ETHER_TYPE_REPLICATION, this::onReplicationFrame);
+        layer.registerEtherType(EthernetFlyweight.ETHER_TYPE_REPLICATION,
+            null == replicationPort ? this::onReplicationFrame : this::refuseOnClientPort);
         layer.register(Ipv4Flyweight.PROTOCOL_TCP, this::onTcp);
         this.receiveHandler = layer;
         this.managementAddress = self.address().map(Ipv4Address.Cidr::address).orElse(0);
@@ -393,7 +427,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         for (int i = 0; i < members.length; i++)
         {
             final NodeConfig node = nodes.get(i);
-            members[i] = new Member(i + 1, node.rank().orElse(0), i + 1 == nodeId ? mac : node.mac().orElse(0L), node.role());
+            members[i] = new Member(i + 1, node.rank().orElse(0), i + 1 == nodeId ? channelMac : node.channelMac().orElse(0L),
+                node.role());
         }
         final long heartbeat = config.detection().heartbeatIntervalNs();
         final long suspect = config.detection().suspectTimeoutNs();
@@ -429,6 +464,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         say((rejoined ? "rejoined as backup (discarded the log of an earlier run)" : "started as " + startRole.text()) +
             ", node id " + nodeId + ", epoch " + epoch + ", mac " + MacAddress.format(mac) +
+            (null == replicationPort ? "" : ", replication channel on " + replicationPort.name() + " from mac " +
+            MacAddress.format(channelMac)) +
             ", log " + logDirectory + (authenticator.authenticated() ? ", replication channel authenticated" :
             ", replication channel not authenticated (security: none)"));
         if (config.log().snapshots() && !snapshotting)
@@ -445,7 +482,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final long[] macs = new long[nodes.size() + 1];
         for (int i = 0; i < nodes.size(); i++)
         {
-            macs[i + 1] = nodes.get(i).mac().orElse(0L);
+            macs[i + 1] = nodes.get(i).channelMac().orElse(0L);
         }
         final ClusterKey key = config.security().keyFile().map(ClusterKey::load).orElse(null);
         return new FrameAuthenticator(key, config.name(), nodeId, FrameAuthenticator.newIncarnation(), macs,
@@ -476,7 +513,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         state = State.LOGGER;
         epoch = Math.max(epoch, replicationLog.lastEpoch());
-        logger = new LoggerAgent(nodeId, mac, epoch, SLOTS, MAX_RECORD_LENGTH, 1_000_000L, 1_000_000L,
+        logger = new LoggerAgent(nodeId, channelMac, epoch, SLOTS, MAX_RECORD_LENGTH, 1_000_000L, 1_000_000L,
             replicationLog, false, LogFeed.Settings.DEFAULT.withMtu(mtu), channelOut, counters, "logger");
         final Durability durability = config.durability();
         if (durability.kind() == Durability.Kind.LOGGER_PLUS)
@@ -502,7 +539,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final ChannelCounters channelCounters = new ChannelCounters(counters, "backup");
         if (!tapMode)
         {
-            follower = new BackupFollower(nodeId, mac, epoch, replicationLog, replicated, SLOTS, MAX_RECORD_LENGTH,
+            follower = new BackupFollower(nodeId, channelMac, epoch, replicationLog, replicated, SLOTS, MAX_RECORD_LENGTH,
                 1_000_000L, 1_000_000L, self.slowNsPerRecord(), channelCounters, null, 0, null, null, mtu);
             return;
         }
@@ -517,7 +554,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             recordsTapped = counters.newCounter("backup records-tapped");
             tapMisses = counters.newCounter("backup tap-misses");
         }
-        follower = new BackupFollower(nodeId, mac, epoch, replicationLog, replicated, SLOTS, MAX_RECORD_LENGTH,
+        follower = new BackupFollower(nodeId, channelMac, epoch, replicationLog, replicated, SLOTS, MAX_RECORD_LENGTH,
             1_000_000L, 1_000_000L, self.slowNsPerRecord(), channelCounters, tap, TAP_FETCH_DELAY_NS, recordsTapped,
             tapMisses, mtu);
         receiveHandler = this::onBackupFrame;
@@ -708,6 +745,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             primary.nowNs(nowNs);
         }
         int work = port.receive(receiveHandler, 32);
+        if (null != replicationPort)
+        {
+            work += replicationPort.receive(replicationHandler, 32);
+        }
         switch (state)
         {
             case PRIMARY ->
@@ -807,6 +848,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             work += managementStack.doWork(nowNs);
         }
         work += port.flush();
+        if (null != replicationPort)
+        {
+            work += replicationPort.flush();
+        }
         if (null != publisher)
         {
             // ER-TCP: the primary's own copy of what it published, written once the frames are on the wire.
@@ -929,6 +974,36 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 logger.stopServing(view.nodeId());
             }
         }
+    }
+
+    /**
+     * With a replication interface, the clients' port carries no channel frame: one that arrives there (a host on the
+     * clients' LAN replaying or forging, or a member misconfigured onto it) is refused unread and counted.
+     */
+    private void refuseOnClientPort(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        refusedOnClientPort.increment();
+    }
+
+    /**
+     * The replication interface's frames: only the channel's, to this node's channel MAC or the cluster's group, go
+     * on to {@link #onReplicationFrame}; anything else on that LAN (ARP, IPv6 neighbour discovery, another cluster's
+     * unicast) is dropped and counted.
+     */
+    private void onReplicationPortFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        if (length >= EthernetFlyweight.HEADER_LENGTH &&
+            (buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_REPLICATION)
+        {
+            final long destination = ((buffer.getInt(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL) << 16) |
+                (buffer.getShort(offset + 4, ByteOrder.BIG_ENDIAN) & 0xFFFFL);
+            if (destination == channelMac || destination == groupMac(config))
+            {
+                onReplicationFrame(buffer, offset, length, flags);
+                return;
+            }
+        }
+        otherOnReplicationPort.increment();
     }
 
     /**
@@ -1069,6 +1144,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 leavesSent++;
             }
             port.flush();
+            if (null != replicationPort)
+            {
+                replicationPort.flush();
+            }
             if (leavesSent == LEAVES_SENT && !left)
             {
                 say("left the cluster" + (departureSuccessor > 0 ? "; " + nameOf(departureSuccessor) +
@@ -1135,6 +1214,31 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public int syncBackupId()
     {
         return syncBackupId;
+    }
+
+    public long configDigest()
+    {
+        return configAgreement.ownDigest();
+    }
+
+    public void onMemberConfig(final int nodeId, final long configDigest)
+    {
+        if (configDigest == 0)
+        {
+            return;
+        }
+        final String change = configAgreement.onHeard(nodeId, configDigest);
+        if (null != change)
+        {
+            if (configAgreement.differing().contains(nameOf(nodeId)))
+            {
+                warn(change);
+            }
+            else
+            {
+                say(change);
+            }
+        }
     }
 
     public void onVoted(final int epoch, final int candidateId)
@@ -1760,8 +1864,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private RecordSender newSenderToLogger()
     {
-        final RecordSender sender = new RecordSender(nodeId, epoch, mac, peerMac, peerId, 8 << 20, 8192, 2_000_000L, 64,
-            SLOTS, mtu, null == primaryChannelCounters ? primaryChannelCounters = new ChannelCounters(counters, "primary") :
+        final RecordSender sender = new RecordSender(nodeId, epoch, channelMac, peerMac, peerId, 8 << 20, 8192, 2_000_000L,
+            64, SLOTS, mtu, null == primaryChannelCounters ? primaryChannelCounters = new ChannelCounters(counters, "primary") :
             primaryChannelCounters);
         if (tapMode)
         {
@@ -1785,7 +1889,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             return -1;
         }
         channelOut.buffer().setMemory(at, length, (byte)0);
-        txEthernet.wrap(channelOut.buffer(), at).destination(groupMac(config)).source(mac)
+        txEthernet.wrap(channelOut.buffer(), at).destination(groupMac(config)).source(channelMac)
             .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
         txFrame.wrap(channelOut.buffer(), at + EthernetFlyweight.HEADER_LENGTH)
             .writeHeader(kind, nodeId, epoch, position, 0);
@@ -1913,6 +2017,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             detail.append(detail.isEmpty() ? "" : "; ").append("refused frames: ").append(refused);
         }
+        if (null != refusedOnClientPort && refusedOnClientPort.get() > 0)
+        {
+            detail.append(detail.isEmpty() ? "" : "; ").append("channel frames refused on the client port: ")
+                .append(refusedOnClientPort.get());
+        }
         if (null != follower && null != follower.problem())
         {
             detail.append(detail.isEmpty() ? "" : "; ").append(follower.problem());
@@ -1923,6 +2032,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             detail.append(detail.isEmpty() ? "" : "; ").append("unconfirmed epoch claims ").append(unconfirmed)
                 .append(" (highest ").append(membership.unconfirmedEpoch()).append(" from ")
                 .append(nameOf(membership.unconfirmedEpochFrom())).append(')');
+        }
+        final List<String> differing = configAgreement.differing();
+        if (!differing.isEmpty())
+        {
+            detail.append(detail.isEmpty() ? "" : "; ").append("another cluster file on ")
+                .append(String.join(", ", differing));
         }
         if (rejoining && null != follower)
         {
@@ -1976,7 +2091,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         final FrameAuthenticator.Refusals refusals = authenticator.refusals();
         final long[] refused = {refusals.tooShort.get(), refusals.wrongCluster.get(), refusals.unknownSender.get(),
-            refusals.wrongSourceMac.get(), refusals.replay.get(), refusals.badMac.get()};
+            refusals.wrongSourceMac.get(), refusals.replay.get(), refusals.badMac.get(),
+            null == refusedOnClientPort ? 0 : refusedOnClientPort.get()};
         final List<NodeReport.Feed> feeds = new java.util.ArrayList<>();
         if (null != logger)
         {
@@ -1986,6 +2102,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 feeds.add(new NodeReport.Feed(nameOf(feed.backupNodeId()), feed.confirmedPosition(), feed.lag()));
             }
         }
+        final List<String> differing = configAgreement.differing();
         final List<NodeReport.Member> members = new java.util.ArrayList<>();
         for (int i = 0; i < membership.memberCount(); i++)
         {
@@ -1993,12 +2110,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             final boolean me = view.nodeId() == nodeId;
             members.add(me ?
                 new NodeReport.Member(nameOf(nodeId), true, view.configuredRole().text(), role, true, true, 0, epoch(),
-                    status.primary(), logPosition(), appliedPosition(), connectionCount()) :
+                    status.primary(), logPosition(), appliedPosition(), connectionCount(), false) :
                 new NodeReport.Member(nameOf(view.nodeId()), false, view.configuredRole().text(), view.role().text(),
                     view.alive() && view.heard(), view.heard(),
                     view.heard() ? Math.max(0, (nowNs - view.lastHeardNs()) / 1_000_000L) : -1, view.epoch(),
                     view.primaryId() > 0 ? nameOf(view.primaryId()) : "", view.logPosition(), view.appliedPosition(),
-                    view.connectionCount()));
+                    view.connectionCount(), differing.contains(nameOf(view.nodeId()))));
         }
         return new NodeReport(self.name(), status.pid(), config.name(), config.mode().text(), role, status.epoch(),
             status.primary(), status.logPosition(), status.applied(), status.confirmed(), lag, status.connections(),
@@ -2069,6 +2186,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         replicationLog = null;
         port.close();
+        if (null != replicationPort)
+        {
+            replicationPort.close();
+        }
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -380,6 +380,56 @@ public final class AfPacketPort implements PacketPort
             (rxBuffer.getIntVolatile(rxIndex * FRAME_SIZE + TP_STATUS_OFFSET) & LinuxPacket.TP_STATUS_USER) != 0;
     }
 
+    /** @return whether the RX ring's next slot holds a frame for the user. */
+    private boolean frameWaiting()
+    {
+        return (rxBuffer.getIntVolatile(rxIndex * FRAME_SIZE + TP_STATUS_OFFSET) & LinuxPacket.TP_STATUS_USER) != 0;
+    }
+
+    /**
+     * Sleeps on two ports at once, a node's port and its replication port (docs/cluster-file.md, "A separate
+     * replication interface"), so that a frame on either wakes the thread: one poll of both sockets. Made once;
+     * allocates nothing after. Used by the one thread that polls both ports.
+     */
+    public static final class PairWait
+    {
+        private final AfPacketPort first;
+        private final AfPacketPort second;
+        private final MemorySegment pollFds;
+
+        public PairWait(final AfPacketPort first, final AfPacketPort second)
+        {
+            this.first = first;
+            this.second = second;
+            // Freed with this object: it may outlive neither port's arena, but is never used after they close.
+            pollFds = Arena.ofAuto().allocate(LinuxPacket.POLLFD, 2);
+            final long size = LinuxPacket.POLLFD.byteSize();
+            pollFds.set(JAVA_INT, LinuxPacket.POLLFD_FD_OFFSET, first.fd);
+            pollFds.set(JAVA_SHORT, LinuxPacket.POLLFD_EVENTS_OFFSET, LinuxPacket.POLLIN);
+            pollFds.set(JAVA_INT, size + LinuxPacket.POLLFD_FD_OFFSET, second.fd);
+            pollFds.set(JAVA_SHORT, size + LinuxPacket.POLLFD_EVENTS_OFFSET, LinuxPacket.POLLIN);
+        }
+
+        /**
+         * Block until either port's RX ring holds a frame or the timeout passes; at once, without a syscall, when one
+         * already does.
+         *
+         * @param timeoutMs the longest wait, 0 to only look, -1 to wait for ever.
+         * @return true when a frame is waiting on either port.
+         */
+        public boolean await(final int timeoutMs)
+        {
+            first.checkOpen();
+            second.checkOpen();
+            if (first.frameWaiting() || second.frameWaiting())
+            {
+                return true;
+            }
+            final int ready = first.libc.poll(pollFds, 2, timeoutMs);
+            return ready > 0 && (first.frameWaiting() || second.frameWaiting());
+        }
+    }
+
     /**
      * {@inheritDoc}
      * <p>

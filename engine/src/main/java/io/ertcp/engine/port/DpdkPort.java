@@ -146,6 +146,101 @@ public final class DpdkPort implements PacketPort
     }
 
     /**
+     * One of a node's DPDK ports as the cluster file or the command line names it: a Linux interface driven through
+     * net_af_packet, a NIC by its PCI address, or a port by its DPDK port id; exactly one of them.
+     *
+     * @param iface  the Linux interface, or null.
+     * @param pci    the PCI address, or null.
+     * @param portId the DPDK port id, or -1.
+     */
+    public record Device(String iface, String pci, int portId)
+    {
+        public Device
+        {
+            if ((null != iface ? 1 : 0) + (null != pci ? 1 : 0) + (portId >= 0 ? 1 : 0) != 1)
+            {
+                throw new IllegalArgumentException("a DPDK device is named by exactly one of iface, pci and port id");
+            }
+        }
+
+        /** A Linux interface driven through net_af_packet. */
+        public static Device iface(final String iface)
+        {
+            return new Device(iface, null, -1);
+        }
+    }
+
+    /**
+     * Open two ports through one EAL, which starts once per process: a cluster node's clients' port and its
+     * replication port (docs/cluster-file.md, "A separate replication interface"), each named by a Linux interface, a
+     * PCI address or a port id. With the default arguments each Linux interface gets a net_af_packet device of its
+     * own and each PCI address an {@code -a} (then with hugepages); with a user's, a {@code --vdev} naming an interface
+     * ({@code iface=<name>}) picks its port, an interface no device names is taken as DPDK's own name for a port, and
+     * a PCI address they do not allow is added with {@code -a}.
+     *
+     * @param netns a name under /var/run/netns where EAL's thread runs (for net_af_packet devices there), or null.
+     * @return the two ports, {@code first}'s first.
+     * @throws PortException with one sentence saying what is wrong and how to fix it.
+     */
+    public static DpdkPort[] openPair(final Device first, final Device second, final String ealArgs,
+        final String netns, final Counters counters)
+    {
+        if (first.equals(second))
+        {
+            throw new PortException("a node's port and replication port are both " + describe(first) +
+                ": give the replication port a device of its own.");
+        }
+        final List<String> args = EalArguments.forPair(first, second, ealArgs);
+        final boolean defaults = null == ealArgs || ealArgs.isBlank();
+        final Device[] devices = {first, second};
+        final DpdkPort[] ports = new DpdkPort[2];
+        try
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                final Device device = devices[i];
+                if (null != device.pci())
+                {
+                    final String address = EalArguments.pciAddress(device.pci());
+                    ports[i] = open("dpdk:" + address, args, netns, null, address, -1, counters);
+                }
+                else if (device.portId() >= 0)
+                {
+                    ports[i] = open("dpdk:port" + device.portId(), args, netns, null, null, device.portId(), counters);
+                }
+                else
+                {
+                    final String named = EalArguments.deviceFor(args, device.iface());
+                    ports[i] = open("dpdk:" + device.iface(), args, netns, device.iface(),
+                        null == named && !defaults ? device.iface() : named, -1, counters);
+                }
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            if (null != ports[0])
+            {
+                ports[0].close();
+            }
+            throw ex;
+        }
+        return ports;
+    }
+
+    /** Two Linux interfaces through one EAL: {@link #openPair(Device, Device, String, String, Counters)}. */
+    public static DpdkPort[] openPair(final String iface, final String otherIface, final String ealArgs,
+        final String netns, final Counters counters)
+    {
+        return openPair(Device.iface(iface), Device.iface(otherIface), ealArgs, netns, counters);
+    }
+
+    private static String describe(final Device device)
+    {
+        return null != device.pci() ? "PCI device " + device.pci() :
+            device.portId() >= 0 ? "DPDK port " + device.portId() : "interface " + device.iface();
+    }
+
+    /**
      * Open a port EAL found on its own, such as a NIC bound to vfio-pci on bare metal.
      *
      * @param ealArgs EAL's arguments, split as a shell would, such as {@code -l 1 -a 0000:03:00.0}; a file

@@ -45,16 +45,30 @@ final class EalArguments
      */
     static List<String> defaults(final String iface)
     {
-        return List.of(
+        return defaults(List.of(iface));
+    }
+
+    /**
+     * The same for several Linux interfaces in one EAL (a node's clients' and replication interfaces): the
+     * {@code i}-th is driven by the device {@link #deviceName(int) deviceName(i)}.
+     */
+    static List<String> defaults(final List<String> ifaces)
+    {
+        final List<String> args = new ArrayList<>(List.of(
             "--no-huge",
             "--no-pci",
             "--no-shconf",
-            "--file-prefix=" + uniquePrefix(),
-            "--vdev=" + deviceName(0) + ",iface=" + iface,
+            "--file-prefix=" + uniquePrefix()));
+        for (int i = 0; i < ifaces.size(); i++)
+        {
+            args.add("--vdev=" + deviceName(i) + ",iface=" + ifaces.get(i));
+        }
+        args.addAll(List.of(
             "-m", Integer.toString(MEMORY_MB),
             "--lcores=0@(" + allowedCpus() + ")",
             "--no-telemetry",
-            "--log-level=*:error");
+            "--log-level=*:error"));
+        return List.copyOf(args);
     }
 
     /**
@@ -68,18 +82,66 @@ final class EalArguments
      */
     static List<String> forPci(final String pci, final String userArgs)
     {
-        final String address = pciAddress(pci);
-        final List<String> args = new ArrayList<>();
-        if (null == userArgs || userArgs.isBlank())
+        final List<String> args = new ArrayList<>(null == userArgs || userArgs.isBlank() ? pciDefaults() : split(userArgs));
+        allowPci(args, pciAddress(pci));
+        addFilePrefix(args);
+        return List.copyOf(args);
+    }
+
+    /**
+     * The arguments for a cluster node's two ports in one EAL (docs/cluster-file.md, "A separate replication
+     * interface"), each a Linux interface, a PCI address or a port id. Two Linux interfaces and no arguments of the
+     * user's: {@link #defaults(List)}. Otherwise the user's arguments, or without any the defaults of
+     * {@link #forPci} (hugepages); each PCI address is allowed ({@code -a}) unless they allow it, each Linux interface
+     * gets a {@code --vdev=net_af_packetN,iface=} when they are the defaults, and a file prefix is added when they
+     * have none.
+     *
+     * @throws PortException when the two name one device, or the arguments exclude a PCI device.
+     */
+    static List<String> forPair(final DpdkPort.Device first, final DpdkPort.Device second, final String userArgs)
+    {
+        final List<DpdkPort.Device> devices = List.of(first, second);
+        final String firstPci = null == first.pci() ? null : pciAddress(first.pci());
+        if (null != firstPci && null != second.pci() && firstPci.equals(pciAddress(second.pci())))
         {
-            args.add("--lcores=0@(" + allowedCpus() + ")");
-            args.add("--no-telemetry");
-            args.add("--log-level=*:warning");
+            throw new PortException("a node's port and replication port are both PCI device " + firstPci +
+                ": give the replication port a NIC of its own.");
         }
-        else
+        final boolean defaults = null == userArgs || userArgs.isBlank();
+        if (defaults && null != first.iface() && null != second.iface())
         {
-            args.addAll(split(userArgs));
+            return defaults(List.of(first.iface(), second.iface()));
         }
+        final List<String> args = new ArrayList<>(defaults ? pciDefaults() : split(userArgs));
+        int vdev = 0;
+        for (final DpdkPort.Device device : devices)
+        {
+            if (null != device.pci())
+            {
+                allowPci(args, pciAddress(device.pci()));
+            }
+            else if (null != device.iface() && defaults)
+            {
+                args.add("--vdev=" + deviceName(vdev++) + ",iface=" + device.iface());
+            }
+        }
+        addFilePrefix(args);
+        return List.copyOf(args);
+    }
+
+    /** A NIC's EAL arguments without any of the user's: any allowed CPU, no telemetry, warnings in EAL's log. */
+    private static List<String> pciDefaults()
+    {
+        return List.of("--lcores=0@(" + allowedCpus() + ")", "--no-telemetry", "--log-level=*:warning");
+    }
+
+    /**
+     * Add {@code -a address} unless the arguments allow it already.
+     *
+     * @throws PortException when the arguments exclude the device (--no-pci, or -b naming it).
+     */
+    private static void allowPci(final List<String> args, final String address)
+    {
         boolean allowed = false;
         for (int i = 0; i < args.size(); i++)
         {
@@ -102,8 +164,6 @@ final class EalArguments
             args.add("-a");
             args.add(address);
         }
-        addFilePrefix(args);
-        return List.copyOf(args);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.ertcp.engine.service;
 import io.ertcp.service.TcpService;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -15,7 +16,7 @@ import java.util.function.Supplier;
 public final class ServiceFactory
 {
     /** The names {@link #byName} knows, in the order they are listed to a user. */
-    public static final List<String> NAMES = List.of("echo", "discard", "netpipe", "http", "kv");
+    public static final List<String> NAMES = ServiceCatalogue.NAMES;
 
     private ServiceFactory()
     {
@@ -29,79 +30,53 @@ public final class ServiceFactory
     }
 
     /**
-     * @param name    echo, discard, netpipe, http or kv.
-     * @param options {@code --port N} for any service; http: {@code --root DIR},
-     *                {@code --idle-timeout-ms N}; netpipe: {@code --lower N}, {@code --perturbation N},
-     *                {@code --trials N}, or {@code --integrity} (as NPtcp's -i).
-     * @return the service with its port (default echo 7, discard 9, netpipe 5002, http 80, kv 6379).
+     * @param name    a name of {@link ServiceCatalogue#BUILT_INS}.
+     * @param options {@code --port N} for any service, and the service's own options of the catalogue as the command
+     *                line writes them: {@code --key value}, or {@code --key} alone for a flag (such as
+     *                {@code --integrity}, NPtcp's -i).
+     * @return the service with its port (the catalogue's default unless {@code --port} says otherwise).
      * @throws IllegalArgumentException with one sentence naming the choices, for an unknown name or option.
      */
     public static ServiceSpec byName(final String name, final List<String> options)
     {
-        int port = switch (name)
-        {
-            case "echo" -> EchoService.DEFAULT_PORT;
-            case "discard" -> DiscardService.DEFAULT_PORT;
-            case "netpipe" -> NetPipeService.DEFAULT_PORT;
-            case "http" -> HttpService.DEFAULT_PORT;
-            case "kv" -> KvService.DEFAULT_PORT;
-            default -> throw new IllegalArgumentException(
-                "Unknown service '" + name + "': choose one of " + String.join(", ", NAMES) + ".");
-        };
-
-        Path root = null;
-        long idleTimeoutMs = HttpService.DEFAULT_IDLE_TIMEOUT_MS;
-        int lower = NetPipeService.DEFAULT_LOWER;
-        int perturbation = NetPipeService.DEFAULT_PERTURBATION;
-        int trials = NetPipeService.DEFAULT_TRIALS;
+        final ServiceCatalogue.Entry entry = ServiceCatalogue.byName(name).orElseThrow(() -> new IllegalArgumentException(
+            "Unknown service '" + name + "': choose one of " + String.join(", ", NAMES) + "."));
+        int port = entry.defaultPort();
+        final Map<String, String> values = new LinkedHashMap<>();
         for (int i = 0; i < options.size(); i++)
         {
-            final String option = options.get(i);
-            final boolean known = switch (option)
+            final String flag = options.get(i);
+            final ServiceCatalogue.Option option = flag.startsWith("--") ?
+                entry.option(flag.substring(2)).orElse(null) : null;
+            if (option == null && !flag.equals("--port"))
             {
-                case "--port" -> true;
-                case "--root", "--idle-timeout-ms" -> name.equals("http");
-                case "--lower", "--perturbation", "--trials", "--integrity" -> name.equals("netpipe");
-                default -> false;
-            };
-            if (!known)
-            {
-                throw new IllegalArgumentException("Option '" + option + "' does not apply to the " + name +
-                    " service: it takes " + optionsOf(name) + ".");
+                throw new IllegalArgumentException("Option '" + flag + "' does not apply to the " + name +
+                    " service: it takes " + entry.optionsPhrase() + ".");
             }
-            if (option.equals("--integrity"))
+            if (option != null && option.kind() == ServiceCatalogue.Kind.FLAG)
             {
-                lower = 5;
-                perturbation = 0;
-                trials = 1;
+                values.put(option.key(), "true");
                 continue;
             }
             if (i + 1 >= options.size())
             {
-                throw new IllegalArgumentException("Option " + option + " needs a value.");
+                throw new IllegalArgumentException("Option " + flag + " needs a value.");
             }
             final String value = options.get(++i);
-            switch (option)
+            if (option == null)
             {
-                case "--port" -> port = number(option, value, 1, 65535);
-                case "--root" -> root = Path.of(value);
-                case "--idle-timeout-ms" -> idleTimeoutMs = number(option, value, 0, Integer.MAX_VALUE);
-                case "--lower" -> lower = number(option, value, 1, Integer.MAX_VALUE);
-                case "--perturbation" -> perturbation = number(option, value, 0, Integer.MAX_VALUE);
-                case "--trials" -> trials = number(option, value, 1, Integer.MAX_VALUE);
-                default -> throw new IllegalStateException(option);
+                port = number(flag, value, 1, 65535);
+            }
+            else
+            {
+                if (option.kind() == ServiceCatalogue.Kind.NUMBER)
+                {
+                    number(flag, value, option.min(), Integer.MAX_VALUE);
+                }
+                values.put(option.key(), value);
             }
         }
-
-        final TcpService service = switch (name)
-        {
-            case "echo" -> new EchoService();
-            case "discard" -> new DiscardService();
-            case "netpipe" -> new NetPipeService(lower, perturbation, trials);
-            case "http" -> root == null ? new HttpService(idleTimeoutMs) : new HttpService(root, idleTimeoutMs);
-            default -> new KvService();
-        };
-        return new ServiceSpec(service, port);
+        return new ServiceSpec(ServiceCatalogue.build(entry, values), port);
     }
 
     /**
@@ -118,16 +93,6 @@ public final class ServiceFactory
         final ServiceJar loaded = ServiceJar.load(jar, className);
         loaded.newInstance(options);
         return () -> loaded.newInstance(options);
-    }
-
-    private static String optionsOf(final String name)
-    {
-        return switch (name)
-        {
-            case "http" -> "--port, --root and --idle-timeout-ms";
-            case "netpipe" -> "--port, --lower, --perturbation, --trials and --integrity";
-            default -> "only --port";
-        };
     }
 
     private static int number(final String option, final String value, final int min, final int max)

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -88,6 +89,20 @@ class NodeIdleStrategyTest
         }
         assertTrue(sleeps.isEmpty(), "work done: spins and yields again before any sleep");
         idle.idle(0);
+        assertEquals(List.of("park 10 us"), sleeps);
+    }
+
+    @Test
+    void aNodeWithTwoPortsSleepsOnThemOnlyWhenBothAreAfPacket()
+    {
+        assertTrue(NodeIdleStrategy.wakes(wakingPort(), null));
+        assertFalse(NodeIdleStrategy.wakes(memoryPort(), null));
+        // A sleep on one port would keep the other's frames waiting: two ports wake the thread only through one poll
+        // of both sockets (AfPacketPort.PairWait, AfPacketPortSystemTest); any other pair parks.
+        assertFalse(NodeIdleStrategy.wakes(wakingPort(), wakingPort()));
+        assertFalse(NodeIdleStrategy.wakes(wakingPort(), memoryPort()));
+        final NodeIdleStrategy idle = new NodeIdleStrategy(wakingPort(), false, () -> true, 20_000, recorder);
+        idleUntilSleeping(idle);
         assertEquals(List.of("park 10 us"), sleeps);
     }
 

@@ -1,6 +1,7 @@
 package io.ertcp.engine.cli;
 
 import io.ertcp.engine.cluster.NodeStatus;
+import io.ertcp.engine.cluster.config.ClusterTemplate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,37 +33,17 @@ class ClusterCommandsTest
         return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
+    /** primary, logger (st-tcp: witness) and backup, echo, no MACs and no addresses (status reads the files). */
     private Path clusterFile(final String mode) throws IOException
     {
-        final String yaml = """
-            cluster: cli
-            mode: %s
-            service:
-              name: echo
-            vip:
-              address: 10.80.0.100/24
-              mac: 02:00:00:00:00:64
-            log:
-              dir: %s
-            security: none
-            nodes:
-              - name: primary
-                role: primary
-                driver: af-packet
-                interface: eth0
-              - name: %s
-                role: %s
-                driver: af-packet
-                interface: eth0
-              - name: backup
-                role: backup
-                rank: 1
-                driver: af-packet
-                interface: eth0
-            """.formatted(mode, directory.resolve("log"), mode.equals("er-tcp") ? "logger" : "witness",
-            mode.equals("er-tcp") ? "logger" : "witness");
+        return clusterFile(mode, "eth0");
+    }
+
+    private Path clusterFile(final String mode, final String iface) throws IOException
+    {
         final Path file = directory.resolve("cluster.yaml");
-        Files.writeString(file, yaml);
+        Files.writeString(file, new ClusterTemplate().name("cli").mode(mode).logDir(directory.resolve("log"))
+            .securityNone().macs(false).addresses(false).iface(iface).text());
         return file;
     }
 
@@ -96,8 +77,7 @@ class ClusterCommandsTest
     @Test
     void anStTcpNodeGetsAsFarAsItsPortAndSaysWhatIsMissing() throws IOException
     {
-        final Path file = clusterFile("st-tcp");
-        Files.writeString(file, Files.readString(file).replace("interface: eth0", "interface: ertcp-nope0"));
+        final Path file = clusterFile("st-tcp", "ertcp-nope0");
         assertEquals(2, run("node", "--config", file.toString(), "--name", "witness"));
         final String text = err.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("ertcp-nope0"), text);
@@ -107,8 +87,7 @@ class ClusterCommandsTest
     @Test
     void aNodeRefusesAnInterfaceWithAKernelAddress() throws IOException
     {
-        final Path file = clusterFile("er-tcp");
-        Files.writeString(file, Files.readString(file).replace("interface: eth0", "interface: lo"));
+        final Path file = clusterFile("er-tcp", "lo");
         org.junit.jupiter.api.Assumptions.assumeFalse(
             io.ertcp.engine.port.KernelAddressCheck.refusal("lo", "--allow-kernel-address").isEmpty(), "lo is down here");
         assertEquals(2, run("node", "--config", file.toString(), "--name", "backup"));
@@ -121,8 +100,7 @@ class ClusterCommandsTest
     @Test
     void aSecondNodeOnTheSameLogDirectoryIsRefused() throws IOException
     {
-        final Path file = clusterFile("er-tcp");
-        Files.writeString(file, Files.readString(file).replace("interface: eth0", "interface: ertcp-nope0"));
+        final Path file = clusterFile("er-tcp", "ertcp-nope0");
         try (io.ertcp.engine.cluster.NodeDirectoryLock ignored = io.ertcp.engine.cluster.NodeDirectoryLock.acquire(
             directory.resolve("log").resolve("backup"), "backup", file.toString()))
         {

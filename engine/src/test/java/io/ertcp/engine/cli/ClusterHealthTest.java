@@ -44,6 +44,35 @@ class ClusterHealthTest
     }
 
     @Test
+    void aMemberOnAnotherClusterFileIsUnhealthyAndNamedOnce()
+    {
+        final Map<String, Object> status = new LinkedHashMap<>();
+        status.put("node", "logger");
+        status.put("role", "logger");
+        status.put("epoch", 1L);
+        status.put("detail", "another cluster file on backup");
+        status.put("members", List.of(Map.of("name", "primary", "alive", true, "config_differs", false),
+            Map.of("name", "backup", "alive", true, "config_differs", true)));
+        final NodeAnswer logger = new NodeAnswer("logger", "logger", "10.80.0.2:9464", "network", true, status, "");
+        final Map<String, Object> primaryStatus = new LinkedHashMap<>(status);
+        primaryStatus.put("node", "primary");
+        primaryStatus.put("role", "primary");
+        primaryStatus.put("members", List.of(Map.of("name", "logger", "alive", true, "config_differs", false),
+            Map.of("name", "backup", "alive", true, "config_differs", true)));
+        final NodeAnswer primary = new NodeAnswer("primary", "primary", "10.80.0.1:9464", "network", true, primaryStatus, "");
+        final Map<String, Object> backupStatus = new LinkedHashMap<>(status);
+        backupStatus.put("node", "backup");
+        backupStatus.put("role", "backup");
+        backupStatus.put("members", List.of(Map.of("name", "primary", "alive", true, "config_differs", true),
+            Map.of("name", "logger", "alive", true, "config_differs", true)));
+        final NodeAnswer backup = new NodeAnswer("backup", "backup", "10.80.0.3:9464", "network", true, backupStatus, "");
+        // The backup names both others, but both others name the backup: it is the one that differs.
+        assertEquals(List.of("backup runs another cluster file than the other members (the digests in their " +
+            "heartbeats differ): give every node the same file"),
+            ClusterHealth.problems(ClusterMode.ER_TCP, List.of(primary, logger, backup)));
+    }
+
+    @Test
     void noLoggerInErTcpIsUnhealthy()
     {
         final List<String> problems = ClusterHealth.problems(ClusterMode.ER_TCP, List.of(

@@ -1,5 +1,6 @@
 package io.ertcp.engine.cli;
 
+import io.ertcp.engine.cluster.config.ClusterTemplate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,37 +37,15 @@ class NodeCommandSentencesTest
         return err.toString(StandardCharsets.UTF_8);
     }
 
-    private Path clusterFile(final String service, final String log) throws IOException
+    /**
+     * primary, logger and backup on an interface that does not exist, no MACs and no addresses, with the test's service
+     * and log settings.
+     */
+    private Path clusterFile(final java.util.function.UnaryOperator<ClusterTemplate> settings) throws IOException
     {
-        final String yaml = """
-            cluster: cli
-            mode: er-tcp
-            service:
-            %s
-            vip:
-              address: 10.80.0.100/24
-              mac: 02:00:00:00:00:64
-            log:
-              dir: %s
-            %s
-            security: none
-            nodes:
-              - name: primary
-                role: primary
-                driver: af-packet
-                interface: ertcp-nope0
-              - name: logger
-                role: logger
-                driver: af-packet
-                interface: ertcp-nope0
-              - name: backup
-                role: backup
-                rank: 1
-                driver: af-packet
-                interface: ertcp-nope0
-            """.formatted(service, directory.resolve("log"), log);
         final Path file = directory.resolve("cluster.yaml");
-        Files.writeString(file, yaml);
+        Files.writeString(file, settings.apply(new ClusterTemplate().name("cli").logDir(directory.resolve("log"))
+            .securityNone().macs(false).addresses(false).iface("ertcp-nope0")).text());
         return file;
     }
 
@@ -80,7 +59,7 @@ class NodeCommandSentencesTest
     @Test
     void aMissingHttpRootNamesTheFileAndKey() throws IOException
     {
-        final Path file = clusterFile("  name: http\n  root: " + directory.resolve("www"), "");
+        final Path file = clusterFile(t -> t.service("http").serviceOption("root", directory.resolve("www").toString()));
         assertEquals(2, run("node", "--config", file.toString(), "--name", "backup"));
         oneSentence("ertcp node: service.root " + directory.resolve("www") + " in " + file + " is not a directory on " +
             "this machine: create it with the files to serve, point service.root at one, or drop service.root for the " +
@@ -88,10 +67,22 @@ class NodeCommandSentencesTest
     }
 
     @Test
+    void aReplicationInterfaceWithAKernelAddressIsRefusedAsTheInterfaceIs() throws IOException
+    {
+        // lo holds 127.0.0.1 in every namespace that has it up; ertcp-nope0 holds nothing.
+        final Path file = clusterFile(t -> t.replicationInterface("lo"));
+        assertEquals(2, run("node", "--config", file.toString(), "--name", "backup"));
+        final String text = err();
+        assertTrue(text.startsWith("ertcp node: interface lo has the kernel IPv4 address 127.0.0.1"), text);
+        assertTrue(text.endsWith("or pass --allow-kernel-address to use it anyway." + System.lineSeparator()), text);
+        assertFalse(text.contains("\tat "), text);
+    }
+
+    @Test
     void aLogFileThatIsADirectoryNamesTheKey() throws IOException
     {
         Files.createDirectories(directory.resolve("log/backup/node.log"));
-        final Path file = clusterFile("  name: echo", "  file: node.log");
+        final Path file = clusterFile(t -> t.logFile(Path.of("node.log")));
         assertEquals(2, run("node", "--config", file.toString(), "--name", "backup"));
         oneSentence("ertcp node: the log file " + directory.resolve("log/backup/node.log") + " is a directory: give " +
             "log.file in " + file + " a file this user may write, or drop it to log to stdout.");
@@ -101,7 +92,7 @@ class NodeCommandSentencesTest
     void aLogFileOptionUnderAFileNamesTheOption() throws IOException
     {
         final Path blocker = Files.writeString(directory.resolve("blocker"), "x");
-        final Path file = clusterFile("  name: echo", "");
+        final Path file = clusterFile(t -> t);
         assertEquals(2, run("node", "--config", file.toString(), "--name", "backup", "--log-file",
             blocker.resolve("node.log").toString()));
         oneSentence("ertcp node: the log file " + blocker.resolve("node.log") + " lies under " + blocker + ", which is " +
@@ -112,7 +103,7 @@ class NodeCommandSentencesTest
     void aLogDirThatIsAFileNamesTheKey() throws IOException
     {
         Files.writeString(directory.resolve("log"), "not a directory");
-        final Path file = clusterFile("  name: echo", "");
+        final Path file = clusterFile(t -> t);
         assertEquals(2, run("node", "--config", file.toString(), "--name", "backup"));
         oneSentence("ertcp node: log.dir in " + file + " leads through " + directory.resolve("log") + ", which is a file, " +
             "not a directory: point log.dir at a directory, or move that file away.");

@@ -1,5 +1,6 @@
 package io.ertcp.engine.cli;
 
+import io.ertcp.engine.cluster.config.ClusterTemplate;
 import io.ertcp.engine.counters.Counters;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.junit.jupiter.api.Test;
@@ -31,24 +32,12 @@ class StatCommandTest
         return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
+    /** A primary and a logger, no MACs and no addresses. */
     private Path clusterFile() throws IOException
     {
         final Path file = directory.resolve("cluster.yaml");
-        Files.writeString(file, """
-            cluster: cli
-            mode: er-tcp
-            service:
-              name: echo
-            vip:
-              address: 10.80.0.100/24
-              mac: 02:00:00:00:00:64
-            log:
-              dir: %s
-            security: none
-            nodes:
-              - {name: primary, role: primary, driver: af-packet, interface: eth0}
-              - {name: logger, role: logger, driver: af-packet, interface: eth0}
-            """.formatted(directory.resolve("log")));
+        Files.writeString(file, new ClusterTemplate().name("cli").backups(0).logDir(directory.resolve("log"))
+            .securityNone().macs(false).addresses(false).text());
         return file;
     }
 

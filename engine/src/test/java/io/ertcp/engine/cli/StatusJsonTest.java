@@ -22,10 +22,10 @@ class StatusJsonTest
     {
         final String detail = "feed backup confirmed 9 lag 1; \"quoted\" \\ back\nnew line \u00b5s \u0001";
         final NodeReport report = new NodeReport("logger", 1234, "ecs-echo", "er-tcp", "logger", 2, "primary",
-            Long.MAX_VALUE, 0, -1, -1, 0, detail, new long[]{1, 2, 3, 4, 5, 6},
+            Long.MAX_VALUE, 0, -1, -1, 0, detail, new long[]{1, 2, 3, 4, 5, 6, 7},
             List.of(new NodeReport.Feed("backup", 9, 1)),
-            List.of(new NodeReport.Member("primary", false, "primary", "primary", true, true, 7, 2, "primary", 10, 10, 1),
-                new NodeReport.Member("backup", false, "backup", "backup", false, false, -1, 0, "", -1, -1, 0)),
+            List.of(new NodeReport.Member("primary", false, "primary", "primary", true, true, 7, 2, "primary", 10, 10, 1, false),
+                new NodeReport.Member("backup", false, "backup", "backup", false, false, -1, 0, "", -1, -1, 0, true)),
             1_700_000_000_000L);
         final TextOut out = new TextOut(8);
         StatusJson.render(report, out);
@@ -42,7 +42,7 @@ class StatusJsonTest
         assertEquals(-1L, json.get("lag"));
         assertEquals(detail, json.get("detail"));
         assertEquals(Map.of("too-short", 1L, "wrong-cluster", 2L, "unknown-sender", 3L, "wrong-source-mac", 4L,
-            "replay", 5L, "bad-mac", 6L), json.get("refused"));
+            "replay", 5L, "bad-mac", 6L, "on-client-port", 7L), json.get("refused"));
         assertEquals(List.of(Map.of("backup", "backup", "confirmed", 9L, "lag", 1L)), json.get("feeds"));
         final List<Map<String, Object>> members = (List<Map<String, Object>>)json.get("members");
         assertEquals(2, members.size());
@@ -50,6 +50,8 @@ class StatusJsonTest
         assertEquals(7L, members.get(0).get("last_heard_ms_ago"));
         assertEquals(Boolean.FALSE, members.get(1).get("heard"));
         assertEquals("", members.get(1).get("primary"));
+        assertEquals(Boolean.FALSE, members.get(0).get("config_differs"));
+        assertEquals(Boolean.TRUE, members.get(1).get("config_differs"));
         assertEquals(1_700_000_000_000L, json.get("at_ms"));
     }
 

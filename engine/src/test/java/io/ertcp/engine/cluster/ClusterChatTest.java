@@ -41,13 +41,10 @@ class ClusterChatTest
         assertTrue(Files.isRegularFile(jar), "examples/own-service is built before the engine's tests: " + jar);
         assertThrows(() -> Class.forName("com.example.chat.ChatService"));
 
-        try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "echo", yaml -> yaml.replace(
-            "service:\n  name: echo\n",
-            "service:\n  class: com.example.chat.ChatService\n  jar: " + jar.toAbsolutePath() + "\n  port: " + PORT +
-                "\n  options:\n    room: test\n")))
+        try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "echo", template -> template
+            .serviceClass("com.example.chat.ChatService", jar.toAbsolutePath()).servicePort(PORT).serviceOption("room", "test")))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
+            cluster.awaitReady("backup1");
             final List<ChatClient> clients = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++)
             {

@@ -1,16 +1,10 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.testing.EchoSource;
-import io.ertcp.service.CloseReason;
-import io.ertcp.service.Connection;
-import io.ertcp.service.TcpService;
-import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
+import io.ertcp.engine.testing.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -23,36 +17,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterFailoverTest
 {
-    private static long seed()
-    {
-        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        System.out.println("ClusterFailoverTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
-        return seed;
-    }
-
     @ParameterizedTest
     @ValueSource(longs = {10_000, 200_000, 700_000})
     void echoSurvivesTheKillOfThePrimary(final long killAfterBytes)
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFailoverTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= killAfterBytes, 20_000_000_000L),
-                "progress before the kill; seed " + seed + "\n" + cluster.events());
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, killAfterBytes, 20_000_000_000L);
 
             cluster.kill("primary");
-            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-                "the stream finished after the kill: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-
-            assertEquals(data.length, source.verified, "every byte came back; seed " + seed);
-            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
-            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset; seed " + seed);
+            cluster.assertIntact(source, data.length);
             final ClusterNode primary = cluster.primary();
             assertNotNull(primary, cluster.events());
             assertEquals("backup1", cluster.config.nodes().get(primary.nodeId() - 1).name());
@@ -63,16 +40,12 @@ class ClusterFailoverTest
     @Test
     void theKilledPrimaryRejoinsAsABackupAndASecondFailoverGoesBackToIt()
     {
-        final long seed = seed();
-        final byte[] data = new byte[16 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFailoverTest.class);
+        final byte[] data = Seeds.bytes(seed, 16 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, 300_000, 20_000_000_000L);
             cluster.kill("primary");
             assertTrue(cluster.runUntil(() -> null != cluster.primary(), 5_000_000_000L), cluster.events());
 
@@ -92,11 +65,7 @@ class ClusterFailoverTest
             assertTrue(source.verified < data.length, "the second kill comes mid-stream; seed " + seed);
 
             cluster.kill("backup1");
-            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-                "finished after the second kill: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-            assertEquals(data.length, source.verified, "seed " + seed);
-            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
-            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+            cluster.assertIntact(source, data.length);
             assertEquals(ClusterNode.State.PRIMARY, rejoined.state(), cluster.events());
             assertEquals(3, rejoined.epoch(), cluster.events());
         }
@@ -105,23 +74,15 @@ class ClusterFailoverTest
     @Test
     void losingTheLoggerPromotesABackupAndTheStreamGoesOn()
     {
-        final long seed = seed();
-        final byte[] data = new byte[4 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFailoverTest.class);
+        final byte[] data = Seeds.bytes(seed, 4 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 2, null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup2").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 500_000, 20_000_000_000L), cluster.events());
+            cluster.awaitReady("backup2");
+            final EchoSource source = cluster.streamThrough(data, 500_000, 20_000_000_000L);
 
             cluster.kill("logger");
-            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-                "finished after the logger's death: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-            assertEquals(data.length, source.verified, "seed " + seed);
-            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
-            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+            cluster.assertIntact(source, data.length);
             assertEquals(ClusterNode.State.LOGGER, cluster.node("backup1").state(), cluster.events());
             final ClusterNode backup2 = cluster.node("backup2");
             final ClusterNode newLogger = cluster.node("backup1");
@@ -133,26 +94,18 @@ class ClusterFailoverTest
     @Test
     void afterTheLoggerIsReplacedThePrimaryCanStillFailOver()
     {
-        final long seed = seed();
-        final byte[] data = new byte[6 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFailoverTest.class);
+        final byte[] data = Seeds.bytes(seed, 6 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 3, null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup3").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 500_000, 20_000_000_000L), cluster.events());
+            cluster.awaitReady("backup3");
+            final EchoSource source = cluster.streamThrough(data, 500_000, 20_000_000_000L);
             cluster.kill("logger");
             assertTrue(cluster.runUntil(() -> cluster.node("backup1").state() == ClusterNode.State.LOGGER &&
                 source.verified >= 2_000_000, 20_000_000_000L), cluster.events());
 
             cluster.kill("primary");
-            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-                "finished after both deaths: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-            assertEquals(data.length, source.verified, "seed " + seed);
-            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
-            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+            cluster.assertIntact(source, data.length);
             assertEquals(ClusterNode.State.PRIMARY, cluster.node("backup2").state(), cluster.events());
         }
     }

@@ -2,6 +2,7 @@ package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.engine.testing.Seeds;
 import io.ertcp.service.CloseReason;
 import io.ertcp.service.Connection;
 import io.ertcp.service.TcpService;
@@ -15,7 +16,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,13 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterFaultsTest
 {
-    private static long seed()
-    {
-        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        System.out.println("ClusterFaultsTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
-        return seed;
-    }
-
     /**
      * The same battery in both modes: ER-TCP (primary, logger, backup1) or ST-TCP (primary, backup1 tapping the
      * client off a flooding LAN, witness).
@@ -49,39 +42,22 @@ class ClusterFaultsTest
             java.util.Map.of("primary", lan, "backup1", lan, "witness", lan), null);
     }
 
-    private static void awaitReady(final InProcessCluster cluster, final String lastBackup)
-    {
-        assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node(lastBackup).membership().view(1).heard(),
-            1_000_000_000L), cluster.events());
-    }
-
-    private static void assertIntact(final InProcessCluster cluster, final EchoSource source, final int length, final long seed)
-    {
-        assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-            "the stream finished: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-        assertEquals(length, source.verified, "every byte came back; seed " + seed);
-        assertEquals(CloseReason.CLOSED, source.reason, "closed normally; seed " + seed);
-        assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset; seed " + seed);
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"er-tcp", "st-tcp"})
     void killWhileTheClientsHandshakeIsInFlight(final String mode)
     {
-        final long seed = seed();
-        final byte[] data = new byte[256 * 1024];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFaultsTest.class);
+        final byte[] data = Seeds.bytes(seed, 256 * 1024);
         try (InProcessCluster cluster = cluster(mode, seed, "echo", null))
         {
-            awaitReady(cluster, "backup1");
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.echo(data);
             // The SYN reaches the primary, its OPEN goes to the logger: the primary dies before the handshake is done.
             cluster.step();
             cluster.step();
             assertTrue(!source.opened, "the handshake was not done at the kill");
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertTookOver(cluster);
         }
     }
@@ -90,19 +66,17 @@ class ClusterFaultsTest
     @ValueSource(strings = {"er-tcp", "st-tcp"})
     void killWhileTheConnectionCloses(final String mode)
     {
-        final long seed = seed();
-        final byte[] data = new byte[512 * 1024];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFaultsTest.class);
+        final byte[] data = Seeds.bytes(seed, 512 * 1024);
         try (InProcessCluster cluster = cluster(mode, seed, "echo", null))
         {
-            awaitReady(cluster, "backup1");
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.echo(data);
             // All bytes came back and the client sent its FIN: the primary dies during the close.
             assertTrue(cluster.runUntil(() -> source.verified == data.length, 20_000_000_000L), cluster.events());
             assertTrue(!source.closed, "the close was not done at the kill");
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertTookOver(cluster);
         }
     }
@@ -110,18 +84,15 @@ class ClusterFaultsTest
     @Test
     void nodesWithoutMacsInTheFileLearnThemFromTheWire()
     {
-        final long seed = seed();
-        final byte[] data = new byte[512 * 1024];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFaultsTest.class);
+        final byte[] data = Seeds.bytes(seed, 512 * 1024);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null, false))
         {
             assertTrue(cluster.config.nodes().stream().allMatch(node -> node.mac().isEmpty()));
-            awaitReady(cluster, "backup1");
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 100_000, 20_000_000_000L), cluster.events());
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, 100_000, 20_000_000_000L);
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertTookOver(cluster);
         }
     }
@@ -129,14 +100,12 @@ class ClusterFaultsTest
     @Test
     void withLoggerPlusOneNothingIsConfirmedBeforeTheBackupHasIt()
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFaultsTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null, true, "logger+1"))
         {
-            awaitReady(cluster, "backup1");
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.echo(data);
             final ClusterNode primary = cluster.node("primary");
             final ClusterNode backup = cluster.node("backup1");
             long checks = 0;
@@ -150,7 +119,7 @@ class ClusterFaultsTest
             }
             assertTrue(primary.status().confirmed() > 0);
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertTookOver(cluster);
         }
     }
@@ -159,10 +128,10 @@ class ClusterFaultsTest
     @ValueSource(strings = {"er-tcp", "st-tcp"})
     void aTimeoutTheServiceAskedForFiresOnTheNewPrimary(final String mode)
     {
-        final long seed = seed();
+        final long seed = Seeds.seed(ClusterFaultsTest.class);
         try (InProcessCluster cluster = cluster(mode, seed, "http\n  idle-timeout-ms: 300", null))
         {
-            awaitReady(cluster, "backup1");
+            cluster.awaitReady("backup1");
             final Script client = new Script("GET / HTTP/1.1\r\nHost: ertcp\r\n\r\n");
             cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 80, client);
             assertTrue(cluster.runUntil(() -> client.text().contains("</html>"), 5_000_000_000L), cluster.events());
@@ -188,17 +157,14 @@ class ClusterFaultsTest
     @Test
     void theDeathOfABackupDisturbsNothing()
     {
-        final long seed = seed();
-        final byte[] data = new byte[2 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFaultsTest.class);
+        final byte[] data = Seeds.bytes(seed, 2 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 2, null))
         {
-            awaitReady(cluster, "backup2");
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 400_000, 20_000_000_000L), cluster.events());
+            cluster.awaitReady("backup2");
+            final EchoSource source = cluster.streamThrough(data, 400_000, 20_000_000_000L);
             cluster.kill("backup1");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertEquals("primary", cluster.config.nodes().get(cluster.primary().nodeId() - 1).name(),
                 "no failover for a backup's death");
             assertEquals(1, cluster.primary().epoch());
@@ -209,10 +175,10 @@ class ClusterFaultsTest
     @ValueSource(strings = {"er-tcp", "st-tcp"})
     void aKeyValueStoreSharedByConnectionsIsTheSameAfterTheFailover(final String mode)
     {
-        final long seed = seed();
+        final long seed = Seeds.seed(ClusterFaultsTest.class);
         try (InProcessCluster cluster = cluster(mode, seed, "kv", null))
         {
-            awaitReady(cluster, "backup1");
+            cluster.awaitReady("backup1");
             final List<Script> scripts = new ArrayList<>();
             for (int c = 0; c < 8; c++)
             {
@@ -263,18 +229,15 @@ class ClusterFaultsTest
     @ValueSource(strings = {"er-tcp", "st-tcp"})
     void failoverOnALossyReorderingDuplicatingLan(final String mode)
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterFaultsTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         final ImpairmentSpec lan = ImpairmentSpec.parse("loss=1%,delay=50us,reorder=2%,reorder-delay=200us,duplicate=1%");
         try (InProcessCluster cluster = cluster(mode, seed, "echo", lan))
         {
-            awaitReady(cluster, "backup1");
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 60_000_000_000L), cluster.events());
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, 300_000, 60_000_000_000L);
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertTookOver(cluster);
         }
     }

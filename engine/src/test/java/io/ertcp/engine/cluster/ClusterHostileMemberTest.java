@@ -1,11 +1,11 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.engine.testing.Seeds;
 import io.ertcp.service.CloseReason;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.util.Random;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,13 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterHostileMemberTest
 {
-    private static long seed()
-    {
-        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        System.out.println("ClusterHostileMemberTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
-        return seed;
-    }
-
     private static boolean run(
         final InProcessCluster cluster, final HostileMember hostile, final BooleanSupplier done, final long limitNs)
     {
@@ -49,9 +42,8 @@ class ClusterHostileMemberTest
     @EnumSource(HostileMember.Mode.class)
     void nothingTheHostileSendsMovesARoleOrAnEpochAndTheStreamSurvivesTheFailover(final HostileMember.Mode mode)
     {
-        final long seed = seed();
-        final byte[] data = new byte[4 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterHostileMemberTest.class);
+        final byte[] data = Seeds.bytes(seed, 4 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
         {
             // The hostile replays frames with the members' own source MACs. A learning switch would then send their
@@ -61,8 +53,7 @@ class ClusterHostileMemberTest
             final HostileMember hostile = new HostileMember(cluster, mode, seed * 31 + 7, 3);
             assertTrue(run(cluster, hostile, () -> null != cluster.primary() &&
                 cluster.node("backup1").membership().view(1).heard(), 1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            final EchoSource source = cluster.echo(data);
             assertTrue(run(cluster, hostile, () -> source.verified >= 500_000, 20_000_000_000L),
                 "progress under attack: " + source.verified + " bytes back; seed " + seed + "\n" + cluster.events());
 

@@ -1,6 +1,7 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.service.KvService;
+import io.ertcp.engine.testing.Seeds;
 import io.ertcp.service.CloseReason;
 import io.ertcp.service.ClusterClock;
 import io.ertcp.service.Connection;
@@ -129,13 +130,6 @@ class ClusterKvExpiryTest
         }
     }
 
-    private static long seed()
-    {
-        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        System.out.println("ClusterKvExpiryTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
-        return seed;
-    }
-
     private static long[] ttls()
     {
         final long[] ttls = new long[KEYS];
@@ -179,10 +173,13 @@ class ClusterKvExpiryTest
         return Long.parseLong(m.group(1)) * 1000 + Long.parseLong(m.group(2)) / 1000 + Long.parseLong(m.group(3));
     }
 
-    private static void awaitReady(final InProcessCluster cluster)
+    /** Once every node is up, SET every key ({@link #setAll}) and step until each SET was answered. */
+    private static void setEveryKey(final InProcessCluster cluster)
     {
-        assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-            1_000_000_000L), cluster.events());
+        cluster.awaitReady("backup1");
+        final ClusterFaultsTest.Script set = send(cluster, setAll());
+        assertTrue(cluster.runUntil(() -> set.text().split("\\+OK\r\n", -1).length - 1 == KEYS, 5_000_000_000L),
+            cluster.events());
     }
 
     /**
@@ -247,14 +244,11 @@ class ClusterKvExpiryTest
     @ValueSource(strings = {"er-tcp", "st-tcp"})
     void keysGoAtTheSameLogPositionOnThePrimaryAndTheBackup(final String mode)
     {
-        final long seed = seed();
+        final long seed = Seeds.seed(ClusterKvExpiryTest.class);
         final Watched watched = new Watched();
         try (InProcessCluster cluster = watched.start(seed, mode))
         {
-            awaitReady(cluster);
-            final ClusterFaultsTest.Script set = send(cluster, setAll());
-            assertTrue(cluster.runUntil(() -> set.text().split("\\+OK\r\n", -1).length - 1 == KEYS, 5_000_000_000L),
-                cluster.events());
+            setEveryKey(cluster);
             final WatchedKv primary = watched.byNode.get("primary");
             final WatchedKv backup = watched.byNode.get("backup1");
             assertTrue(cluster.runUntil(() -> primary.size == 0 && backup.size == 0 &&
@@ -274,14 +268,11 @@ class ClusterKvExpiryTest
     @ValueSource(strings = {"er-tcp", "st-tcp"})
     void aFailoverInTheCountdownNeitherLosesNorPostponesAnExpiry(final String mode)
     {
-        final long seed = seed();
+        final long seed = Seeds.seed(ClusterKvExpiryTest.class);
         final Watched watched = new Watched();
         try (InProcessCluster cluster = watched.start(seed, mode))
         {
-            awaitReady(cluster);
-            final ClusterFaultsTest.Script set = send(cluster, setAll());
-            assertTrue(cluster.runUntil(() -> set.text().split("\\+OK\r\n", -1).length - 1 == KEYS, 5_000_000_000L),
-                cluster.events());
+            setEveryKey(cluster);
             final WatchedKv old = watched.byNode.get("primary");
             final WatchedKv backup = watched.byNode.get("backup1");
             final long setMs = setTime(old.changes);

@@ -1,10 +1,9 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.testing.EchoSource;
-import io.ertcp.service.CloseReason;
+import io.ertcp.engine.testing.Seeds;
 import org.junit.jupiter.api.Test;
 
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,29 +16,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterLeaveTest
 {
-    /** The in-process cluster's suspicion timeout (InProcessCluster.yaml). */
+    /** The in-process cluster's suspicion timeout (InProcessCluster.template). */
     private static final long SUSPECT_TIMEOUT_NS = 6_000_000L;
-
-    private static long seed()
-    {
-        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        System.out.println("ClusterLeaveTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
-        return seed;
-    }
 
     @Test
     void aSwitchoverHandsThePrimaryToTheNamedBackupSoonerThanASuspicionCould()
     {
-        final long seed = seed();
-        final byte[] data = new byte[4 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterLeaveTest.class);
+        final byte[] data = Seeds.bytes(seed, 4 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 2, null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup2").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 500_000, 20_000_000_000L), cluster.events());
+            cluster.awaitReady("backup2");
+            final EchoSource source = cluster.streamThrough(data, 500_000, 20_000_000_000L);
 
             final ClusterNode old = cluster.node("primary");
             final long requestedNs = cluster.now[0];
@@ -60,22 +48,17 @@ class ClusterLeaveTest
             assertEquals(ClusterNode.State.BACKUP, cluster.node("backup1").state(), "the other backup follows");
             assertTrue(cluster.events().contains("[backup2] node primary left on purpose"), cluster.events());
 
-            assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-                "finished after the switchover: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-            assertEquals(data.length, source.verified, "seed " + seed);
-            assertEquals(CloseReason.CLOSED, source.reason, "seed " + seed);
-            assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "seed " + seed);
+            cluster.assertIntact(source, data.length);
         }
     }
 
     @Test
     void aPrimaryStoppedWithoutASuccessorHandsOverToTheBestRankedBackup()
     {
-        final long seed = seed();
+        final long seed = Seeds.seed(ClusterLeaveTest.class);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 2, null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup2").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
+            cluster.awaitReady("backup2");
             final ClusterNode old = cluster.node("primary");
             old.requestStop(null);
             assertTrue(cluster.runUntil(old::hasLeft, 3_000_000_000L), cluster.events());
@@ -88,16 +71,12 @@ class ClusterLeaveTest
     @Test
     void aLoggerThatLeavesIsReplacedWithoutWaitingOutTheSuspicionTimeouts()
     {
-        final long seed = seed();
-        final byte[] data = new byte[2 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterLeaveTest.class);
+        final byte[] data = Seeds.bytes(seed, 2 << 20);
         try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 2, null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup2").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            cluster.awaitReady("backup2");
+            final EchoSource source = cluster.streamThrough(data, 300_000, 20_000_000_000L);
 
             final ClusterNode logger = cluster.node("logger");
             logger.requestStop(null);

@@ -65,7 +65,7 @@ class ClusterManagementTest
         }
     }
 
-    private static String get(final InProcessCluster cluster, final String address, final String method,
+    static String get(final InProcessCluster cluster, final String address, final String method,
         final String path)
     {
         final HttpGet get = new HttpGet(method, path);
@@ -85,8 +85,7 @@ class ClusterManagementTest
                 cluster.node("primary").membership().view(3).heard(), 1_000_000_000L), cluster.events());
             final byte[] data = new byte[64 * 1024];
             new Random(1).nextBytes(data);
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            final EchoSource source = cluster.echo(data);
             assertTrue(cluster.runUntil(() -> source.closed, 10_000_000_000L), cluster.events());
             cluster.runUntil(() -> false, 200_000_000L); // heartbeats carry the positions
 

@@ -2,6 +2,7 @@ package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.lan.MemoryPort;
 import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.engine.testing.Seeds;
 import io.ertcp.service.CloseReason;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,28 +22,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterPartitionTest
 {
-    private static long seed()
-    {
-        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        System.out.println("ClusterPartitionTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
-        return seed;
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"er-tcp", "st-tcp"})
     void aPrimaryCutOffRejoinsAsABackupWhenHealedAndAFailoverGoesBackToIt(final String mode)
     {
-        final long seed = seed();
-        final byte[] data = new byte[8 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterPartitionTest.class);
+        final byte[] data = Seeds.bytes(seed, 8 << 20);
         try (InProcessCluster cluster = mode.equals("er-tcp") ? new InProcessCluster(seed, "echo", 1, null) :
             InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 300_000, 20_000_000_000L), cluster.events());
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, 300_000, 20_000_000_000L);
 
             final ClusterNode old = cluster.node("primary");
             final ClusterNode backup = cluster.node("backup1");
@@ -77,9 +67,7 @@ class ClusterPartitionTest
             // The failover back under a live stream: the first may be over by now (the LAN is fast), so a second one.
             final byte[] more = new byte[4 << 20];
             new Random(seed + 1).nextBytes(more);
-            final EchoSource second = new EchoSource(more);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, second);
-            assertTrue(cluster.runUntil(() -> second.verified >= 200_000, 20_000_000_000L), cluster.events());
+            final EchoSource second = cluster.streamThrough(more, 200_000, 20_000_000_000L);
 
             cluster.kill("backup1");
             assertTrue(cluster.runUntil(() -> source.closed && second.closed, 60_000_000_000L),

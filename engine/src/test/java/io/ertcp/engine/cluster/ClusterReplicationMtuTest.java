@@ -6,6 +6,7 @@ import io.ertcp.engine.lan.MemoryPort;
 import io.ertcp.engine.lan.MemorySwitch;
 import io.ertcp.engine.net.EthernetFlyweight;
 import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.engine.testing.Seeds;
 import io.ertcp.service.CloseReason;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,6 @@ import java.io.PrintStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,7 +30,7 @@ class ClusterReplicationMtuTest
     void aStreamIsReplicatedInJumboFramesBitForBit()
     {
         final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "echo", 1, yaml -> "replication-mtu: 9000\n" + yaml))
+        try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "echo", 1, template -> template.replicationMtu(9000)))
         {
             final int[] largest = new int[1];
             final long[] replicationFrames = new long[1];
@@ -43,13 +43,10 @@ class ClusterReplicationMtuTest
                     replicationFrames[0]++;
                 }
             });
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
+            cluster.awaitReady("backup1");
 
-            final byte[] data = new byte[2 << 20];
-            new Random(seed).nextBytes(data);
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
+            final byte[] data = Seeds.bytes(seed, 2 << 20);
+            final EchoSource source = cluster.echo(data);
             assertTrue(cluster.runUntil(() -> source.verified == data.length, 20_000_000_000L),
                 "verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
             assertTrue(cluster.runUntil(() -> source.closed &&
@@ -66,8 +63,8 @@ class ClusterReplicationMtuTest
     void aNodeWhosePortCannotCarryTheMtuRefusesToStart() throws Exception
     {
         final Path directory = Files.createTempDirectory("ertcp-mtu");
-        final ClusterConfig config = ClusterConfig.parse("replication-mtu: 9000\n" +
-            InProcessCluster.yaml("echo", 1, directory).replaceAll("(?m)^security:\n  key-file: .*\n", "security: none\n"));
+        final ClusterConfig config = InProcessCluster.template("echo", 1, directory).replicationMtu(9000).securityNone()
+            .config();
         final MemoryPort port = new MemorySwitch(() -> 0L, 1, new Counters(256)).newPort("primary", 0x0200_0000_0011L);
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new ClusterNode(
             config, "primary", port, config.service().factory(), () -> 0L, new Counters(4096),

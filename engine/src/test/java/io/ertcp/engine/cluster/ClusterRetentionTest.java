@@ -1,6 +1,8 @@
 package io.ertcp.engine.cluster;
 
+import io.ertcp.engine.cluster.config.ClusterTemplate;
 import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.engine.testing.Seeds;
 import io.ertcp.service.CloseReason;
 import org.junit.jupiter.api.Test;
 
@@ -18,18 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterRetentionTest
 {
-    private static long seed()
-    {
-        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        System.out.println("ClusterRetentionTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
-        return seed;
-    }
-
-    private static String shortRetention(final String yaml)
+    private static ClusterTemplate shortRetention(final ClusterTemplate template)
     {
         // Every short connection leaves a TIME-WAIT entry behind on one side or the other: room for them all.
-        return yaml.replaceFirst("(?m)^log:\n", "log:\n  retention: 1s\n  roll-cycle: seconds\n")
-            .replace("max-connections: 64", "max-connections: 8192");
+        return template.retention("1s").rollCycle("seconds").maxConnections(8192);
     }
 
     /** Short echo connections, one after another, for a few seconds of wall time (the log's cycles are wall time). */
@@ -99,11 +93,10 @@ class ClusterRetentionTest
     @Test
     void oldCyclesGoAndABackupThatRejoinsEmptyStartsWhereTheLogStartsAndTakesOver()
     {
-        final long seed = seed();
+        final long seed = Seeds.seed(ClusterRetentionTest.class);
         try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "echo", ClusterRetentionTest::shortRetention))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
+            cluster.awaitReady("backup1");
             final int connections = churn(cluster, seed, 3_500);
             final ClusterNode logger = cluster.node("logger");
             // One more short connection: the check after the churn sees every earlier one closed.
@@ -113,11 +106,8 @@ class ClusterRetentionTest
             assertTrue(cluster.node("primary").replicated() != null);
             assertTrue(cluster.events().contains("[backup1] retention deleted"), cluster.events());
 
-            final byte[] data = new byte[8 << 20];
-            new Random(seed).nextBytes(data);
-            final EchoSource source = new EchoSource(data);
-            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-            assertTrue(cluster.runUntil(() -> source.verified >= 200_000, 20_000_000_000L), cluster.events());
+            final byte[] data = Seeds.bytes(seed, 8 << 20);
+            final EchoSource source = cluster.streamThrough(data, 200_000, 20_000_000_000L);
 
             cluster.kill("backup1");
             final ClusterNode rejoined = cluster.start("backup1");
@@ -141,11 +131,10 @@ class ClusterRetentionTest
     @Test
     void aServiceWhoseConnectionsShareStateKeepsTheWholeLog()
     {
-        final long seed = seed();
+        final long seed = Seeds.seed(ClusterRetentionTest.class);
         try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "kv", ClusterRetentionTest::shortRetention))
         {
-            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-                1_000_000_000L), cluster.events());
+            cluster.awaitReady("backup1");
             final long end = System.currentTimeMillis() + 3_000;
             int round = 0;
             while (System.currentTimeMillis() < end)

@@ -206,7 +206,7 @@ class ClusterSnapshotExpiryTest
         final Map<String, WatchedKv> byNode = new HashMap<>();
         final InProcessCluster[] holder = new InProcessCluster[1];
         try (InProcessCluster cluster = InProcessCluster.withServicesEdited(seed, "kv",
-            yaml -> ClusterSnapshotTest.snapshotsEvery(yaml, 10), name -> () ->
+            template -> ClusterSnapshotTest.snapshotsEvery(template, 10), name -> () ->
             {
                 final WatchedKv kv = new WatchedKv(() -> holder[0].node(name));
                 byNode.put(name, kv);

@@ -30,11 +30,10 @@ class ClusterSnapshotTest
         return seed;
     }
 
-    static String snapshotsEvery(final String yaml, final int records)
+    static io.ertcp.engine.cluster.config.ClusterTemplate snapshotsEvery(
+        final io.ertcp.engine.cluster.config.ClusterTemplate template, final int records)
     {
-        return yaml.replaceFirst("(?m)^log:\n", "log:\n  retention: 1s\n  roll-cycle: seconds\n  snapshot-every-records: " +
-                records + "\n")
-            .replace("max-connections: 64", "max-connections: 8192");
+        return template.retention("1s").rollCycle("seconds").snapshotEveryRecords(records).maxConnections(8192);
     }
 
     /** One connection that sets its batch of keys and quits. */
@@ -117,7 +116,7 @@ class ClusterSnapshotTest
     void aBackupRestartedAfterRetentionRejoinsFromItsSnapshotAndReplaysOnlyTheTail() throws Exception
     {
         final long seed = seed();
-        try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "kv", yaml -> snapshotsEvery(yaml, 150)))
+        try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "kv", template -> snapshotsEvery(template, 150)))
         {
             assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
                 1_000_000_000L), cluster.events());
@@ -166,7 +165,7 @@ class ClusterSnapshotTest
     void aTornNewestSnapshotIsPassedOverForThePreviousOne() throws Exception
     {
         final long seed = seed();
-        try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "kv", yaml -> snapshotsEvery(yaml, 100)))
+        try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "kv", template -> snapshotsEvery(template, 100)))
         {
             assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
                 1_000_000_000L), cluster.events());

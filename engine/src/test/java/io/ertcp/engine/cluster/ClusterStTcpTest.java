@@ -2,13 +2,12 @@ package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.lan.impair.ImpairmentSpec;
 import io.ertcp.engine.testing.EchoSource;
-import io.ertcp.service.CloseReason;
+import io.ertcp.engine.testing.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Map;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -22,41 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterStTcpTest
 {
-    private static long seed()
-    {
-        final long seed = Long.getLong("ertcp.seed", System.nanoTime());
-        System.out.println("ClusterStTcpTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
-        return seed;
-    }
-
-    private static void awaitReady(final InProcessCluster cluster)
-    {
-        assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
-            1_000_000_000L), cluster.events());
-    }
-
-    private static void assertIntact(final InProcessCluster cluster, final EchoSource source, final int length, final long seed)
-    {
-        assertTrue(cluster.runUntil(() -> source.closed, 60_000_000_000L),
-            "the stream finished: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
-        assertEquals(length, source.verified, "every byte came back; seed " + seed);
-        assertEquals(CloseReason.CLOSED, source.reason, "closed normally; seed " + seed);
-        assertEquals(0, cluster.client.stack.counters().connectionsReset.get(), "no reset; seed " + seed);
-    }
-
-    /**
-     * Connect an echo client to the VIP and stream {@code data} until {@code bytes} came back checked.
-     */
-    private static EchoSource streamThrough(
-        final InProcessCluster cluster, final byte[] data, final long bytes, final long limitNs, final long seed)
-    {
-        final EchoSource source = new EchoSource(data);
-        cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, source);
-        assertTrue(cluster.runUntil(() -> source.verified >= bytes, limitNs),
-            "progress before the kill: " + source.verified + " bytes back; seed " + seed + "\n" + cluster.events());
-        return source;
-    }
-
     private static long counter(final ClusterNode node, final String label)
     {
         final long[] value = {-1};
@@ -74,19 +38,18 @@ class ClusterStTcpTest
     @ValueSource(longs = {10_000, 200_000, 700_000})
     void echoSurvivesTheKillOfThePrimary(final long killAfterBytes)
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
-            awaitReady(cluster);
-            final EchoSource source = streamThrough(cluster, data, killAfterBytes, 20_000_000_000L, seed);
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, killAfterBytes, 20_000_000_000L);
             final ClusterNode backup = cluster.node("backup1");
             assertTrue(counter(backup, "backup records-tapped") > 0, "the backup rebuilt DATA records from its tap");
             assertEquals(0, counter(cluster.node("primary"), "primary records-fetched"), "a perfect LAN: nothing fetched");
 
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             final ClusterNode primary = cluster.primary();
             assertNotNull(primary, cluster.events());
             assertEquals(backup, primary, cluster.events());
@@ -97,14 +60,13 @@ class ClusterStTcpTest
     @Test
     void whatTheTapMissesIsFetchedAndTheFailoverStillLosesNothing()
     {
-        final long seed = seed();
-        final byte[] data = new byte[2 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 2 << 20);
         final Map<String, ImpairmentSpec> ingress = Map.of("backup1", ImpairmentSpec.parse("loss=5%,reorder=2%,duplicate=1%"));
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", ingress, null))
         {
-            awaitReady(cluster);
-            final EchoSource source = streamThrough(cluster, data, 1_000_000, 30_000_000_000L, seed);
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, 1_000_000, 30_000_000_000L);
             final ClusterNode backup = cluster.node("backup1");
             assertTrue(counter(backup, "backup tap-misses") > 0, "the lossy tap missed bytes; seed " + seed);
             assertTrue(counter(cluster.node("primary"), "primary records-fetched") > 0,
@@ -113,7 +75,7 @@ class ClusterStTcpTest
                 "most records still came off the tap; seed " + seed);
 
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertEquals(backup, cluster.primary(), cluster.events());
         }
     }
@@ -121,20 +83,19 @@ class ClusterStTcpTest
     @Test
     void theClientsBytesTheBackupTappedPastTheLogAreTakenAtTheTakeover()
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
-            awaitReady(cluster);
-            final EchoSource source = streamThrough(cluster, data, 300_000, 20_000_000_000L, seed);
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, 300_000, 20_000_000_000L);
 
             // The primary hangs: the client's segments in flight still reach the backup's tap, but the primary never
             // orders them, so they are past the backup's log when it takes over.
             cluster.paused.add("primary");
             cluster.runUntil(() -> false, 2_000_000L);
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             final ClusterNode backup = cluster.node("backup1");
             assertEquals(backup, cluster.primary(), cluster.events());
             assertTrue(cluster.events().matches("(?s).*took over as primary in epoch 2: .* client byte\\(s\\) taken from " +
@@ -145,18 +106,17 @@ class ClusterStTcpTest
     @Test
     void losingTheBackupLeavesThePrimaryRunningAloneOnceTheWitnessHeardIt()
     {
-        final long seed = seed();
-        final byte[] data = new byte[2 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 2 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
-            awaitReady(cluster);
+            cluster.awaitReady("backup1");
             final ClusterNode witness = cluster.node("witness");
             assertTrue(cluster.runUntil(() -> witness.membership().knownSyncBackup() == 2, 1_000_000_000L), cluster.events());
-            final EchoSource source = streamThrough(cluster, data, 500_000, 20_000_000_000L, seed);
+            final EchoSource source = cluster.streamThrough(data, 500_000, 20_000_000_000L);
 
             cluster.kill("backup1");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertEquals(0, witness.membership().knownSyncBackup(), "the witness no longer counts the lost backup in sync");
             assertTrue(cluster.node("primary").status().detail().contains("alone"), cluster.node("primary").status().detail());
             assertTrue(cluster.events().contains("running without a backup"), cluster.events());
@@ -166,13 +126,12 @@ class ClusterStTcpTest
     @Test
     void theKilledPrimaryRejoinsCatchesUpAndASecondFailoverGoesBackToIt()
     {
-        final long seed = seed();
-        final byte[] data = new byte[8 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 8 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
-            awaitReady(cluster);
-            final EchoSource source = streamThrough(cluster, data, 300_000, 20_000_000_000L, seed);
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, 300_000, 20_000_000_000L);
             cluster.kill("primary");
             final ClusterNode first = cluster.node("backup1");
             assertTrue(cluster.runUntil(() -> first.state() == ClusterNode.State.PRIMARY && source.verified >= 1_000_000,
@@ -194,7 +153,7 @@ class ClusterStTcpTest
                 "once in step the rejoined backup taps; seed " + seed + "\n" + cluster.events());
 
             cluster.kill("backup1");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertEquals(ClusterNode.State.PRIMARY, rejoined.state(), cluster.events());
             assertEquals(3, rejoined.epoch(), cluster.events());
         }
@@ -203,13 +162,12 @@ class ClusterStTcpTest
     @Test
     void theWitnessNeverElectsABackupThatIsNotInSync()
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), null))
         {
-            awaitReady(cluster);
-            final EchoSource source = streamThrough(cluster, data, 300_000, 20_000_000_000L, seed);
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, 300_000, 20_000_000_000L);
             cluster.kill("backup1");
             final ClusterNode witness = cluster.node("witness");
             assertTrue(cluster.runUntil(() -> witness.membership().knownSyncBackup() == 0, 1_000_000_000L), cluster.events());
@@ -229,15 +187,14 @@ class ClusterStTcpTest
     @Test
     void twoNodesWithAFencingHookTakeOverOnceTheHookCutThePrimaryOff()
     {
-        final long seed = seed();
-        final byte[] data = new byte[1 << 20];
-        new Random(seed).nextBytes(data);
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
+        final byte[] data = Seeds.bytes(seed, 1 << 20);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), "true"))
         {
-            awaitReady(cluster);
-            final EchoSource source = streamThrough(cluster, data, 300_000, 20_000_000_000L, seed);
+            cluster.awaitReady("backup1");
+            final EchoSource source = cluster.streamThrough(data, 300_000, 20_000_000_000L);
             cluster.kill("primary");
-            assertIntact(cluster, source, data.length, seed);
+            cluster.assertIntact(source, data.length);
             assertEquals(cluster.node("backup1"), cluster.primary(), cluster.events());
             assertTrue(cluster.events().contains("the fencing hook cut primary off"), cluster.events());
         }
@@ -246,10 +203,10 @@ class ClusterStTcpTest
     @Test
     void twoNodesWhoseFencingHookFailsNeverTakeOver()
     {
-        final long seed = seed();
+        final long seed = Seeds.seed(ClusterStTcpTest.class);
         try (InProcessCluster cluster = InProcessCluster.stTcp(seed, "echo", Map.of(), "false"))
         {
-            awaitReady(cluster);
+            cluster.awaitReady("backup1");
             final ClusterNode backup = cluster.node("backup1");
             assertTrue(cluster.runUntil(() -> backup.membership().knownSyncBackup() == backup.nodeId(), 1_000_000_000L));
             cluster.kill("primary");

@@ -1,6 +1,9 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.cluster.config.ClusterConfig;
+import io.ertcp.engine.cluster.config.ClusterMode;
+import io.ertcp.engine.cluster.config.ClusterTemplate;
+import io.ertcp.engine.cluster.config.Role;
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.lan.MemoryPort;
 import io.ertcp.engine.lan.MemorySwitch;
@@ -12,9 +15,10 @@ import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.replication.channel.ClusterKey;
-import io.ertcp.engine.service.ServiceFactory;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
+import io.ertcp.engine.testing.EchoSource;
+import io.ertcp.service.CloseReason;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,6 +32,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A whole ER-TCP cluster in one thread on simulated time: every node is a real {@link ClusterNode} on its own
@@ -47,6 +54,8 @@ final class InProcessCluster implements AutoCloseable
     final long seed;
     final long[] now = {1_000_000_000L};
     final MemorySwitch lan;
+    /** The replication LAN: the ports of nodes whose file gives them a replication-interface. */
+    final MemorySwitch replicationLan;
     final Path directory;
     final String service;
     final ByteArrayOutputStream events = new ByteArrayOutputStream();
@@ -98,11 +107,8 @@ final class InProcessCluster implements AutoCloseable
         final boolean macsInFile,
         final String durability)
     {
-        this(seed, service, impairment, Map.of(), false, directory ->
-        {
-            final String yaml = yaml(service, backups, directory).replace("mode: er-tcp\n", "mode: er-tcp\ndurability: " + durability + "\n");
-            return macsInFile ? yaml : yaml.replaceAll("(?m)^    mac: .*\n", "");
-        }, null);
+        this(seed, service, impairment, Map.of(), false,
+            directory -> template(service, backups, directory).durability(durability).macs(macsInFile), null);
     }
 
     /**
@@ -114,16 +120,16 @@ final class InProcessCluster implements AutoCloseable
      */
     static InProcessCluster stTcp(final long seed, final String service, final Map<String, ImpairmentSpec> ingress, final String hook)
     {
-        return new InProcessCluster(seed, service, null, ingress, true, directory -> stTcpYaml(service, directory, hook), null);
+        return new InProcessCluster(seed, service, null, ingress, true, directory -> stTcpTemplate(service, directory, hook), null);
     }
 
     /**
-     * An ER-TCP cluster (primary, logger, one backup) whose file is the usual one edited by {@code edit}.
+     * An ER-TCP cluster (primary, logger, one backup) whose settings are the usual ones edited by {@code edit}.
      */
     static InProcessCluster erTcpEdited(
-        final long seed, final String service, final java.util.function.UnaryOperator<String> edit)
+        final long seed, final String service, final java.util.function.UnaryOperator<ClusterTemplate> edit)
     {
-        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(yaml(service, 1, directory)),
+        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(template(service, 1, directory)),
             null);
     }
 
@@ -138,39 +144,42 @@ final class InProcessCluster implements AutoCloseable
         final java.util.function.Function<String, java.util.function.Supplier<io.ertcp.service.TcpService>> services)
     {
         return new InProcessCluster(seed, service, null, Map.of(), stTcp,
-            directory -> stTcp ? stTcpYaml(service, directory, null) : yaml(service, 1, directory), services);
+            directory -> stTcp ? stTcpTemplate(service, directory, null) : template(service, 1, directory), services);
     }
 
     /**
-     * An ER-TCP cluster (primary, logger, one backup) whose file is the usual one edited by {@code edit} and whose
-     * nodes each run the service {@code services} makes for their name.
+     * An ER-TCP cluster (primary, logger, one backup) whose settings are the usual ones edited by {@code edit} and
+     * whose nodes each run the service {@code services} makes for their name.
      */
     static InProcessCluster withServicesEdited(
         final long seed,
         final String service,
-        final java.util.function.UnaryOperator<String> edit,
+        final java.util.function.UnaryOperator<ClusterTemplate> edit,
         final java.util.function.Function<String, java.util.function.Supplier<io.ertcp.service.TcpService>> services)
     {
-        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(yaml(service, 1, directory)),
+        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(template(service, 1, directory)),
             services);
     }
 
     /**
-     * An ER-TCP cluster with {@code backups} backups whose file is the usual one edited by {@code edit} (the per-byte
-     * cost harness's {@code security: none}, a replication MTU).
+     * An ER-TCP cluster with {@code backups} backups whose settings are the usual ones edited by {@code edit} (the
+     * per-byte cost harness's {@code security: none}, a replication MTU).
      */
     static InProcessCluster erTcpEdited(
-        final long seed, final String service, final int backups, final java.util.function.UnaryOperator<String> edit)
+        final long seed, final String service, final int backups, final java.util.function.UnaryOperator<ClusterTemplate> edit)
     {
-        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(yaml(service, backups, directory)), null);
+        return new InProcessCluster(seed, service, null, Map.of(), false,
+            directory -> edit.apply(template(service, backups, directory)), null);
     }
 
     /**
-     * An ST-TCP cluster (primary, backup1, a witness, a hub LAN) whose file is the usual one edited by {@code edit}.
+     * An ST-TCP cluster (primary, backup1, a witness, a hub LAN) whose settings are the usual ones edited by {@code edit}.
      */
-    static InProcessCluster stTcpEdited(final long seed, final String service, final java.util.function.UnaryOperator<String> edit)
+    static InProcessCluster stTcpEdited(
+        final long seed, final String service, final java.util.function.UnaryOperator<ClusterTemplate> edit)
     {
-        return new InProcessCluster(seed, service, null, Map.of(), true, directory -> edit.apply(stTcpYaml(service, directory, null)), null);
+        return new InProcessCluster(seed, service, null, Map.of(), true,
+            directory -> edit.apply(stTcpTemplate(service, directory, null)), null);
     }
 
     private InProcessCluster(
@@ -179,7 +188,7 @@ final class InProcessCluster implements AutoCloseable
         final ImpairmentSpec impairment,
         final Map<String, ImpairmentSpec> ingress,
         final boolean hub,
-        final java.util.function.Function<Path, String> yaml,
+        final java.util.function.Function<Path, ClusterTemplate> template,
         final java.util.function.Function<String, java.util.function.Supplier<io.ertcp.service.TcpService>> services)
     {
         this.seed = seed;
@@ -188,6 +197,7 @@ final class InProcessCluster implements AutoCloseable
         this.impairment = impairment;
         this.ingress.putAll(ingress);
         this.lan = new MemorySwitch(() -> now[0], seed, new Counters(256)).hub(hub);
+        this.replicationLan = new MemorySwitch(() -> now[0], seed + 1, new Counters(256));
         try
         {
             this.directory = Files.createTempDirectory("ertcp-cluster");
@@ -197,7 +207,7 @@ final class InProcessCluster implements AutoCloseable
             throw new UncheckedIOException(ex);
         }
         ClusterKey.generate(directory.resolve(KEY_FILE), false);
-        this.config = ClusterConfig.parse(yaml.apply(directory));
+        this.config = template.apply(directory).config();
         // A replication MTU over 1500 needs a LAN whose ports carry jumbo frames.
         lan.maxFrameLength(Math.max(io.ertcp.engine.port.PacketPort.MAX_FRAME_LENGTH, config.replicationMtu() + 14));
         this.client = new Client(lan, now);
@@ -207,79 +217,47 @@ final class InProcessCluster implements AutoCloseable
         }
     }
 
-    static String stTcpYaml(final String service, final Path directory, final String hook)
+    /** The ST-TCP cluster's settings: primary, backup1 and a witness, or no witness and the fencing hook. */
+    static ClusterTemplate stTcpTemplate(final String service, final Path directory, final String hook)
     {
-        final String common = yaml(service, 1, directory)
-            .replace("mode: er-tcp\n", "mode: st-tcp\n")
-            .replace("""
-                  - name: logger
-                    role: logger
-                    driver: af-packet
-                    interface: l
-                    mac: 02:00:00:00:00:12
-                    address: 10.80.0.12/24
-                """, "");
+        final List<ClusterTemplate.Member> members = new ArrayList<>(List.of(
+            new ClusterTemplate.Member("primary", Role.PRIMARY, 0, 11, "p"),
+            new ClusterTemplate.Member("backup1", Role.BACKUP, 1, 21, "b1")));
+        final ClusterTemplate template = template(service, 1, directory).mode(ClusterMode.ST_TCP);
         if (null != hook)
         {
-            return common.replace("  suspect-timeout: 6ms\n", "  suspect-timeout: 6ms\n  fencing-hook: " + hook + "\n");
+            return template.fencingHook(hook).members(members);
         }
-        return common + """
-              - name: witness
-                role: witness
-                driver: af-packet
-                interface: w
-                mac: 02:00:00:00:00:30
-                address: 10.80.0.30/24
-            """;
+        members.add(new ClusterTemplate.Member("witness", Role.WITNESS, -1, 30, "w"));
+        return template.members(members);
     }
 
-    static String yaml(final String service, final int backups, final Path directory)
+    /**
+     * The ER-TCP cluster's settings: primary (interface p, .11), logger (l, .12) and backups 1..N (bN, .2N, ranked
+     * N); 1 ms heartbeats and a 6 ms suspicion on simulated time; small TCP tables.
+     */
+    static ClusterTemplate template(final String service, final int backups, final Path directory)
     {
-        final StringBuilder yaml = new StringBuilder("""
-            cluster: inprocess
-            mode: er-tcp
-            service:
-              name: %s
-            vip:
-              address: 10.80.0.100/24
-              mac: 02:00:00:00:00:64
-            failure-detection:
-              heartbeat-interval: 1ms
-              suspect-timeout: 6ms
-            log:
-              dir: %s
-            security:
-              key-file: %s
-            tcp:
-              buffer-kib: 64
-              max-connections: 64
-            nodes:
-              - name: primary
-                role: primary
-                driver: af-packet
-                interface: p
-                mac: 02:00:00:00:00:11
-                address: 10.80.0.11/24
-              - name: logger
-                role: logger
-                driver: af-packet
-                interface: l
-                mac: 02:00:00:00:00:12
-                address: 10.80.0.12/24
-            """.formatted(service, directory, directory.resolve(KEY_FILE)));
+        final List<ClusterTemplate.Member> members = new ArrayList<>(List.of(
+            new ClusterTemplate.Member("primary", Role.PRIMARY, 0, 11, "p"),
+            new ClusterTemplate.Member("logger", Role.LOGGER, -1, 12, "l")));
         for (int i = 1; i <= backups; i++)
         {
-            yaml.append("""
-                  - name: backup%d
-                    role: backup
-                    rank: %d
-                    driver: af-packet
-                    interface: b%d
-                    mac: 02:00:00:00:00:%02x
-                    address: 10.80.0.%d/24
-                """.formatted(i, i, i, 0x20 + i, 20 + i));
+            members.add(new ClusterTemplate.Member("backup" + i, Role.BACKUP, i, 20 + i, "b" + i));
         }
-        return yaml.toString();
+        final ClusterTemplate template = new ClusterTemplate().name("inprocess").service(service.lines().findFirst().orElseThrow());
+        // A service's own options may follow its name, one "key: value" a line ("http\n  idle-timeout-ms: 300").
+        service.lines().skip(1).map(line -> line.trim().split(":\\s*", 2))
+            .forEach(option -> template.serviceOption(option[0], option[1]));
+        return template.vip(VIP + "/24").heartbeat("1ms")
+            .suspectTimeout("6ms").logDir(directory).keyFile(directory.resolve(KEY_FILE)).bufferKib(64).maxConnections(64)
+            .members(members);
+    }
+
+    /** The ER-TCP cluster's file, as {@link #template} writes it. */
+    static String yaml(final String service, final int backups, final Path directory)
+    {
+        return template(service, backups, directory).text();
     }
 
     /** Start (or restart) a node by name, on a fresh port: a new process on the same host and disk. */
@@ -289,13 +267,52 @@ final class InProcessCluster implements AutoCloseable
         final long mac = nodeConfig.mac().orElse(0x0200_0000_0100L + ClusterNode.nodeIdOf(config, name));
         final ImpairmentSpec wire = ingress.getOrDefault(name, impairment);
         final MemoryPort port = null == wire ? lan.newPort(name, mac) : lan.newPort(name, mac, wire);
-        final ClusterNode node = new ClusterNode(config, name, port,
+        final MemoryPort replicationPort = nodeConfig.replication().isEmpty() ? null :
+            replicationLan.newPort(name, nodeConfig.replication().get().mac()
+                .orElse(0x0200_0000_0200L + ClusterNode.nodeIdOf(config, name)));
+        final ClusterNode node = new ClusterNode(config, name, port, replicationPort,
             null == services ? config.service().factory() : services.apply(name), () -> now[0],
-            () -> now[0] + WALL_BASE_NS, new Counters(4096), eventLog);
+            () -> now[0] + WALL_BASE_NS, new Counters(4096), NodeLog.printing(eventLog, name));
         nodes.put(name, node);
         ports.put(name, port);
         dead.remove(name);
         return node;
+    }
+
+    // The stream-then-kill scaffold the failover tests share: wait for a serving cluster, stream echo through it, kill
+    // a node mid-stream, check that every byte came back intact.
+
+    /** Step until a primary serves and {@code lastNode} (the last to start) has heard node 1: every node is up. */
+    void awaitReady(final String lastNode)
+    {
+        assertTrue(runUntil(() -> null != primary() && node(lastNode).membership().view(1).heard(), 1_000_000_000L), events());
+    }
+
+    /** Connect an echo client to the VIP that streams {@code data} and checks what comes back. */
+    EchoSource echo(final byte[] data)
+    {
+        final EchoSource source = new EchoSource(data);
+        client.stack.connect(client.ip, client.vip, 7, source);
+        return source;
+    }
+
+    /** {@link #echo}, then step until {@code bytes} came back checked (the moment of a kill, say). */
+    EchoSource streamThrough(final byte[] data, final long bytes, final long limitNs)
+    {
+        final EchoSource source = echo(data);
+        assertTrue(runUntil(() -> source.verified >= bytes, limitNs),
+            "progress before the kill: " + source.verified + " bytes back; seed " + seed + "\n" + events());
+        return source;
+    }
+
+    /** Step until the stream closed; every byte came back, the connection closed normally, never a reset. */
+    void assertIntact(final EchoSource source, final int length)
+    {
+        assertTrue(runUntil(() -> source.closed, 60_000_000_000L),
+            "the stream finished: verified " + source.verified + "; seed " + seed + "\n" + events());
+        assertEquals(length, source.verified, "every byte came back; seed " + seed);
+        assertEquals(CloseReason.CLOSED, source.reason, "closed normally; seed " + seed);
+        assertEquals(0, client.stack.counters().connectionsReset.get(), "no reset; seed " + seed);
     }
 
     /** The node stops dead: no more duty cycles, its port gone from the LAN, its log left as it was on disk. */

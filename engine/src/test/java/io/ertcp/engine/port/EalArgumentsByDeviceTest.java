@@ -102,4 +102,48 @@ class EalArgumentsByDeviceTest
             "-a 0000:03:00.0")));
         assertEquals(List.of(), EalArguments.afPacketInterfaces(EalArguments.split("-l 2 -a 0000:03:00.0")));
     }
+
+    @Test
+    void aNodesTwoPortsShareOneArgumentList()
+    {
+        final DpdkPort.Device clients = DpdkPort.Device.iface("veth-p");
+        final DpdkPort.Device replication = DpdkPort.Device.iface("rep-p");
+        final List<String> ifaces = EalArguments.forPair(clients, replication, null);
+        assertEquals(List.of("veth-p", "rep-p"), EalArguments.afPacketInterfaces(ifaces));
+        assertEquals(EalArguments.deviceName(0), EalArguments.deviceFor(ifaces, "veth-p"));
+        assertEquals(EalArguments.deviceName(1), EalArguments.deviceFor(ifaces, "rep-p"));
+        assertTrue(ifaces.contains("--no-huge") && ifaces.contains("--no-pci"), ifaces.toString());
+
+        // Two NICs: both allowed, hugepages; the user's arguments kept, a device they allow not added twice.
+        final DpdkPort.Device nic = new DpdkPort.Device(null, "03:00.0", -1);
+        final DpdkPort.Device otherNic = new DpdkPort.Device(null, "0000:03:00.1", -1);
+        assertEquals(List.of("--lcores=0@(" + EalArguments.allowedCpus() + ")", "--no-telemetry", "--log-level=*:warning",
+            "-a", "0000:03:00.0", "-a", "0000:03:00.1", PREFIX), EalArguments.forPair(nic, otherNic, null));
+        assertEquals(List.of("-l", "2", "-a", "0000:03:00.1", "-a", "0000:03:00.0", PREFIX),
+            EalArguments.forPair(nic, otherNic, "-l 2 -a 0000:03:00.1"));
+
+        // A NIC for the clients, a Linux interface for the channel: the interface gets a net_af_packet device.
+        final List<String> mixed = EalArguments.forPair(nic, replication, null);
+        assertEquals(List.of("rep-p"), EalArguments.afPacketInterfaces(mixed));
+        assertTrue(mixed.containsAll(List.of("-a", "0000:03:00.0")), mixed.toString());
+        assertFalse(mixed.contains("--no-pci"), mixed.toString());
+
+        // Port ids: the user's arguments, as for one port.
+        assertEquals(List.of("--vdev=net_ring0", "--vdev=net_ring1", PREFIX), EalArguments.forPair(
+            new DpdkPort.Device(null, null, 0), new DpdkPort.Device(null, null, 1), "--vdev=net_ring0 --vdev=net_ring1"));
+    }
+
+    @Test
+    void aNodesTwoPortsOnOneDeviceAreOneSentence()
+    {
+        final PortException same = assertThrows(PortException.class, () -> EalArguments.forPair(
+            new DpdkPort.Device(null, "03:00.0", -1), new DpdkPort.Device(null, "0000:03:00.0", -1), null));
+        assertEquals("a node's port and replication port are both PCI device 0000:03:00.0: give the replication port " +
+            "a NIC of its own.", same.getMessage());
+        final PortException blocked = assertThrows(PortException.class, () -> EalArguments.forPair(
+            DpdkPort.Device.iface("veth-p"), new DpdkPort.Device(null, "0000:03:00.1", -1), "--no-pci"));
+        assertEquals("the EAL arguments say --no-pci, which hides PCI device 0000:03:00.1 from DPDK: drop --no-pci.",
+            blocked.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new DpdkPort.Device("eth0", "0000:03:00.0", -1));
+    }
 }

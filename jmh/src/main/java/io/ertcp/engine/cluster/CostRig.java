@@ -1,6 +1,7 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.cluster.config.ClusterConfig;
+import io.ertcp.engine.cluster.config.ClusterTemplate;
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.net.Ipv4Address;
 import io.ertcp.engine.net.Ipv4Flyweight;
@@ -67,9 +68,9 @@ abstract class CostRig implements AutoCloseable
     }
 
     /**
-     * @param edit applied to the test cluster file (the harness's {@code --security none}); the engine alone has none.
+     * @param edit applied to the test cluster's settings (the harness's {@code --security none}); the engine alone has none.
      */
-    static CostRig of(final String configuration, final long seed, final java.util.function.UnaryOperator<String> edit)
+    static CostRig of(final String configuration, final long seed, final java.util.function.UnaryOperator<ClusterTemplate> edit)
     {
         return switch (configuration)
         {
@@ -192,7 +193,7 @@ abstract class CostRig implements AutoCloseable
         Engine(final long seed)
         {
             final MemorySwitch lan = new MemorySwitch(() -> now[0], seed, new Counters(256));
-            final ClusterConfig config = ClusterConfig.parse(InProcessCluster.yaml("echo", 0, Path.of("unused")));
+            final ClusterConfig config = InProcessCluster.template("echo", 0, Path.of("unused")).config();
             final int vip = Ipv4Address.parse(InProcessCluster.VIP);
             final long mac = MacAddress.parse("02:00:00:00:00:64");
             final MemoryPort port = lan.newPort("engine", mac);

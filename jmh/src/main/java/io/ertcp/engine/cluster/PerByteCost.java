@@ -1,5 +1,6 @@
 package io.ertcp.engine.cluster;
 
+import io.ertcp.engine.cluster.config.ClusterTemplate;
 import io.ertcp.engine.testing.EchoSource;
 
 import java.io.IOException;
@@ -86,9 +87,15 @@ public final class PerByteCost
             usage("--security is key (the test cluster key, as a node's default) or none, not " + security);
         }
         final boolean none = security.equals("none");
-        final String mtuLine = mtu > 0 ? "replication-mtu: " + mtu + "\n" : "";
-        final java.util.function.UnaryOperator<String> edit = yaml -> mtuLine +
-            (none ? yaml.replaceAll("(?m)^security:\\n  key-file: .*\\n", "security: none\n") : yaml);
+        final int replicationMtu = mtu;
+        final java.util.function.UnaryOperator<ClusterTemplate> edit = template ->
+        {
+            if (replicationMtu > 0)
+            {
+                template.replicationMtu(replicationMtu);
+            }
+            return none ? template.securityNone() : template;
+        };
         run(configuration, warmupMib, windowMib, windows, seed, csv, System.out, edit, counters);
     }
 
@@ -125,7 +132,7 @@ public final class PerByteCost
         final long seed,
         final Path csv,
         final PrintStream out,
-        final java.util.function.UnaryOperator<String> edit,
+        final java.util.function.UnaryOperator<ClusterTemplate> edit,
         final boolean counters) throws Exception
     {
         final double[] overhead = CpuMeter.calibrate();

@@ -4,12 +4,7 @@ import io.ertcp.engine.agent.ThreadingMode;
 import io.ertcp.engine.net.Ipv4Address;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
-import io.ertcp.engine.service.DiscardService;
-import io.ertcp.engine.service.EchoService;
-import io.ertcp.engine.service.HttpService;
-import io.ertcp.engine.service.KvService;
-import io.ertcp.engine.service.NetPipeService;
-import io.ertcp.engine.service.ServiceFactory;
+import io.ertcp.engine.service.ServiceCatalogue;
 import io.ertcp.engine.service.ServiceJar;
 import io.ertcp.engine.tcp.CongestionControlAlgorithm;
 import org.snakeyaml.engine.v2.api.LoadSettings;
@@ -52,9 +47,9 @@ final class ClusterFileReader
         "failure-detection", "log", "tcp", "security", "security.key-file", "replication-mtu", "nodes", "management");
     static final List<String> SERVICE_KEYS = List.of("name", "port", "root", "idle-timeout-ms", "lower",
         "perturbation", "trials", "integrity", "class", "jar", "options");
-    /** The keys of a built-in service's own options, in {@link #SERVICE_KEYS}. */
-    private static final List<String> BUILT_IN_OPTION_KEYS = List.of("root", "idle-timeout-ms", "lower",
-        "perturbation", "trials", "integrity");
+    /** The keys of a built-in service's own options, in {@link #SERVICE_KEYS}: the catalogue's. */
+    private static final List<String> BUILT_IN_OPTION_KEYS = ServiceCatalogue.ALL_OPTIONS.stream()
+        .map(ServiceCatalogue.Option::key).toList();
     static final List<String> VIP_KEYS = List.of("address", "mac", "gateway");
     static final List<String> DETECTION_KEYS = List.of("heartbeat-interval", "suspect-timeout", "fencing-hook");
     static final List<String> LOG_KEYS = List.of("dir", "retention", "roll-cycle", "file", "snapshot-every-records",
@@ -63,7 +58,8 @@ final class ClusterFileReader
     static final List<String> MANAGEMENT_KEYS = List.of("port");
     static final List<String> TCP_KEYS = List.of("congestion", "buffer-kib", "max-connections", "nagle");
     static final List<String> NODE_KEYS = List.of("name", "role", "rank", "driver", "interface", "eal", "mac",
-        "address", "threading", "slow-ns-per-record", "pci", "port-id");
+        "address", "threading", "slow-ns-per-record", "pci", "port-id", "replication-interface", "replication-pci",
+        "replication-port-id", "replication-mac");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -159,6 +155,7 @@ final class ClusterFileReader
         checkRoles();
         checkDurability();
         checkNodeAddresses();
+        checkReplicationInterfaces();
 
         if (!problems.isEmpty())
         {
@@ -288,38 +285,27 @@ final class ClusterFileReader
         {
             return;
         }
-        final int defaultPort = switch (name)
-        {
-            case "echo" -> EchoService.DEFAULT_PORT;
-            case "discard" -> DiscardService.DEFAULT_PORT;
-            case "netpipe" -> NetPipeService.DEFAULT_PORT;
-            case "http" -> HttpService.DEFAULT_PORT;
-            case "kv" -> KvService.DEFAULT_PORT;
-            default -> -1;
-        };
-        if (defaultPort < 0)
+        final ServiceCatalogue.Entry entry = ServiceCatalogue.byName(name).orElse(null);
+        if (entry == null)
         {
             problems.add(section.value("name"), "service '" + name + "' is unknown: choose one of " +
-                String.join(", ", ServiceFactory.NAMES) + ".");
+                String.join(", ", ServiceCatalogue.NAMES) + ".");
             return;
         }
-        final long port = number(section, "port", defaultPort, 1, 65535);
+        final long port = number(section, "port", entry.defaultPort(), 1, 65535);
         final Map<String, String> options = new LinkedHashMap<>();
-        for (final String key : BUILT_IN_OPTION_KEYS)
+        for (final ServiceCatalogue.Option each : ServiceCatalogue.ALL_OPTIONS)
         {
+            final String key = each.key();
             if (!section.has(key))
             {
                 continue;
             }
-            final boolean applies = switch (key)
-            {
-                case "root", "idle-timeout-ms" -> name.equals("http");
-                default -> name.equals("netpipe");
-            };
-            if (!applies)
+            final ServiceCatalogue.Option option = entry.option(key).orElse(null);
+            if (option == null)
             {
                 problems.add(section.at(key), "service '" + key + "' does not apply to the " + name +
-                    " service: drop it (root and idle-timeout-ms are for http; lower, perturbation, trials and integrity for netpipe).");
+                    " service: drop it (" + ServiceCatalogue.whoTakesWhat() + ").");
                 continue;
             }
             final String value = section.text(key, false, "1");
@@ -327,15 +313,15 @@ final class ClusterFileReader
             {
                 continue;
             }
-            if (key.equals("integrity"))
+            if (option.kind() == ServiceCatalogue.Kind.FLAG)
             {
                 if (bool(section, key) != null)
                 {
                     options.put(key, value);
                 }
             }
-            else if (key.equals("root") || number(section, key, 0, key.equals("perturbation") ||
-                key.equals("idle-timeout-ms") ? 0 : 1, Integer.MAX_VALUE) >= 0)
+            else if (option.kind() == ServiceCatalogue.Kind.PATH ||
+                number(section, key, 0, option.min(), Integer.MAX_VALUE) >= 0)
             {
                 options.put(key, value);
             }
@@ -794,12 +780,9 @@ final class ClusterFileReader
             }
         }
         final boolean dpdkPort = section.has("pci") || section.has("port-id");
-        final String iface = dpdkPort ? dpdkPort(section, where, driver) : section.text("interface", true, "eth0");
-        final Optional<String> pci = dpdkPort && section.has("pci") && null != iface ?
-            Optional.of(io.ertcp.engine.port.DpdkPort.pciAddress(section.text("pci", false, "0000:03:00.0"))) :
-            Optional.empty();
-        final OptionalInt portId = dpdkPort && section.has("port-id") && null != iface ?
-            OptionalInt.of((int)number(section, "port-id", 0, 0, 1023)) : OptionalInt.empty();
+        final String iface = dpdkPort ? dpdkPort(section, where, driver, "") : section.text("interface", true, "eth0");
+        final Optional<String> pci = pci(section, "", dpdkPort && null != iface);
+        final OptionalInt portId = portId(section, "", dpdkPort && null != iface);
         final String eal = section.text("eal", false, "\"-l 1 -a 0000:03:00.0\"");
         if (eal != null && driver == Driver.AF_PACKET)
         {
@@ -875,62 +858,182 @@ final class ClusterFileReader
             }
         }
 
+        final Optional<NodeConfig.Replication> replication =
+            replication(section, where, name, driver, iface, pci, portId, macs);
+
         if (name == null || role == null || driver == null || iface == null)
         {
             return null;
         }
         return new NodeConfig(name, role, rank, driver, iface, Optional.ofNullable(eal), mac, address, threading,
-            Math.max(0, slowNs), line(mapping), pci, portId);
+            Math.max(0, slowNs), line(mapping), pci, portId, replication);
     }
 
     /**
      * A dpdk node that names its port by PCI address ({@code pci}) or DPDK port id ({@code port-id}) instead of a Linux
-     * interface: only with driver dpdk, one of the two, no interface beside it.
+     * interface: only with driver dpdk, one of the two, no interface beside it. The same for its replication port with
+     * {@code prefix} "replication-" ({@code replication-pci}, {@code replication-port-id}).
      *
      * @return "" (the node has no Linux interface of its own), or null with a problem.
      */
-    private String dpdkPort(final YamlSection section, final String where, final Driver driver)
+    private String dpdkPort(final YamlSection section, final String where, final Driver driver, final String prefix)
     {
-        final String key = section.has("pci") ? "pci" : "port-id";
+        final String pciKey = prefix + "pci";
+        final String portIdKey = prefix + "port-id";
+        final String interfaceKey = prefix + "interface";
+        final String key = section.has(pciKey) ? pciKey : portIdKey;
         boolean ok = true;
         if (driver == Driver.AF_PACKET)
         {
             problems.add(section.at(key), where + " names a DPDK port with " + key + " but has driver af-packet: use " +
-                "driver: dpdk, or give af-packet a Linux interface with interface: and drop " + key + ".");
+                "driver: dpdk, or give af-packet a Linux interface with " + interfaceKey + ": and drop " + key + ".");
             ok = false;
         }
-        if (section.has("pci") && section.has("port-id"))
+        if (section.has(pciKey) && section.has(portIdKey))
         {
-            problems.add(section.at("port-id"), where + " gives both pci and port-id: keep one (pci names the NIC, " +
-                "port-id the N-th port EAL finds).");
+            problems.add(section.at(portIdKey), where + " gives both " + pciKey + " and " + portIdKey + ": keep one (" +
+                pciKey + " names the NIC, " + portIdKey + " the N-th port EAL finds).");
             ok = false;
         }
-        if (section.has("interface"))
+        if (section.has(interfaceKey))
         {
-            problems.add(section.at("interface"), where + " gives interface beside " + key + ": drop interface (a NIC " +
-                "bound to vfio-pci has no Linux interface), or drop " + key + " to drive the interface through " +
-                "net_af_packet.");
+            problems.add(section.at(interfaceKey), where + " gives " + interfaceKey + " beside " + key + ": drop " +
+                interfaceKey + " (a NIC bound to vfio-pci has no Linux interface), or drop " + key + " to drive the " +
+                "interface through net_af_packet.");
             ok = false;
         }
-        if (section.has("pci"))
+        if (section.has(pciKey))
         {
-            final String text = section.text("pci", false, "0000:03:00.0");
+            final String text = section.text(pciKey, false, "0000:03:00.0");
             if (null == text)
             {
                 return null;
             }
             if (!io.ertcp.engine.port.DpdkPort.isPciAddress(text))
             {
-                problems.add(section.value("pci"), where + " pci '" + text + "' is not a PCI address: write it as " +
-                    "DDDD:BB:DD.F, such as 0000:03:00.0 (dpdk-devbind.py --status lists the NICs).");
+                problems.add(section.value(pciKey), where + " " + pciKey + " '" + text + "' is not a PCI address: " +
+                    "write it as DDDD:BB:DD.F, such as 0000:03:00.0 (dpdk-devbind.py --status lists the NICs).");
                 ok = false;
             }
         }
-        else if (number(section, "port-id", 0, 0, 1023) < 0)
+        else if (number(section, portIdKey, 0, 0, 1023) < 0)
         {
             ok = false;
         }
         return ok ? "" : null;
+    }
+
+    /** The PCI address of {@code prefix + "pci"} in DPDK's form, when {@code valid}. */
+    private static Optional<String> pci(final YamlSection section, final String prefix, final boolean valid)
+    {
+        return valid && section.has(prefix + "pci") ?
+            Optional.of(io.ertcp.engine.port.DpdkPort.pciAddress(section.text(prefix + "pci", false, "0000:03:00.0"))) :
+            Optional.empty();
+    }
+
+    /** The port id of {@code prefix + "port-id"}, when {@code valid}. */
+    private OptionalInt portId(final YamlSection section, final String prefix, final boolean valid)
+    {
+        return valid && section.has(prefix + "port-id") ?
+            OptionalInt.of((int)number(section, prefix + "port-id", 0, 0, 1023)) : OptionalInt.empty();
+    }
+
+    /**
+     * A node's replication port (docs/cluster-file.md, "A separate replication interface"): a
+     * {@code replication-interface}, or with driver dpdk a {@code replication-pci} or {@code replication-port-id},
+     * never the node's own port; and its {@code replication-mac}.
+     *
+     * @return empty when the node has none, or with a problem.
+     */
+    private Optional<NodeConfig.Replication> replication(final YamlSection section, final String where,
+        final String name, final Driver driver, final String iface, final Optional<String> pci,
+        final OptionalInt portId, final Map<Long, String> macs)
+    {
+        final boolean dpdkPort = section.has("replication-pci") || section.has("replication-port-id");
+        if (!dpdkPort && !section.has("replication-interface"))
+        {
+            if (section.has("replication-mac"))
+            {
+                problems.add(section.at("replication-mac"), where + " has replication-mac without " +
+                    "replication-interface: add replication-interface, or drop replication-mac (the channel then " +
+                    "uses mac).");
+            }
+            return Optional.empty();
+        }
+        final String replicationIface = dpdkPort ? dpdkPort(section, where, driver, "replication-") :
+            section.text("replication-interface", false, "eth1");
+        final Optional<String> replicationPci = pci(section, "replication-", dpdkPort && null != replicationIface);
+        final OptionalInt replicationPortId = portId(section, "replication-", dpdkPort && null != replicationIface);
+        final String key = dpdkPort ? (section.has("replication-pci") ? "replication-pci" : "replication-port-id") :
+            "replication-interface";
+        if (null != replicationIface && !replicationIface.isEmpty() && replicationIface.equals(iface) ||
+            replicationPci.isPresent() && replicationPci.equals(pci) ||
+            replicationPortId.isPresent() && replicationPortId.equals(portId))
+        {
+            final String same = replicationPci.orElseGet(() -> replicationPortId.isPresent() ?
+                Integer.toString(replicationPortId.getAsInt()) : replicationIface);
+            final String own = dpdkPort ? key.substring("replication-".length()) : "interface";
+            problems.add(section.value(key), where + " has " + key + " " + same + ", its " + own + " too: name " +
+                "another " + (dpdkPort ? "port" : "interface") + " (a VLAN or NIC of its own), or drop " + key +
+                " to run the channel on the " + own + ".");
+        }
+        final OptionalLong replicationMac = section.has("replication-mac") ?
+            replicationMac(section, where, name, macs) : OptionalLong.empty();
+        if (null == replicationIface)
+        {
+            return Optional.empty();
+        }
+        return Optional.of(new NodeConfig.Replication(replicationIface, replicationPci, replicationPortId,
+            replicationMac));
+    }
+
+    /** A node's MAC on its replication interface: unicast, not the virtual MAC, unique among every MAC of the file. */
+    private OptionalLong replicationMac(final YamlSection section, final String where, final String name,
+        final Map<Long, String> macs)
+    {
+        final String text = section.text("replication-mac", false, "02:00:00:00:01:01");
+        final Long parsed = text == null ? null : parse(section, "replication-mac", text, MacAddress::parse);
+        if (parsed == null)
+        {
+            return OptionalLong.empty();
+        }
+        if (MacAddress.isGroup(parsed))
+        {
+            problems.add(section.value("replication-mac"), where + " replication-mac " + text + " is a multicast " +
+                "address: use a unicast one, or drop replication-mac to use the replication interface's.");
+        }
+        else if (parsed == vipMac)
+        {
+            problems.add(section.value("replication-mac"), where + " replication-mac " + text + " is the virtual " +
+                "MAC: give the node its own, or drop replication-mac to use the replication interface's.");
+        }
+        else
+        {
+            final String other = macs.putIfAbsent(parsed, name);
+            if (other != null)
+            {
+                problems.add(section.value("replication-mac"), where + " has replication-mac " + text + ", as node '" +
+                    other + "' has a mac: give each interface of each node its own MAC.");
+            }
+        }
+        return OptionalLong.of(parsed);
+    }
+
+    /**
+     * A node without a replication interface speaks on its interface: where others have one, that interface must
+     * reach their replication LAN (a logger or witness may live on the replication LAN alone); a warning, since the
+     * LANs may be joined.
+     */
+    private void checkReplicationInterfaces()
+    {
+        final List<String> with = nodes.stream().filter(n -> n.replication().isPresent()).map(NodeConfig::name).toList();
+        final List<String> without = nodes.stream().filter(n -> n.replication().isEmpty()).map(NodeConfig::name).toList();
+        if (!with.isEmpty() && !without.isEmpty())
+        {
+            warnings.add("node(s) " + String.join(", ", with) + " run the replication channel on a replication-interface " +
+                "and " + String.join(", ", without) + " on their interface: those interfaces must be on the replication " +
+                "LAN (give each node replication-interface to keep the channel off the clients' LAN).");
+        }
     }
 
     /** The roles a mode allows, and a majority for every takeover (docs/architecture.md rule 4). */

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -99,6 +100,13 @@ public final class ConfigDigest
             d.put(at + "slow-ns-per-record", node.slowNsPerRecord());
             d.put(at + "pci", node.pci().orElse(""));
             d.put(at + "port-id", node.portId().isPresent() ? Integer.toString(node.portId().getAsInt()) : "");
+            final Optional<NodeConfig.Replication> replication = node.replication();
+            d.put(at + "replication-interface", replication.map(NodeConfig.Replication::iface).orElse(""));
+            d.put(at + "replication-pci", replication.flatMap(NodeConfig.Replication::pci).orElse(""));
+            d.put(at + "replication-port-id", replication.isPresent() && replication.get().portId().isPresent() ?
+                Integer.toString(replication.get().portId().getAsInt()) : "");
+            d.put(at + "replication-mac", replication.isPresent() && replication.get().mac().isPresent() ?
+                MacAddress.format(replication.get().mac().getAsLong()) : "");
         }
         return d.text.toString();
     }

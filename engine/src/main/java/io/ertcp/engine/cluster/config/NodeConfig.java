@@ -26,6 +26,8 @@ import java.util.OptionalLong;
  * @param line            the line of the node in the file, for later messages; 0 when unknown.
  * @param pci             dpdk only: the NIC's PCI address in DPDK's form ({@code 0000:03:00.0}), bound to vfio-pci.
  * @param portId          dpdk only: the DPDK port id among the ports EAL finds with {@code eal}.
+ * @param replication     the port the replication channel runs on, apart from the clients' port; empty means the
+ *                        channel shares it (docs/architecture.md rule 8).
  */
 public record NodeConfig(
     String name,
@@ -40,7 +42,8 @@ public record NodeConfig(
     long slowNsPerRecord,
     int line,
     Optional<String> pci,
-    OptionalInt portId)
+    OptionalInt portId,
+    Optional<Replication> replication)
 {
     /** A node on a Linux interface. */
     public NodeConfig(
@@ -57,11 +60,39 @@ public record NodeConfig(
         final int line)
     {
         this(name, role, rank, driver, iface, eal, mac, address, threading, slowNsPerRecord, line, Optional.empty(),
-            OptionalInt.empty());
+            OptionalInt.empty(), Optional.empty());
+    }
+
+    /**
+     * A node's replication port, named as its port is: a Linux interface, or for dpdk a PCI address or port id.
+     *
+     * @param iface  the Linux interface; "" when the port is named by {@code pci} or {@code portId}.
+     * @param pci    dpdk only: the NIC's PCI address.
+     * @param portId dpdk only: the DPDK port id among the ports EAL finds.
+     * @param mac    the node's MAC on this port; empty means the port's own.
+     */
+    public record Replication(String iface, Optional<String> pci, OptionalInt portId, OptionalLong mac)
+    {
+        /** A replication interface: a Linux interface, and its MAC if given. */
+        public Replication(final String iface, final OptionalLong mac)
+        {
+            this(iface, Optional.empty(), OptionalInt.empty(), mac);
+        }
+
+        /** The port as a person names it: the interface, {@code pci 0000:03:00.1} or {@code dpdk port 1}. */
+        public String portName()
+        {
+            return NodeConfig.portName(iface, pci, portId);
+        }
     }
 
     /** The port as a person names it: the interface, {@code pci 0000:03:00.0} or {@code dpdk port 0}. */
     public String portName()
+    {
+        return portName(iface, pci, portId);
+    }
+
+    private static String portName(final String iface, final Optional<String> pci, final OptionalInt portId)
     {
         return pci.map(p -> "pci " + p).orElseGet(() -> portId.isPresent() ? "dpdk port " + portId.getAsInt() : iface);
     }
@@ -70,5 +101,14 @@ public record NodeConfig(
     public boolean candidate()
     {
         return role == Role.PRIMARY || role == Role.BACKUP;
+    }
+
+    /**
+     * @return the MAC the replication channel's frames of this node come from, when the file gives it: the
+     * {@code replication-mac} with a replication port, else the node's {@code mac}.
+     */
+    public OptionalLong channelMac()
+    {
+        return replication.isPresent() ? replication.get().mac() : mac;
     }
 }

@@ -1,5 +1,6 @@
 package io.ertcp.engine.cluster.config;
 
+import io.ertcp.engine.service.ServiceCatalogue;
 import io.ertcp.engine.service.ServiceFactory;
 import io.ertcp.service.TcpService;
 
@@ -38,8 +39,8 @@ public record ServiceConfig(String name, int port, Map<String, String> options, 
     }
 
     /**
-     * Makes the service, each call a fresh instance, as {@code ./ertcp serve} would: built-ins through
-     * {@link ServiceFactory#byName}, a user's class through {@link ServiceFactory#fromJar} (loaded and checked once,
+     * Makes the service, each call a fresh instance, as {@code ./ertcp serve} would: built-ins from their options
+     * through {@link ServiceCatalogue#build} (the one place {@link ServiceFactory#byName} builds them too), a user's class through {@link ServiceFactory#fromJar} (loaded and checked once,
      * here).
      *
      * @throws IllegalArgumentException with one sentence when the service cannot be built.
@@ -50,14 +51,16 @@ public record ServiceConfig(String name, int port, Map<String, String> options, 
         {
             return ServiceFactory.fromJar(jar.get(), name, options);
         }
-        final List<String> factoryOptions = factoryOptions();
-        ServiceFactory.byName(name, factoryOptions);
-        return () -> ServiceFactory.byName(name, factoryOptions).service();
+        final ServiceCatalogue.Entry entry = ServiceCatalogue.byName(name).orElseThrow(() ->
+            new IllegalArgumentException("Unknown service '" + name + "': choose one of " +
+                String.join(", ", ServiceCatalogue.NAMES) + "."));
+        ServiceCatalogue.build(entry, options);
+        return () -> ServiceCatalogue.build(entry, options);
     }
 
     /**
-     * A built-in service's options in the form {@link ServiceFactory#byName} takes, so that a node builds its
-     * service exactly as {@code ./ertcp serve} would.
+     * A built-in service's options in the form {@link ServiceFactory#byName} takes ({@code --key value}, a flag
+     * alone), for a user who wants the {@code ./ertcp serve} line that runs the same service.
      */
     public List<String> factoryOptions()
     {
@@ -66,7 +69,8 @@ public record ServiceConfig(String name, int port, Map<String, String> options, 
         args.add(Integer.toString(port));
         options.forEach((key, value) ->
         {
-            if (key.equals("integrity"))
+            if (ServiceCatalogue.byName(name).flatMap(entry -> entry.option(key))
+                .map(option -> option.kind() == ServiceCatalogue.Kind.FLAG).orElse(false))
             {
                 if (value.equals("true"))
                 {

@@ -46,7 +46,7 @@ public record NodeReport(
 {
     /** The reasons a replication frame is refused, as docs/cluster-file.md names them. */
     public static final List<String> REFUSAL_REASONS = List.of(
-        "too-short", "wrong-cluster", "unknown-sender", "wrong-source-mac", "replay", "bad-mac");
+        "too-short", "wrong-cluster", "unknown-sender", "wrong-source-mac", "replay", "bad-mac", "on-client-port");
 
     /**
      * A logger's feed to one backup.
@@ -74,6 +74,7 @@ public record NodeReport(
      * @param logPosition    its log position as it said.
      * @param applied        its applied position as it said.
      * @param connections    its connections as it said.
+     * @param configDiffers  its heartbeats carry another cluster file's digest than the reporting node's.
      */
     public record Member(
         String name,
@@ -87,7 +88,8 @@ public record NodeReport(
         String primary,
         long logPosition,
         long applied,
-        int connections)
+        int connections,
+        boolean configDiffers)
     {
     }
 }

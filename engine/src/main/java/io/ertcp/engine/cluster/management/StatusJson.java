@@ -59,7 +59,8 @@ public final class StatusJson
             field(out, "primary", member.primary()).append(',');
             field(out, "log_position", member.logPosition()).append(',');
             field(out, "applied", member.applied()).append(',');
-            field(out, "connections", member.connections()).append('}');
+            field(out, "connections", member.connections()).append(',');
+            out.jsonString("config_differs").append(':').append(member.configDiffers()).append('}');
         }
         out.append("],");
         field(out, "at_ms", report.atMs());

@@ -28,11 +28,17 @@ import java.nio.ByteOrder;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |                    In-sync backup node id                     |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                                                               |
+ *  +                     Cluster file digest                       +
+ *  |                                                               |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
  * The timestamp clock is the sender's TCP timestamp clock: a backup that takes over continues the primary's. The
  * in-sync backup (ST-TCP, 0 for none or in ER-TCP): from a primary, the backup whose confirmations its
  * acknowledgements wait for; from any other member, the one it last heard the primary name (so the primary knows
- * its change was heard before it acts on it).
+ * its change was heard before it acts on it). The cluster file digest is the sender's
+ * {@code ClusterConfig.digest()} (0 when it states none), so every member learns which of the others runs another
+ * file (docs/architecture.md, "Safe starts").
  */
 public final class HeartbeatFlyweight
 {
@@ -42,7 +48,8 @@ public final class HeartbeatFlyweight
     public static final int TIMESTAMP_CLOCK_MS_OFFSET = 16;
     public static final int CONNECTION_COUNT_OFFSET = 24;
     public static final int SYNC_BACKUP_ID_OFFSET = 28;
-    public static final int LENGTH = 32;
+    public static final int CONFIG_DIGEST_OFFSET = 32;
+    public static final int LENGTH = 40;
 
     private DirectBuffer buffer;
     private MutableDirectBuffer mutableBuffer;
@@ -65,7 +72,8 @@ public final class HeartbeatFlyweight
         final long appliedPosition,
         final long timestampClockMs,
         final int connectionCount,
-        final int syncBackupId)
+        final int syncBackupId,
+        final long configDigest)
     {
         mutableBuffer.putInt(offset + ROLE_OFFSET, roleCode & 0xFF, ByteOrder.LITTLE_ENDIAN);
         mutableBuffer.putInt(offset + PRIMARY_ID_OFFSET, primaryId, ByteOrder.LITTLE_ENDIAN);
@@ -73,6 +81,7 @@ public final class HeartbeatFlyweight
         mutableBuffer.putLong(offset + TIMESTAMP_CLOCK_MS_OFFSET, timestampClockMs, ByteOrder.LITTLE_ENDIAN);
         mutableBuffer.putInt(offset + CONNECTION_COUNT_OFFSET, connectionCount, ByteOrder.LITTLE_ENDIAN);
         mutableBuffer.putInt(offset + SYNC_BACKUP_ID_OFFSET, syncBackupId, ByteOrder.LITTLE_ENDIAN);
+        mutableBuffer.putLong(offset + CONFIG_DIGEST_OFFSET, configDigest, ByteOrder.LITTLE_ENDIAN);
         return this;
     }
 
@@ -104,5 +113,10 @@ public final class HeartbeatFlyweight
     public int syncBackupId()
     {
         return buffer.getInt(offset + SYNC_BACKUP_ID_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public long configDigest()
+    {
+        return buffer.getLong(offset + CONFIG_DIGEST_OFFSET, ByteOrder.LITTLE_ENDIAN);
     }
 }

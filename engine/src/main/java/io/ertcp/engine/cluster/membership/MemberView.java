@@ -26,6 +26,7 @@ public final class MemberView
     int connectionCount;
     long timestampClockMs;
     int syncBackupId;
+    long configDigest;
     long lastHeardNs;
     /** The member's MAC: configured, or learnt from the source of its first frame when the file gave none. */
     long mac;
@@ -125,6 +126,12 @@ public final class MemberView
     public int syncBackupId()
     {
         return syncBackupId;
+    }
+
+    /** The digest of the cluster file its last heartbeat carried, 0 when none was heard or it states none. */
+    public long configDigest()
+    {
+        return configDigest;
     }
 
     public long lastHeardNs()

@@ -84,6 +84,12 @@ public final class Membership implements FrameHandler
         {
             return 0;
         }
+
+        /** The digest of this node's cluster file ({@code ClusterConfig.digest()}), 0 to state none. */
+        default long configDigest()
+        {
+            return 0;
+        }
     }
 
     /**
@@ -98,6 +104,14 @@ public final class Membership implements FrameHandler
 
         /** A suspected member was heard again. */
         default void onMemberAlive(final int nodeId)
+        {
+        }
+
+        /**
+         * A member's heartbeat carried the digest of its cluster file (0 when it states none): called for every
+         * heartbeat, so an implementation compares before it allocates (docs/architecture.md, "Safe starts").
+         */
+        default void onMemberConfig(final int nodeId, final long configDigest)
         {
         }
 
@@ -571,6 +585,8 @@ public final class Membership implements FrameHandler
         sender.timestampClockMs = heartbeat.timestampClockMs();
         sender.connectionCount = heartbeat.connectionCount();
         sender.syncBackupId = heartbeat.syncBackupId();
+        sender.configDigest = heartbeat.configDigest();
+        listener.onMemberConfig(sender.nodeId(), sender.configDigest);
         stepTowards(frameEpoch);
 
         if (frameEpoch > epoch)
@@ -1105,7 +1121,7 @@ public final class Membership implements FrameHandler
         }
         txHeartbeat.wrap(out.buffer(), at + ReplicationFrameFlyweight.PAYLOAD_OFFSET).write(
             ControlFrames.roleCode(role), primaryId, self.appliedPosition, self.timestampClockMs, self.connectionCount,
-            self.syncBackupId);
+            self.syncBackupId, status.configDigest());
         out.commit(at - EthernetFlyweight.HEADER_LENGTH);
         counters.heartbeatsSent.incrementRelease();
         return true;

@@ -588,4 +588,61 @@ class ClusterConfigTest
             assertEquals(List.of(expected), ex.problems(), ex.getMessage());
         }
     }
+
+    @Nested
+    class ReplicationInterface
+    {
+        private static final String ALL = MINIMAL
+            .replace("interface: veth-p", "interface: veth-p\n    replication-interface: rep-p\n    replication-mac: 02:00:00:00:01:11")
+            .replace("interface: veth-l", "interface: veth-l\n    replication-interface: rep-l")
+            .replace("interface: veth-b", "interface: veth-b\n    replication-interface: rep-b");
+
+        @Test
+        void eachNodeMayRunTheChannelOnAnInterfaceOfItsOwn()
+        {
+            final ClusterConfig config = parse(ALL);
+            final NodeConfig p = config.node("p");
+            assertEquals("rep-p", p.replication().orElseThrow().iface());
+            assertEquals("rep-p", p.replication().orElseThrow().portName());
+            assertEquals(MacAddress.parse("02:00:00:00:01:11"), p.replication().orElseThrow().mac().getAsLong());
+            assertEquals(MacAddress.parse("02:00:00:00:01:11"), p.channelMac().getAsLong(), "the channel's frames come from it");
+            assertTrue(config.node("l").channelMac().isEmpty(), "learnt from the replication interface's first heartbeat");
+            assertEquals(List.of(), config.warnings());
+
+            final NodeConfig plain = parse(MINIMAL.replace("interface: veth-p", "interface: veth-p\n    mac: 02:00:00:00:00:11"))
+                .node("p");
+            assertTrue(plain.replication().isEmpty());
+            assertEquals(MacAddress.parse("02:00:00:00:00:11"), plain.channelMac().getAsLong(), "without one, the node's mac");
+            assertFalse(ConfigDigest.of(parse(ALL)) == ConfigDigest.of(parse(MINIMAL)), "the digest sees the interface");
+        }
+
+        @Test
+        void someNodesWithoutOneIsAWarning()
+        {
+            final ClusterConfig config = parse(MINIMAL.replace("interface: veth-l", "interface: veth-l\n    replication-interface: rep-l"));
+            assertEquals(List.of("node(s) l run the replication channel on a replication-interface and p, b on their " +
+                "interface: those interfaces must be on the replication LAN (give each node replication-interface to " +
+                "keep the channel off the clients' LAN)."), config.warnings());
+        }
+
+        @Test
+        void badOnesAreRefused()
+        {
+            refused(MINIMAL
+                    .replace("interface: veth-p", "interface: veth-p\n    mac: 02:00:00:00:00:11\n    replication-interface: veth-p")
+                    .replace("interface: veth-l", "interface: veth-l\n    replication-mac: 02:00:00:00:01:12")
+                    .replace("interface: veth-b", "interface: veth-b\n    replication-interface: rep-b\n    replication-mac: 02:00:00:00:00:11"),
+                "line 14: node 'p' has replication-interface veth-p, its interface too: name another interface (a VLAN or NIC of its own), or drop replication-interface to run the channel on the interface.",
+                "line 19: node 'l' has replication-mac without replication-interface: add replication-interface, or drop replication-mac (the channel then uses mac).",
+                "line 26: node 'b' has replication-mac 02:00:00:00:00:11, as node 'p' has a mac: give each interface of each node its own MAC.");
+            refused(ALL.replace("replication-mac: 02:00:00:00:01:11", "replication-mac: 03:00:00:00:01:11"),
+                "line 14: node 'p' replication-mac 03:00:00:00:01:11 is a multicast address: use a unicast one, or drop replication-mac to use the replication interface's.");
+        }
+
+        private static void refused(final String yaml, final String... expected)
+        {
+            final ClusterConfigException ex = assertThrows(ClusterConfigException.class, () -> parse(yaml));
+            assertEquals(List.of(expected), ex.problems(), ex.getMessage());
+        }
+    }
 }

@@ -94,4 +94,43 @@ class ClusterFileDpdkTest
         assertEquals(List.of("line 22: node 'b' names a DPDK port with pci but has driver af-packet: use driver: dpdk, " +
             "or give af-packet a Linux interface with interface: and drop pci."), problems);
     }
+
+    @Test
+    void aReplicationPortByPciAddressOrPortId()
+    {
+        final NodeConfig byPci = parse("pci: 03:00.0\nreplication-pci: 03:00.1\nreplication-mac: 02:00:00:00:01:01").node("p");
+        final NodeConfig.Replication replication = byPci.replication().orElseThrow();
+        assertEquals(Optional.of("0000:03:00.1"), replication.pci());
+        assertEquals("", replication.iface());
+        assertEquals("pci 0000:03:00.1", replication.portName());
+        assertEquals(java.util.OptionalLong.of(io.ertcp.engine.net.MacAddress.parse("02:00:00:00:01:01")),
+            byPci.channelMac());
+
+        final NodeConfig byId = parse("port-id: 0\nreplication-port-id: 1\neal: \"--vdev=net_ring0 --vdev=net_ring1\"")
+            .node("p");
+        assertEquals(OptionalInt.of(1), byId.replication().orElseThrow().portId());
+        assertEquals("dpdk port 1", byId.replication().orElseThrow().portName());
+        // Mixed: the clients on a Linux interface through net_af_packet, the channel on a NIC.
+        assertEquals("pci 0000:04:00.0", parse("interface: eth0\nreplication-pci: 0000:04:00.0").node("p")
+            .replication().orElseThrow().portName());
+    }
+
+    @Test
+    void aReplicationPortRefusals()
+    {
+        assertEquals(List.of("line 14: node 'p' has replication-pci 0000:03:00.1, its pci too: name another port (a " +
+            "VLAN or NIC of its own), or drop replication-pci to run the channel on the pci."),
+            problems("pci: 0000:03:00.1\nreplication-pci: 03:00.1"));
+        assertEquals(List.of("line 14: node 'p' has replication-port-id 0, its port-id too: name another port (a " +
+            "VLAN or NIC of its own), or drop replication-port-id to run the channel on the port-id."),
+            problems("port-id: 0\nreplication-port-id: 0"));
+        assertEquals(List.of("line 15: node 'p' gives both replication-pci and replication-port-id: keep one " +
+            "(replication-pci names the NIC, replication-port-id the N-th port EAL finds)."),
+            problems("pci: 0000:03:00.0\nreplication-pci: 0000:04:00.0\nreplication-port-id: 1"));
+        final List<String> afPacket = assertThrows(ClusterConfigException.class, () -> ClusterConfig.parse(
+            FILE.formatted("    pci: 0000:04:00.0").replace("driver: af-packet\n    interface: eth1",
+                "driver: af-packet\n    interface: eth1\n    replication-pci: 0000:05:00.0"))).problems();
+        assertEquals(List.of("line 23: node 'b' names a DPDK port with replication-pci but has driver af-packet: use " +
+            "driver: dpdk, or give af-packet a Linux interface with replication-interface: and drop replication-pci."), afPacket);
+    }
 }

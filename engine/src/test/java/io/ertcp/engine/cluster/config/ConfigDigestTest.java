@@ -99,13 +99,33 @@ class ConfigDigestTest
             new String[]{ "interface: veth-b", "interface: veth-b\nmac: 02:00:00:00:00:13" },
             new String[]{ "interface: veth-b", "interface: veth-b\nthreading: dedicated" },
             new String[]{ "driver: af-packet\n    interface: veth-b", "driver: dpdk\npci: 0000:03:00.0" },
-            new String[]{ "driver: af-packet\n    interface: veth-b", "driver: dpdk\nport-id: 0" });
+            new String[]{ "driver: af-packet\n    interface: veth-b", "driver: dpdk\nport-id: 0" },
+            new String[]{ "interface: veth-b", "interface: veth-b\nreplication-interface: rep-b" },
+            new String[]{ "driver: af-packet\n    interface: veth-b", "driver: dpdk\ninterface: veth-b\nreplication-pci: 0000:03:00.1" },
+            new String[]{ "driver: af-packet\n    interface: veth-b", "driver: dpdk\ninterface: veth-b\nreplication-port-id: 1" });
         for (final String[] change : changes)
         {
-            final String changed = FILE.replaceFirst(java.util.regex.Pattern.quote(change[0]),
-                java.util.regex.Matcher.quoteReplacement(change[1].replace("\n", "\n" + indentOf(FILE, change[0]))));
-            assertNotEquals(base, digest(changed), "'" + change[0] + "' -> '" + change[1] + "' keeps the digest");
+            assertNotEquals(base, digest(changed(change)), "'" + change[0] + "' -> '" + change[1] + "' keeps the digest");
         }
+        // The replication port's settings one against another, not only against none.
+        final String[] replication = { "interface: veth-b", "interface: veth-b\nreplication-interface: rep-b" };
+        final List<String[]> replicationChanges = List.of(
+            new String[]{ "interface: veth-b", "interface: veth-b\nreplication-interface: rep-c" },
+            new String[]{ "interface: veth-b", "interface: veth-b\nreplication-interface: rep-b\nreplication-mac: 02:00:00:00:01:13" });
+        for (final String[] change : replicationChanges)
+        {
+            assertNotEquals(digest(changed(replication)), digest(changed(change)), "'" + change[1] + "' keeps the digest");
+        }
+        assertNotEquals(digest(changed(new String[]{ "driver: af-packet\n    interface: veth-b", "driver: dpdk\ninterface: veth-b\nreplication-pci: 0000:03:00.1" })),
+            digest(changed(new String[]{ "driver: af-packet\n    interface: veth-b", "driver: dpdk\ninterface: veth-b\nreplication-pci: 0000:03:00.2" })));
+        assertNotEquals(digest(changed(new String[]{ "driver: af-packet\n    interface: veth-b", "driver: dpdk\ninterface: veth-b\nreplication-port-id: 1" })),
+            digest(changed(new String[]{ "driver: af-packet\n    interface: veth-b", "driver: dpdk\ninterface: veth-b\nreplication-port-id: 2" })));
+    }
+
+    private static String changed(final String[] change)
+    {
+        return FILE.replaceFirst(java.util.regex.Pattern.quote(change[0]),
+            java.util.regex.Matcher.quoteReplacement(change[1].replace("\n", "\n" + indentOf(FILE, change[0]))));
     }
 
     @Test
@@ -146,7 +166,8 @@ class ConfigDigestTest
         assertEquals(List.of("keyFile"), components(Security.class));
         assertEquals(List.of("port"), components(Management.class));
         assertEquals(List.of("name", "role", "rank", "driver", "iface", "eal", "mac", "address", "threading",
-            "slowNsPerRecord", "line", "pci", "portId"), components(NodeConfig.class));
+            "slowNsPerRecord", "line", "pci", "portId", "replication"), components(NodeConfig.class));
+        assertEquals(List.of("iface", "pci", "portId", "mac"), components(NodeConfig.Replication.class));
         assertEquals(List.of("heartbeatIntervalNs", "suspectTimeoutNs", "fencingHook"), components(FailureDetection.class));
         assertEquals(List.of("dir", "retentionNs", "rollCycle", "file"), components(LogConfig.class));
         assertEquals(List.of("congestion", "bufferKib", "maxConnections", "nagle"), components(TcpOptions.class));

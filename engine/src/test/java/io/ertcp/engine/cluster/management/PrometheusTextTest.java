@@ -20,8 +20,8 @@ class PrometheusTextTest
     {
         return new NodeReport("backup\"1", 42, "c", "er-tcp", role, 3, "primary", 100, 90, 0, lag, 2, "d",
             new long[6], List.of(),
-            List.of(new NodeReport.Member("primary", false, "primary", "primary", true, true, 4, 3, "primary", 100, 100, 2),
-                new NodeReport.Member("backup\"1", true, "backup", role, true, true, 0, 3, "primary", 100, 90, 2)),
+            List.of(new NodeReport.Member("primary", false, "primary", "primary", true, true, 4, 3, "primary", 100, 100, 2, false),
+                new NodeReport.Member("backup\"1", true, "backup", role, true, true, 0, 3, "primary", 100, 90, 2, false)),
             1_000);
     }
 

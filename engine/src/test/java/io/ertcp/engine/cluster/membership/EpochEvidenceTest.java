@@ -47,7 +47,7 @@ class EpochEvidenceTest
         new ReplicationFrameFlyweight().wrap(frame, EthernetFlyweight.HEADER_LENGTH)
             .writeHeader(ControlFrames.KIND_HEARTBEAT, from, epoch, 10, HeartbeatFlyweight.LENGTH);
         new HeartbeatFlyweight().wrap(frame, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH)
-            .write(roleCode, primaryId, 10, 0, 0, 0);
+            .write(roleCode, primaryId, 10, 0, 0, 0, 0);
         return frame;
     }
 

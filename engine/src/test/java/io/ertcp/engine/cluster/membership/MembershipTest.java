@@ -530,7 +530,7 @@ class MembershipTest
             new ReplicationFrameFlyweight().wrap(frame, EthernetFlyweight.HEADER_LENGTH)
                 .writeHeader(ControlFrames.KIND_HEARTBEAT, nodeId, 1, 55, HeartbeatFlyweight.LENGTH);
             new HeartbeatFlyweight().wrap(frame, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH)
-                .write(ControlFrames.ROLE_BACKUP, 1, 50, 9, 3, 0);
+                .write(ControlFrames.ROLE_BACKUP, 1, 50, 9, 3, 0, 0);
             return frame;
         }
 
