@@ -13,6 +13,7 @@ import io.ertcp.log.OpenFlyweight;
 import io.ertcp.log.RecordHeaderFlyweight;
 import io.ertcp.log.RecordType;
 import io.ertcp.log.TimeFlyweight;
+import io.ertcp.log.SnapshotFlyweight;
 import io.ertcp.log.TimeoutFlyweight;
 import io.ertcp.service.CloseReason;
 import io.ertcp.service.Connection;
@@ -78,6 +79,15 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private final FinFlyweight fin = new FinFlyweight();
     private final ClosedFlyweight closed = new ClosedFlyweight();
     private final TimeoutFlyweight timeout = new TimeoutFlyweight();
+    private final SnapshotFlyweight snapshotRecord = new SnapshotFlyweight();
+    /** A snapshot is due this many records after the last (0: never by count). */
+    private long snapshotEveryRecords;
+    /** A snapshot is due this long after the last, on this primary's clock (0: never by time). */
+    private long snapshotEveryNs;
+    private long lastSnapshotNs;
+    private boolean snapshotHeldOff;
+    /** True while this node's previous snapshot is still being written: the next waits (it would be skipped). */
+    private java.util.function.BooleanSupplier snapshotWriterBusy = () -> false;
     private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
     private final TimeFlyweight time = new TimeFlyweight();
     /** TIME records have their own buffer: one may go out while {@link #scratch} holds the record it precedes. */
@@ -173,6 +183,29 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         this.confirmedPosition = replicated.appliedPosition();
         this.lastPublishedPosition = replicated.appliedPosition();
         replicated.observer(this);
+    }
+
+    /**
+     * Log a SNAPSHOT record every {@code records} records or every {@code intervalNs} of this primary's clock,
+     * whichever comes first (0 turns either off), at the first moment after it is due at which no connection is open:
+     * every replica snapshots its service there (docs/architecture.md rule 7). A due snapshot also waits while
+     * {@code writerBusy} says this node still writes the previous one: a replica whose writer is busy passes a
+     * SNAPSHOT record over, and the logger's retention counts every SNAPSHOT record it logged.
+     */
+    public void snapshotEvery(final long records, final long intervalNs, final java.util.function.BooleanSupplier writerBusy)
+    {
+        this.snapshotEveryRecords = Math.max(0, records);
+        this.snapshotEveryNs = Math.max(0, intervalNs);
+        this.lastSnapshotNs = nowNs;
+        this.snapshotWriterBusy = writerBusy;
+    }
+
+    /**
+     * @return true while a snapshot is due but connections are open: it waits for a moment with none.
+     */
+    public boolean snapshotHeldOff()
+    {
+        return snapshotHeldOff;
     }
 
     /**
@@ -388,7 +421,28 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         work += timers.poll(nowNs, onTimer, 64);
         work += redeliverStarved();
         work += flushStaged();
+        work += snapshotIfDue(nowNs);
         return work;
+    }
+
+    private int snapshotIfDue(final long nowNs)
+    {
+        if (0 == snapshotEveryRecords && 0 == snapshotEveryNs)
+        {
+            return 0;
+        }
+        final long since = lastPublishedPosition - replicated.snapshotPosition();
+        final boolean due = (snapshotEveryRecords > 0 && since >= snapshotEveryRecords) ||
+            (snapshotEveryNs > 0 && since > 0 && nowNs - lastSnapshotNs >= snapshotEveryNs);
+        snapshotHeldOff = due && replicated.connectionCount() != 0;
+        if (!due || snapshotHeldOff || snapshotWriterBusy.getAsBoolean())
+        {
+            return 0;
+        }
+        lastSnapshotNs = nowNs;
+        snapshotRecord.wrap(scratch, 0).write(epoch, nowNs);
+        publishAndApply(SnapshotFlyweight.LENGTH);
+        return 1;
     }
 
     /**

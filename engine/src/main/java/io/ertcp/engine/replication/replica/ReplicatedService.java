@@ -14,6 +14,7 @@ import io.ertcp.log.TimeFlyweight;
 import io.ertcp.log.TimeoutFlyweight;
 import io.ertcp.engine.tcp.ServiceClock;
 import io.ertcp.service.CloseReason;
+import io.ertcp.service.SnapshotService;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -71,6 +72,19 @@ public final class ReplicatedService implements RecordHandler
         }
     }
 
+    /**
+     * Takes the service's snapshot when a SNAPSHOT record is applied (docs/architecture.md rule 7).
+     */
+    @FunctionalInterface
+    public interface SnapshotTaker
+    {
+        /**
+         * The SNAPSHOT record at {@code position} was applied and no connection is open: write the service's state,
+         * and its cluster clock (time and pending timers) as they stand.
+         */
+        void take(long position, int epoch, SnapshotService service, ServiceClock clock);
+    }
+
     private static final Observer NO_OBSERVER = new Observer()
     {
     };
@@ -95,6 +109,11 @@ public final class ReplicatedService implements RecordHandler
     private final ServiceClock clock;
 
     private Observer observer = NO_OBSERVER;
+    private SnapshotTaker snapshotTaker;
+    /** The position of the last SNAPSHOT record applied, or of the snapshot this service was loaded from; 0 none. */
+    private long snapshotPosition;
+    /** SNAPSHOT records applied while a connection was open (none should be: the primary logs them with none). */
+    private long snapshotsRefused;
     private long appliedPosition;
     private int epoch;
     private int primaryNodeId = -1;
@@ -161,6 +180,41 @@ public final class ReplicatedService implements RecordHandler
             oldest = Math.min(oldest, replica.openPosition);
         }
         return oldest;
+    }
+
+    /**
+     * @param taker who writes the service's state at each SNAPSHOT record, or null for no snapshots.
+     */
+    public void snapshotTaker(final SnapshotTaker taker)
+    {
+        this.snapshotTaker = taker;
+    }
+
+    /**
+     * A service loaded from a snapshot at {@code position} continues after it: as {@link #startAfter}, and the
+     * snapshot counts as the last one.
+     */
+    public void startFromSnapshot(final long position)
+    {
+        startAfter(position);
+        snapshotPosition = position;
+    }
+
+    /**
+     * @return the position of the last SNAPSHOT record applied (or the snapshot loaded), 0 when none: the primary
+     * counts the records since it to decide when the next is due.
+     */
+    public long snapshotPosition()
+    {
+        return snapshotPosition;
+    }
+
+    /**
+     * @return SNAPSHOT records applied while a connection was open, and so not taken.
+     */
+    public long snapshotsRefused()
+    {
+        return snapshotsRefused;
     }
 
     public void observer(final Observer observer)
@@ -269,6 +323,7 @@ public final class ReplicatedService implements RecordHandler
             case RecordType.TIMEOUT -> applyTimeout(buffer, offset);
             case RecordType.EPOCH_CHANGE -> applyEpochChange(buffer, offset, position);
             case RecordType.TIME -> applyTime(buffer, offset, position);
+            case RecordType.SNAPSHOT -> applySnapshot(position, header.epoch());
             default ->
             {
                 // HEARTBEAT and anything a newer version adds that changes no connection.
@@ -400,6 +455,25 @@ public final class ReplicatedService implements RecordHandler
         epoch = Math.max(epoch, epochChange.newEpoch());
         primaryNodeId = epochChange.newPrimaryNodeId();
         observer.onEpochChange(epochChange.newEpoch(), primaryNodeId, position);
+    }
+
+    /**
+     * Every replica takes its snapshot here, at the same point of the order. A snapshot holds the state shared across
+     * connections and nothing of any connection, so it is taken only with none open (the primary logs the record only
+     * then, and every replica's connections are the primary's at this position).
+     */
+    private void applySnapshot(final long position, final int recordEpoch)
+    {
+        snapshotPosition = position;
+        if (!replicas.isEmpty())
+        {
+            snapshotsRefused++;
+            return;
+        }
+        if (null != snapshotTaker && service instanceof SnapshotService snapshotService)
+        {
+            snapshotTaker.take(position, recordEpoch, snapshotService, clock);
+        }
     }
 
     private Replica live(final long connectionId)
