@@ -79,7 +79,7 @@ class NodeSafeStartSystemTest
             final Shell.Result refused = nodeRunToItsEnd(cluster.config());
             final String said = refused.stdout() + refused.stderr();
             assertEquals(2, refused.exitCode(), said);
-            assertTrue(said.contains("ertcp node: interface eth0 has the kernel IPv4 address 10.80.0.13, so the " +
+            assertTrue(said.contains("ertcp node: interface eth0 has the kernel IPv4 address 10.80.0.13/24, so the " +
                 "host's kernel answers there beside the node"), said);
             assertTrue(said.contains("or pass --allow-kernel-address to use it anyway."), said);
             assertFalse(said.contains("\tat "), "no stack trace: " + said);
