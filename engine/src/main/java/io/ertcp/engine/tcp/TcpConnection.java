@@ -145,7 +145,7 @@ public final class TcpConnection implements Connection
      * it the send buffer holds (see {@link #takeOverAck}) instead of being dropped.
      */
     private boolean restored;
-    /** {@link ConnectionEventSink#onOpen} has been called: it is called once per connection. */
+    /** {@link ReplicationSeam#onOpen} has been called: it is called once per connection. */
     private boolean openReported;
     /** Restored connections: what prompts the peer to resend what the node before never made durable. */
     private final TakeoverPrompt takeover = new TakeoverPrompt();
@@ -892,7 +892,7 @@ public final class TcpConnection implements Connection
         if (dataAcked > 0)
         {
             sndStreamAcked += dataAcked;
-            stack.eventSink().onPeerAcknowledged(id, sndStreamAcked);
+            stack.replication().onPeerAcknowledged(id, sndStreamAcked);
         }
         scoreboard.pruneBelow(sndUna);
         retransmissions = 0;
@@ -1049,7 +1049,6 @@ public final class TcpConnection implements Connection
         }
         // Active and SYN-cookie opens report the OPEN here; passive ones did in openPassive.
         reportOpen();
-        stack.eventSink().onEstablished(id);
         if (restored)
         {
             // Restored in SYN-RECEIVED: the service already holds the connection.
@@ -1065,7 +1064,7 @@ public final class TcpConnection implements Connection
         if (!openReported)
         {
             openReported = true;
-            stack.eventSink().onOpen(
+            stack.replication().onOpen(
                 id, localIp, localPort, remoteIp, remotePort, iss, irs, sendMss,
                 windowScaling ? sndWindowScale : -1,
                 windowScaling ? rcvWindowScale : -1,
@@ -1195,20 +1194,6 @@ public final class TcpConnection implements Connection
         {
             return;
         }
-        final UnsafeBuffer ring = receiveBuffer.ring();
-        final int capacity = receiveBuffer.capacity();
-        int start = receiveBuffer.readIndex() + receiveBuffer.readable();
-        if (start >= capacity)
-        {
-            start -= capacity;
-        }
-        final int first = Math.min(advanced, capacity - start);
-        final ConnectionEventSink sink = stack.eventSink();
-        sink.onData(id, rcvStreamBytes, ring, start, first);
-        if (first < advanced)
-        {
-            sink.onData(id, rcvStreamBytes + first, ring, 0, advanced - first);
-        }
         receiveBuffer.commit(advanced);
         rcvNxt += advanced;
         rcvStreamBytes += advanced;
@@ -1272,7 +1257,6 @@ public final class TcpConnection implements Connection
         finReceived = true;
         ackNow = true;
         stack.markPending(this);
-        stack.eventSink().onPeerFin(id, rcvStreamBytes);
         boolean timeWait = false;
         switch (state)
         {
@@ -1318,7 +1302,6 @@ public final class TcpConnection implements Connection
     private void onReset()
     {
         counters.connectionsReset.incrementRelease();
-        stack.eventSink().onPeerReset(id);
         close(CloseReason.RESET);
     }
 
@@ -1512,7 +1495,7 @@ public final class TcpConnection implements Connection
             case SYN_RECEIVED:
                 // The gate below 0: the replica has not made the OPEN durable, so the peer may not
                 // complete the handshake yet; TcpStack.receiveGateAdvanced brings us back here.
-                if (sndNxt == iss && stack.receiveGate().acknowledgeLimit(id, rcvStreamBytes) >= 0)
+                if (sndNxt == iss && stack.replication().acknowledgeLimit(id, rcvStreamBytes) >= 0)
                 {
                     sendSyn(SYN | ACK, nowNs);
                 }
@@ -1853,11 +1836,11 @@ public final class TcpConnection implements Connection
     }
 
     /**
-     * @return the acknowledgment number to send: RCV.NXT, held back by the {@link ReceiveGate}.
+     * @return the acknowledgment number to send: RCV.NXT, held back by {@link ReplicationSeam#acknowledgeLimit}.
      */
     int ackNumber()
     {
-        final long limit = stack.receiveGate().acknowledgeLimit(id, rcvStreamBytes);
+        final long limit = stack.replication().acknowledgeLimit(id, rcvStreamBytes);
         if (limit > rcvStreamBytes)
         {
             return rcvNxt;
@@ -1937,7 +1920,7 @@ public final class TcpConnection implements Connection
         {
             counters.connectionsClosed.incrementRelease();
         }
-        stack.eventSink().onClosed(id, reason);
+        stack.replication().onClosed(id, reason);
         notifyClosed(reason);
         stack.release(this);
     }

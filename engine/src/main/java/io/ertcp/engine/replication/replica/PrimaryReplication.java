@@ -1,8 +1,7 @@
 package io.ertcp.engine.replication.replica;
 
-import io.ertcp.engine.tcp.ConnectionEventSink;
 import io.ertcp.engine.tcp.ConnectionRestore;
-import io.ertcp.engine.tcp.ReceiveGate;
+import io.ertcp.engine.tcp.ReplicationSeam;
 import io.ertcp.engine.tcp.TcpStack;
 import io.ertcp.log.ClientAckFlyweight;
 import io.ertcp.log.ClosedFlyweight;
@@ -28,12 +27,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The primary's side of replication, between its TCP stack and the {@link ReplicatedService}: every connection
  * event becomes a record, published (given its log position) and applied at once, so the primary's service sees
- * exactly what every backup's will, in the same order. Plugged into the stack as its service, its
- * {@link ConnectionEventSink} and its {@link ReceiveGate}.
+ * exactly what every backup's will, in the same order. It builds its TCP stack with itself as the stack's
+ * {@link ReplicationSeam} (no second wiring step), and serves the stack's listeners as their {@link TcpService}.
  * <p>
  * The rules of docs/architecture.md hold here:
  * <ul>
@@ -55,7 +55,7 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * One thread: the node's duty cycle.
  */
-public final class PrimaryReplication implements TcpService, ConnectionEventSink, ReceiveGate, ReplicatedService.Observer
+public final class PrimaryReplication implements TcpService, ReplicationSeam, ReplicatedService.Observer
 {
     private static final int FLAG_SHUTDOWN = 1;
     private static final int FLAG_ABORT = 2;
@@ -101,7 +101,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private final Long2LongHashMap timerConnections = new Long2LongHashMap(-1);
     private final DeadlineTimerWheel.TimerHandler onTimer = this::onTimerExpiry;
 
-    private TcpStack stack;
+    private final TcpStack stack;
     private int epoch;
     private long connectionSequence;
     private long publishedBytes;
@@ -129,6 +129,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
      * @param maxDataPerRecord    the most input bytes one DATA record carries.
      * @param maxUnconfirmedBytes record bytes that may wait for confirmation before input is refused.
      * @param nowNs               the current time, for the timeout wheel.
+     * @param stacks              builds the TCP stack this primary serves through, given the seam to build it with.
      */
     public PrimaryReplication(
         final ReplicatedService replicated,
@@ -137,9 +138,10 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         final int epoch,
         final int maxDataPerRecord,
         final long maxUnconfirmedBytes,
-        final long nowNs)
+        final long nowNs,
+        final Function<ReplicationSeam, TcpStack> stacks)
     {
-        this(replicated, publisher, nodeId, epoch, maxDataPerRecord, maxUnconfirmedBytes, nowNs, 0);
+        this(replicated, publisher, nodeId, epoch, maxDataPerRecord, maxUnconfirmedBytes, nowNs, 0, stacks);
     }
 
     /**
@@ -156,7 +158,8 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         final int maxDataPerRecord,
         final long maxUnconfirmedBytes,
         final long nowNs,
-        final long wallOffsetNs)
+        final long wallOffsetNs,
+        final Function<ReplicationSeam, TcpStack> stacks)
     {
         this.wallOffsetNs = wallOffsetNs;
         this.loggedTimeNs = replicated.clock().timeNs();
@@ -173,14 +176,16 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         this.confirmedPosition = replicated.appliedPosition();
         this.lastPublishedPosition = replicated.appliedPosition();
         replicated.observer(this);
+        // Last: the stack is built with this primary as its seam, and calls nothing of it while being built.
+        this.stack = stacks.apply(this);
     }
 
     /**
-     * The stack this primary serves through; it must have been built with this object as its gate and sink.
+     * @return the TCP stack this primary serves through, built with this primary as its {@link ReplicationSeam}.
      */
-    public void stack(final TcpStack stack)
+    public TcpStack stack()
     {
-        this.stack = stack;
+        return stack;
     }
 
     public int epoch()
@@ -513,7 +518,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     }
 
     // ---------------------------------------------------------------------------------------------
-    // ReceiveGate and ConnectionEventSink, for the stack
+    // ReplicationSeam, for the stack
     // ---------------------------------------------------------------------------------------------
 
     public long acknowledgeLimit(final long connectionId, final long receivedBytes)
