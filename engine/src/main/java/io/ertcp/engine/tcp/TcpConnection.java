@@ -126,29 +126,21 @@ public final class TcpConnection implements Connection
     boolean sackPermitted;
     /** RFC 7323 TS.Recent: the peer's timestamp to echo. */
     int tsRecent;
-    /** False on a restored connection that was not told TS.Recent: PAWS waits for the peer's first TSval. */
-    private boolean tsRecentKnown = true;
     /**
      * Added to the stack's timestamp clock for this connection's TSvals (RFC 7323 5.4 advises an
      * offset); a function of ISS alone, so a connection restored with the same ISS continues it.
      */
     private int tsOffset;
-    /**
-     * Restored connections only: TSvals below this were sent by the node before the takeover, on
-     * another clock, and echoes of them give no RTT sample.
-     */
-    private int tsEcrFloor;
-    private boolean tsEcrFloorActive;
-    /**
-     * Restored from a replica ({@link #openRestored}): the node before may have sent, and the peer
-     * acknowledged, output this node has not sent yet, so an ACK beyond SND.MAX releases what of
-     * it the send buffer holds (see {@link #takeOverAck}) instead of being dropped.
-     */
-    private boolean restored;
     /** {@link ReplicationSeam#onOpen} has been called: it is called once per connection. */
     private boolean openReported;
-    /** Restored connections: what prompts the peer to resend what the node before never made durable. */
-    private final TakeoverPrompt takeover = new TakeoverPrompt();
+    /**
+     * Restored from a replica ({@link #openRestored}) only, else null: what a takeover adds to the TCB (the node
+     * before's output and clock, the prompts that make the peer resend what it never made durable). The RFC phases
+     * call into it at a few points, each {@code takeover != null}.
+     */
+    private Takeover takeover;
+    /** This pooled connection's {@link Takeover}, made when it is first restored and kept for the next restore. */
+    private Takeover takeoverState;
 
     // ACK policy.
     /** An ACK must go out with the next dispatch. */
@@ -255,13 +247,9 @@ public final class TcpConnection implements Connection
         timestamps = false;
         sackPermitted = false;
         tsRecent = 0;
-        tsRecentKnown = true;
         tsOffset = timestampOffset(iss);
-        tsEcrFloor = 0;
-        tsEcrFloorActive = false;
-        restored = false;
         openReported = false;
-        takeover.clear();
+        takeover = null;
         ackNow = false;
         bytesSinceAck = 0;
         receiveMss = Math.min(536, config.mss());
@@ -356,7 +344,6 @@ public final class TcpConnection implements Connection
     void openRestored(final ConnectionRestore spec, final long nowNs)
     {
         serviceAttached = true;
-        restored = true;
         irs = spec.remoteIsn();
         rcvStreamBytes = spec.receivedBytes();
         finReceived = spec.peerFinReceived();
@@ -380,12 +367,6 @@ public final class TcpConnection implements Connection
         timestamps = spec.timestamps();
         sackPermitted = spec.sack();
         tsRecent = timestamps ? spec.tsRecent() : 0;
-        tsRecentKnown = spec.tsRecent() != 0;
-        if (timestamps)
-        {
-            tsEcrFloor = tsClock(nowNs);
-            tsEcrFloorActive = true;
-        }
         sendMss = spec.sendMss();
         peerMss = sendMss + (timestamps ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0);
         receiveMss = Math.min(config.mss(), Math.max(receiveMss, sendMss));
@@ -400,14 +381,15 @@ public final class TcpConnection implements Connection
 
         counters.connectionsRestored.incrementRelease();
         openReported = true;
+        if (null == takeoverState)
+        {
+            takeoverState = new Takeover(this, stack, counters);
+        }
+        takeover = takeoverState;
+        takeover.begin(spec, nowNs);
         if (!spec.handshakeComplete())
         {
             state = TcpState.SYN_RECEIVED;
-            takeover.duplicateAcksAfterHandshake = spec.duplicateAcks();
-            if (sackPermitted)
-            {
-                takeover.awaitPeerSendPoint();
-            }
             stack.markPending(this);
             return;
         }
@@ -417,13 +399,6 @@ public final class TcpConnection implements Connection
             keepAliveDeadlineNs = nowNs + config.keepAliveIdleNs();
         }
         ackNow = true;
-        takeover.duplicateAcksOwed = spec.duplicateAcks();
-        takeover.duplicateAcksRetry = spec.duplicateAcks();
-        takeover.duplicateAckSeq = sndMax;
-        if (sackPermitted && spec.duplicateAcks() > 0)
-        {
-            takeover.probeForPeerSendPoint();
-        }
         stack.markPending(this);
     }
 
@@ -481,7 +456,8 @@ public final class TcpConnection implements Connection
         }
 
         // Phase 1: PAWS (RFC 7323 5.3): an old timestamp marks an old duplicate.
-        if (timestamps && options.hasTimestamps && (flags & RST) == 0 && tsRecentKnown && lt(options.tsVal, tsRecent))
+        if (timestamps && options.hasTimestamps && (flags & RST) == 0 &&
+            (null == takeover || takeover.pawsReady()) && lt(options.tsVal, tsRecent))
         {
             counters.dropPaws.incrementRelease();
             ackNow = true;
@@ -489,8 +465,7 @@ public final class TcpConnection implements Connection
             return;
         }
 
-        if (takeover.awaitingPeer() && takeover.onPeerSegment(flags, seq, payloadLength, rcvNxt,
-            config.mss() - (timestamps ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0), !assembler.isEmpty()))
+        if (null != takeover && takeover.onPeerSegment(flags, seq, payloadLength))
         {
             // Before the acceptability check: the peer's SND.NXT may lie past the window this node offers.
             stack.markPending(this);
@@ -520,17 +495,11 @@ public final class TcpConnection implements Connection
             else
             {
                 counters.dropOutOfWindow.incrementRelease();
-                if (restored && (flags & (ACK | RST | SYN)) == ACK && gt(ack, sndUna))
+                if (null != takeover && (flags & (ACK | RST | SYN)) == ACK && gt(ack, sndUna))
                 {
-                    // After a takeover the client may have sent past the window this node can offer (the old
-                    // primary's edge lay further on) and hold output past what the log says it acknowledged: then
-                    // each end finds the other's segments out of window and neither hears the other's ACK. Take
-                    // the ACK field alone (within the output this node has written) so SND.NXT catches up with
-                    // what the client holds; the ACK sent below is then acceptable to it and the client learns
-                    // RCV.NXT and resends from there. An ACK within SND.MAX counts too: with the receive buffer
-                    // full of input the service cannot take until its output is acknowledged, every segment of
-                    // the client lies past the window, and dropping its ACK would hold both ends for good.
-                    final int taken = takeOverAck(ack);
+                    // After a takeover the ends may each find the other's segments out of window: take the ACK
+                    // field alone (Takeover.takeOverAck says why).
+                    final int taken = takeover.takeOverAck(ack);
                     if (gt(taken, sndUna))
                     {
                         onNewAck(taken, options, nowNs);
@@ -581,7 +550,10 @@ public final class TcpConnection implements Connection
         {
             // RFC 7323 4.3 (2): remember the timestamp of the segment that fills Last.ACK.sent.
             tsRecent = options.tsVal;
-            tsRecentKnown = true;
+            if (null != takeover)
+            {
+                takeover.tsRecentSet();
+            }
         }
         if (config.keepAlive())
         {
@@ -593,8 +565,8 @@ public final class TcpConnection implements Connection
         if (state == TcpState.SYN_RECEIVED)
         {
             // A connection restored in SYN-RECEIVED: the peer may acknowledge output the node
-            // before sent after its own handshake; processAck below takes it as takeOverAck does.
-            final boolean beyond = restored && gt(ack, sndMax);
+            // before sent after its own handshake; processAck below takes it as Takeover.takeOverAck does.
+            final boolean beyond = null != takeover && gt(ack, sndMax);
             if (!beyond && !(gt(ack, sndUna) && le(ack, sndMax)))
             {
                 counters.dropBadAck.incrementRelease();
@@ -614,13 +586,12 @@ public final class TcpConnection implements Connection
             sndWl2 = beyond ? sndUna : ack;
             rtoDeadlineNs = NONE;
             retransmissions = 0;
-            if (restored && gt(seq, rcvNxt))
+            if (null != takeover && gt(seq, rcvNxt))
             {
                 // The peer sent data this node never got (it was ESTABLISHED with the node before):
                 // duplicate ACKs make it resend at once instead of at its RTO.
                 ackNow = true;
-                takeover.duplicateAcksOwed = takeover.duplicateAcksAfterHandshake;
-                takeover.duplicateAckSeq = gt(ack, sndUna) ? ack : sndUna;
+                takeover.onHandshakeGap(ack);
                 stack.markPending(this);
             }
             if (beyond)
@@ -779,18 +750,7 @@ public final class TcpConnection implements Connection
         final TcpOptions options,
         final long nowNs)
     {
-        if (takeover.duplicateAcksRetry > 0)
-        {
-            if (gt(ackField, sndMax))
-            {
-                // The peer is ahead of the replica's view: our first ACKs were not acceptable to it.
-                takeover.duplicateAcksOwed = takeover.duplicateAcksRetry;
-                takeover.duplicateAckSeq = ackField;
-                stack.markPending(this);
-            }
-            takeover.duplicateAcksRetry = 0;
-        }
-        final int ack = restored && gt(ackField, sndMax) ? takeOverAck(ackField) : ackField;
+        final int ack = null == takeover ? ackField : takeover.onAck(ackField);
         if (gt(ack, sndMax))
         {
             counters.dropBadAck.incrementRelease();
@@ -851,29 +811,6 @@ public final class TcpConnection implements Connection
             }
         }
         return true;
-    }
-
-    /**
-     * A restored connection's peer acknowledged beyond SND.MAX: the node before the takeover sent
-     * those bytes and the peer has them. Count what of them the send buffer holds (and its FIN) as
-     * sent so that the ACK releases it; beyond that the ACK is clamped, and the peer acknowledges
-     * again when the bytes written later reach it as duplicates.
-     *
-     * @return the acknowledgment number to process.
-     */
-    private int takeOverAck(final int ack)
-    {
-        final int end = sndUna + sendBuffer.length() + (finQueued ? 1 : 0);
-        final int accepted = SeqNum.min(ack, end);
-        if (gt(accepted, sndMax))
-        {
-            sndMax = accepted;
-            if (lt(sndNxt, sndMax))
-            {
-                sndNxt = sndMax;
-            }
-        }
-        return accepted;
     }
 
     private void onNewAck(final int ack, final TcpOptions options, final long nowNs)
@@ -963,7 +900,7 @@ public final class TcpConnection implements Connection
     private boolean rttTimingDone(final int ack, final TcpOptions options, final long nowNs)
     {
         if (timestamps && options.hasTimestamps && options.tsEcr != 0 &&
-            !(tsEcrFloorActive && lt(options.tsEcr, tsEcrFloor)))
+            (null == takeover || takeover.echoSamplesRtt(options.tsEcr)))
         {
             final int elapsedMs = tsClock(nowNs) - options.tsEcr;
             if (elapsedMs >= 0)
@@ -1049,7 +986,7 @@ public final class TcpConnection implements Connection
         }
         // Active and SYN-cookie opens report the OPEN here; passive ones did in openPassive.
         reportOpen();
-        if (restored)
+        if (null != takeover)
         {
             // Restored in SYN-RECEIVED: the service already holds the connection.
             return;
@@ -1520,17 +1457,9 @@ public final class TcpConnection implements Connection
                 break;
         }
 
-        if (takeover.duplicateAcksOwed > 0)
+        if (null != takeover)
         {
-            sendAckAndDuplicates(nowNs);
-        }
-        if (takeover.probeOwed())
-        {
-            sendTakeoverProbe(nowNs);
-        }
-        if (takeover.sackOwed())
-        {
-            sendSackPrompt(nowNs);
+            takeover.dispatch(nowNs);
         }
         final int sentBefore = sentSegments;
         if (retransmitFront)
@@ -1561,77 +1490,10 @@ public final class TcpConnection implements Connection
      * 3.10.7.4). An ACK at SND.MAX would then be dropped unheard, and a peer that retransmits
      * data we already hold never learns it was received and times out.
      */
-    private int ackSequence()
+    int ackSequence()
     {
         final int windowEnd = sndUna + sndWnd;
         return gt(sndMax, windowEnd) ? windowEnd : sndMax;
-    }
-
-    /**
-     * After a restore, before any data: the first ACK, then copies of it (same sequence and ACK
-     * number, same window, no data) that the peer counts as duplicate ACKs (RFC 5681 section 2)
-     * while it has data outstanding. Sent back to back so that nothing between them changes the
-     * window or the sequence number the peer's window-update rule looks at.
-     */
-    private void sendAckAndDuplicates(final long nowNs)
-    {
-        // At the peer's RCV.NXT as far as we know it, so that the peer finds them acceptable even
-        // when it holds output of the node before that this node has not written yet.
-        final int seq = gt(takeover.duplicateAckSeq, sndMax) ? takeover.duplicateAckSeq : sndMax;
-        if (stack.sendSegment(this, seq, ACK, 0, 0, nowNs) < 0)
-        {
-            return;
-        }
-        while (takeover.duplicateAcksOwed > 0)
-        {
-            if (stack.sendSegment(this, seq, ACK, 0, 0, nowNs) < 0)
-            {
-                return;
-            }
-            takeover.duplicateAcksOwed--;
-        }
-    }
-
-    /**
-     * After a restore with SACK: a zero-length segment one below SND.UNA, which lies below the
-     * peer's RCV.NXT, so the peer finds it unacceptable and answers with an ACK whose SEQ is its
-     * SND.NXT (RFC 9293 3.10.7.4; Linux's tcp_send_dupack). Its ACK field is not looked at.
-     */
-    private void sendTakeoverProbe(final long nowNs)
-    {
-        if (stack.sendSegment(this, sndUna - 1, ACK, 0, 0, nowNs) >= 0)
-        {
-            takeover.probeSent();
-            counters.takeoverProbes.incrementRelease();
-        }
-    }
-
-    /**
-     * The SACK prompt (see {@link TakeoverPrompt}): the first ACK and the duplicates again, at the
-     * same sequence number, each with the block of the peer's last segment, so that a sender that
-     * counts duplicate ACKs counts these too.
-     */
-    private void sendSackPrompt(final long nowNs)
-    {
-        final int seq = ackSequence();
-        int sent = 0;
-        takeover.beginSack();
-        try
-        {
-            while (sent <= ConnectionRestore.DEFAULT_DUPLICATE_ACKS && stack.sendSegment(this, seq, ACK, 0, 0, nowNs) >= 0)
-            {
-                sent++;
-            }
-        }
-        finally
-        {
-            // Owed still when the output took none; a partial burst is enough for RACK.
-            takeover.endSack(sent > 0);
-        }
-        if (sent > 0)
-        {
-            counters.takeoverSackPrompts.incrementRelease();
-        }
     }
 
     /**
@@ -1642,7 +1504,7 @@ public final class TcpConnection implements Connection
      */
     int sackBlocks(final int room)
     {
-        final int prompt = takeover.writeSackBlock(sackEdges);
+        final int prompt = null == takeover ? 0 : takeover.writeSackBlock(sackEdges);
         if (prompt > 0 || assembler.isEmpty())
         {
             return prompt;
