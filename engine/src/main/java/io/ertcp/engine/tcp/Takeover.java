@@ -243,7 +243,7 @@ final class Takeover
      */
     private void sendSackPrompt(final long nowNs)
     {
-        final int seq = c.ackSequence();
+        final int seq = c.sender.ackSequence();
         int sent = 0;
         prompt.beginSack();
         try

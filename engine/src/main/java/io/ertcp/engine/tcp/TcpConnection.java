@@ -22,15 +22,24 @@ import static io.ertcp.engine.tcp.TcpHeaderFlyweight.SYN;
  * tcp_in.c: reject unacceptable segments, RST and SYN checks, ACK processing (state transitions,
  * remote window, RTT and congestion control, timers), then reassembly into the receive buffer and
  * FIN. Egress is decided in one {@link #dispatch} that the stack calls when the connection is
- * pending or a timer is due; {@link #nextDeadlineNs()} says when that is.
+ * pending or a timer is due, by its {@link TcpSender}; {@link #nextDeadlineNs()} says when that is.
+ * What a connection restored at takeover adds is its {@link Takeover}, null on every other one.
  * <p>
  * Pooled: {@link #reset} readies it for another 4-tuple, keeping its buffers. Time only enters as
  * {@code nowNs} parameters.
+ * <p>
+ * Over 800 lines, on purpose: this is one TCB, and the RFC 9293 3.10.7.4 phases of ingress, ACK
+ * processing with its loss recovery (RFC 5681, 6582, 6675) and the timers read and write the same
+ * sequence-space fields, whose invariants are stated once, here; split apart they would each need
+ * all of them (lwIP's tcp_in.c and smoltcp's socket keep them together too). Egress
+ * ({@link TcpSender}) and takeover ({@link Takeover}) are apart because they are separate concerns
+ * that touch the TCB at a few points.
  */
 public final class TcpConnection implements Connection
 {
-    private static final long NONE = Long.MAX_VALUE;
-    private static final long MAX_PERSIST_NS = 60_000_000_000L;
+    /** No deadline. */
+    static final long NONE = Long.MAX_VALUE;
+    static final long MAX_PERSIST_NS = 60_000_000_000L;
 
     private final TcpStack stack;
     private final TcpConfig config;
@@ -47,6 +56,8 @@ public final class TcpConnection implements Connection
     final CongestionControl congestion;
     /** Scratch for the SACK blocks of outgoing segments. */
     final int[] sackEdges = new int[TcpOptions.MAX_SACK_BLOCKS * 2];
+    /** What this connection sends when dispatched. */
+    final TcpSender sender;
 
     /** Slot in the stack's timer heap, -1 when no deadline is set; owned by {@link TimerHeap}. */
     int heapIndex = -1;
@@ -138,7 +149,7 @@ public final class TcpConnection implements Connection
      * before's output and clock, the prompts that make the peer resend what it never made durable). The RFC phases
      * call into it at a few points, each {@code takeover != null}.
      */
-    private Takeover takeover;
+    Takeover takeover;
     /** This pooled connection's {@link Takeover}, made when it is first restored and kept for the next restore. */
     private Takeover takeoverState;
 
@@ -167,17 +178,17 @@ public final class TcpConnection implements Connection
     /** Consecutive retransmission timeouts of the same data. */
     int retransmissions;
     /** A segment is being timed (no timestamps): its end sequence and send time. */
-    private boolean rttTiming;
-    private int rttSeq;
-    private long rttStartNs;
+    boolean rttTiming;
+    int rttSeq;
+    long rttStartNs;
     /** The connection shall send a RST and close in the next dispatch. */
-    private boolean abortRequested;
+    boolean abortRequested;
 
     // Timers, each an absolute time in ns or NONE.
     long rtoDeadlineNs = NONE;
     long delayedAckDeadlineNs = NONE;
     long persistDeadlineNs = NONE;
-    private int persistBackoff;
+    int persistBackoff;
     long keepAliveDeadlineNs = NONE;
     private int keepAliveProbesSent;
     long timeWaitDeadlineNs = NONE;
@@ -194,6 +205,7 @@ public final class TcpConnection implements Connection
         receiveBuffer = new ReceiveBuffer(new UnsafeBuffer(memory, sendBytes, receiveBytes));
         rtt = new RttEstimator(config.minRtoNs(), config.maxRtoNs(), config.initialRtoNs());
         congestion = CongestionControl.create(config.congestionControl());
+        sender = new TcpSender(this, stack, config, counters);
     }
 
     /**
@@ -1409,91 +1421,11 @@ public final class TcpConnection implements Connection
     // ------------------------------------------------------------------------------------------
 
     /**
-     * Send everything due now: SYN or SYN-ACK, retransmissions, new data within the windows, FIN,
-     * or a lone ACK when one is owed; arm the timers that what was sent needs.
+     * Send everything due now ({@link TcpSender#dispatch}).
      */
     void dispatch(final long nowNs)
     {
-        if (abortRequested)
-        {
-            stack.sendReset(localIp, localPort, remoteIp, remotePort, sndMax, 0, false);
-            close(CloseReason.CLOSED);
-            return;
-        }
-        switch (state)
-        {
-            case SYN_SENT:
-                if (sndNxt == iss)
-                {
-                    sendSyn(SYN, nowNs);
-                }
-                return;
-
-            case SYN_RECEIVED:
-                // The gate below 0: the replica has not made the OPEN durable, so the peer may not
-                // complete the handshake yet; TcpStack.receiveGateAdvanced brings us back here.
-                if (sndNxt == iss && stack.replication().acknowledgeLimit(id, rcvStreamBytes) >= 0)
-                {
-                    sendSyn(SYN | ACK, nowNs);
-                }
-                else if (ackNow)
-                {
-                    stack.sendSegment(this, sndMax, ACK, 0, 0, nowNs);
-                }
-                return;
-
-            case TIME_WAIT:
-                if (ackNow)
-                {
-                    stack.sendSegment(this, sndMax, ACK, 0, 0, nowNs);
-                }
-                return;
-
-            case FREE:
-            case CLOSED:
-                return;
-
-            default:
-                break;
-        }
-
-        if (null != takeover)
-        {
-            takeover.dispatch(nowNs);
-        }
-        final int sentBefore = sentSegments;
-        if (retransmitFront)
-        {
-            retransmitFront = false;
-            retransmitFirstHole(nowNs);
-        }
-        sendData(nowNs);
-        if (ackNow && sentSegments == sentBefore)
-        {
-            stack.sendSegment(this, ackSequence(), ACK, 0, 0, nowNs);
-        }
-
-        // Zero window with data waiting and nothing in flight: the persist timer probes.
-        final int unsent = sendBuffer.length() - (sndNxt - sndUna);
-        if (sndWnd == 0 && unsent > 0 && sndNxt == sndUna && persistDeadlineNs == NONE)
-        {
-            persistDeadlineNs = nowNs + Math.min(MAX_PERSIST_NS, rtt.rtoNs() << persistBackoff);
-        }
-    }
-
-    /**
-     * The sequence number of a lone ACK: SND.MAX, unless SND.MAX lies past the right edge of the
-     * peer's window, then that edge (Linux's tcp_acceptable_seq does the same). Bytes sent past the
-     * edge (the window shrank, or was taken relative to a newer SND.UNA because a retransmitted
-     * segment may not update it) were trimmed by the peer: its RCV.NXT stays at or below the edge,
-     * and with its buffer full it takes a zero-length segment only at exactly RCV.NXT (RFC 9293
-     * 3.10.7.4). An ACK at SND.MAX would then be dropped unheard, and a peer that retransmits
-     * data we already hold never learns it was received and times out.
-     */
-    int ackSequence()
-    {
-        final int windowEnd = sndUna + sndWnd;
-        return gt(sndMax, windowEnd) ? windowEnd : sndMax;
+        sender.dispatch(nowNs);
     }
 
     /**
@@ -1514,175 +1446,6 @@ public final class TcpConnection implements Connection
 
     /** Segments sent by this connection; lets dispatch see whether an ACK already went. */
     int sentSegments;
-
-    private void sendSyn(final int flags, final long nowNs)
-    {
-        if (stack.sendSegment(this, iss, flags, 0, 0, nowNs) < 0)
-        {
-            return;
-        }
-        if (sndMax != iss)
-        {
-            counters.retransmittedSegments.incrementRelease();
-            rttTiming = false;
-        }
-        else if (!timestamps)
-        {
-            rttTiming = true;
-            rttSeq = iss + 1;
-            rttStartNs = nowNs;
-        }
-        sndNxt = iss + 1;
-        sndMax = iss + 1;
-        rtoDeadlineNs = nowNs + rtt.rtoNs();
-    }
-
-    private void retransmitFirstHole(final long nowNs)
-    {
-        final int from = gt(highRetransmitted, sndUna) ? highRetransmitted : sndUna;
-        final int seq = scoreboard.skipSacked(from);
-        // Beyond the first hole, only what lies below SACKed data counts as lost (RFC 6675 NextSeg).
-        final int lostLimit = from == sndUna ? sndMax : SeqNum.min(sndMax, scoreboard.highestSacked(sndUna));
-        if (ge(seq, lostLimit))
-        {
-            return;
-        }
-        final int dataEnd = sndUna + sendBuffer.length();
-        // A retransmission resends only what was sent before: it ends at SND.MAX even when the
-        // send buffer holds more. The segment first sent there may have been shorter than sendMss
-        // (a SACK option took its room, RFC 6691, or it was the tail of the data then written),
-        // and bytes past SND.MAX sent here would not be counted as sent: the peer's ACK of them
-        // would lie beyond SND.MAX and be dropped (RFC 9293 3.10.7.4), while our ACKs, below its
-        // RCV.NXT, would be dropped by the peer; with the peer's window full neither end advances.
-        final int holeEnd = SeqNum.min(scoreboard.nextSackedStart(seq, dataEnd), sndMax);
-        final int length = Math.min(sendMss, holeEnd - seq);
-        if (length > 0)
-        {
-            int flags = ACK;
-            if (seq + length == dataEnd && finQueued && gt(sndMax, dataEnd))
-            {
-                flags |= FIN;
-            }
-            final int sent = stack.sendSegment(this, seq, flags | PSH, seq - sndUna, length, nowNs);
-            if (sent >= 0)
-            {
-                counters.retransmittedSegments.incrementRelease();
-                highRetransmitted = seq + sent + (sent == length && (flags & FIN) != 0 ? 1 : 0);
-            }
-        }
-        else if (seq == dataEnd && finQueued)
-        {
-            if (stack.sendSegment(this, seq, ACK | FIN, 0, 0, nowNs) >= 0)
-            {
-                counters.retransmittedSegments.incrementRelease();
-                highRetransmitted = seq + 1;
-            }
-        }
-        if (rtoDeadlineNs == NONE)
-        {
-            rtoDeadlineNs = nowNs + rtt.rtoNs();
-        }
-    }
-
-    private void sendData(final long nowNs)
-    {
-        final int dataEnd = sndUna + sendBuffer.length();
-        while (true)
-        {
-            if (lt(sndNxt, sndMax) && sackPermitted)
-            {
-                // Retransmitting after a timeout: skip what the peer holds.
-                final int skipped = scoreboard.skipSacked(sndNxt);
-                if (skipped != sndNxt)
-                {
-                    sndNxt = SeqNum.min(skipped, dataEnd);
-                    continue;
-                }
-            }
-            final int unsent = dataEnd - sndNxt;
-            final int window = Math.min(congestion.cwnd(), sndWnd);
-            final int usable = sndUna + window - sndNxt;
-            if (unsent <= 0)
-            {
-                if (unsent == 0 && finQueued && le(sndNxt, dataEnd))
-                {
-                    // FIN alone: it needs no window.
-                    if (stack.sendSegment(this, sndNxt, ACK | FIN, 0, 0, nowNs) >= 0)
-                    {
-                        if (lt(sndNxt, sndMax))
-                        {
-                            counters.retransmittedSegments.incrementRelease();
-                        }
-                        advanceSndNxt(1, nowNs);
-                    }
-                }
-                return;
-            }
-            if (usable <= 0)
-            {
-                return;
-            }
-            int length = Math.min(Math.min(unsent, sendMss), usable);
-            if (lt(sndNxt, sndMax) && sackPermitted)
-            {
-                length = Math.min(length, scoreboard.nextSackedStart(sndNxt, dataEnd) - sndNxt);
-            }
-            final boolean retransmission = lt(sndNxt, sndMax);
-            if (length < sendMss && !retransmission)
-            {
-                final boolean inFlight = sndMax != sndUna;
-                // Nagle (RFC 1122 4.2.3.4): hold a small segment while data is unacknowledged.
-                if (config.nagle() && inFlight && length == unsent)
-                {
-                    return;
-                }
-                // Sender SWS avoidance (RFC 9293 3.8.6.2.1): do not send a window-limited runt.
-                if (length < unsent && inFlight && length < maxSndWnd / 2)
-                {
-                    return;
-                }
-            }
-            int flags = ACK;
-            if (length == unsent)
-            {
-                flags |= PSH;
-                if (finQueued)
-                {
-                    flags |= FIN;
-                }
-            }
-            final int sent = stack.sendSegment(this, sndNxt, flags, sndNxt - sndUna, length, nowNs);
-            if (sent < 0)
-            {
-                return;
-            }
-            if (retransmission)
-            {
-                counters.retransmittedSegments.incrementRelease();
-            }
-            else if (!timestamps && !rttTiming)
-            {
-                rttTiming = true;
-                rttSeq = sndNxt + sent;
-                rttStartNs = nowNs;
-            }
-            advanceSndNxt(sent + (sent == length && (flags & FIN) != 0 ? 1 : 0), nowNs);
-        }
-    }
-
-    private void advanceSndNxt(final int count, final long nowNs)
-    {
-        sndNxt += count;
-        if (gt(sndNxt, sndMax))
-        {
-            sndMax = sndNxt;
-        }
-        if (rtoDeadlineNs == NONE)
-        {
-            rtoDeadlineNs = nowNs + rtt.rtoNs();
-        }
-        persistDeadlineNs = NONE;
-    }
 
     /**
      * Called by the stack after every segment it sent for this connection.
