@@ -30,6 +30,11 @@ import static io.ertcp.engine.tcp.TcpHeaderFlyweight.SYN;
  * Single-threaded: everything runs on the stack's duty cycle. Connections are pooled and their
  * buffers allocated once per pooled connection, so that the steady state allocates nothing.
  * Replication plugs in through the {@link ReplicationSeam} it is built with, and only there.
+ * <p>
+ * Over 800 lines, on purpose: demultiplexing, the listeners with their SYN cookies, restore and
+ * the writing of every segment share the stack-wide state (the connection table and pool, the
+ * timer heap, the pending list, the IPv4 output and the counters); about a third is the
+ * validation and documentation of {@link #restore}.
  */
 public final class TcpStack implements Ipv4Handler
 {

@@ -54,6 +54,11 @@ import java.util.function.Function;
  * {@link #takeOver}: each replica becomes a live TCP connection again.
  * <p>
  * One thread: the node's duty cycle.
+ * <p>
+ * Over 800 lines, on purpose: every path here (the stack's seam and service callbacks, the duty cycle, the takeover,
+ * the TIME records) publishes through the same dense position counter, scratch buffers and unconfirmed-bytes budget,
+ * and applies what it publishes at once; split apart they would share all of that. Its per-connection state is a
+ * {@link PrimaryConnection} and its output commit a {@link CommitQueue}.
  */
 public final class PrimaryReplication implements TcpService, ReplicationSeam, ReplicatedService.Observer
 {
