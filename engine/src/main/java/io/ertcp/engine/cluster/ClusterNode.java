@@ -673,9 +673,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         receiveHandler = layer;
         durablePosition = replicationLog.lastPosition();
         primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, maxDataPerRecord(mtu), 8L << 20, nowNs,
-            wallClock.nanoTime() - nowNs);
-        stack = new TcpStack(tcpConfig, layer, counters, primary, primary);
-        primary.stack(stack);
+            wallClock.nanoTime() - nowNs, seam -> new TcpStack(tcpConfig, layer, counters, seam));
+        stack = primary.stack();
         // The VIP's segments reach the stack through onTcp.
         if (snapshotting)
         {

@@ -341,21 +341,8 @@ public final class ReplicatedService implements RecordHandler
             throw new IllegalStateException("OPEN of connection " + id + " at " + position + " but it is already open");
         }
         final Replica replica = pool.isEmpty() ? new Replica(this, inputCapacity, outputCapacity) : pool.removeLast();
-        replica.reset(id);
         // The TIME the primary logs before every OPEN gives the connection's first events their time: keep it too.
-        replica.openPosition = lastTimePosition == position - 1 ? lastTimePosition : position;
-        replica.localIp = open.localIp();
-        replica.localPort = open.localPort();
-        replica.remoteIp = open.remoteIp();
-        replica.remotePort = open.remotePort();
-        replica.localIsn = open.localIsn();
-        replica.remoteIsn = open.remoteIsn();
-        replica.sendMss = open.sendMss();
-        replica.sendWindowScale = open.sendWindowScale();
-        replica.receiveWindowScale = open.receiveWindowScale();
-        replica.timestamps = open.timestampsEnabled();
-        replica.sack = open.sackEnabled();
-        replica.tsRecent = open.tsRecent();
+        replica.open(open, lastTimePosition == position - 1 ? lastTimePosition : position);
         replicas.put(id, replica);
         touched(replica);
         service.onOpen(replica);
@@ -397,9 +384,8 @@ public final class ReplicatedService implements RecordHandler
     {
         fin.wrap(buffer, offset);
         final Replica replica = live(fin.connectionId());
-        if (null != replica && !replica.peerFin)
+        if (null != replica && replica.peerFinLogged())
         {
-            replica.peerFin = true;
             touched(replica);
             replica.deliverInput();
         }
@@ -426,7 +412,7 @@ public final class ReplicatedService implements RecordHandler
         closeService(replica, reasonOf(closed.reason()));
         replicas.remove(replica.id);
         observer.onRemoved(replica);
-        replica.touched = false;
+        replica.clearTouched();
         touched.remove(replica);
         pool.add(replica);
     }
@@ -435,9 +421,8 @@ public final class ReplicatedService implements RecordHandler
     {
         timeout.wrap(buffer, offset);
         final Replica replica = live(timeout.connectionId());
-        if (null != replica && replica.timeoutArmed && replica.timerId == timeout.timerId() && !replica.serviceClosed)
+        if (null != replica && replica.timeoutFired(timeout.timerId()))
         {
-            replica.timeoutArmed = false;
             observer.onTimeoutScheduled(replica);
             service.onTimeout(replica);
         }
@@ -492,16 +477,15 @@ public final class ReplicatedService implements RecordHandler
         for (int i = 0; i < touched.size(); i++)
         {
             final Replica replica = touched.get(i);
-            if (replica.closePending)
+            if (replica.takeClosePending())
             {
-                replica.closePending = false;
                 closeService(replica, CloseReason.CLOSED);
             }
         }
         for (int i = 0; i < touched.size(); i++)
         {
             final Replica replica = touched.get(i);
-            replica.touched = false;
+            replica.clearTouched();
             observer.onChanged(position, replica);
         }
         touched.clear();
@@ -509,12 +493,10 @@ public final class ReplicatedService implements RecordHandler
 
     private void closeService(final Replica replica, final CloseReason reason)
     {
-        if (!replica.serviceClosed)
+        if (replica.closeService())
         {
-            replica.serviceClosed = true;
-            if (replica.timeoutArmed)
+            if (replica.disarmTimeout())
             {
-                replica.timeoutArmed = false;
                 observer.onTimeoutScheduled(replica);
             }
             touched(replica);
@@ -524,9 +506,8 @@ public final class ReplicatedService implements RecordHandler
 
     void touched(final Replica replica)
     {
-        if (!replica.touched)
+        if (replica.markTouched())
         {
-            replica.touched = true;
             touched.add(replica);
         }
     }
