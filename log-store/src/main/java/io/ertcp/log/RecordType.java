@@ -32,9 +32,11 @@ public final class RecordType
     public static final int DATA_REF = 10;
     /** The primary's clock entered in the log: the cluster time of the records after it; see {@link TimeFlyweight}. */
     public static final int TIME = 11;
+    /** Every replica snapshots its service's state at this position; see {@link SnapshotFlyweight}. */
+    public static final int SNAPSHOT = 12;
 
     static final int MIN_TYPE = OPEN;
-    static final int MAX_TYPE = TIME;
+    static final int MAX_TYPE = SNAPSHOT;
 
     private RecordType()
     {
@@ -65,6 +67,7 @@ public final class RecordType
             case TIMEOUT -> TimeoutFlyweight.LENGTH;
             case DATA_REF -> DataRefFlyweight.LENGTH;
             case TIME -> TimeFlyweight.LENGTH;
+            case SNAPSHOT -> SnapshotFlyweight.LENGTH;
             default -> -1;
         };
     }
@@ -84,6 +87,7 @@ public final class RecordType
             case TIMEOUT -> "TIMEOUT";
             case DATA_REF -> "DATA_REF";
             case TIME -> "TIME";
+            case SNAPSHOT -> "SNAPSHOT";
             default -> "UNKNOWN(" + type + ")";
         };
     }

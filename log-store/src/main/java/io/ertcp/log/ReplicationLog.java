@@ -87,6 +87,8 @@ public final class ReplicationLog implements AutoCloseable
     private final String recoveryReport;
     private long lastPosition;
     private int lastEpoch;
+    /** The positions of the newest SNAPSHOT records appended since the log opened, newest first (0: none). */
+    private final long[] snapshotRecords = new long[SnapshotStore.KEEP];
 
     private ReplicationLog(
         final Path directory,
@@ -303,6 +305,7 @@ public final class ReplicationLog implements AutoCloseable
 
         lastPosition = position;
         lastEpoch = epoch;
+        noteSnapshotRecord(record, offset, position);
         return position;
     }
 
@@ -340,7 +343,29 @@ public final class ReplicationLog implements AutoCloseable
 
         lastPosition = position;
         lastEpoch = epoch;
+        noteSnapshotRecord(record, offset, position);
         return position;
+    }
+
+    private void noteSnapshotRecord(final DirectBuffer record, final int offset, final long position)
+    {
+        if (RecordType.SNAPSHOT == (record.getShort(offset + RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN) & 0xFFFF))
+        {
+            System.arraycopy(snapshotRecords, 0, snapshotRecords, 1, snapshotRecords.length - 1);
+            snapshotRecords[0] = position;
+        }
+    }
+
+    /**
+     * Where the SNAPSHOT records appended since this log was opened lie: every replica snapshots its service there
+     * (docs/architecture.md rule 7), so retention keeps the log after the oldest snapshot a node may still load.
+     *
+     * @param back 0 for the newest, 1 for the one before, up to {@link SnapshotStore#KEEP} - 1.
+     * @return its position, or 0 when there were not that many.
+     */
+    public long snapshotRecordPosition(final int back)
+    {
+        return snapshotRecords[back];
     }
 
     /**

@@ -223,6 +223,15 @@ class RecordCodecTest
         }
 
         @Test
+        void snapshot()
+        {
+            new SnapshotFlyweight().wrap(buffer, OFFSET).write(EPOCH, 7_000_000L);
+            assertWellFormed(RecordType.SNAPSHOT, SnapshotFlyweight.LENGTH);
+            assertEquals(7_000_000L, new SnapshotFlyweight().wrap(buffer, OFFSET).timeNs());
+            assertEquals("SNAPSHOT", RecordType.name(RecordType.SNAPSHOT));
+        }
+
+        @Test
         void littleEndianOnTheWire()
         {
             new RstFlyweight().wrap(buffer, OFFSET).write(EPOCH, 0x0102030405060708L);
@@ -262,7 +271,7 @@ class RecordCodecTest
         {
             new RstFlyweight().wrap(buffer, 0).write(EPOCH, 1L);
             buffer.putShort(RecordHeaderFlyweight.TYPE_OFFSET, (short)77, ByteOrder.LITTLE_ENDIAN);
-            assertEquals("Record type 77 is not a known record type (1..11).", codec.validate(buffer, 0, RstFlyweight.LENGTH));
+            assertEquals("Record type 77 is not a known record type (1..12).", codec.validate(buffer, 0, RstFlyweight.LENGTH));
         }
 
         @Test

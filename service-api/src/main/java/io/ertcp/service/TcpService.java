@@ -38,8 +38,9 @@ public interface TcpService
     /**
      * Whether the state of one connection can depend on the events of another (a key-value store, a chat room). A
      * node that rejoins rebuilds the service by replaying the log; when connections share state it needs all of the
-     * log, so a cluster keeps it whole (no retention). When connections are independent (echo, http), the log of a
-     * connection that closed is no longer needed and retention may drop it.
+     * log, so a cluster keeps it whole (no retention), unless the service is also a {@link SnapshotService}: then it
+     * needs only its newest snapshot and the log after it. When connections are independent (echo, http), the log of
+     * a connection that closed is no longer needed and retention may drop it.
      * <p>
      * Answer true whenever in doubt: a wrong false lets retention drop what a rejoining node needs, and its copy of
      * the service then differs from the primary's.

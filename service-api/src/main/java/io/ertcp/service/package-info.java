@@ -44,7 +44,8 @@
  *       then undefined).</li>
  *   <li><b>Say whether connections share state.</b> {@link io.ertcp.service.TcpService#sharesStateAcrossConnections}
  *       true (a store, a chat room) keeps the whole log, since a rejoining node can rebuild shared state only from all
- *       of it; false lets retention drop the log of connections that closed.</li>
+ *       of it, unless the service also implements {@link io.ertcp.service.SnapshotService}; false lets retention
+ *       drop the log of connections that closed.</li>
  * </ol>
  * docs/writing-a-service.md is the guide: how to build a service against this package, load it, and test it;
  * {@code ./ertcp check-service} runs a service side by side with itself over seeded workloads and reports the first

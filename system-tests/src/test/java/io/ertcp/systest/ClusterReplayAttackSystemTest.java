@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * authenticated with a cluster key): an untrusted namespace on the bridge captures the replication channel (EtherType
  * 0x88B5) for three seconds through a mirror of the nodes' bridge ports, as a span port would give it, then replays
  * and mutates 100,000 of those frames ({@code replay-attack.py}: verbatim replays, bit flips, raised epochs, advanced
- * counters, another member's source MAC, truncations, forgeries) while a Linux socat streams 64 MiB through echo
+ * counters, another member's source MAC, truncations, forgeries) while a Linux socat streams 100 MiB through echo
  * (the stream starts once the attack has, and the attack lasts about as long: some 5 to 15 s each).
  * Every node stays up, no role or epoch moves, the bytes come back intact, and each node counts what it refused.
  * Then the same attack runs while the primary is killed with SIGKILL mid-stream: the backup still takes over and the
@@ -45,9 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterReplayAttackSystemTest
 {
-    /** Enough for the stream to last about as long as the attack; small enough that the class runs in about a minute. */
-    private static final long BYTES = 64L * 1024 * 1024;
-    private static final long KILL_AT = 20L * 1024 * 1024;
+    /** The 100 MiB: the stream lasts about as long as the attack; the class runs in about a minute, quiet. */
+    private static final long BYTES = 100L * 1024 * 1024;
+    private static final long KILL_AT = 30L * 1024 * 1024;
     private static final int FRAMES = 100_000;
     private static final List<String> NODE_PORTS = List.of("v-p", "v-l", "v-b");
 

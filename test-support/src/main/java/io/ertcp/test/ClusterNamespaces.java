@@ -387,10 +387,19 @@ public final class ClusterNamespaces implements AutoCloseable
      */
     public synchronized Ertcp start(final String name)
     {
+        return start(name, config);
+    }
+
+    /**
+     * Start a node with a cluster file of the test's own (a copy edited to differ, say) instead of the cluster's; the
+     * node must not be running.
+     */
+    public synchronized Ertcp start(final String name, final Path clusterFile)
+    {
         final int n = starts.merge(name, 1, Integer::sum);
         final Path log = dir.resolve(name + "-" + n + ".out");
         final Process process = nodeNs.get(name).start(log, "env", "ERTCP_NO_BUILD=1", "ERTCP_HEAP=256m",
-            Requirements.root().resolve("ertcp").toString(), "node", "--config", config.toString(), "--name", name);
+            Requirements.root().resolve("ertcp").toString(), "node", "--config", clusterFile.toString(), "--name", name);
         final Ertcp node = new Ertcp(process, log);
         running.put(name, node);
         return node;

@@ -1,5 +1,6 @@
 package io.ertcp.engine.check;
 
+import io.ertcp.engine.tcp.ServiceClock;
 import io.ertcp.service.CloseReason;
 import io.ertcp.service.TcpService;
 
@@ -9,11 +10,20 @@ import io.ertcp.service.TcpService;
  * once its bytes are consumed, a timeout when the run's clock passes it), and recording what the service did in a
  * {@link Trace}. After the last event the clients drain: they acknowledge everything, the clock runs to each armed
  * timeout, and connections still open at the end are reset.
+ * <p>
+ * <b>Cluster time.</b> The service gets a {@link ServiceClock}, the one a node gives it, moved as a replica's log moves
+ * it (docs/architecture.md "Cluster time"): from the schedule's seeded start, on by each event's advance before the
+ * event, and through each timer's deadline on the way, so timers fire at their deadlines in deadline order, between
+ * events, as at the TIME a primary logs for them. In the drain the clock runs on to each pending timer for at most
+ * {@link #DRAIN_TIMER_HORIZON_MS} (a timer that reschedules itself forever stops there).
  */
 final class CheckRun
 {
     /** Enough for a 1-byte send buffer to drain every workload; a service that writes forever stops here. */
     private static final int DRAIN_ROUNDS = 10_000_000;
+    /** How far past the last event the drain moves the clock for timers. */
+    static final long DRAIN_TIMER_HORIZON_MS = 60_000;
+    private static final long MS = 1_000_000L;
 
     final Trace trace;
     long clockMs;
@@ -21,6 +31,7 @@ final class CheckRun
     private final TcpService service;
     private final Schedule schedule;
     private final CheckConnection[] connections;
+    private final ServiceClock clock;
     private int opened;
 
     private CheckRun(final TcpService service, final Schedule schedule)
@@ -29,6 +40,7 @@ final class CheckRun
         this.schedule = schedule;
         this.trace = new Trace(schedule.clients().length);
         this.connections = new CheckConnection[schedule.clients().length];
+        this.clock = new ServiceClock(service);
     }
 
     /**
@@ -50,15 +62,36 @@ final class CheckRun
 
     private void execute()
     {
+        currentEvent = schedule.events().isEmpty() ? Trace.DRAIN : schedule.events().getFirst().origin();
+        callService("clusterClock", () -> service.clusterClock(clock));
+        clock.advance(schedule.startMs() * MS);
         for (final Schedule.Event event : schedule.events())
         {
             clockMs += event.advanceMs();
             currentEvent = event.origin();
+            moveClock();
             apply(event);
             settle();
             fireDueTimeouts();
         }
         drain();
+    }
+
+    /**
+     * The cluster time to the run's clock: through each timer deadline before it first (its timers firing there, as
+     * at the TIME the primary logs when the earliest timer falls due), then to the clock.
+     */
+    private void moveClock()
+    {
+        final long toNs = (schedule.startMs() + clockMs) * MS;
+        while (clock.nextDeadlineNs() < toNs)
+        {
+            final long deadline = clock.nextDeadlineNs();
+            callService("onTimer", () -> clock.advance(deadline));
+            settle();
+        }
+        callService("onTimer", () -> clock.advance(toNs));
+        settle();
     }
 
     private void apply(final Schedule.Event event)
@@ -229,6 +262,7 @@ final class CheckRun
     private void drain()
     {
         currentEvent = Trace.DRAIN;
+        final long horizonMs = clockMs + DRAIN_TIMER_HORIZON_MS;
         for (int round = 0; round < DRAIN_ROUNDS; round++)
         {
             boolean moved = false;
@@ -252,11 +286,18 @@ final class CheckRun
                         next = Math.min(next, connection.timeoutAt);
                     }
                 }
+                final long timerMs = clock.nextDeadlineNs() == Long.MAX_VALUE ? Long.MAX_VALUE :
+                    (clock.nextDeadlineNs() + MS - 1) / MS - schedule.startMs();
+                if (timerMs <= horizonMs)
+                {
+                    next = Math.min(next, timerMs);
+                }
                 if (next == Long.MAX_VALUE)
                 {
                     break;
                 }
                 clockMs = Math.max(clockMs, next);
+                moveClock();
             }
             fireDueTimeouts();
         }
@@ -266,6 +307,26 @@ final class CheckRun
             {
                 close(connection, CloseReason.RESET);
             }
+        }
+    }
+
+    /** A callback that concerns no one connection (the clock handed over, a timer). */
+    private void callService(final String callback, final Runnable action)
+    {
+        try
+        {
+            action.run();
+        }
+        catch (final Stopped stopped)
+        {
+            throw stopped;
+        }
+        catch (final Throwable ex)
+        {
+            trace.thrown = ex;
+            trace.thrownDuring = callback + " during " +
+                (currentEvent == Trace.DRAIN ? "the drain after the last event" : "event " + currentEvent);
+            throw new Stopped();
         }
     }
 

@@ -26,7 +26,10 @@ import java.util.function.Supplier;
  *       connections share state is skipped here: every node sees its one log order.</li>
  * </ol>
  * Odd rounds give the clients small send buffers and partial acknowledgements, so that writes are refused and
- * output waits for {@code onWritable} (the same in both runs of a comparison).
+ * output waits for {@code onWritable} (the same in both runs of a comparison). Every run gives the service cluster
+ * time as a node does ({@link CheckRun}: a {@code ServiceClock} from a start drawn from the round's seed, moved
+ * between events, its timers fired at their deadlines), so a service that uses {@code ClusterClock} and timers is
+ * checked with them, and one that reads the wall clock instead still fails the replay.
  */
 public final class DeterminismCheck
 {

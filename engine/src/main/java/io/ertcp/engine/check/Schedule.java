@@ -8,14 +8,19 @@ import java.util.Random;
 /**
  * The events of one run of a check, in the order a node's log would give them to the service: connections opening,
  * the clients' bytes arriving in pieces, the clients acknowledging output, closing or resetting, and the clock moving
- * between events. Made from a seed; {@link #recut} and {@link #interleave} derive the variations a check compares.
+ * between events (the cluster time the service's {@code ClusterClock} shows, from a seeded start). Made from a seed; {@link #recut} and {@link #interleave} derive the variations a check compares.
  *
  * @param events    in order.
  * @param clients   each connection's whole client stream, by connection.
  * @param sendRoom  each connection's send buffer, in bytes, by connection: how much unacknowledged output it holds.
+ * @param startMs   the cluster time before the first event, ms since the Unix epoch: drawn from the seed, so both
+ *                  runs of a comparison see the same times and different rounds other ones.
  */
-record Schedule(List<Event> events, byte[][] clients, int[] sendRoom)
+record Schedule(List<Event> events, byte[][] clients, int[] sendRoom, long startMs)
 {
+    /** 2026-12-01T00:00:00Z: rounds start within a year after it. */
+    static final long EPOCH_MS = 1_796_083_200_000L;
+
     /** What happens to a connection. */
     enum Kind
     {
@@ -111,7 +116,8 @@ record Schedule(List<Event> events, byte[][] clients, int[] sendRoom)
             }
             perConnection.add(events);
         }
-        return new Schedule(merge(perConnection, random), clients, sendRoom);
+        final long startMs = EPOCH_MS + Math.floorMod(random.nextLong(), 365L * 86_400_000L);
+        return new Schedule(merge(perConnection, random), clients, sendRoom, startMs);
     }
 
     private static Event event(final Kind kind, final int c, final int from, final int to, final double fraction,
@@ -181,7 +187,7 @@ record Schedule(List<Event> events, byte[][] clients, int[] sendRoom)
                 first = false;
             }
         }
-        return new Schedule(cut, clients, sendRoom);
+        return new Schedule(cut, clients, sendRoom, startMs);
     }
 
     /**
@@ -212,7 +218,7 @@ record Schedule(List<Event> events, byte[][] clients, int[] sendRoom)
         {
             room[c] = 1 + random.nextInt(2048);
         }
-        return new Schedule(merge(perConnection, random), clients, room);
+        return new Schedule(merge(perConnection, random), clients, room, startMs);
     }
 
     /**
@@ -222,6 +228,6 @@ record Schedule(List<Event> events, byte[][] clients, int[] sendRoom)
     Schedule stillClock()
     {
         return new Schedule(events.stream().filter(e -> e.kind() != Kind.RESET).map(e -> e.withAdvance(0)).toList(),
-            clients, sendRoom);
+            clients, sendRoom, startMs);
     }
 }

@@ -56,7 +56,10 @@ public enum Workload
         }
     },
 
-    /** Redis commands (RESP arrays, some inline) over a small key space that every connection shares. */
+    /**
+     * Redis commands (RESP arrays, some inline) over a small key space that every connection shares, some with expiry
+     * (SET PX/EX, PEXPIRE) and TTL/PTTL.
+     */
     RESP
     {
         byte[] client(final int connection, final Random random)
@@ -66,7 +69,7 @@ public enum Workload
             for (int i = 0; i < commands; i++)
             {
                 final String key = "k" + random.nextInt(8);
-                final String[] command = switch (random.nextInt(9))
+                final String[] command = switch (random.nextInt(14))
                 {
                     case 0, 1 -> new String[] {"SET", key, "v" + connection + "-" + i};
                     case 2, 3 -> new String[] {"GET", key};
@@ -74,6 +77,12 @@ public enum Workload
                     case 5 -> new String[] {"DEL", key};
                     case 6 -> new String[] {"EXISTS", key, "k" + random.nextInt(8)};
                     case 7 -> new String[] {"MGET", key, "k" + random.nextInt(8), "counter0"};
+                    // Expiry on cluster time: the check's clock moves between events, so keys go while it runs.
+                    case 8 -> new String[] {"SET", key, "t" + connection + "-" + i, "PX", String.valueOf(20 + random.nextInt(500))};
+                    case 9 -> new String[] {"SET", key, "t" + connection + "-" + i, "EX", "1"};
+                    case 10 -> new String[] {"PEXPIRE", key, String.valueOf(1 + random.nextInt(300))};
+                    case 11 -> new String[] {"PTTL", key};
+                    case 12 -> new String[] {"TTL", key};
                     default -> new String[] {"DBSIZE"};
                 };
                 final String encoded;

@@ -37,11 +37,14 @@ import io.ertcp.engine.replication.logger.LoggerAgent;
 import io.ertcp.engine.replication.primary.LogPublisher;
 import io.ertcp.engine.replication.replica.PrimaryReplication;
 import io.ertcp.engine.replication.replica.ReplicatedService;
+import io.ertcp.engine.replication.replica.ServiceSnapshots;
 import io.ertcp.engine.replication.tap.TapAssembler;
 import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
 import io.ertcp.log.DataFlyweight;
 import io.ertcp.log.ReplicationLog;
+import io.ertcp.log.SnapshotStore;
+import io.ertcp.service.SnapshotService;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -188,8 +191,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /** ST-TCP primary: where the backup catching up started; it is in step only once it confirmed past it. */
     private long catchUpFrom;
     private ChannelCounters primaryChannelCounters;
-    /** Null when the service shares state across connections (kv): then the whole log is kept. */
+    /**
+     * Null when the service shares state across connections (kv) and takes no snapshots: then the whole log is kept.
+     */
     private final Retention retention;
+    /** The service shares state and the cluster file asks for snapshots: SNAPSHOT records bound retention. */
+    private final boolean snapshotting;
+    /** This node's snapshots of its service (primary and backups), or null (docs/architecture.md rule 7). */
+    private final ServiceSnapshots snapshots;
     private AtomicCounter recordsTapped;
     private AtomicCounter tapMisses;
     /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
@@ -245,6 +254,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long progressPosition = -1;
     private long progressNs;
     private long nextStatusNs;
+    private long nextSnapshotReportNs;
+    /** A backup loaded from a snapshot has yet to tell its feed where it stands. */
+    private boolean announceSnapshot;
+    private boolean snapshotHeldOffReported;
     private int previousPrimaryId = -1;
 
     /**
@@ -481,8 +494,13 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         createDirectories(logDirectory);
         this.replicationLog = openLog(logDirectory.resolve("log"), nodeName, config.log().rollCycle());
-        this.retention = serviceFactory.get().sharesStateAcrossConnections() ? null :
+        final TcpService probe = serviceFactory.get();
+        this.snapshotting = config.log().snapshots() && probe instanceof SnapshotService &&
+            probe.sharesStateAcrossConnections();
+        this.retention = probe.sharesStateAcrossConnections() && !snapshotting ? null :
             new Retention(config.log().retentionNs());
+        this.snapshots = snapshotting && self.role() != Role.LOGGER && self.role() != Role.WITNESS ?
+            new ServiceSnapshots(logDirectory.resolve("snapshots"), probe.name()) : null;
 
         final List<NodeConfig> nodes = config.nodes();
         final Member[] members = new Member[nodes.size()];
@@ -530,6 +548,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             MacAddress.format(channelMac)) +
             ", log " + logDirectory + (authenticator.authenticated() ? ", replication channel authenticated" :
             ", replication channel not authenticated (security: none)"));
+        if (config.log().snapshots() && !snapshotting)
+        {
+            say("log.snapshot-every-records or log.snapshot-every is set, but service " + probe.name() + " takes no " +
+                "snapshots (it is not a SnapshotService that shares state across connections): none are taken");
+        }
+        reportSnapshots();
     }
 
     private static FrameAuthenticator newAuthenticator(final ClusterConfig config, final int nodeId, final Counters counters)
@@ -577,7 +601,17 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private void startBackup()
     {
         state = State.BACKUP;
-        replicated = newReplicatedService(0);
+        replicated = newReplicatedService(serviceFactory.get(), 0);
+        // The service and its cluster clock (time, timers) as they were at the snapshot's position.
+        final long snapshotPosition = null == snapshots || replicationLog.lastPosition() != 0 ? 0 :
+            snapshots.load(replicated);
+        if (snapshotPosition > 0)
+        {
+            // Rule 7: the service is as it was after the snapshot's position; only the log after it is replayed.
+            replicationLog.startAt(snapshotPosition + 1);
+            replicated.startFromSnapshot(snapshotPosition);
+            announceSnapshot = !tapMode;
+        }
         final ChannelCounters channelCounters = new ChannelCounters(counters, "backup");
         if (!tapMode)
         {
@@ -623,8 +657,52 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private ReplicatedService newReplicatedService(final long appliedPosition)
     {
-        return new ReplicatedService(serviceFactory.get(), tcpConfig.receiveBufferBytes(),
+        return newReplicatedService(serviceFactory.get(), appliedPosition);
+    }
+
+    private ReplicatedService newReplicatedService(final TcpService service, final long appliedPosition)
+    {
+        final ReplicatedService built = new ReplicatedService(service, tcpConfig.receiveBufferBytes(),
             org.agrona.BitUtil.findNextPositivePowerOfTwo(tcpConfig.sendBufferBytes()), appliedPosition);
+        built.snapshotTaker(snapshots);
+        return built;
+    }
+
+    /**
+     * Snapshots: write the pending one once its position is durable (the primary's confirmed position; everything a
+     * backup applied came from the durable log), and say what happened to them (docs/architecture.md rule 7).
+     */
+    private int followSnapshots()
+    {
+        if (null == snapshots)
+        {
+            return 0;
+        }
+        final int work = snapshots.durable(state == State.PRIMARY ? durablePosition : appliedPosition());
+        if (nowNs - nextSnapshotReportNs >= 0)
+        {
+            nextSnapshotReportNs = nowNs + STATUS_INTERVAL_NS;
+            reportSnapshots();
+            final boolean heldOff = state == State.PRIMARY && primary.snapshotHeldOff();
+            if (heldOff && !snapshotHeldOffReported)
+            {
+                say("a snapshot is due but " + replicated.connectionCount() + " connection(s) are open: it waits for a " +
+                    "moment with none (docs/architecture.md rule 7)");
+            }
+            snapshotHeldOffReported = heldOff;
+        }
+        return work;
+    }
+
+    private void reportSnapshots()
+    {
+        if (null != snapshots)
+        {
+            for (String message = snapshots.poll(); null != message; message = snapshots.poll())
+            {
+                say(message);
+            }
+        }
     }
 
     /**
@@ -672,10 +750,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         receiveHandler = layer;
         durablePosition = replicationLog.lastPosition();
         primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, maxDataPerRecord(mtu), 8L << 20, nowNs,
-            wallClock.nanoTime() - nowNs);
-        stack = new TcpStack(tcpConfig, layer, counters, primary, primary);
-        primary.stack(stack);
+            wallClock.nanoTime() - nowNs, seam -> new TcpStack(tcpConfig, layer, counters, seam));
+        stack = primary.stack();
         // The VIP's segments reach the stack through onTcp.
+        if (snapshotting)
+        {
+            primary.snapshotEvery(config.log().snapshotEveryRecords(), config.log().snapshotEveryNs(),
+                null == snapshots ? () -> false : snapshots::busy);
+        }
 
         int restored = 0;
         if (takeover)
@@ -765,6 +847,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             case LOGGER -> work += logger.doWork(nowNs);
             case BACKUP ->
             {
+                if (announceSnapshot)
+                {
+                    final long loggerMac = 0 != peerMac ? peerMac : membership.view(peerId).mac();
+                    if (0 != loggerMac)
+                    {
+                        announceSnapshot = false;
+                        follower.announce(loggerMac);
+                    }
+                }
                 work += follower.doWork(nowNs, channelOut);
                 final int primaryId = membership.primaryId();
                 if (primaryId > 0 && primaryId != nodeId)
@@ -815,6 +906,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             reportRefusals(nowNs);
             reportUnconfirmedEpochs(nowNs);
         }
+        work += followSnapshots();
         if (null != retention && null != replicationLog && state != State.WITNESS && retention.due(nowNs))
         {
             work += applyRetention(nowNs);
@@ -1631,6 +1723,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 needed = Math.min(needed, view.logPosition() + 1);
             }
         }
+        if (snapshotting)
+        {
+            needed = Math.min(needed, snapshotFloor() + 1);
+        }
         final long keepFrom = retention.keepFrom(nowNs, needed);
         if (keepFrom <= 1)
         {
@@ -1643,6 +1739,21 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 replicationLog.firstPosition());
         }
         return deleted;
+    }
+
+    /**
+     * The oldest snapshot a node may still load (docs/architecture.md rule 7): the older of the two newest SNAPSHOT
+     * records this log took since it opened (every replica snapshots there), and of the two newest this node holds
+     * itself; 0 while there are fewer than two, so the whole log is kept until there is one to fall back on.
+     */
+    private long snapshotFloor()
+    {
+        long floor = replicationLog.snapshotRecordPosition(SnapshotStore.KEEP - 1);
+        if (null != snapshots && null == logger)
+        {
+            floor = Math.min(floor, snapshots.oldestKept());
+        }
+        return floor;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -2043,6 +2154,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     public void close()
     {
+        if (null != snapshots)
+        {
+            snapshots.close();
+        }
         if (null != logger)
         {
             logger.close();

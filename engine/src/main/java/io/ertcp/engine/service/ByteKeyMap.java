@@ -42,11 +42,135 @@ final class ByteKeyMap<V>
 
     private Entry<V>[] table;
     private int size;
+    /** Copies a value for {@link #writable}: how a frozen map changes a value without touching the frozen one. */
+    private final java.util.function.UnaryOperator<V> copier;
+    /**
+     * While true a snapshot walks a copy of the table's slots ({@link #freeze}): no entry reachable from it changes.
+     * Changes replace entries with copies instead, and the table does not grow. Cleared by the snapshot's thread.
+     */
+    private volatile boolean frozen;
+    private Entry<V>[] frozenSlots;
+    private int frozenLength;
+    private int frozenSize;
 
-    @SuppressWarnings("unchecked")
     ByteKeyMap(final int initialCapacity)
     {
+        this(initialCapacity, null);
+    }
+
+    /**
+     * @param copier copies a value, for a map that can be frozen for a snapshot; null for one that cannot.
+     */
+    @SuppressWarnings("unchecked")
+    ByteKeyMap(final int initialCapacity, final java.util.function.UnaryOperator<V> copier)
+    {
         table = (Entry<V>[])new Entry[Math.max(16, Integer.highestOneBit(Math.max(1, initialCapacity) - 1) << 1)];
+        this.copier = copier;
+    }
+
+    /**
+     * Freeze the map as it is now for a snapshot, in the time of one array copy of its slots: until {@link #thaw},
+     * every change leaves the entries reachable from the copy as they are ({@link #writable}, {@link #remove} copy
+     * the part of a chain they change; {@link #add} only prepends; the table does not grow), so another thread may
+     * walk the frozen state with {@link #forEachFrozen} while this one goes on changing the map.
+     */
+    @SuppressWarnings("unchecked")
+    void freeze()
+    {
+        if (null == copier)
+        {
+            throw new IllegalStateException("this map was built without a copier and cannot be frozen");
+        }
+        if (null == frozenSlots || frozenSlots.length < table.length)
+        {
+            frozenSlots = (Entry<V>[])new Entry[table.length];
+        }
+        System.arraycopy(table, 0, frozenSlots, 0, table.length);
+        frozenLength = table.length;
+        frozenSize = size;
+        frozen = true;
+    }
+
+    boolean frozen()
+    {
+        return frozen;
+    }
+
+    /**
+     * @return how many entries the frozen state holds.
+     */
+    int frozenSize()
+    {
+        return frozenSize;
+    }
+
+    /**
+     * Every entry of the frozen state, in its table order; from the snapshot's thread.
+     */
+    void forEachFrozen(final java.util.function.BiConsumer<byte[], V> action)
+    {
+        for (int i = 0; i < frozenLength; i++)
+        {
+            for (Entry<V> e = frozenSlots[i]; e != null; e = e.next)
+            {
+                action.accept(e.key, e.value);
+            }
+        }
+    }
+
+    /**
+     * The snapshot is written: changes are made in place again. From the snapshot's thread.
+     */
+    void thaw()
+    {
+        Arrays.fill(frozenSlots, 0, frozenLength, null);
+        frozen = false;
+    }
+
+    /**
+     * The value of an entry, to be changed in place: itself, or while the map is frozen a copy that replaced it (the
+     * frozen entry and value stay as they were).
+     */
+    V writable(final Entry<V> entry)
+    {
+        if (!frozen)
+        {
+            return entry.value;
+        }
+        return replaceInChain(entry, false).value;
+    }
+
+    /**
+     * The value of a key, to be changed in place (see {@link #writable(Entry)}), or null when the key is absent.
+     */
+    V writable(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final Entry<V> e = entry(buffer, offset, length);
+        return null == e ? null : writable(e);
+    }
+
+    /**
+     * While frozen: rebuild the start of the entry's chain up to it with copies, the entry itself copied with a
+     * copied value (or dropped), the rest of the chain shared; the frozen entries are left as they were.
+     *
+     * @return the entry's copy, or the entry after it when dropped.
+     */
+    private Entry<V> replaceInChain(final Entry<V> target, final boolean drop)
+    {
+        final int index = target.hash & (table.length - 1);
+        final Entry<V> replacement = drop ? target.next :
+            new Entry<>(target.key, target.hash, copier.apply(target.value), target.next);
+        table[index] = copyUntil(table[index], target, replacement);
+        return replacement;
+    }
+
+    private static <V> Entry<V> copyUntil(final Entry<V> from, final Entry<V> target, final Entry<V> replacement)
+    {
+        if (from == target)
+        {
+            return replacement;
+        }
+        return new Entry<>(from.key, from.hash, from.value, copyUntil(from.next, target, replacement));
     }
 
     int size()
@@ -123,7 +247,7 @@ final class ByteKeyMap<V>
 
     Entry<V> add(final byte[] key, final V value)
     {
-        if (size + 1 > table.length - (table.length >>> 2))
+        if (size + 1 > table.length - (table.length >>> 2) && !frozen)
         {
             grow();
         }
@@ -147,6 +271,12 @@ final class ByteKeyMap<V>
         {
             if (e.hash == h && equals(e.key, buffer, offset, length))
             {
+                if (frozen)
+                {
+                    replaceInChain(e, true);
+                    size--;
+                    return e.value;
+                }
                 if (previous == null)
                 {
                     table[index] = e.next;
@@ -174,6 +304,12 @@ final class ByteKeyMap<V>
         {
             if (e.hash == h && Arrays.equals(e.key, key))
             {
+                if (frozen)
+                {
+                    replaceInChain(e, true);
+                    size--;
+                    return e.value;
+                }
                 if (previous == null)
                 {
                     table[index] = e.next;
@@ -187,6 +323,20 @@ final class ByteKeyMap<V>
             }
         }
         return null;
+    }
+
+    /**
+     * Every entry, in table order (a function of the keys and the insertions, the same on every replica).
+     */
+    void forEach(final java.util.function.BiConsumer<byte[], V> action)
+    {
+        for (Entry<V> head : table)
+        {
+            for (Entry<V> e = head; e != null; e = e.next)
+            {
+                action.accept(e.key, e.value);
+            }
+        }
     }
 
     void clear()

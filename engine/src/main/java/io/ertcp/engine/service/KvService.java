@@ -2,6 +2,9 @@ package io.ertcp.engine.service;
 
 import io.ertcp.service.ClusterClock;
 import io.ertcp.service.Connection;
+import io.ertcp.service.SnapshotInput;
+import io.ertcp.service.SnapshotWriter;
+import io.ertcp.service.SnapshotService;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -29,10 +32,11 @@ import java.util.Arrays;
  * deadline already passed deletes the key. Looking keys up and answering GET, PING and INCR on an existing key allocate
  * nothing; SET of a new key allocates its entry, and of a value longer than the old one its bytes.
  */
-public final class KvService extends RequestResponseService<KvService.KvSession>
+public final class KvService extends RequestResponseService<KvService.KvSession> implements SnapshotService
 {
     /**
-     * The store is one for every connection: a backup rebuilds it only from the whole log.
+     * The store is one for every connection: a backup rebuilds it from a snapshot ({@link KvSnapshot}) and the log
+     * after it, or from the whole log.
      */
     @Override
     public boolean sharesStateAcrossConnections()
@@ -128,7 +132,9 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         }
     };
 
-    private final ByteKeyMap<Value> store = new ByteKeyMap<>(1024);
+    private final ByteKeyMap<Value> store = new ByteKeyMap<>(1024, Value::copy);
+    /** Freezes the store for a snapshot; changes meanwhile go to copies (ByteKeyMap.writable). */
+    private final KvSnapshot snapshot = new KvSnapshot(store, this);
     /** Reads a stored value's bytes as a buffer, for INCR, without a wrapper per call. */
     private final UnsafeBuffer valueView = new UnsafeBuffer(new byte[MIN_VALUE_CAPACITY]);
     private ClusterClock clock = STOPPED;
@@ -147,6 +153,47 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     public String name()
     {
         return "kv";
+    }
+
+    /**
+     * References to every key and value, written out later ({@link KvSnapshot}); run with no connection open.
+     */
+    public SnapshotWriter takeSnapshot()
+    {
+        return snapshot.capture();
+    }
+
+    public void loadSnapshot(final SnapshotInput in)
+    {
+        Arrays.fill(expiring, 0, expiringCount, null);
+        expiringCount = 0;
+        timerDeadlineMs = 0;
+        KvSnapshot.read(in, store, this);
+    }
+
+    /**
+     * @return a digest of every key, its value and its expiry deadline, independent of the order they are held in:
+     * two stores with the same keys, values and deadlines have the same digest (tests compare replicas with it).
+     */
+    public long contentDigest()
+    {
+        final long[] digest = {store.size()};
+        store.forEach((key, value) ->
+        {
+            long h = 0xCBF2_9CE4_8422_2325L;
+            for (final byte b : key)
+            {
+                h = (h ^ (b & 0xFF)) * 0x0100_0000_01B3L;
+            }
+            h = (h ^ 0xFF) * 0x0100_0000_01B3L;
+            for (int i = 0; i < value.length; i++)
+            {
+                h = (h ^ (value.bytes[i] & 0xFF)) * 0x0100_0000_01B3L;
+            }
+            h = (h ^ value.expiresAtMs) * 0x0100_0000_01B3L;
+            digest[0] += h ^ (h >>> 29);
+        });
+        return digest[0];
     }
 
     /**
@@ -207,6 +254,20 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         Value(final int capacity)
         {
             bytes = new byte[Math.max(capacity, MIN_VALUE_CAPACITY)];
+        }
+
+        /**
+         * @return a value with the same bytes in an array of its own.
+         */
+        Value copy()
+        {
+            final Value copy = new Value(bytes.length);
+            System.arraycopy(bytes, 0, copy.bytes, 0, length);
+            copy.length = length;
+            copy.key = key;
+            copy.expiresAtMs = expiresAtMs;
+            copy.heapIndex = heapIndex;
+            return copy;
         }
 
         void set(final DirectBuffer buffer, final int offset, final int valueLength)
@@ -426,11 +487,11 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
                 arity(out, PERSIST);
                 return;
             }
-            final Value value = store.get(b, s.argStart[1], s.argLength[1]);
-            final boolean had = null != value && 0 != value.expiresAtMs;
+            final ByteKeyMap.Entry<Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
+            final boolean had = null != entry && 0 != entry.value.expiresAtMs;
             if (had)
             {
-                expireAt(value, 0);
+                expireAt(writable(entry), 0);
             }
             writeInteger(out, had ? 1 : 0);
         }
@@ -586,7 +647,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         final Value value;
         if (entry != null)
         {
-            value = entry.value;
+            value = writable(entry);
             value.set(b, s.argStart[2], s.argLength[2]);
         }
         else
@@ -609,9 +670,10 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
 
     private void put(final DirectBuffer b, final int keyStart, final int keyLength, final int valueStart, final int valueLength)
     {
-        final Value existing = store.get(b, keyStart, keyLength);
-        if (existing != null)
+        final ByteKeyMap.Entry<Value> entry = store.entry(b, keyStart, keyLength);
+        if (entry != null)
         {
+            final Value existing = writable(entry);
             existing.set(b, valueStart, valueLength);
             expireAt(existing, 0);
         }
@@ -625,7 +687,8 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
 
     private void incrementBy(final KvSession s, final DirectBuffer b, final OutputQueue out, final long by)
     {
-        Value value = store.get(b, s.argStart[1], s.argLength[1]);
+        final ByteKeyMap.Entry<Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
+        Value value = null == entry ? null : entry.value;
         long current = 0;
         if (value != null)
         {
@@ -647,12 +710,63 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             value = new Value(MIN_VALUE_CAPACITY);
             add(b, s.argStart[1], s.argLength[1], value);
         }
-        else if (value.bytes.length < 20)
+        else
         {
-            value.bytes = new byte[MIN_VALUE_CAPACITY];
+            value = writable(entry);
+            if (value.bytes.length < 20)
+            {
+                value.bytes = new byte[MIN_VALUE_CAPACITY];
+            }
         }
         value.length = formatLong(result, value.bytes);
         writeInteger(out, result);
+    }
+
+    /**
+     * The value of an entry, to change in place: itself, or while a snapshot holds the store frozen a copy
+     * ({@link ByteKeyMap#writable}) that also takes the frozen value's slot in the expiry heap, so the frozen value
+     * (bytes and deadline) stays as the snapshot's position saw it.
+     */
+    private Value writable(final ByteKeyMap.Entry<Value> entry)
+    {
+        final Value held = entry.value;
+        final Value value = store.writable(entry);
+        if (value != held && value.heapIndex >= 0)
+        {
+            expiring[value.heapIndex] = value;
+        }
+        return value;
+    }
+
+    /**
+     * Loading a snapshot: a key read back with its deadline joins the expiry heap; the timer is the clock's, restored
+     * with it (the node restores the cluster time and the timers pending at the snapshot), so none is scheduled.
+     */
+    void restoreDeadline(final Value value)
+    {
+        if (expiringCount == expiring.length)
+        {
+            expiring = Arrays.copyOf(expiring, expiringCount * 2);
+        }
+        expiring[expiringCount] = value;
+        value.heapIndex = expiringCount++;
+        siftUp(value.heapIndex);
+    }
+
+    /**
+     * Loading a snapshot: the deadline the expiry timer was scheduled for when it was taken.
+     */
+    void restoreTimerDeadline(final long deadlineMs)
+    {
+        timerDeadlineMs = deadlineMs;
+    }
+
+    /**
+     * @return the deadline the expiry timer is scheduled for (0: none), for the snapshot.
+     */
+    long timerDeadlineMs()
+    {
+        return timerDeadlineMs;
     }
 
     private void add(final DirectBuffer b, final int keyStart, final int keyLength, final Value value)
@@ -729,13 +843,13 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             expireTimeError(out, name);
             return;
         }
-        final Value value = store.get(b, s.argStart[1], s.argLength[1]);
-        if (null == value)
+        final ByteKeyMap.Entry<Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
+        if (null == entry)
         {
             writeInteger(out, 0);
             return;
         }
-        final long current = value.expiresAtMs;
+        final long current = entry.value.expiresAtMs;
         // No deadline counts as an infinite one for GT and LT, as in Redis.
         if ((nx && 0 != current) || (xx && 0 == current) || (gt && (0 == current || deadlineMs <= current)) ||
             (lt && 0 != current && deadlineMs >= current))
@@ -745,11 +859,11 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         }
         if (deadlineMs <= clock.timeMillis())
         {
-            delete(store.remove(value.key));
+            delete(store.remove(entry.key));
         }
         else
         {
-            expireAt(value, deadlineMs);
+            expireAt(writable(entry), deadlineMs);
         }
         writeInteger(out, 1);
     }
@@ -850,8 +964,8 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         }
         if (value.heapIndex >= 0)
         {
+            // Its deadline stays on the value, which nothing live holds any more (a frozen snapshot may still read it).
             heapRemove(value);
-            value.expiresAtMs = 0;
             scheduleExpiryTimer();
         }
         return true;
@@ -871,7 +985,6 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         {
             final Value value = expiring[0];
             heapRemove(value);
-            value.expiresAtMs = 0;
             store.remove(value.key);
             expired++;
         }

@@ -3,7 +3,7 @@ package io.ertcp.engine.tcp;
 /**
  * What {@link TcpStack#restore} needs to turn a replicated connection into a live one on a node
  * that never saw its handshake: the 4-tuple, the initial sequence numbers and options from the
- * connection's OPEN record ({@link ConnectionEventSink#onOpen}), and how far each direction of the
+ * connection's OPEN record ({@link ReplicationSeam#onOpen}), and how far each direction of the
  * stream had got. Sequence numbers follow from the stream offsets:
  * <pre>
  *   RCV.NXT = remoteIsn + 1 + receivedBytes (+ 1 when peerFinReceived)
@@ -157,7 +157,7 @@ public final class ConnectionRestore
 
     /**
      * @param sendMss largest payload per segment as negotiated, timestamp option already taken off
-     *                (the value {@link ConnectionEventSink#onOpen} reports); positive.
+     *                (the value {@link ReplicationSeam#onOpen} reports); positive.
      * @return this.
      */
     public ConnectionRestore sendMss(final int sendMss)
@@ -308,7 +308,7 @@ public final class ConnectionRestore
      *                          record shows the peer completed the handshake (no data, no
      *                          acknowledgement of output, no FIN). The connection is then
      *                          restored in SYN-RECEIVED and sends the SYN-ACK again with ISS and
-     *                          the logged options (held by the {@link ReceiveGate} like any
+     *                          the logged options (held by {@link ReplicationSeam#acknowledgeLimit} like any
      *                          SYN-ACK): a peer still in SYN-SENT completes the handshake, a peer
      *                          already ESTABLISHED answers the old SYN-ACK with an ACK that
      *                          completes ours. receivedBytes and acknowledgedBytes must then be 0

@@ -137,6 +137,38 @@ public final class ServiceClock implements ClusterClock
     }
 
     /**
+     * Taking a snapshot: copy the scheduled timers (id, deadline in ns, and the sequence that orders timers of one
+     * deadline) into the arrays, in no particular order; sorted by deadline then sequence they are the order the
+     * timers fire in, which {@link #restoreTimer} called in that order reproduces.
+     *
+     * @return how many timers were copied, or -(the count) when the arrays are shorter than that and nothing was.
+     */
+    public int copyTimers(final long[] timerIds, final long[] deadlinesNs, final long[] sequenceNumbers)
+    {
+        if (timerIds.length < size || deadlinesNs.length < size || sequenceNumbers.length < size)
+        {
+            return -size;
+        }
+        System.arraycopy(ids, 0, timerIds, 0, size);
+        System.arraycopy(deadlines, 0, deadlinesNs, 0, size);
+        System.arraycopy(sequences, 0, sequenceNumbers, 0, size);
+        return size;
+    }
+
+    /**
+     * Loading a snapshot failed after {@link #restoreTime}: back to time 0 with no timers, as made, so the previous
+     * snapshot (or the whole log) can be loaded instead.
+     */
+    public void reset()
+    {
+        while (size > 0)
+        {
+            removeAt(size - 1);
+        }
+        timeNs = 0;
+    }
+
+    /**
      * Loading a snapshot: set the time the snapshot was taken at, firing nothing (the TIME records after the
      * snapshot's position move it on from there).
      *

@@ -9,7 +9,7 @@ import static io.ertcp.engine.tcp.TcpHeaderFlyweight.SYN;
 /**
  * A restored connection's one-time prompt (rule 5 of docs/architecture.md): the peer may hold
  * bytes in flight that the node before never made durable, and would resend them only at its
- * retransmission timeout (200 ms or more). Inactive on every connection that was not restored.
+ * retransmission timeout (200 ms or more). Held by a restored connection's {@link Takeover}, which sends what it owes.
  * <p>
  * Two prompts, for two kinds of peer:
  * <ul>

@@ -22,15 +22,24 @@ import static io.ertcp.engine.tcp.TcpHeaderFlyweight.SYN;
  * tcp_in.c: reject unacceptable segments, RST and SYN checks, ACK processing (state transitions,
  * remote window, RTT and congestion control, timers), then reassembly into the receive buffer and
  * FIN. Egress is decided in one {@link #dispatch} that the stack calls when the connection is
- * pending or a timer is due; {@link #nextDeadlineNs()} says when that is.
+ * pending or a timer is due, by its {@link TcpSender}; {@link #nextDeadlineNs()} says when that is.
+ * What a connection restored at takeover adds is its {@link Takeover}, null on every other one.
  * <p>
  * Pooled: {@link #reset} readies it for another 4-tuple, keeping its buffers. Time only enters as
  * {@code nowNs} parameters.
+ * <p>
+ * Over 800 lines, on purpose: this is one TCB, and the RFC 9293 3.10.7.4 phases of ingress, ACK
+ * processing with its loss recovery (RFC 5681, 6582, 6675) and the timers read and write the same
+ * sequence-space fields, whose invariants are stated once, here; split apart they would each need
+ * all of them (lwIP's tcp_in.c and smoltcp's socket keep them together too). Egress
+ * ({@link TcpSender}) and takeover ({@link Takeover}) are apart because they are separate concerns
+ * that touch the TCB at a few points.
  */
 public final class TcpConnection implements Connection
 {
-    private static final long NONE = Long.MAX_VALUE;
-    private static final long MAX_PERSIST_NS = 60_000_000_000L;
+    /** No deadline. */
+    static final long NONE = Long.MAX_VALUE;
+    static final long MAX_PERSIST_NS = 60_000_000_000L;
 
     private final TcpStack stack;
     private final TcpConfig config;
@@ -47,6 +56,8 @@ public final class TcpConnection implements Connection
     final CongestionControl congestion;
     /** Scratch for the SACK blocks of outgoing segments. */
     final int[] sackEdges = new int[TcpOptions.MAX_SACK_BLOCKS * 2];
+    /** What this connection sends when dispatched. */
+    final TcpSender sender;
 
     /** Slot in the stack's timer heap, -1 when no deadline is set; owned by {@link TimerHeap}. */
     int heapIndex = -1;
@@ -126,29 +137,21 @@ public final class TcpConnection implements Connection
     boolean sackPermitted;
     /** RFC 7323 TS.Recent: the peer's timestamp to echo. */
     int tsRecent;
-    /** False on a restored connection that was not told TS.Recent: PAWS waits for the peer's first TSval. */
-    private boolean tsRecentKnown = true;
     /**
      * Added to the stack's timestamp clock for this connection's TSvals (RFC 7323 5.4 advises an
      * offset); a function of ISS alone, so a connection restored with the same ISS continues it.
      */
     private int tsOffset;
-    /**
-     * Restored connections only: TSvals below this were sent by the node before the takeover, on
-     * another clock, and echoes of them give no RTT sample.
-     */
-    private int tsEcrFloor;
-    private boolean tsEcrFloorActive;
-    /**
-     * Restored from a replica ({@link #openRestored}): the node before may have sent, and the peer
-     * acknowledged, output this node has not sent yet, so an ACK beyond SND.MAX releases what of
-     * it the send buffer holds (see {@link #takeOverAck}) instead of being dropped.
-     */
-    private boolean restored;
-    /** {@link ConnectionEventSink#onOpen} has been called: it is called once per connection. */
+    /** {@link ReplicationSeam#onOpen} has been called: it is called once per connection. */
     private boolean openReported;
-    /** Restored connections: what prompts the peer to resend what the node before never made durable. */
-    private final TakeoverPrompt takeover = new TakeoverPrompt();
+    /**
+     * Restored from a replica ({@link #openRestored}) only, else null: what a takeover adds to the TCB (the node
+     * before's output and clock, the prompts that make the peer resend what it never made durable). The RFC phases
+     * call into it at a few points, each {@code takeover != null}.
+     */
+    Takeover takeover;
+    /** This pooled connection's {@link Takeover}, made when it is first restored and kept for the next restore. */
+    private Takeover takeoverState;
 
     // ACK policy.
     /** An ACK must go out with the next dispatch. */
@@ -175,17 +178,17 @@ public final class TcpConnection implements Connection
     /** Consecutive retransmission timeouts of the same data. */
     int retransmissions;
     /** A segment is being timed (no timestamps): its end sequence and send time. */
-    private boolean rttTiming;
-    private int rttSeq;
-    private long rttStartNs;
+    boolean rttTiming;
+    int rttSeq;
+    long rttStartNs;
     /** The connection shall send a RST and close in the next dispatch. */
-    private boolean abortRequested;
+    boolean abortRequested;
 
     // Timers, each an absolute time in ns or NONE.
     long rtoDeadlineNs = NONE;
     long delayedAckDeadlineNs = NONE;
     long persistDeadlineNs = NONE;
-    private int persistBackoff;
+    int persistBackoff;
     long keepAliveDeadlineNs = NONE;
     private int keepAliveProbesSent;
     long timeWaitDeadlineNs = NONE;
@@ -202,6 +205,7 @@ public final class TcpConnection implements Connection
         receiveBuffer = new ReceiveBuffer(new UnsafeBuffer(memory, sendBytes, receiveBytes));
         rtt = new RttEstimator(config.minRtoNs(), config.maxRtoNs(), config.initialRtoNs());
         congestion = CongestionControl.create(config.congestionControl());
+        sender = new TcpSender(this, stack, config, counters);
     }
 
     /**
@@ -255,13 +259,9 @@ public final class TcpConnection implements Connection
         timestamps = false;
         sackPermitted = false;
         tsRecent = 0;
-        tsRecentKnown = true;
         tsOffset = timestampOffset(iss);
-        tsEcrFloor = 0;
-        tsEcrFloorActive = false;
-        restored = false;
         openReported = false;
-        takeover.clear();
+        takeover = null;
         ackNow = false;
         bytesSinceAck = 0;
         receiveMss = Math.min(536, config.mss());
@@ -356,7 +356,6 @@ public final class TcpConnection implements Connection
     void openRestored(final ConnectionRestore spec, final long nowNs)
     {
         serviceAttached = true;
-        restored = true;
         irs = spec.remoteIsn();
         rcvStreamBytes = spec.receivedBytes();
         finReceived = spec.peerFinReceived();
@@ -380,12 +379,6 @@ public final class TcpConnection implements Connection
         timestamps = spec.timestamps();
         sackPermitted = spec.sack();
         tsRecent = timestamps ? spec.tsRecent() : 0;
-        tsRecentKnown = spec.tsRecent() != 0;
-        if (timestamps)
-        {
-            tsEcrFloor = tsClock(nowNs);
-            tsEcrFloorActive = true;
-        }
         sendMss = spec.sendMss();
         peerMss = sendMss + (timestamps ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0);
         receiveMss = Math.min(config.mss(), Math.max(receiveMss, sendMss));
@@ -400,14 +393,15 @@ public final class TcpConnection implements Connection
 
         counters.connectionsRestored.incrementRelease();
         openReported = true;
+        if (null == takeoverState)
+        {
+            takeoverState = new Takeover(this, stack, counters);
+        }
+        takeover = takeoverState;
+        takeover.begin(spec, nowNs);
         if (!spec.handshakeComplete())
         {
             state = TcpState.SYN_RECEIVED;
-            takeover.duplicateAcksAfterHandshake = spec.duplicateAcks();
-            if (sackPermitted)
-            {
-                takeover.awaitPeerSendPoint();
-            }
             stack.markPending(this);
             return;
         }
@@ -417,13 +411,6 @@ public final class TcpConnection implements Connection
             keepAliveDeadlineNs = nowNs + config.keepAliveIdleNs();
         }
         ackNow = true;
-        takeover.duplicateAcksOwed = spec.duplicateAcks();
-        takeover.duplicateAcksRetry = spec.duplicateAcks();
-        takeover.duplicateAckSeq = sndMax;
-        if (sackPermitted && spec.duplicateAcks() > 0)
-        {
-            takeover.probeForPeerSendPoint();
-        }
         stack.markPending(this);
     }
 
@@ -481,7 +468,8 @@ public final class TcpConnection implements Connection
         }
 
         // Phase 1: PAWS (RFC 7323 5.3): an old timestamp marks an old duplicate.
-        if (timestamps && options.hasTimestamps && (flags & RST) == 0 && tsRecentKnown && lt(options.tsVal, tsRecent))
+        if (timestamps && options.hasTimestamps && (flags & RST) == 0 &&
+            (null == takeover || takeover.pawsReady()) && lt(options.tsVal, tsRecent))
         {
             counters.dropPaws.incrementRelease();
             ackNow = true;
@@ -489,8 +477,7 @@ public final class TcpConnection implements Connection
             return;
         }
 
-        if (takeover.awaitingPeer() && takeover.onPeerSegment(flags, seq, payloadLength, rcvNxt,
-            config.mss() - (timestamps ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0), !assembler.isEmpty()))
+        if (null != takeover && takeover.onPeerSegment(flags, seq, payloadLength))
         {
             // Before the acceptability check: the peer's SND.NXT may lie past the window this node offers.
             stack.markPending(this);
@@ -520,17 +507,11 @@ public final class TcpConnection implements Connection
             else
             {
                 counters.dropOutOfWindow.incrementRelease();
-                if (restored && (flags & (ACK | RST | SYN)) == ACK && gt(ack, sndUna))
+                if (null != takeover && (flags & (ACK | RST | SYN)) == ACK && gt(ack, sndUna))
                 {
-                    // After a takeover the client may have sent past the window this node can offer (the old
-                    // primary's edge lay further on) and hold output past what the log says it acknowledged: then
-                    // each end finds the other's segments out of window and neither hears the other's ACK. Take
-                    // the ACK field alone (within the output this node has written) so SND.NXT catches up with
-                    // what the client holds; the ACK sent below is then acceptable to it and the client learns
-                    // RCV.NXT and resends from there. An ACK within SND.MAX counts too: with the receive buffer
-                    // full of input the service cannot take until its output is acknowledged, every segment of
-                    // the client lies past the window, and dropping its ACK would hold both ends for good.
-                    final int taken = takeOverAck(ack);
+                    // After a takeover the ends may each find the other's segments out of window: take the ACK
+                    // field alone (Takeover.takeOverAck says why).
+                    final int taken = takeover.takeOverAck(ack);
                     if (gt(taken, sndUna))
                     {
                         onNewAck(taken, options, nowNs);
@@ -581,7 +562,10 @@ public final class TcpConnection implements Connection
         {
             // RFC 7323 4.3 (2): remember the timestamp of the segment that fills Last.ACK.sent.
             tsRecent = options.tsVal;
-            tsRecentKnown = true;
+            if (null != takeover)
+            {
+                takeover.tsRecentSet();
+            }
         }
         if (config.keepAlive())
         {
@@ -593,8 +577,8 @@ public final class TcpConnection implements Connection
         if (state == TcpState.SYN_RECEIVED)
         {
             // A connection restored in SYN-RECEIVED: the peer may acknowledge output the node
-            // before sent after its own handshake; processAck below takes it as takeOverAck does.
-            final boolean beyond = restored && gt(ack, sndMax);
+            // before sent after its own handshake; processAck below takes it as Takeover.takeOverAck does.
+            final boolean beyond = null != takeover && gt(ack, sndMax);
             if (!beyond && !(gt(ack, sndUna) && le(ack, sndMax)))
             {
                 counters.dropBadAck.incrementRelease();
@@ -614,13 +598,12 @@ public final class TcpConnection implements Connection
             sndWl2 = beyond ? sndUna : ack;
             rtoDeadlineNs = NONE;
             retransmissions = 0;
-            if (restored && gt(seq, rcvNxt))
+            if (null != takeover && gt(seq, rcvNxt))
             {
                 // The peer sent data this node never got (it was ESTABLISHED with the node before):
                 // duplicate ACKs make it resend at once instead of at its RTO.
                 ackNow = true;
-                takeover.duplicateAcksOwed = takeover.duplicateAcksAfterHandshake;
-                takeover.duplicateAckSeq = gt(ack, sndUna) ? ack : sndUna;
+                takeover.onHandshakeGap(ack);
                 stack.markPending(this);
             }
             if (beyond)
@@ -779,18 +762,7 @@ public final class TcpConnection implements Connection
         final TcpOptions options,
         final long nowNs)
     {
-        if (takeover.duplicateAcksRetry > 0)
-        {
-            if (gt(ackField, sndMax))
-            {
-                // The peer is ahead of the replica's view: our first ACKs were not acceptable to it.
-                takeover.duplicateAcksOwed = takeover.duplicateAcksRetry;
-                takeover.duplicateAckSeq = ackField;
-                stack.markPending(this);
-            }
-            takeover.duplicateAcksRetry = 0;
-        }
-        final int ack = restored && gt(ackField, sndMax) ? takeOverAck(ackField) : ackField;
+        final int ack = null == takeover ? ackField : takeover.onAck(ackField);
         if (gt(ack, sndMax))
         {
             counters.dropBadAck.incrementRelease();
@@ -853,29 +825,6 @@ public final class TcpConnection implements Connection
         return true;
     }
 
-    /**
-     * A restored connection's peer acknowledged beyond SND.MAX: the node before the takeover sent
-     * those bytes and the peer has them. Count what of them the send buffer holds (and its FIN) as
-     * sent so that the ACK releases it; beyond that the ACK is clamped, and the peer acknowledges
-     * again when the bytes written later reach it as duplicates.
-     *
-     * @return the acknowledgment number to process.
-     */
-    private int takeOverAck(final int ack)
-    {
-        final int end = sndUna + sendBuffer.length() + (finQueued ? 1 : 0);
-        final int accepted = SeqNum.min(ack, end);
-        if (gt(accepted, sndMax))
-        {
-            sndMax = accepted;
-            if (lt(sndNxt, sndMax))
-            {
-                sndNxt = sndMax;
-            }
-        }
-        return accepted;
-    }
-
     private void onNewAck(final int ack, final TcpOptions options, final long nowNs)
     {
         final int flightBefore = sndMax - sndUna;
@@ -892,7 +841,7 @@ public final class TcpConnection implements Connection
         if (dataAcked > 0)
         {
             sndStreamAcked += dataAcked;
-            stack.eventSink().onPeerAcknowledged(id, sndStreamAcked);
+            stack.replication().onPeerAcknowledged(id, sndStreamAcked);
         }
         scoreboard.pruneBelow(sndUna);
         retransmissions = 0;
@@ -963,7 +912,7 @@ public final class TcpConnection implements Connection
     private boolean rttTimingDone(final int ack, final TcpOptions options, final long nowNs)
     {
         if (timestamps && options.hasTimestamps && options.tsEcr != 0 &&
-            !(tsEcrFloorActive && lt(options.tsEcr, tsEcrFloor)))
+            (null == takeover || takeover.echoSamplesRtt(options.tsEcr)))
         {
             final int elapsedMs = tsClock(nowNs) - options.tsEcr;
             if (elapsedMs >= 0)
@@ -1049,8 +998,7 @@ public final class TcpConnection implements Connection
         }
         // Active and SYN-cookie opens report the OPEN here; passive ones did in openPassive.
         reportOpen();
-        stack.eventSink().onEstablished(id);
-        if (restored)
+        if (null != takeover)
         {
             // Restored in SYN-RECEIVED: the service already holds the connection.
             return;
@@ -1065,7 +1013,7 @@ public final class TcpConnection implements Connection
         if (!openReported)
         {
             openReported = true;
-            stack.eventSink().onOpen(
+            stack.replication().onOpen(
                 id, localIp, localPort, remoteIp, remotePort, iss, irs, sendMss,
                 windowScaling ? sndWindowScale : -1,
                 windowScaling ? rcvWindowScale : -1,
@@ -1195,20 +1143,6 @@ public final class TcpConnection implements Connection
         {
             return;
         }
-        final UnsafeBuffer ring = receiveBuffer.ring();
-        final int capacity = receiveBuffer.capacity();
-        int start = receiveBuffer.readIndex() + receiveBuffer.readable();
-        if (start >= capacity)
-        {
-            start -= capacity;
-        }
-        final int first = Math.min(advanced, capacity - start);
-        final ConnectionEventSink sink = stack.eventSink();
-        sink.onData(id, rcvStreamBytes, ring, start, first);
-        if (first < advanced)
-        {
-            sink.onData(id, rcvStreamBytes + first, ring, 0, advanced - first);
-        }
         receiveBuffer.commit(advanced);
         rcvNxt += advanced;
         rcvStreamBytes += advanced;
@@ -1272,7 +1206,6 @@ public final class TcpConnection implements Connection
         finReceived = true;
         ackNow = true;
         stack.markPending(this);
-        stack.eventSink().onPeerFin(id, rcvStreamBytes);
         boolean timeWait = false;
         switch (state)
         {
@@ -1318,7 +1251,6 @@ public final class TcpConnection implements Connection
     private void onReset()
     {
         counters.connectionsReset.incrementRelease();
-        stack.eventSink().onPeerReset(id);
         close(CloseReason.RESET);
     }
 
@@ -1489,166 +1421,11 @@ public final class TcpConnection implements Connection
     // ------------------------------------------------------------------------------------------
 
     /**
-     * Send everything due now: SYN or SYN-ACK, retransmissions, new data within the windows, FIN,
-     * or a lone ACK when one is owed; arm the timers that what was sent needs.
+     * Send everything due now ({@link TcpSender#dispatch}).
      */
     void dispatch(final long nowNs)
     {
-        if (abortRequested)
-        {
-            stack.sendReset(localIp, localPort, remoteIp, remotePort, sndMax, 0, false);
-            close(CloseReason.CLOSED);
-            return;
-        }
-        switch (state)
-        {
-            case SYN_SENT:
-                if (sndNxt == iss)
-                {
-                    sendSyn(SYN, nowNs);
-                }
-                return;
-
-            case SYN_RECEIVED:
-                // The gate below 0: the replica has not made the OPEN durable, so the peer may not
-                // complete the handshake yet; TcpStack.receiveGateAdvanced brings us back here.
-                if (sndNxt == iss && stack.receiveGate().acknowledgeLimit(id, rcvStreamBytes) >= 0)
-                {
-                    sendSyn(SYN | ACK, nowNs);
-                }
-                else if (ackNow)
-                {
-                    stack.sendSegment(this, sndMax, ACK, 0, 0, nowNs);
-                }
-                return;
-
-            case TIME_WAIT:
-                if (ackNow)
-                {
-                    stack.sendSegment(this, sndMax, ACK, 0, 0, nowNs);
-                }
-                return;
-
-            case FREE:
-            case CLOSED:
-                return;
-
-            default:
-                break;
-        }
-
-        if (takeover.duplicateAcksOwed > 0)
-        {
-            sendAckAndDuplicates(nowNs);
-        }
-        if (takeover.probeOwed())
-        {
-            sendTakeoverProbe(nowNs);
-        }
-        if (takeover.sackOwed())
-        {
-            sendSackPrompt(nowNs);
-        }
-        final int sentBefore = sentSegments;
-        if (retransmitFront)
-        {
-            retransmitFront = false;
-            retransmitFirstHole(nowNs);
-        }
-        sendData(nowNs);
-        if (ackNow && sentSegments == sentBefore)
-        {
-            stack.sendSegment(this, ackSequence(), ACK, 0, 0, nowNs);
-        }
-
-        // Zero window with data waiting and nothing in flight: the persist timer probes.
-        final int unsent = sendBuffer.length() - (sndNxt - sndUna);
-        if (sndWnd == 0 && unsent > 0 && sndNxt == sndUna && persistDeadlineNs == NONE)
-        {
-            persistDeadlineNs = nowNs + Math.min(MAX_PERSIST_NS, rtt.rtoNs() << persistBackoff);
-        }
-    }
-
-    /**
-     * The sequence number of a lone ACK: SND.MAX, unless SND.MAX lies past the right edge of the
-     * peer's window, then that edge (Linux's tcp_acceptable_seq does the same). Bytes sent past the
-     * edge (the window shrank, or was taken relative to a newer SND.UNA because a retransmitted
-     * segment may not update it) were trimmed by the peer: its RCV.NXT stays at or below the edge,
-     * and with its buffer full it takes a zero-length segment only at exactly RCV.NXT (RFC 9293
-     * 3.10.7.4). An ACK at SND.MAX would then be dropped unheard, and a peer that retransmits
-     * data we already hold never learns it was received and times out.
-     */
-    private int ackSequence()
-    {
-        final int windowEnd = sndUna + sndWnd;
-        return gt(sndMax, windowEnd) ? windowEnd : sndMax;
-    }
-
-    /**
-     * After a restore, before any data: the first ACK, then copies of it (same sequence and ACK
-     * number, same window, no data) that the peer counts as duplicate ACKs (RFC 5681 section 2)
-     * while it has data outstanding. Sent back to back so that nothing between them changes the
-     * window or the sequence number the peer's window-update rule looks at.
-     */
-    private void sendAckAndDuplicates(final long nowNs)
-    {
-        // At the peer's RCV.NXT as far as we know it, so that the peer finds them acceptable even
-        // when it holds output of the node before that this node has not written yet.
-        final int seq = gt(takeover.duplicateAckSeq, sndMax) ? takeover.duplicateAckSeq : sndMax;
-        if (stack.sendSegment(this, seq, ACK, 0, 0, nowNs) < 0)
-        {
-            return;
-        }
-        while (takeover.duplicateAcksOwed > 0)
-        {
-            if (stack.sendSegment(this, seq, ACK, 0, 0, nowNs) < 0)
-            {
-                return;
-            }
-            takeover.duplicateAcksOwed--;
-        }
-    }
-
-    /**
-     * After a restore with SACK: a zero-length segment one below SND.UNA, which lies below the
-     * peer's RCV.NXT, so the peer finds it unacceptable and answers with an ACK whose SEQ is its
-     * SND.NXT (RFC 9293 3.10.7.4; Linux's tcp_send_dupack). Its ACK field is not looked at.
-     */
-    private void sendTakeoverProbe(final long nowNs)
-    {
-        if (stack.sendSegment(this, sndUna - 1, ACK, 0, 0, nowNs) >= 0)
-        {
-            takeover.probeSent();
-            counters.takeoverProbes.incrementRelease();
-        }
-    }
-
-    /**
-     * The SACK prompt (see {@link TakeoverPrompt}): the first ACK and the duplicates again, at the
-     * same sequence number, each with the block of the peer's last segment, so that a sender that
-     * counts duplicate ACKs counts these too.
-     */
-    private void sendSackPrompt(final long nowNs)
-    {
-        final int seq = ackSequence();
-        int sent = 0;
-        takeover.beginSack();
-        try
-        {
-            while (sent <= ConnectionRestore.DEFAULT_DUPLICATE_ACKS && stack.sendSegment(this, seq, ACK, 0, 0, nowNs) >= 0)
-            {
-                sent++;
-            }
-        }
-        finally
-        {
-            // Owed still when the output took none; a partial burst is enough for RACK.
-            takeover.endSack(sent > 0);
-        }
-        if (sent > 0)
-        {
-            counters.takeoverSackPrompts.incrementRelease();
-        }
+        sender.dispatch(nowNs);
     }
 
     /**
@@ -1659,7 +1436,7 @@ public final class TcpConnection implements Connection
      */
     int sackBlocks(final int room)
     {
-        final int prompt = takeover.writeSackBlock(sackEdges);
+        final int prompt = null == takeover ? 0 : takeover.writeSackBlock(sackEdges);
         if (prompt > 0 || assembler.isEmpty())
         {
             return prompt;
@@ -1669,175 +1446,6 @@ public final class TcpConnection implements Connection
 
     /** Segments sent by this connection; lets dispatch see whether an ACK already went. */
     int sentSegments;
-
-    private void sendSyn(final int flags, final long nowNs)
-    {
-        if (stack.sendSegment(this, iss, flags, 0, 0, nowNs) < 0)
-        {
-            return;
-        }
-        if (sndMax != iss)
-        {
-            counters.retransmittedSegments.incrementRelease();
-            rttTiming = false;
-        }
-        else if (!timestamps)
-        {
-            rttTiming = true;
-            rttSeq = iss + 1;
-            rttStartNs = nowNs;
-        }
-        sndNxt = iss + 1;
-        sndMax = iss + 1;
-        rtoDeadlineNs = nowNs + rtt.rtoNs();
-    }
-
-    private void retransmitFirstHole(final long nowNs)
-    {
-        final int from = gt(highRetransmitted, sndUna) ? highRetransmitted : sndUna;
-        final int seq = scoreboard.skipSacked(from);
-        // Beyond the first hole, only what lies below SACKed data counts as lost (RFC 6675 NextSeg).
-        final int lostLimit = from == sndUna ? sndMax : SeqNum.min(sndMax, scoreboard.highestSacked(sndUna));
-        if (ge(seq, lostLimit))
-        {
-            return;
-        }
-        final int dataEnd = sndUna + sendBuffer.length();
-        // A retransmission resends only what was sent before: it ends at SND.MAX even when the
-        // send buffer holds more. The segment first sent there may have been shorter than sendMss
-        // (a SACK option took its room, RFC 6691, or it was the tail of the data then written),
-        // and bytes past SND.MAX sent here would not be counted as sent: the peer's ACK of them
-        // would lie beyond SND.MAX and be dropped (RFC 9293 3.10.7.4), while our ACKs, below its
-        // RCV.NXT, would be dropped by the peer; with the peer's window full neither end advances.
-        final int holeEnd = SeqNum.min(scoreboard.nextSackedStart(seq, dataEnd), sndMax);
-        final int length = Math.min(sendMss, holeEnd - seq);
-        if (length > 0)
-        {
-            int flags = ACK;
-            if (seq + length == dataEnd && finQueued && gt(sndMax, dataEnd))
-            {
-                flags |= FIN;
-            }
-            final int sent = stack.sendSegment(this, seq, flags | PSH, seq - sndUna, length, nowNs);
-            if (sent >= 0)
-            {
-                counters.retransmittedSegments.incrementRelease();
-                highRetransmitted = seq + sent + (sent == length && (flags & FIN) != 0 ? 1 : 0);
-            }
-        }
-        else if (seq == dataEnd && finQueued)
-        {
-            if (stack.sendSegment(this, seq, ACK | FIN, 0, 0, nowNs) >= 0)
-            {
-                counters.retransmittedSegments.incrementRelease();
-                highRetransmitted = seq + 1;
-            }
-        }
-        if (rtoDeadlineNs == NONE)
-        {
-            rtoDeadlineNs = nowNs + rtt.rtoNs();
-        }
-    }
-
-    private void sendData(final long nowNs)
-    {
-        final int dataEnd = sndUna + sendBuffer.length();
-        while (true)
-        {
-            if (lt(sndNxt, sndMax) && sackPermitted)
-            {
-                // Retransmitting after a timeout: skip what the peer holds.
-                final int skipped = scoreboard.skipSacked(sndNxt);
-                if (skipped != sndNxt)
-                {
-                    sndNxt = SeqNum.min(skipped, dataEnd);
-                    continue;
-                }
-            }
-            final int unsent = dataEnd - sndNxt;
-            final int window = Math.min(congestion.cwnd(), sndWnd);
-            final int usable = sndUna + window - sndNxt;
-            if (unsent <= 0)
-            {
-                if (unsent == 0 && finQueued && le(sndNxt, dataEnd))
-                {
-                    // FIN alone: it needs no window.
-                    if (stack.sendSegment(this, sndNxt, ACK | FIN, 0, 0, nowNs) >= 0)
-                    {
-                        if (lt(sndNxt, sndMax))
-                        {
-                            counters.retransmittedSegments.incrementRelease();
-                        }
-                        advanceSndNxt(1, nowNs);
-                    }
-                }
-                return;
-            }
-            if (usable <= 0)
-            {
-                return;
-            }
-            int length = Math.min(Math.min(unsent, sendMss), usable);
-            if (lt(sndNxt, sndMax) && sackPermitted)
-            {
-                length = Math.min(length, scoreboard.nextSackedStart(sndNxt, dataEnd) - sndNxt);
-            }
-            final boolean retransmission = lt(sndNxt, sndMax);
-            if (length < sendMss && !retransmission)
-            {
-                final boolean inFlight = sndMax != sndUna;
-                // Nagle (RFC 1122 4.2.3.4): hold a small segment while data is unacknowledged.
-                if (config.nagle() && inFlight && length == unsent)
-                {
-                    return;
-                }
-                // Sender SWS avoidance (RFC 9293 3.8.6.2.1): do not send a window-limited runt.
-                if (length < unsent && inFlight && length < maxSndWnd / 2)
-                {
-                    return;
-                }
-            }
-            int flags = ACK;
-            if (length == unsent)
-            {
-                flags |= PSH;
-                if (finQueued)
-                {
-                    flags |= FIN;
-                }
-            }
-            final int sent = stack.sendSegment(this, sndNxt, flags, sndNxt - sndUna, length, nowNs);
-            if (sent < 0)
-            {
-                return;
-            }
-            if (retransmission)
-            {
-                counters.retransmittedSegments.incrementRelease();
-            }
-            else if (!timestamps && !rttTiming)
-            {
-                rttTiming = true;
-                rttSeq = sndNxt + sent;
-                rttStartNs = nowNs;
-            }
-            advanceSndNxt(sent + (sent == length && (flags & FIN) != 0 ? 1 : 0), nowNs);
-        }
-    }
-
-    private void advanceSndNxt(final int count, final long nowNs)
-    {
-        sndNxt += count;
-        if (gt(sndNxt, sndMax))
-        {
-            sndMax = sndNxt;
-        }
-        if (rtoDeadlineNs == NONE)
-        {
-            rtoDeadlineNs = nowNs + rtt.rtoNs();
-        }
-        persistDeadlineNs = NONE;
-    }
 
     /**
      * Called by the stack after every segment it sent for this connection.
@@ -1853,11 +1461,11 @@ public final class TcpConnection implements Connection
     }
 
     /**
-     * @return the acknowledgment number to send: RCV.NXT, held back by the {@link ReceiveGate}.
+     * @return the acknowledgment number to send: RCV.NXT, held back by {@link ReplicationSeam#acknowledgeLimit}.
      */
     int ackNumber()
     {
-        final long limit = stack.receiveGate().acknowledgeLimit(id, rcvStreamBytes);
+        final long limit = stack.replication().acknowledgeLimit(id, rcvStreamBytes);
         if (limit > rcvStreamBytes)
         {
             return rcvNxt;
@@ -1937,7 +1545,7 @@ public final class TcpConnection implements Connection
         {
             counters.connectionsClosed.incrementRelease();
         }
-        stack.eventSink().onClosed(id, reason);
+        stack.replication().onClosed(id, reason);
         notifyClosed(reason);
         stack.release(this);
     }

@@ -29,7 +29,12 @@ import static io.ertcp.engine.tcp.TcpHeaderFlyweight.SYN;
  * <p>
  * Single-threaded: everything runs on the stack's duty cycle. Connections are pooled and their
  * buffers allocated once per pooled connection, so that the steady state allocates nothing.
- * Replication plugs in through {@link ReceiveGate} and {@link ConnectionEventSink} only.
+ * Replication plugs in through the {@link ReplicationSeam} it is built with, and only there.
+ * <p>
+ * Over 800 lines, on purpose: demultiplexing, the listeners with their SYN cookies, restore and
+ * the writing of every segment share the stack-wide state (the connection table and pool, the
+ * timer heap, the pending list, the IPv4 output and the counters); about a third is the
+ * validation and documentation of {@link #restore}.
  */
 public final class TcpStack implements Ipv4Handler
 {
@@ -38,8 +43,7 @@ public final class TcpStack implements Ipv4Handler
     private final TcpConfig config;
     private final Ipv4Output output;
     private final TcpCounters counters;
-    private final ReceiveGate receiveGate;
-    private final ConnectionEventSink eventSink;
+    private final ReplicationSeam replication;
     private final IsnGenerator isns;
     private final SynCookies synCookies;
     private final ConnectionTable table;
@@ -78,25 +82,23 @@ public final class TcpStack implements Ipv4Handler
 
     public TcpStack(final TcpConfig config, final Ipv4Output output, final Counters counters)
     {
-        this(config, output, counters, ReceiveGate.UNLIMITED, ConnectionEventSink.NONE);
+        this(config, output, counters, ReplicationSeam.NONE);
     }
 
     /**
-     * @param receiveGate how far received data may be acknowledged (replication's durability rule).
-     * @param eventSink   told of opens, data, peer ACKs and closes (replication's records).
+     * @param replication how far received data may be acknowledged (replication's durability rule), told of opens,
+     *                    peer ACKs and closes (replication's records); {@link ReplicationSeam#NONE} for a plain stack.
      */
     public TcpStack(
         final TcpConfig config,
         final Ipv4Output output,
         final Counters counters,
-        final ReceiveGate receiveGate,
-        final ConnectionEventSink eventSink)
+        final ReplicationSeam replication)
     {
         this.config = config;
         this.output = output;
         this.counters = new TcpCounters(counters);
-        this.receiveGate = receiveGate;
-        this.eventSink = eventSink;
+        this.replication = replication;
         final long seed = config.isnSecretSeed();
         final long k0;
         final long k1;
@@ -229,9 +231,9 @@ public final class TcpStack implements Ipv4Handler
      *   <li>a send window of one MSS until the peer's first acceptable segment sets the real one,
      *   a fresh RTO estimate and a fresh congestion window (the initial window).</li>
      * </ul>
-     * Neither {@link TcpService#onOpen} nor {@link ConnectionEventSink#onOpen} is called: the
+     * Neither {@link TcpService#onOpen} nor {@link ReplicationSeam#onOpen} is called: the
      * caller holds the application state. From here on the service hears the usual callbacks and
-     * the event sink the usual events, with stream offsets continuing from the restored ones.
+     * the seam the usual events, with stream offsets continuing from the restored ones.
      * <p>
      * The caller then writes the output the peer has not acknowledged with
      * {@link Connection#write}: it goes out from SND.UNA, which retransmits what the peer lacks.
@@ -239,14 +241,14 @@ public final class TcpStack implements Ipv4Handler
      * (the old primary died before it could replicate the peer's ACK): on a restored connection an
      * ACK beyond SND.NXT releases whatever of those bytes has been written, instead of being
      * dropped as RFC 9293 would for a connection that sent them itself.
-     * {@link Connection#shutdownOutput} after the output queues the FIN. The next {@link #doWork} sends an ACK (as far as the {@link ReceiveGate} allows)
+     * {@link Connection#shutdownOutput} after the output queues the FIN. The next {@link #doWork} sends an ACK (as far as {@link ReplicationSeam#acknowledgeLimit} allows)
      * so the peer learns RCV.NXT, then {@link ConnectionRestore#duplicateAcks()} copies of it so
      * that the peer fast-retransmits what the old node never made durable.
      * <p>
      * With {@link ConnectionRestore#handshakeComplete()} false the connection is created in
      * SYN-RECEIVED instead (SND.UNA = ISS, RCV.NXT = IRS + 1) and sends its SYN-ACK again, once the
      * gate allows; the peer's ACK of ISS + 1 (or beyond: output the old node sent) makes it
-     * ESTABLISHED, with {@link ConnectionEventSink#onEstablished} but no onOpen.
+     * ESTABLISHED, with no onOpen.
      *
      * @param spec    the connection's state; copied, not kept.
      * @param service the application that owns the connection from now on.
@@ -610,7 +612,7 @@ public final class TcpStack implements Ipv4Handler
     }
 
     /**
-     * The {@link ReceiveGate} moved for a connection: send the ACK it now allows, or the SYN-ACK a
+     * {@link ReplicationSeam#acknowledgeLimit} moved for a connection: send the ACK it now allows, or the SYN-ACK a
      * connection in SYN-RECEIVED held while the gate was below 0.
      */
     public void receiveGateAdvanced(final long connectionId)
@@ -657,14 +659,9 @@ public final class TcpStack implements Ipv4Handler
     // For connections
     // ------------------------------------------------------------------------------------------
 
-    ReceiveGate receiveGate()
+    ReplicationSeam replication()
     {
-        return receiveGate;
-    }
-
-    ConnectionEventSink eventSink()
-    {
-        return eventSink;
+        return replication;
     }
 
     long lastNowNs()

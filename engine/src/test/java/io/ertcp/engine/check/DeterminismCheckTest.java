@@ -135,6 +135,124 @@ class DeterminismCheckTest
         assertTrue(failure.detail().contains("in onData of connection "), failure.detail());
     }
 
+    /**
+     * kv on the check's cluster clock: SET with PX and EX, PEXPIRE, TTL and PTTL in the workload, keys expiring by
+     * kv's timer as the clock moves between events; the check passes, and keys did expire (the clock moved).
+     */
+    @Test
+    void kvWithExpiryOnTheChecksClusterClockPasses()
+    {
+        final List<io.ertcp.engine.service.KvService> made = new java.util.ArrayList<>();
+        final Supplier<TcpService> factory = () ->
+        {
+            final io.ertcp.engine.service.KvService kv = new io.ertcp.engine.service.KvService();
+            made.add(kv);
+            return kv;
+        };
+        final DeterminismCheck.Report report = DeterminismCheck.check("kv", factory, settings(Workload.RESP));
+        assertTrue(report.passed(), () -> String.valueOf(report.firstFailure()));
+        assertTrue(made.stream().mapToLong(io.ertcp.engine.service.KvService::expiredKeys).sum() > 100,
+            "keys set with PX and EX expired on the check's clock: " +
+                made.stream().mapToLong(io.ertcp.engine.service.KvService::expiredKeys).sum());
+    }
+
+    /**
+     * A service's timers fire on the check's clock, at their deadlines, from a start drawn from the seed: a ticker
+     * that writes the cluster time from its timers passes, and its ticks show times a few ms apart in the round's
+     * year; the same ticker writing the wall clock from its timers fails the replay, at a tick.
+     */
+    @Test
+    void timersFireOnTheChecksClockAndAWallClockReadInOneIsCaught()
+    {
+        final List<Ticker> made = new java.util.ArrayList<>();
+        final DeterminismCheck.Report report = DeterminismCheck.check("ticker", () ->
+        {
+            final Ticker ticker = new Ticker(false);
+            made.add(ticker);
+            return ticker;
+        }, FIVE_ROUNDS);
+        assertTrue(report.passed(), () -> String.valueOf(report.firstFailure()));
+        assertTrue(report.compared() > 0);
+        final List<Long> ticks = made.get(1).ticks; // the first run's (made.get(0) only said whether it shares state)
+        assertTrue(ticks.size() >= 8, "ticks on most of the first run's 8 connections: " + ticks);
+        assertTrue(ticks.getFirst() >= Schedule.EPOCH_MS && ticks.getFirst() < Schedule.EPOCH_MS + 366L * 86_400_000L,
+            "cluster time from the seeded start: " + ticks.getFirst());
+
+        final DeterminismCheck.Result failure =
+            DeterminismCheck.check("wall-ticker", () -> new Ticker(true), FIVE_ROUNDS).firstFailure();
+        assertNotNull(failure, "the wall clock read in a timer is caught");
+        assertEquals("replay", failure.check());
+        assertTrue(failure.detail().contains("the output before it, the same in both: \"tick at "), failure.detail());
+    }
+
+    /**
+     * On open a timer 5 ms on; each time it fires, "tick at MS" to that connection, three times, 7 ms apart. What the
+     * connection cannot take yet waits for onWritable.
+     */
+    static final class Ticker extends Quiet
+    {
+        private final boolean wall;
+        private final java.util.Map<Long, Connection> byTimer = new java.util.HashMap<>();
+        private final java.util.Map<Long, byte[]> pending = new java.util.HashMap<>();
+        private final java.util.Map<Long, Integer> count = new java.util.HashMap<>();
+        final List<Long> ticks = new java.util.ArrayList<>();
+        private io.ertcp.service.ClusterClock clock;
+
+        Ticker(final boolean wall)
+        {
+            this.wall = wall;
+        }
+
+        public void clusterClock(final io.ertcp.service.ClusterClock clock)
+        {
+            this.clock = clock;
+        }
+
+        public void onOpen(final Connection connection)
+        {
+            byTimer.put(connection.id(), connection);
+            clock.scheduleTimer(connection.id(), clock.timeMillis() + 5);
+        }
+
+        public void onTimer(final long timerId)
+        {
+            final Connection connection = byTimer.get(timerId);
+            if (null == connection)
+            {
+                return;
+            }
+            final long now = wall ? System.currentTimeMillis() * 1000 + System.nanoTime() % 1000 : clock.timeMillis();
+            ticks.add(now);
+            final byte[] waiting = pending.getOrDefault(timerId, new byte[0]);
+            final byte[] tick = ("tick at " + now + "\n").getBytes(StandardCharsets.US_ASCII);
+            final byte[] all = java.util.Arrays.copyOf(waiting, waiting.length + tick.length);
+            System.arraycopy(tick, 0, all, waiting.length, tick.length);
+            pending.put(timerId, all);
+            onWritable(connection);
+            if (count.merge(timerId, 1, Integer::sum) < 3)
+            {
+                clock.scheduleTimer(timerId, clock.timeMillis() + 7);
+            }
+        }
+
+        public void onWritable(final Connection connection)
+        {
+            final byte[] waiting = pending.get(connection.id());
+            if (null != waiting && waiting.length > 0)
+            {
+                final int written = Math.max(0, connection.write(new UnsafeBuffer(waiting), 0, waiting.length));
+                pending.put(connection.id(), java.util.Arrays.copyOfRange(waiting, written, waiting.length));
+            }
+        }
+
+        public void onClosed(final Connection connection, final CloseReason reason)
+        {
+            byTimer.remove(connection.id());
+            pending.remove(connection.id());
+            clock.cancelTimer(connection.id());
+        }
+    }
+
     @Test
     void theSameSeedGivesTheSameScheduleAndAnotherSeedAnother()
     {

@@ -148,6 +148,20 @@ final class InProcessCluster implements AutoCloseable
     }
 
     /**
+     * An ER-TCP cluster (primary, logger, one backup) whose settings are the usual ones edited by {@code edit} and
+     * whose nodes each run the service {@code services} makes for their name.
+     */
+    static InProcessCluster withServicesEdited(
+        final long seed,
+        final String service,
+        final java.util.function.UnaryOperator<ClusterTemplate> edit,
+        final java.util.function.Function<String, java.util.function.Supplier<io.ertcp.service.TcpService>> services)
+    {
+        return new InProcessCluster(seed, service, null, Map.of(), false, directory -> edit.apply(template(service, 1, directory)),
+            services);
+    }
+
+    /**
      * An ER-TCP cluster with {@code backups} backups whose settings are the usual ones edited by {@code edit} (the
      * per-byte cost harness's {@code security: none}, a replication MTU).
      */

@@ -56,9 +56,9 @@ class TcpTakeoverTest
         assertEquals(0, run.client.counters().dropPaws.get(), "TSvals never went backwards for the client");
         if (run.spec.receivedBytes() < TOTAL)
         {
-            assertEquals(run.spec.receivedBytes(), run.newSink.firstDataOffset, "stream offsets continue");
+            assertEquals(run.spec.receivedBytes(), run.echo.firstDataOffset, "stream offsets continue");
         }
-        assertEquals(TOTAL, run.newSink.finOffset, "the client's FIN came after the whole stream");
+        assertEquals(TOTAL, run.echo.finOffset, "the client's FIN came after the whole stream");
         assertEquals(TOTAL, run.newSink.lastAcknowledged, "the peer acknowledged the whole echo");
     }
 
@@ -171,7 +171,7 @@ class TcpTakeoverTest
             new Random(5).nextBytes(data);
             source = new TcpLoopbackTest.Source(data);
             client = new TcpStack(config, wire.endpoint(), new Counters(256));
-            oldServer = new TcpStack(config, wire.endpoint(), new Counters(256), ReceiveGate.UNLIMITED, oldSink);
+            oldServer = new TcpStack(config, wire.endpoint(), new Counters(256), oldSink);
             wire.client = client;
             wire.server = oldServer;
             wire.serverSkewNs = OLD_SKEW_NS;
@@ -195,7 +195,7 @@ class TcpTakeoverTest
                 if (!killed)
                 {
                     oldServer.doWork(nowNs + OLD_SKEW_NS);
-                    if (oldSink.receivedBytes >= killAfterReceived)
+                    if (receivedByOldServer() >= killAfterReceived)
                     {
                         kill(nowNs);
                     }
@@ -232,7 +232,15 @@ class TcpTakeoverTest
                 newServer.counters().retransmitTimeouts.get()));
         }
 
-        /** The primary dies: what its event sink reported is what a replica holds. */
+        /** In-order bytes the old primary's connection received so far, as a replica's log would hold them. */
+        private long receivedByOldServer()
+        {
+            final TcpConnection old = null == source.connection ? null :
+                oldServer.connection(SERVER_IP, PORT, CLIENT_IP, source.connection.localPort());
+            return null == old ? 0 : old.rcvStreamBytes;
+        }
+
+        /** The primary dies: what its seam reported and its connection received is what a replica holds. */
         private void kill(final long nowNs)
         {
             killed = true;
@@ -240,13 +248,13 @@ class TcpTakeoverTest
             wire.serverDown = true;
             final TcpConnection old = oldServer.connection(SERVER_IP, PORT, CLIENT_IP, source.connection.localPort());
             assertNotNull(old);
-            assertEquals(oldSink.receivedBytes, oldEcho.tail, "the echo holds every byte received");
+            assertEquals(old.rcvStreamBytes, oldEcho.tail, "the echo holds every byte received");
             spec = new ConnectionRestore()
                 .localIp(SERVER_IP).localPort(PORT).remoteIp(CLIENT_IP).remotePort(source.connection.localPort())
                 .localIsn(oldSink.localIsn).remoteIsn(oldSink.remoteIsn).sendMss(oldSink.sendMss)
                 .sendWindowScale(oldSink.sendWindowScale).receiveWindowScale(oldSink.receiveWindowScale)
                 .timestamps(oldSink.timestamps).sack(oldSink.sack).tsRecent(old.tsRecent)
-                .receivedBytes(oldSink.receivedBytes)
+                .receivedBytes(old.rcvStreamBytes)
                 .acknowledgedBytes(Math.max(0, oldSink.lastAcknowledged - staleAcknowledged));
             assertTrue(spec.timestamps() && spec.sack() && spec.sendWindowScale() >= 0, spec.toString());
         }
@@ -260,7 +268,7 @@ class TcpTakeoverTest
             clientFastRetransmitsAtTakeover = client.counters().fastRetransmits.get();
             clientTimeoutsAtTakeover = client.counters().retransmitTimeouts.get();
             spec.duplicateAcks(duplicateAcks);
-            newServer = new TcpStack(config, wire.endpoint(), new Counters(256), ReceiveGate.UNLIMITED, newSink);
+            newServer = new TcpStack(config, wire.endpoint(), new Counters(256), newSink);
             if (advanceClock)
             {
                 // The old primary's clock as the new one estimates it: the last it knew, plus the outage.
@@ -290,6 +298,9 @@ class TcpTakeoverTest
         int tail;
         boolean peerClosed;
         boolean closed;
+        /** The stream offset of the first byte offered to this echo, and where the peer's FIN came: -1 before. */
+        long firstDataOffset = -1;
+        long finOffset = -1;
 
         void restore(final Connection connection, final byte[] data, final int acknowledged, final int received)
         {
@@ -310,6 +321,12 @@ class TcpTakeoverTest
 
         public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
         {
+            if (firstDataOffset < 0)
+            {
+                // The stream offset of the first byte offered: what the connection received less what it still holds.
+                final TcpConnection tcp = (TcpConnection)connection;
+                firstDataOffset = tcp.rcvStreamBytes - tcp.receiveBuffer.readable();
+            }
             buffer.getBytes(offset, stream, tail, length);
             tail += length;
             pump(connection);
@@ -335,6 +352,7 @@ class TcpTakeoverTest
 
         public void onPeerClosed(final Connection connection)
         {
+            finOffset = ((TcpConnection)connection).rcvStreamBytes;
             peerClosed = true;
             pump(connection);
         }
@@ -351,7 +369,7 @@ class TcpTakeoverTest
     }
 
     /** What a replica learns of the connection from the primary's events. */
-    static final class Sink implements ConnectionEventSink
+    static final class Sink implements ReplicationSeam
     {
         int localIsn;
         int remoteIsn;
@@ -360,10 +378,7 @@ class TcpTakeoverTest
         int receiveWindowScale;
         boolean timestamps;
         boolean sack;
-        long receivedBytes;
-        long firstDataOffset = -1;
         long lastAcknowledged;
-        long finOffset = -1;
 
         public void onOpen(
             final long connectionId, final int localIp, final int localPort, final int remoteIp, final int remotePort,
@@ -379,30 +394,19 @@ class TcpTakeoverTest
             this.sack = sack;
         }
 
-        public void onData(
-            final long connectionId, final long streamOffset, final DirectBuffer buffer, final int offset,
-            final int length)
+        public long acknowledgeLimit(final long connectionId, final long receivedBytes)
         {
-            if (firstDataOffset < 0)
-            {
-                firstDataOffset = streamOffset;
-            }
-            else
-            {
-                assertEquals(receivedBytes, streamOffset, "stream offsets are contiguous");
-            }
-            receivedBytes = streamOffset + length;
+            return Long.MAX_VALUE;
+        }
+
+        public void onClosed(final long connectionId, final CloseReason reason)
+        {
         }
 
         public void onPeerAcknowledged(final long connectionId, final long acknowledgedBytes)
         {
             assertTrue(acknowledgedBytes > lastAcknowledged, "acknowledged offsets only grow");
             lastAcknowledged = acknowledgedBytes;
-        }
-
-        public void onPeerFin(final long connectionId, final long streamOffset)
-        {
-            finOffset = streamOffset;
         }
 
         int oldClockAtKill(final TcpStack oldServer, final long oldNowNs)

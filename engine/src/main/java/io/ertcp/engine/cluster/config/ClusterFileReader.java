@@ -52,7 +52,8 @@ final class ClusterFileReader
         .map(ServiceCatalogue.Option::key).toList();
     static final List<String> VIP_KEYS = List.of("address", "mac", "gateway");
     static final List<String> DETECTION_KEYS = List.of("heartbeat-interval", "suspect-timeout", "fencing-hook");
-    static final List<String> LOG_KEYS = List.of("dir", "retention", "roll-cycle", "file");
+    static final List<String> LOG_KEYS = List.of("dir", "retention", "roll-cycle", "file", "snapshot-every-records",
+        "snapshot-every");
     static final List<String> SECURITY_KEYS = List.of("key-file");
     static final List<String> MANAGEMENT_KEYS = List.of("port");
     static final List<String> TCP_KEYS = List.of("congestion", "buffer-kib", "max-connections", "nagle");
@@ -85,6 +86,8 @@ final class ClusterFileReader
     private long retentionNs = LogConfig.DEFAULT_RETENTION_NS;
     private String rollCycle = LogConfig.DEFAULT_ROLL_CYCLE;
     private Optional<Path> logFile = Optional.empty();
+    private long snapshotEveryRecords;
+    private long snapshotEveryNs;
     private CongestionControlAlgorithm congestion = CongestionControlAlgorithm.CUBIC;
     private int bufferKib = TcpOptions.DEFAULT_BUFFER_KIB;
     private int maxConnections = TcpOptions.DEFAULT_MAX_CONNECTIONS;
@@ -163,7 +166,7 @@ final class ClusterFileReader
             new VirtualAddress(vip, vipMac, gateway),
             durability,
             new FailureDetection(heartbeatNs, suspectNs, fencingHook),
-            new LogConfig(logDir, retentionNs, rollCycle, logFile),
+            new LogConfig(logDir, retentionNs, rollCycle, logFile, snapshotEveryRecords, snapshotEveryNs),
             new TcpOptions(congestion, bufferKib, maxConnections, nagleOn),
             security, nodes, warnings, new Management(managementPort), replicationMtu);
     }
@@ -545,6 +548,27 @@ final class ClusterFileReader
                 problems.add(section.value("file"), "log file '" + file + "' is not a path (" + ex.getReason() +
                     "): give a file name such as node.log.");
             }
+        }
+        readSnapshotKeys(section);
+    }
+
+    /** {@code log.snapshot-every-records} and {@code log.snapshot-every}: when service snapshots are taken. */
+    private void readSnapshotKeys(final YamlSection section)
+    {
+        if (section.has("snapshot-every-records"))
+        {
+            snapshotEveryRecords = Math.max(0, number(section, "snapshot-every-records", 1_000_000L, 1, 1_000_000_000_000L));
+        }
+        final Long every = duration(section, "snapshot-every");
+        if (every != null)
+        {
+            if (every < 1_000_000L)
+            {
+                problems.add(section.value("snapshot-every"), "log snapshot-every " + Durations.format(every) +
+                    " is under a millisecond: a snapshot copies the whole service state, so take one at most every few " +
+                    "seconds, such as 10m.");
+            }
+            snapshotEveryNs = every;
         }
     }
 

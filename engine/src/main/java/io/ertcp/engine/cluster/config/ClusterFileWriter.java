@@ -84,6 +84,16 @@ public final class ClusterFileWriter
         line(1, "roll-cycle", config.log().rollCycle(), null);
         config.log().file().ifPresent(file -> line(1, "file", file.toString(),
             file.isAbsolute() ? "every node's log lines, not stdout" : "each node's log lines in DIR/NODE, not stdout"));
+        if (config.log().snapshotEveryRecords() > 0)
+        {
+            line(1, "snapshot-every-records", Long.toString(config.log().snapshotEveryRecords()),
+                "a service snapshot this many records after the last");
+        }
+        if (config.log().snapshotEveryNs() > 0)
+        {
+            line(1, "snapshot-every", Durations.format(config.log().snapshotEveryNs()),
+                "a service snapshot this long after the last");
+        }
         out.append('\n');
 
         if (config.security().authenticated())

@@ -214,26 +214,45 @@ public final class ClusterTemplate
 
     public ClusterTemplate logDir(final Path dir)
     {
-        this.log = new LogConfig(dir, log.retentionNs(), log.rollCycle(), log.file());
+        this.log = new LogConfig(dir, log.retentionNs(), log.rollCycle(), log.file(), log.snapshotEveryRecords(),
+            log.snapshotEveryNs());
         return this;
     }
 
     public ClusterTemplate retention(final String duration)
     {
-        this.log = new LogConfig(log.dir(), Durations.parseNs(duration), log.rollCycle(), log.file());
+        this.log = new LogConfig(log.dir(), Durations.parseNs(duration), log.rollCycle(), log.file(),
+            log.snapshotEveryRecords(), log.snapshotEveryNs());
         return this;
     }
 
     public ClusterTemplate rollCycle(final String cycle)
     {
-        this.log = new LogConfig(log.dir(), log.retentionNs(), cycle, log.file());
+        this.log = new LogConfig(log.dir(), log.retentionNs(), cycle, log.file(), log.snapshotEveryRecords(),
+            log.snapshotEveryNs());
         return this;
     }
 
     /** The file each node appends its log lines to instead of stdout; a relative one lies in DIR/NODE. */
     public ClusterTemplate logFile(final Path file)
     {
-        this.log = new LogConfig(log.dir(), log.retentionNs(), log.rollCycle(), Optional.of(file));
+        this.log = new LogConfig(log.dir(), log.retentionNs(), log.rollCycle(), Optional.of(file),
+            log.snapshotEveryRecords(), log.snapshotEveryNs());
+        return this;
+    }
+
+    /** {@code log.snapshot-every-records}: a service snapshot is due this many records after the last (0: never by count). */
+    public ClusterTemplate snapshotEveryRecords(final long records)
+    {
+        this.log = new LogConfig(log.dir(), log.retentionNs(), log.rollCycle(), log.file(), records, log.snapshotEveryNs());
+        return this;
+    }
+
+    /** {@code log.snapshot-every}: a service snapshot is due this long after the last. */
+    public ClusterTemplate snapshotEvery(final String duration)
+    {
+        this.log = new LogConfig(log.dir(), log.retentionNs(), log.rollCycle(), log.file(), log.snapshotEveryRecords(),
+            Durations.parseNs(duration));
         return this;
     }
 

@@ -13,9 +13,26 @@ import java.util.Optional;
  *                    deletes.
  * @param file        the file each node appends its log lines to instead of stdout; a relative path lies in the
  *                    node's directory ({@link #fileOf}); empty for stdout.
+ * @param snapshotEveryRecords a service snapshot is due this many records after the last one; 0 never by count.
+ * @param snapshotEveryNs      a service snapshot is due this long after the last one; 0 never by time.
  */
-public record LogConfig(Path dir, long retentionNs, String rollCycle, Optional<Path> file)
+public record LogConfig(Path dir, long retentionNs, String rollCycle, Optional<Path> file, long snapshotEveryRecords,
+    long snapshotEveryNs)
 {
+    /** Log lines to the given file (or stdout), without snapshots. */
+    public LogConfig(final Path dir, final long retentionNs, final String rollCycle, final Optional<Path> file)
+    {
+        this(dir, retentionNs, rollCycle, file, 0, 0);
+    }
+
+    /**
+     * @return true when the file asks for service snapshots (docs/architecture.md rule 7).
+     */
+    public boolean snapshots()
+    {
+        return snapshotEveryRecords > 0 || snapshotEveryNs > 0;
+    }
+
     public static final String DEFAULT_ROLL_CYCLE = "hourly";
 
     public static final Path DEFAULT_DIR = Path.of("ertcp-log");

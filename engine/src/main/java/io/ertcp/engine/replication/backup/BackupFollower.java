@@ -143,6 +143,20 @@ public final class BackupFollower
      */
     private void onBase(final long firstPosition)
     {
+        if (replicated.service().sharesStateAcrossConnections() && replicated.recordsApplied() == 0 &&
+            firstPosition > log.lastPosition() + 1)
+        {
+            // The connections' log went, and with it the only source of the shared state before the snapshot it has.
+            if (null == problem)
+            {
+                problem = "this backup's service shares state across connections and " + (log.lastPosition() == 0 ?
+                    "it has no snapshot" : "its newest snapshot is at position " + log.lastPosition()) +
+                    ", but the sender's log starts at " + firstPosition + " (retention deleted the rest while it was " +
+                    "away): copy the newest snapshot file from another node's snapshots directory into this node's and " +
+                    "restart it";
+            }
+            return;
+        }
         if (log.lastPosition() == 0 && replicated.recordsApplied() == 0)
         {
             log.startAt(firstPosition);
@@ -155,6 +169,15 @@ public final class BackupFollower
                 firstPosition + " (retention deleted the rest while it was away): restart it, and it rejoins with an " +
                 "empty log";
         }
+    }
+
+    /**
+     * Tell the feed at {@code mac} what this backup holds (it loaded a snapshot): a feed left from this node's previous
+     * process, which had confirmed more, sees the new incarnation and starts again from there.
+     */
+    public void announce(final long mac)
+    {
+        receiver.confirmTo(mac);
     }
 
     public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)

@@ -465,6 +465,20 @@ public final class RecordReceiver implements FrameHandler
     }
 
     /**
+     * Send a CONFIRM of what this receiver holds to {@code mac} on the next {@link #doWork}, before any frame came
+     * from there: a receiver that starts holding records (a backup loaded from a snapshot) tells its sender, whose
+     * window may still speak for this receiver's previous incarnation, where it stands.
+     */
+    public void confirmTo(final long mac)
+    {
+        if (senderMac < 0)
+        {
+            senderMac = mac;
+        }
+        confirmRequested = true;
+    }
+
+    /**
      * Refuse frames of epochs older than {@code newEpoch} from now on (docs/architecture.md rule 4): a deposed primary's records
      * are neither buffered nor delivered, and no CONFIRM goes out until a frame of the new epoch says where its
      * sender is. Records buffered but not delivered are discarded, since the new epoch's primary may send other

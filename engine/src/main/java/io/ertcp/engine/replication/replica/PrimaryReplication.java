@@ -1,8 +1,7 @@
 package io.ertcp.engine.replication.replica;
 
-import io.ertcp.engine.tcp.ConnectionEventSink;
 import io.ertcp.engine.tcp.ConnectionRestore;
-import io.ertcp.engine.tcp.ReceiveGate;
+import io.ertcp.engine.tcp.ReplicationSeam;
 import io.ertcp.engine.tcp.TcpStack;
 import io.ertcp.log.ClientAckFlyweight;
 import io.ertcp.log.ClosedFlyweight;
@@ -13,6 +12,7 @@ import io.ertcp.log.OpenFlyweight;
 import io.ertcp.log.RecordHeaderFlyweight;
 import io.ertcp.log.RecordType;
 import io.ertcp.log.TimeFlyweight;
+import io.ertcp.log.SnapshotFlyweight;
 import io.ertcp.log.TimeoutFlyweight;
 import io.ertcp.service.CloseReason;
 import io.ertcp.service.Connection;
@@ -28,12 +28,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The primary's side of replication, between its TCP stack and the {@link ReplicatedService}: every connection
  * event becomes a record, published (given its log position) and applied at once, so the primary's service sees
- * exactly what every backup's will, in the same order. Plugged into the stack as its service, its
- * {@link ConnectionEventSink} and its {@link ReceiveGate}.
+ * exactly what every backup's will, in the same order. It builds its TCP stack with itself as the stack's
+ * {@link ReplicationSeam} (no second wiring step), and serves the stack's listeners as their {@link TcpService}.
  * <p>
  * The rules of docs/architecture.md hold here:
  * <ul>
@@ -54,11 +55,14 @@ import java.util.concurrent.TimeUnit;
  * {@link #takeOver}: each replica becomes a live TCP connection again.
  * <p>
  * One thread: the node's duty cycle.
+ * <p>
+ * Over 800 lines, on purpose: every path here (the stack's seam and service callbacks, the duty cycle, the takeover,
+ * the TIME records) publishes through the same dense position counter, scratch buffers and unconfirmed-bytes budget,
+ * and applies what it publishes at once; split apart they would share all of that. Its per-connection state is a
+ * {@link PrimaryConnection} and its output commit a {@link CommitQueue}.
  */
-public final class PrimaryReplication implements TcpService, ConnectionEventSink, ReceiveGate, ReplicatedService.Observer
+public final class PrimaryReplication implements TcpService, ReplicationSeam, ReplicatedService.Observer
 {
-    private static final int FLAG_SHUTDOWN = 1;
-    private static final int FLAG_ABORT = 2;
     private static final long TICK_NS = 1L << 20;
     /** A TIME goes before a record once the clock moved on by this much since the last one. */
     public static final long TIME_RESOLUTION_NS = 1_000_000L;
@@ -68,9 +72,11 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private final int nodeId;
     private final int maxDataPerRecord;
     private final long maxUnconfirmedBytes;
-    private final Long2ObjectHashMap<Replica> byTcp = new Long2ObjectHashMap<>();
-    /** Replica id to TCP connection id while the handshake is under way (no replica.tcp yet), for the SYN-ACK gate. */
-    private final Long2LongHashMap handshaking = new Long2LongHashMap(-1);
+    /** This primary's side of each replica it serves, by TCP connection id. */
+    private final Long2ObjectHashMap<PrimaryConnection> byTcp = new Long2ObjectHashMap<>();
+    /** The same by replica id, with those of replicas no TCP connection carries (a takeover could not restore). */
+    private final Long2ObjectHashMap<PrimaryConnection> byReplica = new Long2ObjectHashMap<>();
+    private final ArrayList<PrimaryConnection> pool = new ArrayList<>();
     private final UnsafeBuffer scratch;
     private final OpenFlyweight open = new OpenFlyweight();
     private final DataFlyweight data = new DataFlyweight();
@@ -78,30 +84,32 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
     private final FinFlyweight fin = new FinFlyweight();
     private final ClosedFlyweight closed = new ClosedFlyweight();
     private final TimeoutFlyweight timeout = new TimeoutFlyweight();
+    private final SnapshotFlyweight snapshotRecord = new SnapshotFlyweight();
+    /** A snapshot is due this many records after the last (0: never by count). */
+    private long snapshotEveryRecords;
+    /** A snapshot is due this long after the last, on this primary's clock (0: never by time). */
+    private long snapshotEveryNs;
+    private long lastSnapshotNs;
+    private boolean snapshotHeldOff;
+    /** True while this node's previous snapshot is still being written: the next waits (it would be skipped). */
+    private java.util.function.BooleanSupplier snapshotWriterBusy = () -> false;
     private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
     private final TimeFlyweight time = new TimeFlyweight();
     /** TIME records have their own buffer: one may go out while {@link #scratch} holds the record it precedes. */
     private final UnsafeBuffer timeScratch = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
     private final ConnectionRestore restore = new ConnectionRestore();
 
-    // Output commit: one entry per replica changed by a record, in position order.
-    private long[] entryPosition = new long[1024];
-    private long[] entryConnection = new long[1024];
-    private long[] entryInput = new long[1024];
-    private long[] entryOutput = new long[1024];
-    private long[] entryBytes = new long[1024];
-    private int[] entryFlags = new int[1024];
-    private int entryHead;
-    private int entryCount;
+    /** Output commit: one entry per replica changed by a record, in position order. */
+    private final CommitQueue commits = new CommitQueue();
 
-    private final ArrayList<Replica> acked = new ArrayList<>();
-    private final ArrayList<Replica> starved = new ArrayList<>();
-    private final ArrayList<Replica> stagedReplicas = new ArrayList<>();
+    private final ArrayList<PrimaryConnection> acked = new ArrayList<>();
+    private final ArrayList<PrimaryConnection> starved = new ArrayList<>();
+    private final ArrayList<PrimaryConnection> stagedReplicas = new ArrayList<>();
     private final DeadlineTimerWheel timers;
     private final Long2LongHashMap timerConnections = new Long2LongHashMap(-1);
     private final DeadlineTimerWheel.TimerHandler onTimer = this::onTimerExpiry;
 
-    private TcpStack stack;
+    private final TcpStack stack;
     private int epoch;
     private long connectionSequence;
     private long publishedBytes;
@@ -129,6 +137,7 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
      * @param maxDataPerRecord    the most input bytes one DATA record carries.
      * @param maxUnconfirmedBytes record bytes that may wait for confirmation before input is refused.
      * @param nowNs               the current time, for the timeout wheel.
+     * @param stacks              builds the TCP stack this primary serves through, given the seam to build it with.
      */
     public PrimaryReplication(
         final ReplicatedService replicated,
@@ -137,9 +146,10 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         final int epoch,
         final int maxDataPerRecord,
         final long maxUnconfirmedBytes,
-        final long nowNs)
+        final long nowNs,
+        final Function<ReplicationSeam, TcpStack> stacks)
     {
-        this(replicated, publisher, nodeId, epoch, maxDataPerRecord, maxUnconfirmedBytes, nowNs, 0);
+        this(replicated, publisher, nodeId, epoch, maxDataPerRecord, maxUnconfirmedBytes, nowNs, 0, stacks);
     }
 
     /**
@@ -156,7 +166,8 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         final int maxDataPerRecord,
         final long maxUnconfirmedBytes,
         final long nowNs,
-        final long wallOffsetNs)
+        final long wallOffsetNs,
+        final Function<ReplicationSeam, TcpStack> stacks)
     {
         this.wallOffsetNs = wallOffsetNs;
         this.loggedTimeNs = replicated.clock().timeNs();
@@ -173,14 +184,39 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         this.confirmedPosition = replicated.appliedPosition();
         this.lastPublishedPosition = replicated.appliedPosition();
         replicated.observer(this);
+        // Last: the stack is built with this primary as its seam, and calls nothing of it while being built.
+        this.stack = stacks.apply(this);
     }
 
     /**
-     * The stack this primary serves through; it must have been built with this object as its gate and sink.
+     * Log a SNAPSHOT record every {@code records} records or every {@code intervalNs} of this primary's clock,
+     * whichever comes first (0 turns either off), at the first moment after it is due at which no connection is open:
+     * every replica snapshots its service there (docs/architecture.md rule 7). A due snapshot also waits while
+     * {@code writerBusy} says this node still writes the previous one: a replica whose writer is busy passes a
+     * SNAPSHOT record over, and the logger's retention counts every SNAPSHOT record it logged.
      */
-    public void stack(final TcpStack stack)
+    public void snapshotEvery(final long records, final long intervalNs, final java.util.function.BooleanSupplier writerBusy)
     {
-        this.stack = stack;
+        this.snapshotEveryRecords = Math.max(0, records);
+        this.snapshotEveryNs = Math.max(0, intervalNs);
+        this.lastSnapshotNs = nowNs;
+        this.snapshotWriterBusy = writerBusy;
+    }
+
+    /**
+     * @return true while a snapshot is due but connections are open: it waits for a moment with none.
+     */
+    public boolean snapshotHeldOff()
+    {
+        return snapshotHeldOff;
+    }
+
+    /**
+     * @return the TCP stack this primary serves through, built with this primary as its {@link ReplicationSeam}.
+     */
+    public TcpStack stack()
+    {
+        return stack;
     }
 
     public int epoch()
@@ -332,18 +368,20 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
                 restoreRefusals++;
                 return;
             }
-            replica.tcp = tcp;
-            byTcp.put(tcp.id(), replica);
-            replica.durableInput = replica.inputOffset + (replica.peerFin ? 1 : 0);
-            replica.releasedOutput = replica.produced;
-            replica.releasedShutdown = replica.outputShutdown;
-            replica.pushed = replica.outputAcked;
-            replica.pendingClientAck = replica.outputAcked;
+            final PrimaryConnection live = live(replica);
+            live.tcp = tcp;
+            live.tcpId = tcp.id();
+            byTcp.put(tcp.id(), live);
+            live.durableInput = replica.inputOffset + (replica.peerFin ? 1 : 0);
+            live.releasedOutput = replica.produced;
+            live.releasedShutdown = replica.outputShutdown;
+            live.pushed = replica.outputAcked;
+            live.pendingClientAck = replica.outputAcked;
             if (replica.timeoutArmed)
             {
                 onTimeoutScheduled(replica);
             }
-            pump(replica);
+            pump(live);
             if (null != tappedBytes && !replica.peerFin)
             {
                 final int length = tapped.copy(
@@ -375,11 +413,11 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         }
         for (int i = 0; i < acked.size(); i++)
         {
-            final Replica replica = acked.get(i);
-            replica.inPendingList = false;
-            if (replica.pendingClientAck > replica.outputAcked && null != replica.tcp)
+            final PrimaryConnection live = acked.get(i);
+            live.inPendingList = false;
+            if (live.pendingClientAck > live.replica.outputAcked && null != live.tcp)
             {
-                clientAck.wrap(scratch, 0).write(epoch, replica.id, replica.pendingClientAck);
+                clientAck.wrap(scratch, 0).write(epoch, live.replica.id, live.pendingClientAck);
                 publishAndApply(ClientAckFlyweight.LENGTH);
                 work++;
             }
@@ -388,7 +426,28 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         work += timers.poll(nowNs, onTimer, 64);
         work += redeliverStarved();
         work += flushStaged();
+        work += snapshotIfDue(nowNs);
         return work;
+    }
+
+    private int snapshotIfDue(final long nowNs)
+    {
+        if (0 == snapshotEveryRecords && 0 == snapshotEveryNs)
+        {
+            return 0;
+        }
+        final long since = lastPublishedPosition - replicated.snapshotPosition();
+        final boolean due = (snapshotEveryRecords > 0 && since >= snapshotEveryRecords) ||
+            (snapshotEveryNs > 0 && since > 0 && nowNs - lastSnapshotNs >= snapshotEveryNs);
+        snapshotHeldOff = due && replicated.connectionCount() != 0;
+        if (!due || snapshotHeldOff || snapshotWriterBusy.getAsBoolean())
+        {
+            return 0;
+        }
+        lastSnapshotNs = nowNs;
+        snapshotRecord.wrap(scratch, 0).write(epoch, nowNs);
+        publishAndApply(SnapshotFlyweight.LENGTH);
+        return 1;
     }
 
     /**
@@ -402,19 +461,17 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
             return;
         }
         confirmedPosition = Math.min(position, lastPublishedPosition);
-        final int mask = entryPosition.length - 1;
-        while (entryCount > 0 && entryPosition[entryHead] <= confirmedPosition)
+        while (!commits.isEmpty() && commits.headPosition() <= confirmedPosition)
         {
-            final Replica replica = replicated.replica(entryConnection[entryHead]);
-            confirmedBytes = entryBytes[entryHead];
-            if (null != replica)
+            commits.poll();
+            confirmedBytes = commits.publishedBytes;
+            final PrimaryConnection live = byReplica.get(commits.connectionId);
+            if (null != live)
             {
-                release(replica, entryInput[entryHead], entryOutput[entryHead], entryFlags[entryHead]);
+                release(live, commits.input, commits.output, commits.flags);
             }
-            entryHead = (entryHead + 1) & mask;
-            entryCount--;
         }
-        if (0 == entryCount)
+        if (commits.isEmpty())
         {
             confirmedBytes = publishedBytes;
         }
@@ -432,14 +489,14 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         int work = 0;
         for (int i = starved.size() - 1; i >= 0; i--)
         {
-            final Replica replica = starved.get(i);
-            if (replica.inputFree() > 0 || null == replica.tcp || replica.serviceClosed)
+            final PrimaryConnection live = starved.get(i);
+            if (live.replica.inputFree() > 0 || null == live.tcp || live.replica.serviceClosed)
             {
-                replica.starved = false;
+                live.starved = false;
                 starved.remove(i);
-                if (null != replica.tcp)
+                if (null != live.tcp)
                 {
-                    stack.redeliver(replica.tcp.id());
+                    stack.redeliver(live.tcp.id());
                     work++;
                 }
             }
@@ -447,79 +504,94 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         return work;
     }
 
-    private void release(final Replica replica, final long input, final long output, final int flags)
+    private void release(final PrimaryConnection live, final long input, final long output, final int flags)
     {
-        if (input > replica.durableInput)
+        if (input > live.durableInput)
         {
-            replica.durableInput = input;
-            final long tcpId = null != replica.tcp ? replica.tcp.id() : handshaking.get(replica.id);
-            if (-1 != tcpId)
+            live.durableInput = input;
+            if (-1 != live.tcpId)
             {
                 // Past the OPEN's confirmation this releases the SYN-ACK of a connection in SYN-RECEIVED.
-                stack.receiveGateAdvanced(tcpId);
+                stack.receiveGateAdvanced(live.tcpId);
             }
         }
-        if (output > replica.releasedOutput)
+        if (output > live.releasedOutput)
         {
-            replica.releasedOutput = output;
+            live.releasedOutput = output;
         }
-        if ((flags & FLAG_SHUTDOWN) != 0)
+        if ((flags & CommitQueue.FLAG_SHUTDOWN) != 0)
         {
-            replica.releasedShutdown = true;
+            live.releasedShutdown = true;
         }
-        if ((flags & FLAG_ABORT) != 0)
+        if ((flags & CommitQueue.FLAG_ABORT) != 0)
         {
-            replica.releasedAbort = true;
+            live.releasedAbort = true;
         }
-        pump(replica);
+        pump(live);
     }
 
     /**
      * Hand the TCP connection the released output it has room for, then the FIN or RST once everything before it
      * went.
      */
-    private void pump(final Replica replica)
+    private void pump(final PrimaryConnection live)
     {
-        final Connection tcp = replica.tcp;
+        final Connection tcp = live.tcp;
         if (null == tcp)
         {
             return;
         }
-        if (replica.releasedAbort)
+        if (live.releasedAbort)
         {
-            if (!replica.abortSent)
+            if (!live.abortSent)
             {
-                replica.abortSent = true;
+                live.abortSent = true;
                 tcp.abort();
             }
             return;
         }
-        while (replica.pushed < replica.releasedOutput)
+        final Replica replica = live.replica;
+        while (live.pushed < live.releasedOutput)
         {
-            final int wanted = (int)Math.min(Integer.MAX_VALUE, replica.releasedOutput - replica.pushed);
-            final int contiguous = replica.contiguousOutput(replica.pushed, wanted);
-            final int written = tcp.write(replica.output, replica.outputIndex(replica.pushed), contiguous);
-            replica.pushed += written;
+            final int wanted = (int)Math.min(Integer.MAX_VALUE, live.releasedOutput - live.pushed);
+            final int contiguous = replica.contiguousOutput(live.pushed, wanted);
+            final int written = tcp.write(replica.output, replica.outputIndex(live.pushed), contiguous);
+            live.pushed += written;
             if (written < contiguous)
             {
                 return;
             }
         }
-        if (replica.releasedShutdown && !replica.finPushed && replica.pushed == replica.produced)
+        if (live.releasedShutdown && !live.finPushed && live.pushed == replica.produced)
         {
-            replica.finPushed = true;
+            live.finPushed = true;
             tcp.shutdownOutput();
         }
     }
 
+    /**
+     * @return this primary's side of the replica, made (or taken from the pool) on first use.
+     */
+    private PrimaryConnection live(final Replica replica)
+    {
+        PrimaryConnection live = byReplica.get(replica.id);
+        if (null == live)
+        {
+            live = pool.isEmpty() ? new PrimaryConnection() : pool.removeLast();
+            live.reset(replica);
+            byReplica.put(replica.id, live);
+        }
+        return live;
+    }
+
     // ---------------------------------------------------------------------------------------------
-    // ReceiveGate and ConnectionEventSink, for the stack
+    // ReplicationSeam, for the stack
     // ---------------------------------------------------------------------------------------------
 
     public long acknowledgeLimit(final long connectionId, final long receivedBytes)
     {
-        final Replica replica = byTcp.get(connectionId);
-        return null == replica ? Long.MAX_VALUE : replica.durableInput;
+        final PrimaryConnection live = byTcp.get(connectionId);
+        return null == live ? Long.MAX_VALUE : live.durableInput;
     }
 
     public void onOpen(
@@ -542,8 +614,9 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
             .options(sendMss, Math.max(0, sendWindowScale), Math.max(0, receiveWindowScale), timestamps, sack)
             .timestamps(0, 0);
         publishAndApply(OpenFlyweight.LENGTH);
-        byTcp.put(connectionId, replicated.replica(id));
-        handshaking.put(id, connectionId);
+        final PrimaryConnection live = live(replicated.replica(id));
+        live.tcpId = connectionId;
+        byTcp.put(connectionId, live);
     }
 
     /**
@@ -553,27 +626,27 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
      */
     public void onClosed(final long connectionId, final CloseReason reason)
     {
-        final Replica replica = byTcp.get(connectionId);
-        if (null != replica && null == replica.tcp)
+        final PrimaryConnection live = byTcp.get(connectionId);
+        if (null != live && null == live.tcp)
         {
             byTcp.remove(connectionId);
-            handshaking.remove(replica.id);
-            starved.remove(replica);
-            closed.wrap(scratch, 0).write(epoch, replica.id, ReplicatedService.reasonCode(reason));
+            live.tcpId = -1;
+            starved.remove(live);
+            closed.wrap(scratch, 0).write(epoch, live.replica.id, ReplicatedService.reasonCode(reason));
             publishAndApply(ClosedFlyweight.LENGTH);
         }
     }
 
     public void onPeerAcknowledged(final long connectionId, final long acknowledgedBytes)
     {
-        final Replica replica = byTcp.get(connectionId);
-        if (null != replica && acknowledgedBytes > replica.pendingClientAck)
+        final PrimaryConnection live = byTcp.get(connectionId);
+        if (null != live && acknowledgedBytes > live.pendingClientAck)
         {
-            replica.pendingClientAck = acknowledgedBytes;
-            if (!replica.inPendingList)
+            live.pendingClientAck = acknowledgedBytes;
+            if (!live.inPendingList)
             {
-                replica.inPendingList = true;
-                acked.add(replica);
+                live.inPendingList = true;
+                acked.add(live);
             }
         }
     }
@@ -589,22 +662,22 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
 
     public void onOpen(final Connection connection)
     {
-        final Replica replica = byTcp.get(connection.id());
-        if (null != replica)
+        final PrimaryConnection live = byTcp.get(connection.id());
+        if (null != live)
         {
-            handshaking.remove(replica.id);
-            replica.tcp = connection;
-            pump(replica);
+            live.tcp = connection;
+            pump(live);
         }
     }
 
     public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
     {
-        final Replica replica = byTcp.get(connection.id());
-        if (null == replica)
+        final PrimaryConnection live = byTcp.get(connection.id());
+        if (null == live)
         {
             return length;
         }
+        final Replica replica = live.replica;
         if (replica.serviceClosed)
         {
             // The service is done with this connection: what else arrives is dropped, as a closed socket would.
@@ -613,35 +686,35 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         int taken = 0;
         while (taken < length)
         {
-            if (replica.staged == maxDataPerRecord)
+            if (live.staged == maxDataPerRecord)
             {
-                publishStaged(replica);
+                publishStaged(live);
             }
-            final int room = Math.min(maxDataPerRecord - replica.staged, replica.inputFree() - replica.staged);
+            final int room = Math.min(maxDataPerRecord - live.staged, replica.inputFree() - live.staged);
             if (room <= 0 || unconfirmedBytes() >= maxUnconfirmedBytes)
             {
                 // The replica's input is full (the service waits for output room) or the logger is behind: TCP
                 // keeps the rest, the client's window closes, and doWork offers it again once there is room.
                 inputRefusals++;
-                if (!replica.starved)
+                if (!live.starved)
                 {
-                    replica.starved = true;
-                    starved.add(replica);
+                    live.starved = true;
+                    starved.add(live);
                 }
                 break;
             }
             final int chunk = Math.min(length - taken, room);
-            if (null == replica.staging)
+            if (null == live.staging)
             {
                 // The record itself: input is gathered where its DATA record's bytes go, so publishing copies it no more.
-                replica.staging = new UnsafeBuffer(ByteBuffer.allocateDirect(DataFlyweight.HEADER_LENGTH + maxDataPerRecord));
+                live.staging = new UnsafeBuffer(ByteBuffer.allocateDirect(DataFlyweight.HEADER_LENGTH + maxDataPerRecord));
             }
-            replica.staging.putBytes(DataFlyweight.DATA_OFFSET + replica.staged, buffer, offset + taken, chunk);
-            if (0 == replica.staged)
+            live.staging.putBytes(DataFlyweight.DATA_OFFSET + live.staged, buffer, offset + taken, chunk);
+            if (0 == live.staged)
             {
-                stagedReplicas.add(replica);
+                stagedReplicas.add(live);
             }
-            replica.staged += chunk;
+            live.staged += chunk;
             taken += chunk;
         }
         return taken;
@@ -665,52 +738,53 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         return count;
     }
 
-    private void publishStaged(final Replica replica)
+    private void publishStaged(final PrimaryConnection live)
     {
-        if (replica.staged > 0)
+        if (live.staged > 0)
         {
-            data.wrap(replica.staging, 0).writeAround(epoch, replica.id, replica.inputOffset, replica.staged);
-            final int length = DataFlyweight.HEADER_LENGTH + replica.staged;
-            replica.staged = 0;
-            publishAndApply(replica.staging, length);
+            data.wrap(live.staging, 0).writeAround(epoch, live.replica.id, live.replica.inputOffset, live.staged);
+            final int length = DataFlyweight.HEADER_LENGTH + live.staged;
+            live.staged = 0;
+            publishAndApply(live.staging, length);
         }
     }
 
     public void onPeerClosed(final Connection connection)
     {
-        final Replica replica = byTcp.get(connection.id());
-        if (null != replica && !replica.peerFin)
+        final PrimaryConnection live = byTcp.get(connection.id());
+        if (null != live && !live.replica.peerFin)
         {
-            publishStaged(replica);
-            fin.wrap(scratch, 0).write(epoch, replica.id, replica.inputOffset);
+            publishStaged(live);
+            fin.wrap(scratch, 0).write(epoch, live.replica.id, live.replica.inputOffset);
             publishAndApply(FinFlyweight.LENGTH);
         }
     }
 
     public void onWritable(final Connection connection)
     {
-        final Replica replica = byTcp.get(connection.id());
-        if (null != replica)
+        final PrimaryConnection live = byTcp.get(connection.id());
+        if (null != live)
         {
-            pump(replica);
+            pump(live);
         }
     }
 
     public void onClosed(final Connection connection, final CloseReason reason)
     {
-        final Replica replica = byTcp.remove(connection.id());
-        if (null == replica)
+        final PrimaryConnection live = byTcp.remove(connection.id());
+        if (null == live)
         {
             return;
         }
-        replica.tcp = null;
-        if (replica.starved)
+        live.tcp = null;
+        live.tcpId = -1;
+        if (live.starved)
         {
-            replica.starved = false;
-            starved.remove(replica);
+            live.starved = false;
+            starved.remove(live);
         }
-        publishStaged(replica);
-        closed.wrap(scratch, 0).write(epoch, replica.id, ReplicatedService.reasonCode(reason));
+        publishStaged(live);
+        closed.wrap(scratch, 0).write(epoch, live.replica.id, ReplicatedService.reasonCode(reason));
         publishAndApply(ClosedFlyweight.LENGTH);
     }
 
@@ -720,64 +794,66 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
 
     public void onChanged(final long position, final Replica replica)
     {
-        if (entryCount == entryPosition.length)
-        {
-            growEntries();
-        }
-        final int mask = entryPosition.length - 1;
-        final int index = (entryHead + entryCount) & mask;
-        entryPosition[index] = position;
-        entryConnection[index] = replica.id;
-        entryInput[index] = replica.inputOffset + (replica.peerFin ? 1 : 0);
-        entryOutput[index] = replica.produced;
-        entryFlags[index] = (replica.outputShutdown ? FLAG_SHUTDOWN : 0) | (replica.aborted ? FLAG_ABORT : 0);
-        entryBytes[index] = publishedBytes;
-        entryCount++;
+        commits.add(
+            position,
+            replica.id,
+            replica.inputOffset + (replica.peerFin ? 1 : 0),
+            replica.produced,
+            (replica.outputShutdown ? CommitQueue.FLAG_SHUTDOWN : 0) | (replica.aborted ? CommitQueue.FLAG_ABORT : 0),
+            publishedBytes);
     }
 
     public void onTimeoutScheduled(final Replica replica)
     {
-        if (replica.wheelTimerId != -1)
+        final PrimaryConnection live = live(replica);
+        if (live.wheelTimerId != -1)
         {
-            timers.cancelTimer(replica.wheelTimerId);
-            timerConnections.remove(replica.wheelTimerId);
-            replica.wheelTimerId = -1;
+            timers.cancelTimer(live.wheelTimerId);
+            timerConnections.remove(live.wheelTimerId);
+            live.wheelTimerId = -1;
         }
         if (replica.timeoutArmed)
         {
-            replica.wheelTimerId = timers.scheduleTimer(nowNs + replica.timeoutDelayMs * 1_000_000L);
-            timerConnections.put(replica.wheelTimerId, replica.id);
+            live.wheelTimerId = timers.scheduleTimer(nowNs + replica.timeoutDelayMs * 1_000_000L);
+            timerConnections.put(live.wheelTimerId, replica.id);
         }
     }
 
     public void onRemoved(final Replica replica)
     {
-        if (replica.wheelTimerId != -1)
+        final PrimaryConnection live = byReplica.remove(replica.id);
+        if (null == live)
         {
-            timers.cancelTimer(replica.wheelTimerId);
-            timerConnections.remove(replica.wheelTimerId);
-            replica.wheelTimerId = -1;
+            return;
         }
-        if (replica.starved)
+        if (live.wheelTimerId != -1)
         {
-            replica.starved = false;
-            starved.remove(replica);
+            timers.cancelTimer(live.wheelTimerId);
+            timerConnections.remove(live.wheelTimerId);
+            live.wheelTimerId = -1;
         }
-        if (replica.inPendingList)
+        if (live.starved)
         {
-            acked.remove(replica);
-            replica.inPendingList = false;
+            live.starved = false;
+            starved.remove(live);
         }
+        if (live.inPendingList)
+        {
+            acked.remove(live);
+            live.inPendingList = false;
+        }
+        live.reset(null);
+        pool.add(live);
     }
 
     private boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
     {
         final long connectionId = timerConnections.remove(timerId);
-        final Replica replica = -1 == connectionId ? null : replicated.replica(connectionId);
-        if (null != replica && replica.wheelTimerId == timerId)
+        final PrimaryConnection live = -1 == connectionId ? null : byReplica.get(connectionId);
+        if (null != live && live.wheelTimerId == timerId)
         {
-            replica.wheelTimerId = -1;
-            timeout.wrap(scratch, 0).write(epoch, replica.id, replica.timerId, now);
+            live.wheelTimerId = -1;
+            timeout.wrap(scratch, 0).write(epoch, live.replica.id, live.replica.timerId, now);
             publishAndApply(TimeoutFlyweight.LENGTH);
         }
         return true;
@@ -840,34 +916,5 @@ public final class PrimaryReplication implements TcpService, ConnectionEventSink
         lastPublishedPosition = position;
         publishedBytes += length;
         replicated.apply(record, 0, length);
-    }
-
-    private void growEntries()
-    {
-        final int capacity = entryPosition.length;
-        final int mask = capacity - 1;
-        final long[] position = new long[capacity * 2];
-        final long[] connection = new long[capacity * 2];
-        final long[] input = new long[capacity * 2];
-        final long[] output = new long[capacity * 2];
-        final long[] bytes = new long[capacity * 2];
-        final int[] flags = new int[capacity * 2];
-        for (int i = 0; i < entryCount; i++)
-        {
-            final int from = (entryHead + i) & mask;
-            position[i] = entryPosition[from];
-            connection[i] = entryConnection[from];
-            input[i] = entryInput[from];
-            output[i] = entryOutput[from];
-            bytes[i] = entryBytes[from];
-            flags[i] = entryFlags[from];
-        }
-        entryPosition = position;
-        entryConnection = connection;
-        entryInput = input;
-        entryOutput = output;
-        entryBytes = bytes;
-        entryFlags = flags;
-        entryHead = 0;
     }
 }

@@ -1,5 +1,6 @@
 package io.ertcp.engine.replication.replica;
 
+import io.ertcp.log.OpenFlyweight;
 import io.ertcp.service.Connection;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -15,8 +16,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * what the client has not acknowledged in the log, never what the primary's TCP send buffer happens to hold, so the
  * service's choices under backpressure replay identically.
  * <p>
- * Fields the primary alone uses ({@link #tcp}, durable and released offsets) sit here too, so a backup that takes
- * over needs no copy: it sets them from what it already holds.
+ * Every field is written by this class alone, in the methods {@link ReplicatedService} calls as it applies records and
+ * in those the service calls ({@link Connection}); others only read them. What the primary alone keeps (the live TCP
+ * connection, durable and released offsets) is a {@link PrimaryConnection}, which a backup that takes over makes from
+ * what it reads here.
  */
 public final class Replica implements Connection
 {
@@ -74,31 +77,6 @@ public final class Replica implements Connection
     boolean touched;
     boolean closePending;
 
-    // Primary only: the live TCP connection and output commit
-    /** The TCP connection carrying this replica on the primary, or null. */
-    Connection tcp;
-    /** Stream offset of input the durability rule holds (FIN counts one); -1 until the OPEN is durable. */
-    long durableInput = -1;
-    /** Output produced by durable records: it may reach the client. */
-    long releasedOutput;
-    boolean releasedShutdown;
-    boolean releasedAbort;
-    /** Stream offset handed to the TCP connection so far. */
-    long pushed;
-    boolean finPushed;
-    boolean abortSent;
-    /** The client's newest acknowledgement seen by TCP, not yet logged. */
-    long pendingClientAck;
-    boolean inPendingList;
-    /** TCP holds input this replica refused; offer it again when there is room. */
-    boolean starved;
-    /**
-     * Primary: input taken from TCP in this receive burst, not yet published (one DATA record per burst), gathered
-     * in place in the DATA record it becomes (from {@code DataFlyweight.DATA_OFFSET}; the header is written around it).
-     */
-    UnsafeBuffer staging;
-    int staged;
-    long wheelTimerId = -1;
     /** The position of this connection's OPEN record: retention keeps the log from the oldest live one. */
     long openPosition;
 
@@ -114,14 +92,32 @@ public final class Replica implements Connection
         this.outputMask = outputCapacity - 1;
     }
 
-    void reset(final long id)
+    /**
+     * The OPEN record at {@code openPosition} made this (pooled) replica connection {@code open.connectionId()}.
+     *
+     * @param keptFrom where retention must keep the log from for it: its OPEN, or the TIME just before.
+     */
+    void open(final OpenFlyweight open, final long keptFrom)
+    {
+        reset(open.connectionId());
+        openPosition = keptFrom;
+        localIp = open.localIp();
+        localPort = open.localPort();
+        remoteIp = open.remoteIp();
+        remotePort = open.remotePort();
+        localIsn = open.localIsn();
+        remoteIsn = open.remoteIsn();
+        sendMss = open.sendMss();
+        sendWindowScale = open.sendWindowScale();
+        receiveWindowScale = open.receiveWindowScale();
+        timestamps = open.timestampsEnabled();
+        sack = open.sackEnabled();
+        tsRecent = open.tsRecent();
+    }
+
+    private void reset(final long id)
     {
         this.id = id;
-        localIp = localPort = remoteIp = remotePort = 0;
-        localIsn = remoteIsn = sendMss = 0;
-        sendWindowScale = receiveWindowScale = -1;
-        timestamps = sack = false;
-        tsRecent = 0;
         inputStart = inputEnd = 0;
         inputOffset = 0;
         peerFin = peerClosedDelivered = false;
@@ -133,17 +129,91 @@ public final class Replica implements Connection
         timerId = 0;
         timeoutArmed = false;
         touched = closePending = false;
-        tcp = null;
-        durableInput = -1;
-        releasedOutput = 0;
-        releasedShutdown = releasedAbort = false;
-        pushed = 0;
-        finPushed = abortSent = false;
-        pendingClientAck = 0;
-        inPendingList = false;
-        starved = false;
-        staged = 0;
-        wheelTimerId = -1;
+    }
+
+    /**
+     * The log's FIN: the client closed its side after the input logged so far.
+     *
+     * @return false when a FIN was logged already.
+     */
+    boolean peerFinLogged()
+    {
+        if (peerFin)
+        {
+            return false;
+        }
+        peerFin = true;
+        return true;
+    }
+
+    /**
+     * A TIMEOUT record for timer {@code timerId}.
+     *
+     * @return true when it is the timeout armed now and the service still holds the connection: it fires, disarmed.
+     */
+    boolean timeoutFired(final long timerId)
+    {
+        if (timeoutArmed && this.timerId == timerId && !serviceClosed)
+        {
+            timeoutArmed = false;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The service is told the connection is gone (its timeout, if armed, is disarmed).
+     *
+     * @return false when it was told already.
+     */
+    boolean closeService()
+    {
+        if (serviceClosed)
+        {
+            return false;
+        }
+        serviceClosed = true;
+        return true;
+    }
+
+    /**
+     * @return true when the armed timeout was disarmed by this call.
+     */
+    boolean disarmTimeout()
+    {
+        final boolean wasArmed = timeoutArmed;
+        timeoutArmed = false;
+        return wasArmed;
+    }
+
+    /**
+     * The apply pass marks each replica a record changes once.
+     *
+     * @return true when it was not marked yet.
+     */
+    boolean markTouched()
+    {
+        if (touched)
+        {
+            return false;
+        }
+        touched = true;
+        return true;
+    }
+
+    void clearTouched()
+    {
+        touched = false;
+    }
+
+    /**
+     * @return true once after the service aborted: the apply pass closes it at the end of the record.
+     */
+    boolean takeClosePending()
+    {
+        final boolean pending = closePending;
+        closePending = false;
+        return pending;
     }
 
     /**
@@ -360,6 +430,6 @@ public final class Replica implements Connection
     {
         return "Replica{id=" + id + ", input=" + inputOffset + (peerFin ? "+FIN" : "") + ", produced=" + produced +
             (outputShutdown ? "+FIN" : "") + ", acked=" + outputAcked + (serviceClosed ? ", closed" : "") +
-            (timeoutArmed ? ", timeout " + timeoutDelayMs + " ms" : "") + (null != tcp ? ", live" : "") + '}';
+            (timeoutArmed ? ", timeout " + timeoutDelayMs + " ms" : "") + '}';
     }
 }

@@ -14,6 +14,7 @@ import io.ertcp.log.TimeFlyweight;
 import io.ertcp.log.TimeoutFlyweight;
 import io.ertcp.engine.tcp.ServiceClock;
 import io.ertcp.service.CloseReason;
+import io.ertcp.service.SnapshotService;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -71,6 +72,19 @@ public final class ReplicatedService implements RecordHandler
         }
     }
 
+    /**
+     * Takes the service's snapshot when a SNAPSHOT record is applied (docs/architecture.md rule 7).
+     */
+    @FunctionalInterface
+    public interface SnapshotTaker
+    {
+        /**
+         * The SNAPSHOT record at {@code position} was applied and no connection is open: write the service's state,
+         * and its cluster clock (time and pending timers) as they stand.
+         */
+        void take(long position, int epoch, SnapshotService service, ServiceClock clock);
+    }
+
     private static final Observer NO_OBSERVER = new Observer()
     {
     };
@@ -95,6 +109,11 @@ public final class ReplicatedService implements RecordHandler
     private final ServiceClock clock;
 
     private Observer observer = NO_OBSERVER;
+    private SnapshotTaker snapshotTaker;
+    /** The position of the last SNAPSHOT record applied, or of the snapshot this service was loaded from; 0 none. */
+    private long snapshotPosition;
+    /** SNAPSHOT records applied while a connection was open (none should be: the primary logs them with none). */
+    private long snapshotsRefused;
     private long appliedPosition;
     private int epoch;
     private int primaryNodeId = -1;
@@ -161,6 +180,41 @@ public final class ReplicatedService implements RecordHandler
             oldest = Math.min(oldest, replica.openPosition);
         }
         return oldest;
+    }
+
+    /**
+     * @param taker who writes the service's state at each SNAPSHOT record, or null for no snapshots.
+     */
+    public void snapshotTaker(final SnapshotTaker taker)
+    {
+        this.snapshotTaker = taker;
+    }
+
+    /**
+     * A service loaded from a snapshot at {@code position} continues after it: as {@link #startAfter}, and the
+     * snapshot counts as the last one.
+     */
+    public void startFromSnapshot(final long position)
+    {
+        startAfter(position);
+        snapshotPosition = position;
+    }
+
+    /**
+     * @return the position of the last SNAPSHOT record applied (or the snapshot loaded), 0 when none: the primary
+     * counts the records since it to decide when the next is due.
+     */
+    public long snapshotPosition()
+    {
+        return snapshotPosition;
+    }
+
+    /**
+     * @return SNAPSHOT records applied while a connection was open, and so not taken.
+     */
+    public long snapshotsRefused()
+    {
+        return snapshotsRefused;
     }
 
     public void observer(final Observer observer)
@@ -269,6 +323,7 @@ public final class ReplicatedService implements RecordHandler
             case RecordType.TIMEOUT -> applyTimeout(buffer, offset);
             case RecordType.EPOCH_CHANGE -> applyEpochChange(buffer, offset, position);
             case RecordType.TIME -> applyTime(buffer, offset, position);
+            case RecordType.SNAPSHOT -> applySnapshot(position, header.epoch());
             default ->
             {
                 // HEARTBEAT and anything a newer version adds that changes no connection.
@@ -286,21 +341,8 @@ public final class ReplicatedService implements RecordHandler
             throw new IllegalStateException("OPEN of connection " + id + " at " + position + " but it is already open");
         }
         final Replica replica = pool.isEmpty() ? new Replica(this, inputCapacity, outputCapacity) : pool.removeLast();
-        replica.reset(id);
         // The TIME the primary logs before every OPEN gives the connection's first events their time: keep it too.
-        replica.openPosition = lastTimePosition == position - 1 ? lastTimePosition : position;
-        replica.localIp = open.localIp();
-        replica.localPort = open.localPort();
-        replica.remoteIp = open.remoteIp();
-        replica.remotePort = open.remotePort();
-        replica.localIsn = open.localIsn();
-        replica.remoteIsn = open.remoteIsn();
-        replica.sendMss = open.sendMss();
-        replica.sendWindowScale = open.sendWindowScale();
-        replica.receiveWindowScale = open.receiveWindowScale();
-        replica.timestamps = open.timestampsEnabled();
-        replica.sack = open.sackEnabled();
-        replica.tsRecent = open.tsRecent();
+        replica.open(open, lastTimePosition == position - 1 ? lastTimePosition : position);
         replicas.put(id, replica);
         touched(replica);
         service.onOpen(replica);
@@ -342,9 +384,8 @@ public final class ReplicatedService implements RecordHandler
     {
         fin.wrap(buffer, offset);
         final Replica replica = live(fin.connectionId());
-        if (null != replica && !replica.peerFin)
+        if (null != replica && replica.peerFinLogged())
         {
-            replica.peerFin = true;
             touched(replica);
             replica.deliverInput();
         }
@@ -371,7 +412,7 @@ public final class ReplicatedService implements RecordHandler
         closeService(replica, reasonOf(closed.reason()));
         replicas.remove(replica.id);
         observer.onRemoved(replica);
-        replica.touched = false;
+        replica.clearTouched();
         touched.remove(replica);
         pool.add(replica);
     }
@@ -380,9 +421,8 @@ public final class ReplicatedService implements RecordHandler
     {
         timeout.wrap(buffer, offset);
         final Replica replica = live(timeout.connectionId());
-        if (null != replica && replica.timeoutArmed && replica.timerId == timeout.timerId() && !replica.serviceClosed)
+        if (null != replica && replica.timeoutFired(timeout.timerId()))
         {
-            replica.timeoutArmed = false;
             observer.onTimeoutScheduled(replica);
             service.onTimeout(replica);
         }
@@ -402,6 +442,25 @@ public final class ReplicatedService implements RecordHandler
         observer.onEpochChange(epochChange.newEpoch(), primaryNodeId, position);
     }
 
+    /**
+     * Every replica takes its snapshot here, at the same point of the order. A snapshot holds the state shared across
+     * connections and nothing of any connection, so it is taken only with none open (the primary logs the record only
+     * then, and every replica's connections are the primary's at this position).
+     */
+    private void applySnapshot(final long position, final int recordEpoch)
+    {
+        snapshotPosition = position;
+        if (!replicas.isEmpty())
+        {
+            snapshotsRefused++;
+            return;
+        }
+        if (null != snapshotTaker && service instanceof SnapshotService snapshotService)
+        {
+            snapshotTaker.take(position, recordEpoch, snapshotService, clock);
+        }
+    }
+
     private Replica live(final long connectionId)
     {
         final Replica replica = replicas.get(connectionId);
@@ -418,16 +477,15 @@ public final class ReplicatedService implements RecordHandler
         for (int i = 0; i < touched.size(); i++)
         {
             final Replica replica = touched.get(i);
-            if (replica.closePending)
+            if (replica.takeClosePending())
             {
-                replica.closePending = false;
                 closeService(replica, CloseReason.CLOSED);
             }
         }
         for (int i = 0; i < touched.size(); i++)
         {
             final Replica replica = touched.get(i);
-            replica.touched = false;
+            replica.clearTouched();
             observer.onChanged(position, replica);
         }
         touched.clear();
@@ -435,12 +493,10 @@ public final class ReplicatedService implements RecordHandler
 
     private void closeService(final Replica replica, final CloseReason reason)
     {
-        if (!replica.serviceClosed)
+        if (replica.closeService())
         {
-            replica.serviceClosed = true;
-            if (replica.timeoutArmed)
+            if (replica.disarmTimeout())
             {
-                replica.timeoutArmed = false;
                 observer.onTimeoutScheduled(replica);
             }
             touched(replica);
@@ -450,9 +506,8 @@ public final class ReplicatedService implements RecordHandler
 
     void touched(final Replica replica)
     {
-        if (!replica.touched)
+        if (replica.markTouched())
         {
-            replica.touched = true;
             touched.add(replica);
         }
     }

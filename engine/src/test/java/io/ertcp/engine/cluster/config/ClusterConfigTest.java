@@ -489,6 +489,21 @@ class ClusterConfigTest
         }
 
         @Test
+        void snapshotKeys()
+        {
+            final ClusterConfig both = parse(MINIMAL + "log:\n  snapshot-every-records: 100_000\n  snapshot-every: 10m\n");
+            assertEquals(100_000L, both.log().snapshotEveryRecords());
+            assertEquals(600_000_000_000L, both.log().snapshotEveryNs());
+            assertTrue(both.log().snapshots());
+            assertFalse(parse(MINIMAL).log().snapshots(), "no snapshots unless asked for");
+            refused(MINIMAL + "log:\n  snapshot-every-records: 0\n",
+                "line 23: log snapshot-every-records '0' is not a whole number from 1 to 1000000000000: write one such as 1000000.");
+            refused(MINIMAL + "log:\n  snapshot-every: 100us\n",
+                "line 23: log snapshot-every 100us is under a millisecond: a snapshot copies the whole service state, so " +
+                    "take one at most every few seconds, such as 10m.");
+        }
+
+        @Test
         void durabilityAgainstTheMode()
         {
             refused(MINIMAL.replace("mode: er-tcp", "mode: er-tcp\ndurability: logger+2"),

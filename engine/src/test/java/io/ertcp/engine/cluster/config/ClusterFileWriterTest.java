@@ -121,6 +121,15 @@ class ClusterFileWriterTest
         assertTrue(!text.contains("interface:"), text);
         assertTrue(text.contains("management:\n  port: 9100"), text);
 
+        // Snapshots: written, read back, and kept by the log settings made after them.
+        final ClusterTemplate snapshotting = new ClusterTemplate().service("kv").snapshotEveryRecords(5000)
+            .snapshotEvery("10m").retention("1s").rollCycle("seconds").securityNone();
+        assertEquals(5000, snapshotting.config().log().snapshotEveryRecords());
+        assertEquals(600_000_000_000L, snapshotting.config().log().snapshotEveryNs());
+        assertTrue(snapshotting.text().contains("  snapshot-every-records: 5000"), snapshotting.text());
+        assertEquals(0, template.config().log().snapshotEveryRecords(), "none unless asked");
+        assertTrue(!text.contains("snapshot-every"), text);
+
         final ClusterConfig byId = new ClusterTemplate().driver("dpdk").portId(1).eal("--vdev=net_tap0").securityNone()
             .config();
         assertEquals(OptionalInt.of(1), byId.node("primary").portId());

@@ -1,5 +1,10 @@
 package io.ertcp.engine.replication.replica;
 
+import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.net.Ipv4Output;
+import io.ertcp.engine.tcp.ReplicationSeam;
+import io.ertcp.engine.tcp.TcpConfig;
+import io.ertcp.engine.tcp.TcpStack;
 import io.ertcp.log.RecordHeaderFlyweight;
 import io.ertcp.log.RecordType;
 import io.ertcp.log.TimeFlyweight;
@@ -131,6 +136,27 @@ class ClusterTimeTest
         return position;
     }
 
+    /** The primary's stack: these tests drive the primary directly and no segment goes out. */
+    private static TcpStack stack(final ReplicationSeam seam)
+    {
+        return new TcpStack(new TcpConfig().maxConnections(4), new Ipv4Output()
+        {
+            public int claim(final int sourceIp, final int destinationIp, final int protocol, final int length)
+            {
+                return -1;
+            }
+
+            public MutableDirectBuffer buffer()
+            {
+                throw new UnsupportedOperationException("nothing is sent");
+            }
+
+            public void commit()
+            {
+            }
+        }, new Counters(64), seam);
+    }
+
     private static void data(final PrimaryReplication primary, final Connection tcp, final String text)
     {
         final UnsafeBuffer bytes = new UnsafeBuffer(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -148,7 +174,7 @@ class ClusterTimeTest
     {
         long now = 5 * MS;
         final PrimaryReplication primary =
-            new PrimaryReplication(primaryReplica, this::publish, 1, 1, 8192, 1L << 30, now, WALL);
+            new PrimaryReplication(primaryReplica, this::publish, 1, 1, 8192, 1L << 30, now, WALL, ClusterTimeTest::stack);
         primary.onOpen(CONNECTION, 1, 80, 2, 4000, 100, 200, 1460, 7, 7, true, true);
         final Connection tcp = tcp(CONNECTION);
         primary.onOpen(tcp);
@@ -187,7 +213,7 @@ class ClusterTimeTest
         // A new primary whose clock is 3 ms behind the old one's logs nothing earlier than what is logged.
         final PrimaryReplication behind =
             new PrimaryReplication(backupReplica, (b, o, l) -> publishOnBackupOnly(b, o, l), 2, 2, 8192, 1L << 30,
-                now, WALL - 3 * MS - (now - 11 * MS));
+                now, WALL - 3 * MS - (now - 11 * MS), ClusterTimeTest::stack);
         assertEquals(11 * MS + WALL, behind.clusterTimeNs(), "it holds the logged time until its clock passes it");
         behind.onOpen(CONNECTION + 1, 1, 80, 2, 4001, 100, 200, 1460, 7, 7, true, true);
         assertEquals(11 * MS, (long)times.getLast(), "its first TIME repeats the last logged time");
@@ -231,7 +257,7 @@ class ClusterTimeTest
         {
             header.wrap(b, o).position(++log[0]);
             return log[0];
-        }, 1, 1, 8192, 1L << 40, 0, WALL);
+        }, 1, 1, 8192, 1L << 40, 0, WALL, ClusterTimeTest::stack);
         ticker.clock.scheduleTimer(1, WALL / MS + 1);
         for (long now = MS; now < 200 * MS; now += MS / 4)
         {

@@ -133,16 +133,25 @@ class TakeoverTest
         final int ip;
         boolean alive = true;
 
-        Host(final MemorySwitch lan, final String name, final long mac, final String ip, final PrimaryReplication replication)
+        /** Builds a host's TCP stack over its IPv4 layer. */
+        interface StackMaker
+        {
+            TcpStack make(TcpConfig config, Ipv4Layer layer, Counters counters);
+        }
+
+        Host(final MemorySwitch lan, final String name, final long mac, final String ip)
+        {
+            this(lan, name, mac, ip, TcpStack::new);
+        }
+
+        Host(final MemorySwitch lan, final String name, final long mac, final String ip, final StackMaker stacks)
         {
             this.port = lan.newPort(name, mac);
             this.ip = Ipv4Address.parse(ip);
             final Counters counters = new Counters(512);
             this.layer = new Ipv4Layer(mac, new Ipv4Address.Cidr(this.ip, 24), FrameOutput.of(port), new NetCounters(counters, name));
             final TcpConfig config = new TcpConfig().maxConnections(64).isnSecretSeed(mac);
-            this.stack = null == replication ?
-                new TcpStack(config, layer, counters) :
-                new TcpStack(config, layer, counters, replication, replication);
+            this.stack = stacks.make(config, layer, counters);
             layer.register(Ipv4Flyweight.PROTOCOL_TCP, stack);
         }
 
@@ -183,11 +192,13 @@ class TakeoverTest
             this.services = services;
             System.out.println("TakeoverTest seed " + seed + " (rerun with -Dertcp.seed=" + seed + ")");
             lan = new MemorySwitch(() -> now[0], seed, new Counters(256));
-            client = new Host(lan, "client", 0x0200_0000_0001L, "10.0.0.1", null);
+            client = new Host(lan, "client", 0x0200_0000_0001L, "10.0.0.1");
             final ReplicatedService primaryService = new ReplicatedService(services.get(), 64 * 1024, 256 * 1024, 0);
-            primaryReplication = new PrimaryReplication(primaryService, this::append, 2, 1, 8192, 4 << 20, now[0]);
-            primary = new Host(lan, "primary", 0x0200_0000_0002L, "10.0.0.2", primaryReplication);
-            primaryReplication.stack(primary.stack);
+            final PrimaryReplication[] built = new PrimaryReplication[1];
+            primary = new Host(lan, "primary", 0x0200_0000_0002L, "10.0.0.2", (config, layer, counters) ->
+                (built[0] = new PrimaryReplication(primaryService, this::append, 2, 1, 8192, 4 << 20, now[0],
+                    seam -> new TcpStack(config, layer, counters, seam))).stack());
+            primaryReplication = built[0];
             primary.layer.addAddress(VIP);
             primary.stack.listen(VIP, 7, primaryReplication);
             primary.stack.listen(VIP, 6379, primaryReplication);
@@ -261,9 +272,9 @@ class TakeoverTest
                 log.removeLast();
             }
             applyConfirmed();
-            backupReplication = new PrimaryReplication(backupService, this::append, 3, 2, 8192, 4 << 20, now[0]);
-            backup = new Host(lan, "backup", 0x0200_0000_0003L, "10.0.0.3", backupReplication);
-            backupReplication.stack(backup.stack);
+            backup = new Host(lan, "backup", 0x0200_0000_0003L, "10.0.0.3", (config, layer, counters) ->
+                (backupReplication = new PrimaryReplication(backupService, this::append, 3, 2, 8192, 4 << 20, now[0],
+                    seam -> new TcpStack(config, layer, counters, seam))).stack());
             backup.stack.advanceTimestampClock(now[0] / 1_000_000 + 1000, now[0]);
             final int restored = backupReplication.takeOver(confirmed, now[0]);
             backup.layer.addAddress(VIP);

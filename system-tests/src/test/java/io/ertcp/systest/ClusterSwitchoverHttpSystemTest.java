@@ -1,0 +1,80 @@
+package io.ertcp.systest;
+
+import io.ertcp.test.ClusterNamespaces;
+import io.ertcp.test.Ertcp;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A planned switchover under many connections: 1,000 wrk connections to an ER-TCP cluster serving http, and
+ * {@code ./ertcp switchover --to BACKUP} 3 s in. Every connection rides through (no socket error of any kind at wrk's
+ * 2 s timeout, no non-2xx answer), the backup serves as primary after, and the old primary runs on as a backup.
+ */
+class ClusterSwitchoverHttpSystemTest extends NamespaceClusterTest
+{
+    /** Small buffers so that 1,000 connections (and their shadows on the backup) fit in memory. */
+    ClusterSwitchoverHttpSystemTest()
+    {
+        super("swhttp", (shared, dir) -> shared.service("http").bufferKib(64).maxConnections(4096), Tool.WRK);
+    }
+
+    @Test
+    @Timeout(180)
+    void thousandWrkConnectionsRideThroughASwitchoverWithoutSocketErrors() throws Exception
+    {
+        cluster.heal();
+        final ClusterNamespaces.Roles roles = cluster.roles();
+        cluster.awaitStatus(rows -> rows.containsKey(roles.backup()) && rows.get(roles.backup()).lagValue() <= 64,
+            Duration.ofSeconds(60), roles.backup() + " caught up");
+        final Path wrkLog = workDir.resolve("wrk.log");
+        final Process wrk = cluster.client().start(wrkLog, "sh", "-c",
+            "ulimit -n 16384 && exec wrk -t1 -c1000 -d8s --timeout 2s --latency http://" + ClusterNamespaces.VIP + "/");
+        try
+        {
+            Thread.sleep(3000);
+            assertTrue(wrk.isAlive(), "wrk ended before the switchover:\n" + Files.readString(wrkLog));
+            final Ertcp command = Ertcp.start(cluster.client(), "switchover", "--config", cluster.config().toString(),
+                "--to", roles.backup());
+            assertTrue(command.process().waitFor(30, TimeUnit.SECONDS), command.output());
+            assertEquals(0, command.process().exitValue(), command.output() + cluster.outputs());
+            assertTrue(command.output().contains("switched over: " + roles.backup() + " is primary in epoch "),
+                command.output());
+            assertTrue(wrk.waitFor(60, TimeUnit.SECONDS), "wrk did not finish\n" + cluster.outputs());
+            final String report = Files.readString(wrkLog);
+            System.out.println("wrk -t1 -c1000 -d8s --timeout 2s, switchover to " + roles.backup() + " 3 s in:\n" +
+                command.output() + report);
+            assertEquals(0, wrk.exitValue(), report);
+            final Matcher errors = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
+                .matcher(report);
+            if (errors.find())
+            {
+                for (int i = 1; i <= 4; i++)
+                {
+                    assertEquals("0", errors.group(i), "socket errors:\n" + report + cluster.outputs());
+                }
+            }
+            assertTrue(!report.contains("Non-2xx"), "non-2xx responses:\n" + report);
+            assertTrue(ServeSystemTest.number(report, "(\\d+) requests in") > 1000, "requests served: " + report);
+            final String status = cluster.awaitStatus(rows -> rows.containsKey(roles.backup()) &&
+                rows.get(roles.backup()).state().equals("primary") && rows.containsKey(roles.primary()) &&
+                rows.get(roles.primary()).state().equals("backup"), Duration.ofSeconds(60),
+                roles.backup() + " primary and " + roles.primary() + " a backup");
+            System.out.println(status);
+            assertTrue(cluster.node(roles.primary()).process().isAlive(), "the old primary runs on, as a backup");
+        }
+        finally
+        {
+            wrk.destroyForcibly();
+        }
+    }
+}
