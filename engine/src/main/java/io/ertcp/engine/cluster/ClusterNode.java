@@ -110,6 +110,19 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private static final int LEAVES_SENT = 3;
     /** How long a primary handing over waits for the logger to confirm, and its successor to hold, all it logged. */
     private static final long HANDOVER_DRAIN_LIMIT_NS = 2_000_000_000L;
+    /**
+     * A primary handing over leaves once its successor's last heartbeat is at most this far behind what the logger
+     * confirmed: the successor drains the rest from the logger after its election (as any takeover does), in well
+     * under a millisecond, sooner than its next heartbeat (up to a heartbeat interval) would say it holds it already.
+     */
+    private static final long HANDOVER_SUCCESSOR_LAG_BYTES = 64 * 1024;
+    /**
+     * A primary handing over cuts over only once no client segment arrived for this long (and at least this long after
+     * it started holding): a reply it sent just before holding may still bring a client's next request, and one that
+     * arrives after the cut-over is lost to the client's retransmission timeout. A LAN round trip and a client's
+     * reaction fit in it; it adds as much to the client's pause.
+     */
+    private static final long HANDOVER_QUIET_NS = 1_000_000L;
     /** ST-TCP: how long a DATA_REF the tap cannot fill waits before its record is fetched. */
     private static final long TAP_FETCH_DELAY_NS = 1_000_000L;
     /** ST-TCP: a backup catching up is taken in sync once this few records behind the log's end. */
@@ -214,6 +227,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private int departure;
     private int departureSuccessor = ControlFrames.NO_NODE;
     private long departureDeadlineNs;
+    /** While a primary hands over: when the last client segment arrived (or the hold began). */
+    private long departureInputNs;
     private int leavesSent;
     private volatile boolean left;
     private ReplicationLog replicationLog;
@@ -223,6 +238,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private LogPublisher publisher;
     private PrimaryReplication primary;
     private TcpStack stack;
+    /** The replicated stack's output: held back while this primary hands over (see beginDeparture). */
+    private HandoverOutput stackOutput;
     private int epoch = Membership.INITIAL_EPOCH;
     private long drainTarget;
     private int electedEpoch;
@@ -559,7 +576,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         durablePosition = replicationLog.lastPosition();
         primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, maxDataPerRecord(mtu), 8L << 20, nowNs,
             wallClock.nanoTime() - nowNs);
-        stack = new TcpStack(tcpConfig, layer, counters, primary, primary);
+        stackOutput = new HandoverOutput(layer);
+        stack = new TcpStack(tcpConfig, stackOutput, counters, primary, primary);
         primary.stack(stack);
         // The VIP's segments reach the stack through onTcp.
 
@@ -746,6 +764,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         else if (null != stack)
         {
             stack.onDatagram(source, destination, buffer, offset, length, nowNs);
+            departureInputNs = nowNs; // read only while handing over (beginDeparture)
         }
         else
         {
@@ -932,9 +951,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
                 departure = DEPARTURE_HOLDING;
                 departureDeadlineNs = nowNs + HANDOVER_DRAIN_LIMIT_NS;
-                receiveHandler = this::onHoldingFrame;
+                departureInputNs = nowNs;
+                // Clients' input goes on into the log; what the stack would send them is held back. A client that gets
+                // no reply sends no new request, so none is in flight, lost, at the cut-over: its last one is in the
+                // log and the successor answers it when it takes over. Dropping input instead left that request to
+                // the client's retransmission timeout (200 ms or more; one segment cannot be prompted, TakeoverPrompt).
+                stackOutput.hold();
                 say("handing over to " + (departureSuccessor > 0 ? nameOf(departureSuccessor) : "no backup (none alive)") +
-                    ": taking no client input, draining " + primary.unconfirmedBytes() + " unconfirmed bytes");
+                    ": holding replies back, " + primary.unconfirmedBytes() + " unconfirmed bytes to drain");
             }
             else
             {
@@ -944,25 +968,20 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
         }
         final MemberView successor = departureSuccessor > 0 ? membership.view(departureSuccessor) : null;
-        final boolean drained = null != publisher && publisher.confirmedPosition() >= publisher.publishedPosition() &&
-            (null == successor || successor.logPosition() >= publisher.confirmedPosition());
+        final boolean drained = nowNs - departureInputNs >= HANDOVER_QUIET_NS &&
+            null != publisher && publisher.confirmedPosition() >= publisher.publishedPosition() &&
+            (null == successor || successor.logPosition() >= publisher.confirmedPosition() - HANDOVER_SUCCESSOR_LAG_BYTES);
         if (drained || nowNs - departureDeadlineNs >= 0)
         {
+            // The cut-over: from here on this node reads no frame (doWork only sends the LEAVEs), so what the logger
+            // confirmed is all the client input it took.
             departure = DEPARTURE_ANNOUNCING;
             layer.removeAddress(vip);
             say("handed over at log position " + (null == publisher ? 0 : publisher.confirmedPosition()) +
+                String.format(" after %.1f ms, %d segment(s) to clients held back",
+                    (nowNs - (departureDeadlineNs - HANDOVER_DRAIN_LIMIT_NS)) / 1e6, stackOutput.heldSegments()) +
                 (drained ? "" : " (not all drained within " + HANDOVER_DRAIN_LIMIT_NS / 1_000_000 + " ms: the " +
                 "successor takes what the logger holds)") + "; leaving");
-        }
-    }
-
-    /** A primary handing over takes only the replication channel: clients' segments wait for the successor. */
-    private void onHoldingFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
-    {
-        if (length >= EthernetFlyweight.HEADER_LENGTH &&
-            (buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_REPLICATION)
-        {
-            layer.onFrame(buffer, offset, length, flags);
         }
     }
 
