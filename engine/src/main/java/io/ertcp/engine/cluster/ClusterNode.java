@@ -244,6 +244,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long drainTarget;
     private int electedEpoch;
     private long electedAtNs;
+    /** Whether this backup loaded the classes a takeover needs ({@link #loadTakeoverClasses}). */
+    private boolean takeoverClassesLoaded;
+    /** When the primary's LEAVE was heard (a switchover), for the takeover's line; 0 when it did not leave. */
+    private long primaryLeftAtNs;
     private long nowNs;
     /** The log or applied position last seen moving, and when: see {@link #replicationInFlight()}. */
     private long progressPosition = -1;
@@ -605,13 +609,23 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         state = State.PRIMARY;
         if (takeover)
         {
+            // The restored connections' first segments (what the clients have not acknowledged, the prompts) and the
+            // gratuitous ARP leave now, before the line below is built: a JVM links a string concatenation the first
+            // time it runs (milliseconds), and no client need wait for that.
+            primary.confirmed(durablePosition);
+            stack.doWork(nowNs);
+            port.flush();
+            final long servingNs = clock.nanoTime();
             say("took over as primary in epoch " + epoch + ": log drained to " + drainTarget + ", " + restored +
                 " connection(s) restored" +
                 (primary.tappedInputTaken() > 0 ? ", " + primary.tappedInputTaken() + " client byte(s) taken from the tap" : "") +
                 (primary.restoreRefusals() > 0 ? " (" + primary.restoreRefusals() +
                 " refused: connection table or buffer memory full; raise tcp.max-connections or ERTCP_DIRECT_MEMORY)" : "") +
                 ", VIP " + Ipv4Address.format(vip) + " claimed " +
-                String.format("%.1f ms", (nowNs - electedAtNs) / 1e6) + " after the election");
+                String.format("%.1f ms", (nowNs - electedAtNs) / 1e6) + " after the election" +
+                String.format(" (the takeover itself %.1f ms)", (servingNs - nowNs) / 1e6) +
+                (0 != primaryLeftAtNs ? String.format(", %.1f ms after the primary's LEAVE", (servingNs - primaryLeftAtNs) / 1e6) : ""));
+            primaryLeftAtNs = 0;
         }
         else
         {
@@ -673,6 +687,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
             case BACKUP ->
             {
+                if (!takeoverClassesLoaded)
+                {
+                    takeoverClassesLoaded = true;
+                    loadTakeoverClasses();
+                }
                 work += follower.doWork(nowNs, channelOut);
                 final int primaryId = membership.primaryId();
                 if (primaryId > 0 && primaryId != nodeId)
@@ -1006,6 +1025,49 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         return 0;
     }
 
+    /**
+     * The classes only a primary uses, loaded and initialised once by a backup, off the takeover: a JVM that first
+     * meets them in {@link #startPrimary} loads, verifies and initialises each there, tens of milliseconds in all on
+     * a busy machine, while the clients wait (a switchover's pause is meant to be milliseconds).
+     */
+    private static void loadTakeoverClasses()
+    {
+        final String[] names = {
+            "io.ertcp.engine.replication.primary.LogPublisher",
+            "io.ertcp.engine.replication.channel.RecordSender",
+            "io.ertcp.engine.replication.channel.RecordSender$FetchListener",
+            "io.ertcp.engine.replication.replica.PrimaryReplication",
+            "io.ertcp.engine.replication.replica.PrimaryReplication$TappedInput",
+            "io.ertcp.engine.tcp.ConnectionRestore",
+            "io.ertcp.engine.tcp.TcpConnection",
+            "io.ertcp.engine.tcp.TakeoverPrompt",
+            "io.ertcp.engine.tcp.Assembler",
+            "io.ertcp.engine.tcp.SackScoreboard",
+            "io.ertcp.engine.tcp.TcpState",
+            "io.ertcp.engine.tcp.SendBuffer",
+            "io.ertcp.engine.tcp.ReceiveBuffer",
+            "io.ertcp.engine.tcp.RttEstimator",
+            "io.ertcp.engine.tcp.CubicCongestionControl",
+            "io.ertcp.engine.tcp.NewRenoCongestionControl",
+            "io.ertcp.engine.tcp.SeqNum",
+            "io.ertcp.engine.net.Checksums",
+            "io.ertcp.engine.cluster.HandoverOutput",
+            "org.agrona.DeadlineTimerWheel",
+        };
+        final ClassLoader loader = ClusterNode.class.getClassLoader();
+        for (final String name : names)
+        {
+            try
+            {
+                Class.forName(name, true, loader);
+            }
+            catch (final ClassNotFoundException | LinkageError ignore)
+            {
+                // Only a head start: the takeover loads whatever is missing itself.
+            }
+        }
+    }
+
     /** The backup alive with the lowest rank, ties to the lower node id: who a primary hands over to. */
     private int bestSuccessor()
     {
@@ -1027,6 +1089,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public void onMemberLeft(final int nodeId)
     {
         say("node " + nameOf(nodeId) + " left on purpose");
+        if (nodeId == membership.primaryId())
+        {
+            primaryLeftAtNs = nowNs;
+        }
         onMemberSuspected(nodeId);
         if (loggerLost && nodeId == peerId)
         {
