@@ -244,6 +244,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long drainTarget;
     private int electedEpoch;
     private long electedAtNs;
+    /**
+     * ER-TCP backup: the record sender it would publish through to the current logger if it took over, built ahead
+     * (its 8 MiB window is milliseconds to allocate and fault in, on the takeover's path otherwise); null until the
+     * logger is heard. A sender holds no position until records are offered, only its epoch, which a takeover raises.
+     */
+    private RecordSender standbySender;
+    /** The logger {@link #standbySender} sends to: its node id and MAC. */
+    private int standbyPeerId;
+    private long standbyPeerMac;
     /** Whether this backup loaded the classes a takeover needs ({@link #loadTakeoverClasses}). */
     private boolean takeoverClassesLoaded;
     /** When the primary's LEAVE was heard (a switchover), for the takeover's line; 0 when it did not leave. */
@@ -553,7 +562,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         if (!tapMode)
         {
-            publisher = new LogPublisher(replicationLog, newSenderToLogger());
+            publisher = new LogPublisher(replicationLog, takeover ? standbySenderOrNew() : newSenderToLogger());
         }
         else if (!takeover)
         {
@@ -691,6 +700,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 {
                     takeoverClassesLoaded = true;
                     loadTakeoverClasses();
+                }
+                if (!tapMode && null == standbySender)
+                {
+                    prepareStandbySender();
                 }
                 work += follower.doWork(nowNs, channelOut);
                 final int primaryId = membership.primaryId();
@@ -928,9 +941,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     // ---------------------------------------------------------------------------------------------
 
     /**
-     * Stop on purpose (SIGTERM, or a switchover), from any thread. A primary first hands over: it stops taking client
-     * input, waits (up to two seconds) until the logger confirmed and its successor holds everything it logged, and
-     * then says LEAVE naming the successor, which stands for election at once. Any other node says LEAVE at once, so
+     * Stop on purpose (SIGTERM, or a switchover), from any thread. A primary first hands over: it holds back what it
+     * would send its clients (their input still goes into the log), waits (up to two seconds) until no client segment
+     * came for {@link #HANDOVER_QUIET_NS}, the logger confirmed everything it logged and its successor is at most
+     * {@link #HANDOVER_SUCCESSOR_LAG_BYTES} behind, and then says LEAVE naming the successor, which stands for election
+     * at once. Any other node says LEAVE at once, so
      * that the primary stops waiting for it without a suspicion timeout. {@link #hasLeft} turns true once the LEAVE
      * frames are out; the node then does nothing more and is closed.
      *
@@ -1729,6 +1744,44 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 return;
             }
         }
+    }
+
+    /** ER-TCP backup: build {@link #standbySender} once the live logger's MAC is known. */
+    private void prepareStandbySender()
+    {
+        for (int i = 0; i < membership.memberCount(); i++)
+        {
+            final MemberView view = membership.member(i);
+            if (view.nodeId() != nodeId && view.role() == Role.LOGGER && view.alive() && view.heard() && 0 != view.mac())
+            {
+                final int savedPeerId = peerId;
+                final long savedPeerMac = peerMac;
+                peerId = view.nodeId();
+                peerMac = view.mac();
+                standbySender = newSenderToLogger();
+                standbyPeerId = peerId;
+                standbyPeerMac = peerMac;
+                peerId = savedPeerId;
+                peerMac = savedPeerMac;
+                return;
+            }
+        }
+    }
+
+    /**
+     * A takeover's sender to the logger it follows now ({@link #peerId}): the standby one when it was built for that
+     * logger, raised to this epoch, else a new one. The standby is used once.
+     */
+    private RecordSender standbySenderOrNew()
+    {
+        final RecordSender standby = standbySender;
+        standbySender = null;
+        if (null != standby && standbyPeerId == peerId && standbyPeerMac == peerMac)
+        {
+            standby.epoch(epoch);
+            return standby;
+        }
+        return newSenderToLogger();
     }
 
     private RecordSender newSenderToLogger()
