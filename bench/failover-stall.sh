@@ -10,6 +10,10 @@
 #
 # --switchover: a planned move instead of a crash: each "kill" is ./ertcp switchover --to the
 # standby backup; the old primary rejoins as a backup by itself (no restart). Tags get "switch-".
+# Its takeover column is what the nodes measure themselves (their monotonic clocks, not the
+# lines' arrival): the old primary's hold ("handed over ... after X ms") plus the successor's
+# "Y ms after the primary's LEAVE" (election, drain, restore, first segments sent). The stall is
+# the client's, as for crashes.
 #
 # --fresh: every kill on a freshly started cluster (start, wait until the backup holds the
 # connection in sync, kill -9 the primary, wait for the takeover and for replies to flow, stop
@@ -257,6 +261,12 @@ run_setting() {
       fi
       eb_wait_for_count "$log" "\\[${EB_NAME[$other]}\\] took over" $((takeovers + 1)) 20 || { echo "failover-stall: no takeover after kill $k" >&2; break; }
       t_took=$(grep -- "\\[${EB_NAME[$other]}\\] took over" "$log" | tail -1 | cut -d' ' -f1)
+      node_ms=-
+      if [ "$SWITCHOVER" = 1 ]; then
+        node_ms=$(awk -v a="$(grep -- "\\[${EB_NAME[$cur]}\\] handed over" "$log" | tail -1 | sed -n 's/.* after \([0-9.]*\) ms,.*/\1/p')" \
+          -v b="$(grep -- "\\[${EB_NAME[$other]}\\] took over" "$log" | tail -1 | sed -n "s/.* \([0-9.]*\) ms after the primary's LEAVE.*/\1/p")" \
+          'BEGIN { if (a == "" || b == "") print "-"; else printf "%.1f", a + b }')
+      fi
       # replies flow again: the count file was rewritten after the takeover
       local i alive=1
       for i in $(seq 1 200); do
@@ -266,13 +276,13 @@ run_setting() {
       done
       if [ "$alive" = 0 ]; then
         echo "failover-stall: $tag: the client's connection failed after kill $k: $(tail -1 "$OUT/failover-stall-$tag.client.err")" >&2
-        echo "$k ${EB_NAME[$cur]} $t_kill $t_took $(now) failed" >> "$WORK/$tag.kills"
+        echo "$k ${EB_NAME[$cur]} $t_kill $t_took $(now) failed $node_ms" >> "$WORK/$tag.kills"
         done_kills=$k; break
       fi
       sleep 0.3
       t_restart=$(now)
       if [ "$FRESH" = 1 ]; then
-        echo "$k ${EB_NAME[$cur]} $t_kill $t_took $t_restart ok" >> "$WORK/$tag.kills"
+        echo "$k ${EB_NAME[$cur]} $t_kill $t_took $t_restart ok $node_ms" >> "$WORK/$tag.kills"
         done_kills=$k
         echo "failover-stall: $tag kill $k (${EB_NAME[$cur]}, fresh cluster): takeover $(awk -v a="$t_kill" -v b="$t_took" 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms" >&2
         break
@@ -281,9 +291,9 @@ run_setting() {
         rejoins=$(count_lines "$log" "\\[${EB_NAME[$cur]}\\] rejoined")
         eb_start_node "$cur" "$file" "$NODE_CPUS" "$log"
       fi
-      echo "$k ${EB_NAME[$cur]} $t_kill $t_took $t_restart ok" >> "$WORK/$tag.kills"
+      echo "$k ${EB_NAME[$cur]} $t_kill $t_took $t_restart ok $node_ms" >> "$WORK/$tag.kills"
       done_kills=$k
-      echo "failover-stall: $tag kill $k (${EB_NAME[$cur]}): takeover $(awk -v a="$t_kill" -v b="$t_took" 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms" >&2
+      echo "failover-stall: $tag kill $k (${EB_NAME[$cur]}): takeover $(awk -v a="$t_kill" -v b="$t_took" 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms (line arrival)$([ "$SWITCHOVER" = 1 ] && echo ", $node_ms ms by the nodes' clocks")" >&2
       eb_wait_for_count "$log" "\\[${EB_NAME[$cur]}\\] rejoined" $((rejoins + 1)) 30 || { echo "failover-stall: ${EB_NAME[$cur]} did not rejoin" >&2; break; }
       eb_settle_node "$cur"
       local tmp=$cur; cur=$other; other=$tmp
@@ -295,7 +305,7 @@ run_setting() {
   # One CSV row per kill: the longest reply gap from the kill to the restart, and while rejoining.
   awk -v fresh="$FRESH" -v tag="$tag" -v mode="$mode" -v hb="$hb" -v st="$suspect" -v rto="$rto" -v tend="$t_end" '
     FNR == NR { g_t[FNR] = $1; g_d[FNR] = $2; ng = FNR; next }
-    { k[++nk] = $1; who[nk] = $2; tk[nk] = $3; tt[nk] = $4; tr[nk] = $5; res[nk] = $6 }
+    { k[++nk] = $1; who[nk] = $2; tk[nk] = $3; tt[nk] = $4; tr[nk] = $5; res[nk] = $6; nm[nk] = $7 }
     END {
       for (i = 1; i <= nk; i++) {
         next_kill = (i < nk) ? tk[i + 1] : tend; s = 0; r = 0
@@ -303,7 +313,8 @@ run_setting() {
           if (g_t[j] >= tk[i] && g_t[j] < tr[i] && g_d[j] > s) s = g_d[j]
           if (g_t[j] >= tr[i] && g_t[j] < next_kill && g_d[j] > r) r = g_d[j]
         }
-        printf "%s,%s,%s,%s,%d,%s,%.6f,%.3f,%.3f,%s,%s,%s\n", tag, hb, st, rto, k[i], who[i], tk[i], s * 1000, (tt[i] - tk[i]) * 1000, fresh == 1 ? "" : sprintf("%.3f", r * 1000), res[i], mode
+        take = (nm[i] != "" && nm[i] != "-") ? nm[i] : sprintf("%.3f", (tt[i] - tk[i]) * 1000)
+        printf "%s,%s,%s,%s,%d,%s,%.6f,%.3f,%s,%s,%s,%s\n", tag, hb, st, rto, k[i], who[i], tk[i], s * 1000, take, fresh == 1 ? "" : sprintf("%.3f", r * 1000), res[i], mode
       }
     }' "$gaps" "$WORK/$tag.kills" >> "$CSV"
   echo "$tag $hb $suspect $rto $false_susp $restarts $mode" >> "$SUMMARY"

@@ -100,7 +100,7 @@ final class NodeCommand implements Command
             error, with status 1 and one sentence saying why.
 
             SIGTERM (or SIGINT) stops it on purpose: a primary first hands over to its best-ranked
-            backup (it takes no client input, drains to the logger and that backup for up to 2 s,
+            backup (it holds its replies to clients back, drains to the logger for up to 2 s,
             and says LEAVE naming it, which then stands for election at once); any other node says
             LEAVE, so the primary stops waiting for it at once. ./ertcp switchover asks a running
             primary to hand over the same way; it then rejoins as a backup in the same process.

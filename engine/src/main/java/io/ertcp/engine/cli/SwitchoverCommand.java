@@ -39,9 +39,10 @@ final class SwitchoverCommand implements Command
         return """
             Usage: ./ertcp switchover --config FILE [--to NAME] [--timeout-s N]
 
-            Asks the running primary to hand over: it stops taking client input, waits (up to 2 s)
-            until the logger confirmed and the backup holds everything it logged, and says LEAVE
-            naming the backup, which stands for election at once and takes the VIP and every
+            Asks the running primary to hand over: it holds its replies to clients back (their
+            input still goes into the log), waits until no client segment came for 1 ms and the
+            logger confirmed all it logged (up to 2 s), and says LEAVE naming the backup, which
+            stands for election at once, drains what it lacks, and takes the VIP and every
             connection at the sequence numbers the clients expect. Clients see a pause of
             milliseconds, not a failure detection. The old primary then rejoins as a backup by
             itself. Run it where the primary's log.dir is (its machine): the request is the file

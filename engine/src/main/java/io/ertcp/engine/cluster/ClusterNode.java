@@ -114,6 +114,19 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private static final int LEAVES_SENT = 3;
     /** How long a primary handing over waits for the logger to confirm, and its successor to hold, all it logged. */
     private static final long HANDOVER_DRAIN_LIMIT_NS = 2_000_000_000L;
+    /**
+     * A primary handing over leaves once its successor's last heartbeat is at most this far behind what the logger
+     * confirmed: the successor drains the rest from the logger after its election (as any takeover does), in well
+     * under a millisecond, sooner than its next heartbeat (up to a heartbeat interval) would say it holds it already.
+     */
+    private static final long HANDOVER_SUCCESSOR_LAG_BYTES = 64 * 1024;
+    /**
+     * A primary handing over cuts over only once no client segment arrived for this long (and at least this long after
+     * it started holding): a reply it sent just before holding may still bring a client's next request, and one that
+     * arrives after the cut-over is lost to the client's retransmission timeout. A LAN round trip and a client's
+     * reaction fit in it; it adds as much to the client's pause.
+     */
+    private static final long HANDOVER_QUIET_NS = 1_000_000L;
     /** ST-TCP: how long a DATA_REF the tap cannot fill waits before its record is fetched. */
     private static final long TAP_FETCH_DELAY_NS = 1_000_000L;
     /** ST-TCP: a backup catching up is taken in sync once this few records behind the log's end. */
@@ -236,6 +249,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private int departure;
     private int departureSuccessor = ControlFrames.NO_NODE;
     private long departureDeadlineNs;
+    /** While a primary hands over: when the last client segment arrived (or the hold began). */
+    private long departureInputNs;
     private int leavesSent;
     private volatile boolean left;
     private ReplicationLog replicationLog;
@@ -246,9 +261,24 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private LogPublisher publisher;
     private PrimaryReplication primary;
     private TcpStack stack;
+    /** The replicated stack's output: held back while this primary hands over (see beginDeparture). */
+    private HandoverOutput stackOutput;
     private long drainTarget;
     private int electedEpoch;
     private long electedAtNs;
+    /**
+     * ER-TCP backup: the record sender it would publish through to the current logger if it took over, built ahead
+     * (its 8 MiB window is milliseconds to allocate and fault in, on the takeover's path otherwise); null until the
+     * logger is heard. A sender holds no position until records are offered, only its epoch, which a takeover raises.
+     */
+    private RecordSender standbySender;
+    /** The logger {@link #standbySender} sends to: its node id and MAC. */
+    private int standbyPeerId;
+    private long standbyPeerMac;
+    /** Whether this backup loaded the classes a takeover needs ({@link #loadTakeoverClasses}). */
+    private boolean takeoverClassesLoaded;
+    /** When the primary's LEAVE was heard (a switchover), for the takeover's line; 0 when it did not leave. */
+    private long primaryLeftAtNs;
     private long nowNs;
     /** The log or applied position last seen moving, and when: see {@link #replicationInFlight()}. */
     private long progressPosition = -1;
@@ -724,7 +754,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         if (!tapMode)
         {
-            publisher = new LogPublisher(replicationLog, newSenderToLogger());
+            publisher = new LogPublisher(replicationLog, takeover ? standbySenderOrNew() : newSenderToLogger());
         }
         else if (!takeover)
         {
@@ -749,8 +779,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         tap = null;
         receiveHandler = layer;
         durablePosition = replicationLog.lastPosition();
+        final HandoverOutput handoverOutput = new HandoverOutput(layer);
+        stackOutput = handoverOutput;
         primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, maxDataPerRecord(mtu), 8L << 20, nowNs,
-            wallClock.nanoTime() - nowNs, seam -> new TcpStack(tcpConfig, layer, counters, seam));
+            wallClock.nanoTime() - nowNs, seam -> new TcpStack(tcpConfig, handoverOutput, counters, seam));
         stack = primary.stack();
         // The VIP's segments reach the stack through onTcp.
         if (snapshotting)
@@ -783,13 +815,23 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         state = State.PRIMARY;
         if (takeover)
         {
+            // The restored connections' first segments (what the clients have not acknowledged, the prompts) and the
+            // gratuitous ARP leave now, before the line below is built: a JVM links a string concatenation the first
+            // time it runs (milliseconds), and no client need wait for that.
+            primary.confirmed(durablePosition);
+            stack.doWork(nowNs);
+            port.flush();
+            final long servingNs = clock.nanoTime();
             say("took over as primary in epoch " + epoch + ": log drained to " + drainTarget + ", " + restored +
                 " connection(s) restored" +
                 (primary.tappedInputTaken() > 0 ? ", " + primary.tappedInputTaken() + " client byte(s) taken from the tap" : "") +
                 (primary.restoreRefusals() > 0 ? " (" + primary.restoreRefusals() +
                 " refused: connection table or buffer memory full; raise tcp.max-connections or ERTCP_DIRECT_MEMORY)" : "") +
                 ", VIP " + Ipv4Address.format(vip) + " claimed " +
-                String.format("%.1f ms", (nowNs - electedAtNs) / 1e6) + " after the election");
+                String.format("%.1f ms", (nowNs - electedAtNs) / 1e6) + " after the election" +
+                String.format(" (the takeover itself %.1f ms)", (servingNs - nowNs) / 1e6) +
+                (0 != primaryLeftAtNs ? String.format(", %.1f ms after the primary's LEAVE", (servingNs - primaryLeftAtNs) / 1e6) : ""));
+            primaryLeftAtNs = 0;
         }
         else
         {
@@ -855,6 +897,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                         announceSnapshot = false;
                         follower.announce(loggerMac);
                     }
+                }
+                if (!takeoverClassesLoaded)
+                {
+                    takeoverClassesLoaded = true;
+                    loadTakeoverClasses();
+                }
+                if (!tapMode && null == standbySender)
+                {
+                    prepareStandbySender();
                 }
                 work += follower.doWork(nowNs, channelOut);
                 final int primaryId = membership.primaryId();
@@ -952,6 +1003,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         else if (null != stack)
         {
             stack.onDatagram(source, destination, buffer, offset, length, nowNs);
+            departureInputNs = nowNs; // read only while handing over (beginDeparture)
         }
         else
         {
@@ -1081,9 +1133,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     // ---------------------------------------------------------------------------------------------
 
     /**
-     * Stop on purpose (SIGTERM, or a switchover), from any thread. A primary first hands over: it stops taking client
-     * input, waits (up to two seconds) until the logger confirmed and its successor holds everything it logged, and
-     * then says LEAVE naming the successor, which stands for election at once. Any other node says LEAVE at once, so
+     * Stop on purpose (SIGTERM, or a switchover), from any thread. A primary first hands over: it holds back what it
+     * would send its clients (their input still goes into the log), waits (up to two seconds) until no client segment
+     * came for {@link #HANDOVER_QUIET_NS}, the logger confirmed everything it logged and its successor is at most
+     * {@link #HANDOVER_SUCCESSOR_LAG_BYTES} behind, and then says LEAVE naming the successor, which stands for election
+     * at once. Any other node says LEAVE at once, so
      * that the primary stops waiting for it without a suspicion timeout. {@link #hasLeft} turns true once the LEAVE
      * frames are out; the node then does nothing more and is closed.
      *
@@ -1123,9 +1177,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
                 departure = DEPARTURE_HOLDING;
                 departureDeadlineNs = nowNs + HANDOVER_DRAIN_LIMIT_NS;
-                receiveHandler = this::onHoldingFrame;
+                departureInputNs = nowNs;
+                // Clients' input goes on into the log; what the stack would send them is held back. A client that gets
+                // no reply sends no new request, so none is in flight, lost, at the cut-over: its last one is in the
+                // log and the successor answers it when it takes over. Dropping input instead left that request to
+                // the client's retransmission timeout (200 ms or more; one segment cannot be prompted, TakeoverPrompt).
+                stackOutput.hold();
                 say("handing over to " + (departureSuccessor > 0 ? nameOf(departureSuccessor) : "no backup (none alive)") +
-                    ": taking no client input, draining " + primary.unconfirmedBytes() + " unconfirmed bytes");
+                    ": holding replies back, " + primary.unconfirmedBytes() + " unconfirmed bytes to drain");
             }
             else
             {
@@ -1135,25 +1194,20 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
         }
         final MemberView successor = departureSuccessor > 0 ? membership.view(departureSuccessor) : null;
-        final boolean drained = null != publisher && publisher.confirmedPosition() >= publisher.publishedPosition() &&
-            (null == successor || successor.logPosition() >= publisher.confirmedPosition());
+        final boolean drained = nowNs - departureInputNs >= HANDOVER_QUIET_NS &&
+            null != publisher && publisher.confirmedPosition() >= publisher.publishedPosition() &&
+            (null == successor || successor.logPosition() >= publisher.confirmedPosition() - HANDOVER_SUCCESSOR_LAG_BYTES);
         if (drained || nowNs - departureDeadlineNs >= 0)
         {
+            // The cut-over: from here on this node reads no frame (doWork only sends the LEAVEs), so what the logger
+            // confirmed is all the client input it took.
             departure = DEPARTURE_ANNOUNCING;
             layer.removeAddress(vip);
             say("handed over at log position " + (null == publisher ? 0 : publisher.confirmedPosition()) +
+                String.format(" after %.1f ms, %d segment(s) to clients held back",
+                    (nowNs - (departureDeadlineNs - HANDOVER_DRAIN_LIMIT_NS)) / 1e6, stackOutput.heldSegments()) +
                 (drained ? "" : " (not all drained within " + HANDOVER_DRAIN_LIMIT_NS / 1_000_000 + " ms: the " +
                 "successor takes what the logger holds)") + "; leaving");
-        }
-    }
-
-    /** A primary handing over takes only the replication channel: clients' segments wait for the successor. */
-    private void onHoldingFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
-    {
-        if (length >= EthernetFlyweight.HEADER_LENGTH &&
-            (buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_REPLICATION)
-        {
-            layer.onFrame(buffer, offset, length, flags);
         }
     }
 
@@ -1182,27 +1236,63 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         return 0;
     }
 
+    /**
+     * The classes only a primary uses, loaded and initialised once by a backup, off the takeover: a JVM that first
+     * meets them in {@link #startPrimary} loads, verifies and initialises each there, tens of milliseconds in all on
+     * a busy machine, while the clients wait (a switchover's pause is meant to be milliseconds).
+     */
+    private static void loadTakeoverClasses()
+    {
+        final String[] names = {
+            "io.ertcp.engine.replication.primary.LogPublisher",
+            "io.ertcp.engine.replication.channel.RecordSender",
+            "io.ertcp.engine.replication.channel.RecordSender$FetchListener",
+            "io.ertcp.engine.replication.replica.PrimaryReplication",
+            "io.ertcp.engine.replication.replica.PrimaryReplication$TappedInput",
+            "io.ertcp.engine.tcp.ConnectionRestore",
+            "io.ertcp.engine.tcp.TcpConnection",
+            "io.ertcp.engine.tcp.TakeoverPrompt",
+            "io.ertcp.engine.tcp.Assembler",
+            "io.ertcp.engine.tcp.SackScoreboard",
+            "io.ertcp.engine.tcp.TcpState",
+            "io.ertcp.engine.tcp.SendBuffer",
+            "io.ertcp.engine.tcp.ReceiveBuffer",
+            "io.ertcp.engine.tcp.RttEstimator",
+            "io.ertcp.engine.tcp.CubicCongestionControl",
+            "io.ertcp.engine.tcp.NewRenoCongestionControl",
+            "io.ertcp.engine.tcp.SeqNum",
+            "io.ertcp.engine.net.Checksums",
+            "io.ertcp.engine.cluster.HandoverOutput",
+            "org.agrona.DeadlineTimerWheel",
+        };
+        final ClassLoader loader = ClusterNode.class.getClassLoader();
+        for (final String name : names)
+        {
+            try
+            {
+                Class.forName(name, true, loader);
+            }
+            catch (final ClassNotFoundException | LinkageError ignore)
+            {
+                // Only a head start: the takeover loads whatever is missing itself.
+            }
+        }
+    }
+
     /** The backup alive with the lowest rank, ties to the lower node id: who a primary hands over to. */
     private int bestSuccessor()
     {
-        int best = ControlFrames.NO_NODE;
-        int bestRank = Integer.MAX_VALUE;
-        for (int i = 0; i < membership.memberCount(); i++)
-        {
-            final MemberView view = membership.member(i);
-            if (view.nodeId() != nodeId && view.alive() && view.heard() && view.role() == Role.BACKUP &&
-                view.rank() < bestRank)
-            {
-                best = view.nodeId();
-                bestRank = view.rank();
-            }
-        }
-        return best;
+        final MemberView best = membership.bestHeard(Role.BACKUP);
+        return null == best ? ControlFrames.NO_NODE : best.nodeId();
     }
 
     public void onMemberLeft(final int nodeId)
     {
         say("node " + nameOf(nodeId) + " left on purpose");
+        if (nodeId == membership.primaryId())
+        {
+            primaryLeftAtNs = nowNs;
+        }
         onMemberSuspected(nodeId);
         if (loggerLost && nodeId == peerId)
         {
@@ -1843,6 +1933,41 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             peerId = current.nodeId();
             peerMac = current.mac();
         }
+    }
+
+    /** ER-TCP backup: build {@link #standbySender} once the live logger's MAC is known. */
+    private void prepareStandbySender()
+    {
+        // Heard means a control frame came from it, which gave its MAC when the file did not.
+        final MemberView view = membership.firstHeard(Role.LOGGER);
+        if (null != view && 0 != view.mac())
+        {
+            final int savedPeerId = peerId;
+            final long savedPeerMac = peerMac;
+            peerId = view.nodeId();
+            peerMac = view.mac();
+            standbySender = newSenderToLogger();
+            standbyPeerId = peerId;
+            standbyPeerMac = peerMac;
+            peerId = savedPeerId;
+            peerMac = savedPeerMac;
+        }
+    }
+
+    /**
+     * A takeover's sender to the logger it follows now ({@link #peerId}): the standby one when it was built for that
+     * logger, raised to this epoch, else a new one. The standby is used once.
+     */
+    private RecordSender standbySenderOrNew()
+    {
+        final RecordSender standby = standbySender;
+        standbySender = null;
+        if (null != standby && standbyPeerId == peerId && standbyPeerMac == peerMac)
+        {
+            standby.epoch(epoch());
+            return standby;
+        }
+        return newSenderToLogger();
     }
 
     private RecordSender newSenderToLogger()

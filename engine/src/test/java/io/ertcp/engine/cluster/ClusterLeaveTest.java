@@ -2,8 +2,16 @@ package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.testing.EchoSource;
 import io.ertcp.engine.testing.Seeds;
+import io.ertcp.engine.tcp.TcpCounters;
+import io.ertcp.service.CloseReason;
+import io.ertcp.service.Connection;
+import io.ertcp.service.TcpService;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import java.util.Random;
+import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -103,6 +111,129 @@ class ClusterLeaveTest
             final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
                 () -> cluster.node("primary").requestStop("logger"));
             assertEquals("logger cannot take over: name a member other than primary that runs as a backup now", ex.getMessage());
+        }
+    }
+
+    /**
+     * The client's request that reaches the primary while it hands over is not lost: the primary takes it into the log
+     * (it only holds its replies back), so the successor answers it at once when it takes over, and the client never
+     * resends it. Before, the primary dropped client input while it drained, so that request waited for the client's
+     * retransmission (its timeout for a lone segment, 200 ms at least on Linux: the switchover stall measured).
+     */
+    @Test
+    void aRequestInFlightAtTheSwitchoverIsAnsweredByTheSuccessorWithoutTheClientResendingIt()
+    {
+        final long seed = Seeds.seed(ClusterLeaveTest.class);
+        try (InProcessCluster cluster = new InProcessCluster(seed, "echo", 1, null))
+        {
+            assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
+                1_000_000_000L), cluster.events());
+            final PingPong client = new PingPong(64, () -> cluster.now[0]);
+            cluster.client.stack.connect(cluster.client.ip, cluster.client.vip, 7, client);
+            assertTrue(cluster.runUntil(() -> client.replies >= 200, 5_000_000_000L), cluster.events());
+            final TcpCounters counters = cluster.client.stack.counters();
+            final long resentBefore = counters.retransmittedSegments.get();
+            final long repliesBefore = client.replies;
+            client.longestGapNs = 0;
+
+            final ClusterNode old = cluster.node("primary");
+            old.requestStop("backup1");
+            assertTrue(cluster.runUntil(old::hasLeft, 3_000_000_000L), cluster.events());
+            cluster.kill("primary");
+            final ClusterNode successor = cluster.node("backup1");
+            assertTrue(cluster.runUntil(() -> successor.state() == ClusterNode.State.PRIMARY, 1_000_000_000L),
+                cluster.events());
+            assertTrue(cluster.runUntil(() -> client.replies >= repliesBefore + 200, 2_000_000_000L),
+                "the ping-pong goes on after the switchover: " + (client.replies - repliesBefore) + " replies; seed " +
+                seed + "\n" + cluster.events());
+            System.out.printf("switchover under a ping-pong: longest gap between replies %.2f ms%n",
+                client.longestGapNs / 1e6);
+            assertEquals(0, counters.retransmittedSegments.get() - resentBefore,
+                "the client resent nothing: its request in flight was taken into the log, not dropped; longest gap " +
+                client.longestGapNs / 1e6 + " ms; seed " + seed + "\n" + cluster.events());
+            assertEquals(0, counters.connectionsReset.get(), "seed " + seed);
+        }
+    }
+
+    /**
+     * A client that sends a request of {@code size} bytes (a counter, then a pattern), waits for the whole echo, checks
+     * it and sends the next: one segment in flight at a time, as bench/stall_client.py.
+     */
+    static final class PingPong implements TcpService
+    {
+        private final int size;
+        private final LongSupplier clock;
+        private final UnsafeBuffer request;
+        private int received;
+        long replies;
+        long lastReplyNs;
+        long longestGapNs;
+
+        PingPong(final int size, final LongSupplier clock)
+        {
+            this.size = size;
+            this.clock = clock;
+            this.request = new UnsafeBuffer(new byte[size]);
+        }
+
+        public String name()
+        {
+            return "ping-pong";
+        }
+
+        public void onOpen(final Connection connection)
+        {
+            lastReplyNs = clock.getAsLong();
+            send(connection);
+        }
+
+        private void send(final Connection connection)
+        {
+            request.putLong(0, replies);
+            for (int i = 8; i < size; i++)
+            {
+                request.putByte(i, (byte)(i * 7 + 3));
+            }
+            assertEquals(size, connection.write(request, 0, size), "a request fits the empty send buffer");
+        }
+
+        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                if (buffer.getByte(offset + i) != request.getByte(received + i))
+                {
+                    throw new AssertionError("reply " + replies + " differs at byte " + (received + i));
+                }
+            }
+            received += length;
+            if (received > size)
+            {
+                throw new AssertionError("reply " + replies + " is longer than its request");
+            }
+            if (received == size)
+            {
+                received = 0;
+                final long nowNs = clock.getAsLong();
+                longestGapNs = Math.max(longestGapNs, nowNs - lastReplyNs);
+                lastReplyNs = nowNs;
+                replies++;
+                send(connection);
+            }
+            return length;
+        }
+
+        public void onPeerClosed(final Connection connection)
+        {
+        }
+
+        public void onWritable(final Connection connection)
+        {
+        }
+
+        public void onClosed(final Connection connection, final CloseReason reason)
+        {
+            throw new AssertionError("the ping-pong's connection closed: " + reason);
         }
     }
 }

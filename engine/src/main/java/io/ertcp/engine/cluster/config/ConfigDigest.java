@@ -76,6 +76,8 @@ public final class ConfigDigest
         d.put("log.retention-ns", config.log().retentionNs());
         d.put("log.roll-cycle", config.log().rollCycle());
         d.put("log.file", config.log().file().map(Path::toString).orElse(""));
+        d.put("log.snapshot-every-records", config.log().snapshotEveryRecords());
+        d.put("log.snapshot-every-ns", config.log().snapshotEveryNs());
         d.put("tcp.congestion", config.tcp().congestion().name());
         d.put("tcp.buffer-kib", config.tcp().bufferKib());
         d.put("tcp.max-connections", config.tcp().maxConnections());

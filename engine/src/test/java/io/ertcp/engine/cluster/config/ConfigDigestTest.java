@@ -169,7 +169,8 @@ class ConfigDigestTest
             "slowNsPerRecord", "line", "pci", "portId", "replication"), components(NodeConfig.class));
         assertEquals(List.of("iface", "pci", "portId", "mac"), components(NodeConfig.Replication.class));
         assertEquals(List.of("heartbeatIntervalNs", "suspectTimeoutNs", "fencingHook"), components(FailureDetection.class));
-        assertEquals(List.of("dir", "retentionNs", "rollCycle", "file"), components(LogConfig.class));
+        assertEquals(List.of("dir", "retentionNs", "rollCycle", "file", "snapshotEveryRecords", "snapshotEveryNs"),
+            components(LogConfig.class));
         assertEquals(List.of("congestion", "bufferKib", "maxConnections", "nagle"), components(TcpOptions.class));
         assertEquals(List.of("address", "mac", "gateway"), components(VirtualAddress.class));
         assertEquals(List.of("name", "port", "options", "jar"), components(ServiceConfig.class));
