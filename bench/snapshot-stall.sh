@@ -12,7 +12,7 @@
 # Topology (bench/eb-cluster-lib.sh, in namespaces named sb-* instead of eb-* so it can run beside
 # the other benches): client in sb-c (kernel TCP), primary sb-p, logger sb-l, backup sb-b1, kv on
 # 10.81.0.100:6379, durability logger, shared threading, heartbeat 10ms, suspect-timeout --suspect
-# (default 200ms: the 2-core VM is shared), every node JVM (all its threads, the snapshot thread
+# (default 500ms: the 2-core VM is shared; at 200ms the load phase made false role changes), every node JVM (all its threads, the snapshot thread
 # too) on --node-cpus (default 0), the client on --client-cpu (default 1), ERTCP_HEAP --heap (1g).
 #
 # Per round, mode off then on: a fresh cluster (on: log.snapshot-every-records N, default 500, or
@@ -37,7 +37,7 @@ ROUNDS=1
 NODE_CPUS=0
 CLIENT_CPU=1
 PHASES="0:10 5:25"
-SUSPECT=200ms
+SUSPECT=500ms
 HEAP=1g
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -105,11 +105,14 @@ run() {
     rtt="$OUT/snapshot-stall-$mode-$round-gap$gap.rtt"
     la=$(cut -d' ' -f1 /proc/loadavg)
     echo "snapshot-stall: $mode round $round: probe for $secs s, $gap ms between requests ($(date -u +%T), load $la)" >&2
+    # the nodes serving as primary and backup now (a false role change during the load swaps them)
+    pri=$(grep -o '\[[a-z0-9]*\] \(took over as primary\|primary in epoch [0-9]*, serving\)' "$log" | tail -1 | sed 's/^\[\([^]]*\)\].*/\1/')
+    [ "$pri" = backup1 ] && bak=primary || bak=backup1
     t0=$(date +%s.%N)
     ip netns exec sb-c taskset -c "$CLIENT_CPU" python3 "$ROOT/bench/snapshot_client.py" probe "$EB_VIP" "$PORT" "$rtt" \
-      --seconds "$secs" --gap-ms "$gap" --watch "$WORK/log/primary/snapshots" --watch "$WORK/log/backup1/snapshots" 2>&1 | tee -a "$log" >&2
+      --seconds "$secs" --gap-ms "$gap" --watch "$WORK/log/$pri/snapshots" --watch "$WORK/log/$bak/snapshots" 2>&1 | tee -a "$log" >&2
     t1=$(date +%s.%N)
-    echo "$mode $round $gap $rtt $log $la $(cut -d' ' -f1 /proc/loadavg) $t0 $t1" >> "$SUMMARY"
+    echo "$mode $round $gap $rtt $log $la $(cut -d' ' -f1 /proc/loadavg) $t0 $t1 $pri $bak" >> "$SUMMARY"
   done
   sleep 1.5   # the last snapshot's line (written on the snapshot thread, reported within 100 ms)
   ls -l "$WORK/log/primary/snapshots" "$WORK/log/backup1/snapshots" >> "$log" 2>&1 || true
@@ -125,9 +128,9 @@ echo "snapshot-stall: end $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loada
 # Percentiles by nearest rank.
 pct() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(p * NR + 0.999999); if (i < 1) i = 1; printf "%.1f", v[i] }'; }
 echo
-echo "| snapshots | gap between requests | load avg (start/end) | requests | errors | round trip p50 ms | p90 | p99 | p99.9 | max | snapshots captured in the window (primary/backup) | primary's capture, duty cycle ms (median, max) | its serialization ms (median) | \"due but open\" lines | suspicions | max round trip across a capture ms | requests during a serialization, p50 / max ms |"
-echo "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | --- |"
-while read -r mode round gap rtt log la0 la1 t0 t1; do
+echo "| snapshots | gap between requests | primary | load avg (start/end) | requests | errors | round trip p50 ms | p90 | p99 | p99.9 | max | snapshots captured in the window (primary/backup) | primary's capture, duty cycle ms (median, max) | its serialization ms (median) | \"due but open\" lines | suspicions | role changes in the cluster's run (load too) | max round trip across a capture ms | requests during a serialization, p50 / max ms |"
+echo "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"
+while read -r mode round gap rtt log la0 la1 t0 t1 pri bak; do
   ok=$(awk '$2 != "error" { print $2 }' "$rtt")
   n=$(echo "$ok" | grep -c . || true)
   errs=$(awk '$2 == "error"' "$rtt" | wc -l)
@@ -138,9 +141,9 @@ while read -r mode round gap rtt log la0 la1 t0 t1; do
       line = $0; sub(/.* position /, "", line); p = line + 0
       x = $0; sub(/.*capture took /, "", x); y = $0; sub(/.*its bytes /, "", y)
       c = $1 - (y + 0) / 1000; if (c >= a - 1 && c <= b) print p, x + 0, y + 0 }' "$log"; }
-  snaps primary > "$WORK/sp"; snaps backup1 > "$WORK/sb"
+  snaps "$pri" > "$WORK/sp"; snaps "$bak" > "$WORK/sb"
   # the capture's moment: the probe's first sight of the primary's snapshot-P.snap.tmp minus P's serialization
-  awk '$2 ~ /primary\/snapshots$/ && $3 ~ /\.snap\.tmp$/ { p = $3; sub(/^[^0-9]*/, "", p); sub(/\..*/, "", p); print p + 0, $1 }' "$rtt.files" > "$WORK/seen"
+  awk -v d="/$pri/snapshots" 'substr($2, length($2) - length(d) + 1) == d && $3 ~ /\.snap\.tmp$/ { p = $3; sub(/^[^0-9]*/, "", p); sub(/\..*/, "", p); print p + 0, $1 }' "$rtt.files" > "$WORK/seen"
   awk 'FILENAME == ARGV[1] { ser[$1] = $3; next }
        FILENAME == ARGV[2] { if ($1 in ser) { nc++; cap[nc] = $2 - ser[$1] / 1000; end[nc] = $2 } next }
        $2 != "error" { s = $1; e = $1 + $2 / 1000; hit = 0
@@ -155,7 +158,8 @@ while read -r mode round gap rtt log la0 la1 t0 t1; do
   caps=$(awk '{ print $2 }' "$WORK/sp"); sers=$(awk '{ print $3 }' "$WORK/sp")
   held=$(awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b && /a snapshot is due but/' "$log" | wc -l)
   susp=$(awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b && /suspects|lost at/' "$log" | wc -l)
-  echo "| $mode | $gap ms | $la0/$la1 | $n | $errs | $(echo "$ok" | pct 0.5) | $(echo "$ok" | pct 0.9) | $(echo "$ok" | pct 0.99) | $(echo "$ok" | pct 0.999) | $(echo "$ok" | pct 1) | $(wc -l < "$WORK/sp")/$(wc -l < "$WORK/sb") | $( [ -n "$caps" ] && echo "$(echo "$caps" | pct 0.5), $(echo "$caps" | pct 1)" || echo -) | $( [ -n "$sers" ] && echo "$sers" | pct 0.5 || echo -) | $held | $susp | $across | $during |"
+  roles=$(grep -c '\] took over as primary\|\] elected primary\|\] promoted to logger' "$log" || true)
+  echo "| $mode | $gap ms | $pri | $la0/$la1 | $n | $errs | $(echo "$ok" | pct 0.5) | $(echo "$ok" | pct 0.9) | $(echo "$ok" | pct 0.99) | $(echo "$ok" | pct 0.999) | $(echo "$ok" | pct 1) | $(wc -l < "$WORK/sp")/$(wc -l < "$WORK/sb") | $( [ -n "$caps" ] && echo "$(echo "$caps" | pct 0.5), $(echo "$caps" | pct 1)" || echo -) | $( [ -n "$sers" ] && echo "$sers" | pct 0.5 || echo -) | $held | $susp | $roles | $across | $during |"
 done < "$SUMMARY"
 echo
 echo "per-request timings: $OUT/snapshot-stall-MODE-ROUND-gapG.rtt (start_wall total connect set get, ms), .files the snapshot files' first sight; node logs beside them"
