@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The client-observed cost of kv snapshots on the primary (issue 13's last benchmark): a kv ER-TCP
 # cluster loaded with 10^6 keys, then a client that opens a new connection per request (connect,
-# SET, GET, close) for --seconds, with snapshots off and on (same load, same run), and the round
+# SET, GET, close) in --phases, with snapshots off and on (same load, same run), and the round
 # trip's distribution for each. Prints a Markdown table for BENCHMARKS.md ("Snapshots"); keeps
-# every request's timing in bench/out/snapshot-stall-MODE-ROUND.rtt.
+# every request's timing in bench/out/snapshot-stall-MODE-ROUND-gapGAP.rtt.
 #
 #   sudo bench/snapshot-stall.sh [--keys N] [--every-records N | --every T]
 #                                [--rounds R] [--node-cpus LIST] [--client-cpu N] [--phases "GAP:S ..."]
@@ -19,8 +19,9 @@
 # log.snapshot-every T), load --keys keys (bench/snapshot_client.py load: 2,000-command pipelines,
 # 20,000 keys per connection), 2 s of rest, then the probe phases, each GAP:S (default "0:10 5:25"):
 # S seconds of requests one after the other with GAP ms of sleep between. Back to back (0) the next
-# SYN reaches the primary before the last connection is closed there, so a snapshot never finds a
-# moment with none open; a 5 ms gap gives it one. Snapshots in a phase: the nodes' "snapshot at
+# SYN may reach the primary before the last connection is closed there, and a due snapshot waits
+# for a moment with none open (the primary says so: counted as "due but open"); a gap gives it one.
+# Snapshots in a phase: the nodes' "snapshot at
 # position P written" lines (with the capture's duty-cycle time and the serialization's) whose
 # capture falls in it, and the files the probe saw appear in the primary's and the backup's
 # snapshots directories (DIR/NODE/snapshots). A request "across a capture" was in flight at the
