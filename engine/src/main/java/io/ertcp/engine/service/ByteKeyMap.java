@@ -271,22 +271,7 @@ final class ByteKeyMap<V>
         {
             if (e.hash == h && equals(e.key, buffer, offset, length))
             {
-                if (frozen)
-                {
-                    replaceInChain(e, true);
-                    size--;
-                    return e.value;
-                }
-                if (previous == null)
-                {
-                    table[index] = e.next;
-                }
-                else
-                {
-                    previous.next = e.next;
-                }
-                size--;
-                return e.value;
+                return unlink(index, previous, e);
             }
         }
         return null;
@@ -304,25 +289,29 @@ final class ByteKeyMap<V>
         {
             if (e.hash == h && Arrays.equals(e.key, key))
             {
-                if (frozen)
-                {
-                    replaceInChain(e, true);
-                    size--;
-                    return e.value;
-                }
-                if (previous == null)
-                {
-                    table[index] = e.next;
-                }
-                else
-                {
-                    previous.next = e.next;
-                }
-                size--;
-                return e.value;
+                return unlink(index, previous, e);
             }
         }
         return null;
+    }
+
+    /** Takes {@code e}, found after {@code previous} in chain {@code index}, out of the map: its value. */
+    private V unlink(final int index, final Entry<V> previous, final Entry<V> e)
+    {
+        if (frozen)
+        {
+            replaceInChain(e, true);
+        }
+        else if (previous == null)
+        {
+            table[index] = e.next;
+        }
+        else
+        {
+            previous.next = e.next;
+        }
+        size--;
+        return e.value;
     }
 
     /**
