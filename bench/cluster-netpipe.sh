@@ -12,20 +12,20 @@
 # sttcp, whose backup taps the client's frames. bench/modes-netpipe.sh runs kernel, engine,
 # ertcp-1b and sttcp this way.
 #
-# Topology (bench/eb-cluster-lib.sh): namespace eb-c (kernel TCP client, NPtcp transmitter) and the
-# node namespaces eb-p, eb-l, eb-b1, eb-b2, all on the bridge in eb-lan. The server is reached at
+# Topology (bench/eb-cluster-lib.sh): namespace eb-client (kernel TCP client, NPtcp transmitter) and the
+# node namespaces eb-primary, eb-logger, eb-backup1, eb-backup2, all on the bridge in eb-lan. The server is reached at
 # 10.81.0.100 in every mode:
-#   kernel    NPtcp's receiver in eb-p on the kernel's own TCP, 10.81.0.100 added to eb-p's eth0
+#   kernel    NPtcp's receiver in eb-primary on the kernel's own TCP, 10.81.0.100 added to eb-primary's eth0
 #             (the same veth, bridge and offload settings as the engine's modes; pinned like them)
-#   engine    ./ertcp serve --service netpipe --threading shared in eb-p (the VIP as its address)
-#   ertcp-Nb  ./ertcp node in eb-p (primary), eb-l (logger) and N of eb-b1, eb-b2 (backups), an
+#   engine    ./ertcp serve --service netpipe --threading shared in eb-primary (the VIP as its address)
+#   ertcp-Nb  ./ertcp node in eb-primary (primary), eb-logger (logger) and N of eb-backup1, eb-backup2 (backups), an
 #             er-tcp cluster file with durability logger, heartbeats 10 ms, shared threading,
 #             suspicion after --suspect-timeout (500 ms: no failover is wanted here, and with
 #             every JVM on one loaded core a shorter one risks a false takeover mid-measurement;
 #             the run checks the nodes' logs for suspicions and prints how many there were)
 #   ertcp-Nb-none  the same with security: none in the cluster file (the channel unauthenticated), to
 #             measure what authentication costs against ertcp-Nb in one run
-#   sttcp     an st-tcp cluster: primary (eb-p), backup (eb-b1, taps the LAN), witness (eb-w);
+#   sttcp     an st-tcp cluster: primary (eb-primary), backup (eb-backup1, taps the LAN), witness (eb-witness);
 #             durability backup, the same heartbeat and suspicion as ertcp-Nb; needs --flood
 # Pinning, the same in every mode: every ertcp JVM on --node-cpus (default 0), NPtcp on
 # --client-cpu (default 1). Nothing busy-spins: shared threading backs off when idle.
@@ -69,14 +69,14 @@ trap 'eb_down; rm -rf "$WORK"' EXIT
 [ "${ERTCP_NO_BUILD:-}" = 1 ] || "$ROOT/ertcp" build >/dev/null
 if [ "$FLOOD" = 1 ]; then EB_AGEING=0; fi
 eb_up
-echo "cluster-netpipe: start $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), upper $UPPER, bridge $(ip -n eb-lan -d link show br0 | grep -o 'ageing_time [0-9]*')" >&2
+echo "cluster-netpipe: start $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), upper $UPPER, bridge $(ip -n "$EB_LAN" -d link show br0 | grep -o 'ageing_time [0-9]*')" >&2
 
 stop_nodes() {
   local n
   for n in $EB_NODES; do eb_kill_node "$n"; done
   sleep 0.5
-  ip -n eb-p addr flush dev eth0
-  ip -n eb-c neigh flush all
+  ip -n "${EB_NS[p]}" addr flush dev eth0
+  ip -n "${EB_NS[c]}" neigh flush all
 }
 
 run_mode() {
@@ -85,15 +85,15 @@ run_mode() {
   case "$mode" in
     kernel)
       nodes=p
-      ip -n eb-p addr add "$EB_VIP/24" dev eth0
-      ( cd "$WORK" && ip netns exec eb-p taskset -c "$NODE_CPUS" NPtcp > "$OUT/$NAME-kernel.log" 2>&1 ) 2>/dev/null &
+      ip -n "${EB_NS[p]}" addr add "$EB_VIP/24" dev eth0
+      ( cd "$WORK" && ip netns exec "${EB_NS[p]}" taskset -c "$NODE_CPUS" NPtcp > "$OUT/$NAME-kernel.log" 2>&1 ) 2>/dev/null &
       disown $! 2>/dev/null || true
       local i
-      for i in $(seq 1 100); do ip netns exec eb-p ss -ltn | grep -q ':5002 ' && break; sleep 0.1; done
+      for i in $(seq 1 100); do ip netns exec "${EB_NS[p]}" ss -ltn | grep -q ':5002 ' && break; sleep 0.1; done
       ;;
     engine)
       nodes=p
-      ( ERTCP_NO_BUILD=1 ip netns exec eb-p taskset -c "$NODE_CPUS" "$ROOT/ertcp" serve --driver af-packet --iface eth0 \
+      ( ERTCP_NO_BUILD=1 ip netns exec "${EB_NS[p]}" taskset -c "$NODE_CPUS" "$ROOT/ertcp" serve --driver af-packet --iface eth0 \
           --ip "$EB_VIP/24" --service netpipe --threading shared > "$OUT/$NAME-engine.log" 2>&1 ) 2>/dev/null &
       disown $! 2>/dev/null || true
       eb_wait_for "$OUT/$NAME-engine.log" listening 30 || { echo "engine did not start:" >&2; cat "$OUT/$NAME-engine.log" >&2; exit 1; }
@@ -130,12 +130,12 @@ run_mode() {
   sleep 2
   local s0=0
   case "$mode" in kernel|engine) ;; *) s0=$(grep -c 'suspects\|lost at' "$OUT/$NAME-$mode.log" || true) ;; esac
-  ip netns exec eb-c taskset -c "$CLIENT_CPU" NPtcp -h "$EB_VIP" -u "$UPPER" -o "$OUT/$NAME-$mode.np" \
+  ip netns exec "${EB_NS[c]}" taskset -c "$CLIENT_CPU" NPtcp -h "$EB_VIP" -u "$UPPER" -o "$OUT/$NAME-$mode.np" \
     > "$OUT/nptcp-$mode.log" 2>&1 &
   local np=$! lost=""
   # Other users' broad "pkill -f ...Main node" on this shared machine kill our nodes too: watch them.
   while kill -0 "$np" 2>/dev/null; do
-    for n in $nodes; do [ -n "$(ip netns pids "eb-$n")" ] || lost="$lost $n"; done
+    for n in $nodes; do [ -n "$(ip netns pids "${EB_NS[$n]}")" ] || lost="$lost $n"; done
     if [ -n "$lost" ]; then
       echo "cluster-netpipe: $mode: node(s)$lost died under NPtcp (killed from outside?): retrying the mode" >&2
       kill "$np" 2>/dev/null || true; wait "$np" 2>/dev/null || true

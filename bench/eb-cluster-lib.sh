@@ -1,55 +1,57 @@
 # Shared by bench/cluster-netpipe.sh and bench/failover-stall.sh (sourced, not run).
 #
-# One machine, namespaces on one bridge, the topology of examples/cluster-namespaces.yaml:
+# One machine, namespaces on one bridge, the topology of docs/cluster-file.md ("One machine"), made by
+# ./ertcp lan (the builder the demo and the system tests use) from the cluster files ./ertcp
+# cluster-file prints, so the addresses and MACs are that command's numbering:
 #
-#   eb-c (client, kernel TCP, 10.81.0.2) ── eb-lan:br0 ── eb-p (.11)  eb-l (.12)  eb-b1 (.13)  eb-b2 (.14)  eb-w (.15)
+#   eb-client (kernel TCP, 10.81.0.2) ── eb-lan:br0 ── eb-primary (.11)  eb-logger (.12)
+#                                                      eb-backup1 (.13)  eb-backup2 (.14)  eb-witness (.15)
 #
-# eb-w holds the witness of an st-tcp cluster (primary eb-p, backup eb-b1, witness eb-w: no logger).
+# Scripts name a node by its short name (p l b1 b2 w, c the client): EB_NAME gives its name in the
+# cluster files, EB_NS its namespace, EB_LAN the bridge's. EB_PREFIX (default eb) is the namespaces'
+# prefix, so two scripts can run side by side (bench/snapshot-stall.sh uses sb).
+# eb-witness holds the witness of an st-tcp cluster (primary, backup1, witness: no logger).
 # EB_AGEING, when set, is the bridge's ageing_time (ip link ... type bridge ageing_time): 0 makes
-# the bridge forget every MAC at once, so it floods all unicast to every port. ST-TCP needs that
-# (its backup taps the client's frames to and from the VIP); scripts comparing modes set it for
-# the whole run so every mode crosses the same flooding bridge.
+# the bridge forget every MAC at once, so it floods all unicast to every port (./ertcp lan --hub,
+# which spares the witness the flood). ST-TCP needs that (its backup taps the client's frames to and
+# from the VIP); scripts comparing modes set it for the whole run so every mode crosses the same
+# flooding bridge.
 #
 # The VIP is 10.81.0.100/24 (virtual MAC 02:00:00:00:81:64). Each node namespace has one veth end
-# named eth0 whose MAC is the cluster file's; the client's veth has transmit offloads off so that
-# the nodes' raw-frame readers see real checksums and MTU-sized frames. Veths are created straight
-# into their namespaces (no names in the root namespace, so nothing collides with other users).
+# named eth0 whose MAC is the cluster file's; every eth0 has its transmit offloads off, so that the
+# nodes' raw-frame readers see real checksums and MTU-sized frames (and the kernel baselines, served
+# from the primary's namespace, send what the nodes would). Veths are created straight into their
+# namespaces (no names in the root namespace, so nothing collides with other users).
 
+EB_PREFIX=${EB_PREFIX:-eb}
 EB_NODES="p l b1 b2 w"
 EB_VIP=10.81.0.100
 EB_VIP_MAC=02:00:00:00:81:64
 declare -A EB_IP=([c]=10.81.0.2 [p]=10.81.0.11 [l]=10.81.0.12 [b1]=10.81.0.13 [b2]=10.81.0.14 [w]=10.81.0.15)
-declare -A EB_MAC=([p]=02:00:00:00:81:11 [l]=02:00:00:00:81:12 [b1]=02:00:00:00:81:13 [b2]=02:00:00:00:81:14 [w]=02:00:00:00:81:15)
 declare -A EB_NAME=([p]=primary [l]=logger [b1]=backup1 [b2]=backup2 [w]=witness)
+declare -A EB_NS=([c]="$EB_PREFIX-client" [p]="$EB_PREFIX-primary" [l]="$EB_PREFIX-logger" [b1]="$EB_PREFIX-backup1"
+  [b2]="$EB_PREFIX-backup2" [w]="$EB_PREFIX-witness")
+EB_LAN="$EB_PREFIX-lan"
 
 eb_down() {
-  local ns
-  for ns in c $EB_NODES lan; do
-    ip netns pids "eb-$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-  done
-  sleep 0.2
-  for ns in c $EB_NODES lan; do ip netns del "eb-$ns" 2>/dev/null || true; done
+  ERTCP_NO_BUILD=1 "$ROOT/ertcp" lan down --prefix "$EB_PREFIX" >/dev/null || true
 }
 
+# eb_up: the LAN of every node either mode uses (an er-tcp file with two backups, an st-tcp file with
+# its witness), made by ./ertcp lan; whatever a previous run left is removed first.
 eb_up() {
-  local n
+  local n topology
   eb_down
-  ip netns add eb-lan
-  ip -n eb-lan link add br0 type bridge stp_state 0 forward_delay 0
-  [ -n "${EB_AGEING:-}" ] && ip -n eb-lan link set br0 type bridge ageing_time "$EB_AGEING"
-  ip -n eb-lan link set br0 up
-  for n in c $EB_NODES; do
-    ip netns add "eb-$n"
-    ip netns exec "eb-$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-    ip link add "ebv-$n" netns eb-lan type veth peer name eth0 netns "eb-$n"
-    ip -n eb-lan link set "ebv-$n" master br0 up
-    ip -n "eb-$n" link set lo up
-    [ -n "${EB_MAC[$n]:-}" ] && ip -n "eb-$n" link set eth0 address "${EB_MAC[$n]}"
-    ip -n "eb-$n" link set eth0 up
-  done
-  ip -n eb-c addr add "${EB_IP[c]}/24" dev eth0
-  ip netns exec eb-c ethtool -K eth0 tx off tso off gso off >/dev/null
-  for n in $EB_NODES; do ip netns exec "eb-$n" ethtool -K eth0 tx off tso off gso off gro off >/dev/null; done
+  topology=$(mktemp -d /tmp/eb-topology.XXXXXX)
+  EB_SECURITY=none eb_write_cluster "$topology/er.yaml" eb-bench er-tcp logger echo 10ms 50ms "$topology/log" "p l b1 b2"
+  EB_SECURITY=none eb_write_cluster "$topology/st.yaml" eb-bench-st st-tcp backup echo 10ms 50ms "$topology/log" "p b1 w"
+  ERTCP_NO_BUILD=1 "$ROOT/ertcp" lan up --config "$topology/er.yaml,$topology/st.yaml" --prefix "$EB_PREFIX" \
+    --client "${EB_IP[c]}/24" $([ "${EB_AGEING:-}" = 0 ] && echo --hub) >/dev/null || { rm -rf "$topology"; return 1; }
+  rm -rf "$topology"
+  if [ -n "${EB_AGEING:-}" ] && [ "$EB_AGEING" != 0 ]; then
+    ip -n "$EB_LAN" link set br0 type bridge ageing_time "$EB_AGEING"
+  fi
+  for n in $EB_NODES; do ip netns exec "${EB_NS[$n]}" ethtool -K eth0 tx off tso off gso off gro off >/dev/null; done
 }
 
 # eb_cluster_file FILE SERVICE BACKUPS HEARTBEAT SUSPECT LOGDIR: writes an er-tcp cluster file with
@@ -71,7 +73,7 @@ eb_st_cluster_file() {
 # eb_write_cluster FILE CLUSTER MODE DURABILITY SERVICE HEARTBEAT SUSPECT LOGDIR NODES: the cluster
 # file both writers above share, printed by ./ertcp cluster-file (docs/cluster-file.md): NODES are
 # namespaces (p primary, l logger, w witness, b1 b2 backups ranked in order), every node af-packet on
-# its eth0, with the addresses and MACs of EB_IP and EB_MAC (cluster-file's numbering: primary .11,
+# its eth0, with the addresses of EB_IP (cluster-file's numbering: primary .11,
 # logger .12, backups .13 on, witness .15, MACs the virtual MAC with those digits last). The
 # replication channel is authenticated with the key FILE.key beside it (32 bytes from /dev/urandom,
 # owner-only, made once, as ./ertcp keygen would); EB_SECURITY=none writes security: none instead,
@@ -97,7 +99,7 @@ eb_write_cluster() {
 # timeout, an artefact of sharing cores that separate machines do not have.
 eb_start_node() {
   local n=$1 file=$2 cpus=$3 log=$4
-  ( ERTCP_NO_BUILD=1 ip netns exec "eb-$n" nice -n "${EB_START_NICE:-10}" taskset -c "$cpus" "$ROOT/ertcp" node --config "$file" --name "${EB_NAME[$n]}" 2>&1 \
+  ( ERTCP_NO_BUILD=1 ip netns exec "${EB_NS[$n]}" nice -n "${EB_START_NICE:-10}" taskset -c "$cpus" "$ROOT/ertcp" node --config "$file" --name "${EB_NAME[$n]}" 2>&1 \
       | perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.6f %s", time, $_' >> "$log" ) 2>/dev/null &
   disown $! 2>/dev/null || true
 }
@@ -118,11 +120,11 @@ eb_start_cluster() {
 # eb_settle_node NS: let the node's JVM warm up (EB_SETTLE_S, 2 s) then renice it to 0.
 eb_settle_node() {
   sleep "${EB_SETTLE_S:-2}"
-  ip netns pids "eb-$1" 2>/dev/null | xargs -r renice -n 0 -p >/dev/null 2>&1 || true
+  ip netns pids "${EB_NS[$1]}" 2>/dev/null | xargs -r renice -n 0 -p >/dev/null 2>&1 || true
 }
 
 # eb_kill_node NS: kill -9 every process in the node's namespace (the node's JVM).
-eb_kill_node() { ip netns pids "eb-$1" 2>/dev/null | xargs -r kill -9 2>/dev/null || true; }
+eb_kill_node() { ip netns pids "${EB_NS[$1]}" 2>/dev/null | xargs -r kill -9 2>/dev/null || true; }
 
 # eb_wait_for LOG PATTERN SECONDS: waits until LOG holds a line matching PATTERN (0) or times out (1).
 eb_wait_for() {

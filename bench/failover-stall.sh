@@ -32,12 +32,12 @@
 # --flood: the bridge floods all unicast (ageing_time 0) for the whole run, every setting; it is
 # implied when any setting is sttcp (its backup taps the client's frames off the LAN).
 # --baselines: before the settings, the same ping-pong against the kernel's own TCP (a Python echo
-# server in eb-p, 10.81.0.100 on its eth0) and the engine alone (./ertcp serve --service echo),
+# server in eb-primary, 10.81.0.100 on its eth0) and the engine alone (./ertcp serve --service echo),
 # one kill -9 of the server each: neither has a failover; the script records what the client saw.
 #
-# Topology (bench/eb-cluster-lib.sh): the client in eb-c, an er-tcp cluster of primary (eb-p),
-# logger (eb-l) and one backup (eb-b1) serving echo on 10.81.0.100:7, durability logger, shared
-# threading; or an st-tcp cluster of primary (eb-p), backup (eb-b1) and witness (eb-w), durability
+# Topology (bench/eb-cluster-lib.sh): the client in eb-client, an er-tcp cluster of primary (eb-primary),
+# logger (eb-logger) and one backup (eb-backup1) serving echo on 10.81.0.100:7, durability logger, shared
+# threading; or an st-tcp cluster of primary (eb-primary), backup (eb-backup1) and witness (eb-witness), durability
 # backup; every node JVM on --node-cpus (default 0), the client on --client-cpu (default 1).
 #
 # Per setting: start the cluster (primary first; er-tcp: logger, backup; st-tcp: backup, witness), start bench/stall_client.py (SIZE-byte ping-pong,
@@ -100,7 +100,7 @@ if [ "$REPORT_ONLY" = 0 ]; then
 [ "${ERTCP_NO_BUILD:-}" = 1 ] || "$ROOT/ertcp" build >/dev/null
 if [ "$FLOOD" = 1 ]; then EB_AGEING=0; fi
 eb_up
-echo "failover-stall: start $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), settings $SETTINGS, $KILLS kills each, bridge $(ip -n eb-lan -d link show br0 | grep -o 'ageing_time [0-9]*')" >&2
+echo "failover-stall: start $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), settings $SETTINGS, $KILLS kills each, bridge $(ip -n "$EB_LAN" -d link show br0 | grep -o 'ageing_time [0-9]*')" >&2
 
 now() { date +%s.%N; }
 
@@ -141,7 +141,7 @@ BASE="$OUT/failover-stall.baselines"
 
 stop_all() {
   local n
-  ip netns pids eb-c | xargs -r kill 2>/dev/null || true
+  ip netns pids "${EB_NS[c]}" | xargs -r kill 2>/dev/null || true
   for n in $EB_NODES; do eb_kill_node "$n"; done
   sleep 0.5
 }
@@ -154,8 +154,8 @@ run_baseline() {
   echo "failover-stall: baseline $mode ($(date -u +%T), load $(cut -d' ' -f1 /proc/loadavg))" >&2
   case "$mode" in
     kernel)
-      ip -n eb-p addr add "$EB_VIP/24" dev eth0
-      ( ip netns exec eb-p taskset -c "$NODE_CPUS" python3 -c '
+      ip -n "${EB_NS[p]}" addr add "$EB_VIP/24" dev eth0
+      ( ip netns exec "${EB_NS[p]}" taskset -c "$NODE_CPUS" python3 -c '
 import socket, threading
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 7)); s.listen(8)
 def echo(c):
@@ -168,16 +168,16 @@ while True:
     c, _ = s.accept(); threading.Thread(target=echo, args=(c,), daemon=True).start()
 ' > "$OUT/failover-stall-base-kernel.log" 2>&1 ) 2>/dev/null &
       disown $! 2>/dev/null || true
-      for i in $(seq 1 100); do ip netns exec eb-p ss -ltn | grep -q ':7 ' && break; sleep 0.1; done
+      for i in $(seq 1 100); do ip netns exec "${EB_NS[p]}" ss -ltn | grep -q ':7 ' && break; sleep 0.1; done
       ;;
     engine)
-      ( ERTCP_NO_BUILD=1 ip netns exec eb-p taskset -c "$NODE_CPUS" "$ROOT/ertcp" serve --driver af-packet --iface eth0 \
+      ( ERTCP_NO_BUILD=1 ip netns exec "${EB_NS[p]}" taskset -c "$NODE_CPUS" "$ROOT/ertcp" serve --driver af-packet --iface eth0 \
           --ip "$EB_VIP/24" --service echo --threading shared > "$OUT/failover-stall-base-engine.log" 2>&1 ) 2>/dev/null &
       disown $! 2>/dev/null || true
       eb_wait_for "$OUT/failover-stall-base-engine.log" listening 30 || { echo "engine did not start" >&2; return 1; }
       ;;
   esac
-  ( ip netns exec eb-c taskset -c "$CLIENT_CPU" python3 "$ROOT/bench/stall_client.py" "$EB_VIP" 7 "$gaps" "$count" \
+  ( ip netns exec "${EB_NS[c]}" taskset -c "$CLIENT_CPU" python3 "$ROOT/bench/stall_client.py" "$EB_VIP" 7 "$gaps" "$count" \
       --size "$SIZE" 2>> "$err" ) &
   client_pid=$!
   sleep 3
@@ -186,15 +186,15 @@ while True:
   for i in $(seq 1 100); do kill -0 "$client_pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$client_pid" 2>/dev/null; then
     what="no reply in the 10 s after the kill; the connection hangs (the client retransmits into nothing until its retries run out)"
-    ip netns pids eb-c | xargs -r kill 2>/dev/null || true
+    ip netns pids "${EB_NS[c]}" | xargs -r kill 2>/dev/null || true
   else
     what="the client's connection failed $(awk -v t="$t_kill" '{ printf "%.0f ms after the kill", ($1 - t) * 1000; exit }' "$err"): $(tail -1 "$err" | cut -d' ' -f2- | sed 's/|/\\|/g')"
   fi
   wait "$client_pid" 2>/dev/null || true
   echo "$mode|$(cut -d' ' -f2 "$count" 2>/dev/null || echo 0)|$what" >> "$BASE"
   echo "failover-stall: baseline $mode: $what" >&2
-  ip -n eb-p addr flush dev eth0
-  ip -n eb-c neigh flush all
+  ip -n "${EB_NS[p]}" addr flush dev eth0
+  ip -n "${EB_NS[c]}" neigh flush all
 }
 
 run_setting() {
@@ -214,11 +214,11 @@ run_setting() {
   esac
   cp "$file" "$OUT/failover-stall-$tag.yaml"
   if [ "$rto" = default ]; then
-    ip -n eb-c route replace 10.81.0.0/24 dev eth0 src "${EB_IP[c]}"
+    ip -n "${EB_NS[c]}" route replace 10.81.0.0/24 dev eth0 src "${EB_IP[c]}"
   else
-    ip -n eb-c route replace 10.81.0.0/24 dev eth0 src "${EB_IP[c]}" rto_min "$rto"
+    ip -n "${EB_NS[c]}" route replace 10.81.0.0/24 dev eth0 src "${EB_IP[c]}" rto_min "$rto"
   fi
-  ip -n eb-c neigh flush all
+  ip -n "${EB_NS[c]}" neigh flush all
   local done_kills=0 attempt=0 probed=0 false_susp=- false_take=- s0=- restarts=0
   : > "$WORK/$tag.kills"
   local max_attempts=4; [ "$FRESH" = 1 ] && max_attempts=$((KILLS + 4))
@@ -232,7 +232,7 @@ run_setting() {
       echo "failover-stall: $tag: roles changed while the cluster started (attempt $attempt): starting again" >&2
       stop_all; restarts=$((restarts + 1)); continue
     fi
-    ( ip netns exec eb-c taskset -c "$CLIENT_CPU" python3 "$ROOT/bench/stall_client.py" "$EB_VIP" 7 "$gaps" "$count" \
+    ( ip netns exec "${EB_NS[c]}" taskset -c "$CLIENT_CPU" python3 "$ROOT/bench/stall_client.py" "$EB_VIP" 7 "$gaps" "$count" \
         --size "$SIZE" 2>> "$OUT/failover-stall-$tag.client.err" ) &
     client_pid=$!
     if [ "$probed" = 0 ]; then

@@ -10,7 +10,7 @@
 #                                [--suspect T] [--heap SIZE]
 #
 # Topology (bench/eb-cluster-lib.sh, in namespaces named sb-* instead of eb-* so it can run beside
-# the other benches): client in sb-c (kernel TCP), primary sb-p, logger sb-l, backup sb-b1, kv on
+# the other benches): client in sb-client (kernel TCP), primary sb-primary, logger sb-logger, backup sb-backup1, kv on
 # 10.81.0.100:6379, durability logger, shared threading, heartbeat 10ms, suspect-timeout --suspect
 # (default 500ms: the 2-core VM is shared; at 200ms the load phase made false role changes), every node JVM (all its threads, the snapshot thread
 # too) on --node-cpus (default 0), the client on --client-cpu (default 1), ERTCP_HEAP --heap (1g).
@@ -57,10 +57,11 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || { echo "snapshot-stall.sh needs root for network namespaces: run it with sudo" >&2; exit 2; }
 
-# The shared library with its namespaces renamed eb-* -> sb-* (names only; addresses and MACs live
-# inside the namespaces, so two benches on one machine do not collide).
-# shellcheck disable=SC1090
-. <(sed 's/\([" ]\)eb-\([a-z$]\)/\1sb-\2/g' "$ROOT/bench/eb-cluster-lib.sh")
+# The shared library with its namespaces prefixed sb- instead of eb- (names only; addresses and MACs
+# live inside the namespaces, so two benches on one machine do not collide).
+EB_PREFIX=sb
+# shellcheck source=bench/eb-cluster-lib.sh
+. "$ROOT/bench/eb-cluster-lib.sh"
 mkdir -p "$OUT"
 WORK=$(mktemp -d /var/tmp/sb-snap.XXXXXX)
 trap 'eb_down; rm -rf "$WORK"' EXIT
@@ -69,12 +70,12 @@ export ERTCP_HEAP=$HEAP
 [ "${ERTCP_NO_BUILD:-}" = 1 ] || "$ROOT/ertcp" build >/dev/null
 eb_up
 PORT=6379
-ip -n sb-c route replace 10.81.0.0/24 dev eth0 src "${EB_IP[c]}"
+ip -n "${EB_NS[c]}" route replace 10.81.0.0/24 dev eth0 src "${EB_IP[c]}"
 echo "snapshot-stall: start $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), $KEYS keys, probe phases (gap ms:s) $PHASES, snapshots every ${EVERY_RECORDS:+$EVERY_RECORDS records}${EVERY}, nodes on CPU $NODE_CPUS, client on CPU $CLIENT_CPU, commit $(git -C "$ROOT" rev-parse --short HEAD)" >&2
 
 stop_all() {
   local n
-  ip netns pids sb-c | xargs -r kill 2>/dev/null || true
+  ip netns pids "${EB_NS[c]}" | xargs -r kill 2>/dev/null || true
   for n in $EB_NODES; do eb_kill_node "$n"; done
   sleep 0.5
 }
@@ -95,10 +96,10 @@ run() {
     fi
   fi
   cp "$file" "$OUT/snapshot-stall-$mode.yaml"
-  ip -n sb-c neigh flush all
+  ip -n "${EB_NS[c]}" neigh flush all
   eb_start_cluster "$file" "p l b1" "$NODE_CPUS" "$log" || { stop_all; return 1; }
   echo "snapshot-stall: $mode round $round: loading $KEYS keys ($(date -u +%T), load $(cut -d' ' -f1 /proc/loadavg))" >&2
-  ip netns exec sb-c taskset -c "$CLIENT_CPU" python3 "$ROOT/bench/snapshot_client.py" load "$EB_VIP" "$PORT" --keys "$KEYS" 2>&1 | tee -a "$log" >&2
+  ip netns exec "${EB_NS[c]}" taskset -c "$CLIENT_CPU" python3 "$ROOT/bench/snapshot_client.py" load "$EB_VIP" "$PORT" --keys "$KEYS" 2>&1 | tee -a "$log" >&2
   sleep 2
   local phase gap secs rtt t0 t1 la
   for phase in $PHASES; do
@@ -110,7 +111,7 @@ run() {
     pri=$(grep -o '\[[a-z0-9]*\] \(took over as primary\|primary in epoch [0-9]*, serving\)' "$log" | tail -1 | sed 's/^\[\([^]]*\)\].*/\1/')
     [ "$pri" = backup1 ] && bak=primary || bak=backup1
     t0=$(date +%s.%N)
-    ip netns exec sb-c taskset -c "$CLIENT_CPU" python3 "$ROOT/bench/snapshot_client.py" probe "$EB_VIP" "$PORT" "$rtt" \
+    ip netns exec "${EB_NS[c]}" taskset -c "$CLIENT_CPU" python3 "$ROOT/bench/snapshot_client.py" probe "$EB_VIP" "$PORT" "$rtt" \
       --seconds "$secs" --gap-ms "$gap" --watch "$WORK/log/$pri/snapshots" --watch "$WORK/log/$bak/snapshots" 2>&1 | tee -a "$log" >&2
     t1=$(date +%s.%N)
     echo "$mode $round $gap $rtt $log $la $(cut -d' ' -f1 /proc/loadavg) $t0 $t1 $pri $bak" >> "$SUMMARY"

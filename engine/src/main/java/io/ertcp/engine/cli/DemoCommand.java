@@ -1008,33 +1008,14 @@ final class DemoCommand implements Command
         return sh(true, command);
     }
 
-    /**
-     * Run a command and return what it printed.
-     *
-     * @param check refuse with a sentence when the command fails.
-     */
+    /** Run a command and return what it printed; with {@code check}, refuse with a sentence when it fails. */
     private static List<String> sh(final boolean check, final String... command) throws IOException, InterruptedException
     {
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final List<String> lines = new String(process.getInputStream().readAllBytes()).lines().toList();
-        final boolean ok = process.waitFor(120, TimeUnit.SECONDS) && process.exitValue() == 0;
-        if (!ok && check)
-        {
-            throw new CliException("demo: '" + String.join(" ", command) + "' failed: " + String.join(" ", lines));
-        }
-        return lines;
+        return Shell.run("demo", check, command);
     }
 
     private static boolean isRoot()
     {
-        try
-        {
-            return Files.readString(Path.of("/proc/self/status")).lines()
-                .filter(line -> line.startsWith("Uid:")).anyMatch(line -> line.split("\\s+")[1].equals("0"));
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
+        return Shell.isRoot();
     }
 }

@@ -38,6 +38,7 @@ public final class Main
             new KeygenCommand(out),
             new CheckServiceCommand(out),
             new ClusterFileCommand(out),
+            new LanCommand(out),
             new StreamCommand(out),
             new ImpairCommand(out));
 

@@ -95,8 +95,21 @@ public final class NamespaceLan
     public static List<Member> nodes(final ClusterConfig config, final Function<String, String> hint,
         final Function<String, String> port, final boolean quietWitness)
     {
+        return nodes(config.nodes(), hint, port, quietWitness);
+    }
+
+    /**
+     * Nodes as members, in the order given: each with its MAC.
+     *
+     * @param hint         a node's short name from its name.
+     * @param port         its bridge port from its name.
+     * @param quietWitness spare a witness the flood.
+     */
+    public static List<Member> nodes(final List<NodeConfig> nodes, final Function<String, String> hint,
+        final Function<String, String> port, final boolean quietWitness)
+    {
         final List<Member> members = new ArrayList<>();
-        for (final NodeConfig node : config.nodes())
+        for (final NodeConfig node : nodes)
         {
             final Optional<ReplicationLink> replication = node.replication()
                 .filter(link -> link.pci().isEmpty() && link.portId().isEmpty())

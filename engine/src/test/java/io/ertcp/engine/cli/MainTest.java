@@ -33,7 +33,7 @@ class MainTest
     void helpListsEveryCommand()
     {
         assertEquals(0, run("--help"));
-        for (final String command : new String[]{"demo", "serve", "port", "impair", "build", "test"})
+        for (final String command : new String[]{"demo", "serve", "port", "impair", "lan", "build", "test"})
         {
             assertTrue(stdout().contains("  " + command), command + " missing from:\n" + stdout());
         }
@@ -42,7 +42,7 @@ class MainTest
     @Test
     void everyCommandHasHelp()
     {
-        for (final String command : new String[]{"demo", "serve", "port", "impair"})
+        for (final String command : new String[]{"demo", "serve", "port", "impair", "lan"})
         {
             out.reset();
             assertEquals(0, run(command, "--help"));
