@@ -2,7 +2,7 @@ package io.ertcp.engine.tcp;
 
 /**
  * What the peer has selectively acknowledged above SND.UNA (RFC 2018), as a few disjoint sorted
- * sequence ranges: retransmissions skip these bytes. A simplification of RFC 6675's scoreboard:
+ * sequence ranges ({@link SeqRanges}): retransmissions skip these bytes. A simplification of RFC 6675's scoreboard:
  * no pipe estimate, only "do not resend what the peer holds". Ranges beyond the slots are
  * forgotten, which costs only a needless retransmission.
  */
@@ -11,18 +11,16 @@ public final class SackScoreboard
     public static final int MAX_RANGES = 8;
 
     /** Sorted, disjoint, non-empty, all above SND.UNA after {@link #pruneBelow}. */
-    private final int[] starts = new int[MAX_RANGES];
-    private final int[] ends = new int[MAX_RANGES];
-    private int count;
+    private final SeqRanges ranges = new SeqRanges(MAX_RANGES);
 
     public void clear()
     {
-        count = 0;
+        ranges.clear();
     }
 
     public int count()
     {
-        return count;
+        return ranges.count();
     }
 
     /**
@@ -34,44 +32,9 @@ public final class SackScoreboard
         {
             return;
         }
-        final int left = SeqNum.max(start, sndUna);
-        int i = 0;
-        while (i < count && SeqNum.lt(ends[i], left))
-        {
-            i++;
-        }
-        if (i == count || SeqNum.lt(end, starts[i]))
-        {
-            if (count == MAX_RANGES)
-            {
-                if (i == count)
-                {
-                    return;
-                }
-                count--;
-            }
-            System.arraycopy(starts, i, starts, i + 1, count - i);
-            System.arraycopy(ends, i, ends, i + 1, count - i);
-            starts[i] = left;
-            ends[i] = end;
-            count++;
-            return;
-        }
-        starts[i] = SeqNum.min(starts[i], left);
-        ends[i] = SeqNum.max(ends[i], end);
-        int j = i + 1;
-        while (j < count && SeqNum.le(starts[j], ends[i]))
-        {
-            ends[i] = SeqNum.max(ends[i], ends[j]);
-            j++;
-        }
-        final int merged = j - i - 1;
-        if (merged > 0)
-        {
-            System.arraycopy(starts, j, starts, i + 1, count - j);
-            System.arraycopy(ends, j, ends, i + 1, count - j);
-            count -= merged;
-        }
+        // A block that needs a slot when all are taken pushes out the highest range: the lower ranges
+        // save more retransmissions, since the sender resends from SND.UNA up.
+        ranges.add(SeqNum.max(start, sndUna), end, true);
     }
 
     /**
@@ -80,19 +43,14 @@ public final class SackScoreboard
     public void pruneBelow(final int sndUna)
     {
         int removed = 0;
-        while (removed < count && SeqNum.le(ends[removed], sndUna))
+        while (removed < ranges.count() && SeqNum.le(ranges.end(removed), sndUna))
         {
             removed++;
         }
-        if (removed > 0)
+        ranges.removeLowest(removed);
+        if (ranges.count() > 0 && SeqNum.lt(ranges.start(0), sndUna))
         {
-            System.arraycopy(starts, removed, starts, 0, count - removed);
-            System.arraycopy(ends, removed, ends, 0, count - removed);
-            count -= removed;
-        }
-        if (count > 0 && SeqNum.lt(starts[0], sndUna))
-        {
-            starts[0] = sndUna;
+            ranges.trimLowest(sndUna);
         }
     }
 
@@ -101,11 +59,11 @@ public final class SackScoreboard
      */
     public int skipSacked(final int seq)
     {
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < ranges.count(); i++)
         {
-            if (SeqNum.inRange(seq, starts[i], ends[i]))
+            if (SeqNum.inRange(seq, ranges.start(i), ranges.end(i)))
             {
-                return ends[i];
+                return ranges.end(i);
             }
         }
         return seq;
@@ -116,11 +74,11 @@ public final class SackScoreboard
      */
     public int nextSackedStart(final int seq, final int limit)
     {
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < ranges.count(); i++)
         {
-            if (SeqNum.gt(starts[i], seq))
+            if (SeqNum.gt(ranges.start(i), seq))
             {
-                return SeqNum.min(starts[i], limit);
+                return SeqNum.min(ranges.start(i), limit);
             }
         }
         return limit;
@@ -140,9 +98,9 @@ public final class SackScoreboard
     public int sackedBytes()
     {
         int bytes = 0;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < ranges.count(); i++)
         {
-            bytes += ends[i] - starts[i];
+            bytes += ranges.end(i) - ranges.start(i);
         }
         return bytes;
     }
@@ -152,6 +110,6 @@ public final class SackScoreboard
      */
     public int highestSacked(final int fallback)
     {
-        return count == 0 ? fallback : ends[count - 1];
+        return ranges.count() == 0 ? fallback : ranges.end(ranges.count() - 1);
     }
 }
