@@ -3,7 +3,9 @@ package io.ertcp.engine.tcp;
 /**
  * The connections by 4-tuple: open addressing with linear probing over a power-of-two array at
  * most half full, deletion by backward shift (no tombstones), keys as primitives so a lookup
- * neither boxes nor allocates. Sized once for the stack's maximum connections.
+ * neither boxes nor allocates. Sized once for the stack's maximum connections. Its own table, not one of Agrona's
+ * maps, because the key is 96 bits (two addresses, two ports) and Agrona's primitive maps key by one long: packing the
+ * 4-tuple into a long would drop bits, and an object key would allocate per lookup.
  */
 final class ConnectionTable
 {

@@ -9,6 +9,7 @@ import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.tcp.TcpHeaderFlyweight;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
 
 /**
  * The ST-TCP backup's tap (docs/architecture.md rule 3, "Tap"): it reads the client's segments to
@@ -72,7 +73,11 @@ public final class TapAssembler implements FrameHandler
     private final int serviceIp;
     private final int servicePort;
     private final int windowBytes;
-    private final TapTable table;
+    /**
+     * The connections by the client's (address, port) ({@link #key}): the service side of the 4-tuple is the same for
+     * all. Sized so that maxConnections never make it grow; lookups neither box nor allocate.
+     */
+    private final Long2ObjectHashMap<TapStream> table;
     /** Free entries, {@code freeCount} of them at the bottom. */
     private final TapStream[] free;
     private int freeCount;
@@ -112,7 +117,7 @@ public final class TapAssembler implements FrameHandler
         this.serviceIp = serviceIp;
         this.servicePort = servicePort;
         this.windowBytes = windowBytes;
-        this.table = new TapTable(maxConnections);
+        this.table = new Long2ObjectHashMap<>(2 * maxConnections, 0.5f);
         this.free = new TapStream[maxConnections];
         for (int i = maxConnections - 1; i >= 0; i--)
         {
@@ -129,6 +134,12 @@ public final class TapAssembler implements FrameHandler
     public int windowBytes()
     {
         return windowBytes;
+    }
+
+    /** The key of a client's address and port: the address in bits 16..47, the port below. */
+    static long key(final int clientIp, final int clientPort)
+    {
+        return ((clientIp & 0xFFFF_FFFFL) << 16) | (clientPort & 0xFFFF);
     }
 
     /** @return connections followed now. */
@@ -247,7 +258,7 @@ public final class TapAssembler implements FrameHandler
         final int clientPort = tcp.sourcePort();
         final int tcpFlags = tcp.flags();
         final int seq = tcp.sequence();
-        final long key = TapTable.key(clientIp, clientPort);
+        final long key = key(clientIp, clientPort);
 
         if ((tcpFlags & TcpHeaderFlyweight.SYN) != 0)
         {
@@ -348,7 +359,7 @@ public final class TapAssembler implements FrameHandler
             counters.ignored.incrementRelease();
             return;
         }
-        final TapStream stream = table.get(TapTable.key(clientIp, tcp.destinationPort()));
+        final TapStream stream = table.get(key(clientIp, tcp.destinationPort()));
         if (stream == null || stream.serverIssKnown || tcp.acknowledgment() != stream.irs + 1)
         {
             counters.ignored.incrementRelease();
@@ -426,7 +437,7 @@ public final class TapAssembler implements FrameHandler
         final TapStream stream = free[--freeCount];
         free[freeCount] = null;
         stream.begin(key, clientIp, clientPort, isn);
-        table.put(stream);
+        table.put(stream.key, stream);
         return stream;
     }
 
@@ -443,7 +454,7 @@ public final class TapAssembler implements FrameHandler
      */
     public boolean open(final int clientIp, final int clientPort, final int clientIsn, final int serverIsn)
     {
-        final long key = TapTable.key(clientIp, clientPort);
+        final long key = key(clientIp, clientPort);
         TapStream stream = table.get(key);
         if (stream == null)
         {
@@ -477,7 +488,7 @@ public final class TapAssembler implements FrameHandler
     public int copy(
         final int clientIp, final int clientPort, final long streamOffset, final MutableDirectBuffer dst, final int dstOffset, final int length)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         if (stream == null || length < 0)
         {
             return -1;
@@ -500,7 +511,7 @@ public final class TapAssembler implements FrameHandler
      */
     public long contiguousFrom(final int clientIp, final int clientPort, final long streamOffset)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         return stream == null ? 0 : stream.contiguous(streamOffset, windowBytes);
     }
 
@@ -510,7 +521,7 @@ public final class TapAssembler implements FrameHandler
      */
     public void take(final int clientIp, final int clientPort, final long upToStreamOffset)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         if (stream != null && upToStreamOffset <= MAX_STREAM_OFFSET)
         {
             stream.take(upToStreamOffset);
@@ -523,7 +534,7 @@ public final class TapAssembler implements FrameHandler
      */
     public void close(final int clientIp, final int clientPort)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         if (stream != null)
         {
             release(stream);
@@ -533,7 +544,7 @@ public final class TapAssembler implements FrameHandler
     private void release(final TapStream stream)
     {
         unlinkPending(stream);
-        table.remove(stream);
+        table.remove(stream.key);
         free[freeCount++] = stream;
     }
 
@@ -591,13 +602,13 @@ public final class TapAssembler implements FrameHandler
     /** @return true when the tap follows this client's connection. */
     public boolean contains(final int clientIp, final int clientPort)
     {
-        return table.get(TapTable.key(clientIp, clientPort)) != null;
+        return table.get(key(clientIp, clientPort)) != null;
     }
 
     /** @return the stream offset below which bytes were taken, or -1 for an unknown connection. */
     public long taken(final int clientIp, final int clientPort)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         return stream == null ? -1 : stream.taken;
     }
 
@@ -608,49 +619,49 @@ public final class TapAssembler implements FrameHandler
      */
     public long clientAcked(final int clientIp, final int clientPort)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         return stream == null ? -1 : stream.clientAcked;
     }
 
     /** @return the stream offset of the client's FIN, or -1 when none was seen or the connection is unknown. */
     public long finOffset(final int clientIp, final int clientPort)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         return stream == null ? -1 : stream.finOffset;
     }
 
     /** @return true when the client sent an RST on this connection. */
     public boolean isReset(final int clientIp, final int clientPort)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         return stream != null && stream.reset;
     }
 
     /** @return the client's ISN, as its SYN or the OPEN record gave it; 0 for an unknown connection. */
     public int clientIsn(final int clientIp, final int clientPort)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         return stream == null ? 0 : stream.irs;
     }
 
     /** @return true when the server's ISS is known (from its SYN-ACK or the OPEN record). */
     public boolean isServerIssKnown(final int clientIp, final int clientPort)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         return stream != null && stream.serverIssKnown;
     }
 
     /** @return the server's ISS when {@link #isServerIssKnown}, else 0. */
     public int serverIss(final int clientIp, final int clientPort)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         return stream == null ? 0 : stream.serverIss;
     }
 
     /** @return true when an OPEN record confirmed this connection. */
     public boolean isConfirmed(final int clientIp, final int clientPort)
     {
-        final TapStream stream = table.get(TapTable.key(clientIp, clientPort));
+        final TapStream stream = table.get(key(clientIp, clientPort));
         return stream != null && stream.confirmed;
     }
 }

@@ -24,7 +24,7 @@ final class TapStream
     private UnsafeBuffer ring;
     private PresenceBitmap present;
 
-    /** The client's address and port as {@link TapTable} keys them; valid while the entry is in use. */
+    /** The client's address and port as {@link TapAssembler#key} keys them; valid while the entry is in use. */
     long key;
     int clientIp;
     int clientPort;
