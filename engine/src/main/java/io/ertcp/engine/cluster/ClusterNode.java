@@ -784,8 +784,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         durablePosition = replicationLog.lastPosition();
         final HandoverOutput handoverOutput = new HandoverOutput(layer);
         stackOutput = handoverOutput;
-        primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, maxDataPerRecord(config.mode(), mtu), 8L << 20, nowNs,
-            wallClock.nanoTime() - nowNs, seam -> new TcpStack(tcpConfig, handoverOutput, counters, seam));
+        primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, maxDataPerRecord(config.mode(), mtu), 8L << 20,
+            nowNs, wallClock.nanoTime() - nowNs, seam -> new TcpStack(tcpConfig, handoverOutput, counters, seam));
         stack = primary.stack();
         // The VIP's segments reach the stack through onTcp.
         if (snapshotting)

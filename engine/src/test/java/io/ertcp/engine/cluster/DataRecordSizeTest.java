@@ -23,7 +23,8 @@ class DataRecordSizeTest
         assertEquals(8_884, ClusterNode.maxDataPerRecord(ClusterMode.ER_TCP, 9000));
         for (int mtu = ReplicationFrameFlyweight.MIN_MTU; mtu <= ReplicationFrameFlyweight.MAX_MTU; mtu++)
         {
-            assertEquals(ClusterNode.maxDataPerRecord(mtu), ClusterNode.maxDataPerRecord(ClusterMode.ER_TCP, mtu), "mtu " + mtu);
+            assertEquals(ClusterNode.maxDataPerRecord(mtu), ClusterNode.maxDataPerRecord(ClusterMode.ER_TCP, mtu),
+                "mtu " + mtu);
         }
     }
 
