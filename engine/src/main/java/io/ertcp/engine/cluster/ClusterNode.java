@@ -100,7 +100,10 @@ import java.util.stream.Stream;
  */
 public final class ClusterNode implements Agent, Membership.LocalStatus, Membership.Listener, AutoCloseable
 {
-    /** Input bytes per DATA record before records were sized to the replication MTU (see {@link #maxDataPerRecord}). */
+    /**
+     * Input bytes per DATA record before records were sized to the replication MTU (see {@link #maxDataPerRecord}), and
+     * still the most an ST-TCP record holds (see {@link #maxDataPerRecord(ClusterMode, int)}).
+     */
     public static final int MAX_DATA_PER_RECORD = 8192;
     public static final int MAX_RECORD_LENGTH = 16 * 1024;
     private static final int SLOTS = 256;
@@ -781,8 +784,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         durablePosition = replicationLog.lastPosition();
         final HandoverOutput handoverOutput = new HandoverOutput(layer);
         stackOutput = handoverOutput;
-        primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, maxDataPerRecord(mtu), 8L << 20, nowNs,
-            wallClock.nanoTime() - nowNs, seam -> new TcpStack(tcpConfig, handoverOutput, counters, seam));
+        primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, maxDataPerRecord(config.mode(), mtu), 8L << 20,
+            nowNs, wallClock.nanoTime() - nowNs, seam -> new TcpStack(tcpConfig, handoverOutput, counters, seam));
         stack = primary.stack();
         // The VIP's segments reach the stack through onTcp.
         if (snapshotting)
@@ -1042,13 +1045,29 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /**
      * Input bytes per DATA record at a replication MTU: as many whole frames' payloads as a 16 KiB receiver slot holds,
      * less the DATA header, so a full record fills its frames to the last byte and leaves no short tail frame
-     * (issue 11 item 4): 11 frames of 1428 bytes at 1500 (15,668 bytes of input), one of 8,928 at 9000.
+     * (issue 11 item 4): 11 frames of 1428 bytes at 1500 (15,664 bytes of input), one of 8,928 at 9000 (8,884).
      */
     public static int maxDataPerRecord(final int mtu)
     {
         final int payload = ReplicationFrameFlyweight.maxPayloadLength(mtu);
         final int frames = Math.max(1, MAX_RECORD_LENGTH / payload);
         return Math.min(frames * payload, MAX_RECORD_LENGTH) - DataFlyweight.HEADER_LENGTH;
+    }
+
+    /**
+     * Input bytes per DATA record for a cluster mode. ER-TCP: {@link #maxDataPerRecord(int)}, since every record's
+     * bytes cross the replication channel. ST-TCP: at most {@link #MAX_DATA_PER_RECORD} (8 KiB), since there a record
+     * reaches the backup as a DATA_REF of 48 bytes whatever its size, and the backup rebuilds it from its tap only when
+     * the tap holds every one of its bytes (docs/architecture.md rule 3, "Tap"): one client segment the tap missed
+     * costs a fetch of the whole record. With records that filled 11 frames at 1500 (15,664 bytes, about 11 client
+     * segments), a tap missing 7% of the client's frames (5% lost, 2% later than the fetch delay) rebuilt only half the
+     * records and the backup fetched more than half of the stream's bytes; at 8 KiB it rebuilds about 70% of them and
+     * fetches about a third of the bytes. Each ordering record still costs 48 bytes on the channel.
+     */
+    public static int maxDataPerRecord(final ClusterMode mode, final int mtu)
+    {
+        final int frameFilling = maxDataPerRecord(mtu);
+        return mode == ClusterMode.ST_TCP ? Math.min(MAX_DATA_PER_RECORD, frameFilling) : frameFilling;
     }
 
     /**

@@ -47,6 +47,11 @@ class ClusterStTcpTest
             final ClusterNode backup = cluster.node("backup1");
             assertTrue(counter(backup, "backup records-tapped") > 0, "the backup rebuilt DATA records from its tap");
             assertEquals(0, counter(cluster.node("primary"), "primary records-fetched"), "a perfect LAN: nothing fetched");
+            // Every record was tapped, and none holds more than 8 KiB: one client segment a lossy tap misses costs a
+            // fetch of at most that, not of a record that fills 11 replication frames (ClusterNode.maxDataPerRecord).
+            assertTrue(counter(backup, "backup records-tapped") >= source.verified / ClusterNode.MAX_DATA_PER_RECORD,
+                "ST-TCP DATA records of at most 8 KiB: " + counter(backup, "backup records-tapped") + " records for " +
+                source.verified + " bytes echoed; seed " + seed);
 
             cluster.kill("primary");
             cluster.assertIntact(source, data.length);
