@@ -19,30 +19,8 @@ class ClusterConfigTest
 {
     private static final Path EXAMPLES = Path.of(System.getProperty("ertcp.root", ".."), "examples");
 
-    /** The smallest valid ER-TCP file; each rule's test breaks it in one place. */
-    private static final String MINIMAL = """
-        cluster: test
-        mode: er-tcp
-        service:
-          name: echo
-        vip:
-          address: 10.80.0.100/24
-          mac: 02:00:00:00:00:64
-        nodes:
-          - name: p
-            role: primary
-            driver: af-packet
-            interface: veth-p
-          - name: l
-            role: logger
-            driver: af-packet
-            interface: veth-l
-          - name: b
-            role: backup
-            rank: 1
-            driver: af-packet
-            interface: veth-b
-        """;
+    /** The smallest valid ER-TCP file but for its security; each rule's test breaks it in one place. */
+    private static final String MINIMAL = ClusterFiles.MINIMAL;
 
     private static final String ST_TCP_TWO = """
         cluster: st
