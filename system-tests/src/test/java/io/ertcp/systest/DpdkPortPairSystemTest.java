@@ -4,12 +4,10 @@ import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.port.DpdkPort;
 import io.ertcp.test.NetNs;
 import io.ertcp.test.RawFrames;
-import io.ertcp.test.Requirements;
 import io.ertcp.test.Veth;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,20 +29,14 @@ class DpdkPortPairSystemTest
     @Test
     void aNodesInterfaceAndReplicationInterfaceShareOneEal()
     {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeDpdkShim();
-        Requirements.assumeCommand("python3", "python3");
-        Requirements.assumeCommand("ethtool", "ethtool");
+        DpdkVethPairs.assumeDpdk();
 
-        try (NetNs portNs = NetNs.create("pair"); NetNs peerNs = NetNs.create("ppeer"))
+        try (DpdkVethPairs wires = DpdkVethPairs.create("pair", "ppeer", "pc", "pr"))
         {
-            final Veth clients = Veth.create(portNs, "pc0", peerNs, "pc1");
-            final Veth replication = Veth.create(portNs, "pr0", peerNs, "pr1");
-            for (final Veth veth : List.of(clients, replication))
-            {
-                portNs.disableOffloads(veth.aName());
-                peerNs.disableOffloads(veth.bName());
-            }
+            final NetNs portNs = wires.portNs;
+            final NetNs peerNs = wires.peerNs;
+            final Veth clients = wires.first;
+            final Veth replication = wires.second;
             final DpdkPort[] ports = DpdkPort.openPair(clients.aName(), replication.aName(), null, portNs.name(),
                 new Counters(64));
             try
@@ -55,19 +47,19 @@ class DpdkPortPairSystemTest
                 assertEquals(portNs.mac(clients.aName()), format(ports[0].macAddress()));
                 assertEquals(portNs.mac(replication.aName()), format(ports[1].macAddress()));
 
-                final byte[] toClients = frame(ports[0].macAddress(), peerNs.mac(clients.bName()), 0xA);
-                final byte[] toReplication = frame(ports[1].macAddress(), peerNs.mac(replication.bName()), 0xB);
+                final byte[] toClients = DpdkVethPairs.frame(ports[0].macAddress(), peerNs.mac(clients.bName()), 0xA);
+                final byte[] toReplication = DpdkVethPairs.frame(ports[1].macAddress(), peerNs.mac(replication.bName()), 0xB);
                 RawFrames.send(peerNs, clients.bName(), List.of(toClients));
                 RawFrames.send(peerNs, replication.bName(), List.of(toReplication));
-                assertArrayEquals(toClients, receiveOne(ports[0]), "the clients' port receives its veth's frame");
-                assertArrayEquals(toReplication, receiveOne(ports[1]), "the replication port receives its veth's frame");
+                assertArrayEquals(toClients, DpdkVethPairs.receiveOne(ports[0]), "the clients' port receives its veth's frame");
+                assertArrayEquals(toReplication, DpdkVethPairs.receiveOne(ports[1]), "the replication port receives its veth's frame");
 
                 // Sending: a frame from the replication port leaves on its veth, not the clients'.
                 final RawFrames.Capture onReplication = RawFrames.capture(peerNs, replication.bName(), 0x88B5, 1,
                     java.time.Duration.ofSeconds(20));
                 final RawFrames.Capture onClients = RawFrames.capture(peerNs, clients.bName(), 0x88B5, 1,
                     java.time.Duration.ofSeconds(3));
-                final byte[] out = frame(0x0200_0000_0099L, format(ports[1].macAddress()), 0xC);
+                final byte[] out = DpdkVethPairs.frame(0x0200_0000_0099L, format(ports[1].macAddress()), 0xC);
                 final int at = ports[1].txClaim(out.length);
                 ports[1].txBuffer().putBytes(at, out);
                 ports[1].txCommit(out.length);
@@ -88,32 +80,5 @@ class DpdkPortPairSystemTest
     private static String format(final long mac)
     {
         return HexFormat.ofDelimiter(":").formatHex(DpdkPortSystemTest.mac(mac));
-    }
-
-    private static byte[] receiveOne(final DpdkPort port)
-    {
-        final List<byte[]> frames = new ArrayList<>();
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (frames.isEmpty() && (deadlineNs - System.nanoTime()) > 0)
-        {
-            port.receive((buffer, offset, length, flags) ->
-            {
-                if (buffer.getShort(offset + 12, java.nio.ByteOrder.BIG_ENDIAN) == (short)0x88B5)
-                {
-                    final byte[] copy = new byte[length];
-                    buffer.getBytes(offset, copy);
-                    frames.add(copy);
-                }
-            }, 8);
-            Thread.onSpinWait();
-        }
-        assertEquals(1, frames.size(), "one frame arrives");
-        return frames.get(0);
-    }
-
-    private static byte[] frame(final long dstMac, final String srcMac, final int marker)
-    {
-        return DpdkPortSystemTest.frame(
-            DpdkPortSystemTest.mac(dstMac), HexFormat.ofDelimiter(":").parseHex(srcMac), marker, 100, marker);
     }
 }
