@@ -36,7 +36,7 @@ final class DpdkVethPairs implements AutoCloseable
     }
 
     /** Skip unless this is root with namespaces, the DPDK shim is built, and python3 (raw frames) and ethtool exist. */
-    static void assumeDpdk()
+    private static void assumeDpdk()
     {
         Requirements.assumeRootAndNetns();
         Requirements.assumeDpdkShim();
@@ -45,11 +45,14 @@ final class DpdkVethPairs implements AutoCloseable
     }
 
     /**
+     * Skip the test unless it can run ({@link #assumeDpdk}), else make the namespaces and the pairs.
+     *
      * @param portHint the ports' namespace's word ({@link NetNs#create}), {@code peerHint} the peer's.
      * @param first    the first pair's name: {@code first0} and {@code first1}; likewise {@code second}.
      */
     static DpdkVethPairs create(final String portHint, final String peerHint, final String first, final String second)
     {
+        assumeDpdk();
         final NetNs portNs = NetNs.create(portHint);
         NetNs peerNs = null;
         try
