@@ -2,18 +2,17 @@ package io.ertcp.systest;
 
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.port.DpdkPort;
-import io.ertcp.test.NetNs;
 import io.ertcp.test.RawFrames;
-import io.ertcp.test.Requirements;
 import io.ertcp.test.Veth;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.ertcp.systest.DpdkVethPairs.frame;
+import static io.ertcp.systest.DpdkVethPairs.receiveOne;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -31,41 +30,32 @@ class DpdkPortPairSystemTest
     @Test
     void aNodesInterfaceAndReplicationInterfaceShareOneEal()
     {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeDpdkShim();
-        Requirements.assumeCommand("python3", "python3");
-        Requirements.assumeCommand("ethtool", "ethtool");
-
-        try (NetNs portNs = NetNs.create("pair"); NetNs peerNs = NetNs.create("ppeer"))
+        try (DpdkVethPairs wires = DpdkVethPairs.create("pair", "ppeer", "pc", "pr"))
         {
-            final Veth clients = Veth.create(portNs, "pc0", peerNs, "pc1");
-            final Veth replication = Veth.create(portNs, "pr0", peerNs, "pr1");
-            for (final Veth veth : List.of(clients, replication))
-            {
-                portNs.disableOffloads(veth.aName());
-                peerNs.disableOffloads(veth.bName());
-            }
-            final DpdkPort[] ports = DpdkPort.openPair(clients.aName(), replication.aName(), null, portNs.name(),
+            final Veth clients = wires.first;
+            final Veth replication = wires.second;
+            final DpdkPort[] ports = DpdkPort.openPair(clients.aName(), replication.aName(), null, wires.portNs.name(),
                 new Counters(64));
             try
             {
                 assertEquals("dpdk:pc0", ports[0].name());
                 assertEquals("dpdk:pr0", ports[1].name());
                 assertNotEquals(ports[0].portId(), ports[1].portId());
-                assertEquals(portNs.mac(clients.aName()), format(ports[0].macAddress()));
-                assertEquals(portNs.mac(replication.aName()), format(ports[1].macAddress()));
+                assertEquals(wires.portNs.mac(clients.aName()), format(ports[0].macAddress()));
+                assertEquals(wires.portNs.mac(replication.aName()), format(ports[1].macAddress()));
 
-                final byte[] toClients = frame(ports[0].macAddress(), peerNs.mac(clients.bName()), 0xA);
-                final byte[] toReplication = frame(ports[1].macAddress(), peerNs.mac(replication.bName()), 0xB);
-                RawFrames.send(peerNs, clients.bName(), List.of(toClients));
-                RawFrames.send(peerNs, replication.bName(), List.of(toReplication));
+                final byte[] toClients = frame(ports[0].macAddress(), wires.peerNs.mac(clients.bName()), 0xA);
+                final byte[] toReplication = frame(ports[1].macAddress(), wires.peerNs.mac(replication.bName()), 0xB);
+                RawFrames.send(wires.peerNs, clients.bName(), List.of(toClients));
+                RawFrames.send(wires.peerNs, replication.bName(), List.of(toReplication));
                 assertArrayEquals(toClients, receiveOne(ports[0]), "the clients' port receives its veth's frame");
-                assertArrayEquals(toReplication, receiveOne(ports[1]), "the replication port receives its veth's frame");
+                assertArrayEquals(toReplication, receiveOne(ports[1]),
+                    "the replication port receives its veth's frame");
 
                 // Sending: a frame from the replication port leaves on its veth, not the clients'.
-                final RawFrames.Capture onReplication = RawFrames.capture(peerNs, replication.bName(), 0x88B5, 1,
-                    java.time.Duration.ofSeconds(20));
-                final RawFrames.Capture onClients = RawFrames.capture(peerNs, clients.bName(), 0x88B5, 1,
+                final RawFrames.Capture onReplication = RawFrames.capture(wires.peerNs, replication.bName(), 0x88B5,
+                    1, java.time.Duration.ofSeconds(20));
+                final RawFrames.Capture onClients = RawFrames.capture(wires.peerNs, clients.bName(), 0x88B5, 1,
                     java.time.Duration.ofSeconds(3));
                 final byte[] out = frame(0x0200_0000_0099L, format(ports[1].macAddress()), 0xC);
                 final int at = ports[1].txClaim(out.length);
@@ -88,32 +78,5 @@ class DpdkPortPairSystemTest
     private static String format(final long mac)
     {
         return HexFormat.ofDelimiter(":").formatHex(DpdkPortSystemTest.mac(mac));
-    }
-
-    private static byte[] receiveOne(final DpdkPort port)
-    {
-        final List<byte[]> frames = new ArrayList<>();
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (frames.isEmpty() && (deadlineNs - System.nanoTime()) > 0)
-        {
-            port.receive((buffer, offset, length, flags) ->
-            {
-                if (buffer.getShort(offset + 12, java.nio.ByteOrder.BIG_ENDIAN) == (short)0x88B5)
-                {
-                    final byte[] copy = new byte[length];
-                    buffer.getBytes(offset, copy);
-                    frames.add(copy);
-                }
-            }, 8);
-            Thread.onSpinWait();
-        }
-        assertEquals(1, frames.size(), "one frame arrives");
-        return frames.get(0);
-    }
-
-    private static byte[] frame(final long dstMac, final String srcMac, final int marker)
-    {
-        return DpdkPortSystemTest.frame(
-            DpdkPortSystemTest.mac(dstMac), HexFormat.ofDelimiter(":").parseHex(srcMac), marker, 100, marker);
     }
 }

@@ -3,18 +3,15 @@ package io.ertcp.systest;
 import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.port.DpdkPort;
 import io.ertcp.engine.port.PortException;
-import io.ertcp.test.NetNs;
 import io.ertcp.test.RawFrames;
-import io.ertcp.test.Requirements;
-import io.ertcp.test.Veth;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.ertcp.systest.DpdkVethPairs.frame;
+import static io.ertcp.systest.DpdkVethPairs.receiveOne;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -33,47 +30,34 @@ class DpdkPortSharedEalSystemTest
     @Test
     void portsWithTheSameArgumentsShareEal()
     {
-        Requirements.assumeRootAndNetns();
-        Requirements.assumeDpdkShim();
-        Requirements.assumeCommand("python3", "python3");
-        Requirements.assumeCommand("ethtool", "ethtool");
-
-        try (NetNs portNs = NetNs.create("shared"); NetNs peerNs = NetNs.create("speer"))
+        try (DpdkVethPairs wires = DpdkVethPairs.create("shared", "speer", "sa", "sb"))
         {
-            final Veth a = Veth.create(portNs, "sa0", peerNs, "sa1");
-            final Veth b = Veth.create(portNs, "sb0", peerNs, "sb1");
-            for (final Veth veth : List.of(a, b))
-            {
-                portNs.disableOffloads(veth.aName());
-                peerNs.disableOffloads(veth.bName());
-            }
-
             final String ealArgs = "--no-huge --no-pci --no-shconf --file-prefix=ertcp-shared-" +
                 ProcessHandle.current().pid() + " -m 64 -l 0 --no-telemetry '--log-level=*:error' " +
                 "--vdev=net_af_packet0,iface=sa0 \"--vdev=net_af_packet1,iface=sb0\"";
             final Counters counters = new Counters(64);
 
-            final DpdkPort portA = DpdkPort.open(a.aName(), ealArgs, portNs.name(), counters);
+            final DpdkPort portA = DpdkPort.open(wires.first.aName(), ealArgs, wires.portNs.name(), counters);
             final DpdkPort portB;
             try
             {
-                portB = DpdkPort.open(b.aName(), ealArgs, portNs.name(), counters);
+                portB = DpdkPort.open(wires.second.aName(), ealArgs, wires.portNs.name(), counters);
                 assertNotEquals(portA.portId(), portB.portId());
                 assertNotEquals(portA.macAddress(), portB.macAddress());
 
                 final PortException other = assertThrows(PortException.class,
-                    () -> DpdkPort.open("sa0", null, portNs.name(), counters));
+                    () -> DpdkPort.open("sa0", null, wires.portNs.name(), counters));
                 assertTrue(other.getMessage().startsWith("DPDK's EAL is already running in this process with other " +
                     "arguments"), other.getMessage());
 
                 final PortException twice = assertThrows(PortException.class,
-                    () -> DpdkPort.open(a.aName(), ealArgs, portNs.name(), counters));
+                    () -> DpdkPort.open(wires.first.aName(), ealArgs, wires.portNs.name(), counters));
                 assertTrue(twice.getMessage().contains("already open in this process"), twice.getMessage());
 
-                final byte[] toA = frame(portA.macAddress(), peerNs.mac(a.bName()), 0xA);
-                final byte[] toB = frame(portB.macAddress(), peerNs.mac(b.bName()), 0xB);
-                RawFrames.send(peerNs, a.bName(), List.of(toA));
-                RawFrames.send(peerNs, b.bName(), List.of(toB));
+                final byte[] toA = frame(portA.macAddress(), wires.peerNs.mac(wires.first.bName()), 0xA);
+                final byte[] toB = frame(portB.macAddress(), wires.peerNs.mac(wires.second.bName()), 0xB);
+                RawFrames.send(wires.peerNs, wires.first.bName(), List.of(toA));
+                RawFrames.send(wires.peerNs, wires.second.bName(), List.of(toB));
                 assertArrayEquals(toA, receiveOne(portA), "port A receives what its veth carried");
                 assertArrayEquals(toB, receiveOne(portB), "port B receives what its veth carried");
             }
@@ -83,42 +67,14 @@ class DpdkPortSharedEalSystemTest
             }
 
             // EAL outlives the first port: the second still works.
-            final byte[] again = frame(portB.macAddress(), peerNs.mac(b.bName()), 0xC);
-            RawFrames.send(peerNs, b.bName(), List.of(again));
+            final byte[] again = frame(portB.macAddress(), wires.peerNs.mac(wires.second.bName()), 0xC);
+            RawFrames.send(wires.peerNs, wires.second.bName(), List.of(again));
             assertArrayEquals(again, receiveOne(portB), "port B still receives after port A closed");
             portB.close();
 
             final PortException spent = assertThrows(PortException.class,
-                () -> DpdkPort.open(a.aName(), ealArgs, portNs.name(), counters));
+                () -> DpdkPort.open(wires.first.aName(), ealArgs, wires.portNs.name(), counters));
             assertTrue(spent.getMessage().startsWith("DPDK's EAL was shut down in this process"), spent.getMessage());
         }
-    }
-
-    private static byte[] receiveOne(final DpdkPort port)
-    {
-        final List<byte[]> frames = new ArrayList<>();
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (frames.isEmpty() && (deadlineNs - System.nanoTime()) > 0)
-        {
-            port.receive((buffer, offset, length, flags) ->
-            {
-                if (buffer.getShort(offset + 12, java.nio.ByteOrder.BIG_ENDIAN) == (short)0x88B5)
-                {
-                    final byte[] copy = new byte[length];
-                    buffer.getBytes(offset, copy);
-                    frames.add(copy);
-                }
-            }, 8);
-            Thread.onSpinWait();
-        }
-        assertEquals(1, frames.size(), "one frame arrives");
-        return frames.get(0);
-    }
-
-    private static byte[] frame(final long dstMac, final String srcMac, final int marker)
-    {
-        final byte[] frame = DpdkPortSystemTest.frame(
-            DpdkPortSystemTest.mac(dstMac), HexFormat.ofDelimiter(":").parseHex(srcMac), marker, 100, marker);
-        return frame;
     }
 }

@@ -2,18 +2,10 @@ package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.service.KvService;
 import io.ertcp.engine.testing.Seeds;
-import io.ertcp.service.CloseReason;
-import io.ertcp.service.ClusterClock;
-import io.ertcp.service.Connection;
-import io.ertcp.service.TcpService;
-import org.agrona.DirectBuffer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * keys set with EX and PX vanish at the same log position, at the same cluster time, on the primary and the backup;
  * and a failover in the middle of the countdown neither loses an expiry nor moves it past its logged deadline, while
  * a client's {@code TIME} plus {@code PTTL} gives the very same deadline before and after. Each node's store is
- * watched through a wrapper that notes, whenever the number of keys changes, the log position being applied and the
+ * a {@link WatchedKv} that notes, whenever the number of keys changes, the log position being applied and the
  * cluster time.
  */
 class ClusterKvExpiryTest
@@ -33,101 +25,10 @@ class ClusterKvExpiryTest
     /** 18 keys with PX 100, 150, ... 950 ms and one with EX 1, all set by one request. */
     private static final int KEYS = 19;
 
-    /** A kv store that notes every change of its size: [position, keys, cluster time ms, epoch]. */
-    static final class WatchedKv implements TcpService
+    /** An in-process cluster whose nodes serve kv, each watched for changes of its store's size. */
+    private static InProcessCluster start(final WatchedKv.ByNode watched, final long seed, final String mode)
     {
-        final KvService kv = new KvService();
-        final List<long[]> changes = new ArrayList<>();
-        final java.util.function.Supplier<ClusterNode> node;
-        ClusterClock clock;
-        int size;
-
-        WatchedKv(final java.util.function.Supplier<ClusterNode> node)
-        {
-            this.node = node;
-        }
-
-        private void watch()
-        {
-            if (kv.size() != size)
-            {
-                size = kv.size();
-                final ClusterNode n = node.get();
-                changes.add(new long[]{n.replicated().appliedPosition(), size, clock.timeMillis(), n.replicated().epoch()});
-            }
-        }
-
-        public String name()
-        {
-            return kv.name();
-        }
-
-        public boolean sharesStateAcrossConnections()
-        {
-            return true;
-        }
-
-        public void clusterClock(final ClusterClock clock)
-        {
-            this.clock = clock;
-            kv.clusterClock(clock);
-        }
-
-        public void onTimer(final long timerId)
-        {
-            kv.onTimer(timerId);
-            watch();
-        }
-
-        public void onOpen(final Connection connection)
-        {
-            kv.onOpen(connection);
-        }
-
-        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
-        {
-            final int used = kv.onData(connection, buffer, offset, length);
-            watch();
-            return used;
-        }
-
-        public void onPeerClosed(final Connection connection)
-        {
-            kv.onPeerClosed(connection);
-        }
-
-        public void onWritable(final Connection connection)
-        {
-            kv.onWritable(connection);
-            watch();
-        }
-
-        public void onTimeout(final Connection connection)
-        {
-            kv.onTimeout(connection);
-        }
-
-        public void onClosed(final Connection connection, final CloseReason reason)
-        {
-            kv.onClosed(connection, reason);
-        }
-    }
-
-    private static final class Watched
-    {
-        final Map<String, WatchedKv> byNode = new HashMap<>();
-        InProcessCluster cluster;
-
-        InProcessCluster start(final long seed, final String mode)
-        {
-            cluster = InProcessCluster.withServices(seed, "kv", mode.equals("st-tcp"), name -> () ->
-            {
-                final WatchedKv kv = new WatchedKv(() -> cluster.node(name));
-                byNode.put(name, kv);
-                return kv;
-            });
-            return cluster;
-        }
+        return watched.of(InProcessCluster.withServices(seed, "kv", mode.equals("st-tcp"), watched.services()));
     }
 
     private static long[] ttls()
@@ -187,21 +88,21 @@ class ClusterKvExpiryTest
      * after the time), the next one not yet, and none later than {@code latestMs(deadline)} allows.
      */
     private static void assertExpiredOnTime(
-        final List<long[]> changes, final long setMs, final java.util.function.LongUnaryOperator latestMs, final String what)
+        final List<WatchedKv.Change> changes, final long setMs, final java.util.function.LongUnaryOperator latestMs, final String what)
     {
         final long[] deadlines = ttls();
         java.util.Arrays.sort(deadlines);
         int gone = 0;
         int previous = KEYS;
-        for (final long[] change : changes)
+        for (final WatchedKv.Change change : changes)
         {
-            if (change[1] >= previous)
+            if (change.value() >= previous)
             {
                 continue;
             }
-            final int dropped = previous - (int)change[1];
-            previous = (int)change[1];
-            final long time = change[2];
+            final int dropped = previous - (int)change.value();
+            previous = (int)change.value();
+            final long time = change.timeMs();
             for (int k = gone; k < gone + dropped; k++)
             {
                 final long deadline = setMs + deadlines[k];
@@ -218,26 +119,16 @@ class ClusterKvExpiryTest
         assertEquals(KEYS, gone, what + ": every key expired");
     }
 
-    private static long setTime(final List<long[]> changes)
+    private static long setTime(final List<WatchedKv.Change> changes)
     {
-        for (final long[] change : changes)
+        for (final WatchedKv.Change change : changes)
         {
-            if (change[1] == KEYS)
+            if (change.value() == KEYS)
             {
-                return change[2];
+                return change.timeMs();
             }
         }
         throw new AssertionError("the keys were never all set");
-    }
-
-    private static String text(final List<long[]> changes)
-    {
-        final StringBuilder text = new StringBuilder();
-        for (final long[] c : changes)
-        {
-            text.append(java.util.Arrays.toString(c)).append('\n');
-        }
-        return text.toString();
     }
 
     @ParameterizedTest
@@ -245,18 +136,18 @@ class ClusterKvExpiryTest
     void keysGoAtTheSameLogPositionOnThePrimaryAndTheBackup(final String mode)
     {
         final long seed = Seeds.seed(ClusterKvExpiryTest.class);
-        final Watched watched = new Watched();
-        try (InProcessCluster cluster = watched.start(seed, mode))
+        final WatchedKv.ByNode watched = new WatchedKv.ByNode(KvService::size);
+        try (InProcessCluster cluster = start(watched, seed, mode))
         {
             setEveryKey(cluster);
-            final WatchedKv primary = watched.byNode.get("primary");
-            final WatchedKv backup = watched.byNode.get("backup1");
-            assertTrue(cluster.runUntil(() -> primary.size == 0 && backup.size == 0 &&
+            final WatchedKv primary = watched.get("primary");
+            final WatchedKv backup = watched.get("backup1");
+            assertTrue(cluster.runUntil(() -> primary.kv.size() == 0 && backup.kv.size() == 0 &&
                 backup.node.get().appliedPosition() >= primary.node.get().appliedPosition(), 3_000_000_000L),
-                "every key expired on both: primary " + primary.size + ", backup " + backup.size + "\n" + cluster.events());
+                "every key expired on both: primary " + primary.kv.size() + ", backup " + backup.kv.size() + "\n" + cluster.events());
 
-            assertEquals(text(primary.changes), text(backup.changes),
-                "[position, keys, cluster time, epoch] of every change, primary and backup; seed " + seed);
+            assertEquals(WatchedKv.text(primary.changes), WatchedKv.text(backup.changes),
+                "(position, keys, cluster time, epoch) of every change, primary and backup; seed " + seed);
             final long setMs = setTime(primary.changes);
             assertExpiredOnTime(primary.changes, setMs, deadline -> deadline + 2, "primary");
             assertEquals(KEYS, primary.kv.expiredKeys());
@@ -269,12 +160,12 @@ class ClusterKvExpiryTest
     void aFailoverInTheCountdownNeitherLosesNorPostponesAnExpiry(final String mode)
     {
         final long seed = Seeds.seed(ClusterKvExpiryTest.class);
-        final Watched watched = new Watched();
-        try (InProcessCluster cluster = watched.start(seed, mode))
+        final WatchedKv.ByNode watched = new WatchedKv.ByNode(KvService::size);
+        try (InProcessCluster cluster = start(watched, seed, mode))
         {
             setEveryKey(cluster);
-            final WatchedKv old = watched.byNode.get("primary");
-            final WatchedKv backup = watched.byNode.get("backup1");
+            final WatchedKv old = watched.get("primary");
+            final WatchedKv backup = watched.get("backup1");
             final long setMs = setTime(old.changes);
             final long deadlineBefore = deadlineSeenByAClient(cluster, seed);
             assertEquals(setMs + 1000, deadlineBefore, "the client sees e's deadline as set; seed " + seed);
@@ -290,13 +181,13 @@ class ClusterKvExpiryTest
             final long deadlineAfter = deadlineSeenByAClient(cluster, seed);
             assertEquals(deadlineBefore, deadlineAfter, "TIME plus PTTL give e's deadline unchanged by the failover; seed " + seed);
 
-            assertTrue(cluster.runUntil(() -> backup.size == 0, 3_000_000_000L), "every key expired on the new primary, " +
-                backup.size + " left; seed " + seed + "\n" + cluster.events());
+            assertTrue(cluster.runUntil(() -> backup.kv.size() == 0, 3_000_000_000L), "every key expired on the new primary, " +
+                backup.kv.size() + " left; seed " + seed + "\n" + cluster.events());
 
             // What the backup applied of the old primary's epoch, it applied as the old primary did.
-            final List<long[]> epochOne = backup.changes.stream().filter(c -> c[3] == 1).toList();
-            assertTrue(epochOne.size() >= 2, text(backup.changes));
-            assertEquals(text(old.changes.subList(0, epochOne.size())), text(epochOne), "seed " + seed);
+            final List<WatchedKv.Change> epochOne = backup.changes.stream().filter(c -> c.epoch() == 1).toList();
+            assertTrue(epochOne.size() >= 2, WatchedKv.text(backup.changes));
+            assertEquals(WatchedKv.text(old.changes.subList(0, epochOne.size())), WatchedKv.text(epochOne), "seed " + seed);
             // Each key went at its deadline, or, when that fell in the failover, as soon as the new primary logged time.
             assertExpiredOnTime(backup.changes, setMs, deadline -> Math.max(deadline, takeoverMs) + 2, "backup1");
             assertEquals(KEYS, backup.kv.expiredKeys());

@@ -1,22 +1,11 @@
 package io.ertcp.engine.cluster;
 
 import io.ertcp.engine.service.KvService;
-import io.ertcp.service.CloseReason;
-import io.ertcp.service.ClusterClock;
-import io.ertcp.service.Connection;
-import io.ertcp.service.SnapshotInput;
-import io.ertcp.service.SnapshotService;
-import io.ertcp.service.SnapshotWriter;
-import io.ertcp.service.TcpService;
-import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,95 +27,6 @@ class ClusterSnapshotExpiryTest
     /** The key that expires while the test watches, and the one whose deadline survives a failover. */
     private static final long SHORT_PX_MS = 1_000;
     private static final long LONG_PX_MS = 600_000;
-
-    /** kv, snapshots and all, noting [applied position, cluster time ms, keys expired] whenever a key expires. */
-    static final class WatchedKv implements TcpService, SnapshotService
-    {
-        final KvService kv = new KvService();
-        final List<long[]> expiries = new ArrayList<>();
-        final java.util.function.Supplier<ClusterNode> node;
-        ClusterClock clock;
-        long expired;
-
-        WatchedKv(final java.util.function.Supplier<ClusterNode> node)
-        {
-            this.node = node;
-        }
-
-        private void watch()
-        {
-            if (kv.expiredKeys() != expired)
-            {
-                expired = kv.expiredKeys();
-                expiries.add(new long[]{node.get().replicated().appliedPosition(), clock.timeMillis(), expired});
-            }
-        }
-
-        public SnapshotWriter takeSnapshot()
-        {
-            return kv.takeSnapshot();
-        }
-
-        public void loadSnapshot(final SnapshotInput in)
-        {
-            kv.loadSnapshot(in);
-        }
-
-        public String name()
-        {
-            return kv.name();
-        }
-
-        public boolean sharesStateAcrossConnections()
-        {
-            return true;
-        }
-
-        public void clusterClock(final ClusterClock clock)
-        {
-            this.clock = clock;
-            kv.clusterClock(clock);
-        }
-
-        public void onTimer(final long timerId)
-        {
-            kv.onTimer(timerId);
-            watch();
-        }
-
-        public void onOpen(final Connection connection)
-        {
-            kv.onOpen(connection);
-        }
-
-        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
-        {
-            final int used = kv.onData(connection, buffer, offset, length);
-            watch();
-            return used;
-        }
-
-        public void onPeerClosed(final Connection connection)
-        {
-            kv.onPeerClosed(connection);
-        }
-
-        public void onWritable(final Connection connection)
-        {
-            kv.onWritable(connection);
-            watch();
-        }
-
-        public void onTimeout(final Connection connection)
-        {
-            kv.onTimeout(connection);
-        }
-
-        public void onClosed(final Connection connection, final CloseReason reason)
-        {
-            kv.onClosed(connection, reason);
-        }
-    }
 
     private static long seed()
     {
@@ -189,31 +89,15 @@ class ClusterSnapshotExpiryTest
         return Long.parseLong(m.group(1)) * 1000 + Long.parseLong(m.group(2)) / 1000 + Long.parseLong(m.group(3));
     }
 
-    private static String text(final List<long[]> rows)
-    {
-        final StringBuilder text = new StringBuilder();
-        for (final long[] row : rows)
-        {
-            text.append(java.util.Arrays.toString(row)).append('\n');
-        }
-        return text.toString();
-    }
-
     @Test
     void aKeySetWithPxBeforeTheSnapshotExpiresAtTheSameLogPositionOnABackupLoadedFromIt() throws Exception
     {
         final long seed = seed();
-        final Map<String, WatchedKv> byNode = new HashMap<>();
-        final InProcessCluster[] holder = new InProcessCluster[1];
-        try (InProcessCluster cluster = InProcessCluster.withServicesEdited(seed, "kv",
-            template -> ClusterSnapshotTest.snapshotsEvery(template, 10), name -> () ->
-            {
-                final WatchedKv kv = new WatchedKv(() -> holder[0].node(name));
-                byNode.put(name, kv);
-                return kv;
-            }))
+        // Each node's kv notes [position, keys expired, cluster time, epoch] whenever a key expires.
+        final WatchedKv.ByNode byNode = new WatchedKv.ByNode(KvService::expiredKeys);
+        try (InProcessCluster cluster = byNode.of(InProcessCluster.withServicesEdited(seed, "kv",
+            template -> ClusterSnapshotTest.snapshotsEvery(template, 10), byNode.services())))
         {
-            holder[0] = cluster;
             assertTrue(cluster.runUntil(() -> null != cluster.primary() && cluster.node("backup1").membership().view(1).heard(),
                 1_000_000_000L), cluster.events());
             final ClusterNode primary = cluster.node("primary");
@@ -269,14 +153,14 @@ class ClusterSnapshotExpiryTest
             final long expiredBefore = onPrimary.kv.expiredKeys();
             assertTrue(cluster.runUntil(() -> onPrimary.kv.expiredKeys() > expiredBefore &&
                 rejoined.replicated().appliedPosition() >= primary.replicated().appliedPosition() &&
-                !onRejoined.expiries.isEmpty(), 3 * SHORT_PX_MS * 1_000_000L),
+                !onRejoined.changes.isEmpty(), 3 * SHORT_PX_MS * 1_000_000L),
                 "the short key expired on both; seed " + seed + "\n" + cluster.events());
-            final long[] expiry = onPrimary.expiries.getLast();
-            assertTrue(expiry[0] > newest, "it expired after the snapshot");
-            assertTrue(expiry[1] >= (setAtNs + InProcessCluster.WALL_BASE_NS) / 1_000_000L + SHORT_PX_MS - 1,
-                "not before its deadline: " + text(onPrimary.expiries));
-            assertEquals(text(List.of(expiry)), text(onRejoined.expiries),
-                "[position, cluster time ms, keys expired] of the expiry, on the primary and on the backup loaded from " +
+            final WatchedKv.Change expiry = onPrimary.changes.getLast();
+            assertTrue(expiry.position() > newest, "it expired after the snapshot");
+            assertTrue(expiry.timeMs() >= (setAtNs + InProcessCluster.WALL_BASE_NS) / 1_000_000L + SHORT_PX_MS - 1,
+                "not before its deadline: " + WatchedKv.text(onPrimary.changes));
+            assertEquals(WatchedKv.text(List.of(expiry)), WatchedKv.text(onRejoined.changes),
+                "(position, keys expired, cluster time, epoch) of the expiry, on the primary and on the backup loaded from " +
                     "its snapshot; seed " + seed);
             assertEquals(onPrimary.kv.contentDigest(), onRejoined.kv.contentDigest());
 

@@ -19,50 +19,16 @@ class ClusterConfigTest
 {
     private static final Path EXAMPLES = Path.of(System.getProperty("ertcp.root", ".."), "examples");
 
-    /** The smallest valid ER-TCP file; each rule's test breaks it in one place. */
-    private static final String MINIMAL = """
-        cluster: test
-        mode: er-tcp
-        service:
-          name: echo
-        vip:
-          address: 10.80.0.100/24
-          mac: 02:00:00:00:00:64
-        nodes:
-          - name: p
-            role: primary
-            driver: af-packet
-            interface: veth-p
-          - name: l
-            role: logger
-            driver: af-packet
-            interface: veth-l
-          - name: b
-            role: backup
-            rank: 1
-            driver: af-packet
-            interface: veth-b
-        """;
+    /** The smallest valid ER-TCP file but for its security; each rule's test breaks it in one place. */
+    private static final String MINIMAL = ClusterFiles.MINIMAL;
 
-    private static final String ST_TCP_TWO = """
-        cluster: st
-        mode: st-tcp
-        service:
-          name: kv
-        vip:
-          address: 10.80.0.100/24
-          mac: 02:00:00:00:00:64
-        nodes:
-          - name: p
-            role: primary
-            driver: af-packet
-            interface: veth-p
-          - name: b
-            role: backup
-            rank: 1
-            driver: af-packet
-            interface: veth-b
-        """;
+    /**
+     * {@link #MINIMAL} as an ST-TCP cluster of a primary and one backup, serving kv: the logger's four lines gone, so
+     * the nodes are lines 8-17 and a line added at the end is line 18.
+     */
+    private static final String ST_TCP_TWO = MINIMAL.replace("cluster: test", "cluster: st")
+        .replace("mode: er-tcp", "mode: st-tcp").replace("name: echo", "name: kv")
+        .replace("  - name: l\n    role: logger\n    driver: af-packet\n    interface: veth-l\n", "");
 
     /** Every file here is authenticated with this key file unless it says otherwise (the key is not read by parse). */
     private static final String SECURITY = "security:\n  key-file: /etc/ertcp/test.key\n";

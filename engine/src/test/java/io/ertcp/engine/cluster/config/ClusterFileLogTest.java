@@ -9,60 +9,38 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * The cluster file's {@code log.file} (where a node's log lines go), and the nesting limit that keeps a deeply nested
- * file from overflowing the YAML reader's stack.
+ * The cluster file's {@code log.file} (where a node's log lines go; from {@link ClusterTemplate}, which writes the file
+ * and reads it back), and the nesting limit that keeps a deeply nested file from overflowing the YAML reader's stack.
  */
 class ClusterFileLogTest
 {
-    private static final String FILE = """
-        cluster: test
-        mode: er-tcp
-        service:
-          name: echo
-        vip:
-          address: 10.80.0.100/24
-          mac: 02:00:00:00:00:64
-        log:
-          dir: /var/lib/ertcp
-        %s
-        security: none
-        nodes:
-          - name: p
-            role: primary
-            driver: af-packet
-            interface: veth-p
-          - name: l
-            role: logger
-            driver: af-packet
-            interface: veth-l
-          - name: b
-            role: backup
-            rank: 1
-            driver: af-packet
-            interface: veth-b
-        """;
+    /** A valid cluster (primary, logger, backup) logging under /var/lib/ertcp. */
+    private static ClusterTemplate cluster()
+    {
+        return new ClusterTemplate().logDir(Path.of("/var/lib/ertcp")).securityNone();
+    }
 
     @Test
     void withoutLogFileTheLinesGoToStdout()
     {
-        final ClusterConfig config = ClusterConfig.parse(FILE.formatted(""));
+        final ClusterConfig config = cluster().config();
         assertEquals(Optional.empty(), config.log().file());
-        assertEquals(Optional.empty(), config.log().fileOf("b"));
+        assertEquals(Optional.empty(), config.log().fileOf("backup"));
     }
 
     @Test
     void aRelativeLogFileLiesInTheNodesDirectory()
     {
-        final ClusterConfig config = ClusterConfig.parse(FILE.formatted("  file: node.log"));
-        assertEquals(Optional.of(Path.of("/var/lib/ertcp/b/node.log")), config.log().fileOf("b"));
-        assertEquals(Optional.of(Path.of("/var/lib/ertcp/l/node.log")), config.log().fileOf("l"));
+        final ClusterConfig config = cluster().logFile(Path.of("node.log")).config();
+        assertEquals(Optional.of(Path.of("/var/lib/ertcp/backup/node.log")), config.log().fileOf("backup"));
+        assertEquals(Optional.of(Path.of("/var/lib/ertcp/logger/node.log")), config.log().fileOf("logger"));
     }
 
     @Test
     void anAbsoluteLogFileIsTakenAsGiven()
     {
-        final ClusterConfig config = ClusterConfig.parse(FILE.formatted("  file: /var/log/ertcp.log"));
-        assertEquals(Optional.of(Path.of("/var/log/ertcp.log")), config.log().fileOf("b"));
+        final ClusterConfig config = cluster().logFile(Path.of("/var/log/ertcp.log")).config();
+        assertEquals(Optional.of(Path.of("/var/log/ertcp.log")), config.log().fileOf("backup"));
     }
 
     @Test

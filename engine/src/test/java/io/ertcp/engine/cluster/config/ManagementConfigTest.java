@@ -14,45 +14,36 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 class ManagementConfigTest
 {
-    private static final String FILE = """
-        cluster: test
-        mode: er-tcp
-        service:
-          name: echo
-        vip:
-          address: 10.80.0.100/24
-          mac: 02:00:00:00:00:64
-        security: none
-        %s
-        nodes:
-          - {name: p, role: primary, driver: af-packet, interface: veth-p, address: 10.80.0.11}
-          - {name: l, role: logger, driver: af-packet, interface: veth-l, address: 10.80.0.12}
-        """;
+    /** A valid file with {@code extra} on line 23. */
+    private static String file(final String extra)
+    {
+        return ClusterFiles.UNAUTHENTICATED + extra + "\n";
+    }
 
     @Test
     void withoutTheSectionEveryNodeServesOn9464()
     {
-        assertEquals(new Management(9464), ClusterConfig.parse(FILE.formatted("")).management());
+        assertEquals(new Management(9464), ClusterConfig.parse(file("")).management());
     }
 
     @Test
     void thePortIsTheFilesAndPartOfTheDigest()
     {
-        final ClusterConfig config = ClusterConfig.parse(FILE.formatted("management: {port: 8080}"));
+        final ClusterConfig config = ClusterConfig.parse(file("management: {port: 8080}"));
         assertEquals(8080, config.management().port());
-        assertNotEquals(ClusterConfig.parse(FILE.formatted("")).digest(), config.digest());
+        assertNotEquals(ClusterConfig.parse(file("")).digest(), config.digest());
     }
 
     @Test
     void aBadPortOrAnUnknownKeyIsRefusedWithItsLine()
     {
         final ClusterConfigException port = assertThrows(ClusterConfigException.class,
-            () -> ClusterConfig.parse(FILE.formatted("management: {port: 70000}")));
+            () -> ClusterConfig.parse(file("management: {port: 70000}")));
         assertEquals(1, port.problems().size(), port.getMessage());
-        assertEquals(true, port.problems().get(0).startsWith("line 9: "), port.getMessage());
+        assertEquals(true, port.problems().get(0).startsWith("line 23: "), port.getMessage());
         assertEquals(true, port.problems().get(0).contains("port"), port.getMessage());
         final ClusterConfigException key = assertThrows(ClusterConfigException.class,
-            () -> ClusterConfig.parse(FILE.formatted("management: {prot: 80}")));
-        assertEquals(List.of("line 9: management has an unknown key 'prot': did you mean 'port'?"), key.problems());
+            () -> ClusterConfig.parse(file("management: {prot: 80}")));
+        assertEquals(List.of("line 23: management has an unknown key 'prot': did you mean 'port'?"), key.problems());
     }
 }

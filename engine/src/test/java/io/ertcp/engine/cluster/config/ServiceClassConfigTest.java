@@ -18,32 +18,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 class ServiceClassConfigTest
 {
-    private static final String FILE = """
-        cluster: test
-        mode: er-tcp
-        service:
-        %s
-        vip:
-          address: 10.80.0.100/24
-          mac: 02:00:00:00:00:64
-        security: none
-        nodes:
-          - name: p
-            role: primary
-            driver: af-packet
-            interface: veth-p
-          - name: l
-            role: logger
-            driver: af-packet
-            interface: veth-l
-        """;
-
     @TempDir
     Path directory;
 
+    /** The service section's lines (from line 4 on) instead of name: echo. */
     private static String file(final String... serviceLines)
     {
-        return FILE.formatted("  " + String.join("\n  ", serviceLines));
+        return ClusterFiles.UNAUTHENTICATED.replace("service:\n  name: echo\n",
+            "service:\n  " + String.join("\n  ", serviceLines) + "\n");
     }
 
     @Test
