@@ -21,17 +21,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Snapshots with connections open (docs/architecture.md "Snapshots"), on a whole in-process ER-TCP cluster serving kv
- * whose log rolls every second, is kept one second and snapshots every 50 records. Three kv clients connect and keep
- * their connections open throughout, as redis-cli sessions and connection pools do; one leaves half a command (the
- * inline "GET s0:bef") in kv's hands. Two of them go on writing (SET, INCR) until retention has deleted the log
- * holding the three OPENs, which only snapshots holding the open connections allow. backup1 is then restarted with an
- * empty log: the OPENs are nowhere in the cluster's logs, so it can only have the connections from its snapshot. It
- * loads the snapshot, applies only the log after it, and shadows the three connections as the primary holds them.
- * The primary is killed and backup1 takes over: the same three connections carry on, the half command completed
- * ("ore\r\n") is answered, GETs of keys set before and after the snapshot return their values, and every INCR counted
- * once: every answer each client received, from the first to the last, is exactly what it asked for, nothing lost or
- * doubled, and no connection was reset.
+ * Snapshots with connections open (docs/architecture.md "Snapshots"), on a whole in-process ER-TCP cluster (and an
+ * ST-TCP one) serving kv whose log rolls every second, is kept one second and snapshots every 50 records. Three kv
+ * clients connect and keep their connections open throughout, as redis-cli sessions and connection pools do; one
+ * leaves half a command (the inline "GET s0:bef") in kv's hands. Two of them go on writing (SET, INCR) until
+ * retention has deleted the log holding the three OPENs (the logger's in ER-TCP, the primary's in ST-TCP), which only
+ * snapshots holding the open connections allow. backup1 is then restarted with an empty log: the OPENs are nowhere in
+ * the cluster's logs, so it can only have the connections from its snapshot. It loads the snapshot, applies only the
+ * log after it, and shadows the three connections as the primary holds them. The primary is killed and backup1
+ * takes over: the same three connections carry on, the half command completed ("ore\r\n") is answered, GETs of keys
+ * set before and after the snapshot return their values, and every INCR counted once: every answer each client
+ * received, from the first to the last, is exactly what it asked for, nothing lost or doubled, and no connection was
+ * reset.
  * <p>
  * Before snapshots held connections, the primary logged no SNAPSHOT while a connection was open: none is taken here,
  * retention keeps the whole log, and the test fails at its first assertion. The seed is printed; rerun one with
@@ -149,6 +150,20 @@ class ClusterSnapshotOpenConnectionsTest
         return found[0];
     }
 
+    /** Where the node's log starts, as its last retention line says (1 before any). */
+    private static long firstPosition(final InProcessCluster cluster, final String node)
+    {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[" + node +
+            "\\] retention deleted \\d+ roll cycle file\\(s\\) before position \\d+; the log starts at (\\d+)")
+            .matcher(cluster.events());
+        long first = 1;
+        while (m.find())
+        {
+            first = Long.parseLong(m.group(1));
+        }
+        return first;
+    }
+
     private static void awaitAnswers(final InProcessCluster cluster, final Session[] sessions, final String what)
     {
         assertTrue(cluster.runUntil(() ->
@@ -173,9 +188,34 @@ class ClusterSnapshotOpenConnectionsTest
         try (InProcessCluster cluster = InProcessCluster.erTcpEdited(seed, "kv",
             template -> ClusterSnapshotTest.snapshotsEvery(template, 50)))
         {
+            run(cluster, seed, "logger");
+        }
+    }
+
+    /**
+     * The same in ST-TCP (primary, backup1, a witness, a hub): the rejoined backup's tap learns the connections from
+     * the snapshot (their OPENs are in no log), fills their DATA_REF records from the client's frames and hands the
+     * restored connections what it tapped past the log at the takeover.
+     */
+    @Test
+    void theSameInStTcpWhereTheRejoinedBackupsTapLearnsTheConnectionsFromTheSnapshot() throws Exception
+    {
+        final long seed = seed();
+        try (InProcessCluster cluster = InProcessCluster.stTcpEdited(seed, "kv",
+            template -> ClusterSnapshotTest.snapshotsEvery(template, 50)))
+        {
+            run(cluster, seed, "primary");
+        }
+    }
+
+    /**
+     * @param source the node whose log feeds a rejoining backup: the logger in ER-TCP, the primary in ST-TCP.
+     */
+    private static void run(final InProcessCluster cluster, final long seed, final String source) throws Exception
+    {
+        {
             cluster.awaitReady("backup1");
             final ClusterNode primary = cluster.node("primary");
-            final ClusterNode logger = cluster.node("logger");
             final Path snapshots = cluster.directory.resolve("backup1").resolve("snapshots");
 
             final Session[] sessions = new Session[SESSIONS];
@@ -200,7 +240,7 @@ class ClusterSnapshotOpenConnectionsTest
             final Session[] writers = {sessions[1], sessions[2]};
             final long end = System.currentTimeMillis() + 60_000;
             int round = 0;
-            while (!(logger.logger().log().firstPosition() > opened && snapshotFiles(snapshots) == SnapshotStore.KEEP) &&
+            while (!(firstPosition(cluster, source) > opened && snapshotFiles(snapshots) == SnapshotStore.KEEP) &&
                 System.currentTimeMillis() < end)
             {
                 for (int w = 0; w < writers.length; w++)
@@ -224,9 +264,9 @@ class ClusterSnapshotOpenConnectionsTest
                 Thread.sleep(20); // the log's roll cycles are wall time
             }
             cluster.runUntil(() -> false, 1_500_000_000L);
-            final long loggerFirst = logger.logger().log().firstPosition();
-            assertTrue(loggerFirst > opened, "with three connections open all along, retention deleted the log holding " +
-                "their OPENs (it starts at " + loggerFirst + ", the OPENs lie before " + opened + "): snapshots were " +
+            final long sourceFirst = firstPosition(cluster, source);
+            assertTrue(sourceFirst > opened, "with three connections open all along, " + source + "'s retention " +
+                "deleted the log holding their OPENs (it starts at " + sourceFirst + ", the OPENs lie before " + opened + "): snapshots were " +
                 "taken with them open; seed " + seed + "\n" + cluster.events());
             assertTrue(cluster.events().contains("[backup1] snapshot at position"), cluster.events());
             assertEquals(SESSIONS, primary.replicated().connectionCount(), "the three connections are open");
@@ -235,8 +275,8 @@ class ClusterSnapshotOpenConnectionsTest
             cluster.kill("backup1");
             final long[] onDisk = SnapshotStore.open(snapshots).positions();
             final long newest = onDisk[onDisk.length - 1];
-            assertTrue(newest > opened && newest >= loggerFirst - 1, "the newest snapshot (" + newest + ") lies after the " +
-                "OPENs and where the logger's log starts (" + loggerFirst + ")");
+            assertTrue(newest > opened && newest >= sourceFirst - 1, "the newest snapshot (" + newest + ") lies after the " +
+                "OPENs and where " + source + "'s log starts (" + sourceFirst + ")");
             final ClusterNode rejoined = cluster.start("backup1");
             assertTrue(cluster.events().contains("[backup1] loaded the snapshot at position " + newest), cluster.events());
             assertTrue(cluster.events().contains(SESSIONS + " open connection(s))"), cluster.events());
