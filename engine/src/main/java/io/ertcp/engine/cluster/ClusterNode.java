@@ -639,7 +639,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // Rule 7: the service is as it was after the snapshot's position; only the log after it is replayed.
             replicationLog.startAt(snapshotPosition + 1);
             replicated.startFromSnapshot(snapshotPosition);
-            announceSnapshot = !tapMode;
+            announceSnapshot = true;
         }
         final ChannelCounters channelCounters = new ChannelCounters(counters, "backup");
         if (!tapMode)
@@ -883,11 +883,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
                 if (announceSnapshot)
                 {
-                    final long loggerMac = 0 != peerMac ? peerMac : membership.view(peerId).mac();
-                    if (0 != loggerMac)
+                    // The feed is the logger's (ER-TCP) or the primary's own sender (ST-TCP): either learns of the
+                    // new incarnation from this CONFIRM and sends on from the snapshot, client traffic or not.
+                    final MemberView heardPrimary = tapMode ? membership.firstHeard(Role.PRIMARY) : null;
+                    final long feedMac = tapMode ? (null == heardPrimary ? 0 : heardPrimary.mac()) :
+                        0 != peerMac ? peerMac : membership.view(peerId).mac();
+                    if (0 != feedMac)
                     {
                         announceSnapshot = false;
-                        follower.announce(loggerMac);
+                        follower.announce(feedMac);
                     }
                 }
                 if (!takeoverClassesLoaded)
