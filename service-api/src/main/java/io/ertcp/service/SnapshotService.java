@@ -33,14 +33,14 @@ package io.ertcp.service;
  * for what (kv writes the deadline its one timer is at) and read {@link ClusterClock#timeMillis} while loading.
  *
  * <h2>Rules</h2>
- * {@link #takeSnapshot} and {@link #loadSnapshot} run on the duty-cycle thread, like every callback: they must not
- * block, do I/O or read a clock. {@code takeSnapshot} is a pause of every client's traffic on this node, so it only
- * <em>captures</em> the state and returns a {@link SnapshotWriter}, which the node runs on a thread of its own to write
- * the bytes, then writes the file (a temporary file, fsync, rename; a CRC32C detects a torn one, and the previous
- * snapshot is used). A small state may be copied in {@code takeSnapshot} and the writer write the copy; a large one
- * is frozen and copied on write while the writer runs (kv freezes its store, and a SET, INCR, EXPIRE or DEL then
- * changes copies of the entries it touches, not the ones the writer reads). BENCHMARKS.md gives kv's pause at 10^6
- * keys.
+ * {@link #takeSnapshot}, {@link #loadSnapshot} and the two connection methods run on the duty-cycle thread, like every
+ * callback: they must not block, do I/O or read a clock. {@code takeSnapshot} is a pause of every client's traffic on
+ * this node, so it only <em>captures</em> the state and returns a {@link SnapshotWriter}, which the node runs on a
+ * thread of its own to write the bytes, then writes the file (a temporary file, fsync, rename; a CRC32C detects a torn
+ * one, and the previous snapshot is used). A small state may be copied in {@code takeSnapshot} and the writer write the
+ * copy; a large one is frozen and copied on write while the writer runs (kv freezes its store, and a SET, INCR, EXPIRE
+ * or DEL then changes copies of the entries it touches, not the ones the writer reads). BENCHMARKS.md gives kv's pause
+ * at 10^6 keys.
  */
 public interface SnapshotService
 {
@@ -63,11 +63,12 @@ public interface SnapshotService
 
     /**
      * Write what this service keeps for one connection open at the snapshot's position (its attachment's state),
-     * in an order {@link #loadConnection} reads back. Called right after {@link #takeSnapshot}, on the duty-cycle
-     * thread, once per open connection in order of {@link Connection#id}; the bytes are copied at once, so write
-     * the state as it is now (it is small: what one connection holds). The node writes the connection's own state
-     * (what the log gave it, its unconsumed input and unacknowledged output) itself. A connection the service was
-     * already told is closed ({@link TcpService#onClosed}) is not offered.
+     * in an order {@link #loadConnection} reads back. Called at the same point of the order as
+     * {@link #takeSnapshot} (just before it), on the duty-cycle thread, once per open connection in order of
+     * {@link Connection#id}; the bytes are copied at once, so write the state as it is now (it is small: what one
+     * connection holds). The node writes the connection's own state (what the log gave it, its unconsumed input and
+     * unacknowledged output) itself. A connection the service was already told is closed
+     * ({@link TcpService#onClosed}) is not offered.
      * <p>
      * The default writes nothing: right for a service that keeps nothing per connection. A service that sets an
      * attachment must implement this and {@link #loadConnection}.
