@@ -641,6 +641,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             replicated.startFromSnapshot(snapshotPosition);
             announceSnapshot = true;
         }
+        else if (null != snapshots && replicationLog.lastPosition() == 0 && snapshots.store().positions().length > 0)
+        {
+            // None loaded: a snapshot passed over may have left part of its state in the service; start afresh.
+            replicated = newReplicatedService(serviceFactory.get(), 0);
+        }
         final ChannelCounters channelCounters = new ChannelCounters(counters, "backup");
         if (!tapMode)
         {
