@@ -18,9 +18,9 @@
 # Per round, mode off then on: a fresh cluster (on: log.snapshot-every-records N, default 500, or
 # log.snapshot-every T), load --keys keys (bench/snapshot_client.py load: 2,000-command pipelines,
 # 20,000 keys per connection), 2 s of rest, then the probe phases, each GAP:S (default "0:10 5:25"):
-# S seconds of requests one after the other with GAP ms of sleep between. Back to back (0) the next
-# SYN may reach the primary before the last connection is closed there, and a due snapshot waits
-# for a moment with none open (the primary says so: counted as "due but open"); a gap gives it one.
+# S seconds of requests one after the other with GAP ms of sleep between. (Before snapshots held
+# open connections, a due snapshot waited for a moment with none open and the primary said so,
+# counted as "due but open"; that line no longer exists, so the column stays 0.)
 # Snapshots in a phase: the nodes' "snapshot at
 # position P written" lines (with the capture's duty-cycle time and the serialization's) whose
 # capture falls in it, and the files the probe saw appear in the primary's and the backup's

@@ -5,8 +5,8 @@ import org.agrona.DirectBuffer;
 /**
  * SNAPSHOT: every replica that applies this record writes a snapshot of its service's state as it stands after it,
  * at this record's position (docs/architecture.md rule 7). The primary logs it when a snapshot is due (the cluster
- * file's {@code log.snapshot-every-records} or {@code log.snapshot-every}) at a moment no connection is open, so
- * the snapshot holds the state shared across connections and nothing of any connection. Its position is the one a
+ * file's {@code log.snapshot-every-records} or {@code log.snapshot-every}), open connections and all: the snapshot
+ * holds the state shared across connections and every connection open at it. Its position is the one a
  * rejoining node replays the log after; the logger, which runs no service, learns from it where snapshots lie.
  * Little-endian, after the common {@link RecordHeaderFlyweight header}.
  * <pre>

@@ -49,7 +49,8 @@ public final class SnapshotStore
     public static final int KEEP = 2;
 
     static final long MAGIC = 0x504E_5350_4354_5245L; // "ERTCPSNP" little-endian
-    static final int VERSION = 1;
+    /** 2: the body holds the connections open at the position (docs/architecture.md "Snapshots"); 1 held none. */
+    static final int VERSION = 2;
     static final int FIXED_HEADER = 8 + 4 + 4 + 8 + 4 + 8 + 4 + 2;
     private static final String PREFIX = "snapshot-";
     private static final String SUFFIX = ".snap";
@@ -250,7 +251,9 @@ public final class SnapshotStore
             final int version = fixed.getInt();
             if (version != VERSION)
             {
-                return refuse("Snapshot " + name + " has version " + version + ", and this build reads version " + VERSION + ".");
+                return refuse("Snapshot " + name + " has version " + version + (version < VERSION ?
+                    ", from an older build whose snapshots hold no open connections," : ",") + " and this build reads " +
+                    "version " + VERSION + " only.");
             }
             final int headerLength = fixed.getInt();
             if (headerLength < FIXED_HEADER + 4 || headerLength > FIXED_HEADER + 4 + 0xFFFF || headerLength > size)

@@ -168,6 +168,27 @@ class SnapshotStoreTest
     }
 
     /**
+     * A snapshot of the format before snapshots held open connections (version 1) is refused with one sentence,
+     * and with it there is none to load.
+     */
+    @Test
+    void aSnapshotOfAnOlderVersionIsRefusedWithOneSentence() throws Exception
+    {
+        final SnapshotStore store = SnapshotStore.open(directory);
+        final Path only = store.write(10, 1, "kv", body(1000, 10), 0, 1000);
+        try (RandomAccessFile file = new RandomAccessFile(only.toFile(), "rw"))
+        {
+            file.seek(8); // the version, after the magic
+            file.write(new byte[]{1, 0, 0, 0});
+        }
+        final SnapshotStore reopened = SnapshotStore.open(directory);
+        assertNull(reopened.newest());
+        assertEquals(List.of("Snapshot " + only.getFileName() + " has version 1, from an older build whose snapshots " +
+            "hold no open connections, and this build reads version " + SnapshotStore.VERSION + " only."),
+            reopened.problems());
+    }
+
+    /**
      * A real crash: a child JVM writes snapshot after snapshot of 16 MiB and is killed with SIGKILL in the middle of
      * one. The reopened store deletes the unfinished temporary file and its newest snapshot is intact: the last one
      * the child finished, byte for byte. Three rounds, at least one of which must find the temporary file (the kill

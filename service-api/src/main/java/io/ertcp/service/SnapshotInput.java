@@ -7,7 +7,8 @@ import org.agrona.MutableDirectBuffer;
  * The node checked its length and CRC32C before handing it over, so what is read is what was written; reading past
  * the end throws {@link IndexOutOfBoundsException}, which the node reports as a snapshot the service cannot read.
  * <p>
- * Valid only during {@link SnapshotService#loadSnapshot}.
+ * Valid only during {@link SnapshotService#loadSnapshot} or {@link SnapshotService#loadConnection}, each of which
+ * is given exactly the bytes its counterpart wrote.
  */
 public interface SnapshotInput
 {

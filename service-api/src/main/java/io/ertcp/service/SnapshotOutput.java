@@ -7,7 +7,8 @@ import org.agrona.DirectBuffer;
  * read back in the same order by {@link SnapshotInput}. Numbers are little-endian. The node adds the header, the
  * length and a CRC32C around what the service writes, so the service writes its state alone.
  * <p>
- * Valid only during {@link SnapshotWriter#writeTo}, on the node's snapshot thread; the bytes are copied at once.
+ * Valid only during {@link SnapshotWriter#writeTo}, on the node's snapshot thread, or during
+ * {@link SnapshotService#snapshotConnection}, on the duty cycle; the bytes are copied at once.
  */
 public interface SnapshotOutput
 {

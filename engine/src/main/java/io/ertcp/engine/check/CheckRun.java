@@ -2,7 +2,10 @@ package io.ertcp.engine.check;
 
 import io.ertcp.engine.tcp.ServiceClock;
 import io.ertcp.service.CloseReason;
+import io.ertcp.service.SnapshotService;
 import io.ertcp.service.TcpService;
+
+import java.util.function.Supplier;
 
 /**
  * One run of a service over a {@link Schedule}, delivering events as a replica does (input offered until the
@@ -28,11 +31,14 @@ final class CheckRun
     final Trace trace;
     long clockMs;
     int currentEvent;
-    private final TcpService service;
+    private TcpService service;
     private final Schedule schedule;
     private final CheckConnection[] connections;
-    private final ServiceClock clock;
+    private ServiceClock clock;
     private int opened;
+    /** After this event's index the service is snapshotted and a fresh one loaded from it carries on; -1 never. */
+    private int snapshotAfter = -1;
+    private Supplier<TcpService> fresh;
 
     private CheckRun(final TcpService service, final Schedule schedule)
     {
@@ -60,6 +66,29 @@ final class CheckRun
         return run.trace;
     }
 
+    /**
+     * As {@link #run(TcpService, Schedule)}, with the service, a {@link SnapshotService}, snapshotted after the event
+     * at index {@code snapshotAfter} (the connections open, in whatever state), and a fresh instance from
+     * {@code fresh} loaded from that snapshot carrying on, as on a node that rejoined from it
+     * (docs/architecture.md "Snapshots").
+     */
+    static Trace runWithSnapshot(
+        final TcpService service, final Schedule schedule, final int snapshotAfter, final Supplier<TcpService> fresh)
+    {
+        final CheckRun run = new CheckRun(service, schedule);
+        run.snapshotAfter = snapshotAfter;
+        run.fresh = fresh;
+        try
+        {
+            run.execute();
+        }
+        catch (final Stopped ignored)
+        {
+            // a callback threw: the trace says which
+        }
+        return run.trace;
+    }
+
     private void execute()
     {
         currentEvent = schedule.events().isEmpty() ? Trace.DRAIN : schedule.events().getFirst().origin();
@@ -73,8 +102,80 @@ final class CheckRun
             apply(event);
             settle();
             fireDueTimeouts();
+            if (snapshotAfter-- == 0)
+            {
+                snapshotAndReload();
+            }
         }
         drain();
+    }
+
+    /**
+     * Between two events, as at a SNAPSHOT record: each open connection's state through the service, in order of id,
+     * then the shared state; a fresh instance gets the cluster clock back (time, timers in firing order), the shared
+     * state, then each connection's, and serves on. The connections themselves (input not consumed, output room,
+     * timeouts) are the run's, as a node keeps them, and stay as they are.
+     */
+    private void snapshotAndReload()
+    {
+        final SnapshotService from = (SnapshotService)service;
+        final java.util.List<CheckConnection> open = new java.util.ArrayList<>();
+        for (final CheckConnection connection : connections)
+        {
+            if (connection != null && !connection.closed)
+            {
+                open.add(connection);
+            }
+        }
+        open.sort(java.util.Comparator.comparingLong(CheckConnection::id));
+        final java.util.List<SnapshotBytes> perConnection = new java.util.ArrayList<>();
+        for (final CheckConnection connection : open)
+        {
+            final SnapshotBytes bytes = new SnapshotBytes();
+            call("snapshotConnection", connection, () -> from.snapshotConnection(connection, bytes));
+            perConnection.add(bytes);
+        }
+        final SnapshotBytes shared = new SnapshotBytes();
+        callService("takeSnapshot", () -> from.takeSnapshot().writeTo(shared));
+
+        final TcpService next = fresh.get();
+        final ServiceClock nextClock = new ServiceClock(next);
+        callService("clusterClock", () -> next.clusterClock(nextClock));
+        nextClock.restoreTime(clock.timeNs());
+        long[] ids = new long[16];
+        long[] deadlines = new long[16];
+        long[] sequences = new long[16];
+        int timers = clock.copyTimers(ids, deadlines, sequences);
+        if (timers < 0)
+        {
+            ids = new long[-timers];
+            deadlines = new long[-timers];
+            sequences = new long[-timers];
+            timers = clock.copyTimers(ids, deadlines, sequences);
+        }
+        final Integer[] order = new Integer[timers];
+        for (int i = 0; i < timers; i++)
+        {
+            order[i] = i;
+        }
+        final long[] d = deadlines;
+        final long[] q = sequences;
+        java.util.Arrays.sort(order, (a, b) -> d[a] != d[b] ? Long.compare(d[a], d[b]) : Long.compare(q[a], q[b]));
+        for (final int i : order)
+        {
+            nextClock.restoreTimer(ids[i], deadlines[i]);
+        }
+        final SnapshotService to = (SnapshotService)next;
+        callService("loadSnapshot", () -> to.loadSnapshot(shared.input()));
+        for (int i = 0; i < open.size(); i++)
+        {
+            final CheckConnection connection = open.get(i);
+            final SnapshotBytes bytes = perConnection.get(i);
+            connection.attachment(null);
+            call("loadConnection", connection, () -> to.loadConnection(connection, bytes.input()));
+        }
+        service = next;
+        clock = nextClock;
     }
 
     /**

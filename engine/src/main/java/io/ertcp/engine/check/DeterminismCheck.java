@@ -1,6 +1,7 @@
 package io.ertcp.engine.check;
 
 import io.ertcp.service.CloseReason;
+import io.ertcp.service.SnapshotService;
 import io.ertcp.service.TcpService;
 
 import java.util.ArrayList;
@@ -11,7 +12,7 @@ import java.util.function.Supplier;
 /**
  * Whether a service is deterministic enough to replicate (docs/writing-a-service.md, "Checking a service"): it runs
  * fresh instances of the service side by side over seeded workloads and compares what they wrote, byte by byte.
- * Each round makes one schedule of events and runs three comparisons:
+ * Each round makes one schedule of events and runs up to four comparisons:
  * <ol>
  *   <li><b>replay</b>: the same events twice, one run after the other. Every node replays the same log, so the
  *       output must match byte for byte, written during the same event. A service that reads a clock, draws random
@@ -24,6 +25,11 @@ import java.util.function.Supplier;
  *       connections, with other send buffers and acknowledgements. A node then rebuilds one connection from its own
  *       part of the log (retention dropped the rest), so every connection's output must match. A service whose
  *       connections share state is skipped here: every node sees its one log order.</li>
+ *   <li><b>snapshot</b>, for a {@link SnapshotService}: the same events, with the service snapshotted half way
+ *       through (its shared state and each open connection's, connections in whatever state) and a fresh instance
+ *       loaded from it carrying on, as a node that rejoins from a snapshot does (docs/architecture.md "Snapshots").
+ *       The output must match byte for byte, each byte written during the same event. Done before interleavings,
+ *       which a service that shares state skips.</li>
  * </ol>
  * Odd rounds give the clients small send buffers and partial acknowledgements, so that writes are refused and
  * output waits for {@code onWritable} (the same in both runs of a comparison). Every run gives the service cluster
@@ -64,7 +70,7 @@ public final class DeterminismCheck
     /**
      * @param round   from 1.
      * @param seed    the round's seed.
-     * @param check   replay, splits or interleavings.
+     * @param check   replay, splits, snapshot or interleavings.
      * @param outcome what came of it.
      * @param detail  for a failure, the report of the first difference (several lines); for a skip, why; else empty.
      */
@@ -105,7 +111,9 @@ public final class DeterminismCheck
     {
         final List<Result> results = new ArrayList<>();
         long compared = 0;
-        final boolean shares = factory.get().sharesStateAcrossConnections();
+        final TcpService probe = factory.get();
+        final boolean shares = probe.sharesStateAcrossConnections();
+        final boolean snapshots = probe instanceof SnapshotService;
         for (int round = 1; round <= settings.rounds(); round++)
         {
             final long seed = settings.seed() + round - 1;
@@ -129,6 +137,27 @@ public final class DeterminismCheck
             if (difference != null)
             {
                 continue;
+            }
+
+            if (snapshots)
+            {
+                // Half way through, connections open: snapshot, load into a fresh instance, carry on.
+                final int middle = schedule.events().size() / 2;
+                final Trace reloaded = CheckRun.runWithSnapshot(factory.get(), schedule, middle, factory);
+                difference = difference(first, reloaded, schedule, true, "the run as scheduled",
+                    "the run snapshotted after event " + middle + " and carried on by a fresh instance loaded from it");
+                if (difference != null)
+                {
+                    difference += "\n" + name + "'s snapshot (takeSnapshot, and snapshotConnection for each open " +
+                        "connection) does not hold everything its later output depends on, or loadSnapshot and " +
+                        "loadConnection do not read it all back";
+                }
+                results.add(result(round, seed, "snapshot", difference));
+                compared += first.totalOutput();
+                if (difference != null)
+                {
+                    continue;
+                }
             }
 
             if (shares)

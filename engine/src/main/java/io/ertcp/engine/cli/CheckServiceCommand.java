@@ -47,6 +47,10 @@ final class CheckServiceCommand implements Command
                              state or identity-hash order fails here);
               splits         each arrival cut into other pieces: every connection's output must
                              match (how bytes are cut into onData calls differs between nodes);
+              snapshot       for a SnapshotService: the same events, the service snapshotted half
+                             way (shared state and each open connection's) and a fresh instance
+                             loaded from it carrying on, as a node that rejoins from a snapshot:
+                             the output must match byte for byte, event for event;
               interleavings  for a service whose connections are independent
                              (sharesStateAcrossConnections() false): the connections' events in
                              another order, with other send buffers; every connection's output

@@ -290,7 +290,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long nextSnapshotReportNs;
     /** A backup loaded from a snapshot has yet to tell its feed where it stands. */
     private boolean announceSnapshot;
-    private boolean snapshotHeldOffReported;
     private int previousPrimaryId = -1;
 
     /**
@@ -643,7 +642,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // Rule 7: the service is as it was after the snapshot's position; only the log after it is replayed.
             replicationLog.startAt(snapshotPosition + 1);
             replicated.startFromSnapshot(snapshotPosition);
-            announceSnapshot = !tapMode;
+            announceSnapshot = true;
+        }
+        else if (null != snapshots && replicationLog.lastPosition() == 0 && snapshots.store().positions().length > 0)
+        {
+            // None loaded: a snapshot passed over may have left part of its state in the service; start afresh.
+            replicated = newReplicatedService(serviceFactory.get(), 0);
         }
         final ChannelCounters channelCounters = new ChannelCounters(counters, "backup");
         if (!tapMode)
@@ -716,13 +720,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             nextSnapshotReportNs = nowNs + STATUS_INTERVAL_NS;
             reportSnapshots();
-            final boolean heldOff = state == State.PRIMARY && primary.snapshotHeldOff();
-            if (heldOff && !snapshotHeldOffReported)
-            {
-                say("a snapshot is due but " + replicated.connectionCount() + " connection(s) are open: it waits for a " +
-                    "moment with none (docs/architecture.md rule 7)");
-            }
-            snapshotHeldOffReported = heldOff;
         }
         return work;
     }
@@ -894,11 +891,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
                 if (announceSnapshot)
                 {
-                    final long loggerMac = 0 != peerMac ? peerMac : membership.view(peerId).mac();
-                    if (0 != loggerMac)
+                    // The feed is the logger's (ER-TCP) or the primary's own sender (ST-TCP): either learns of the
+                    // new incarnation from this CONFIRM and sends on from the snapshot, client traffic or not.
+                    final MemberView heardPrimary = tapMode ? membership.firstHeard(Role.PRIMARY) : null;
+                    final long feedMac = tapMode ? (null == heardPrimary ? 0 : heardPrimary.mac()) :
+                        0 != peerMac ? peerMac : membership.view(peerId).mac();
+                    if (0 != feedMac)
                     {
                         announceSnapshot = false;
-                        follower.announce(loggerMac);
+                        follower.announce(feedMac);
                     }
                 }
                 if (!takeoverClassesLoaded)
@@ -1804,20 +1805,23 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     /**
      * Delete the roll cycles nobody has needed for the retention time: not the oldest live connection's OPEN (a
-     * backup rebuilds each live connection from it), not what a peer has yet to confirm, not what a live member's
+     * backup rebuilds each live connection from it; with snapshots, not the log after the oldest snapshot a node may
+     * load, which holds every connection open there), not what a peer has yet to confirm, not what a live member's
      * log still lacks (it may be promoted, or serve a backup). A member that rejoins empty after that is told where
      * the log starts (BASE) and starts there.
      */
     private int applyRetention(final long nowNs)
     {
         long needed = replicationLog.lastPosition() + 1;
-        if (null != replicated)
+        // With snapshots, a connection open at the snapshot floor is in that snapshot (docs/architecture.md
+        // "Snapshots", Retention) and one opened after it has its OPEN after it: the floor bounds them all.
+        if (null != replicated && !snapshotting)
         {
             needed = Math.min(needed, replicated.oldestOpenPosition());
         }
         if (null != logger)
         {
-            needed = Math.min(needed, logger.neededPosition());
+            needed = Math.min(needed, snapshotting ? logger.feedsNeededPosition() : logger.neededPosition());
         }
         if (null != publisher && state == State.PRIMARY)
         {

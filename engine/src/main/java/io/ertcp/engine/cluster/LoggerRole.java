@@ -109,6 +109,20 @@ final class LoggerRole
         return agent.neededPosition();
     }
 
+    /**
+     * @return what the backups' feeds have yet to confirm, and no more: with snapshots, which hold every connection
+     * open at their position, the open connections' OPENs bound nothing (docs/architecture.md "Snapshots").
+     */
+    long feedsNeededPosition()
+    {
+        long needed = agent.log().lastPosition() + 1;
+        for (int i = 0; i < agent.feedCount(); i++)
+        {
+            needed = Math.min(needed, agent.feed(i).confirmedPosition() + 1);
+        }
+        return needed;
+    }
+
     int feedCount()
     {
         return agent.feedCount();

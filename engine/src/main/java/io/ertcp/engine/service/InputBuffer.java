@@ -1,5 +1,7 @@
 package io.ertcp.engine.service;
 
+import io.ertcp.service.SnapshotInput;
+import io.ertcp.service.SnapshotOutput;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
 
@@ -88,6 +90,31 @@ final class InputBuffer
             start = 0;
             end = 0;
         }
+    }
+
+    /**
+     * For a snapshot of the connection: the unparsed bytes, as a length and the bytes.
+     */
+    void writeTo(final SnapshotOutput out)
+    {
+        out.putInt(end - start);
+        out.putBytes(bytes, start, end - start);
+    }
+
+    /**
+     * Read back what {@link #writeTo} wrote, into an empty buffer.
+     */
+    void readFrom(final SnapshotInput in)
+    {
+        final int length = in.getInt();
+        if (length < 0 || length > maxLength)
+        {
+            throw new IllegalArgumentException("a connection's input claims " + length + " unparsed bytes, more " +
+                "than the " + maxLength + " a request may have");
+        }
+        in.getBytes(bytes, 0, length);
+        start = 0;
+        end = length;
     }
 
     void clear()

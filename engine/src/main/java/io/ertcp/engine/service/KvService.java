@@ -3,6 +3,7 @@ package io.ertcp.engine.service;
 import io.ertcp.service.ClusterClock;
 import io.ertcp.service.Connection;
 import io.ertcp.service.SnapshotInput;
+import io.ertcp.service.SnapshotOutput;
 import io.ertcp.service.SnapshotWriter;
 import io.ertcp.service.SnapshotService;
 import org.agrona.DirectBuffer;
@@ -156,7 +157,8 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     }
 
     /**
-     * References to every key and value, written out later ({@link KvSnapshot}); run with no connection open.
+     * References to every key and value, written out later ({@link KvSnapshot}); the open connections' sessions
+     * follow ({@link #snapshotConnection}).
      */
     public SnapshotWriter takeSnapshot()
     {
@@ -169,6 +171,20 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         expiringCount = 0;
         timerDeadlineMs = 0;
         KvSnapshot.read(in, store, this);
+    }
+
+    /**
+     * A connection open at a snapshot: the part of a request its session holds (a command that came in pieces) and
+     * the answers held back while its output was full, with the session's flags.
+     */
+    public void snapshotConnection(final Connection connection, final SnapshotOutput out)
+    {
+        writeSession(connection, out);
+    }
+
+    public void loadConnection(final Connection connection, final SnapshotInput in)
+    {
+        readSession(connection, in);
     }
 
     /**

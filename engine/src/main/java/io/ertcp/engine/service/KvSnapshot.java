@@ -6,8 +6,8 @@ import io.ertcp.service.SnapshotWriter;
 
 /**
  * The kv store's snapshot, in one place: every key, its value and its expiry deadline. What a snapshot holds is what
- * a GET, EXISTS, INCR or TTL after it can depend on; connections are never in it (docs/architecture.md rule 7: a
- * snapshot is taken with no connection open). Little-endian:
+ * a GET, EXISTS, INCR or TTL after it can depend on. The connections open at the snapshot are written beside it by the
+ * node, each with its session ({@link KvService#snapshotConnection}; docs/architecture.md "Snapshots"). Little-endian:
  * <pre>
  *   version (4) | expiry timer's deadline, ms (8) | keys (8) |
  *   per key: key length (4), key, value length (4), value, deadline in cluster time, ms, 0 for none (8)

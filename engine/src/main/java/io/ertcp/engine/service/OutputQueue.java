@@ -1,8 +1,11 @@
 package io.ertcp.engine.service;
 
 import io.ertcp.service.Connection;
+import io.ertcp.service.SnapshotInput;
+import io.ertcp.service.SnapshotOutput;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * What a service has answered but the connection's send buffer has not yet accepted. Small
@@ -137,6 +140,49 @@ final class OutputQueue
             body = null;
         }
         return true;
+    }
+
+    /**
+     * For a snapshot of the connection (docs/architecture.md "Snapshots"): the staged bytes, then the referenced
+     * body's, each as a length and the bytes. A body stays a body when read back, so the queue decides as before
+     * whether to flush before the next request.
+     */
+    void writeTo(final SnapshotOutput out)
+    {
+        out.putInt(tail - head);
+        out.putBytes(staging, head, tail - head);
+        out.putInt(bodyRemaining);
+        if (bodyRemaining > 0)
+        {
+            out.putBytes(body, bodyOffset, bodyRemaining);
+        }
+    }
+
+    /**
+     * Read back what {@link #writeTo} wrote, into an empty queue (the body into a copy of its own).
+     */
+    void readFrom(final SnapshotInput in)
+    {
+        clear();
+        final int staged = in.getInt();
+        if (staged < 0 || staged > in.remaining())
+        {
+            throw new IllegalArgumentException("a connection's output claims " + staged + " staged bytes");
+        }
+        in.getBytes(staging, 0, staged);
+        tail = staged;
+        final int bodyLength = in.getInt();
+        if (bodyLength < 0 || bodyLength > in.remaining())
+        {
+            throw new IllegalArgumentException("a connection's output claims a body of " + bodyLength + " bytes");
+        }
+        if (bodyLength > 0)
+        {
+            final UnsafeBuffer copy = new UnsafeBuffer(new byte[bodyLength]);
+            in.getBytes(copy, 0, bodyLength);
+            body = copy;
+            bodyRemaining = bodyLength;
+        }
     }
 
     void clear()

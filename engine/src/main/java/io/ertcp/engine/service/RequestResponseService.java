@@ -2,6 +2,8 @@ package io.ertcp.engine.service;
 
 import io.ertcp.service.CloseReason;
 import io.ertcp.service.Connection;
+import io.ertcp.service.SnapshotInput;
+import io.ertcp.service.SnapshotOutput;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 
@@ -151,6 +153,59 @@ abstract class RequestResponseService<S extends RequestResponseService.Session> 
             session.reset();
             pool.addFirst(session);
         }
+    }
+
+    private static final int SESSION_PRESENT = 1;
+    private static final int CLOSE_AFTER_FLUSH = 1 << 1;
+    private static final int PEER_CLOSED = 1 << 2;
+    private static final int TIMED_OUT = 1 << 3;
+    private static final int OUTPUT_SHUT = 1 << 4;
+
+    /**
+     * A connection's session for a snapshot (docs/architecture.md "Snapshots"): its flags, the part of a request it
+     * holds and the answers it holds back. A subclass's parser state lives only within one {@link #serve}, so this is
+     * all of it.
+     */
+    @SuppressWarnings("unchecked")
+    void writeSession(final Connection connection, final SnapshotOutput out)
+    {
+        final S session = (S)connection.attachment();
+        if (null == session)
+        {
+            out.putInt(0);
+            return;
+        }
+        out.putInt(SESSION_PRESENT | (session.closeAfterFlush ? CLOSE_AFTER_FLUSH : 0) |
+            (session.peerClosed ? PEER_CLOSED : 0) | (session.timedOut ? TIMED_OUT : 0) |
+            (session.outputShut ? OUTPUT_SHUT : 0));
+        session.input.writeTo(out);
+        session.output.writeTo(out);
+    }
+
+    /**
+     * The session {@link #writeSession} wrote, attached to the connection rebuilt from a snapshot. Its idle timeout
+     * comes back with the connection, so none is scheduled here.
+     */
+    void readSession(final Connection connection, final SnapshotInput in)
+    {
+        final int flags = in.getInt();
+        if ((flags & SESSION_PRESENT) == 0)
+        {
+            return;
+        }
+        S session = pool.pollFirst();
+        if (session == null)
+        {
+            session = newSession();
+        }
+        session.reset();
+        session.closeAfterFlush = (flags & CLOSE_AFTER_FLUSH) != 0;
+        session.peerClosed = (flags & PEER_CLOSED) != 0;
+        session.timedOut = (flags & TIMED_OUT) != 0;
+        session.outputShut = (flags & OUTPUT_SHUT) != 0;
+        session.input.readFrom(in);
+        session.output.readFrom(in);
+        connection.attachment(session);
     }
 
     /**

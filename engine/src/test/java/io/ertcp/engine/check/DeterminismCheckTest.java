@@ -136,6 +136,91 @@ class DeterminismCheckTest
     }
 
     /**
+     * Planted: kv's snapshot without its connections' sessions (a SnapshotService that keeps state per connection
+     * and implements neither snapshotConnection nor loadConnection). Replay and splits pass; the snapshot comparison
+     * fails, at the first event after the snapshot that reaches a connection opened before it.
+     */
+    @Test
+    void aSnapshotServiceThatForgetsItsConnectionsStateFailsTheSnapshotComparison()
+    {
+        final DeterminismCheck.Report report = DeterminismCheck.check("forgetful", KvForgettingSessions::new,
+            settings(Workload.RESP));
+        final DeterminismCheck.Result failure = report.firstFailure();
+        assertNotNull(failure, "the forgotten sessions are caught");
+        assertEquals("snapshot", failure.check(), failure.detail());
+        assertTrue(report.results().stream().anyMatch(r -> r.check().equals("splits") &&
+            r.outcome() == DeterminismCheck.Outcome.PASSED), "without a snapshot it is deterministic");
+        assertTrue(failure.detail().contains("the service threw") || failure.detail().contains("snapshotted after event"),
+            failure.detail());
+    }
+
+    /** kv, whose connections' sessions a snapshot does not keep. */
+    static final class KvForgettingSessions implements TcpService, io.ertcp.service.SnapshotService
+    {
+        private final io.ertcp.engine.service.KvService kv = new io.ertcp.engine.service.KvService();
+
+        public String name()
+        {
+            return "forgetful";
+        }
+
+        public boolean sharesStateAcrossConnections()
+        {
+            return true;
+        }
+
+        public void clusterClock(final io.ertcp.service.ClusterClock clock)
+        {
+            kv.clusterClock(clock);
+        }
+
+        public void onTimer(final long timerId)
+        {
+            kv.onTimer(timerId);
+        }
+
+        public void onOpen(final Connection connection)
+        {
+            kv.onOpen(connection);
+        }
+
+        public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
+        {
+            return kv.onData(connection, buffer, offset, length);
+        }
+
+        public void onPeerClosed(final Connection connection)
+        {
+            kv.onPeerClosed(connection);
+        }
+
+        public void onWritable(final Connection connection)
+        {
+            kv.onWritable(connection);
+        }
+
+        public void onTimeout(final Connection connection)
+        {
+            kv.onTimeout(connection);
+        }
+
+        public void onClosed(final Connection connection, final CloseReason reason)
+        {
+            kv.onClosed(connection, reason);
+        }
+
+        public io.ertcp.service.SnapshotWriter takeSnapshot()
+        {
+            return kv.takeSnapshot();
+        }
+
+        public void loadSnapshot(final io.ertcp.service.SnapshotInput in)
+        {
+            kv.loadSnapshot(in);
+        }
+    }
+
+    /**
      * kv on the check's cluster clock: SET with PX and EX, PEXPIRE, TTL and PTTL in the workload, keys expiring by
      * kv's timer as the clock moves between events; the check passes, and keys did expire (the clock moved).
      */
@@ -151,6 +236,9 @@ class DeterminismCheckTest
         };
         final DeterminismCheck.Report report = DeterminismCheck.check("kv", factory, settings(Workload.RESP));
         assertTrue(report.passed(), () -> String.valueOf(report.firstFailure()));
+        assertEquals(6, report.results().stream().filter(r -> r.check().equals("snapshot") &&
+            r.outcome() == DeterminismCheck.Outcome.PASSED).count(), "kv is a SnapshotService: every round snapshots " +
+            "it half way, connections open, and a fresh instance loaded from it carries on with the same bytes");
         assertTrue(made.stream().mapToLong(io.ertcp.engine.service.KvService::expiredKeys).sum() > 100,
             "keys set with PX and EX expired on the check's clock: " +
                 made.stream().mapToLong(io.ertcp.engine.service.KvService::expiredKeys).sum());

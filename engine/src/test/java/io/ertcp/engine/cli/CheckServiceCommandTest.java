@@ -40,7 +40,7 @@ class CheckServiceCommandTest
     {
         assertEquals(0, run("check-service", "--service", "kv", "--rounds", "4"), err());
         assertTrue(out().startsWith("check-service: kv, 4 rounds from seed 1, 8 connections each, workload resp\n"), out());
-        assertTrue(out().contains("round 4 (seed 4): replay ok splits ok interleavings skipped"), out());
+        assertTrue(out().contains("round 4 (seed 4): replay ok splits ok snapshot ok interleavings skipped"), out());
         assertTrue(out().contains("kv passed: every comparison agreed ("), out());
     }
 

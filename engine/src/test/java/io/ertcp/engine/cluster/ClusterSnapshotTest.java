@@ -157,7 +157,6 @@ class ClusterSnapshotTest
             final long after = primary.replicated().appliedPosition();
             assertTrue(cluster.runUntil(() -> rejoined.replicated().appliedPosition() >= after, 5_000_000_000L), cluster.events());
             assertEquals(kv(primary).contentDigest(), kv(rejoined).contentDigest());
-            assertEquals(0, rejoined.replicated().snapshotsRefused());
         }
     }
 

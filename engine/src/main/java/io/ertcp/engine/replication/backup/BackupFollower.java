@@ -126,6 +126,17 @@ public final class BackupFollower
         this.receiver = RecordReceiver.holding(
             nodeId, localMac, epoch, log.lastPosition() + 1, settings, this::onRecord, counters);
         this.receiver.baseListener(this::onBase);
+        if (null != tap)
+        {
+            // Connections a snapshot brought back (docs/architecture.md "Snapshots"): their OPENs are not in this
+            // log, so the tap learns them here, its window at the input the log already holds.
+            replicated.forEach(replica ->
+            {
+                tap.open(replica.remoteIp(), replica.remotePort(), replica.remoteIsn(), replica.localIsn());
+                clients.put(replica.id(), ((replica.remoteIp() & 0xFFFF_FFFFL) << 16) | replica.remotePort());
+                tap.take(replica.remoteIp(), replica.remotePort(), replica.inputOffset());
+            });
+        }
     }
 
     /**

@@ -90,7 +90,6 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
     /** A snapshot is due this long after the last, on this primary's clock (0: never by time). */
     private long snapshotEveryNs;
     private long lastSnapshotNs;
-    private boolean snapshotHeldOff;
     /** True while this node's previous snapshot is still being written: the next waits (it would be skipped). */
     private java.util.function.BooleanSupplier snapshotWriterBusy = () -> false;
     private final EpochChangeFlyweight epochChange = new EpochChangeFlyweight();
@@ -190,8 +189,8 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
 
     /**
      * Log a SNAPSHOT record every {@code records} records or every {@code intervalNs} of this primary's clock,
-     * whichever comes first (0 turns either off), at the first moment after it is due at which no connection is open:
-     * every replica snapshots its service there (docs/architecture.md rule 7). A due snapshot also waits while
+     * whichever comes first (0 turns either off), open connections and all: every replica snapshots its service and
+     * its connections there (docs/architecture.md rule 7). A due snapshot waits only while
      * {@code writerBusy} says this node still writes the previous one: a replica whose writer is busy passes a
      * SNAPSHOT record over, and the logger's retention counts every SNAPSHOT record it logged.
      */
@@ -201,14 +200,6 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
         this.snapshotEveryNs = Math.max(0, intervalNs);
         this.lastSnapshotNs = nowNs;
         this.snapshotWriterBusy = writerBusy;
-    }
-
-    /**
-     * @return true while a snapshot is due but connections are open: it waits for a moment with none.
-     */
-    public boolean snapshotHeldOff()
-    {
-        return snapshotHeldOff;
     }
 
     /**
@@ -439,8 +430,7 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
         final long since = lastPublishedPosition - replicated.snapshotPosition();
         final boolean due = (snapshotEveryRecords > 0 && since >= snapshotEveryRecords) ||
             (snapshotEveryNs > 0 && since > 0 && nowNs - lastSnapshotNs >= snapshotEveryNs);
-        snapshotHeldOff = due && replicated.connectionCount() != 0;
-        if (!due || snapshotHeldOff || snapshotWriterBusy.getAsBoolean())
+        if (!due || snapshotWriterBusy.getAsBoolean())
         {
             return 0;
         }

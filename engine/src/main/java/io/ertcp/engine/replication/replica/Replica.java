@@ -2,6 +2,8 @@ package io.ertcp.engine.replication.replica;
 
 import io.ertcp.log.OpenFlyweight;
 import io.ertcp.service.Connection;
+import io.ertcp.service.SnapshotInput;
+import io.ertcp.service.SnapshotOutput;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -129,6 +131,115 @@ public final class Replica implements Connection
         timerId = 0;
         timeoutArmed = false;
         touched = closePending = false;
+    }
+
+    // Flags of a replica's state in a snapshot
+    private static final int TIMESTAMPS = 1;
+    private static final int SACK = 1 << 1;
+    private static final int PEER_FIN = 1 << 2;
+    private static final int PEER_CLOSED_DELIVERED = 1 << 3;
+    private static final int OUTPUT_SHUTDOWN = 1 << 4;
+    private static final int ABORTED = 1 << 5;
+    private static final int WRITE_BLOCKED = 1 << 6;
+    private static final int SERVICE_CLOSED = 1 << 7;
+    private static final int TIMEOUT_ARMED = 1 << 8;
+    private static final int KNOWN_FLAGS = (1 << 9) - 1;
+
+    /**
+     * Write this replica's whole state for a snapshot (docs/architecture.md "Snapshots"): everything a record or the
+     * service set, so that {@link #readState} on another node gives a replica that goes on, and is taken over,
+     * exactly as this one. Between two records, so nothing is touched or pending. Little-endian:
+     * <pre>
+     *   id (8) | local ip, port, remote ip, port (4 each) | local ISN, remote ISN (4 each) | send MSS (4) |
+     *   send and receive window scale (4 each) | TS.Recent (4) | flags (4) | input offset (8) |
+     *   output acknowledged (8) | produced (8) | timeout delay, ms (8) | timer id (8) |
+     *   unconsumed input: length (4), bytes | unacknowledged output: its produced - acknowledged bytes
+     * </pre>
+     */
+    void writeState(final SnapshotOutput out)
+    {
+        out.putLong(id);
+        out.putInt(localIp);
+        out.putInt(localPort);
+        out.putInt(remoteIp);
+        out.putInt(remotePort);
+        out.putInt(localIsn);
+        out.putInt(remoteIsn);
+        out.putInt(sendMss);
+        out.putInt(sendWindowScale);
+        out.putInt(receiveWindowScale);
+        out.putInt(tsRecent);
+        out.putInt((timestamps ? TIMESTAMPS : 0) | (sack ? SACK : 0) | (peerFin ? PEER_FIN : 0) |
+            (peerClosedDelivered ? PEER_CLOSED_DELIVERED : 0) | (outputShutdown ? OUTPUT_SHUTDOWN : 0) |
+            (aborted ? ABORTED : 0) | (writeBlocked ? WRITE_BLOCKED : 0) | (serviceClosed ? SERVICE_CLOSED : 0) |
+            (timeoutArmed ? TIMEOUT_ARMED : 0));
+        out.putLong(inputOffset);
+        out.putLong(outputAcked);
+        out.putLong(produced);
+        out.putLong(timeoutDelayMs);
+        out.putLong(timerId);
+        out.putInt(inputEnd - inputStart);
+        out.putBytes(input, inputStart, inputEnd - inputStart);
+        final int unacknowledged = (int)(produced - outputAcked);
+        final int first = contiguousOutput(outputAcked, unacknowledged);
+        out.putBytes(output, outputIndex(outputAcked), first);
+        out.putBytes(output, 0, unacknowledged - first);
+    }
+
+    /**
+     * Make this (pooled) replica the one {@link #writeState} wrote.
+     *
+     * @param keptFrom where the log this node holds for it starts: after the snapshot's position.
+     * @throws IllegalArgumentException when the bytes do not describe a replica this one can hold.
+     */
+    void readState(final SnapshotInput in, final long keptFrom)
+    {
+        reset(in.getLong());
+        openPosition = keptFrom;
+        localIp = in.getInt();
+        localPort = in.getInt();
+        remoteIp = in.getInt();
+        remotePort = in.getInt();
+        localIsn = in.getInt();
+        remoteIsn = in.getInt();
+        sendMss = in.getInt();
+        sendWindowScale = in.getInt();
+        receiveWindowScale = in.getInt();
+        tsRecent = in.getInt();
+        final int flags = in.getInt();
+        if ((flags & ~KNOWN_FLAGS) != 0)
+        {
+            throw new IllegalArgumentException("connection " + id + " in the snapshot has unknown flags " +
+                Integer.toHexString(flags));
+        }
+        timestamps = (flags & TIMESTAMPS) != 0;
+        sack = (flags & SACK) != 0;
+        peerFin = (flags & PEER_FIN) != 0;
+        peerClosedDelivered = (flags & PEER_CLOSED_DELIVERED) != 0;
+        outputShutdown = (flags & OUTPUT_SHUTDOWN) != 0;
+        aborted = (flags & ABORTED) != 0;
+        writeBlocked = (flags & WRITE_BLOCKED) != 0;
+        serviceClosed = (flags & SERVICE_CLOSED) != 0;
+        timeoutArmed = (flags & TIMEOUT_ARMED) != 0;
+        inputOffset = in.getLong();
+        outputAcked = in.getLong();
+        produced = in.getLong();
+        timeoutDelayMs = in.getLong();
+        timerId = in.getLong();
+        final int pending = in.getInt();
+        final long unacknowledged = produced - outputAcked;
+        if (pending < 0 || pending > input.capacity() || pending > inputOffset || outputAcked < 0 ||
+            unacknowledged < 0 || unacknowledged > output.capacity())
+        {
+            throw new IllegalArgumentException("connection " + id + " in the snapshot holds " + pending +
+                " bytes of input and " + unacknowledged + " of output, more than this node's buffers (" +
+                input.capacity() + " and " + output.capacity() + " bytes) or than its stream offsets allow");
+        }
+        in.getBytes(input, 0, pending);
+        inputEnd = pending;
+        final int first = contiguousOutput(outputAcked, (int)unacknowledged);
+        in.getBytes(output, outputIndex(outputAcked), first);
+        in.getBytes(output, 0, (int)unacknowledged - first);
     }
 
     /**
@@ -400,6 +511,22 @@ public final class Replica implements Connection
     public void attachment(final Object attachment)
     {
         this.attachment = attachment;
+    }
+
+    /**
+     * @return the client's initial sequence number, as the OPEN record gave it.
+     */
+    public int remoteIsn()
+    {
+        return remoteIsn;
+    }
+
+    /**
+     * @return this side's initial sequence number, as the OPEN record gave it.
+     */
+    public int localIsn()
+    {
+        return localIsn;
     }
 
     /**

@@ -79,10 +79,10 @@ public final class ReplicatedService implements RecordHandler
     public interface SnapshotTaker
     {
         /**
-         * The SNAPSHOT record at {@code position} was applied and no connection is open: write the service's state,
-         * and its cluster clock (time and pending timers) as they stand.
+         * The SNAPSHOT record at {@code position} was applied: write the service's state, its cluster clock (time
+         * and pending timers) and the open connections (each replica's state and the service's for it) as they stand.
          */
-        void take(long position, int epoch, SnapshotService service, ServiceClock clock);
+        void take(long position, int epoch, SnapshotService service, ReplicatedService replicated);
     }
 
     private static final Observer NO_OBSERVER = new Observer()
@@ -112,8 +112,6 @@ public final class ReplicatedService implements RecordHandler
     private SnapshotTaker snapshotTaker;
     /** The position of the last SNAPSHOT record applied, or of the snapshot this service was loaded from; 0 none. */
     private long snapshotPosition;
-    /** SNAPSHOT records applied while a connection was open (none should be: the primary logs them with none). */
-    private long snapshotsRefused;
     private long appliedPosition;
     private int epoch;
     private int primaryNodeId = -1;
@@ -210,11 +208,55 @@ public final class ReplicatedService implements RecordHandler
     }
 
     /**
-     * @return SNAPSHOT records applied while a connection was open, and so not taken.
+     * A fresh service loaded from a snapshot gets back a connection that was open at the snapshot's position, as
+     * {@link Replica#readState} reads it; the service's own state for it follows
+     * ({@link io.ertcp.service.SnapshotService#loadConnection}).
+     *
+     * @param keptFrom where this node's log starts: the position after the snapshot's.
+     * @throws IllegalStateException    when records were applied already.
+     * @throws IllegalArgumentException when the snapshot's bytes do not describe a connection this node can hold.
      */
-    public long snapshotsRefused()
+    Replica restoreReplica(final io.ertcp.service.SnapshotInput in, final long keptFrom)
     {
-        return snapshotsRefused;
+        if (recordsApplied != 0)
+        {
+            throw new IllegalStateException("the service applied " + recordsApplied + " records already: it cannot " +
+                "load connections from a snapshot");
+        }
+        final Replica replica = pool.isEmpty() ? new Replica(this, inputCapacity, outputCapacity) : pool.removeLast();
+        try
+        {
+            replica.readState(in, keptFrom);
+        }
+        catch (final RuntimeException ex)
+        {
+            pool.add(replica);
+            throw ex;
+        }
+        if (replicas.containsKey(replica.id))
+        {
+            pool.add(replica);
+            throw new IllegalArgumentException("connection " + replica.id + " is twice in the snapshot");
+        }
+        replicas.put(replica.id, replica);
+        return replica;
+    }
+
+    /**
+     * Forget the connections {@link #restoreReplica} gave back: the snapshot they came from could not be read whole,
+     * and an older one is tried instead.
+     */
+    void dropRestored()
+    {
+        if (recordsApplied != 0)
+        {
+            throw new IllegalStateException("the service applied records: its connections are not a snapshot's");
+        }
+        for (final Replica replica : replicas.values())
+        {
+            pool.add(replica);
+        }
+        replicas.clear();
     }
 
     public void observer(final Observer observer)
@@ -443,21 +485,16 @@ public final class ReplicatedService implements RecordHandler
     }
 
     /**
-     * Every replica takes its snapshot here, at the same point of the order. A snapshot holds the state shared across
-     * connections and nothing of any connection, so it is taken only with none open (the primary logs the record only
-     * then, and every replica's connections are the primary's at this position).
+     * Every replica takes its snapshot here, at the same point of the order, with the same connections in the same
+     * states (each a function of the records applied): the shared state, the clock and every open connection
+     * (docs/architecture.md "Snapshots").
      */
     private void applySnapshot(final long position, final int recordEpoch)
     {
         snapshotPosition = position;
-        if (!replicas.isEmpty())
-        {
-            snapshotsRefused++;
-            return;
-        }
         if (null != snapshotTaker && service instanceof SnapshotService snapshotService)
         {
-            snapshotTaker.take(position, recordEpoch, snapshotService, clock);
+            snapshotTaker.take(position, recordEpoch, snapshotService, this);
         }
     }
 

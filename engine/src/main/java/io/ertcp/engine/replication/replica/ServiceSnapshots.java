@@ -10,6 +10,7 @@ import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -32,13 +33,21 @@ import java.util.concurrent.Executors;
  * restart loads. While one is being written the next SNAPSHOT record is passed over (counted), so at most one copy
  * of the state is in memory besides the service's.
  * <p>
- * <b>The cluster clock goes with the state.</b> A snapshot's body starts with the service's {@link ServiceClock} as it
- * stood at the position: its cluster time and the timers pending, in the order they fire; the service's own bytes
- * follow. Loading puts the clock back before the service reads its state, so a node loaded from a snapshot fires
- * the same timers at the same TIME records as one that replayed the whole log (kv's key expiry among them):
+ * <b>The cluster clock and the open connections go with the state.</b> A snapshot's body starts with the service's
+ * {@link ServiceClock} as it stood at the position: its cluster time and the timers pending, in the order they fire;
+ * the service's own bytes follow, then every connection open at the position, in order of id: the {@link Replica}'s
+ * whole state ({@link Replica#writeState}: what a backup shadows it with and a takeover restores it from) and what
+ * the service keeps for it ({@link SnapshotService#snapshotConnection}). Loading puts the clock back before the
+ * service reads its state, so a node loaded from a snapshot fires the same timers at the same TIME records as one
+ * that replayed the whole log (kv's key expiry among them), then rebuilds the connections, so it shadows them on
+ * from the records after the position and can take them over:
  * <pre>
- *   cluster time, ns (8) | timers (4) | per timer, in firing order: id (8), deadline, ns (8) | the service's bytes
+ *   cluster time, ns (8) | timers (4) | per timer, in firing order: id (8), deadline, ns (8) |
+ *   the service's bytes: length (8), bytes | connections (4) |
+ *   per connection, by id: the replica's state | the service's bytes for it: length (4), bytes
  * </pre>
+ * The connections are written on the duty cycle, with the capture (they change with the next record); they are what
+ * one connection holds, small beside a store. The file's version ({@link SnapshotStore}) says this layout.
  * <p>
  * The take and {@link #durable} run on the duty cycle; the writer thread touches only the buffer it was handed, the
  * clock's copy taken with it and the fields marked volatile.
@@ -49,6 +58,9 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
     private final String serviceName;
     private final ExecutorService writer;
     private final Output output = new Output();
+    /** The open connections at the pending snapshot's position, written on the duty cycle at the take. */
+    private final Output connections = new Output();
+    private long[] connectionIds = new long[16];
     private final List<String> messages = new ArrayList<>();
 
     /** A snapshot taken and waiting to be durable, or being written: its position, else 0. */
@@ -119,7 +131,7 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
         }
         final long start = System.nanoTime();
         final int problemsBefore = store.problems().size();
-        final long position = loadNewest(snapshotService, replicated.clock(), start);
+        final long position = loadNewest(snapshotService, replicated, start);
         final List<String> problems = store.problems();
         // What was passed over (torn, corrupt), before what was loaded.
         final List<String> passed = problems.subList(problemsBefore, problems.size());
@@ -131,8 +143,9 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
         return position;
     }
 
-    private long loadNewest(final SnapshotService snapshotService, final ServiceClock clock, final long start)
+    private long loadNewest(final SnapshotService snapshotService, final ReplicatedService replicated, final long start)
     {
+        final ServiceClock clock = replicated.clock();
         SnapshotStore.Snapshot snapshot = store.newest();
         while (null != snapshot)
         {
@@ -147,15 +160,17 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
                 {
                     final Input input = new Input(snapshot.body());
                     readClock(input, clock);
-                    snapshotService.loadSnapshot(input);
+                    snapshotService.loadSnapshot(input.slice(input.getLong()));
+                    final int open = readConnections(input, snapshotService, replicated, snapshot.position());
                     messages.add("loaded the snapshot at position " + snapshot.position() + " (" +
-                        snapshot.body().capacity() + " bytes) in " +
+                        snapshot.body().capacity() + " bytes, " + open + " open connection(s)) in " +
                         String.format("%.1f ms", (System.nanoTime() - start) / 1e6) + "; replaying the log after it");
                     return snapshot.position();
                 }
                 catch (final RuntimeException ex)
                 {
                     clock.reset();
+                    replicated.dropRestored();
                     messages.add("the service could not read its snapshot at position " + snapshot.position() + " (" +
                         ex + "): passed over");
                 }
@@ -186,6 +201,66 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
     }
 
     /**
+     * The connections open at the snapshot's position, after the service's state: each replica as it was, then the
+     * service's own state for it.
+     *
+     * @return how many were rebuilt.
+     */
+    private static int readConnections(
+        final Input input, final SnapshotService service, final ReplicatedService replicated, final long position)
+    {
+        final int count = input.getInt();
+        if (count < 0 || count > input.remaining())
+        {
+            throw new IllegalArgumentException("the snapshot claims " + count + " open connections in " +
+                input.remaining() + " bytes");
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final Replica replica = replicated.restoreReplica(input, position + 1);
+            final Input its = input.slice(input.getInt());
+            if (!replica.serviceClosed)
+            {
+                service.loadConnection(replica, its);
+            }
+        }
+        if (input.remaining() != 0)
+        {
+            throw new IllegalArgumentException(input.remaining() + " bytes follow the snapshot's connections");
+        }
+        return count;
+    }
+
+    /**
+     * On the duty cycle, at the take: every open connection, by id, its replica's state and the service's for it.
+     */
+    private void writeConnections(final ReplicatedService replicated, final SnapshotService service)
+    {
+        connections.reset();
+        final int count = replicated.connectionCount();
+        if (connectionIds.length < count)
+        {
+            connectionIds = new long[Integer.highestOneBit(count) << 1];
+        }
+        final int[] at = {0};
+        replicated.forEach(replica -> connectionIds[at[0]++] = replica.id);
+        Arrays.sort(connectionIds, 0, count);
+        connections.putInt(count);
+        for (int i = 0; i < count; i++)
+        {
+            final Replica replica = replicated.replica(connectionIds[i]);
+            replica.writeState(connections);
+            final int lengthAt = (int)connections.length();
+            connections.putInt(0);
+            if (!replica.serviceClosed)
+            {
+                service.snapshotConnection(replica, connections);
+            }
+            connections.putIntAt(lengthAt, (int)(connections.length() - lengthAt - 4));
+        }
+    }
+
+    /**
      * On the snapshot thread: the clock captured with the state, its timers sorted into firing order (deadline, then
      * the sequence that orders timers of one deadline).
      */
@@ -208,9 +283,11 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
     }
 
     /**
-     * At a SNAPSHOT record: copy the service's state (and its clock) into memory now, and write it once durable.
+     * At a SNAPSHOT record: copy the service's state, its clock and the open connections into memory now, and write
+     * them once durable.
      */
-    public void take(final long position, final int epoch, final SnapshotService service, final ServiceClock clock)
+    public void take(
+        final long position, final int epoch, final SnapshotService service, final ReplicatedService replicated)
     {
         if (0 != pendingPosition || writing)
         {
@@ -218,6 +295,17 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
             return;
         }
         final long start = System.nanoTime();
+        final ServiceClock clock = replicated.clock();
+        try
+        {
+            writeConnections(replicated, service);
+        }
+        catch (final RuntimeException ex)
+        {
+            writeFailure = "the service could not write its connections for the snapshot at position " + position +
+                ": " + ex + " (no snapshot taken)";
+            return;
+        }
         clockTimeNs = clock.timeNs();
         int copied = clock.copyTimers(timerIds, timerDeadlines, timerSequences);
         if (copied < 0)
@@ -241,7 +329,11 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
                 final long begin = System.nanoTime();
                 output.reset();
                 writeClock(output);
+                final int lengthAt = (int)output.length();
+                output.putLong(0);
                 captured.writeTo(output);
+                output.putLongAt(lengthAt, output.length() - lengthAt - 8);
+                output.putBytes(connections.buffer(), 0, (int)connections.length());
                 serializedLength = output.length();
                 writeNs = System.nanoTime() - begin;
                 serialized = true;
@@ -425,6 +517,18 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
             length += 8;
         }
 
+        /** Write over four bytes already written at {@code index} (a length known only afterwards). */
+        void putIntAt(final int index, final int value)
+        {
+            buffer.putInt(index, value, ByteOrder.LITTLE_ENDIAN);
+        }
+
+        /** Write over eight bytes already written at {@code index}. */
+        void putLongAt(final int index, final long value)
+        {
+            buffer.putLong(index, value, ByteOrder.LITTLE_ENDIAN);
+        }
+
         public void putBytes(final DirectBuffer source, final int offset, final int count)
         {
             buffer.putBytes(length, source, offset, count);
@@ -491,6 +595,21 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
         public long remaining()
         {
             return body.capacity() - position;
+        }
+
+        /**
+         * @return the next {@code length} bytes as an input of their own (what one part of the snapshot wrote),
+         * skipped here.
+         */
+        Input slice(final long length)
+        {
+            if (length < 0 || length > remaining())
+            {
+                throw new IndexOutOfBoundsException("a part of " + length + " bytes at " + position + " of a " +
+                    body.capacity() + "-byte snapshot");
+            }
+            final int at = advance((int)length);
+            return new Input(new UnsafeBuffer(body, at, (int)length));
         }
     }
 }
