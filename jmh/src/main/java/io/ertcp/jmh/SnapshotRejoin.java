@@ -1,19 +1,10 @@
 package io.ertcp.jmh;
 
-import io.ertcp.engine.replication.replica.ReplicatedService;
 import io.ertcp.engine.replication.replica.ServiceSnapshots;
 import io.ertcp.engine.service.KvService;
-import io.ertcp.log.ClosedFlyweight;
-import io.ertcp.log.DataFlyweight;
-import io.ertcp.log.LogReader;
-import io.ertcp.log.OpenFlyweight;
-import io.ertcp.log.ReplicationLog;
-import io.ertcp.log.SnapshotFlyweight;
-import org.agrona.concurrent.UnsafeBuffer;
+import io.ertcp.test.KvRejoinLog;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,12 +15,10 @@ import java.util.stream.Stream;
  * How long a kv backup takes to rebuild its store when it rejoins (docs/architecture.md rule 7): from the whole log,
  * or from its newest snapshot plus the log after it; and how long taking that snapshot holds the duty cycle.
  * <p>
- * It writes a real replication log (Chronicle Queue) of {@code keys} SETs, 1,000 per connection (OPEN, DATA records of
- * at most 8 KiB, CLOSED), applied as a primary applies them to a kv {@link ReplicatedService}; at 99% of the keys a
- * SNAPSHOT record, where {@link ServiceSnapshots} takes kv's snapshot (the stall) and writes it (temporary file,
- * fsync, rename); then the last 1%. A rejoin is what a backup does with what its feed brings: each record appended to
- * its own fresh log and applied to a fresh kv. From the whole log: every record from position 1. From the snapshot:
- * load it (read, CRC32C, parse), then the records after its position. Each ends with the primary's store (checked by
+ * It builds a {@link KvRejoinLog} of {@code keys} SETs with the snapshot at 99% of them (the log the million-key
+ * rejoin test checks) and times the rejoins of a backup that starts empty: from the whole log, every record from
+ * position 1; from the snapshot, load it (read, CRC32C, parse), then the records after its position, from the log a
+ * logger keeps after retention. Each ends with the primary's store (checked by
  * digest). The feed's network transfer is not in these figures (the in-process cluster test covers the path end to
  * end): on a real LAN it adds the log's bytes over the wire, which the snapshot path also saves.
  * <p>
@@ -37,9 +26,6 @@ import java.util.stream.Stream;
  */
 public final class SnapshotRejoin
 {
-    private static final int KEYS_PER_CONNECTION = 1_000;
-    private static final int MAX_DATA = 8192;
-
     private SnapshotRejoin()
     {
     }
@@ -62,60 +48,44 @@ public final class SnapshotRejoin
 
     private static void run(final int keys, final int rounds, final Path base) throws Exception
     {
-        final KvService primaryKv = new KvService();
-        final ReplicatedService primary = newReplicated(primaryKv);
-        final ServiceSnapshots snapshots = new ServiceSnapshots(base.resolve("snapshots"), primaryKv.name());
-        primary.snapshotTaker(snapshots);
-        final UnsafeBuffer record = new UnsafeBuffer(ByteBuffer.allocateDirect(DataFlyweight.HEADER_LENGTH + MAX_DATA + 64));
-        final long snapshotPosition;
-        final long buildStart = System.nanoTime();
-        try (ReplicationLog log = ReplicationLog.open(base.resolve("primary-log")))
+        try (KvRejoinLog log = new KvRejoinLog(base, keys, 0.99))
         {
-            final int snapshotAfter = (int)(keys * 0.99) / KEYS_PER_CONNECTION;
-            final int connections = (keys + KEYS_PER_CONNECTION - 1) / KEYS_PER_CONNECTION;
-            long snapshotAt = 0;
-            for (int c = 0; c < connections; c++)
-            {
-                if (c == snapshotAfter)
-                {
-                    new SnapshotFlyweight().wrap(record, 0).write(1, System.nanoTime());
-                    snapshotAt = appendAndApply(log, primary, record, SnapshotFlyweight.LENGTH);
-                    snapshots.durable(snapshotAt);
-                    while (snapshots.busy())
-                    {
-                        Thread.sleep(1);
-                    }
-                    report(snapshots);
-                }
-                writeConnection(log, primary, record, c, Math.min(KEYS_PER_CONNECTION, keys - c * KEYS_PER_CONNECTION));
-            }
-            snapshotPosition = snapshotAt;
-            System.out.printf("log: %,d keys in %,d records (%,d MiB of log) built in %.1f s; snapshot at position %,d, " +
-                    "%,d records after it%n", primaryKv.size(), log.lastPosition(), directorySize(base.resolve("primary-log")) >> 20,
-                (System.nanoTime() - buildStart) / 1e9, snapshotPosition, log.lastPosition() - snapshotPosition);
-        }
-        snapshots.close();
-        final long digest = primaryKv.contentDigest();
-        captures(primaryKv, 7);
+            System.out.printf("take (the duty cycle held by kv's capture of its store): %.1f ms; its bytes written on " +
+                "the snapshot thread in %.1f ms%n", log.takeMs(), log.writeMs());
+            System.out.printf("log: %,d keys in %,d records built in %.1f s; snapshot at position %,d, %,d records " +
+                "after it%n", log.primary().size(), log.lastPosition(), log.buildSeconds(), log.snapshotPosition(),
+                log.lastPosition() - log.snapshotPosition());
+            captures(log.primary(), 7);
 
-        final double[] whole = new double[rounds];
-        final double[] fromSnapshot = new double[rounds];
-        final double[] load = new double[rounds];
-        for (int round = 0; round < rounds; round++)
-        {
-            whole[round] = rejoin(base, round, 0, digest, null);
-            final double[] loadMs = new double[1];
-            fromSnapshot[round] = rejoin(base, round, snapshotPosition, digest, loadMs);
-            load[round] = loadMs[0];
-            System.out.printf("round %d: whole log %.0f ms; snapshot %.0f ms (of which loading the snapshot %.0f ms)%n",
-                round + 1, whole[round], fromSnapshot[round], load[round]);
+            final double[] whole = new double[rounds];
+            final double[] fromSnapshot = new double[rounds];
+            final double[] load = new double[rounds];
+            for (int round = 0; round < rounds; round++)
+            {
+                whole[round] = checked(log, log.rejoinFromWholeLog()).ms();
+                final KvRejoinLog.Rejoin snapshot = checked(log, log.rejoinFromSnapshot());
+                fromSnapshot[round] = snapshot.ms();
+                load[round] = snapshot.loadMs();
+                System.out.printf("round %d: whole log %.0f ms; snapshot %.0f ms (of which loading the snapshot %.0f ms)%n",
+                    round + 1, whole[round], fromSnapshot[round], load[round]);
+            }
+            Arrays.sort(whole);
+            Arrays.sort(fromSnapshot);
+            Arrays.sort(load);
+            System.out.printf("median of %d: rejoin from the whole log %.0f ms, from the snapshot %.0f ms (load %.0f ms, " +
+                "tail %.0f ms): %.1fx%n", rounds, whole[rounds / 2], fromSnapshot[rounds / 2], load[rounds / 2],
+                fromSnapshot[rounds / 2] - load[rounds / 2], whole[rounds / 2] / fromSnapshot[rounds / 2]);
         }
-        Arrays.sort(whole);
-        Arrays.sort(fromSnapshot);
-        Arrays.sort(load);
-        System.out.printf("median of %d: rejoin from the whole log %.0f ms, from the snapshot %.0f ms (load %.0f ms, " +
-            "tail %.0f ms): %.1fx%n", rounds, whole[rounds / 2], fromSnapshot[rounds / 2], load[rounds / 2],
-            fromSnapshot[rounds / 2] - load[rounds / 2], whole[rounds / 2] / fromSnapshot[rounds / 2]);
+    }
+
+    private static KvRejoinLog.Rejoin checked(final KvRejoinLog log, final KvRejoinLog.Rejoin rejoin)
+    {
+        if (rejoin.digest() != log.digest())
+        {
+            throw new IllegalStateException("the rejoined store differs from the primary's after " +
+                rejoin.recordsApplied() + " records");
+        }
+        return rejoin;
     }
 
     /**
@@ -142,132 +112,6 @@ public final class SnapshotRejoin
         Arrays.sort(wall);
         Arrays.sort(cpu);
         System.out.printf("capture median: %.1f ms wall, %.1f ms CPU%n", wall[times / 2], cpu[times / 2]);
-    }
-
-    private static void report(final ServiceSnapshots snapshots)
-    {
-        for (String message = snapshots.poll(); null != message; message = snapshots.poll())
-        {
-            System.out.println("primary: " + message);
-        }
-        System.out.printf("take (the duty cycle held by kv's capture of its store): %.1f ms; its bytes written on the " +
-            "snapshot thread in %.1f ms%n", snapshots.lastTakeNs() / 1e6, snapshots.lastWriteNs() / 1e6);
-    }
-
-    /**
-     * A backup that rejoins: a fresh log and kv, fed the primary's log from {@code from + 1} after loading the
-     * snapshot at {@code from} (0: none).
-     *
-     * @return milliseconds until the store is the primary's.
-     */
-    private static double rejoin(final Path base, final int round, final long from, final long digest, final double[] loadMs)
-        throws Exception
-    {
-        final Path dir = base.resolve("rejoin-" + round + "-" + from);
-        System.gc();
-        final long start = System.nanoTime();
-        final KvService kv = new KvService();
-        final ReplicatedService replica = newReplicated(kv);
-        long applied = 0;
-        try (ReplicationLog own = ReplicationLog.open(dir.resolve("log"));
-             ReplicationLog source = ReplicationLog.open(base.resolve("primary-log")))
-        {
-            if (from > 0)
-            {
-                final ServiceSnapshots snapshots = new ServiceSnapshots(base.resolve("snapshots"), kv.name());
-                final long position = snapshots.load(replica);
-                snapshots.close();
-                if (position != from)
-                {
-                    throw new IllegalStateException("loaded the snapshot at " + position + ", not " + from);
-                }
-                own.startAt(from + 1);
-                replica.startFromSnapshot(from);
-                loadMs[0] = (System.nanoTime() - start) / 1e6;
-            }
-            try (LogReader reader = source.newReader(from + 1))
-            {
-                int n;
-                while ((n = reader.poll((buffer, offset, length, position) ->
-                {
-                    own.append(buffer, offset, length);
-                    replica.apply(buffer, offset, length);
-                }, 1024)) > 0)
-                {
-                    applied += n;
-                }
-            }
-        }
-        final double ms = (System.nanoTime() - start) / 1e6;
-        if (kv.contentDigest() != digest)
-        {
-            throw new IllegalStateException("the rejoined store differs from the primary's after " + applied + " records");
-        }
-        delete(dir);
-        return ms;
-    }
-
-    private static void writeConnection(
-        final ReplicationLog log, final ReplicatedService primary, final UnsafeBuffer record, final int c, final int keys)
-    {
-        final long id = c + 1L;
-        new OpenFlyweight().wrap(record, 0).write(1, id, 0x0A50_0064, 6379, 0x0A50_0002, 10_000 + (c & 0x7FFF), 1, 2);
-        appendAndApply(log, primary, record, OpenFlyweight.LENGTH);
-        final StringBuilder text = new StringBuilder();
-        long streamOffset = 0;
-        final UnsafeBuffer chunk = new UnsafeBuffer(new byte[MAX_DATA]);
-        for (int k = 0; k < keys; k++)
-        {
-            final int key = c * KEYS_PER_CONNECTION + k;
-            final String command = "SET key:" + key + " value-" + key * 31L + "\r\n";
-            if (text.length() + command.length() > MAX_DATA)
-            {
-                streamOffset += data(log, primary, record, chunk, id, streamOffset, text);
-            }
-            text.append(command);
-        }
-        data(log, primary, record, chunk, id, streamOffset, text);
-        new ClosedFlyweight().wrap(record, 0).write(1, id, ClosedFlyweight.REASON_NORMAL);
-        appendAndApply(log, primary, record, ClosedFlyweight.LENGTH);
-    }
-
-    private static int data(
-        final ReplicationLog log,
-        final ReplicatedService primary,
-        final UnsafeBuffer record,
-        final UnsafeBuffer chunk,
-        final long id,
-        final long streamOffset,
-        final StringBuilder text)
-    {
-        final byte[] bytes = text.toString().getBytes(StandardCharsets.US_ASCII);
-        chunk.putBytes(0, bytes);
-        new DataFlyweight().wrap(record, 0).write(1, id, streamOffset, chunk, 0, bytes.length);
-        appendAndApply(log, primary, record, DataFlyweight.HEADER_LENGTH + bytes.length);
-        text.setLength(0);
-        return bytes.length;
-    }
-
-    private static long appendAndApply(
-        final ReplicationLog log, final ReplicatedService primary, final UnsafeBuffer record, final int length)
-    {
-        final long position = log.append(record, 0, length);
-        record.putLong(io.ertcp.log.RecordHeaderFlyweight.POSITION_OFFSET, position, java.nio.ByteOrder.LITTLE_ENDIAN);
-        primary.apply(record, 0, length);
-        return position;
-    }
-
-    private static ReplicatedService newReplicated(final KvService kv)
-    {
-        return new ReplicatedService(kv, 256 * 1024, 256 * 1024, 0);
-    }
-
-    private static long directorySize(final Path dir) throws IOException
-    {
-        try (Stream<Path> files = Files.walk(dir))
-        {
-            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        }
     }
 
     private static void delete(final Path dir) throws IOException
