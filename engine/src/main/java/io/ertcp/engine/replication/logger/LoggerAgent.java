@@ -271,7 +271,8 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
     /**
      * A backup reported that it holds every position below {@code fromPosition} (its heartbeat): feed it from there
      * if no feed serves it yet, or anew if it reports nothing though it had said it holds something (it restarted and
-     * lost its state; see {@link LogFeed#backupHolds()}) or moved to another MAC. Otherwise nothing changes, so the node layer may call this on every heartbeat.
+     * lost its state; see {@link LogFeed#backupHolds()}) or moved to another MAC. Otherwise nothing changes, so the
+     * node layer may call this on every heartbeat.
      * A heartbeat overtaken by a later CONFIRM looks like a restart and rebuilds the feed: harmless, the backup drops
      * what it already holds.
      *
