@@ -5,8 +5,10 @@ import io.ertcp.engine.testing.EchoSource;
 import io.ertcp.engine.testing.Seeds;
 import io.ertcp.service.CloseReason;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restarts empty is told where the logger's log starts, starts there, rebuilds the live connection and takes it
  * over. The kv service (state shared by every connection) keeps its whole log. The seed is printed; rerun one with
  * -Dertcp.seed=N.
+ * <p>
+ * Each test takes seconds (a minute or two on a loaded machine); ten minutes means it hangs, and it fails then with
+ * that message instead of holding CI until its own limit. The test runs in a thread of its own so that a duty cycle
+ * that never returns cannot keep it from failing.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ClusterRetentionTest
 {
     private static ClusterTemplate shortRetention(final ClusterTemplate template)

@@ -86,6 +86,8 @@ public final class LogFeed implements AutoCloseable
     private final int backupNodeId;
     private final long backupMac;
     private final long fromPosition;
+    /** What the backup reported when the feed was built: it holds every position below this one. */
+    private final long requestedFromPosition;
     private final ReplicationLog log;
     private final LogReader reader;
     private final RecordSender sender;
@@ -138,6 +140,7 @@ public final class LogFeed implements AutoCloseable
         }
         this.backupNodeId = backupNodeId;
         this.backupMac = backupMac;
+        this.requestedFromPosition = fromPosition;
         this.fromPosition = Math.max(fromPosition, Math.min(log.firstPosition(), log.lastPosition() + 1));
         this.log = log;
         this.recordsPerWork = settings.recordsPerWork();
@@ -229,6 +232,18 @@ public final class LogFeed implements AutoCloseable
     public long confirmedPosition()
     {
         return Math.max(fromPosition - 1, sender.releasedPosition());
+    }
+
+    /**
+     * @return the highest position the backup itself said it holds: in the report this feed was built from, or in a
+     * CONFIRM since; 0 while it has said it holds nothing. Unlike {@link #confirmedPosition()} it does not count the
+     * positions before {@link #fromPosition()} that a feed skips when retention deleted them: a backup that started
+     * empty holds none of those.
+     */
+    public long backupHolds()
+    {
+        final long released = sender.releasedPosition();
+        return Math.max(requestedFromPosition - 1, released >= fromPosition ? released : 0);
     }
 
     /**

@@ -270,8 +270,9 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
 
     /**
      * A backup reported that it holds every position below {@code fromPosition} (its heartbeat): feed it from there
-     * if no feed serves it yet, or anew if it reports less than its feed had confirmed (it restarted and lost its
-     * state) or moved to another MAC. Otherwise nothing changes, so the node layer may call this on every heartbeat.
+     * if no feed serves it yet, or anew if it reports nothing though it had said it holds something (it restarted and
+     * lost its state; see {@link LogFeed#backupHolds()}) or moved to another MAC. Otherwise nothing changes, so the
+     * node layer may call this on every heartbeat.
      * A heartbeat overtaken by a later CONFIRM looks like a restart and rebuilds the feed: harmless, the backup drops
      * what it already holds.
      *
@@ -290,9 +291,12 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
             final LogFeed feed = feeds[index];
             // A heartbeat may report less than the feed already had confirmed: it was written before the latest
             // confirms, and rebuilding on it would send the backup what it has again. A backup that restarted without
-            // its log reports nothing at all (position 0) once the feed had confirmed something: that, or another MAC
-            // under the same id, rebuilds the feed.
-            final boolean restarted = fromPosition <= 1 && feed.confirmedPosition() > 0;
+            // its log reports nothing at all (position 0) once it had said it holds something (in the report the
+            // feed was built from, or a CONFIRM since): that, or another MAC under the same id, rebuilds the feed.
+            // Not the feed's confirmed position: after retention a feed for a backup that holds nothing starts at the
+            // log's first position, and rebuilding it on every heartbeat of nothing dropped, each time, the NAK that
+            // would have told the backup where the log starts (a rejoin that never ended; docs/architecture.md rule 7).
+            final boolean restarted = fromPosition <= 1 && feed.backupHolds() > 0;
             if (feed.backupMac() == mac && !restarted)
             {
                 return true;

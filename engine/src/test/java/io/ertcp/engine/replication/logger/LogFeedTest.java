@@ -17,11 +17,15 @@ import io.ertcp.log.EpochChangeFlyweight;
 import io.ertcp.log.LogReader;
 import io.ertcp.log.RecordCodec;
 import io.ertcp.log.ReplicationLog;
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.time.SetTimeProvider;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.sun.management.ThreadMXBean;
@@ -350,6 +354,119 @@ class LogFeedTest
         assertTrue(cluster.logger.stopServing(12));
         cluster.logger.requiredBackupConfirms(2);
         assertEquals(0, cluster.logger.backupQuorumPosition(), "the restarted backup holds nothing yet");
+    }
+
+    /**
+     * Retention deleted the start of the logger's log and a backup rejoins empty: it reports that it holds nothing,
+     * its feed starts at the log's first position, and it learns that start (BASE) only by NAKing what lies before
+     * it. The logger checks its feeds once a heartbeat and the backup NAKs once a NAK interval, both a millisecond
+     * here as in a cluster; when the backup's NAK leaves in the step the logger checks its feeds, it reaches the feed
+     * built in that step before that feed has sent anything. A report of nothing to a feed built for a report of
+     * nothing is not a restart: rebuilding on it there found a new feed every heartbeat, each dropping the one NAK
+     * that would have told the backup where the log starts, and the backup never started (ClusterRetentionTest
+     * hung in LoggerAgent.serveBackup under load, a millisecond of simulated time costing a feed with its 1 MiB
+     * window each).
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aBackupThatRejoinsEmptyAfterRetentionIsFedFromTheLogsStartAndItsHeartbeatsDoNotRebuildTheFeed()
+    {
+        final SetTimeProvider logClock = new SetTimeProvider(1_796_083_200_000L);
+        final ReplicationLog log =
+            ReplicationLog.open(directory.resolve("logger"), TestRollCycles.TEST_SECONDLY, logClock, SyncMode.NONE);
+        final Random random = new Random(seed);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        final byte[][] expected = new byte[401][];
+        for (long position = 1; position <= 400; position++)
+        {
+            if (position % 100 == 1)
+            {
+                logClock.advanceMillis(1000);
+            }
+            final int length = writeRandom(record, random, EPOCH, position);
+            expected[(int)position] = copy(record, length);
+            assertEquals(position, log.append(record, 0, length));
+        }
+        assertEquals(2, log.retainFrom(201), "the first two one-second cycles go");
+        assertEquals(201, log.firstPosition());
+
+        final ReceiverSettings receiving = ReceiverSettings.DEFAULT.withMaxRecordLength(MAX_RECORD_LENGTH);
+        final long heartbeatNs = receiving.nakIntervalNs();
+        final MemorySwitch lan = new MemorySwitch(clock, seed, counters);
+        final MemoryPort loggerPort = lan.newPort("logger", MAC_LOGGER, ImpairmentSpec.NONE);
+        final MemoryPort backupPort = lan.newPort("backup", MAC_FAST, ImpairmentSpec.NONE);
+        final FrameOutput backupOut = FrameOutput.of(backupPort);
+        final LoggerAgent logger = new LoggerAgent(
+            LOGGER_ID, MAC_LOGGER, EPOCH, receiving.withSlots(512), log, false,
+            new LogFeed.Settings(1 << 20, 256, BACKUP_SLOTS, 2_000_000, 16, 64),
+            FrameOutput.of(loggerPort), counters, "logger");
+        final long[] next = {0};
+        final RecordReceiver backup = new RecordReceiver(
+            FAST_ID, MAC_FAST, EPOCH, 1, receiving.withSlots(BACKUP_SLOTS),
+            (buffer, offset, length, position) ->
+            {
+                assertEquals(next[0], position, "in order, each once" + replay);
+                final byte[] actual = new byte[length];
+                buffer.getBytes(offset, actual);
+                assertArrayEquals(expected[(int)position], actual, "byte-exact at " + position + replay);
+                next[0]++;
+            },
+            new ChannelCounters(counters, "backup"));
+        // What BackupFollower does with an empty log: start the copy where the logger's log starts.
+        backup.baseListener(first ->
+        {
+            next[0] = first;
+            backup.resetTo(first);
+        });
+        try
+        {
+            // The backup's first heartbeat: it holds nothing.
+            assertTrue(logger.serveBackup(FAST_ID, MAC_FAST, 1, clock.nanoTime()));
+            assertEquals(201, logger.feedFor(FAST_ID).fromPosition(), "the feed starts where the log starts");
+            // The logger's check falls due in the step the backup first NAKs, and then again every heartbeat, as
+            // its NAKs do: the phase that made a cluster's rejoin never end.
+            long nextFeedCheckNs = clock.nanoTime();
+            final long endNs = clock.nanoTime() + 200 * heartbeatNs;
+            while (logger.feedFor(FAST_ID).confirmedPosition() < 400 && clock.nanoTime() < endNs)
+            {
+                loggerPort.receive(logger, 256);
+                logger.doWork(clock.nanoTime());
+                loggerPort.flush();
+                if (clock.nanoTime() - nextFeedCheckNs >= 0)
+                {
+                    // LoggerRole's check once a heartbeat: what the backup's last heartbeat said it holds (its log's
+                    // last position: nothing until it took the logger's start).
+                    nextFeedCheckNs = clock.nanoTime() + heartbeatNs;
+                    logger.serveBackup(FAST_ID, MAC_FAST, backup.deliveredPosition() + 1, clock.nanoTime());
+                }
+                backupPort.receive(backup, 256);
+                backup.doWork(clock.nanoTime(), backupOut);
+                backupPort.flush();
+                clock.advanceNs(STEP_NS);
+            }
+            assertEquals(400, backup.deliveredPosition(),
+                "the backup started at the log's first position and caught up; feeds built " +
+                feedsBuilt() + replay);
+            assertEquals(1, feedsBuilt(), "its heartbeats of nothing did not rebuild the feed built for nothing");
+            assertEquals(400, logger.feedFor(FAST_ID).confirmedPosition(), "the backup confirmed it all");
+        }
+        finally
+        {
+            logger.close();
+        }
+    }
+
+    private long feedsBuilt()
+    {
+        final long[] total = {0};
+        counters.forEach((label, value) ->
+        {
+            if (label.equals("logger feeds-built"))
+            {
+                total[0] += value;
+            }
+        });
+        return total[0];
     }
 
     @Test
