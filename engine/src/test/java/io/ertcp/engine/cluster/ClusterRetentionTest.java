@@ -115,6 +115,9 @@ class ClusterRetentionTest
 
             final byte[] data = Seeds.bytes(seed, 8 << 20);
             final EchoSource source = cluster.streamThrough(data, 200_000, 20_000_000_000L);
+            // Held mid-way while the backup restarts and catches up: at 8 MiB in a few ms of simulated time, the
+            // stream would otherwise end before a slow rejoin (a loaded machine) rebuilt its connection.
+            source.pause();
 
             cluster.kill("backup1");
             final ClusterNode rejoined = cluster.start("backup1");
@@ -126,6 +129,7 @@ class ClusterRetentionTest
             assertTrue(source.verified < data.length, "the kill comes mid-stream; seed " + seed);
 
             cluster.kill("primary");
+            source.resume();
             assertTrue(cluster.runUntil(() -> source.closed && rejoined.state() == ClusterNode.State.PRIMARY, 60_000_000_000L),
                 "the stream finished after the takeover: verified " + source.verified + "; seed " + seed + "\n" + cluster.events());
             assertEquals(data.length, source.verified, "seed " + seed);

@@ -21,6 +21,9 @@ public final class EchoSource implements TcpService
     public boolean opened;
     public boolean closed;
     public CloseReason reason;
+    /** While set, nothing more is written: a stream held mid-way, for as long as a test needs it to stay open. */
+    private boolean paused;
+    private Connection connection;
 
     public EchoSource(final byte[] data)
     {
@@ -36,12 +39,29 @@ public final class EchoSource implements TcpService
     public void onOpen(final Connection connection)
     {
         opened = true;
+        this.connection = connection;
         pump(connection);
+    }
+
+    /** Write nothing more until {@link #resume}. */
+    public void pause()
+    {
+        paused = true;
+    }
+
+    /** Write the rest. */
+    public void resume()
+    {
+        paused = false;
+        if (null != connection && !closed)
+        {
+            pump(connection);
+        }
     }
 
     private void pump(final Connection connection)
     {
-        while (written < data.length)
+        while (!paused && written < data.length)
         {
             final int accepted = connection.write(view, written, data.length - written);
             if (accepted == 0)
