@@ -17,14 +17,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ping-pong client on one connection, the two nodes alternating, each old primary restarted to rejoin as a backup.
  * <p>
  * Simulated time stands still inside a duty cycle, so the time printed is the duty cycle's own CPU work (wall time on
- * this thread), what the client waits for on top of the protocol's floor.
+ * this thread), what the client waits for on top of the protocol's floor. The first two takeovers (each node's first,
+ * in a JVM whose JIT has not compiled the path) are left out of the figures and of the check.
  */
 class ClusterTakeoverWorkTest
 {
     private static final int SWITCHOVERS = 12;
 
     @Test
-    void aSwitchoverTakeoverBuildsNothingAndAllocatesLittle()
+    void aSwitchoverTakeoverFindsItsStackBuiltAndAllocatesLittle()
     {
         final long seed = Seeds.seed(ClusterTakeoverWorkTest.class);
         final com.sun.management.ThreadMXBean threads =
@@ -86,6 +87,9 @@ class ClusterTakeoverWorkTest
             System.out.printf("takeover duty cycle after the first two: p50 %.2f ms, max %.2f ms; allocated p50 %d KiB, " +
                 "max %d KiB%n", times[times.length / 2] / 1e6, times[times.length - 1] / 1e6, bytes[bytes.length / 2] >> 10,
                 bytes[bytes.length - 1] >> 10);
+            // Built ahead by the backup, the stack's tables (9 MB at 100,000 connections) and the connection's 512 KiB
+            // of buffers are not allocated here; what is left is the takeover's line and a few small objects.
+            assertTrue(bytes[bytes.length - 1] < 64 * 1024, "a warm takeover allocates little: " + line);
         }
     }
 }
