@@ -57,6 +57,8 @@ public final class TcpStack implements Ipv4Handler
     private final TcpConnection[] pool;
     private int pooled;
     private int created;
+    /** {@link #reserve} met the off-heap limit: it builds no more. */
+    private boolean reserveRefused;
 
     /** Connections with something to send; each appears once, guarded by its pending flag. */
     private final TcpConnection[] pendingList;
@@ -773,17 +775,19 @@ public final class TcpStack implements Ipv4Handler
      * active stack would build for itself.
      *
      * @return 1 when a connection was built, else 0 (enough exist, the maximum is reached, or no off-heap memory is
-     * left: the takeover then builds what it can, as any new connection would).
+     * left: the takeover then builds what it can, as any new connection would). After the off-heap limit refused
+     * one, no more are built ahead: the JVM tries for about half a second before it refuses, each time.
      */
     public int reserve(final int connections)
     {
-        if (created >= Math.min(connections, config.maxConnections()))
+        if (reserveRefused || created >= Math.min(connections, config.maxConnections()))
         {
             return 0;
         }
         final TcpConnection connection = create();
         if (null == connection)
         {
+            reserveRefused = true;
             return 0;
         }
         connection.prepareTakeover();
