@@ -1200,7 +1200,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      * {@link #HANDOVER_SUCCESSOR_LAG_BYTES} behind, and then says LEAVE naming the successor, which stands for election
      * at once. Any other node says LEAVE at once, so
      * that the primary stops waiting for it without a suspicion timeout. {@link #hasLeft} turns true once the LEAVE
-     * frames are out; the node then does nothing more and is closed.
+     * frames are out and, for an ER-TCP primary, once it passed on to its successor the client frames that still came
+     * to it until the successor announced the VIP (at most {@link #HANDOVER_RELAY_LIMIT_NS}); the node then does
+     * nothing more and is closed.
      *
      * @param successorName the backup to hand over to, or null for the best-ranked one alive (a primary only).
      * @throws IllegalArgumentException when the successor is not a member that can take over.
@@ -1222,7 +1224,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     }
 
     /**
-     * @return true once this node said LEAVE (after {@link #requestStop}): it may be closed now.
+     * @return true once this node said LEAVE (after {@link #requestStop}) and passed on what it had to: it may be
+     * closed now.
      */
     public boolean hasLeft()
     {
