@@ -1557,13 +1557,16 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // Another node won a later epoch while this one drained the log for its own: it must not finish a
             // takeover in an epoch the cluster has left. It stays a backup and follows the log on.
             state = State.BACKUP;
-            relayInboxCount = 0;
             say("gave up the takeover for epoch " + electedEpoch + ": node " + nameOf(nodeId) + " is primary in epoch " +
                 epoch);
         }
         if (state == State.LOGGER)
         {
             logger.fence(epoch);
+        }
+        if (nodeId != this.nodeId)
+        {
+            relayInboxCount = 0; // passed on for a takeover that is another node's now
         }
         say("node " + nameOf(nodeId) + " is primary in epoch " + epoch);
     }
