@@ -21,6 +21,7 @@ import io.ertcp.engine.net.Ipv4Flyweight;
 import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
+import io.ertcp.engine.port.FrameFlags;
 import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
@@ -130,6 +131,18 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      * reaction fit in it; it adds as much to the client's pause.
      */
     private static final long HANDOVER_QUIET_NS = 1_000_000L;
+    /**
+     * ER-TCP: after its cut-over a primary that handed over passes the frames that still come to it for the VIP on to
+     * its successor (docs/architecture.md, "Leaving on purpose"), until it hears the successor announce the VIP, and
+     * for at most this long: a client segment sent after the quiet period (a client slower to answer than 1 ms, a
+     * frame still in the port's ring at the cut-over) would otherwise be lost, and a lone segment waits for the
+     * client's retransmission timeout, which nothing the successor sends brings forward.
+     */
+    private static final long HANDOVER_RELAY_LIMIT_NS = 1_000_000_000L;
+    /** After the successor's announcement: how long the old primary still passes on what the switch sent it before. */
+    private static final long HANDOVER_RELAY_GRACE_NS = 2_000_000L;
+    /** The frames a successor keeps of those passed on to it before it takes over; more are dropped. */
+    private static final int RELAY_INBOX_FRAMES = 64;
     /** ST-TCP: how long a DATA_REF the tap cannot fill waits before its record is fetched. */
     private static final long TAP_FETCH_DELAY_NS = 1_000_000L;
     /** ST-TCP: a backup catching up is taken in sync once this few records behind the log's end. */
@@ -255,7 +268,22 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /** While a primary hands over: when the last client segment arrived (or the hold began). */
     private long departureInputNs;
     private int leavesSent;
+    /** The LEAVE frames are out (the node then only passes client frames on, {@link #relayMac}, before it has left). */
+    private boolean leaveSaid;
     private volatile boolean left;
+    /** ER-TCP, a primary after its cut-over: the successor's MAC on the client port it passes frames on to; 0: none. */
+    private long relayMac;
+    private long relayUntilNs;
+    private long relayedFrames;
+    private final FrameHandler relayHandler = this::relayClientFrame;
+    /** An ER-TCP backup's receive handler: frames passed on to it by a primary handing over go to its inbox. */
+    private final FrameHandler erBackupHandler = this::onErBackupFrame;
+    /** A successor's inbox of frames passed on to it, {@link #relayInboxSlot} bytes a frame; built with the standby. */
+    private org.agrona.concurrent.UnsafeBuffer relayInbox;
+    private final int[] relayInboxLengths = new int[RELAY_INBOX_FRAMES];
+    private int relayInboxSlot;
+    private int relayInboxCount;
+    private long relayInboxTaken;
     private ReplicationLog replicationLog;
     private ReplicatedService replicated;
     private BackupFollower follower;
@@ -278,6 +306,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /** The logger {@link #standbySender} sends to: its node id and MAC. */
     private int standbyPeerId;
     private long standbyPeerMac;
+    /**
+     * A backup's standby primary (docs/architecture.md rule 5): the primary's replication, its TCP stack with
+     * connections and buffers for as many connections as this backup follows, and its output, built ahead by the
+     * backup's duty cycle, so that a takeover activates it and restores connections into memory that is ready; null
+     * until the backup's first duty cycle, and once used.
+     */
+    private PrimaryReplication standbyPrimary;
+    private HandoverOutput standbyOutput;
     /** Whether this backup loaded the classes a takeover needs ({@link #loadTakeoverClasses}). */
     private boolean takeoverClassesLoaded;
     /** When the primary's LEAVE was heard (a switchover), for the takeover's line; 0 when it did not leave. */
@@ -654,6 +690,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             follower = new BackupFollower(nodeId, channelMac, epoch(), replicationLog, replicated, receiving,
                 self.slowNsPerRecord(), channelCounters, null);
+            relayInboxCount = 0;
+            receiveHandler = erBackupHandler;
             return;
         }
         // The tap keeps twice the receive window per connection: the client sends at most a window past what the
@@ -779,10 +817,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         tap = null;
         receiveHandler = layer;
         durablePosition = replicationLog.lastPosition();
-        final HandoverOutput handoverOutput = new HandoverOutput(layer);
-        stackOutput = handoverOutput;
-        primary = new PrimaryReplication(replicated, publisher, nodeId, epoch, maxDataPerRecord(config.mode(), mtu), 8L << 20,
-            nowNs, wallClock.nanoTime() - nowNs, seam -> new TcpStack(tcpConfig, handoverOutput, counters, seam));
+        if (null == standbyPrimary)
+        {
+            prepareStandbyPrimary(); // a fresh cluster's first primary, or a takeover before the backup's first cycle
+        }
+        stackOutput = standbyOutput;
+        primary = standbyPrimary;
+        standbyPrimary = null;
+        standbyOutput = null;
+        primary.activate(replicated, publisher, epoch, nowNs, wallClock.nanoTime() - nowNs);
         stack = primary.stack();
         // The VIP's segments reach the stack through onTcp.
         if (snapshotting)
@@ -813,6 +856,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         layer.announce(vip);
         stack.listen(vip, config.service().port(), primary);
         state = State.PRIMARY;
+        // What the old primary passed on after its cut-over reaches the restored connections now, before their first
+        // segments go: a request among it is answered with them.
+        relayInboxTaken = relayInboxCount;
+        for (int i = 0; i < relayInboxCount; i++)
+        {
+            layer.onFrame(relayInbox, i * relayInboxSlot, relayInboxLengths[i], 0);
+        }
+        relayInboxCount = 0;
         if (takeover)
         {
             // The restored connections' first segments (what the clients have not acknowledged, the prompts) and the
@@ -825,6 +876,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             say("took over as primary in epoch " + epoch + ": log drained to " + drainTarget + ", " + restored +
                 " connection(s) restored" +
                 (primary.tappedInputTaken() > 0 ? ", " + primary.tappedInputTaken() + " client byte(s) taken from the tap" : "") +
+                (relayInboxTaken > 0 ? ", " + relayInboxTaken + " client frame(s) passed on by the old primary" : "") +
                 (primary.restoreRefusals() > 0 ? " (" + primary.restoreRefusals() +
                 " refused: connection table or buffer memory full; raise tcp.max-connections or ERTCP_DIRECT_MEMORY)" : "") +
                 ", VIP " + Ipv4Address.format(vip) + " claimed " +
@@ -910,6 +962,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 if (!tapMode && null == standbySender)
                 {
                     prepareStandbySender();
+                }
+                if (null == standbyPrimary)
+                {
+                    prepareStandbyPrimary();
+                    work++;
+                }
+                else
+                {
+                    work += standbyPrimary.reserve(replicated.connectionCount());
                 }
                 work += follower.doWork(nowNs, channelOut);
                 final int primaryId = membership.primaryId();
@@ -1159,7 +1220,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      * {@link #HANDOVER_SUCCESSOR_LAG_BYTES} behind, and then says LEAVE naming the successor, which stands for election
      * at once. Any other node says LEAVE at once, so
      * that the primary stops waiting for it without a suspicion timeout. {@link #hasLeft} turns true once the LEAVE
-     * frames are out; the node then does nothing more and is closed.
+     * frames are out and, for an ER-TCP primary, once it passed on to its successor the client frames that still came
+     * to it until the successor announced the VIP (at most {@link #HANDOVER_RELAY_LIMIT_NS}); the node then does
+     * nothing more and is closed.
      *
      * @param successorName the backup to hand over to, or null for the best-ranked one alive (a primary only).
      * @throws IllegalArgumentException when the successor is not a member that can take over.
@@ -1181,7 +1244,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     }
 
     /**
-     * @return true once this node said LEAVE (after {@link #requestStop}): it may be closed now.
+     * @return true once this node said LEAVE (after {@link #requestStop}) and passed on what it had to: it may be
+     * closed now.
      */
     public boolean hasLeft()
     {
@@ -1223,6 +1287,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // confirmed is all the client input it took.
             departure = DEPARTURE_ANNOUNCING;
             layer.removeAddress(vip);
+            if (!tapMode && departureSuccessor > 0)
+            {
+                relayMac = clientPortMac(departureSuccessor);
+                relayUntilNs = nowNs + HANDOVER_RELAY_LIMIT_NS;
+            }
             say("handed over at log position " + (null == publisher ? 0 : publisher.confirmedPosition()) +
                 String.format(" after %.1f ms, %d segment(s) to clients held back",
                     (nowNs - (departureDeadlineNs - HANDOVER_DRAIN_LIMIT_NS)) / 1e6, stackOutput.heldSegments()) +
@@ -1231,29 +1300,110 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
     }
 
-    /** Send the LEAVE frames, one per duty cycle, and nothing else; then the node has left. */
+    /**
+     * Send the LEAVE frames, one per duty cycle, and nothing else; an ER-TCP primary that handed over also passes the
+     * client frames that still come to it on to its successor, until it hears the successor announce the VIP (and
+     * {@link #HANDOVER_RELAY_GRACE_NS} more) or for {@link #HANDOVER_RELAY_LIMIT_NS} at most; then the node has left.
+     */
     private int announceDeparture()
     {
+        int work = 0;
         if (leavesSent < LEAVES_SENT)
         {
             if (membership.sendLeave(channelOut, departureSuccessor))
             {
                 leavesSent++;
             }
+            work = 1;
+        }
+        if (0 != relayMac && leavesSent > 0)
+        {
+            // After the first LEAVE: on one port the successor hears that it is to take over before the frames.
+            work += port.receive(relayHandler, 32);
+        }
+        if (work > 0)
+        {
             port.flush();
             if (null != replicationPort)
             {
                 replicationPort.flush();
             }
-            if (leavesSent == LEAVES_SENT && !left)
-            {
-                say("left the cluster" + (departureSuccessor > 0 ? "; " + nameOf(departureSuccessor) +
-                    " stands for election" : ""));
-                left = true;
-            }
-            return 1;
         }
-        return 0;
+        if (leavesSent == LEAVES_SENT && !leaveSaid)
+        {
+            leaveSaid = true;
+            say("left the cluster" + (departureSuccessor > 0 ? "; " + nameOf(departureSuccessor) +
+                " stands for election" : ""));
+        }
+        if (leaveSaid && !left && (0 == relayMac || nowNs - relayUntilNs >= 0))
+        {
+            if (relayedFrames > 0)
+            {
+                say("passed " + relayedFrames + " client frame(s) that came after the cut-over on to " +
+                    nameOf(departureSuccessor));
+            }
+            left = true;
+        }
+        return work;
+    }
+
+    /**
+     * A primary after its cut-over: a frame to the VIP goes on to the successor (to its MAC, from this node's); the
+     * successor's gratuitous ARP for the VIP says the switch sends the VIP's frames its way now.
+     */
+    private void relayClientFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        if (FrameFlags.isTruncated(flags) || length < EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH)
+        {
+            return;
+        }
+        final int etherType = buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int ip = offset + EthernetFlyweight.HEADER_LENGTH;
+        if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && buffer.getInt(ip + 16, ByteOrder.BIG_ENDIAN) == vip)
+        {
+            final int at = out.claim(length);
+            if (at >= 0)
+            {
+                out.buffer().putBytes(at, buffer, offset, length);
+                txEthernet.wrap(out.buffer(), at).destination(relayMac).source(mac);
+                out.commit(at);
+                relayedFrames++;
+            }
+        }
+        else if (etherType == EthernetFlyweight.ETHER_TYPE_ARP && buffer.getInt(ip + 14, ByteOrder.BIG_ENDIAN) == vip)
+        {
+            // The sender's protocol address is the VIP: only its holder, the successor now, says that.
+            relayUntilNs = Math.min(relayUntilNs, nowNs + HANDOVER_RELAY_GRACE_NS);
+        }
+    }
+
+    /**
+     * An ER-TCP backup's frames: one to this node's MAC for the VIP was passed on by a primary handing over
+     * ({@link #relayClientFrame}) and waits in the inbox for this node's takeover; the rest is the IPv4 layer's.
+     */
+    private void onErBackupFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        if (length >= EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH &&
+            (buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_IPV4 &&
+            buffer.getInt(offset + EthernetFlyweight.HEADER_LENGTH + 16, ByteOrder.BIG_ENDIAN) == vip &&
+            EthernetFlyweight.readMac(buffer, offset) == mac)
+        {
+            if (null != relayInbox && relayInboxCount < RELAY_INBOX_FRAMES && length <= relayInboxSlot &&
+                !FrameFlags.isTruncated(flags))
+            {
+                relayInbox.putBytes(relayInboxCount * relayInboxSlot, buffer, offset, length);
+                relayInboxLengths[relayInboxCount++] = length;
+            }
+            return;
+        }
+        layer.onFrame(buffer, offset, length, flags);
+    }
+
+    /** The MAC of a member's client port: its channel's when it has no replication interface, else the file's. */
+    private long clientPortMac(final int nodeId)
+    {
+        final NodeConfig node = config.nodes().get(nodeId - 1);
+        return node.replication().isEmpty() ? membership.view(nodeId).mac() : node.mac().orElse(0L);
     }
 
     /**
@@ -1296,6 +1446,29 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
                 // Only a head start: the takeover loads whatever is missing itself.
             }
+        }
+    }
+
+    /**
+     * Build {@link #standbyPrimary}: the primary's replication, its TCP stack (at 100,000 connections its tables are
+     * some 9 MB of arrays, milliseconds to allocate and zero) and its output, none of which depends on the epoch, the
+     * log position or the clock a takeover brings; {@link PrimaryReplication#activate} gives it those.
+     */
+    private void prepareStandbyPrimary()
+    {
+        final HandoverOutput handoverOutput = new HandoverOutput(layer);
+        standbyOutput = handoverOutput;
+        standbyPrimary = new PrimaryReplication(nodeId, maxDataPerRecord(config.mode(), mtu), 8L << 20,
+            seam -> new TcpStack(tcpConfig, handoverOutput, counters, seam));
+        if (tapMode)
+        {
+            standbyPrimary.reserveTappedInput();
+        }
+        else if (null == relayInbox)
+        {
+            relayInboxSlot = port.maxFrameLength();
+            relayInbox = new org.agrona.concurrent.UnsafeBuffer(
+                java.nio.ByteBuffer.allocateDirect(RELAY_INBOX_FRAMES * relayInboxSlot));
         }
     }
 
@@ -1410,6 +1583,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (state == State.LOGGER)
         {
             logger.fence(epoch);
+        }
+        if (nodeId != this.nodeId)
+        {
+            relayInboxCount = 0; // passed on for a takeover that is another node's now
         }
         say("node " + nameOf(nodeId) + " is primary in epoch " + epoch);
     }
@@ -1937,6 +2114,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         follower = null;
         replicated = null;
+        standbyPrimary = null; // a logger never takes over
+        standbyOutput = null;
+        receiveHandler = layer;
         final long position = replicationLog.lastPosition();
         startLogger();
         membership.role(Role.LOGGER);

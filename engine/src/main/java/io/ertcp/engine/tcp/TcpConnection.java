@@ -393,10 +393,7 @@ public final class TcpConnection implements Connection
 
         counters.connectionsRestored.incrementRelease();
         openReported = true;
-        if (null == takeoverState)
-        {
-            takeoverState = new Takeover(this, stack, counters);
-        }
+        prepareTakeover();
         takeover = takeoverState;
         takeover.begin(spec, nowNs);
         if (!spec.handshakeComplete())
@@ -412,6 +409,18 @@ public final class TcpConnection implements Connection
         }
         ackNow = true;
         stack.markPending(this);
+    }
+
+    /**
+     * Build what a takeover adds to this connection ({@link Takeover}) if it has none yet: a stack building
+     * connections ahead ({@link TcpStack#reserve}) does it off the takeover.
+     */
+    void prepareTakeover()
+    {
+        if (null == takeoverState)
+        {
+            takeoverState = new Takeover(this, stack, counters);
+        }
     }
 
     /**

@@ -57,6 +57,8 @@ public final class TcpStack implements Ipv4Handler
     private final TcpConnection[] pool;
     private int pooled;
     private int created;
+    /** {@link #reserve} met the off-heap limit: it builds no more. */
+    private boolean reserveRefused;
 
     /** Connections with something to send; each appears once, guarded by its pending flag. */
     private final TcpConnection[] pendingList;
@@ -730,23 +732,7 @@ public final class TcpStack implements Ipv4Handler
             connection = pool[--pooled];
             pool[pooled] = null;
         }
-        else if (created < config.maxConnections())
-        {
-            final UnsafeBuffer memory;
-            try
-            {
-                memory = new UnsafeBuffer(ByteBuffer.allocateDirect(config.sendBufferBytes() + config.receiveBufferBytes()));
-            }
-            catch (final OutOfMemoryError ex)
-            {
-                // The off-heap limit is reached: refuse this connection as if the table were full,
-                // and keep serving the ones that have their buffers.
-                return null;
-            }
-            connection = new TcpConnection(this, config, counters, memory);
-            created++;
-        }
-        else
+        else if (null == (connection = create()))
         {
             return null;
         }
@@ -754,6 +740,67 @@ public final class TcpStack implements Ipv4Handler
         table.put(connection);
         byId.put(connection.id(), connection);
         return connection;
+    }
+
+    /**
+     * A new connection with its buffers, not in the table, or null when the table's maximum is reached or the
+     * off-heap limit (then the caller refuses the connection as if the table were full, and the stack keeps serving
+     * the ones that have their buffers).
+     */
+    private TcpConnection create()
+    {
+        if (created >= config.maxConnections())
+        {
+            return null;
+        }
+        final UnsafeBuffer memory;
+        try
+        {
+            memory = new UnsafeBuffer(ByteBuffer.allocateDirect(config.sendBufferBytes() + config.receiveBufferBytes()));
+        }
+        catch (final OutOfMemoryError ex)
+        {
+            return null;
+        }
+        created++;
+        return new TcpConnection(this, config, counters, memory);
+    }
+
+    /**
+     * Build connections ahead, with their buffers (allocated and zeroed, so their pages are in memory) and what a
+     * takeover adds to one, until {@code connections} exist or the table's maximum: at most one per call, so that a
+     * caller on a duty cycle spreads the cost. A standby primary's stack calls this as its backup follows the log
+     * (docs/architecture.md rule 5), so that a takeover restores connections into memory that is ready, instead of
+     * allocating a connection's buffers while its client waits. Never more than the table's maximum, the most an
+     * active stack would build for itself.
+     *
+     * @return 1 when a connection was built, else 0 (enough exist, the maximum is reached, or no off-heap memory is
+     * left: the takeover then builds what it can, as any new connection would). After the off-heap limit refused
+     * one, no more are built ahead: the JVM tries for about half a second before it refuses, each time.
+     */
+    public int reserve(final int connections)
+    {
+        if (reserveRefused || created >= Math.min(connections, config.maxConnections()))
+        {
+            return 0;
+        }
+        final TcpConnection connection = create();
+        if (null == connection)
+        {
+            reserveRefused = true;
+            return 0;
+        }
+        connection.prepareTakeover();
+        pool[pooled++] = connection;
+        return 1;
+    }
+
+    /**
+     * @return connections built, in use or pooled.
+     */
+    public int connectionsBuilt()
+    {
+        return created;
     }
 
     /**

@@ -212,16 +212,15 @@ class ClusterReplicationInterfaceTest
             // A switchover: the LEAVE frames cross the replication LAN, and the named backup takes over at once.
             final ClusterNode old = cluster.node("primary");
             old.requestStop("backup1");
-            assertTrue(cluster.runUntil(old::hasLeft, 3_000_000_000L), "the primary handed over; seed " + seed + "\n" +
-                cluster.events());
-            final long leftNs = cluster.now[0];
-            cluster.kill("primary");
+            final long leftNs = ClusterLeaveTest.leaveSaid(cluster, "primary");
             final ClusterNode successor = cluster.node("backup1");
             assertTrue(cluster.runUntil(() -> successor.state() == ClusterNode.State.PRIMARY, 1_000_000_000L),
                 cluster.events());
             assertTrue(cluster.now[0] - leftNs < 6_000_000L, "sooner than a suspicion timeout: the LEAVE was heard; " +
                 "seed " + seed + "\n" + cluster.events());
             assertTrue(cluster.events().contains("[backup1] node primary left on purpose"), cluster.events());
+            assertTrue(cluster.runUntil(old::hasLeft, 1_000_000_000L), cluster.events());
+            cluster.kill("primary");
             assertTrue(ClusterManagementTest.get(cluster, "10.80.0.21", "GET", "/status").contains("\"role\":\"primary\""));
 
             assertEquals(0, channelOnClientLan[0], "channel frames the nodes sent on the clients' LAN");

@@ -102,6 +102,30 @@ class TcpRestoreTest extends TcpTestHarness
     @Nested
     class Restore
     {
+        /**
+         * A standby primary's stack builds its connections ahead, one a call and never past the table's maximum; a
+         * restore then takes one of them, builds none, and the connection is as any restored one.
+         */
+        @Test
+        void connectionsBuiltAheadAreWhatARestoreTakes()
+        {
+            assertEquals(0, stack.connectionsBuilt());
+            assertEquals(1, stack.reserve(2));
+            assertEquals(1, stack.reserve(2));
+            assertEquals(0, stack.reserve(2), "two asked for, two built");
+            assertEquals(2, stack.connectionsBuilt());
+            final TcpConnection connection = restore(100, spec());
+            assertEquals(2, stack.connectionsBuilt(), "the restore took a connection built ahead");
+            recv(100, seg(ACK, SND_UNA, RCV_NXT).window(BUFFER >> RECEIVE_SHIFT)
+                .timestamps(tsVal(100, 100), TS_RECENT));
+            assertEquals(TcpState.ESTABLISHED, connection.state());
+            for (int i = 0; i < 200; i++)
+            {
+                stack.reserve(1_000);
+            }
+            assertEquals(64, stack.connectionsBuilt(), "never more than the table holds");
+        }
+
         @Test
         void acksTheRestoredReceivePointWithScaledWindowAndNoOpen()
         {

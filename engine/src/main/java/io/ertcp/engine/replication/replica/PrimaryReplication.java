@@ -67,8 +67,9 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
     /** A TIME goes before a record once the clock moved on by this much since the last one. */
     public static final long TIME_RESOLUTION_NS = 1_000_000L;
 
-    private final ReplicatedService replicated;
-    private final RecordPublisher publisher;
+    /** The service replica driven, and where records go: given by {@link #activate}; null on a standby. */
+    private ReplicatedService replicated;
+    private RecordPublisher publisher;
     private final int nodeId;
     private final int maxDataPerRecord;
     private final long maxUnconfirmedBytes;
@@ -117,7 +118,7 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
     private long lastPublishedPosition;
     private long nowNs;
     /** Added to the node's clock ({@code nowNs}) to give wall-clock time since the Unix epoch: the cluster time. */
-    private final long wallOffsetNs;
+    private long wallOffsetNs;
     /** The last cluster time logged (or applied, before this node was primary). */
     private long loggedTimeNs;
     private long lastTimePosition = -1;
@@ -127,6 +128,13 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
     private long inputRefusals;
     private long restoreRefusals;
     private long tappedInputTaken;
+    /** ST-TCP: where a takeover copies each connection's tapped bytes; built ahead by {@link #reserveTappedInput}. */
+    private UnsafeBuffer tappedBytes;
+    /** The takeover's arguments while it walks the replicas ({@link #restoreOne}), so the walk allocates nothing. */
+    private long takeoverNowNs;
+    private TappedInput takeoverTapped;
+    private int takeoverRestored;
+    private final java.util.function.Consumer<Replica> restoreOne = this::restoreOne;
 
     /**
      * @param replicated          the service replica to drive; on a new primary, the one its backup role applied into.
@@ -168,23 +176,110 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
         final long wallOffsetNs,
         final Function<ReplicationSeam, TcpStack> stacks)
     {
+        this(nodeId, maxDataPerRecord, maxUnconfirmedBytes, stacks);
+        activate(replicated, publisher, epoch, nowNs, wallOffsetNs);
+    }
+
+    /**
+     * A standby primary (docs/architecture.md rule 5): everything a primary is made of (its TCP stack, scratch
+     * buffers, timeout wheel, the pools {@link #reserve} fills), built by a backup ahead of any takeover, so that a
+     * takeover only {@link #activate}s it and restores the connections. It serves nothing until activated: its stack
+     * has no listener and no connection, and the node hands it no segment.
+     *
+     * @param nodeId              this node, named in an EPOCH_CHANGE record.
+     * @param maxDataPerRecord    the most input bytes one DATA record carries.
+     * @param maxUnconfirmedBytes record bytes that may wait for confirmation before input is refused.
+     * @param stacks              builds the TCP stack this primary serves through, given the seam to build it with.
+     */
+    public PrimaryReplication(
+        final int nodeId,
+        final int maxDataPerRecord,
+        final long maxUnconfirmedBytes,
+        final Function<ReplicationSeam, TcpStack> stacks)
+    {
+        this.nodeId = nodeId;
+        this.maxDataPerRecord = maxDataPerRecord;
+        this.maxUnconfirmedBytes = maxUnconfirmedBytes;
+        this.scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(DataFlyweight.HEADER_LENGTH + maxDataPerRecord + 64));
+        this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, 0, TICK_NS, 1024);
+        // Last: the stack is built with this primary as its seam, and calls nothing of it while being built.
+        this.stack = stacks.apply(this);
+    }
+
+    /**
+     * Start serving as the primary in {@code epoch} over {@code replicated} (on a new primary, the replica its backup
+     * role applied into), publishing to {@code publisher}; once only.
+     *
+     * @param wallOffsetNs nanoseconds since the Unix epoch less the node's clock, at the same instant.
+     * @throws IllegalStateException when this primary is active already.
+     */
+    public void activate(
+        final ReplicatedService replicated,
+        final RecordPublisher publisher,
+        final int epoch,
+        final long nowNs,
+        final long wallOffsetNs)
+    {
+        if (null != this.replicated)
+        {
+            throw new IllegalStateException("this primary serves already; a standby is activated once.");
+        }
         this.wallOffsetNs = wallOffsetNs;
         this.loggedTimeNs = replicated.clock().timeNs();
         this.timeLogged = replicated.clock().timeNs() != 0;
         this.replicated = replicated;
         this.publisher = publisher;
-        this.nodeId = nodeId;
         this.epoch = epoch;
-        this.maxDataPerRecord = maxDataPerRecord;
-        this.maxUnconfirmedBytes = maxUnconfirmedBytes;
-        this.scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(DataFlyweight.HEADER_LENGTH + maxDataPerRecord + 64));
-        this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nowNs, TICK_NS, 1024);
         this.nowNs = nowNs;
+        // No timer was scheduled on a standby; the wheel's ticks start now, not when it was built.
+        this.timers.resetStartTime(nowNs);
         this.confirmedPosition = replicated.appliedPosition();
         this.lastPublishedPosition = replicated.appliedPosition();
         replicated.observer(this);
-        // Last: the stack is built with this primary as its seam, and calls nothing of it while being built.
-        this.stack = stacks.apply(this);
+    }
+
+    /**
+     * @return true once {@link #activate}d.
+     */
+    public boolean active()
+    {
+        return null != replicated;
+    }
+
+    /**
+     * Build ahead what serving {@code connections} connections takes (a TCP connection with its buffers, this
+     * primary's side of its replica with its staging buffer), at most one a call: a backup calls this on its duty
+     * cycle with the number of connections it follows, so a takeover finds them ready ({@link TcpStack#reserve}).
+     * Bounded by the stack's connection table.
+     *
+     * @return 1 when something was built, else 0.
+     */
+    public int reserve(final int connections)
+    {
+        final int built = stack.reserve(connections);
+        if (built > 0 && pool.size() < stack.connectionsBuilt())
+        {
+            final PrimaryConnection live = new PrimaryConnection();
+            live.staging = newStaging();
+            pool.add(live);
+        }
+        return built;
+    }
+
+    /**
+     * ST-TCP: build ahead the buffer a takeover copies each connection's tapped bytes into.
+     */
+    public void reserveTappedInput()
+    {
+        if (null == tappedBytes)
+        {
+            tappedBytes = new UnsafeBuffer(ByteBuffer.allocateDirect(stack.config().receiveBufferBytes()));
+        }
+    }
+
+    private UnsafeBuffer newStaging()
+    {
+        return new UnsafeBuffer(ByteBuffer.allocateDirect(DataFlyweight.HEADER_LENGTH + maxDataPerRecord));
     }
 
     /**
@@ -328,60 +423,68 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
      */
     public int takeOver(final long previousLastPosition, final long nowNs, final TappedInput tapped)
     {
-        final UnsafeBuffer tappedBytes = null == tapped ? null :
-            new UnsafeBuffer(ByteBuffer.allocateDirect(stack.config().receiveBufferBytes()));
+        if (null != tapped)
+        {
+            reserveTappedInput();
+        }
         this.nowNs = nowNs;
         epochChange.wrap(scratch, 0).write(epoch, epoch, nodeId, previousLastPosition);
         publishRecord(scratch, EpochChangeFlyweight.LENGTH);
 
-        final int[] restored = {0};
-        replicated.forEach(replica ->
+        takeoverNowNs = nowNs;
+        takeoverTapped = tapped;
+        takeoverRestored = 0;
+        replicated.forEach(restoreOne);
+        takeoverTapped = null;
+        return takeoverRestored;
+    }
+
+    private void restoreOne(final Replica replica)
+    {
+        if (replica.serviceClosed)
         {
-            if (replica.serviceClosed)
-            {
-                return;
-            }
-            restore.localIp(replica.localIp).localPort(replica.localPort)
-                .remoteIp(replica.remoteIp).remotePort(replica.remotePort)
-                .localIsn(replica.localIsn).remoteIsn(replica.remoteIsn)
-                .sendMss(replica.sendMss)
-                .sendWindowScale(replica.sendWindowScale).receiveWindowScale(replica.receiveWindowScale)
-                .timestamps(replica.timestamps).sack(replica.sack).tsRecent(replica.tsRecent)
-                .receivedBytes(replica.inputOffset).peerFinReceived(replica.peerFin)
-                .acknowledgedBytes(replica.outputAcked)
-                // Only the OPEN is logged (no DATA, CLIENT_ACK or FIN shows the client's ACK of our
-                // SYN-ACK): restore in SYN-RECEIVED, which resends the SYN-ACK.
-                .handshakeComplete(replica.inputOffset > 0 || replica.peerFin || replica.outputAcked > 0);
-            final Connection tcp = stack.restore(restore, this, nowNs);
-            if (null == tcp)
-            {
-                // The table or the buffer pool is full (the stack counted it): this one connection is lost.
-                restoreRefusals++;
-                return;
-            }
-            final PrimaryConnection live = live(replica);
-            live.tcp = tcp;
-            live.tcpId = tcp.id();
-            byTcp.put(tcp.id(), live);
-            live.durableInput = replica.inputOffset + (replica.peerFin ? 1 : 0);
-            live.releasedOutput = replica.produced;
-            live.releasedShutdown = replica.outputShutdown;
-            live.pushed = replica.outputAcked;
-            live.pendingClientAck = replica.outputAcked;
-            if (replica.timeoutArmed)
-            {
-                onTimeoutScheduled(replica);
-            }
-            pump(live);
-            if (null != tappedBytes && !replica.peerFin)
-            {
-                final int length = tapped.copy(
-                    replica.remoteIp, replica.remotePort, replica.inputOffset, tappedBytes, tappedBytes.capacity());
-                tappedInputTaken += stack.receiveRecovered(tcp, tappedBytes, 0, length, nowNs);
-            }
-            restored[0]++;
-        });
-        return restored[0];
+            return;
+        }
+        final long nowNs = takeoverNowNs;
+        restore.localIp(replica.localIp).localPort(replica.localPort)
+            .remoteIp(replica.remoteIp).remotePort(replica.remotePort)
+            .localIsn(replica.localIsn).remoteIsn(replica.remoteIsn)
+            .sendMss(replica.sendMss)
+            .sendWindowScale(replica.sendWindowScale).receiveWindowScale(replica.receiveWindowScale)
+            .timestamps(replica.timestamps).sack(replica.sack).tsRecent(replica.tsRecent)
+            .receivedBytes(replica.inputOffset).peerFinReceived(replica.peerFin)
+            .acknowledgedBytes(replica.outputAcked)
+            // Only the OPEN is logged (no DATA, CLIENT_ACK or FIN shows the client's ACK of our
+            // SYN-ACK): restore in SYN-RECEIVED, which resends the SYN-ACK.
+            .handshakeComplete(replica.inputOffset > 0 || replica.peerFin || replica.outputAcked > 0);
+        final Connection tcp = stack.restore(restore, this, nowNs);
+        if (null == tcp)
+        {
+            // The table or the buffer pool is full (the stack counted it): this one connection is lost.
+            restoreRefusals++;
+            return;
+        }
+        final PrimaryConnection live = live(replica);
+        live.tcp = tcp;
+        live.tcpId = tcp.id();
+        byTcp.put(tcp.id(), live);
+        live.durableInput = replica.inputOffset + (replica.peerFin ? 1 : 0);
+        live.releasedOutput = replica.produced;
+        live.releasedShutdown = replica.outputShutdown;
+        live.pushed = replica.outputAcked;
+        live.pendingClientAck = replica.outputAcked;
+        if (replica.timeoutArmed)
+        {
+            onTimeoutScheduled(replica);
+        }
+        pump(live);
+        if (null != takeoverTapped && !replica.peerFin)
+        {
+            final int length = takeoverTapped.copy(
+                replica.remoteIp, replica.remotePort, replica.inputOffset, tappedBytes, tappedBytes.capacity());
+            tappedInputTaken += stack.receiveRecovered(tcp, tappedBytes, 0, length, nowNs);
+        }
+        takeoverRestored++;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -697,7 +800,7 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
             if (null == live.staging)
             {
                 // The record itself: input is gathered where its DATA record's bytes go, so publishing copies it no more.
-                live.staging = new UnsafeBuffer(ByteBuffer.allocateDirect(DataFlyweight.HEADER_LENGTH + maxDataPerRecord));
+                live.staging = newStaging();
             }
             live.staging.putBytes(DataFlyweight.DATA_OFFSET + live.staged, buffer, offset + taken, chunk);
             if (0 == live.staged)
