@@ -94,7 +94,7 @@ public final class SnapshotRejoin
     private static void captures(final KvService kv, final int times)
     {
         final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        final ServiceSnapshots.Output out = new ServiceSnapshots.Output();
+        final io.ertcp.service.BufferSnapshotOutput out = new io.ertcp.service.BufferSnapshotOutput();
         final double[] wall = new double[times];
         final double[] cpu = new double[times];
         for (int i = 0; i < times; i++)

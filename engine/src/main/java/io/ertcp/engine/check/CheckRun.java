@@ -1,6 +1,7 @@
 package io.ertcp.engine.check;
 
 import io.ertcp.engine.tcp.ServiceClock;
+import io.ertcp.service.BufferSnapshotOutput;
 import io.ertcp.service.CloseReason;
 import io.ertcp.service.SnapshotService;
 import io.ertcp.service.TcpService;
@@ -128,14 +129,14 @@ final class CheckRun
             }
         }
         open.sort(java.util.Comparator.comparingLong(CheckConnection::id));
-        final java.util.List<SnapshotBytes> perConnection = new java.util.ArrayList<>();
+        final java.util.List<BufferSnapshotOutput> perConnection = new java.util.ArrayList<>();
         for (final CheckConnection connection : open)
         {
-            final SnapshotBytes bytes = new SnapshotBytes();
+            final BufferSnapshotOutput bytes = new BufferSnapshotOutput(256);
             call("snapshotConnection", connection, () -> from.snapshotConnection(connection, bytes));
             perConnection.add(bytes);
         }
-        final SnapshotBytes shared = new SnapshotBytes();
+        final BufferSnapshotOutput shared = new BufferSnapshotOutput(256);
         callService("takeSnapshot", () -> from.takeSnapshot().writeTo(shared));
 
         final TcpService next = fresh.get();
@@ -170,7 +171,7 @@ final class CheckRun
         for (int i = 0; i < open.size(); i++)
         {
             final CheckConnection connection = open.get(i);
-            final SnapshotBytes bytes = perConnection.get(i);
+            final BufferSnapshotOutput bytes = perConnection.get(i);
             connection.attachment(null);
             call("loadConnection", connection, () -> to.loadConnection(connection, bytes.input()));
         }

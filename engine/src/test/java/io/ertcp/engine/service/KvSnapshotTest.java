@@ -41,19 +41,19 @@ class KvSnapshotTest
         return connection.written.toString(StandardCharsets.ISO_8859_1);
     }
 
-    private static ServiceSnapshots.Output take(final KvService kv)
+    private static io.ertcp.service.BufferSnapshotOutput take(final KvService kv)
     {
-        final ServiceSnapshots.Output out = new ServiceSnapshots.Output();
+        final io.ertcp.service.BufferSnapshotOutput out = new io.ertcp.service.BufferSnapshotOutput();
         kv.takeSnapshot().writeTo(out);
         return out;
     }
 
-    private static KvService load(final ServiceSnapshots.Output out)
+    private static KvService load(final io.ertcp.service.BufferSnapshotOutput out)
     {
         final KvService kv = new KvService();
         final byte[] copy = new byte[(int)out.length()];
         out.buffer().getBytes(0, copy);
-        kv.loadSnapshot(new ServiceSnapshots.Input(new UnsafeBuffer(copy)));
+        kv.loadSnapshot(new io.ertcp.service.BufferSnapshotInput(new UnsafeBuffer(copy)));
         return kv;
     }
 
@@ -101,7 +101,7 @@ class KvSnapshotTest
         }
         send(kv, 2, resp("SET", "a", "bbbb") + resp("INCR", "n") + resp("DEL", "gone") + resp("SET", "new", "y") +
             resp("MSET", "a", "cccc") + many);
-        final ServiceSnapshots.Output out = new ServiceSnapshots.Output();
+        final io.ertcp.service.BufferSnapshotOutput out = new io.ertcp.service.BufferSnapshotOutput();
         writer.writeTo(out);
         final KvService loaded = load(out);
         assertEquals(atCapture.contentDigest(), loaded.contentDigest(), "the snapshot is the state at the capture");
@@ -142,7 +142,7 @@ class KvSnapshotTest
         send(kv, 2, resp("PERSIST", "a") + resp("PEXPIRE", "b", "500") + resp("EXPIRE", "c", "10") + resp("SET", "d", "w"));
         clock.advance((t0 + 1600) * ms);
         assertEquals(1, kv.expiredKeys(), "b went at its new deadline while the store was frozen");
-        final ServiceSnapshots.Output out = new ServiceSnapshots.Output();
+        final io.ertcp.service.BufferSnapshotOutput out = new io.ertcp.service.BufferSnapshotOutput();
         writer.writeTo(out);
 
         assertEquals(":-1\r\n:-2\r\n:9\r\n:-1\r\n",
@@ -157,7 +157,7 @@ class KvSnapshotTest
         restored.restoreTimer(ids[0], deadlines[0]);
         final byte[] copy = new byte[(int)out.length()];
         out.buffer().getBytes(0, copy);
-        loaded.loadSnapshot(new ServiceSnapshots.Input(new UnsafeBuffer(copy)));
+        loaded.loadSnapshot(new io.ertcp.service.BufferSnapshotInput(new UnsafeBuffer(copy)));
         assertEquals(3, loaded.expiringKeys(), "a, b and d have their deadlines");
         assertEquals(":5000\r\n:100\r\n:-1\r\n:9000\r\n",
             send(loaded, 4, resp("PTTL", "a") + resp("TTL", "b") + resp("TTL", "c") + resp("PTTL", "d")),
@@ -184,7 +184,7 @@ class KvSnapshotTest
     @Test
     void aSnapshotOfAnotherVersionIsRefused()
     {
-        final ServiceSnapshots.Output out = new ServiceSnapshots.Output();
+        final io.ertcp.service.BufferSnapshotOutput out = new io.ertcp.service.BufferSnapshotOutput();
         out.putInt(99);
         out.putLong(0);
         assertThrows(IllegalArgumentException.class, () -> load(out));

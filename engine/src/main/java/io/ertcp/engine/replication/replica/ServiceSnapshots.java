@@ -2,7 +2,8 @@ package io.ertcp.engine.replication.replica;
 
 import io.ertcp.engine.tcp.ServiceClock;
 import io.ertcp.log.SnapshotStore;
-import io.ertcp.service.SnapshotInput;
+import io.ertcp.service.BufferSnapshotInput;
+import io.ertcp.service.BufferSnapshotOutput;
 import io.ertcp.service.SnapshotOutput;
 import io.ertcp.service.SnapshotService;
 import io.ertcp.service.SnapshotWriter;
@@ -57,9 +58,9 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
     private final SnapshotStore store;
     private final String serviceName;
     private final ExecutorService writer;
-    private final Output output = new Output();
+    private final BufferSnapshotOutput output = new BufferSnapshotOutput();
     /** The open connections at the pending snapshot's position, written on the duty cycle at the take. */
-    private final Output connections = new Output();
+    private final BufferSnapshotOutput connections = new BufferSnapshotOutput();
     private long[] connectionIds = new long[16];
     private final List<String> messages = new ArrayList<>();
 
@@ -158,7 +159,7 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
             {
                 try
                 {
-                    final Input input = new Input(snapshot.body());
+                    final BufferSnapshotInput input = new BufferSnapshotInput(snapshot.body());
                     readClock(input, clock);
                     snapshotService.loadSnapshot(input.slice(input.getLong()));
                     final int open = readConnections(input, snapshotService, replicated, snapshot.position());
@@ -183,7 +184,7 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
     /**
      * The clock as the body's start holds it: its time first, then its timers in firing order, each at its deadline.
      */
-    private static void readClock(final Input input, final ServiceClock clock)
+    private static void readClock(final BufferSnapshotInput input, final ServiceClock clock)
     {
         final long timeNs = input.getLong();
         final int timers = input.getInt();
@@ -207,7 +208,7 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
      * @return how many were rebuilt.
      */
     private static int readConnections(
-        final Input input, final SnapshotService service, final ReplicatedService replicated, final long position)
+        final BufferSnapshotInput input, final SnapshotService service, final ReplicatedService replicated, final long position)
     {
         final int count = input.getInt();
         if (count < 0 || count > input.remaining())
@@ -218,7 +219,7 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
         for (int i = 0; i < count; i++)
         {
             final Replica replica = replicated.restoreReplica(input, position + 1);
-            final Input its = input.slice(input.getInt());
+            final BufferSnapshotInput its = input.slice(input.getInt());
             if (!replica.serviceClosed)
             {
                 service.loadConnection(replica, its);
@@ -264,7 +265,7 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
      * On the snapshot thread: the clock captured with the state, its timers sorted into firing order (deadline, then
      * the sequence that orders timers of one deadline).
      */
-    private void writeClock(final Output out)
+    private void writeClock(final BufferSnapshotOutput out)
     {
         out.putLong(clockTimeNs);
         out.putInt(timerCount);
@@ -484,132 +485,6 @@ public final class ServiceSnapshots implements ReplicatedService.SnapshotTaker, 
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * The service's bytes, in a buffer that grows once to the state's size and is reused.
-     */
-    public static final class Output implements SnapshotOutput
-    {
-        private final ExpandableDirectByteBuffer buffer = new ExpandableDirectByteBuffer(64 * 1024);
-        private int length;
-
-        public void reset()
-        {
-            length = 0;
-        }
-
-        public MutableDirectBuffer buffer()
-        {
-            return buffer;
-        }
-
-        public void putInt(final int value)
-        {
-            buffer.putInt(length, value, ByteOrder.LITTLE_ENDIAN);
-            length += 4;
-        }
-
-        public void putLong(final long value)
-        {
-            buffer.putLong(length, value, ByteOrder.LITTLE_ENDIAN);
-            length += 8;
-        }
-
-        /** Write over four bytes already written at {@code index} (a length known only afterwards). */
-        void putIntAt(final int index, final int value)
-        {
-            buffer.putInt(index, value, ByteOrder.LITTLE_ENDIAN);
-        }
-
-        /** Write over eight bytes already written at {@code index}. */
-        void putLongAt(final int index, final long value)
-        {
-            buffer.putLong(index, value, ByteOrder.LITTLE_ENDIAN);
-        }
-
-        public void putBytes(final DirectBuffer source, final int offset, final int count)
-        {
-            buffer.putBytes(length, source, offset, count);
-            length += count;
-        }
-
-        public void putBytes(final byte[] bytes, final int offset, final int count)
-        {
-            buffer.putBytes(length, bytes, offset, count);
-            length += count;
-        }
-
-        public long length()
-        {
-            return length;
-        }
-    }
-
-    /**
-     * A snapshot's body read in order.
-     */
-    public static final class Input implements SnapshotInput
-    {
-        private final DirectBuffer body;
-        private int position;
-
-        public Input(final DirectBuffer body)
-        {
-            this.body = body;
-        }
-
-        private int advance(final int count)
-        {
-            if (count < 0 || count > body.capacity() - position)
-            {
-                throw new IndexOutOfBoundsException("read of " + count + " bytes at " + position + " of a " +
-                    body.capacity() + "-byte snapshot");
-            }
-            final int at = position;
-            position += count;
-            return at;
-        }
-
-        public int getInt()
-        {
-            return body.getInt(advance(4), ByteOrder.LITTLE_ENDIAN);
-        }
-
-        public long getLong()
-        {
-            return body.getLong(advance(8), ByteOrder.LITTLE_ENDIAN);
-        }
-
-        public void getBytes(final byte[] destination, final int offset, final int length)
-        {
-            body.getBytes(advance(length), destination, offset, length);
-        }
-
-        public void getBytes(final MutableDirectBuffer destination, final int offset, final int length)
-        {
-            body.getBytes(advance(length), destination, offset, length);
-        }
-
-        public long remaining()
-        {
-            return body.capacity() - position;
-        }
-
-        /**
-         * @return the next {@code length} bytes as an input of their own (what one part of the snapshot wrote),
-         * skipped here.
-         */
-        Input slice(final long length)
-        {
-            if (length < 0 || length > remaining())
-            {
-                throw new IndexOutOfBoundsException("a part of " + length + " bytes at " + position + " of a " +
-                    body.capacity() + "-byte snapshot");
-            }
-            final int at = advance((int)length);
-            return new Input(new UnsafeBuffer(body, at, (int)length));
         }
     }
 }
