@@ -122,18 +122,7 @@ class ClusterHttpSystemTest extends NamespaceClusterTest
             System.out.println("wrk -t1 -c" + CONNECTIONS + " -d8s --timeout " + WRK_TIMEOUT + ", kill -9 of " + roles.primary() + " 3 s in; " + takeover.line() + "\n" + report);
             cluster.printCounters(roles.backup());
             assertEquals(0, wrk.exitValue(), report);
-            final Matcher errors = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
-                .matcher(report);
-            if (errors.find())
-            {
-                for (int i = 1; i <= 4; i++)
-                {
-                    assertEquals("0", errors.group(i), "socket errors:\n" + report + cluster.outputs());
-                }
-            }
-            assertTrue(!report.contains("Non-2xx"), "non-2xx responses:\n" + report);
-            final long requests = ServeSystemTest.number(report, "(\\d+) requests in");
-            assertTrue(requests > 1000, "requests served: " + report);
+            assertEveryRequestAnswered(report, cluster.outputs());
             final String status = cluster.statusText();
             System.out.println(status);
             final ClusterNamespaces.StatusRow successor = ClusterNamespaces.parseStatus(status).get(roles.backup());
@@ -144,5 +133,24 @@ class ClusterHttpSystemTest extends NamespaceClusterTest
         {
             wrk.destroyForcibly();
         }
+    }
+
+    /**
+     * wrk's report shows no socket error of any kind (connect, read, write, timeout), no non-2xx answer, and more than
+     * a thousand requests served.
+     */
+    static void assertEveryRequestAnswered(final String report, final String outputs)
+    {
+        final Matcher errors = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
+            .matcher(report);
+        if (errors.find())
+        {
+            for (int i = 1; i <= 4; i++)
+            {
+                assertEquals("0", errors.group(i), "socket errors:\n" + report + outputs);
+            }
+        }
+        assertTrue(!report.contains("Non-2xx"), "non-2xx responses:\n" + report);
+        assertTrue(ServeSystemTest.number(report, "(\\d+) requests in") > 1000, "requests served: " + report);
     }
 }

@@ -790,35 +790,8 @@ final class ClusterFileReader
                 "or use driver: dpdk.");
         }
 
-        OptionalLong mac = OptionalLong.empty();
-        final String macText = section.text("mac", false, "02:00:00:00:00:01");
-        if (macText != null)
-        {
-            final Long parsed = parse(section, "mac", macText, MacAddress::parse);
-            if (parsed != null)
-            {
-                if (MacAddress.isGroup(parsed))
-                {
-                    problems.add(section.value("mac"), where + " mac " + macText + " is a multicast address: " +
-                        "use a unicast one, or drop mac to use the interface's.");
-                }
-                else if (parsed == vipMac)
-                {
-                    problems.add(section.value("mac"), where + " mac " + macText + " is the virtual MAC: " +
-                        "give the node its own, or drop mac to use the interface's.");
-                }
-                else
-                {
-                    final String other = macs.putIfAbsent(parsed, name);
-                    if (other != null)
-                    {
-                        problems.add(section.value("mac"), where + " has mac " + macText + ", as node '" + other +
-                            "' has: give each node its own MAC.");
-                    }
-                }
-                mac = OptionalLong.of(parsed);
-            }
-        }
+        final OptionalLong mac = uniqueMac(section, "mac", "02:00:00:00:00:01", "interface's",
+            "' has: give each node its own MAC.", where, name, macs);
 
         Optional<Ipv4Address.Cidr> address = Optional.empty();
         final String addressText = section.text("address", false, "10.80.0.11/24");
@@ -991,29 +964,43 @@ final class ClusterFileReader
     private OptionalLong replicationMac(final YamlSection section, final String where, final String name,
         final Map<Long, String> macs)
     {
-        final String text = section.text("replication-mac", false, "02:00:00:00:01:01");
-        final Long parsed = text == null ? null : parse(section, "replication-mac", text, MacAddress::parse);
+        return uniqueMac(section, "replication-mac", "02:00:00:00:01:01", "replication interface's",
+            "' has a mac: give each interface of each node its own MAC.", where, name, macs);
+    }
+
+    /**
+     * The MAC a node's {@code key} gives, if any: unicast, not the virtual MAC, unique among every MAC of the file
+     * (noted in {@code macs}); each of those problems one sentence.
+     *
+     * @param ownInterface whose MAC is used without the key, for the advice.
+     * @param duplicate    the sentence's end after the other node's name, when the MAC is taken.
+     */
+    private OptionalLong uniqueMac(final YamlSection section, final String key, final String example,
+        final String ownInterface, final String duplicate, final String where, final String name,
+        final Map<Long, String> macs)
+    {
+        final String text = section.text(key, false, example);
+        final Long parsed = text == null ? null : parse(section, key, text, MacAddress::parse);
         if (parsed == null)
         {
             return OptionalLong.empty();
         }
         if (MacAddress.isGroup(parsed))
         {
-            problems.add(section.value("replication-mac"), where + " replication-mac " + text + " is a multicast " +
-                "address: use a unicast one, or drop replication-mac to use the replication interface's.");
+            problems.add(section.value(key), where + " " + key + " " + text + " is a multicast address: use a " +
+                "unicast one, or drop " + key + " to use the " + ownInterface + ".");
         }
         else if (parsed == vipMac)
         {
-            problems.add(section.value("replication-mac"), where + " replication-mac " + text + " is the virtual " +
-                "MAC: give the node its own, or drop replication-mac to use the replication interface's.");
+            problems.add(section.value(key), where + " " + key + " " + text + " is the virtual MAC: give the node " +
+                "its own, or drop " + key + " to use the " + ownInterface + ".");
         }
         else
         {
             final String other = macs.putIfAbsent(parsed, name);
             if (other != null)
             {
-                problems.add(section.value("replication-mac"), where + " has replication-mac " + text + ", as node '" +
-                    other + "' has a mac: give each interface of each node its own MAC.");
+                problems.add(section.value(key), where + " has " + key + " " + text + ", as node '" + other + duplicate);
             }
         }
         return OptionalLong.of(parsed);
