@@ -342,15 +342,7 @@ final class DemoCommand implements Command
 
     private static long counter(final ClusterNode node, final String label)
     {
-        final long[] value = {0};
-        node.counters().forEach((name, v) ->
-        {
-            if (name.equals(label))
-            {
-                value[0] = v;
-            }
-        });
-        return value[0];
+        return node.counters().value(label, 0);
     }
 
     /** Every node has heard every other one (node ids are the file's order, from 1). */

@@ -114,6 +114,24 @@ public final class Counters implements AutoCloseable
     }
 
     /**
+     * The value of the counter with this label, for a report or a test (it reads every label: not for a duty cycle).
+     *
+     * @param absent what to give when no counter has the label.
+     */
+    public long value(final String label, final long absent)
+    {
+        final int count = count();
+        for (int id = 0; id < count; id++)
+        {
+            if (manager.getCounterLabel(id).equals(label))
+            {
+                return manager.getCounterValue(id);
+            }
+        }
+        return absent;
+    }
+
+    /**
      * @param id a counter's id, below {@link #count()}.
      * @return its value, read without allocating.
      */

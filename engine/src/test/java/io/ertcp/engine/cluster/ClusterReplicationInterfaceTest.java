@@ -51,15 +51,7 @@ class ClusterReplicationInterfaceTest
 
     private static long counter(final ClusterNode node, final String label)
     {
-        final long[] value = {0};
-        node.counters().forEach((name, v) ->
-        {
-            if (name.equals(label))
-            {
-                value[0] = v;
-            }
-        });
-        return value[0];
+        return node.counters().value(label, 0);
     }
 
     @Test

@@ -23,15 +23,7 @@ class ClusterStTcpTest
 {
     private static long counter(final ClusterNode node, final String label)
     {
-        final long[] value = {-1};
-        node.counters().forEach((name, v) ->
-        {
-            if (name.equals(label))
-            {
-                value[0] = v;
-            }
-        });
-        return value[0];
+        return node.counters().value(label, -1);
     }
 
     @ParameterizedTest
