@@ -26,7 +26,6 @@ import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
 import io.ertcp.engine.replication.backup.BackupFollower;
-import io.ertcp.engine.replication.channel.ChannelCounters;
 import io.ertcp.engine.replication.channel.ClusterKey;
 import io.ertcp.engine.replication.channel.FrameAuthenticator;
 import io.ertcp.engine.replication.channel.ReceiverSettings;
@@ -107,7 +106,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     public static final int MAX_DATA_PER_RECORD = 8192;
     public static final int MAX_RECORD_LENGTH = 16 * 1024;
-    private static final int SLOTS = 256;
+    static final int SLOTS = 256;
     private static final long STATUS_INTERVAL_NS = 100_000_000L;
     /** {@link #stopRequest} when no stop was asked for. */
     private static final int NO_STOP = Integer.MIN_VALUE;
@@ -141,10 +140,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private static final long HANDOVER_RELAY_LIMIT_NS = 1_000_000_000L;
     /** After the successor's announcement: how long the old primary still passes on what the switch sent it before. */
     private static final long HANDOVER_RELAY_GRACE_NS = 2_000_000L;
-    /** The frames a successor keeps of those passed on to it before it takes over; more are dropped. */
-    private static final int RELAY_INBOX_FRAMES = 64;
-    /** ST-TCP: how long a DATA_REF the tap cannot fill waits before its record is fetched. */
-    private static final long TAP_FETCH_DELAY_NS = 1_000_000L;
     /** ST-TCP: a backup catching up is taken in sync once this few records behind the log's end. */
     private static final long SYNC_SLACK_RECORDS = 256;
     /** Two-node ST-TCP: how long after a failed fencing hook it is run again. */
@@ -202,8 +197,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private int peerId;
     private long peerMac;
     private final boolean tapMode;
+    /** The client port's frames: the role's {@link NodeRole#portHandler}, else the IPv4 layer. */
     private FrameHandler receiveHandler;
-    private TapAssembler tap;
     /** ST-TCP primary: acknowledging on its own log, no backup in sync. */
     private boolean alone;
     /** ST-TCP primary: the backup named in sync in heartbeats (0 none). */
@@ -219,7 +214,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long nextFenceNs;
     /** ST-TCP primary: where the backup catching up started; it is in step only once it confirmed past it. */
     private long catchUpFrom;
-    private ChannelCounters primaryChannelCounters;
     /**
      * Null when the service shares state across connections (kv) and takes no snapshots: then the whole log is kept.
      */
@@ -228,8 +222,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final boolean snapshotting;
     /** This node's snapshots of its service (primary and backups), or null (docs/architecture.md rule 7). */
     private final ServiceSnapshots snapshots;
-    private AtomicCounter recordsTapped;
-    private AtomicCounter tapMisses;
     /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
     private boolean loggerLost;
     private int promotionTarget = -1;
@@ -237,7 +229,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final EthernetFlyweight txEthernet = new EthernetFlyweight();
     private final ReplicationFrameFlyweight txFrame = new ReplicationFrameFlyweight();
     private final Supplier<TcpService> serviceFactory;
-    private final TcpConfig tcpConfig;
     private final Membership membership;
     private final ReplicationFrameFlyweight frame = new ReplicationFrameFlyweight();
     private final boolean rejoined;
@@ -276,46 +267,21 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long relayUntilNs;
     private long relayedFrames;
     private final FrameHandler relayHandler = this::relayClientFrame;
-    /** An ER-TCP backup's receive handler: frames passed on to it by a primary handing over go to its inbox. */
-    private final FrameHandler erBackupHandler = this::onErBackupFrame;
-    /** A successor's inbox of frames passed on to it, {@link #relayInboxSlot} bytes a frame; built with the standby. */
-    private org.agrona.concurrent.UnsafeBuffer relayInbox;
-    private final int[] relayInboxLengths = new int[RELAY_INBOX_FRAMES];
-    private int relayInboxSlot;
-    private int relayInboxCount;
-    private long relayInboxTaken;
+    /** What the roles get from this node. */
+    private final NodeContext ctx;
+    /**
+     * The role this node holds (logger, backup, draining candidate, witness, or nothing while starting or after a
+     * failed rejoin); null while primary. A deposed primary's stays until the rejoin replaces it.
+     */
+    private NodeRole role;
     private ReplicationLog replicationLog;
+    /** The primary's replicated service; null in every other role (see {@link #replicated()}). */
     private ReplicatedService replicated;
-    private BackupFollower follower;
-    /** The logger role while this node is logger (ER-TCP), else null. */
-    private LoggerRole logger;
     private LogPublisher publisher;
     private PrimaryReplication primary;
     private TcpStack stack;
     /** The replicated stack's output: held back while this primary hands over (see beginDeparture). */
     private HandoverOutput stackOutput;
-    private long drainTarget;
-    private int electedEpoch;
-    private long electedAtNs;
-    /**
-     * ER-TCP backup: the record sender it would publish through to the current logger if it took over, built ahead
-     * (its 8 MiB window is milliseconds to allocate and fault in, on the takeover's path otherwise); null until the
-     * logger is heard. A sender holds no position until records are offered, only its epoch, which a takeover raises.
-     */
-    private RecordSender standbySender;
-    /** The logger {@link #standbySender} sends to: its node id and MAC. */
-    private int standbyPeerId;
-    private long standbyPeerMac;
-    /**
-     * A backup's standby primary (docs/architecture.md rule 5): the primary's replication, its TCP stack with
-     * connections and buffers for as many connections as this backup follows, and its output, built ahead by the
-     * backup's duty cycle, so that a takeover activates it and restores connections into memory that is ready; null
-     * until the backup's first duty cycle, and once used.
-     */
-    private PrimaryReplication standbyPrimary;
-    private HandoverOutput standbyOutput;
-    /** Whether this backup loaded the classes a takeover needs ({@link #loadTakeoverClasses}). */
-    private boolean takeoverClassesLoaded;
     /** When the primary's LEAVE was heard (a switchover), for the takeover's line; 0 when it did not leave. */
     private long primaryLeftAtNs;
     private long nowNs;
@@ -324,9 +290,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long progressNs;
     private long nextStatusNs;
     private long nextSnapshotReportNs;
-    /** A backup loaded from a snapshot has yet to tell its feed where it stands. */
-    private boolean announceSnapshot;
-    private int previousPrimaryId = -1;
 
     /**
      * A node's settings, named, checked once by {@link #conclude()} (Aeron's {@code Context} style): which node of
@@ -507,7 +470,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.otherOnReplicationPort = null == replicationPort ? null :
             counters.newCounter("channel not-channel-on-replication-port");
         this.vip = config.vip().address().address();
-        this.tcpConfig = config.tcp().toTcpConfig();
         this.mtu = config.replicationMtu();
         // The channel's frames go on the replication port when there is one, else on the port.
         final PacketPort channelPort = null == replicationPort ? port : replicationPort;
@@ -586,6 +548,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             membership.syncedCandidatesOnly(peerId);
         }
+        this.ctx = new NodeContext(nodeId, config, self, tapMode, mac, channelMac, port, layer, channelOut, receiving,
+            counters, membership, snapshots, serviceFactory, fencingHook, configuredPeerId, configuredPeerMac, log);
 
         this.nowNs = clock.nanoTime();
         final Role startRole = rejoined ? Role.BACKUP : self.role();
@@ -599,16 +563,16 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
                 if (0 == peerMac)
                 {
-                    state = State.STARTING;
+                    become(IdleRole.STARTING);
                 }
                 else
                 {
-                    startPrimary(Membership.INITIAL_EPOCH, nowNs);
+                    startPrimary(Membership.INITIAL_EPOCH, null, nowNs);
                 }
             }
             case LOGGER -> startLogger();
-            case BACKUP -> startBackup();
-            case WITNESS -> state = State.WITNESS;
+            case BACKUP -> become(new BackupRole(ctx, replicationLog));
+            case WITNESS -> become(IdleRole.WITNESS);
         }
         say((rejoined ? "rejoined as backup (discarded the log of an earlier run)" : "started as " + startRole.text()) +
             ", node id " + nodeId + ", epoch " + epoch() + ", mac " + MacAddress.format(mac) +
@@ -657,90 +621,41 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     // Roles
     // ---------------------------------------------------------------------------------------------
 
+    /**
+     * Hand the node to {@code next}: the one role it holds from now on (the previous one is dropped, or was handed
+     * on to it), its state, and where the client port's frames go.
+     */
+    private void become(final NodeRole next)
+    {
+        role = next;
+        state = next.state();
+        final FrameHandler handler = next.portHandler();
+        receiveHandler = null == handler ? layer : handler;
+    }
+
     private void startLogger()
     {
-        state = State.LOGGER;
         membership.logEpoch(replicationLog.lastEpoch());
-        logger = new LoggerRole(nodeId, channelMac, epoch(), receiving, replicationLog,
+        become(new LoggerRole(nodeId, channelMac, epoch(), receiving, replicationLog,
             LogFeed.Settings.DEFAULT.withMtu(mtu), channelOut, counters, config.durability(), membership,
-            config.detection().heartbeatIntervalNs());
+            config.detection().heartbeatIntervalNs()));
     }
 
-    private void startBackup()
+    private LoggerRole loggerRole()
     {
-        state = State.BACKUP;
-        replicated = newReplicatedService(serviceFactory.get(), 0);
-        // The service and its cluster clock (time, timers) as they were at the snapshot's position.
-        final long snapshotPosition = null == snapshots || replicationLog.lastPosition() != 0 ? 0 :
-            snapshots.load(replicated);
-        if (snapshotPosition > 0)
-        {
-            // Rule 7: the service is as it was after the snapshot's position; only the log after it is replayed.
-            replicationLog.startAt(snapshotPosition + 1);
-            replicated.startFromSnapshot(snapshotPosition);
-            announceSnapshot = true;
-        }
-        else if (null != snapshots && replicationLog.lastPosition() == 0 && snapshots.store().positions().length > 0)
-        {
-            // None loaded: a snapshot passed over may have left part of its state in the service; start afresh.
-            replicated = newReplicatedService(serviceFactory.get(), 0);
-        }
-        final ChannelCounters channelCounters = new ChannelCounters(counters, "backup");
-        if (!tapMode)
-        {
-            follower = new BackupFollower(nodeId, channelMac, epoch(), replicationLog, replicated, receiving,
-                self.slowNsPerRecord(), channelCounters, null);
-            relayInboxCount = 0;
-            receiveHandler = erBackupHandler;
-            return;
-        }
-        // The tap keeps twice the receive window per connection: the client sends at most a window past what the
-        // primary acknowledged, which is at most what this backup confirmed.
-        final int tapWindow = org.agrona.BitUtil.findNextPositivePowerOfTwo(
-            Math.max(TapAssembler.MIN_WINDOW_BYTES, 2 * tcpConfig.receiveBufferBytes()));
-        tap = new TapAssembler(vip, config.service().port(), tapWindow,
-            tcpConfig.maxConnections(), counters);
-        if (null == recordsTapped)
-        {
-            recordsTapped = counters.newCounter("backup records-tapped");
-            tapMisses = counters.newCounter("backup tap-misses");
-        }
-        follower = new BackupFollower(nodeId, channelMac, epoch(), replicationLog, replicated, receiving,
-            self.slowNsPerRecord(), channelCounters,
-            new BackupFollower.Tapping(tap, TAP_FETCH_DELAY_NS, recordsTapped, tapMisses));
-        receiveHandler = this::onBackupFrame;
+        return role instanceof LoggerRole logger ? logger : null;
     }
 
-    /**
-     * ST-TCP backup: every IPv4 frame to or from the VIP is the tap's (the LAN floods them here); the rest, the
-     * replication channel and this node's own address, goes to the IPv4 layer.
-     */
-    private void onBackupFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    /** The backup role, also while it drains the log as the elected candidate; else null. */
+    private BackupRole backupRole()
     {
-        if (null != tap && length >= EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH &&
-            (buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_IPV4)
-        {
-            final int ip = offset + EthernetFlyweight.HEADER_LENGTH;
-            if (buffer.getInt(ip + 12, ByteOrder.BIG_ENDIAN) == vip || buffer.getInt(ip + 16, ByteOrder.BIG_ENDIAN) == vip)
-            {
-                tap.onFrame(buffer, offset, length, flags);
-                return;
-            }
-        }
-        layer.onFrame(buffer, offset, length, flags);
+        return role instanceof BackupRole backup ? backup : role instanceof DrainingRole draining ? draining.backup() : null;
     }
 
-    private ReplicatedService newReplicatedService(final long appliedPosition)
+    private BackupFollower follower()
     {
-        return newReplicatedService(serviceFactory.get(), appliedPosition);
-    }
-
-    private ReplicatedService newReplicatedService(final TcpService service, final long appliedPosition)
-    {
-        final ReplicatedService built = new ReplicatedService(service, tcpConfig.receiveBufferBytes(),
-            org.agrona.BitUtil.findNextPositivePowerOfTwo(tcpConfig.sendBufferBytes()), appliedPosition);
-        built.snapshotTaker(snapshots);
-        return built;
+        final BackupRole backup = backupRole();
+        return null == backup ? null : backup.follower();
     }
 
     /**
@@ -777,22 +692,29 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      * Serve the VIP as primary in {@code epoch}: on a fresh cluster at start, or after winning an election and
      * draining the log (then the replicas the backup built become live connections).
      */
-    private void startPrimary(final int newEpoch, final long nowNs)
+    private void startPrimary(final int newEpoch, final DrainingRole drained, final long nowNs)
     {
         // Membership holds the epoch: it moved to newEpoch when it elected this node (or is there at start).
         final int epoch = newEpoch;
-        final boolean takeover = null != replicated;
+        final boolean takeover = null != drained;
+        // A takeover: what the backup built (service, standby primary and sender, tap, relay inbox) is handed on here.
+        final BackupRole backup = takeover ? drained.backup() : null;
         if (!takeover)
         {
-            replicated = newReplicatedService(replicationLog.lastPosition());
+            replicated = ctx.newReplicatedService(replicationLog.lastPosition());
         }
-        else if (!tapMode)
+        else
         {
-            followCurrentLogger();
+            replicated = backup.replicated();
+            if (!tapMode)
+            {
+                followCurrentLogger();
+            }
         }
         if (!tapMode)
         {
-            publisher = new LogPublisher(replicationLog, takeover ? standbySenderOrNew() : newSenderToLogger());
+            publisher = new LogPublisher(replicationLog,
+                takeover ? backup.takeStandbySender(peerId, peerMac) : newSenderToLogger());
         }
         else if (!takeover)
         {
@@ -813,18 +735,21 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             peerMac = 0;
         }
         // ST-TCP: what the backup tapped past the log is the client's too; the restored connections take it.
-        final TapAssembler takeoverTap = takeover ? tap : null;
-        tap = null;
+        final TapAssembler takeoverTap = takeover ? backup.tap() : null;
+        role = null;
         receiveHandler = layer;
         durablePosition = replicationLog.lastPosition();
-        if (null == standbyPrimary)
+        if (null == backup || null == backup.standbyPrimary())
         {
-            prepareStandbyPrimary(); // a fresh cluster's first primary, or a takeover before the backup's first cycle
+            // A fresh cluster's first primary, or a takeover before the backup's first cycle.
+            stackOutput = new HandoverOutput(layer);
+            primary = ctx.newStandbyPrimary(stackOutput);
         }
-        stackOutput = standbyOutput;
-        primary = standbyPrimary;
-        standbyPrimary = null;
-        standbyOutput = null;
+        else
+        {
+            stackOutput = backup.standbyOutput();
+            primary = backup.standbyPrimary();
+        }
         primary.activate(replicated, publisher, epoch, nowNs, wallClock.nanoTime() - nowNs);
         stack = primary.stack();
         // The VIP's segments reach the stack through onTcp.
@@ -837,6 +762,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         int restored = 0;
         if (takeover)
         {
+            final int previousPrimaryId = backup.previousPrimaryId();
             final MemberView old = previousPrimaryId > 0 ? membership.view(previousPrimaryId) : null;
             if (null != old && old.heard())
             {
@@ -858,12 +784,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         state = State.PRIMARY;
         // What the old primary passed on after its cut-over reaches the restored connections now, before their first
         // segments go: a request among it is answered with them.
-        relayInboxTaken = relayInboxCount;
-        for (int i = 0; i < relayInboxCount; i++)
-        {
-            layer.onFrame(relayInbox, i * relayInboxSlot, relayInboxLengths[i], 0);
-        }
-        relayInboxCount = 0;
+        final int relayInboxTaken = takeover ? backup.passRelayed(layer) : 0;
         if (takeover)
         {
             // The restored connections' first segments (what the clients have not acknowledged, the prompts) and the
@@ -873,14 +794,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             stack.doWork(nowNs);
             port.flush();
             final long servingNs = clock.nanoTime();
-            say("took over as primary in epoch " + epoch + ": log drained to " + drainTarget + ", " + restored +
+            say("took over as primary in epoch " + epoch + ": log drained to " + drained.drainTarget() + ", " + restored +
                 " connection(s) restored" +
                 (primary.tappedInputTaken() > 0 ? ", " + primary.tappedInputTaken() + " client byte(s) taken from the tap" : "") +
                 (relayInboxTaken > 0 ? ", " + relayInboxTaken + " client frame(s) passed on by the old primary" : "") +
                 (primary.restoreRefusals() > 0 ? " (" + primary.restoreRefusals() +
                 " refused: connection table or buffer memory full; raise tcp.max-connections or ERTCP_DIRECT_MEMORY)" : "") +
                 ", VIP " + Ipv4Address.format(vip) + " claimed " +
-                String.format("%.1f ms", (nowNs - electedAtNs) / 1e6) + " after the election" +
+                String.format("%.1f ms", (nowNs - drained.electedAtNs()) / 1e6) + " after the election" +
                 String.format(" (the takeover itself %.1f ms)", (servingNs - nowNs) / 1e6) +
                 (0 != primaryLeftAtNs ? String.format(", %.1f ms after the primary's LEAVE", (servingNs - primaryLeftAtNs) / 1e6) : ""));
             primaryLeftAtNs = 0;
@@ -938,58 +859,13 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 primary.confirmed(durablePosition);
                 work += stack.doWork(nowNs);
             }
-            case LOGGER -> work += logger.doWork(nowNs);
-            case BACKUP ->
-            {
-                if (announceSnapshot)
-                {
-                    // The feed is the logger's (ER-TCP) or the primary's own sender (ST-TCP): either learns of the
-                    // new incarnation from this CONFIRM and sends on from the snapshot, client traffic or not.
-                    final MemberView heardPrimary = tapMode ? membership.firstHeard(Role.PRIMARY) : null;
-                    final long feedMac = tapMode ? (null == heardPrimary ? 0 : heardPrimary.mac()) :
-                        0 != peerMac ? peerMac : membership.view(peerId).mac();
-                    if (0 != feedMac)
-                    {
-                        announceSnapshot = false;
-                        follower.announce(feedMac);
-                    }
-                }
-                if (!takeoverClassesLoaded)
-                {
-                    takeoverClassesLoaded = true;
-                    loadTakeoverClasses();
-                }
-                if (!tapMode && null == standbySender)
-                {
-                    prepareStandbySender();
-                }
-                if (null == standbyPrimary)
-                {
-                    prepareStandbyPrimary();
-                    work++;
-                }
-                else
-                {
-                    work += standbyPrimary.reserve(replicated.connectionCount());
-                }
-                work += follower.doWork(nowNs, channelOut);
-                final int primaryId = membership.primaryId();
-                if (primaryId > 0 && primaryId != nodeId)
-                {
-                    previousPrimaryId = primaryId;
-                }
-                if (null != fencingHook)
-                {
-                    work += fenceThenTakeOver(nowNs);
-                }
-            }
             case DRAINING ->
             {
-                work += follower.doWork(nowNs, channelOut);
-                if (follower.appliedPosition() >= drainTarget)
+                final DrainingRole draining = (DrainingRole)role;
+                work += draining.doWork(nowNs);
+                if (draining.drained())
                 {
-                    follower = null;
-                    startPrimary(electedEpoch, nowNs);
+                    startPrimary(draining.electedEpoch(), draining, nowNs);
                     work++;
                 }
             }
@@ -998,7 +874,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 peerMac = membership.view(peerId).mac();
                 if (0 != peerMac)
                 {
-                    startPrimary(Membership.INITIAL_EPOCH, nowNs);
+                    startPrimary(Membership.INITIAL_EPOCH, null, nowNs);
                     work++;
                 }
             }
@@ -1009,9 +885,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                     work += rejoinAsBackup();
                 }
             }
-            case WITNESS ->
-            {
-            }
+            case LOGGER, BACKUP, WITNESS -> work += role.doWork(nowNs);
         }
         work += membership.doWork(nowNs, channelOut);
         if (nowNs - nextStatusNs >= 0)
@@ -1046,7 +920,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // After the flush: this cycle's frames are out; the next cycle's appends find their pages faulted in.
             work += replicationLog.pretouch();
         }
-        final long progress = null != logger ? logger.lastPosition() : null != follower ? follower.appliedPosition() : 0;
+        final long progress = null == role ? 0 : role.progressPosition();
         if (progress != progressPosition)
         {
             progressPosition = progress;
@@ -1090,7 +964,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             return !alone && null != publisher && null != publisher.sender() &&
                 publisher.confirmedPosition() < publisher.publishedPosition();
         }
-        if (state == State.LOGGER && null != logger)
+        if (role instanceof LoggerRole logger)
         {
             for (int i = 0; i < logger.feedCount(); i++)
             {
@@ -1201,8 +1075,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                     publisher.sender().onFrame(buffer, offset, length, flags);
                 }
             }
-            case LOGGER -> logger.onFrame(buffer, offset, length, flags);
-            case BACKUP, DRAINING -> follower.onFrame(buffer, offset, length, flags);
+            case LOGGER, BACKUP, DRAINING -> role.onChannelFrame(buffer, offset, length, flags);
             case STARTING, FENCED, WITNESS ->
             {
             }
@@ -1377,99 +1250,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
     }
 
-    /**
-     * An ER-TCP backup's frames: one to this node's MAC for the VIP was passed on by a primary handing over
-     * ({@link #relayClientFrame}) and waits in the inbox for this node's takeover; the rest is the IPv4 layer's.
-     */
-    private void onErBackupFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
-    {
-        if (length >= EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH &&
-            (buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_IPV4 &&
-            buffer.getInt(offset + EthernetFlyweight.HEADER_LENGTH + 16, ByteOrder.BIG_ENDIAN) == vip &&
-            EthernetFlyweight.readMac(buffer, offset) == mac)
-        {
-            if (null != relayInbox && relayInboxCount < RELAY_INBOX_FRAMES && length <= relayInboxSlot &&
-                !FrameFlags.isTruncated(flags))
-            {
-                relayInbox.putBytes(relayInboxCount * relayInboxSlot, buffer, offset, length);
-                relayInboxLengths[relayInboxCount++] = length;
-            }
-            return;
-        }
-        layer.onFrame(buffer, offset, length, flags);
-    }
 
     /** The MAC of a member's client port: its channel's when it has no replication interface, else the file's. */
     private long clientPortMac(final int nodeId)
     {
         final NodeConfig node = config.nodes().get(nodeId - 1);
         return node.replication().isEmpty() ? membership.view(nodeId).mac() : node.mac().orElse(0L);
-    }
-
-    /**
-     * The classes only a primary uses, loaded and initialised once by a backup, off the takeover: a JVM that first
-     * meets them in {@link #startPrimary} loads, verifies and initialises each there, tens of milliseconds in all on
-     * a busy machine, while the clients wait (a switchover's pause is meant to be milliseconds).
-     */
-    private static void loadTakeoverClasses()
-    {
-        final String[] names = {
-            "io.ertcp.engine.replication.primary.LogPublisher",
-            "io.ertcp.engine.replication.channel.RecordSender",
-            "io.ertcp.engine.replication.channel.RecordSender$FetchListener",
-            "io.ertcp.engine.replication.replica.PrimaryReplication",
-            "io.ertcp.engine.replication.replica.PrimaryReplication$TappedInput",
-            "io.ertcp.engine.tcp.ConnectionRestore",
-            "io.ertcp.engine.tcp.TcpConnection",
-            "io.ertcp.engine.tcp.TakeoverPrompt",
-            "io.ertcp.engine.tcp.Assembler",
-            "io.ertcp.engine.tcp.SackScoreboard",
-            "io.ertcp.engine.tcp.TcpState",
-            "io.ertcp.engine.tcp.SendBuffer",
-            "io.ertcp.engine.tcp.ReceiveBuffer",
-            "io.ertcp.engine.tcp.RttEstimator",
-            "io.ertcp.engine.tcp.CubicCongestionControl",
-            "io.ertcp.engine.tcp.NewRenoCongestionControl",
-            "io.ertcp.engine.tcp.SeqNum",
-            "io.ertcp.engine.net.Checksums",
-            "io.ertcp.engine.cluster.HandoverOutput",
-            "org.agrona.DeadlineTimerWheel",
-        };
-        final ClassLoader loader = ClusterNode.class.getClassLoader();
-        for (final String name : names)
-        {
-            try
-            {
-                Class.forName(name, true, loader);
-            }
-            catch (final ClassNotFoundException | LinkageError ignore)
-            {
-                // Only a head start: the takeover loads whatever is missing itself.
-            }
-        }
-    }
-
-    /**
-     * Build {@link #standbyPrimary}: the primary's replication, its TCP stack (at 100,000 connections its tables are
-     * some 9 MB of arrays, milliseconds to allocate and zero) and its output, none of which depends on the epoch, the
-     * log position or the clock a takeover brings; {@link PrimaryReplication#activate} gives it those.
-     */
-    private void prepareStandbyPrimary()
-    {
-        final HandoverOutput handoverOutput = new HandoverOutput(layer);
-        standbyOutput = handoverOutput;
-        standbyPrimary = new PrimaryReplication(nodeId, maxDataPerRecord(config.mode(), mtu), 8L << 20,
-            seam -> new TcpStack(tcpConfig, handoverOutput, counters, seam));
-        if (tapMode)
-        {
-            standbyPrimary.reserveTappedInput();
-        }
-        else if (null == relayInbox)
-        {
-            relayInboxSlot = port.maxFrameLength();
-            relayInbox = new org.agrona.concurrent.UnsafeBuffer(
-                java.nio.ByteBuffer.allocateDirect(RELAY_INBOX_FRAMES * relayInboxSlot));
-        }
     }
 
     /** The backup alive with the lowest rank, ties to the lower node id: who a primary hands over to. */
@@ -1499,17 +1285,19 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     public long logPosition()
     {
-        return null == logger ? replicationLog.lastPosition() : logger.lastPosition();
+        return role instanceof LoggerRole logger ? logger.lastPosition() : replicationLog.lastPosition();
     }
 
     public long appliedPosition()
     {
-        return null == replicated ? 0 : replicated.appliedPosition();
+        final ReplicatedService service = replicated();
+        return null == service ? 0 : service.appliedPosition();
     }
 
     public int connectionCount()
     {
-        return null == replicated ? 0 : replicated.connectionCount();
+        final ReplicatedService service = replicated();
+        return null == service ? 0 : service.connectionCount();
     }
 
     public long timestampClockMs()
@@ -1549,7 +1337,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     public void onVoted(final int epoch, final int candidateId)
     {
-        if (state == State.LOGGER)
+        if (role instanceof LoggerRole logger)
         {
             logger.fence(epoch);
         }
@@ -1561,32 +1349,27 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             return;
         }
-        electedEpoch = epoch;
-        electedAtNs = nowNs;
-        // ST-TCP has no logger: the backup holds all it confirmed, and nothing it did not was acknowledged.
-        drainTarget = Math.max(loggerLogPosition, follower.appliedPosition());
-        state = State.DRAINING;
-        say("elected primary for epoch " + epoch + "; draining the log to position " + drainTarget +
-            " (applied " + follower.appliedPosition() + ")");
+        become(new DrainingRole(ctx, (BackupRole)role, epoch, nowNs, loggerLogPosition));
     }
 
     public void onNewPrimary(final int nodeId, final int epoch)
     {
-        if (state == State.DRAINING && epoch > electedEpoch)
+        if (role instanceof DrainingRole draining && epoch > draining.electedEpoch())
         {
             // Another node won a later epoch while this one drained the log for its own: it must not finish a
             // takeover in an epoch the cluster has left. It stays a backup and follows the log on.
-            state = State.BACKUP;
-            say("gave up the takeover for epoch " + electedEpoch + ": node " + nameOf(nodeId) + " is primary in epoch " +
-                epoch);
+            become(draining.backup());
+            say("gave up the takeover for epoch " + draining.electedEpoch() + ": node " + nameOf(nodeId) +
+                " is primary in epoch " + epoch);
         }
-        if (state == State.LOGGER)
+        if (role instanceof LoggerRole logger)
         {
             logger.fence(epoch);
         }
-        if (nodeId != this.nodeId)
+        final BackupRole backup = backupRole();
+        if (nodeId != this.nodeId && null != backup)
         {
-            relayInboxCount = 0; // passed on for a takeover that is another node's now
+            backup.dropRelayed(); // passed on for a takeover that is another node's now
         }
         say("node " + nameOf(nodeId) + " is primary in epoch " + epoch);
     }
@@ -1615,8 +1398,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         primary = null;
         publisher = null;
         replicated = null;
-        follower = null;
-        tap = null;
+        become(IdleRole.FENCED); // until the log is reopened: a failed reopen leaves the node fenced, holding nothing
         loggerLost = false;
         promotionTarget = -1;
         alone = false;
@@ -1627,7 +1409,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         catchUpFrom = 0;
         peerId = configuredPeerId;
         peerMac = configuredPeerMac;
-        receiveHandler = layer;
         try
         {
             replicationLog.close();
@@ -1642,7 +1423,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             say(fatalError);
             return 1;
         }
-        startBackup();
+        become(new BackupRole(ctx, replicationLog));
         rejoining = true;
         rejoinTarget = -1;
         say("rejoined as backup in epoch " + epoch() + " (discarded its log, which may hold records never made durable); " +
@@ -1660,7 +1441,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             return;
         }
-        if (state != State.BACKUP || null == follower)
+        final BackupFollower follower = state == State.BACKUP ? ((BackupRole)role).follower() : null;
+        if (null == follower)
         {
             rejoining = state == State.FENCED;
             return;
@@ -1932,50 +1714,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         peerMac = 0;
     }
 
-    /**
-     * Two-node ST-TCP backup with a fencing hook: once it suspects the primary (and the primary named it in sync),
-     * run the hook against the primary and take over when it reports the primary cut off; a failed hook is run
-     * again {@link #FENCE_RETRY_NS} later, and no takeover happens meanwhile.
-     */
-    private int fenceThenTakeOver(final long nowNs)
-    {
-        if (!membership.suspectsPrimary() || membership.knownSyncBackup() != nodeId || previousPrimaryId <= 0)
-        {
-            fencingHook.reset();
-            return 0;
-        }
-        switch (fencingHook.poll(nowNs))
-        {
-            case IDLE ->
-            {
-                if (nowNs - nextFenceNs < 0)
-                {
-                    return 0;
-                }
-                warn("suspects primary " + nameOf(previousPrimaryId) + ": running the fencing hook before taking over");
-                fencingHook.start(nameOf(previousPrimaryId),
-                    MacAddress.format(membership.view(previousPrimaryId).mac()), nowNs);
-                return 1;
-            }
-            case FENCED ->
-            {
-                fencingHook.reset();
-                say("the fencing hook cut " + nameOf(previousPrimaryId) + " off");
-                membership.takeOverAfterFencing();
-                return 1;
-            }
-            case FAILED ->
-            {
-                fenceAgainLater(nowNs, ": not taking over; trying again in ");
-                return 1;
-            }
-            default ->
-            {
-                return 0;
-            }
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------
     // Retention
     // ---------------------------------------------------------------------------------------------
@@ -1992,10 +1730,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         long needed = replicationLog.lastPosition() + 1;
         // With snapshots, a connection open at the snapshot floor is in that snapshot (docs/architecture.md
         // "Snapshots", Retention) and one opened after it has its OPEN after it: the floor bounds them all.
-        if (null != replicated && !snapshotting)
+        final ReplicatedService service = replicated();
+        if (null != service && !snapshotting)
         {
-            needed = Math.min(needed, replicated.oldestOpenPosition());
+            needed = Math.min(needed, service.oldestOpenPosition());
         }
+        final LoggerRole logger = loggerRole();
         if (null != logger)
         {
             needed = Math.min(needed, snapshotting ? logger.feedsNeededPosition() : logger.neededPosition());
@@ -2039,7 +1779,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long snapshotFloor()
     {
         long floor = replicationLog.snapshotRecordPosition(SnapshotStore.KEEP - 1);
-        if (null != snapshots && null == logger)
+        if (null != snapshots && !(role instanceof LoggerRole))
         {
             floor = Math.min(floor, snapshots.oldestKept());
         }
@@ -2112,11 +1852,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // a second logger would cost the cluster a backup for nothing. The primary hears the logger again.
             return;
         }
-        follower = null;
-        replicated = null;
-        standbyPrimary = null; // a logger never takes over
-        standbyOutput = null;
-        receiveHandler = layer;
+        // The backup role goes with what it built for a takeover: a logger never takes over.
         final long position = replicationLog.lastPosition();
         startLogger();
         membership.role(Role.LOGGER);
@@ -2138,52 +1874,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
     }
 
-    /** ER-TCP backup: build {@link #standbySender} once the live logger's MAC is known. */
-    private void prepareStandbySender()
-    {
-        // Heard means a control frame came from it, which gave its MAC when the file did not.
-        final MemberView view = membership.firstHeard(Role.LOGGER);
-        if (null != view && 0 != view.mac())
-        {
-            final int savedPeerId = peerId;
-            final long savedPeerMac = peerMac;
-            peerId = view.nodeId();
-            peerMac = view.mac();
-            standbySender = newSenderToLogger();
-            standbyPeerId = peerId;
-            standbyPeerMac = peerMac;
-            peerId = savedPeerId;
-            peerMac = savedPeerMac;
-        }
-    }
-
-    /**
-     * A takeover's sender to the logger it follows now ({@link #peerId}): the standby one when it was built for that
-     * logger, raised to this epoch, else a new one. The standby is used once.
-     */
-    private RecordSender standbySenderOrNew()
-    {
-        final RecordSender standby = standbySender;
-        standbySender = null;
-        if (null != standby && standbyPeerId == peerId && standbyPeerMac == peerMac)
-        {
-            standby.epoch(epoch());
-            return standby;
-        }
-        return newSenderToLogger();
-    }
-
     private RecordSender newSenderToLogger()
     {
-        final RecordSender sender = new RecordSender(nodeId, epoch(), channelMac, peerMac, peerId, 8 << 20, 8192, 2_000_000L,
-            64, SLOTS, mtu, null == primaryChannelCounters ? primaryChannelCounters = new ChannelCounters(counters, "primary") :
-            primaryChannelCounters);
-        if (tapMode)
-        {
-            // The backup's copy is the durable one: a CONFIRM from a process that restarted since is no confirmation.
-            sender.detectReceiverRestarts();
-        }
-        return sender;
+        return ctx.newSender(peerId, peerMac);
     }
 
     /**
@@ -2272,13 +1965,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         return membership;
     }
 
+    /** @return the replicated service of this node's role (primary, backup, draining candidate), or null. */
     public ReplicatedService replicated()
     {
-        return replicated;
+        return null != replicated ? replicated : null == role ? null : role.replicated();
     }
 
     public LoggerAgent logger()
     {
+        final LoggerRole logger = loggerRole();
         return null == logger ? null : logger.agent();
     }
 
@@ -2298,6 +1993,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public NodeStatus status()
     {
         final StringBuilder detail = new StringBuilder();
+        final LoggerRole logger = loggerRole();
+        final BackupFollower follower = follower();
         if (null != logger)
         {
             for (int i = 0; i < logger.feedCount(); i++)
@@ -2321,7 +2018,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         else if (null != follower && null != follower.tap())
         {
-            detail.append("tapped ").append(recordsTapped.get()).append(" fetched ").append(tapMisses.get());
+            detail.append("tapped ").append(ctx.recordsTapped().get()).append(" fetched ").append(ctx.tapMisses().get());
         }
         final String refused = authenticator.refusals().summary();
         if (!refused.isEmpty())
@@ -2405,6 +2102,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             refusals.wrongSourceMac.get(), refusals.replay.get(), refusals.badMac.get(),
             null == refusedOnClientPort ? 0 : refusedOnClientPort.get()};
         final List<NodeReport.Feed> feeds = new java.util.ArrayList<>();
+        final LoggerRole logger = loggerRole();
         if (null != logger)
         {
             for (int i = 0; i < logger.feedCount(); i++)
@@ -2486,12 +2184,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             snapshots.close();
         }
-        if (null != logger)
+        // A logger's role closes the log with its agent; any other leaves it to the node.
+        final boolean logClosedByRole = role instanceof LoggerRole;
+        if (null != role)
         {
-            logger.close();
-            logger = null;
+            role.close();
+            role = null;
         }
-        else if (null != replicationLog)
+        if (!logClosedByRole && null != replicationLog)
         {
             replicationLog.close();
         }

@@ -19,7 +19,7 @@ import org.agrona.DirectBuffer;
  * logger, from its start or its promotion (rule 6) until the node closes; the node hands it the replication
  * channel's frames and a share of its duty cycle.
  */
-final class LoggerRole
+final class LoggerRole implements NodeRole
 {
     private final int nodeId;
     private final Membership membership;
@@ -68,10 +68,15 @@ final class LoggerRole
         }
     }
 
+    public ClusterNode.State state()
+    {
+        return ClusterNode.State.LOGGER;
+    }
+
     /**
      * The logger's share of the node's duty cycle: its agent's work, and once a heartbeat interval its feeds.
      */
-    int doWork(final long nowNs)
+    public int doWork(final long nowNs)
     {
         final int work = agent.doWork(nowNs);
         if (nowNs - nextFeedCheckNs >= 0)
@@ -83,7 +88,7 @@ final class LoggerRole
     }
 
     /** A replication channel frame for this node, already authenticated. */
-    void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    public void onChannelFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
     {
         agent.onFrame(buffer, offset, length, flags);
     }
@@ -100,6 +105,11 @@ final class LoggerRole
     }
 
     long lastPosition()
+    {
+        return agent.lastPosition();
+    }
+
+    public long progressPosition()
     {
         return agent.lastPosition();
     }
@@ -134,7 +144,7 @@ final class LoggerRole
     }
 
     /** Closes the agent and with it the log. */
-    void close()
+    public void close()
     {
         agent.close();
     }
