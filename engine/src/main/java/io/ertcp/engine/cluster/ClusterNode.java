@@ -1458,7 +1458,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         final HandoverOutput handoverOutput = new HandoverOutput(layer);
         standbyOutput = handoverOutput;
-        standbyPrimary = new PrimaryReplication(nodeId, maxDataPerRecord(config.mode(), mtu), 8L << 20,
+        standbyPrimary = new PrimaryReplication(nodeId,
+            PrimaryReplication.Settings.DEFAULT.withMaxDataPerRecord(maxDataPerRecord(config.mode(), mtu)),
             seam -> new TcpStack(tcpConfig, handoverOutput, counters, seam));
         if (tapMode)
         {
@@ -2175,8 +2176,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     private RecordSender newSenderToLogger()
     {
-        final RecordSender sender = new RecordSender(nodeId, epoch(), channelMac, peerMac, peerId, 8 << 20, 8192, 2_000_000L,
-            64, SLOTS, mtu, null == primaryChannelCounters ? primaryChannelCounters = new ChannelCounters(counters, "primary") :
+        final RecordSender sender = new RecordSender(nodeId, epoch(), channelMac, peerMac, peerId,
+            RecordSender.Settings.DEFAULT.withMaxInFlightRecords(SLOTS).withMtu(mtu),
+            null == primaryChannelCounters ? primaryChannelCounters = new ChannelCounters(counters, "primary") :
             primaryChannelCounters);
         if (tapMode)
         {
