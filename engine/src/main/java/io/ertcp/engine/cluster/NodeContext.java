@@ -157,8 +157,9 @@ final class NodeContext
         {
             primaryChannelCounters = new ChannelCounters(counters, "primary");
         }
-        final RecordSender sender = new RecordSender(nodeId, epoch(), channelMac, peerMac, peerId, 8 << 20, 8192,
-            2_000_000L, 64, ClusterNode.SLOTS, mtu, primaryChannelCounters);
+        final RecordSender sender = new RecordSender(nodeId, epoch(), channelMac, peerMac, peerId,
+            RecordSender.Settings.DEFAULT.withMaxInFlightRecords(ClusterNode.SLOTS).withMtu(mtu),
+            primaryChannelCounters);
         if (tapMode)
         {
             // The backup's copy is the durable one: a CONFIRM from a process that restarted since is no confirmation.
@@ -176,7 +177,7 @@ final class NodeContext
     PrimaryReplication newStandbyPrimary(final HandoverOutput output)
     {
         final PrimaryReplication standby = new PrimaryReplication(nodeId,
-            ClusterNode.maxDataPerRecord(config.mode(), mtu), 8L << 20,
+            PrimaryReplication.Settings.DEFAULT.withMaxDataPerRecord(ClusterNode.maxDataPerRecord(config.mode(), mtu)),
             seam -> new TcpStack(tcpConfig, output, counters, seam));
         if (tapMode)
         {

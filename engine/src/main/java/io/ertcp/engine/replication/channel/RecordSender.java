@@ -95,19 +95,117 @@ public final class RecordSender implements FrameHandler
     private long restartedReceiverHolds = -1;
 
     /**
-     * A sender that has as many records in flight as its window holds: the receiver must have at least
-     * {@code windowRecords} slots (see {@link #RecordSender(int, int, long, long, int, int, int, long, int, int,
-     * ChannelCounters)}).
+     * How a sender is sized and paced, named and checked once (the style of {@link ReceiverSettings}); who it is and
+     * whom it sends to stay arguments of the constructor, since one settings value serves every sender built alike
+     * (a logger's feed per backup, the primary's sender in each epoch).
+     * <p>
+     * Flow control: a {@link RecordReceiver} keeps only records less than its slot count ahead of the next one it
+     * delivers and drops the rest ({@link ChannelCounters#beyondWindow}), to be NAKed and sent again. A sender with
+     * more records in flight than the receiver has slots therefore wastes frames on every burst. So new records go
+     * out only while {@code sent - confirmed <= maxInFlightRecords}: with {@code maxInFlightRecords} at most the
+     * receiver's slot count nothing sent is beyond its reach. Where one component configures both ends (the logger's
+     * feeds to its backups) it passes the receiver's slot count; the primary's operator keeps the logger's slots at
+     * least the primary's window records.
      *
+     * @param windowBytes        the retransmit window's byte capacity, rounded up to a power of two.
+     * @param windowRecords      the most records the window holds, rounded up to a power of two.
+     * @param tailProbeNs        how long without a confirmation before the last record is sent again.
+     * @param framesPerWork      the most frames one {@link RecordSender#doWork} sends.
+     * @param maxInFlightRecords the most records sent and not yet confirmed: the receiver's slot count, at least 1;
+     *                           {@link Integer#MAX_VALUE} for as many as the window holds (the receiver then has at
+     *                           least {@code windowRecords} slots).
+     * @param mtu                the largest frame after the Ethernet header (the cluster's {@code replication-mtu};
+     *                           the receivers must use the same).
+     */
+    public record Settings(
+        int windowBytes, int windowRecords, long tailProbeNs, int framesPerWork, int maxInFlightRecords, int mtu)
+    {
+        /** The largest window, in bytes or records: rounded up to a power of two it still fits an int. */
+        public static final int MAX_WINDOW = 1 << 30;
+
+        /**
+         * What a cluster node's primary sends with: a window of 8 MiB and 8192 records, a 2 ms tail probe, 64 frames
+         * a work, as many records in flight as the window holds, 1500-byte frames; the node narrows the records in
+         * flight to its logger's slots and sets its {@code replication-mtu}.
+         */
+        public static final Settings DEFAULT =
+            new Settings(8 << 20, 8192, 2_000_000L, 64, Integer.MAX_VALUE, ReplicationFrameFlyweight.MTU);
+
+        public Settings
+        {
+            ReplicationFrameFlyweight.maxPayloadLength(mtu);
+            if (windowBytes < 1 || windowBytes > MAX_WINDOW)
+            {
+                throw new IllegalArgumentException("A sender's window must hold 1.." + MAX_WINDOW + " bytes, not " +
+                    windowBytes + ".");
+            }
+            if (windowRecords < 1 || windowRecords > MAX_WINDOW)
+            {
+                throw new IllegalArgumentException("A sender's window must hold 1.." + MAX_WINDOW + " records, not " +
+                    windowRecords + ".");
+            }
+            if (tailProbeNs < 0)
+            {
+                throw new IllegalArgumentException("A sender's tail probe interval cannot be negative: " +
+                    tailProbeNs + " ns.");
+            }
+            if (framesPerWork < 1)
+            {
+                throw new IllegalArgumentException("A sender must send at least 1 frame per work, not " +
+                    framesPerWork + ".");
+            }
+            if (maxInFlightRecords < 1)
+            {
+                throw new IllegalArgumentException("maxInFlightRecords must be at least 1, not " + maxInFlightRecords +
+                    ".");
+            }
+        }
+
+        /** @return these settings with a window of {@code newWindowBytes} bytes. */
+        public Settings withWindowBytes(final int newWindowBytes)
+        {
+            return new Settings(newWindowBytes, windowRecords, tailProbeNs, framesPerWork, maxInFlightRecords, mtu);
+        }
+
+        /** @return these settings with a window of {@code newWindowRecords} records. */
+        public Settings withWindowRecords(final int newWindowRecords)
+        {
+            return new Settings(windowBytes, newWindowRecords, tailProbeNs, framesPerWork, maxInFlightRecords, mtu);
+        }
+
+        /** @return these settings with a tail probe after {@code newTailProbeNs} without a confirmation. */
+        public Settings withTailProbeNs(final long newTailProbeNs)
+        {
+            return new Settings(windowBytes, windowRecords, newTailProbeNs, framesPerWork, maxInFlightRecords, mtu);
+        }
+
+        /** @return these settings with at most {@code newFramesPerWork} frames a {@link RecordSender#doWork}. */
+        public Settings withFramesPerWork(final int newFramesPerWork)
+        {
+            return new Settings(windowBytes, windowRecords, tailProbeNs, newFramesPerWork, maxInFlightRecords, mtu);
+        }
+
+        /** @return these settings with at most {@code newMaxInFlightRecords} records sent and not yet confirmed. */
+        public Settings withMaxInFlightRecords(final int newMaxInFlightRecords)
+        {
+            return new Settings(windowBytes, windowRecords, tailProbeNs, framesPerWork, newMaxInFlightRecords, mtu);
+        }
+
+        /** @return these settings with frames of up to {@code newMtu} bytes. */
+        public Settings withMtu(final int newMtu)
+        {
+            return new Settings(windowBytes, windowRecords, tailProbeNs, framesPerWork, maxInFlightRecords, newMtu);
+        }
+    }
+
+    /**
      * @param nodeId           this node's id, carried in every frame.
-     * @param epoch            the epoch this primary sends in.
+     * @param epoch            the epoch this sender starts in; see {@link #epoch(int)}.
      * @param localMac         the source MAC of the frames.
      * @param destinationMac   where RECORDS frames go: a group MAC reaches the logger and every backup.
-     * @param confirmingNodeId the node whose CONFIRM releases the window: the logger (ER-TCP).
-     * @param windowBytes      the retransmit window's byte capacity, rounded up to a power of two.
-     * @param windowRecords    the most records the window holds, rounded up to a power of two.
-     * @param tailProbeNs      how long without a confirmation before the last record is sent again.
-     * @param framesPerWork    the most frames one {@link #doWork} sends.
+     * @param confirmingNodeId the node whose CONFIRM releases the window: the logger (ER-TCP), or the backup a
+     *                         logger's feed serves.
+     * @param settings         window, pacing and MTU.
      * @param counters         where this end counts.
      */
     public RecordSender(
@@ -116,105 +214,26 @@ public final class RecordSender implements FrameHandler
         final long localMac,
         final long destinationMac,
         final int confirmingNodeId,
-        final int windowBytes,
-        final int windowRecords,
-        final long tailProbeNs,
-        final int framesPerWork,
+        final Settings settings,
         final ChannelCounters counters)
     {
-        this(
-            nodeId,
-            epoch,
-            localMac,
-            destinationMac,
-            confirmingNodeId,
-            windowBytes,
-            windowRecords,
-            tailProbeNs,
-            framesPerWork,
-            Integer.MAX_VALUE,
-            counters);
-    }
-
-    /**
-     * Flow control: a {@link RecordReceiver} keeps only records less than its slot count ahead of the next one it
-     * delivers and drops the rest ({@link ChannelCounters#beyondWindow}), to be NAKed and sent again. A sender with
-     * more records in flight than the receiver has slots therefore wastes frames on every burst. So new records go
-     * out only while {@code sent - confirmed <= maxInFlightRecords}: with {@code maxInFlightRecords} at most the
-     * receiver's slot count nothing sent is beyond its reach. Where one component configures both ends (the logger's
-     * feeds to its backups) it passes the receiver's slot count here; the primary's operator keeps the logger's slots
-     * at least the primary's window records.
-     *
-     * @param nodeId             this node's id, carried in every frame.
-     * @param epoch              the epoch this sender starts in; see {@link #epoch(int)}.
-     * @param localMac           the source MAC of the frames.
-     * @param destinationMac     where RECORDS frames go: a group MAC reaches the logger and every backup.
-     * @param confirmingNodeId   the node whose CONFIRM releases the window: the logger (ER-TCP), or the backup a
-     *                           logger's feed serves.
-     * @param windowBytes        the retransmit window's byte capacity, rounded up to a power of two.
-     * @param windowRecords      the most records the window holds, rounded up to a power of two.
-     * @param tailProbeNs        how long without a confirmation before the last record is sent again.
-     * @param framesPerWork      the most frames one {@link #doWork} sends.
-     * @param maxInFlightRecords the most records sent and not yet confirmed: the receiver's slot count, at least 1.
-     * @param counters           where this end counts.
-     */
-    public RecordSender(
-        final int nodeId,
-        final int epoch,
-        final long localMac,
-        final long destinationMac,
-        final int confirmingNodeId,
-        final int windowBytes,
-        final int windowRecords,
-        final long tailProbeNs,
-        final int framesPerWork,
-        final int maxInFlightRecords,
-        final ChannelCounters counters)
-    {
-        this(nodeId, epoch, localMac, destinationMac, confirmingNodeId, windowBytes, windowRecords, tailProbeNs,
-            framesPerWork, maxInFlightRecords, ReplicationFrameFlyweight.MTU, counters);
-    }
-
-    /**
-     * As {@link #RecordSender(int, int, long, long, int, int, int, long, int, int, ChannelCounters)}, with frames of
-     * up to {@code mtu} bytes after the Ethernet header (the cluster's {@code replication-mtu}; the receivers must
-     * use the same).
-     */
-    public RecordSender(
-        final int nodeId,
-        final int epoch,
-        final long localMac,
-        final long destinationMac,
-        final int confirmingNodeId,
-        final int windowBytes,
-        final int windowRecords,
-        final long tailProbeNs,
-        final int framesPerWork,
-        final int maxInFlightRecords,
-        final int mtu,
-        final ChannelCounters counters)
-    {
-        if (maxInFlightRecords < 1)
-        {
-            throw new IllegalArgumentException("maxInFlightRecords must be at least 1, not " + maxInFlightRecords + ".");
-        }
         this.nodeId = nodeId;
         this.epoch = epoch;
         this.localMac = localMac;
         this.destinationMac = destinationMac;
         this.confirmingNodeId = confirmingNodeId;
-        this.tailProbeNs = tailProbeNs;
-        this.framesPerWork = framesPerWork;
-        this.maxInFlightRecords = maxInFlightRecords;
+        this.tailProbeNs = settings.tailProbeNs();
+        this.framesPerWork = settings.framesPerWork();
+        this.maxInFlightRecords = settings.maxInFlightRecords();
         this.counters = counters;
-        final int capacity = BitUtil.findNextPositivePowerOfTwo(windowBytes);
+        final int capacity = BitUtil.findNextPositivePowerOfTwo(settings.windowBytes());
         this.window = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity));
         this.windowMask = capacity - 1;
-        final int slots = BitUtil.findNextPositivePowerOfTwo(windowRecords);
+        final int slots = BitUtil.findNextPositivePowerOfTwo(settings.windowRecords());
         this.recordStart = new long[slots];
         this.recordLength = new int[slots];
         this.slotMask = slots - 1;
-        this.maxPayload = ReplicationFrameFlyweight.maxPayloadLength(mtu);
+        this.maxPayload = ReplicationFrameFlyweight.maxPayloadLength(settings.mtu());
         this.maxRecordLength = Math.min(capacity, RecordReceiver.MAX_FRAGMENTS * maxPayload);
     }
 

@@ -70,6 +70,16 @@ public final class LogFeed implements AutoCloseable
             return new Settings(windowBytes, windowRecords, backupSlots, tailProbeNs, framesPerWork, recordsPerWork, newMtu);
         }
 
+        /**
+         * @return what each feed's sender is built with: these window, pacing and MTU, no more records in flight than
+         * the backups' slots.
+         */
+        public RecordSender.Settings sending()
+        {
+            return new RecordSender.Settings(
+                windowBytes, windowRecords, tailProbeNs, framesPerWork, backupSlots, mtu);
+        }
+
         public Settings
         {
             io.ertcp.engine.replication.channel.ReplicationFrameFlyweight.maxPayloadLength(mtu);
@@ -145,18 +155,7 @@ public final class LogFeed implements AutoCloseable
         this.log = log;
         this.recordsPerWork = settings.recordsPerWork();
         this.counters = counters;
-        this.sender = new RecordSender(
-            loggerNodeId,
-            epoch,
-            loggerMac,
-            backupMac,
-            backupNodeId,
-            settings.windowBytes(),
-            settings.windowRecords(),
-            settings.tailProbeNs(),
-            settings.framesPerWork(),
-            settings.backupSlots(),
-            settings.mtu(),
+        this.sender = new RecordSender(loggerNodeId, epoch, loggerMac, backupMac, backupNodeId, settings.sending(),
             counters);
         this.sender.detectReceiverRestarts();
         this.pending = new UnsafeBuffer(ByteBuffer.allocateDirect(maxRecordLength));

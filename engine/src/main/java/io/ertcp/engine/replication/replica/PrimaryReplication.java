@@ -137,26 +137,69 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
     private final java.util.function.Consumer<Replica> restoreOne = this::restoreOne;
 
     /**
-     * @param replicated          the service replica to drive; on a new primary, the one its backup role applied into.
-     * @param publisher           where records go.
-     * @param nodeId              this node, named in an EPOCH_CHANGE record.
-     * @param epoch               the epoch this primary publishes in.
+     * How a primary sizes its records and bounds what waits for the logger, named and checked once (the style of
+     * {@link io.ertcp.engine.replication.channel.ReceiverSettings}).
+     *
      * @param maxDataPerRecord    the most input bytes one DATA record carries.
      * @param maxUnconfirmedBytes record bytes that may wait for confirmation before input is refused.
-     * @param nowNs               the current time, for the timeout wheel.
-     * @param stacks              builds the TCP stack this primary serves through, given the seam to build it with.
+     */
+    public record Settings(int maxDataPerRecord, long maxUnconfirmedBytes)
+    {
+        /** The most input bytes a DATA record may be set to carry: its record, headers included, stays an int. */
+        public static final int MAX_DATA_PER_RECORD = 1 << 30;
+
+        /**
+         * What a cluster node's primary uses: 8 KiB of input a DATA record (the node sets its mode's and MTU's,
+         * ClusterNode.maxDataPerRecord), 8 MiB of records waiting for the logger.
+         */
+        public static final Settings DEFAULT = new Settings(8192, 8L << 20);
+
+        public Settings
+        {
+            if (maxDataPerRecord < 1 || maxDataPerRecord > MAX_DATA_PER_RECORD)
+            {
+                throw new IllegalArgumentException("A DATA record must carry 1.." + MAX_DATA_PER_RECORD +
+                    " input bytes, not " + maxDataPerRecord + ".");
+            }
+            if (maxUnconfirmedBytes < 1)
+            {
+                throw new IllegalArgumentException("At least 1 record byte must be allowed to wait for the logger's " +
+                    "confirmation, not " + maxUnconfirmedBytes + ".");
+            }
+        }
+
+        /** @return these settings with DATA records of up to {@code newMaxDataPerRecord} input bytes. */
+        public Settings withMaxDataPerRecord(final int newMaxDataPerRecord)
+        {
+            return new Settings(newMaxDataPerRecord, maxUnconfirmedBytes);
+        }
+
+        /** @return these settings with input refused once {@code newMaxUnconfirmedBytes} record bytes wait. */
+        public Settings withMaxUnconfirmedBytes(final long newMaxUnconfirmedBytes)
+        {
+            return new Settings(maxDataPerRecord, newMaxUnconfirmedBytes);
+        }
+    }
+
+    /**
+     * @param replicated the service replica to drive; on a new primary, the one its backup role applied into.
+     * @param publisher  where records go.
+     * @param nodeId     this node, named in an EPOCH_CHANGE record.
+     * @param epoch      the epoch this primary publishes in.
+     * @param settings   record size and the bound on unconfirmed bytes.
+     * @param nowNs      the current time, for the timeout wheel.
+     * @param stacks     builds the TCP stack this primary serves through, given the seam to build it with.
      */
     public PrimaryReplication(
         final ReplicatedService replicated,
         final RecordPublisher publisher,
         final int nodeId,
         final int epoch,
-        final int maxDataPerRecord,
-        final long maxUnconfirmedBytes,
+        final Settings settings,
         final long nowNs,
         final Function<ReplicationSeam, TcpStack> stacks)
     {
-        this(replicated, publisher, nodeId, epoch, maxDataPerRecord, maxUnconfirmedBytes, nowNs, 0, stacks);
+        this(replicated, publisher, nodeId, epoch, settings, nowNs, 0, stacks);
     }
 
     /**
@@ -170,13 +213,12 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
         final RecordPublisher publisher,
         final int nodeId,
         final int epoch,
-        final int maxDataPerRecord,
-        final long maxUnconfirmedBytes,
+        final Settings settings,
         final long nowNs,
         final long wallOffsetNs,
         final Function<ReplicationSeam, TcpStack> stacks)
     {
-        this(nodeId, maxDataPerRecord, maxUnconfirmedBytes, stacks);
+        this(nodeId, settings, stacks);
         activate(replicated, publisher, epoch, nowNs, wallOffsetNs);
     }
 
@@ -186,20 +228,18 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
      * takeover only {@link #activate}s it and restores the connections. It serves nothing until activated: its stack
      * has no listener and no connection, and the node hands it no segment.
      *
-     * @param nodeId              this node, named in an EPOCH_CHANGE record.
-     * @param maxDataPerRecord    the most input bytes one DATA record carries.
-     * @param maxUnconfirmedBytes record bytes that may wait for confirmation before input is refused.
-     * @param stacks              builds the TCP stack this primary serves through, given the seam to build it with.
+     * @param nodeId   this node, named in an EPOCH_CHANGE record.
+     * @param settings record size and the bound on unconfirmed bytes.
+     * @param stacks   builds the TCP stack this primary serves through, given the seam to build it with.
      */
     public PrimaryReplication(
         final int nodeId,
-        final int maxDataPerRecord,
-        final long maxUnconfirmedBytes,
+        final Settings settings,
         final Function<ReplicationSeam, TcpStack> stacks)
     {
         this.nodeId = nodeId;
-        this.maxDataPerRecord = maxDataPerRecord;
-        this.maxUnconfirmedBytes = maxUnconfirmedBytes;
+        this.maxDataPerRecord = settings.maxDataPerRecord();
+        this.maxUnconfirmedBytes = settings.maxUnconfirmedBytes();
         this.scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(DataFlyweight.HEADER_LENGTH + maxDataPerRecord + 64));
         this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, 0, TICK_NS, 1024);
         // Last: the stack is built with this primary as its seam, and calls nothing of it while being built.

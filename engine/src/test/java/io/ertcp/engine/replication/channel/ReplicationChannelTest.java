@@ -54,6 +54,8 @@ class ReplicationChannelTest
     /** The receivers' NAK and CONFIRM pacing in these tests; each gives its own slots. */
     private static final ReceiverSettings RECEIVING = ReceiverSettings.DEFAULT.withMaxRecordLength(MAX_RECORD_LENGTH)
         .withNakIntervalNs(500_000).withConfirmIntervalNs(200_000);
+    private static final RecordSender.Settings SENDING = RecordSender.Settings.DEFAULT.withWindowBytes(1 << 16)
+        .withWindowRecords(64).withFramesPerWork(16);
     private static final long STEP_NS = 20_000;
 
     private final long seed = Long.getLong("ertcp.seed", System.nanoTime());
@@ -118,7 +120,8 @@ class ReplicationChannelTest
         final FrameOutput primaryOut = FrameOutput.of(primary);
         final FrameOutput loggerOut = FrameOutput.of(logger);
         final RecordSender sender = new RecordSender(
-            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16, senderCounters);
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING.withWindowBytes(1 << 20).withWindowRecords(256),
+            senderCounters);
         final RecordReceiver receiver = new RecordReceiver(
             LOGGER_ID, MAC_LOGGER, 1, 1, RECEIVING.withSlots(512),
             (buffer, offset, length, position) -> { }, receiverCounters);
@@ -194,7 +197,8 @@ class ReplicationChannelTest
     {
         final ChannelCounters senderCounters = new ChannelCounters(counters, "sender");
         final RecordSender sender = new RecordSender(
-            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 8192, 64, 1_000_000, 16, senderCounters);
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING.withWindowBytes(8192).withTailProbeNs(1_000_000),
+            senderCounters);
         final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
         final Random random = new Random(seed);
 
@@ -225,7 +229,7 @@ class ReplicationChannelTest
     {
         final ChannelCounters senderCounters = new ChannelCounters(counters, "sender");
         final RecordSender sender = new RecordSender(
-            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 1_000_000, 16, senderCounters);
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING.withTailProbeNs(1_000_000), senderCounters);
         sender.detectReceiverRestarts();
         final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
         final Random random = new Random(seed);
@@ -266,7 +270,7 @@ class ReplicationChannelTest
     {
         final ChannelCounters senderCounters = new ChannelCounters(counters, "sender");
         final RecordSender sender = new RecordSender(
-            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 2_000_000, 16, senderCounters);
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING, senderCounters);
         final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
         final Random random = new Random(seed);
         final ListOutput lost = new ListOutput();
@@ -294,7 +298,7 @@ class ReplicationChannelTest
         final Run run = new Run(ImpairmentSpec.NONE, ImpairmentSpec.NONE, 2);
         final ChannelCounters deposedCounters = new ChannelCounters(counters, "deposed");
         final RecordSender deposed = new RecordSender(
-            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 1_000_000, 16, deposedCounters);
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING.withTailProbeNs(1_000_000), deposedCounters);
         final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
         final Random random = new Random(seed);
 
@@ -335,7 +339,7 @@ class ReplicationChannelTest
         final FrameOutput loggerOut = FrameOutput.of(logger);
         final ChannelCounters receiverCounters = new ChannelCounters(counters, "receiver");
         final RecordSender sender = new RecordSender(
-            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 2_000_000, 16,
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING,
             new ChannelCounters(counters, "sender"));
         // As an ST-TCP backup: CLOSED records stand for ordering records whose bytes the tap missed (held, never
         // ready); the whole records are DATA, taken.
@@ -424,7 +428,7 @@ class ReplicationChannelTest
         // Released by another node's CONFIRM only, so the sender keeps every record, as a primary keeps what a
         // logger has not appended.
         final RecordSender sender = new RecordSender(
-            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, 99, 1 << 16, 64, 2_000_000, 16,
+            PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, 99, SENDING,
             new ChannelCounters(counters, "sender"));
         final List<Long> positions = new ArrayList<>();
         final RecordReceiver receiver = new RecordReceiver(
@@ -496,7 +500,7 @@ class ReplicationChannelTest
         final long macNewPrimary = MacAddress.parse("02:00:00:00:00:05");
         final MemoryPort newPort = run.lan.newPort("new-primary", macNewPrimary);
         final RecordSender next = new RecordSender(
-            5, 2, macNewPrimary, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 2_000_000, 16,
+            5, 2, macNewPrimary, MAC_LOGGER, LOGGER_ID, SENDING,
             new ChannelCounters(counters, "new-primary"));
         for (int p = 6; p <= 8; p++)
         {
@@ -539,14 +543,14 @@ class ReplicationChannelTest
     void aSendersEpochOnlyRises()
     {
         final RecordSender sender = new RecordSender(
-            PRIMARY_ID, 3, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 2_000_000, 16,
+            PRIMARY_ID, 3, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING,
             new ChannelCounters(counters, "sender"));
         sender.epoch(2);
         assertEquals(3, sender.epoch());
         sender.epoch(4);
         assertEquals(4, sender.epoch());
         assertThrows(IllegalArgumentException.class, () -> new RecordSender(
-            PRIMARY_ID, 3, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 16, 64, 2_000_000, 16, 0,
+            PRIMARY_ID, 3, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING.withMaxInFlightRecords(0),
             new ChannelCounters(counters, "sender-0")));
     }
 
@@ -590,7 +594,8 @@ class ReplicationChannelTest
             primaryOut = FrameOutput.of(primary);
             loggerOut = FrameOutput.of(logger);
             sender = new RecordSender(
-                PRIMARY_ID, epoch, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16, maxInFlightRecords,
+                PRIMARY_ID, epoch, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID,
+                SENDING.withWindowBytes(1 << 20).withWindowRecords(256).withMaxInFlightRecords(maxInFlightRecords),
                 senderCounters);
             receiver = new RecordReceiver(
                 LOGGER_ID, MAC_LOGGER, epoch, 1, RECEIVING.withSlots(slots), this::onRecord,

@@ -37,6 +37,8 @@ class ReplicationMtuTest
     /** The receivers' NAK and CONFIRM pacing in these tests; each gives its own slots. */
     private static final ReceiverSettings RECEIVING = ReceiverSettings.DEFAULT.withMaxRecordLength(MAX_RECORD_LENGTH)
         .withNakIntervalNs(500_000).withConfirmIntervalNs(200_000);
+    private static final RecordSender.Settings SENDING = RecordSender.Settings.DEFAULT.withWindowBytes(1 << 22)
+        .withWindowRecords(1024);
     private static final long MAC_PRIMARY = MacAddress.parse("02:00:00:00:00:01");
     private static final long MAC_LOGGER = MacAddress.parse("02:00:00:00:00:02");
     private static final long STEP_NS = 20_000;
@@ -168,7 +170,7 @@ class ReplicationMtuTest
                     frameLengths.add(length);
                 }
             });
-            sender = new RecordSender(1, 1, MAC_PRIMARY, MAC_LOGGER, 2, 1 << 22, 1024, 2_000_000, 64, 1024, mtu,
+            sender = new RecordSender(1, 1, MAC_PRIMARY, MAC_LOGGER, 2, SENDING.withMaxInFlightRecords(1024).withMtu(mtu),
                 senderCounters);
             receiver = new RecordReceiver(2, MAC_LOGGER, 1, 1, RECEIVING.withSlots(1024).withMtu(mtu),
                 this::onRecord, receiverCounters);

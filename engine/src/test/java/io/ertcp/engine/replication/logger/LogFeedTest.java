@@ -68,6 +68,8 @@ class LogFeedTest
     /** The receivers' NAK and CONFIRM pacing in these tests; each gives its own slots. */
     private static final ReceiverSettings RECEIVING = ReceiverSettings.DEFAULT.withMaxRecordLength(MAX_RECORD_LENGTH)
         .withNakIntervalNs(500_000).withConfirmIntervalNs(200_000);
+    private static final RecordSender.Settings SENDING = RecordSender.Settings.DEFAULT.withWindowBytes(1 << 20)
+        .withWindowRecords(256).withFramesPerWork(16);
     private static final int BACKUP_SLOTS = 128;
     private static final long STEP_NS = 20_000;
     private static final int HEARTBEAT_STEPS = 500;
@@ -617,7 +619,7 @@ class LogFeedTest
             port = cluster.lan.newPort("new-primary", MAC_NEW_PRIMARY, LOSSY_BACK);
             out = FrameOutput.of(port);
             sender = new RecordSender(
-                NEW_PRIMARY_ID, epoch, MAC_NEW_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16,
+                NEW_PRIMARY_ID, epoch, MAC_NEW_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING,
                 new ChannelCounters(counters, "new-primary"));
         }
 
@@ -679,7 +681,7 @@ class LogFeedTest
             primaryOut = FrameOutput.of(primary);
             loggerOut = new CheckingOutput(FrameOutput.of(loggerPort));
             sender = new RecordSender(
-                PRIMARY_ID, EPOCH, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16,
+                PRIMARY_ID, EPOCH, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING,
                 new ChannelCounters(counters, "primary"));
             logger = new LoggerAgent(
                 LOGGER_ID, MAC_LOGGER, EPOCH, RECEIVING.withSlots(512),

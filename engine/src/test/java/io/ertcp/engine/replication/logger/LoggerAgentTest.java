@@ -56,6 +56,8 @@ class LoggerAgentTest
     /** The receivers' NAK and CONFIRM pacing in these tests; each gives its own slots. */
     private static final ReceiverSettings RECEIVING = ReceiverSettings.DEFAULT.withMaxRecordLength(MAX_RECORD_LENGTH)
         .withNakIntervalNs(500_000).withConfirmIntervalNs(200_000);
+    private static final RecordSender.Settings SENDING = RecordSender.Settings.DEFAULT.withWindowBytes(1 << 20)
+        .withWindowRecords(256).withFramesPerWork(16);
     private static final long STEP_NS = 20_000;
     private static final ImpairmentSpec LOSSY_TO_LOGGER =
         ImpairmentSpec.parse("loss=5%,reorder=5%,reorder-delay=1ms,duplicate=2%");
@@ -189,7 +191,7 @@ class LoggerAgentTest
 
         // The new primary, on the old one's port (a takeover moves the virtual MAC), continues at 11.
         final RecordSender next = new RecordSender(
-            PRIMARY_ID + 10, EPOCH + 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16,
+            PRIMARY_ID + 10, EPOCH + 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING,
             new ChannelCounters(counters, "new-primary"));
         new EpochChangeFlyweight().wrap(record, 0).write(EPOCH + 1, EPOCH + 1, PRIMARY_ID + 10, 10).position(11);
         codec.stampChecksum(record, 0, EpochChangeFlyweight.LENGTH);
@@ -243,7 +245,7 @@ class LoggerAgentTest
             primaryOut = FrameOutput.of(primary);
             loggerOut = new CheckingOutput(FrameOutput.of(loggerPort));
             sender = new RecordSender(
-                PRIMARY_ID, EPOCH, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, 256, 2_000_000, 16, senderCounters);
+                PRIMARY_ID, EPOCH, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING, senderCounters);
             openLogger();
         }
 

@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 class LogPublisherTest
 {
+    private static final RecordSender.Settings SENDING = RecordSender.Settings.DEFAULT.withWindowBytes(1 << 20);
     private static final int PRIMARY_ID = 1;
     private static final int LOGGER_ID = 2;
     private static final long MAC_PRIMARY = 0x02_00_00_00_00_01L;
@@ -191,8 +192,8 @@ class LogPublisherTest
 
     private RecordSender sender(final int windowRecords)
     {
-        return new RecordSender(PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, 1 << 20, windowRecords,
-            2_000_000, 64, new ChannelCounters(counters, "primary-" + ++senders));
+        return new RecordSender(PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID, SENDING.withWindowRecords(windowRecords),
+            new ChannelCounters(counters, "primary-" + ++senders));
     }
 
     private static final class CountingOutput implements FrameOutput

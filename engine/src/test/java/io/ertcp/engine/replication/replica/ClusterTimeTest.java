@@ -35,6 +35,9 @@ class ClusterTimeTest
     /** The primary's wall clock is its node clock plus this. */
     private static final long WALL = 1_796_083_200_000L * MS;
     private static final long CONNECTION = 77;
+    /** 8 KiB of input a DATA record, 1 GiB that may wait for confirmation: no test here waits on the logger. */
+    private static final PrimaryReplication.Settings PRIMARY =
+        PrimaryReplication.Settings.DEFAULT.withMaxUnconfirmedBytes(1L << 30);
 
     /** Notes each event with the cluster time and the log position it came at; "timer" schedules a timer. */
     static class Timed implements TcpService
@@ -174,7 +177,7 @@ class ClusterTimeTest
     {
         long now = 5 * MS;
         final PrimaryReplication primary =
-            new PrimaryReplication(primaryReplica, this::publish, 1, 1, 8192, 1L << 30, now, WALL, ClusterTimeTest::stack);
+            new PrimaryReplication(primaryReplica, this::publish, 1, 1, PRIMARY, now, WALL, ClusterTimeTest::stack);
         primary.onOpen(CONNECTION, 1, 80, 2, 4000, 100, 200, 1460, 7, 7, true, true);
         final Connection tcp = tcp(CONNECTION);
         primary.onOpen(tcp);
@@ -212,7 +215,7 @@ class ClusterTimeTest
 
         // A new primary whose clock is 3 ms behind the old one's logs nothing earlier than what is logged.
         final PrimaryReplication behind =
-            new PrimaryReplication(backupReplica, (b, o, l) -> publishOnBackupOnly(b, o, l), 2, 2, 8192, 1L << 30,
+            new PrimaryReplication(backupReplica, (b, o, l) -> publishOnBackupOnly(b, o, l), 2, 2, PRIMARY,
                 now, WALL - 3 * MS - (now - 11 * MS), ClusterTimeTest::stack);
         assertEquals(11 * MS + WALL, behind.clusterTimeNs(), "it holds the logged time until its clock passes it");
         behind.onOpen(CONNECTION + 1, 1, 80, 2, 4001, 100, 200, 1460, 7, 7, true, true);
@@ -257,7 +260,7 @@ class ClusterTimeTest
         {
             header.wrap(b, o).position(++log[0]);
             return log[0];
-        }, 1, 1, 8192, 1L << 40, 0, WALL, ClusterTimeTest::stack);
+        }, 1, 1, PRIMARY.withMaxUnconfirmedBytes(1L << 40), 0, WALL, ClusterTimeTest::stack);
         ticker.clock.scheduleTimer(1, WALL / MS + 1);
         long now = MS;
         for (; now < 20_000 * MS; now += MS / 4)

@@ -41,6 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TakeoverTest
 {
     private static final int VIP = Ipv4Address.parse("10.0.0.100");
+    private static final PrimaryReplication.Settings PRIMARY =
+        PrimaryReplication.Settings.DEFAULT.withMaxUnconfirmedBytes(4 << 20);
 
     @ParameterizedTest
     @ValueSource(longs = {1_000, 20_000, 60_000, 150_000, 400_000})
@@ -196,7 +198,7 @@ class TakeoverTest
             final ReplicatedService primaryService = new ReplicatedService(services.get(), 64 * 1024, 256 * 1024, 0);
             final PrimaryReplication[] built = new PrimaryReplication[1];
             primary = new Host(lan, "primary", 0x0200_0000_0002L, "10.0.0.2", (config, layer, counters) ->
-                (built[0] = new PrimaryReplication(primaryService, this::append, 2, 1, 8192, 4 << 20, now[0],
+                (built[0] = new PrimaryReplication(primaryService, this::append, 2, 1, PRIMARY, now[0],
                     seam -> new TcpStack(config, layer, counters, seam))).stack());
             primaryReplication = built[0];
             primary.layer.addAddress(VIP);
@@ -273,7 +275,7 @@ class TakeoverTest
             }
             applyConfirmed();
             backup = new Host(lan, "backup", 0x0200_0000_0003L, "10.0.0.3", (config, layer, counters) ->
-                (backupReplication = new PrimaryReplication(backupService, this::append, 3, 2, 8192, 4 << 20, now[0],
+                (backupReplication = new PrimaryReplication(backupService, this::append, 3, 2, PRIMARY, now[0],
                     seam -> new TcpStack(config, layer, counters, seam))).stack());
             backup.stack.advanceTimestampClock(now[0] / 1_000_000 + 1000, now[0]);
             final int restored = backupReplication.takeOver(confirmed, now[0]);
