@@ -21,7 +21,6 @@ import io.ertcp.engine.net.Ipv4Flyweight;
 import io.ertcp.engine.net.Ipv4Layer;
 import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.net.NetCounters;
-import io.ertcp.engine.port.FrameFlags;
 import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
@@ -29,7 +28,6 @@ import io.ertcp.engine.replication.backup.BackupFollower;
 import io.ertcp.engine.replication.channel.ClusterKey;
 import io.ertcp.engine.replication.channel.FrameAuthenticator;
 import io.ertcp.engine.replication.channel.ReceiverSettings;
-import io.ertcp.engine.replication.channel.RecordSender;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.engine.replication.channel.SealingOutput;
 import io.ertcp.engine.replication.logger.LogFeed;
@@ -115,35 +113,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private static final int DEPARTURE_LEFT = 3;
     /** LEAVE frames sent, one per duty cycle: the channel is lossy and a LEAVE is never resent after. */
     private static final int LEAVES_SENT = 3;
-    /** How long a primary handing over waits for the logger to confirm, and its successor to hold, all it logged. */
-    private static final long HANDOVER_DRAIN_LIMIT_NS = 2_000_000_000L;
-    /**
-     * A primary handing over leaves once its successor's last heartbeat is at most this far behind what the logger
-     * confirmed: the successor drains the rest from the logger after its election (as any takeover does), in well
-     * under a millisecond, sooner than its next heartbeat (up to a heartbeat interval) would say it holds it already.
-     */
-    private static final long HANDOVER_SUCCESSOR_LAG_BYTES = 64 * 1024;
-    /**
-     * A primary handing over cuts over only once no client segment arrived for this long (and at least this long after
-     * it started holding): a reply it sent just before holding may still bring a client's next request, and one that
-     * arrives after the cut-over is lost to the client's retransmission timeout. A LAN round trip and a client's
-     * reaction fit in it; it adds as much to the client's pause.
-     */
-    private static final long HANDOVER_QUIET_NS = 1_000_000L;
-    /**
-     * ER-TCP: after its cut-over a primary that handed over passes the frames that still come to it for the VIP on to
-     * its successor (docs/architecture.md, "Leaving on purpose"), until it hears the successor announce the VIP, and
-     * for at most this long: a client segment sent after the quiet period (a client slower to answer than 1 ms, a
-     * frame still in the port's ring at the cut-over) would otherwise be lost, and a lone segment waits for the
-     * client's retransmission timeout, which nothing the successor sends brings forward.
-     */
-    private static final long HANDOVER_RELAY_LIMIT_NS = 1_000_000_000L;
-    /** After the successor's announcement: how long the old primary still passes on what the switch sent it before. */
-    private static final long HANDOVER_RELAY_GRACE_NS = 2_000_000L;
-    /** ST-TCP: a backup catching up is taken in sync once this few records behind the log's end. */
-    private static final long SYNC_SLACK_RECORDS = 256;
-    /** Two-node ST-TCP: how long after a failed fencing hook it is run again. */
-    private static final long FENCE_RETRY_NS = 1_000_000_000L;
     /** How long after the last record a logger or backup still counts records as arriving (replicationInFlight). */
     private static final long IN_FLIGHT_QUIET_NS = 1_000_000L;
 
@@ -179,8 +148,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long refusalsReported;
     private long nextRefusalReportNs;
     private final NanoClock clock;
-    /** Read once when this node becomes primary: the cluster time it logs is that instant plus {@link #clock} since. */
-    private final EpochNanoClock wallClock;
     /** The replication channel's frame size after the Ethernet header, the cluster file's replication-mtu. */
     private final int mtu;
     /** A logger's and a backup's receiving end of the channel: {@link #SLOTS} records of {@link #MAX_RECORD_LENGTH}. */
@@ -193,27 +160,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final long channelMac;
     /** The service address (VIP), as the frames carry it. */
     private final int vip;
-    /** Whose CONFIRMs make a record durable: the logger (ER-TCP) or the backup (ST-TCP). */
-    private int peerId;
-    private long peerMac;
     private final boolean tapMode;
     /** The client port's frames: the role's {@link NodeRole#portHandler}, else the IPv4 layer. */
     private FrameHandler receiveHandler;
-    /** ST-TCP primary: acknowledging on its own log, no backup in sync. */
-    private boolean alone;
-    /** ST-TCP primary: the backup named in sync in heartbeats (0 none). */
-    private int syncBackupId;
-    /** ST-TCP primary: acknowledgements wait for the backup from this position on (it is catching up past it). */
-    private long syncFrom = -1;
-    /** ST-TCP primary: the backup was lost; waiting for a majority to hear it, or for the fencing hook. */
-    private boolean backupLost;
-    /** ST-TCP primary: the backup came back as a new process without its log; it must catch up anew. */
-    private boolean backupRestarted;
-    private final FencingHook fencingHook;
-    private long durablePosition;
-    private long nextFenceNs;
-    /** ST-TCP primary: where the backup catching up started; it is in step only once it confirmed past it. */
-    private long catchUpFrom;
     /**
      * Null when the service shares state across connections (kv) and takes no snapshots: then the whole log is kept.
      */
@@ -222,12 +171,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final boolean snapshotting;
     /** This node's snapshots of its service (primary and backups), or null (docs/architecture.md rule 7). */
     private final ServiceSnapshots snapshots;
-    /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
-    private boolean loggerLost;
-    private int promotionTarget = -1;
-    private long nextPromotionNs;
-    private final EthernetFlyweight txEthernet = new EthernetFlyweight();
-    private final ReplicationFrameFlyweight txFrame = new ReplicationFrameFlyweight();
+    private final FencingHook fencingHook;
     private final Supplier<TcpService> serviceFactory;
     private final Membership membership;
     private final ReplicationFrameFlyweight frame = new ReplicationFrameFlyweight();
@@ -255,33 +199,21 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /** Where this node is on its way out: 0 serving, then HOLDING (a primary drains), then ANNOUNCING, then LEFT. */
     private int departure;
     private int departureSuccessor = ControlFrames.NO_NODE;
-    private long departureDeadlineNs;
-    /** While a primary hands over: when the last client segment arrived (or the hold began). */
-    private long departureInputNs;
+    /** The primary role handing over (from HOLDING on), or null: it cuts over and passes late client frames on. */
+    private PrimaryRole handingOver;
     private int leavesSent;
-    /** The LEAVE frames are out (the node then only passes client frames on, {@link #relayMac}, before it has left). */
+    /** The LEAVE frames are out (the node then only passes client frames on, {@link #handingOver}, before it has left). */
     private boolean leaveSaid;
     private volatile boolean left;
-    /** ER-TCP, a primary after its cut-over: the successor's MAC on the client port it passes frames on to; 0: none. */
-    private long relayMac;
-    private long relayUntilNs;
-    private long relayedFrames;
-    private final FrameHandler relayHandler = this::relayClientFrame;
     /** What the roles get from this node. */
     private final NodeContext ctx;
     /**
-     * The role this node holds (logger, backup, draining candidate, witness, or nothing while starting or after a
-     * failed rejoin); null while primary. A deposed primary's stays until the rejoin replaces it.
+     * The one role this node holds (primary, logger, backup, draining candidate; nothing while starting, as witness,
+     * or after a failed rejoin), never null once constructed. A deposed primary's stays, serving nothing, until the
+     * rejoin replaces it: then {@link #state} is FENCED while the role's is PRIMARY.
      */
-    private NodeRole role;
+    private NodeRole role = IdleRole.STARTING;
     private ReplicationLog replicationLog;
-    /** The primary's replicated service; null in every other role (see {@link #replicated()}). */
-    private ReplicatedService replicated;
-    private LogPublisher publisher;
-    private PrimaryReplication primary;
-    private TcpStack stack;
-    /** The replicated stack's output: held back while this primary hands over (see beginDeparture). */
-    private HandoverOutput stackOutput;
     /** When the primary's LEAVE was heard (a switchover), for the takeover's line; 0 when it did not leave. */
     private long primaryLeftAtNs;
     private long nowNs;
@@ -452,7 +384,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final EpochNanoClock wallClock = context.wallClock;
         final Counters counters = context.counters;
         final NodeLog log = context.log;
-        this.wallClock = wallClock;
         this.config = config;
         this.configAgreement = new ConfigAgreement(config);
         this.self = config.node(nodeName);
@@ -492,10 +423,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 "an st-tcp cluster needs a backup: add a node with role: backup")) :
             config.logger().orElseThrow(() -> new IllegalArgumentException(
                 "an er-tcp cluster needs a logger: add a node with role: logger"));
-        this.peerId = nodeIdOf(config, peerNode.name());
-        this.peerMac = peerNode.channelMac().orElse(0L);
-        this.configuredPeerId = peerId;
-        this.configuredPeerMac = peerMac;
+        this.configuredPeerId = nodeIdOf(config, peerNode.name());
+        this.configuredPeerMac = peerNode.channelMac().orElse(0L);
         final boolean hasWitness = config.nodes().stream().anyMatch(n -> n.role() == Role.WITNESS);
         this.fencingHook = tapMode && !hasWitness ? config.detection().fencingHook()
             .map(hook -> new FencingHook(hook, config.name(), Math.max(30_000_000_000L,
@@ -546,10 +475,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             Math.max(2 * suspect, 10 * heartbeat), this, this, counters);
         if (tapMode)
         {
-            membership.syncedCandidatesOnly(peerId);
+            membership.syncedCandidatesOnly(configuredPeerId);
         }
-        this.ctx = new NodeContext(nodeId, config, self, tapMode, mac, channelMac, port, layer, channelOut, receiving,
-            counters, membership, snapshots, serviceFactory, fencingHook, configuredPeerId, configuredPeerMac, log);
+        this.ctx = new NodeContext(nodeId, config, self, tapMode, mac, channelMac, port, layer, out, channelOut, clock,
+            wallClock, snapshotting, receiving, counters, membership, snapshots, serviceFactory, fencingHook,
+            configuredPeerId, configuredPeerMac, log);
 
         this.nowNs = clock.nanoTime();
         final Role startRole = rejoined ? Role.BACKUP : self.role();
@@ -561,13 +491,13 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             case PRIMARY ->
             {
-                if (0 == peerMac)
+                if (0 == configuredPeerMac)
                 {
                     become(IdleRole.STARTING);
                 }
                 else
                 {
-                    startPrimary(Membership.INITIAL_EPOCH, null, nowNs);
+                    startPrimary(Membership.INITIAL_EPOCH, null, configuredPeerMac, nowNs);
                 }
             }
             case LOGGER -> startLogger();
@@ -668,7 +598,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             return 0;
         }
-        final int work = snapshots.durable(state == State.PRIMARY ? durablePosition : appliedPosition());
+        final int work = snapshots.durable(state == State.PRIMARY ? ((PrimaryRole)role).durablePosition() :
+            appliedPosition());
         if (nowNs - nextSnapshotReportNs >= 0)
         {
             nextSnapshotReportNs = nowNs + STATUS_INTERVAL_NS;
@@ -689,127 +620,20 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     }
 
     /**
-     * Serve the VIP as primary in {@code epoch}: on a fresh cluster at start, or after winning an election and
-     * draining the log (then the replicas the backup built become live connections).
+     * Serve the VIP as primary in {@code epoch} ({@link PrimaryRole}): on a fresh cluster at start, or after winning an
+     * election and draining the log, when the candidacy hands on what its backup built.
+     *
+     * @param drained the candidacy that drained the log; null at a fresh start.
+     * @param peerMac the configured peer's MAC, from the file or heard.
      */
-    private void startPrimary(final int newEpoch, final DrainingRole drained, final long nowNs)
+    private void startPrimary(final int epoch, final DrainingRole drained, final long peerMac, final long nowNs)
     {
-        // Membership holds the epoch: it moved to newEpoch when it elected this node (or is there at start).
-        final int epoch = newEpoch;
-        final boolean takeover = null != drained;
-        // A takeover: what the backup built (service, standby primary and sender, tap, relay inbox) is handed on here.
-        final BackupRole backup = takeover ? drained.backup() : null;
-        if (!takeover)
+        final PrimaryRole primary = new PrimaryRole(ctx, replicationLog, epoch, configuredPeerId, peerMac, drained, nowNs);
+        become(primary);
+        primary.started(drained, primaryLeftAtNs, nowNs);
+        if (null != drained)
         {
-            replicated = ctx.newReplicatedService(replicationLog.lastPosition());
-        }
-        else
-        {
-            replicated = backup.replicated();
-            if (!tapMode)
-            {
-                followCurrentLogger();
-            }
-        }
-        if (!tapMode)
-        {
-            publisher = new LogPublisher(replicationLog,
-                takeover ? backup.takeStandbySender(peerId, peerMac) : newSenderToLogger());
-        }
-        else if (!takeover)
-        {
-            // A fresh cluster: both logs are empty, so the backup is in sync from the first record.
-            publisher = new LogPublisher(replicationLog, newSenderToLogger());
-            publisher.tapped(1);
-            syncBackupId = peerId;
-            alone = false;
-        }
-        else
-        {
-            // A takeover leaves no backup (this node was it): run alone until one catches up from this log.
-            publisher = new LogPublisher(replicationLog, null);
-            publisher.tapped(replicationLog.lastPosition() + 1);
-            syncBackupId = 0;
-            alone = true;
-            peerId = -1;
-            peerMac = 0;
-        }
-        // ST-TCP: what the backup tapped past the log is the client's too; the restored connections take it.
-        final TapAssembler takeoverTap = takeover ? backup.tap() : null;
-        role = null;
-        receiveHandler = layer;
-        durablePosition = replicationLog.lastPosition();
-        if (null == backup || null == backup.standbyPrimary())
-        {
-            // A fresh cluster's first primary, or a takeover before the backup's first cycle.
-            stackOutput = new HandoverOutput(layer);
-            primary = ctx.newStandbyPrimary(stackOutput);
-        }
-        else
-        {
-            stackOutput = backup.standbyOutput();
-            primary = backup.standbyPrimary();
-        }
-        primary.activate(replicated, publisher, epoch, nowNs, wallClock.nanoTime() - nowNs);
-        stack = primary.stack();
-        // The VIP's segments reach the stack through onTcp.
-        if (snapshotting)
-        {
-            primary.snapshotEvery(config.log().snapshotEveryRecords(), config.log().snapshotEveryNs(),
-                null == snapshots ? () -> false : snapshots::busy);
-        }
-
-        int restored = 0;
-        if (takeover)
-        {
-            final int previousPrimaryId = backup.previousPrimaryId();
-            final MemberView old = previousPrimaryId > 0 ? membership.view(previousPrimaryId) : null;
-            if (null != old && old.heard())
-            {
-                final long elapsedMs = (nowNs - old.lastHeardNs()) / 1_000_000L;
-                stack.advanceTimestampClock(old.timestampClockMs() + elapsedMs + 1, nowNs);
-            }
-            restored = primary.takeOver(replicationLog.lastPosition(), nowNs, null == takeoverTap ? null :
-                (clientIp, clientPort, streamOffset, dst, maxLength) ->
-                {
-                    final int length = (int)Math.min(maxLength,
-                        takeoverTap.contiguousFrom(clientIp, clientPort, streamOffset));
-                    return length > 0 ? takeoverTap.copy(clientIp, clientPort, streamOffset, dst, 0, length) : 0;
-                });
-        }
-        layer.addAddress(vip, config.vip().mac());
-        layer.nowNs(nowNs);
-        layer.announce(vip);
-        stack.listen(vip, config.service().port(), primary);
-        state = State.PRIMARY;
-        // What the old primary passed on after its cut-over reaches the restored connections now, before their first
-        // segments go: a request among it is answered with them.
-        final int relayInboxTaken = takeover ? backup.passRelayed(layer) : 0;
-        if (takeover)
-        {
-            // The restored connections' first segments (what the clients have not acknowledged, the prompts) and the
-            // gratuitous ARP leave now, before the line below is built: a JVM links a string concatenation the first
-            // time it runs (milliseconds), and no client need wait for that.
-            primary.confirmed(durablePosition);
-            stack.doWork(nowNs);
-            port.flush();
-            final long servingNs = clock.nanoTime();
-            say("took over as primary in epoch " + epoch + ": log drained to " + drained.drainTarget() + ", " + restored +
-                " connection(s) restored" +
-                (primary.tappedInputTaken() > 0 ? ", " + primary.tappedInputTaken() + " client byte(s) taken from the tap" : "") +
-                (relayInboxTaken > 0 ? ", " + relayInboxTaken + " client frame(s) passed on by the old primary" : "") +
-                (primary.restoreRefusals() > 0 ? " (" + primary.restoreRefusals() +
-                " refused: connection table or buffer memory full; raise tcp.max-connections or ERTCP_DIRECT_MEMORY)" : "") +
-                ", VIP " + Ipv4Address.format(vip) + " claimed " +
-                String.format("%.1f ms", (nowNs - drained.electedAtNs()) / 1e6) + " after the election" +
-                String.format(" (the takeover itself %.1f ms)", (servingNs - nowNs) / 1e6) +
-                (0 != primaryLeftAtNs ? String.format(", %.1f ms after the primary's LEAVE", (servingNs - primaryLeftAtNs) / 1e6) : ""));
             primaryLeftAtNs = 0;
-        }
-        else
-        {
-            say("primary in epoch " + epoch + ", serving " + config.service().name() + " on " +
-                Ipv4Address.format(vip) + ":" + config.service().port());
         }
     }
 
@@ -831,7 +655,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             return announceDeparture();
         }
-        if (null != primary)
+        if (role instanceof PrimaryRole primary)
         {
             primary.nowNs(nowNs);
         }
@@ -842,39 +666,22 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         switch (state)
         {
-            case PRIMARY ->
-            {
-                if (tapMode)
-                {
-                    work += followBackup(nowNs);
-                }
-                else if (loggerLost)
-                {
-                    work += promoteLogger(nowNs);
-                }
-                work += primary.doWork(nowNs);
-                work += publisher.doWork(nowNs, channelOut);
-                durablePosition = Math.max(durablePosition,
-                    alone ? replicationLog.lastPosition() : publisher.confirmedPosition());
-                primary.confirmed(durablePosition);
-                work += stack.doWork(nowNs);
-            }
             case DRAINING ->
             {
                 final DrainingRole draining = (DrainingRole)role;
                 work += draining.doWork(nowNs);
                 if (draining.drained())
                 {
-                    startPrimary(draining.electedEpoch(), draining, nowNs);
+                    startPrimary(draining.electedEpoch(), draining, configuredPeerMac, nowNs);
                     work++;
                 }
             }
             case STARTING ->
             {
-                peerMac = membership.view(peerId).mac();
+                final long peerMac = membership.view(configuredPeerId).mac();
                 if (0 != peerMac)
                 {
-                    startPrimary(Membership.INITIAL_EPOCH, null, nowNs);
+                    startPrimary(Membership.INITIAL_EPOCH, null, peerMac, nowNs);
                     work++;
                 }
             }
@@ -885,7 +692,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                     work += rejoinAsBackup();
                 }
             }
-            case LOGGER, BACKUP, WITNESS -> work += role.doWork(nowNs);
+            case PRIMARY, LOGGER, BACKUP, WITNESS -> work += role.doWork(nowNs);
         }
         work += membership.doWork(nowNs, channelOut);
         if (nowNs - nextStatusNs >= 0)
@@ -910,17 +717,17 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             work += replicationPort.flush();
         }
-        if (null != publisher)
+        if (role instanceof PrimaryRole primary)
         {
-            // ER-TCP: the primary's own copy of what it published, written once the frames are on the wire.
-            work += publisher.appendPending();
+            // The primary's own copy of what it published, written once the frames are on the wire.
+            work += primary.appendPending();
         }
         if (null != replicationLog)
         {
             // After the flush: this cycle's frames are out; the next cycle's appends find their pages faulted in.
             work += replicationLog.pretouch();
         }
-        final long progress = null == role ? 0 : role.progressPosition();
+        final long progress = role.progressPosition();
         if (progress != progressPosition)
         {
             progressPosition = progress;
@@ -939,12 +746,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             managementStack.onDatagram(source, destination, buffer, offset, length, nowNs);
         }
-        else if (null != stack)
-        {
-            stack.onDatagram(source, destination, buffer, offset, length, nowNs);
-            departureInputNs = nowNs; // read only while handing over (beginDeparture)
-        }
-        else
+        else if (!(role instanceof PrimaryRole primary) || !primary.onTcp(source, destination, buffer, offset, length, nowNs))
         {
             layer.counters().ipv4NoHandler.incrementRelease(); // not primary (yet): no stack serves the VIP here
         }
@@ -961,8 +763,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         if (state == State.PRIMARY)
         {
-            return !alone && null != publisher && null != publisher.sender() &&
-                publisher.confirmedPosition() < publisher.publishedPosition();
+            return ((PrimaryRole)role).replicationInFlight();
         }
         if (role instanceof LoggerRole logger)
         {
@@ -1068,14 +869,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         membership.heardFrom(frame.nodeId(), frame.epoch());
         switch (state)
         {
-            case PRIMARY ->
-            {
-                if (null != publisher.sender())
-                {
-                    publisher.sender().onFrame(buffer, offset, length, flags);
-                }
-            }
-            case LOGGER, BACKUP, DRAINING -> role.onChannelFrame(buffer, offset, length, flags);
+            case PRIMARY, LOGGER, BACKUP, DRAINING -> role.onChannelFrame(buffer, offset, length, flags);
             case STARTING, FENCED, WITNESS ->
             {
             }
@@ -1133,15 +927,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             if (state == State.PRIMARY)
             {
                 departure = DEPARTURE_HOLDING;
-                departureDeadlineNs = nowNs + HANDOVER_DRAIN_LIMIT_NS;
-                departureInputNs = nowNs;
-                // Clients' input goes on into the log; what the stack would send them is held back. A client that gets
-                // no reply sends no new request, so none is in flight, lost, at the cut-over: its last one is in the
-                // log and the successor answers it when it takes over. Dropping input instead left that request to
-                // the client's retransmission timeout (200 ms or more; one segment cannot be prompted, TakeoverPrompt).
-                stackOutput.hold();
-                say("handing over to " + (departureSuccessor > 0 ? nameOf(departureSuccessor) : "no backup (none alive)") +
-                    ": holding replies back, " + primary.unconfirmedBytes() + " unconfirmed bytes to drain");
+                handingOver = (PrimaryRole)role;
+                handingOver.hold(departureSuccessor, nowNs);
             }
             else
             {
@@ -1150,33 +937,16 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 return;
             }
         }
-        final MemberView successor = departureSuccessor > 0 ? membership.view(departureSuccessor) : null;
-        final boolean drained = nowNs - departureInputNs >= HANDOVER_QUIET_NS &&
-            null != publisher && publisher.confirmedPosition() >= publisher.publishedPosition() &&
-            (null == successor || successor.logPosition() >= publisher.confirmedPosition() - HANDOVER_SUCCESSOR_LAG_BYTES);
-        if (drained || nowNs - departureDeadlineNs >= 0)
+        if (handingOver.cutOver(departureSuccessor, nowNs))
         {
-            // The cut-over: from here on this node reads no frame (doWork only sends the LEAVEs), so what the logger
-            // confirmed is all the client input it took.
             departure = DEPARTURE_ANNOUNCING;
-            layer.removeAddress(vip);
-            if (!tapMode && departureSuccessor > 0)
-            {
-                relayMac = clientPortMac(departureSuccessor);
-                relayUntilNs = nowNs + HANDOVER_RELAY_LIMIT_NS;
-            }
-            say("handed over at log position " + (null == publisher ? 0 : publisher.confirmedPosition()) +
-                String.format(" after %.1f ms, %d segment(s) to clients held back",
-                    (nowNs - (departureDeadlineNs - HANDOVER_DRAIN_LIMIT_NS)) / 1e6, stackOutput.heldSegments()) +
-                (drained ? "" : " (not all drained within " + HANDOVER_DRAIN_LIMIT_NS / 1_000_000 + " ms: the " +
-                "successor takes what the logger holds)") + "; leaving");
         }
     }
 
     /**
      * Send the LEAVE frames, one per duty cycle, and nothing else; an ER-TCP primary that handed over also passes the
-     * client frames that still come to it on to its successor, until it hears the successor announce the VIP (and
-     * {@link #HANDOVER_RELAY_GRACE_NS} more) or for {@link #HANDOVER_RELAY_LIMIT_NS} at most; then the node has left.
+     * client frames that still come to it on to its successor ({@link PrimaryRole#relay}) until the relay is over;
+     * then the node has left.
      */
     private int announceDeparture()
     {
@@ -1189,10 +959,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
             work = 1;
         }
-        if (0 != relayMac && leavesSent > 0)
+        if (null != handingOver && leavesSent > 0)
         {
             // After the first LEAVE: on one port the successor hears that it is to take over before the frames.
-            work += port.receive(relayHandler, 32);
+            work += handingOver.relay(nowNs);
         }
         if (work > 0)
         {
@@ -1208,54 +978,16 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             say("left the cluster" + (departureSuccessor > 0 ? "; " + nameOf(departureSuccessor) +
                 " stands for election" : ""));
         }
-        if (leaveSaid && !left && (0 == relayMac || nowNs - relayUntilNs >= 0))
+        if (leaveSaid && !left && (null == handingOver || handingOver.relayOver(nowNs)))
         {
-            if (relayedFrames > 0)
+            if (null != handingOver && handingOver.relayedFrames() > 0)
             {
-                say("passed " + relayedFrames + " client frame(s) that came after the cut-over on to " +
+                say("passed " + handingOver.relayedFrames() + " client frame(s) that came after the cut-over on to " +
                     nameOf(departureSuccessor));
             }
             left = true;
         }
         return work;
-    }
-
-    /**
-     * A primary after its cut-over: a frame to the VIP goes on to the successor (to its MAC, from this node's); the
-     * successor's gratuitous ARP for the VIP says the switch sends the VIP's frames its way now.
-     */
-    private void relayClientFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
-    {
-        if (FrameFlags.isTruncated(flags) || length < EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH)
-        {
-            return;
-        }
-        final int etherType = buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        final int ip = offset + EthernetFlyweight.HEADER_LENGTH;
-        if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && buffer.getInt(ip + 16, ByteOrder.BIG_ENDIAN) == vip)
-        {
-            final int at = out.claim(length);
-            if (at >= 0)
-            {
-                out.buffer().putBytes(at, buffer, offset, length);
-                txEthernet.wrap(out.buffer(), at).destination(relayMac).source(mac);
-                out.commit(at);
-                relayedFrames++;
-            }
-        }
-        else if (etherType == EthernetFlyweight.ETHER_TYPE_ARP && buffer.getInt(ip + 14, ByteOrder.BIG_ENDIAN) == vip)
-        {
-            // The sender's protocol address is the VIP: only its holder, the successor now, says that.
-            relayUntilNs = Math.min(relayUntilNs, nowNs + HANDOVER_RELAY_GRACE_NS);
-        }
-    }
-
-
-    /** The MAC of a member's client port: its channel's when it has no replication interface, else the file's. */
-    private long clientPortMac(final int nodeId)
-    {
-        final NodeConfig node = config.nodes().get(nodeId - 1);
-        return node.replication().isEmpty() ? membership.view(nodeId).mac() : node.mac().orElse(0L);
     }
 
     /** The backup alive with the lowest rank, ties to the lower node id: who a primary hands over to. */
@@ -1273,9 +1005,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             primaryLeftAtNs = nowNs;
         }
         onMemberSuspected(nodeId);
-        if (loggerLost && nodeId == peerId)
+        if (role instanceof PrimaryRole primary)
         {
-            nextPromotionNs = nowNs; // it said it is gone: no need to give it a chance to speak again
+            primary.onMemberLeft(nodeId, nowNs); // it said it is gone: no need to give it a chance to speak again
         }
     }
 
@@ -1302,12 +1034,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     public long timestampClockMs()
     {
-        return null == stack ? 0 : stack.timestampClockMs(nowNs);
+        return role instanceof PrimaryRole primary ? primary.timestampClockMs(nowNs) : 0;
     }
 
     public int syncBackupId()
     {
-        return syncBackupId;
+        return role instanceof PrimaryRole primary ? primary.syncBackupId() : 0;
     }
 
     public long configDigest()
@@ -1382,7 +1114,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         state = State.FENCED;
         layer.removeAddress(vip);
-        stack = null; // onTcp drops the VIP's segments now; the management endpoint stays
+        ((PrimaryRole)role).depose(); // onTcp drops the VIP's segments now; the management endpoint stays
         warn("deposed: node " + nameOf(membership.primaryId()) + " is primary in epoch " + newEpoch +
             "; stopped serving, rejoining as a backup");
     }
@@ -1394,21 +1126,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     private int rejoinAsBackup()
     {
-        stack = null;
-        primary = null;
-        publisher = null;
-        replicated = null;
         become(IdleRole.FENCED); // until the log is reopened: a failed reopen leaves the node fenced, holding nothing
-        loggerLost = false;
-        promotionTarget = -1;
-        alone = false;
-        syncBackupId = 0;
-        syncFrom = -1;
-        backupLost = false;
-        backupRestarted = false;
-        catchUpFrom = 0;
-        peerId = configuredPeerId;
-        peerMac = configuredPeerMac;
         try
         {
             replicationLog.close();
@@ -1495,16 +1213,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public void onMemberSuspected(final int nodeId)
     {
         warn("suspects node " + nameOf(nodeId));
-        if (!tapMode && state == State.PRIMARY && nodeId == peerId && !loggerLost && membership.view(nodeId).heard())
+        if (state == State.PRIMARY)
         {
-            // Only a logger that was heard can be lost: one never heard has not started yet.
-            loggerLost = true;
-            promotionTarget = -1;
-            // Promote only after another suspicion timeout of silence: promoting turns a backup into a logger for
-            // good, so a logger that was merely slow (a pause, a busy machine) must have its chance to speak again.
-            nextPromotionNs = nowNs + config.detection().suspectTimeoutNs();
-            warn("logger " + nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
-                ": acknowledging nothing new until a backup is promoted to logger");
+            ((PrimaryRole)role).onMemberSuspected(nodeId, nowNs);
         }
         reannounceVip();
     }
@@ -1512,206 +1223,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public void onMemberAlive(final int nodeId)
     {
         say("hears node " + nameOf(nodeId) + " again");
-        if (!tapMode && state == State.PRIMARY && nodeId == peerId && loggerLost)
+        if (state == State.PRIMARY)
         {
-            loggerLost = false;
-            say("logger " + nameOf(nodeId) + " is back" + (promotionTarget < 0 ? " before any promotion" :
-                " before " + nameOf(promotionTarget) + " took the role") + ": carrying on with it");
-            promotionTarget = -1;
+            ((PrimaryRole)role).onMemberAlive(nodeId);
         }
         reannounceVip();
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // ST-TCP: the backup in sync, its loss, its return
-    // ---------------------------------------------------------------------------------------------
-
-    /**
-     * ST-TCP primary, every duty cycle. While a backup is in sync its confirmations release acknowledgements (rule 1
-     * with durability: backup). When it is lost, heartbeats name no backup in sync and nothing new is acknowledged
-     * until a majority heard that (the witness echoes it, and from then refuses to elect the lost backup, which
-     * lacks what comes next) or, with two nodes, the fencing hook cut it off; then this primary runs alone,
-     * acknowledging on its own log. A backup heard alive (restarted, or back) is sent the log from where its own
-     * ends, and once it is within {@link #SYNC_SLACK_RECORDS} of the end acknowledgements wait for it again; it is
-     * named in sync once it has everything acknowledged alone, so it is never elected short of an acknowledged byte.
-     */
-    private int followBackup(final long nowNs)
-    {
-        final RecordSender sender = publisher.sender();
-        if (null != sender && sender.restartedReceiverHolds() >= 0 && !backupRestarted)
-        {
-            final long holds = sender.restartedReceiverHolds();
-            say("backup " + nameOf(peerId) + " restarted without its log (it holds position " + holds + ")");
-            if (alone)
-            {
-                publisher.retarget(newSenderToLogger(), holds + 1);
-                catchUpFrom = holds + 1;
-                return 1;
-            }
-            // What it confirmed before is gone with its process: it is lost as surely as if it had gone quiet.
-            backupRestarted = true;
-            backupLost = true;
-            syncBackupId = 0;
-            if (null != fencingHook)
-            {
-                fencingHook.reset();
-                nextFenceNs = nowNs;
-            }
-            return 1;
-        }
-        if (!alone)
-        {
-            final MemberView peer = membership.view(peerId);
-            final boolean peerAlive = null != peer && peer.alive() && !backupRestarted;
-            if (!backupLost)
-            {
-                if (!peerAlive)
-                {
-                    backupLost = true;
-                    syncBackupId = 0;
-                    warn("backup " + nameOf(peerId) + " lost at confirmed position " + publisher.confirmedPosition() +
-                        ": acknowledging nothing new until " + (null == fencingHook ?
-                        "a majority has heard it is out of sync" : "the fencing hook has cut it off"));
-                    if (null != fencingHook)
-                    {
-                        fencingHook.reset();
-                        fencePeer(nowNs);
-                    }
-                    return 1;
-                }
-                if (0 == syncBackupId && publisher.confirmedPosition() >= syncFrom)
-                {
-                    syncBackupId = peerId;
-                    say("backup " + nameOf(peerId) + " is in sync (it holds the log to position " +
-                        publisher.confirmedPosition() + ")");
-                    return 1;
-                }
-                return 0;
-            }
-            if (null == fencingHook)
-            {
-                if (peerAlive)
-                {
-                    backupLost = false;
-                    syncBackupId = publisher.confirmedPosition() >= syncFrom ? peerId : 0;
-                    say("backup " + nameOf(peerId) + " heard again: carrying on with it");
-                    return 1;
-                }
-                if (majorityHeardOutOfSync())
-                {
-                    runAlone("a majority heard it is out of sync");
-                    return 1;
-                }
-                return 0;
-            }
-            switch (fencingHook.poll(nowNs))
-            {
-                case FENCED ->
-                {
-                    runAlone("the fencing hook cut it off");
-                    return 1;
-                }
-                case FAILED ->
-                {
-                    fenceAgainLater(nowNs, "; running the hook again in ");
-                    return 1;
-                }
-                case IDLE ->
-                {
-                    if (nowNs - nextFenceNs >= 0)
-                    {
-                        fencePeer(nowNs);
-                        return 1;
-                    }
-                    return 0;
-                }
-                default ->
-                {
-                    return 0;
-                }
-            }
-        }
-
-        if (null == publisher.sender())
-        {
-            // Heard means a control frame came from it, which gave its MAC when the file did not.
-            final MemberView view = membership.firstHeard(Role.BACKUP);
-            if (null != view && 0 != view.mac())
-            {
-                peerId = view.nodeId();
-                peerMac = view.mac();
-                final long from = Math.max(1, view.logPosition() + 1);
-                publisher.retarget(newSenderToLogger(), from);
-                catchUpFrom = from;
-                say("backup " + nameOf(peerId) + " joined: sending it the log from position " + from + " (log ends at " +
-                    replicationLog.lastPosition() + ")");
-                return 1;
-            }
-            return 0;
-        }
-        final MemberView peer = membership.view(peerId);
-        if (null == peer || !peer.alive())
-        {
-            warn("backup " + nameOf(peerId) + " lost while catching up at position " + publisher.confirmedPosition());
-            publisher.retarget(null, 1);
-            peerId = -1;
-            peerMac = 0;
-            return 1;
-        }
-        // What the backup holds: what it said it had when it joined, or what it confirmed since. It is in step once
-        // within the slack of the log's end and past where it joined (or it joined holding everything, an empty log
-        // included): a small log must not count as caught up before the backup confirmed anything.
-        final long last = replicationLog.lastPosition();
-        final long holds = Math.max(catchUpFrom - 1, publisher.confirmedPosition());
-        if (holds >= last - SYNC_SLACK_RECORDS && holds >= Math.min(last, catchUpFrom))
-        {
-            syncFrom = replicationLog.lastPosition();
-            alone = false;
-            // In step: its tap now sees the client's bytes before it needs them.
-            publisher.tapped(syncFrom + 1);
-            say("backup " + nameOf(peerId) + " caught up to position " + holds +
-                ": acknowledgements wait for it again after position " + syncFrom);
-            return 1;
-        }
-        return 0;
-    }
-
-    private void fencePeer(final long nowNs)
-    {
-        fencingHook.start(nameOf(peerId), MacAddress.format(peerMac), nowNs);
-    }
-
-    /**
-     * The fencing hook failed: say so (its failure, then {@code what}, then when) and run it again
-     * {@link #FENCE_RETRY_NS} later.
-     */
-    private void fenceAgainLater(final long nowNs, final String what)
-    {
-        warn(fencingHook.failure() + what + FENCE_RETRY_NS / 1_000_000_000L + " s");
-        fencingHook.reset();
-        nextFenceNs = nowNs + FENCE_RETRY_NS;
-    }
-
-    /**
-     * @return true when this primary and enough members to make a majority say no backup is in sync: members of
-     * this epoch heard since, echoing it.
-     */
-    private boolean majorityHeardOutOfSync()
-    {
-        return membership.majorityHeardOutOfSync(peerId, epoch());
-    }
-
-    private void runAlone(final String why)
-    {
-        backupRestarted = false;
-        warn("running without a backup from position " + replicationLog.lastPosition() + ": backup " + nameOf(peerId) +
-            " lost and " + why + "; a backup that rejoins catches up from this log");
-        alone = true;
-        backupLost = false;
-        syncBackupId = 0;
-        publisher.retarget(null, 1);
-        peerId = -1;
-        peerMac = 0;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1740,9 +1256,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             needed = Math.min(needed, snapshotting ? logger.feedsNeededPosition() : logger.neededPosition());
         }
-        if (null != publisher && state == State.PRIMARY)
+        if (state == State.PRIMARY)
         {
-            needed = Math.min(needed, publisher.neededPosition());
+            needed = Math.min(needed, ((PrimaryRole)role).neededPosition());
         }
         for (int i = 0; i < membership.memberCount(); i++)
         {
@@ -1790,54 +1306,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     // Logger loss (docs/architecture.md rule 6)
     // ---------------------------------------------------------------------------------------------
 
-    /**
-     * Primary: pick the first live backup by rank, ask it every heartbeat to become the logger, and once its
-     * heartbeats say LOGGER send it the records from the first one its log lacks (all still in the primary's own
-     * copy of the log). Until then no confirmation comes, so nothing new is acknowledged: clients just wait.
-     */
-    private int promoteLogger(final long nowNs)
-    {
-        if (nowNs - nextPromotionNs < 0)
-        {
-            return 0;
-        }
-        nextPromotionNs = nowNs + config.detection().heartbeatIntervalNs();
-        if (promotionTarget < 0)
-        {
-            final MemberView best = membership.bestHeard(Role.BACKUP);
-            if (null == best)
-            {
-                return 0;
-            }
-            promotionTarget = best.nodeId();
-            say("promoting backup " + nameOf(promotionTarget) + " to logger");
-        }
-        final MemberView target = membership.view(promotionTarget);
-        if (target.role() == Role.LOGGER && target.alive())
-        {
-            final long from = target.logPosition() + 1;
-            peerId = target.nodeId();
-            peerMac = target.mac();
-            publisher.retarget(newSenderToLogger(), from);
-            loggerLost = false;
-            promotionTarget = -1;
-            say("node " + nameOf(peerId) + " is the logger now; sending it the log from position " + from);
-            return 1;
-        }
-        if (!target.alive())
-        {
-            promotionTarget = -1;
-            return 0;
-        }
-        final int at = claimControl(ControlFrames.KIND_PROMOTE_LOGGER, promotionTarget);
-        if (at >= 0)
-        {
-            channelOut.commit(at);
-            return 1;
-        }
-        return 0;
-    }
-
     private void onPromoteLogger(final int fromNodeId, final int frameEpoch, final int targetId)
     {
         // Only the primary this node follows, in this node's own epoch (rule 9): the order moves no epoch.
@@ -1858,46 +1326,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         membership.role(Role.LOGGER);
         say("promoted to logger by " + nameOf(fromNodeId) + " in epoch " + frameEpoch + " with the log up to position " +
             position);
-    }
-
-    /**
-     * A new primary sends to whichever node is the logger now: the one whose heartbeats say LOGGER (a backup may
-     * have been promoted since the file was written).
-     */
-    private void followCurrentLogger()
-    {
-        final MemberView current = membership.firstHeard(Role.LOGGER);
-        if (null != current)
-        {
-            peerId = current.nodeId();
-            peerMac = current.mac();
-        }
-    }
-
-    private RecordSender newSenderToLogger()
-    {
-        return ctx.newSender(peerId, peerMac);
-    }
-
-    /**
-     * Claim a control frame to the cluster's group with an empty payload.
-     *
-     * @return the offset to commit, or -1 when the port has no room.
-     */
-    private int claimControl(final int kind, final long position)
-    {
-        final int length = Math.max(60, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH);
-        final int at = channelOut.claim(length);
-        if (at < 0)
-        {
-            return -1;
-        }
-        channelOut.buffer().setMemory(at, length, (byte)0);
-        txEthernet.wrap(channelOut.buffer(), at).destination(groupMac(config)).source(channelMac)
-            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
-        txFrame.wrap(channelOut.buffer(), at + EthernetFlyweight.HEADER_LENGTH)
-            .writeHeader(kind, nodeId, epoch(), position, 0);
-        return at;
     }
 
     /**
@@ -1968,7 +1396,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /** @return the replicated service of this node's role (primary, backup, draining candidate), or null. */
     public ReplicatedService replicated()
     {
-        return null != replicated ? replicated : null == role ? null : role.replicated();
+        return role.replicated();
     }
 
     public LoggerAgent logger()
@@ -1977,9 +1405,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         return null == logger ? null : logger.agent();
     }
 
+    /** @return the primary's replicated TCP stack while it serves, else null. */
     public TcpStack stack()
     {
-        return stack;
+        return role instanceof PrimaryRole primary ? primary.stack() : null;
     }
 
     public Ipv4Layer layer()
@@ -2004,17 +1433,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                     .append(" confirmed ").append(feed.confirmedPosition()).append(" lag ").append(feed.lag());
             }
         }
-        else if (null != primary)
+        else if (role instanceof PrimaryRole primary)
         {
-            if (tapMode)
-            {
-                detail.append(alone ? (null == publisher.sender() ? "alone (no backup)" :
-                        "alone, backup " + nameOf(peerId) + " catching up at " + publisher.confirmedPosition()) :
-                    backupLost ? "backup " + nameOf(peerId) + " lost, waiting to run alone" :
-                    0 == syncBackupId ? "backup " + nameOf(peerId) + " syncing" :
-                    "backup " + nameOf(peerId) + " in sync").append(", ");
-            }
-            detail.append("unconfirmed ").append(primary.unconfirmedBytes()).append(" bytes");
+            primary.describe(detail);
         }
         else if (null != follower && null != follower.tap())
         {
@@ -2064,7 +1485,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             epoch(),
             logPosition(),
             appliedPosition(),
-            null == primary ? 0 : primary.confirmedPosition(),
+            role instanceof PrimaryRole primary ? primary.confirmedPosition() : 0,
             connectionCount(),
             primaryId > 0 ? nameOf(primaryId) : "",
             detail.toString(),
@@ -2081,9 +1502,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         final NodeStatus status = status();
         final String role = status.role();
         long lag = -1;
-        if (null != primary && state == State.PRIMARY)
+        if (state == State.PRIMARY)
         {
-            lag = Math.max(0, logPosition() - primary.confirmedPosition());
+            lag = Math.max(0, logPosition() - ((PrimaryRole)this.role).confirmedPosition());
         }
         else if (state == State.BACKUP || state == State.DRAINING)
         {
@@ -2186,11 +1607,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         }
         // A logger's role closes the log with its agent; any other leaves it to the node.
         final boolean logClosedByRole = role instanceof LoggerRole;
-        if (null != role)
-        {
-            role.close();
-            role = null;
-        }
+        role.close();
+        role = IdleRole.FENCED;
         if (!logClosedByRole && null != replicationLog)
         {
             replicationLog.close();

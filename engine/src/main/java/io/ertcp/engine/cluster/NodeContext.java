@@ -17,6 +17,8 @@ import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
 import io.ertcp.service.TcpService;
 import org.agrona.BitUtil;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.function.Supplier;
@@ -45,8 +47,16 @@ final class NodeContext
     /** The client port. */
     final PacketPort port;
     final Ipv4Layer layer;
+    /** The client port's output, unsealed. */
+    final FrameOutput out;
     /** The replication channel's output, every frame sealed. */
     final FrameOutput channelOut;
+    /** Read once per duty cycle by the node, and by a takeover to time itself. */
+    final NanoClock clock;
+    /** Read once when the node becomes primary: the cluster time it logs is that instant plus {@link #clock} since. */
+    final EpochNanoClock wallClock;
+    /** The service shares state and the cluster file asks for snapshots: the primary takes them. */
+    final boolean snapshotting;
     final TcpConfig tcpConfig;
     /** The replication channel's frame size after the Ethernet header. */
     final int mtu;
@@ -76,7 +86,11 @@ final class NodeContext
         final long channelMac,
         final PacketPort port,
         final Ipv4Layer layer,
+        final FrameOutput out,
         final FrameOutput channelOut,
+        final NanoClock clock,
+        final EpochNanoClock wallClock,
+        final boolean snapshotting,
         final ReceiverSettings receiving,
         final Counters counters,
         final Membership membership,
@@ -96,7 +110,11 @@ final class NodeContext
         this.channelMac = channelMac;
         this.port = port;
         this.layer = layer;
+        this.out = out;
         this.channelOut = channelOut;
+        this.clock = clock;
+        this.wallClock = wallClock;
+        this.snapshotting = snapshotting;
         this.tcpConfig = config.tcp().toTcpConfig();
         this.mtu = config.replicationMtu();
         this.receiving = receiving;

@@ -1,0 +1,846 @@
+package io.ertcp.engine.cluster;
+
+import io.ertcp.engine.cluster.config.NodeConfig;
+import io.ertcp.engine.cluster.config.Role;
+import io.ertcp.engine.cluster.membership.ControlFrames;
+import io.ertcp.engine.cluster.membership.MemberView;
+import io.ertcp.engine.cluster.membership.Membership;
+import io.ertcp.engine.net.EthernetFlyweight;
+import io.ertcp.engine.net.Ipv4Address;
+import io.ertcp.engine.net.Ipv4Flyweight;
+import io.ertcp.engine.net.MacAddress;
+import io.ertcp.engine.port.FrameFlags;
+import io.ertcp.engine.port.FrameHandler;
+import io.ertcp.engine.port.FrameOutput;
+import io.ertcp.engine.replication.channel.RecordSender;
+import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
+import io.ertcp.engine.replication.primary.LogPublisher;
+import io.ertcp.engine.replication.replica.PrimaryReplication;
+import io.ertcp.engine.replication.replica.ReplicatedService;
+import io.ertcp.engine.replication.tap.TapAssembler;
+import io.ertcp.engine.tcp.TcpStack;
+import io.ertcp.log.ReplicationLog;
+import org.agrona.DirectBuffer;
+
+import java.nio.ByteOrder;
+
+/**
+ * A {@link ClusterNode}'s primary role: it owns the VIP and virtual MAC, and serves them from a TCP stack whose
+ * connections are replicated through {@link PrimaryReplication}; its records go to the node's own log copy and on to
+ * the logger (ER-TCP) or straight to the backup (ST-TCP) through its {@link LogPublisher}, and what the peer confirms
+ * releases acknowledgements (docs/architecture.md rules 1 and 2). Besides serving it follows its peer: ER-TCP, a
+ * logger lost is replaced by promoting a backup (rule 6); ST-TCP, it tracks whether its backup is in sync, lost, or
+ * catching up, and runs alone once a majority (or the fencing hook) allows it. It hands over on purpose
+ * ("Leaving on purpose"): it holds its replies back ({@link HandoverOutput}) until the log is drained, cuts over, and
+ * passes the client frames that still come to it on to its successor.
+ * <p>
+ * It is built on the node's election (from what its {@link DrainingRole} hands on: service, standby primary and
+ * sender, tap, relay inbox) or at a fresh cluster's start, and serves from construction; {@link #started} then lets the
+ * first segments go and says so. A deposition ({@link #depose}) stops it serving at once; the node drops it when it
+ * rejoins as a backup.
+ */
+final class PrimaryRole implements NodeRole
+{
+    /** How long a primary handing over waits for the logger to confirm, and its successor to hold, all it logged. */
+    private static final long HANDOVER_DRAIN_LIMIT_NS = 2_000_000_000L;
+    /**
+     * A primary handing over leaves once its successor's last heartbeat is at most this far behind what the logger
+     * confirmed: the successor drains the rest from the logger after its election (as any takeover does), in well
+     * under a millisecond, sooner than its next heartbeat (up to a heartbeat interval) would say it holds it already.
+     */
+    private static final long HANDOVER_SUCCESSOR_LAG_BYTES = 64 * 1024;
+    /**
+     * A primary handing over cuts over only once no client segment arrived for this long (and at least this long after
+     * it started holding): a reply it sent just before holding may still bring a client's next request, and one that
+     * arrives after the cut-over is lost to the client's retransmission timeout. A LAN round trip and a client's
+     * reaction fit in it; it adds as much to the client's pause.
+     */
+    private static final long HANDOVER_QUIET_NS = 1_000_000L;
+    /**
+     * ER-TCP: after its cut-over a primary that handed over passes the frames that still come to it for the VIP on to
+     * its successor (docs/architecture.md, "Leaving on purpose"), until it hears the successor announce the VIP, and
+     * for at most this long: a client segment sent after the quiet period (a client slower to answer than 1 ms, a
+     * frame still in the port's ring at the cut-over) would otherwise be lost, and a lone segment waits for the
+     * client's retransmission timeout, which nothing the successor sends brings forward.
+     */
+    private static final long HANDOVER_RELAY_LIMIT_NS = 1_000_000_000L;
+    /** After the successor's announcement: how long the old primary still passes on what the switch sent it before. */
+    private static final long HANDOVER_RELAY_GRACE_NS = 2_000_000L;
+    /** ST-TCP: a backup catching up is taken in sync once this few records behind the log's end. */
+    private static final long SYNC_SLACK_RECORDS = 256;
+    /** Two-node ST-TCP: how long after a failed fencing hook it is run again. */
+    private static final long FENCE_RETRY_NS = 1_000_000_000L;
+
+    private final NodeContext ctx;
+    private final Membership membership;
+    private final boolean tapMode;
+    /** The node's log copy, which the publisher appends to; the node keeps and closes it. */
+    private final ReplicationLog log;
+    private final ReplicatedService replicated;
+    private final LogPublisher publisher;
+    private final PrimaryReplication primary;
+    /** The replicated stack; null once deposed (the VIP's segments are dropped then). */
+    private TcpStack stack;
+    /** The replicated stack's output: held back while this primary hands over (see {@link #hold}). */
+    private final HandoverOutput stackOutput;
+    /** What is durable: what the peer confirmed, or (running alone, ST-TCP) the log's end. */
+    private long durablePosition;
+    /** Whose CONFIRMs make a record durable: the logger (ER-TCP) or the backup (ST-TCP); -1 none. */
+    private int peerId;
+    private long peerMac;
+    /** The restored connections, and the takeover's start, for {@link #started}. */
+    private final int restored;
+    /** ST-TCP primary: acknowledging on its own log, no backup in sync. */
+    private boolean alone;
+    /** ST-TCP primary: the backup named in sync in heartbeats (0 none). */
+    private int syncBackupId;
+    /** ST-TCP primary: acknowledgements wait for the backup from this position on (it is catching up past it). */
+    private long syncFrom = -1;
+    /** ST-TCP primary: the backup was lost; waiting for a majority to hear it, or for the fencing hook. */
+    private boolean backupLost;
+    /** ST-TCP primary: the backup came back as a new process without its log; it must catch up anew. */
+    private boolean backupRestarted;
+    private long nextFenceNs;
+    /** ST-TCP primary: where the backup catching up started; it is in step only once it confirmed past it. */
+    private long catchUpFrom;
+    /** ER-TCP: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
+    private boolean loggerLost;
+    private int promotionTarget = -1;
+    private long nextPromotionNs;
+    private final EthernetFlyweight txEthernet = new EthernetFlyweight();
+    private final ReplicationFrameFlyweight txFrame = new ReplicationFrameFlyweight();
+    /** While handing over: when the last client segment arrived (or the hold began), and when it must cut over. */
+    private long lastInputNs;
+    private long handoverDeadlineNs;
+    /** ER-TCP, after its cut-over: the successor's MAC on the client port it passes frames on to; 0: none. */
+    private long relayMac;
+    private long relayUntilNs;
+    private long relayedFrames;
+    private long relayNowNs;
+    private final FrameHandler relayHandler = this::relayClientFrame;
+
+    /**
+     * Serve the VIP as primary in {@code epoch}: on a fresh cluster at start, or after winning an election and
+     * draining the log (then the replicas the backup built become live connections). It serves from here on: the VIP
+     * is claimed, the restored connections are in the stack; {@link #started} lets their first segments go.
+     *
+     * @param ctx     the node's context.
+     * @param log     the node's log copy.
+     * @param epoch   the epoch it serves in; Membership holds it (it moved there when it elected this node).
+     * @param peerId  the logger (ER-TCP) or backup (ST-TCP) it sends to first, as the cluster file names it.
+     * @param peerMac its MAC, heard or from the file.
+     * @param drained the candidacy that drained the log, whose backup's parts this primary takes; null at a fresh start.
+     * @param nowNs   now.
+     */
+    PrimaryRole(
+        final NodeContext ctx,
+        final ReplicationLog log,
+        final int epoch,
+        final int peerId,
+        final long peerMac,
+        final DrainingRole drained,
+        final long nowNs)
+    {
+        this.ctx = ctx;
+        this.membership = ctx.membership;
+        this.tapMode = ctx.tapMode;
+        this.log = log;
+        this.peerId = peerId;
+        this.peerMac = peerMac;
+        final boolean takeover = null != drained;
+        // A takeover: what the backup built (service, standby primary and sender, tap, relay inbox) is handed on here.
+        final BackupRole backup = takeover ? drained.backup() : null;
+        if (!takeover)
+        {
+            replicated = ctx.newReplicatedService(log.lastPosition());
+        }
+        else
+        {
+            replicated = backup.replicated();
+            if (!tapMode)
+            {
+                followCurrentLogger();
+            }
+        }
+        if (!tapMode)
+        {
+            publisher = new LogPublisher(log,
+                takeover ? backup.takeStandbySender(this.peerId, this.peerMac) : newSenderToPeer());
+        }
+        else if (!takeover)
+        {
+            // A fresh cluster: both logs are empty, so the backup is in sync from the first record.
+            publisher = new LogPublisher(log, newSenderToPeer());
+            publisher.tapped(1);
+            syncBackupId = this.peerId;
+            alone = false;
+        }
+        else
+        {
+            // A takeover leaves no backup (this node was it): run alone until one catches up from this log.
+            publisher = new LogPublisher(log, null);
+            publisher.tapped(log.lastPosition() + 1);
+            syncBackupId = 0;
+            alone = true;
+            this.peerId = -1;
+            this.peerMac = 0;
+        }
+        // ST-TCP: what the backup tapped past the log is the client's too; the restored connections take it.
+        final TapAssembler takeoverTap = takeover ? backup.tap() : null;
+        durablePosition = log.lastPosition();
+        if (null == backup || null == backup.standbyPrimary())
+        {
+            // A fresh cluster's first primary, or a takeover before the backup's first cycle.
+            stackOutput = new HandoverOutput(ctx.layer);
+            primary = ctx.newStandbyPrimary(stackOutput);
+        }
+        else
+        {
+            stackOutput = backup.standbyOutput();
+            primary = backup.standbyPrimary();
+        }
+        primary.activate(replicated, publisher, epoch, nowNs, ctx.wallClock.nanoTime() - nowNs);
+        stack = primary.stack();
+        // The VIP's segments reach the stack through the node's onTcp (onTcp here).
+        if (ctx.snapshotting)
+        {
+            primary.snapshotEvery(ctx.config.log().snapshotEveryRecords(), ctx.config.log().snapshotEveryNs(),
+                null == ctx.snapshots ? () -> false : ctx.snapshots::busy);
+        }
+
+        int restoredConnections = 0;
+        if (takeover)
+        {
+            final int previousPrimaryId = backup.previousPrimaryId();
+            final MemberView old = previousPrimaryId > 0 ? membership.view(previousPrimaryId) : null;
+            if (null != old && old.heard())
+            {
+                final long elapsedMs = (nowNs - old.lastHeardNs()) / 1_000_000L;
+                stack.advanceTimestampClock(old.timestampClockMs() + elapsedMs + 1, nowNs);
+            }
+            restoredConnections = primary.takeOver(log.lastPosition(), nowNs, null == takeoverTap ? null :
+                (clientIp, clientPort, streamOffset, dst, maxLength) ->
+                {
+                    final int length = (int)Math.min(maxLength,
+                        takeoverTap.contiguousFrom(clientIp, clientPort, streamOffset));
+                    return length > 0 ? takeoverTap.copy(clientIp, clientPort, streamOffset, dst, 0, length) : 0;
+                });
+        }
+        restored = restoredConnections;
+        ctx.layer.addAddress(ctx.vip, ctx.config.vip().mac());
+        ctx.layer.nowNs(nowNs);
+        ctx.layer.announce(ctx.vip);
+        stack.listen(ctx.vip, ctx.config.service().port(), primary);
+    }
+
+    /**
+     * The node holds this role now: what the old primary passed on after its cut-over reaches the restored connections
+     * (before their first segments go: a request among it is answered with them), those first segments and the
+     * gratuitous ARP leave, and the node says it serves.
+     *
+     * @param drained         as given to the constructor.
+     * @param primaryLeftAtNs when the old primary's LEAVE was heard (a switchover), 0 when it did not leave.
+     */
+    void started(final DrainingRole drained, final long primaryLeftAtNs, final long nowNs)
+    {
+        final int epoch = ctx.epoch();
+        if (null == drained)
+        {
+            ctx.say("primary in epoch " + epoch + ", serving " + ctx.config.service().name() + " on " +
+                Ipv4Address.format(ctx.vip) + ":" + ctx.config.service().port());
+            return;
+        }
+        final int relayInboxTaken = drained.backup().passRelayed(ctx.layer);
+        // The restored connections' first segments (what the clients have not acknowledged, the prompts) and the
+        // gratuitous ARP leave now, before the line below is built: a JVM links a string concatenation the first
+        // time it runs (milliseconds), and no client need wait for that.
+        primary.confirmed(durablePosition);
+        stack.doWork(nowNs);
+        ctx.port.flush();
+        final long servingNs = ctx.clock.nanoTime();
+        ctx.say("took over as primary in epoch " + epoch + ": log drained to " + drained.drainTarget() + ", " +
+            restored + " connection(s) restored" +
+            (primary.tappedInputTaken() > 0 ? ", " + primary.tappedInputTaken() + " client byte(s) taken from the tap" : "") +
+            (relayInboxTaken > 0 ? ", " + relayInboxTaken + " client frame(s) passed on by the old primary" : "") +
+            (primary.restoreRefusals() > 0 ? " (" + primary.restoreRefusals() +
+            " refused: connection table or buffer memory full; raise tcp.max-connections or ERTCP_DIRECT_MEMORY)" : "") +
+            ", VIP " + Ipv4Address.format(ctx.vip) + " claimed " +
+            String.format("%.1f ms", (nowNs - drained.electedAtNs()) / 1e6) + " after the election" +
+            String.format(" (the takeover itself %.1f ms)", (servingNs - nowNs) / 1e6) +
+            (0 != primaryLeftAtNs ?
+            String.format(", %.1f ms after the primary's LEAVE", (servingNs - primaryLeftAtNs) / 1e6) : ""));
+    }
+
+    public ClusterNode.State state()
+    {
+        return ClusterNode.State.PRIMARY;
+    }
+
+    /** The cycle's time, before the ports are read: the replication's timers and the records' cluster time. */
+    void nowNs(final long nowNs)
+    {
+        primary.nowNs(nowNs);
+    }
+
+    /**
+     * The primary's share of the duty cycle: its peer followed (ST-TCP: the backup's sync; ER-TCP: a lost logger's
+     * replacement), the replication's work, the publisher's, what is durable released, and the stack's timers.
+     */
+    public int doWork(final long nowNs)
+    {
+        int work = 0;
+        if (tapMode)
+        {
+            work += followBackup(nowNs);
+        }
+        else if (loggerLost)
+        {
+            work += promoteLogger(nowNs);
+        }
+        work += primary.doWork(nowNs);
+        work += publisher.doWork(nowNs, ctx.channelOut);
+        durablePosition = Math.max(durablePosition, alone ? log.lastPosition() : publisher.confirmedPosition());
+        primary.confirmed(durablePosition);
+        work += stack.doWork(nowNs);
+        return work;
+    }
+
+    /** The peer's CONFIRMs, NAKs and FETCHes go to the publisher's sender. */
+    public void onChannelFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        final RecordSender sender = publisher.sender();
+        if (null != sender)
+        {
+            sender.onFrame(buffer, offset, length, flags);
+        }
+    }
+
+    /**
+     * A TCP segment to the VIP.
+     *
+     * @return false once deposed: no stack serves the VIP here.
+     */
+    boolean onTcp(final int source, final int destination, final DirectBuffer buffer, final int offset,
+        final int length, final long nowNs)
+    {
+        if (null == stack)
+        {
+            return false;
+        }
+        stack.onDatagram(source, destination, buffer, offset, length, nowNs);
+        lastInputNs = nowNs; // read only while handing over
+        return true;
+    }
+
+    /** ER-TCP: the node's own copy of what it published, written once the frames are on the wire. */
+    int appendPending()
+    {
+        return publisher.appendPending();
+    }
+
+    public ReplicatedService replicated()
+    {
+        return replicated;
+    }
+
+    /** Deposed (rule 9): it serves nothing from now on; the node drops it when it rejoins as a backup. */
+    void depose()
+    {
+        stack = null; // onTcp drops the VIP's segments now; the management endpoint stays
+    }
+
+    /** @return the replicated TCP stack, null once deposed. */
+    TcpStack stack()
+    {
+        return stack;
+    }
+
+    /** @return the stack's timestamp clock, 0 once deposed. */
+    long timestampClockMs(final long nowNs)
+    {
+        return null == stack ? 0 : stack.timestampClockMs(nowNs);
+    }
+
+    long durablePosition()
+    {
+        return durablePosition;
+    }
+
+    long confirmedPosition()
+    {
+        return primary.confirmedPosition();
+    }
+
+    /** What retention must keep for it: what its peer has yet to confirm. */
+    long neededPosition()
+    {
+        return publisher.neededPosition();
+    }
+
+    /** ST-TCP: the backup it names in sync (0 none). */
+    int syncBackupId()
+    {
+        return syncBackupId;
+    }
+
+    /** @return whether a record it published awaits its peer's confirmation (for the node's idle strategy). */
+    boolean replicationInFlight()
+    {
+        return !alone && null != publisher.sender() && publisher.confirmedPosition() < publisher.publishedPosition();
+    }
+
+    /** The status's detail: its backup (ST-TCP) and what is unconfirmed. */
+    void describe(final StringBuilder detail)
+    {
+        if (tapMode)
+        {
+            detail.append(alone ? (null == publisher.sender() ? "alone (no backup)" :
+                    "alone, backup " + ctx.nameOf(peerId) + " catching up at " + publisher.confirmedPosition()) :
+                backupLost ? "backup " + ctx.nameOf(peerId) + " lost, waiting to run alone" :
+                0 == syncBackupId ? "backup " + ctx.nameOf(peerId) + " syncing" :
+                "backup " + ctx.nameOf(peerId) + " in sync").append(", ");
+        }
+        detail.append("unconfirmed ").append(primary.unconfirmedBytes()).append(" bytes");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Leaving on purpose: the hold, the cut-over, the relay (docs/architecture.md, "Leaving on purpose")
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * Start handing over to {@code successor} (a node id, or {@link ControlFrames#NO_NODE}): clients' input goes on
+     * into the log, what the stack would send them is held back.
+     */
+    void hold(final int successor, final long nowNs)
+    {
+        handoverDeadlineNs = nowNs + HANDOVER_DRAIN_LIMIT_NS;
+        lastInputNs = nowNs;
+        // A client that gets no reply sends no new request, so none is in flight, lost, at the cut-over: its last one
+        // is in the log and the successor answers it when it takes over. Dropping input instead left that request to
+        // the client's retransmission timeout (200 ms or more; one segment cannot be prompted, TakeoverPrompt).
+        stackOutput.hold();
+        ctx.say("handing over to " + (successor > 0 ? ctx.nameOf(successor) : "no backup (none alive)") +
+            ": holding replies back, " + primary.unconfirmedBytes() + " unconfirmed bytes to drain");
+    }
+
+    /**
+     * While holding, every duty cycle: cut over once no client segment came for {@link #HANDOVER_QUIET_NS}, the
+     * logger confirmed everything it logged and its successor is at most {@link #HANDOVER_SUCCESSOR_LAG_BYTES}
+     * behind, or at the deadline. The cut-over drops the VIP; in ER-TCP the relay to the successor begins.
+     *
+     * @return true once cut over: from here on the node reads no frame (it only sends the LEAVEs), so what the logger
+     * confirmed is all the client input it took.
+     */
+    boolean cutOver(final int successorId, final long nowNs)
+    {
+        final MemberView successor = successorId > 0 ? membership.view(successorId) : null;
+        final boolean drained = nowNs - lastInputNs >= HANDOVER_QUIET_NS &&
+            publisher.confirmedPosition() >= publisher.publishedPosition() &&
+            (null == successor || successor.logPosition() >= publisher.confirmedPosition() - HANDOVER_SUCCESSOR_LAG_BYTES);
+        if (!drained && nowNs - handoverDeadlineNs < 0)
+        {
+            return false;
+        }
+        ctx.layer.removeAddress(ctx.vip);
+        if (!tapMode && successorId > 0)
+        {
+            relayMac = clientPortMac(successorId);
+            relayUntilNs = nowNs + HANDOVER_RELAY_LIMIT_NS;
+        }
+        ctx.say("handed over at log position " + publisher.confirmedPosition() +
+            String.format(" after %.1f ms, %d segment(s) to clients held back",
+                (nowNs - (handoverDeadlineNs - HANDOVER_DRAIN_LIMIT_NS)) / 1e6, stackOutput.heldSegments()) +
+            (drained ? "" : " (not all drained within " + HANDOVER_DRAIN_LIMIT_NS / 1_000_000 + " ms: the " +
+            "successor takes what the logger holds)") + "; leaving");
+        return true;
+    }
+
+    /**
+     * After the cut-over (ER-TCP): read the client port and pass the frames to the VIP on to the successor.
+     *
+     * @return the frames read.
+     */
+    int relay(final long nowNs)
+    {
+        if (0 == relayMac)
+        {
+            return 0;
+        }
+        relayNowNs = nowNs;
+        return ctx.port.receive(relayHandler, 32);
+    }
+
+    /**
+     * @return true once nothing more is passed on: no relay, or the successor was heard announcing the VIP
+     * ({@link #HANDOVER_RELAY_GRACE_NS} ago), or {@link #HANDOVER_RELAY_LIMIT_NS} passed.
+     */
+    boolean relayOver(final long nowNs)
+    {
+        return 0 == relayMac || nowNs - relayUntilNs >= 0;
+    }
+
+    /** @return the client frames passed on to the successor after the cut-over. */
+    long relayedFrames()
+    {
+        return relayedFrames;
+    }
+
+    /**
+     * A primary after its cut-over: a frame to the VIP goes on to the successor (to its MAC, from this node's); the
+     * successor's gratuitous ARP for the VIP says the switch sends the VIP's frames its way now.
+     */
+    private void relayClientFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    {
+        if (FrameFlags.isTruncated(flags) || length < EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH)
+        {
+            return;
+        }
+        final int etherType = buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int ip = offset + EthernetFlyweight.HEADER_LENGTH;
+        if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && buffer.getInt(ip + 16, ByteOrder.BIG_ENDIAN) == ctx.vip)
+        {
+            final FrameOutput out = ctx.out;
+            final int at = out.claim(length);
+            if (at >= 0)
+            {
+                out.buffer().putBytes(at, buffer, offset, length);
+                txEthernet.wrap(out.buffer(), at).destination(relayMac).source(ctx.mac);
+                out.commit(at);
+                relayedFrames++;
+            }
+        }
+        else if (etherType == EthernetFlyweight.ETHER_TYPE_ARP && buffer.getInt(ip + 14, ByteOrder.BIG_ENDIAN) == ctx.vip)
+        {
+            // The sender's protocol address is the VIP: only its holder, the successor now, says that.
+            relayUntilNs = Math.min(relayUntilNs, relayNowNs + HANDOVER_RELAY_GRACE_NS);
+        }
+    }
+
+    /** The MAC of a member's client port: its channel's when it has no replication interface, else the file's. */
+    private long clientPortMac(final int nodeId)
+    {
+        final NodeConfig node = ctx.config.nodes().get(nodeId - 1);
+        return node.replication().isEmpty() ? membership.view(nodeId).mac() : node.mac().orElse(0L);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // ER-TCP: the logger, its loss, its replacement (docs/architecture.md rule 6)
+    // ---------------------------------------------------------------------------------------------
+
+    /** A member is suspected: the logger it sends to is lost, if it was heard at all. */
+    void onMemberSuspected(final int nodeId, final long nowNs)
+    {
+        if (!tapMode && nodeId == peerId && !loggerLost && membership.view(nodeId).heard())
+        {
+            // Only a logger that was heard can be lost: one never heard has not started yet.
+            loggerLost = true;
+            promotionTarget = -1;
+            // Promote only after another suspicion timeout of silence: promoting turns a backup into a logger for
+            // good, so a logger that was merely slow (a pause, a busy machine) must have its chance to speak again.
+            nextPromotionNs = nowNs + ctx.config.detection().suspectTimeoutNs();
+            ctx.warn("logger " + ctx.nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
+                ": acknowledging nothing new until a backup is promoted to logger");
+        }
+    }
+
+    /** A member is heard again: the lost logger, back before a backup took its role, is carried on with. */
+    void onMemberAlive(final int nodeId)
+    {
+        if (!tapMode && nodeId == peerId && loggerLost)
+        {
+            loggerLost = false;
+            ctx.say("logger " + ctx.nameOf(nodeId) + " is back" + (promotionTarget < 0 ? " before any promotion" :
+                " before " + ctx.nameOf(promotionTarget) + " took the role") + ": carrying on with it");
+            promotionTarget = -1;
+        }
+    }
+
+    /** A member left on purpose: a lost logger that said it is gone needs no chance to speak again. */
+    void onMemberLeft(final int nodeId, final long nowNs)
+    {
+        if (loggerLost && nodeId == peerId)
+        {
+            nextPromotionNs = nowNs;
+        }
+    }
+
+    /**
+     * A new primary sends to whichever node is the logger now: the one whose heartbeats say LOGGER (a backup may
+     * have been promoted since the file was written).
+     */
+    private void followCurrentLogger()
+    {
+        final MemberView current = membership.firstHeard(Role.LOGGER);
+        if (null != current)
+        {
+            peerId = current.nodeId();
+            peerMac = current.mac();
+        }
+    }
+
+    private RecordSender newSenderToPeer()
+    {
+        return ctx.newSender(peerId, peerMac);
+    }
+
+    /**
+     * Primary: pick the first live backup by rank, ask it every heartbeat to become the logger, and once its
+     * heartbeats say LOGGER send it the records from the first one its log lacks (all still in the primary's own
+     * copy of the log). Until then no confirmation comes, so nothing new is acknowledged: clients just wait.
+     */
+    private int promoteLogger(final long nowNs)
+    {
+        if (nowNs - nextPromotionNs < 0)
+        {
+            return 0;
+        }
+        nextPromotionNs = nowNs + ctx.config.detection().heartbeatIntervalNs();
+        if (promotionTarget < 0)
+        {
+            final MemberView best = membership.bestHeard(Role.BACKUP);
+            if (null == best)
+            {
+                return 0;
+            }
+            promotionTarget = best.nodeId();
+            ctx.say("promoting backup " + ctx.nameOf(promotionTarget) + " to logger");
+        }
+        final MemberView target = membership.view(promotionTarget);
+        if (target.role() == Role.LOGGER && target.alive())
+        {
+            final long from = target.logPosition() + 1;
+            peerId = target.nodeId();
+            peerMac = target.mac();
+            publisher.retarget(ctx.newSender(peerId, peerMac), from);
+            loggerLost = false;
+            promotionTarget = -1;
+            ctx.say("node " + ctx.nameOf(peerId) + " is the logger now; sending it the log from position " + from);
+            return 1;
+        }
+        if (!target.alive())
+        {
+            promotionTarget = -1;
+            return 0;
+        }
+        final int at = claimControl(ControlFrames.KIND_PROMOTE_LOGGER, promotionTarget);
+        if (at >= 0)
+        {
+            ctx.channelOut.commit(at);
+            return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * Claim a control frame to the cluster's group with an empty payload.
+     *
+     * @return the offset to commit, or -1 when the port has no room.
+     */
+    private int claimControl(final int kind, final long position)
+    {
+        final int length = Math.max(60, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH);
+        final int at = ctx.channelOut.claim(length);
+        if (at < 0)
+        {
+            return -1;
+        }
+        ctx.channelOut.buffer().setMemory(at, length, (byte)0);
+        txEthernet.wrap(ctx.channelOut.buffer(), at).destination(ClusterNode.groupMac(ctx.config)).source(ctx.channelMac)
+            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
+        txFrame.wrap(ctx.channelOut.buffer(), at + EthernetFlyweight.HEADER_LENGTH)
+            .writeHeader(kind, ctx.nodeId, ctx.epoch(), position, 0);
+        return at;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // ST-TCP: the backup in sync, its loss, its return
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * ST-TCP primary, every duty cycle. While a backup is in sync its confirmations release acknowledgements (rule 1
+     * with durability: backup). When it is lost, heartbeats name no backup in sync and nothing new is acknowledged
+     * until a majority heard that (the witness echoes it, and from then refuses to elect the lost backup, which
+     * lacks what comes next) or, with two nodes, the fencing hook cut it off; then this primary runs alone,
+     * acknowledging on its own log. A backup heard alive (restarted, or back) is sent the log from where its own
+     * ends, and once it is within {@link #SYNC_SLACK_RECORDS} of the end acknowledgements wait for it again; it is
+     * named in sync once it has everything acknowledged alone, so it is never elected short of an acknowledged byte.
+     */
+    private int followBackup(final long nowNs)
+    {
+        final RecordSender sender = publisher.sender();
+        if (null != sender && sender.restartedReceiverHolds() >= 0 && !backupRestarted)
+        {
+            final long holds = sender.restartedReceiverHolds();
+            ctx.say("backup " + ctx.nameOf(peerId) + " restarted without its log (it holds position " + holds + ")");
+            if (alone)
+            {
+                publisher.retarget(ctx.newSender(peerId, peerMac), holds + 1);
+                catchUpFrom = holds + 1;
+                return 1;
+            }
+            // What it confirmed before is gone with its process: it is lost as surely as if it had gone quiet.
+            backupRestarted = true;
+            backupLost = true;
+            syncBackupId = 0;
+            if (null != ctx.fencingHook)
+            {
+                ctx.fencingHook.reset();
+                nextFenceNs = nowNs;
+            }
+            return 1;
+        }
+        if (!alone)
+        {
+            final MemberView peer = membership.view(peerId);
+            final boolean peerAlive = null != peer && peer.alive() && !backupRestarted;
+            if (!backupLost)
+            {
+                if (!peerAlive)
+                {
+                    backupLost = true;
+                    syncBackupId = 0;
+                    ctx.warn("backup " + ctx.nameOf(peerId) + " lost at confirmed position " + publisher.confirmedPosition() +
+                        ": acknowledging nothing new until " + (null == ctx.fencingHook ?
+                        "a majority has heard it is out of sync" : "the fencing hook has cut it off"));
+                    if (null != ctx.fencingHook)
+                    {
+                        ctx.fencingHook.reset();
+                        fencePeer(nowNs);
+                    }
+                    return 1;
+                }
+                if (0 == syncBackupId && publisher.confirmedPosition() >= syncFrom)
+                {
+                    syncBackupId = peerId;
+                    ctx.say("backup " + ctx.nameOf(peerId) + " is in sync (it holds the log to position " +
+                        publisher.confirmedPosition() + ")");
+                    return 1;
+                }
+                return 0;
+            }
+            if (null == ctx.fencingHook)
+            {
+                if (peerAlive)
+                {
+                    backupLost = false;
+                    syncBackupId = publisher.confirmedPosition() >= syncFrom ? peerId : 0;
+                    ctx.say("backup " + ctx.nameOf(peerId) + " heard again: carrying on with it");
+                    return 1;
+                }
+                if (majorityHeardOutOfSync())
+                {
+                    runAlone("a majority heard it is out of sync");
+                    return 1;
+                }
+                return 0;
+            }
+            switch (ctx.fencingHook.poll(nowNs))
+            {
+                case FENCED ->
+                {
+                    runAlone("the fencing hook cut it off");
+                    return 1;
+                }
+                case FAILED ->
+                {
+                    fenceAgainLater(nowNs, "; running the hook again in ");
+                    return 1;
+                }
+                case IDLE ->
+                {
+                    if (nowNs - nextFenceNs >= 0)
+                    {
+                        fencePeer(nowNs);
+                        return 1;
+                    }
+                    return 0;
+                }
+                default ->
+                {
+                    return 0;
+                }
+            }
+        }
+
+        if (null == publisher.sender())
+        {
+            // Heard means a control frame came from it, which gave its MAC when the file did not.
+            final MemberView view = membership.firstHeard(Role.BACKUP);
+            if (null != view && 0 != view.mac())
+            {
+                peerId = view.nodeId();
+                peerMac = view.mac();
+                final long from = Math.max(1, view.logPosition() + 1);
+                publisher.retarget(ctx.newSender(peerId, peerMac), from);
+                catchUpFrom = from;
+                ctx.say("backup " + ctx.nameOf(peerId) + " joined: sending it the log from position " + from + " (log ends at " +
+                    log.lastPosition() + ")");
+                return 1;
+            }
+            return 0;
+        }
+        final MemberView peer = membership.view(peerId);
+        if (null == peer || !peer.alive())
+        {
+            ctx.warn("backup " + ctx.nameOf(peerId) + " lost while catching up at position " + publisher.confirmedPosition());
+            publisher.retarget(null, 1);
+            peerId = -1;
+            peerMac = 0;
+            return 1;
+        }
+        // What the backup holds: what it said it had when it joined, or what it confirmed since. It is in step once
+        // within the slack of the log's end and past where it joined (or it joined holding everything, an empty log
+        // included): a small log must not count as caught up before the backup confirmed anything.
+        final long last = log.lastPosition();
+        final long holds = Math.max(catchUpFrom - 1, publisher.confirmedPosition());
+        if (holds >= last - SYNC_SLACK_RECORDS && holds >= Math.min(last, catchUpFrom))
+        {
+            syncFrom = log.lastPosition();
+            alone = false;
+            // In step: its tap now sees the client's bytes before it needs them.
+            publisher.tapped(syncFrom + 1);
+            ctx.say("backup " + ctx.nameOf(peerId) + " caught up to position " + holds +
+                ": acknowledgements wait for it again after position " + syncFrom);
+            return 1;
+        }
+        return 0;
+    }
+
+    private void fencePeer(final long nowNs)
+    {
+        ctx.fencingHook.start(ctx.nameOf(peerId), MacAddress.format(peerMac), nowNs);
+    }
+
+    /**
+     * The fencing hook failed: say so (its failure, then {@code what}, then when) and run it again
+     * {@link #FENCE_RETRY_NS} later.
+     */
+    private void fenceAgainLater(final long nowNs, final String what)
+    {
+        ctx.warn(ctx.fencingHook.failure() + what + FENCE_RETRY_NS / 1_000_000_000L + " s");
+        ctx.fencingHook.reset();
+        nextFenceNs = nowNs + FENCE_RETRY_NS;
+    }
+
+    /**
+     * @return true when this primary and enough members to make a majority say no backup is in sync: members of
+     * this epoch heard since, echoing it.
+     */
+    private boolean majorityHeardOutOfSync()
+    {
+        return membership.majorityHeardOutOfSync(peerId, ctx.epoch());
+    }
+
+    private void runAlone(final String why)
+    {
+        backupRestarted = false;
+        ctx.warn("running without a backup from position " + log.lastPosition() + ": backup " + ctx.nameOf(peerId) +
+            " lost and " + why + "; a backup that rejoins catches up from this log");
+        alone = true;
+        backupLost = false;
+        syncBackupId = 0;
+        publisher.retarget(null, 1);
+        peerId = -1;
+        peerMac = 0;
+    }
+}
