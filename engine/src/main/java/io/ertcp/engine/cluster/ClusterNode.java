@@ -63,38 +63,41 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * One member of an ER-TCP or ST-TCP cluster, in whatever role it holds now, on one thread: the port, the IPv4 layer,
- * the replication channel (EtherType 0x88B5) with heartbeats and votes, and the role's own work.
+ * One member of an ER-TCP or ST-TCP cluster, in whatever role it holds now, on one thread: a thin node around exactly
+ * one role object at a time ({@link NodeRole}), each with its own duty cycle's share, frame handling and close
+ * (docs/architecture.md, "The main classes by role"):
  * <ul>
- * <li><b>primary</b>: owns the VIP and virtual MAC; a TCP stack whose connections are replicated through
- * {@link PrimaryReplication}; records go to its own log copy and on to the logger ({@link LogPublisher}).</li>
- * <li><b>logger</b>: appends the primary's records to its Chronicle Queue and confirms them ({@link LoggerAgent});
+ * <li><b>primary</b> ({@link PrimaryRole}): owns the VIP and virtual MAC; a TCP stack whose connections are replicated
+ * through {@link PrimaryReplication}; records go to its own log copy and on to the logger ({@link LogPublisher}), or
+ * in ST-TCP straight to the backup, whose in-sync state it tracks (running alone once a majority, or with two nodes
+ * the fencing hook, allows it). It replaces a lost logger by promoting a backup (rule 6) and hands over on purpose.</li>
+ * <li><b>logger</b> ({@link LoggerRole}): appends the primary's records to its Chronicle Queue and confirms them;
  * feeds every live backup from the log at the backup's own pace; fences off older epochs when it votes.</li>
- * <li><b>backup</b>: follows the logger's feed into its own log copy and its {@link ReplicatedService}, the shadows of
- * every connection; when it wins an election it drains the log to the end the logger reported, then takes over
- * (docs/architecture.md rule 5): epoch change, shadows become live connections, VIP and virtual MAC claimed with a gratuitous ARP.</li>
+ * <li><b>backup</b> ({@link BackupRole}): follows the logger's feed (or the ST-TCP primary's records, rebuilt from
+ * what it taps off the LAN with a {@link TapAssembler}) into its own log copy and its {@link ReplicatedService}, the
+ * shadows of every connection, and builds ahead what a takeover needs.</li>
+ * <li><b>draining candidate</b> ({@link DrainingRole}): the elected backup drains the log to the end the logger
+ * reported, then takes over (rule 5): epoch change, shadows become live connections, VIP and virtual MAC claimed with
+ * a gratuitous ARP.</li>
+ * <li><b>witness</b>, and the moments between roles ({@link IdleRole}): ST-TCP's witness heartbeats and votes and
+ * holds nothing; {@link State#STARTING} waits for the peer's MAC; {@link State#FENCED} after a failed rejoin.</li>
  * </ul>
- * In ST-TCP there is no logger:
- * <ul>
- * <li><b>primary</b>: sends its records straight to the backup, each DATA record as a DATA_REF ordering record without
- * its bytes, and answers the backup's FETCHes from its own log. Its acknowledgements wait for the backup's
- * confirmation while the backup is in sync, which its heartbeats say. When the backup is lost it says so and waits
- * until a majority heard it (the witness echoes it), or, with two nodes, until the fencing hook cut the backup off;
- * then it runs alone, acknowledging on its own log, until a backup catches up again.</li>
- * <li><b>backup</b>: taps the client's frames to and from the VIP off the LAN ({@link TapAssembler}), rebuilds each
- * DATA record from them (or fetches it), keeps and applies it, confirms. It takes over like an ER-TCP backup, but is
- * elected only while the primary names it in sync.</li>
- * <li><b>witness</b>: heartbeats and votes, nothing else.</li>
- * </ul>
+ * The node itself owns the ports, the IPv4 layer, the replication channel (EtherType 0x88B5: every frame
+ * authenticated, control frames to {@link Membership}, the rest to the role), the membership's callbacks and the
+ * transitions between roles, each of which hands the role's objects on explicitly (the backup's follower, service,
+ * standby primary and sender, tap and relay inbox, through its draining candidacy, to the primary it becomes); the
+ * duty cycle's skeleton, the LEAVEs of a departure, retention, snapshots, status, report and the management endpoint.
+ * The roles see it only through a {@link NodeContext}.
+ * <p>
  * A node that starts with a log left by an earlier run of a primary or backup has been restarted: it discards that
  * copy (it may hold records never made durable) and rejoins as a backup, replaying the log from the logger (rule 7).
  * A logger keeps its log: it is the durable copy.
  * <p>
  * A primary that learns of a newer epoch (on a majority's evidence, docs/architecture.md rule 9) has been deposed: it
- * drops the VIP and stops serving at once ({@link State#FENCED} for the rest of that duty cycle), then rejoins as a
- * backup by itself, discarding its log as a restart does (rule 7); its status says {@code rejoining} until it has
- * replayed the log to where it stood when it rejoined. The process goes on; only a fatal error
- * ({@link #fatalError()}) ends it.
+ * drops the VIP and stops serving at once ({@link State#FENCED} for the rest of that duty cycle, its role kept but
+ * serving nothing), then rejoins as a backup by itself, discarding its log as a restart does (rule 7); its status says
+ * {@code rejoining} until it has replayed the log to where it stood when it rejoined. The process goes on; only a
+ * fatal error ({@link #fatalError()}) ends it.
  */
 public final class ClusterNode implements Agent, Membership.LocalStatus, Membership.Listener, AutoCloseable
 {
