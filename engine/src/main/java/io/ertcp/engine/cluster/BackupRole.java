@@ -206,6 +206,15 @@ final class BackupRole implements NodeRole
         return follower.appliedPosition();
     }
 
+    /** ST-TCP: what its tap rebuilt and what it fetched. */
+    public void describe(final StringBuilder detail)
+    {
+        if (null != tap)
+        {
+            detail.append("tapped ").append(ctx.recordsTapped().get()).append(" fetched ").append(ctx.tapMisses().get());
+        }
+    }
+
     BackupFollower follower()
     {
         return follower;

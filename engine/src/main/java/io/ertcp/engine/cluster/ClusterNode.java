@@ -5,11 +5,7 @@ import io.ertcp.engine.cluster.config.ClusterMode;
 import io.ertcp.engine.cluster.config.ConfigAgreement;
 import io.ertcp.engine.cluster.config.NodeConfig;
 import io.ertcp.engine.cluster.config.Role;
-import io.ertcp.engine.cluster.management.ManagementEndpoint;
 import io.ertcp.engine.cluster.management.NodeReport;
-import io.ertcp.engine.cluster.management.PrometheusText;
-import io.ertcp.engine.cluster.management.StatusJson;
-import io.ertcp.engine.cluster.management.TextOut;
 import io.ertcp.engine.cluster.membership.ControlFrames;
 import io.ertcp.engine.cluster.membership.Member;
 import io.ertcp.engine.cluster.membership.MemberView;
@@ -30,14 +26,12 @@ import io.ertcp.engine.replication.channel.FrameAuthenticator;
 import io.ertcp.engine.replication.channel.ReceiverSettings;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.engine.replication.channel.SealingOutput;
-import io.ertcp.engine.replication.logger.LogFeed;
 import io.ertcp.engine.replication.logger.LoggerAgent;
 import io.ertcp.engine.replication.primary.LogPublisher;
 import io.ertcp.engine.replication.replica.PrimaryReplication;
 import io.ertcp.engine.replication.replica.ReplicatedService;
 import io.ertcp.engine.replication.replica.ServiceSnapshots;
 import io.ertcp.engine.replication.tap.TapAssembler;
-import io.ertcp.engine.tcp.TcpConfig;
 import io.ertcp.engine.tcp.TcpStack;
 import io.ertcp.log.DataFlyweight;
 import io.ertcp.log.ReplicationLog;
@@ -53,14 +47,10 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * One member of an ER-TCP or ST-TCP cluster, in whatever role it holds now, on one thread: a thin node around exactly
@@ -194,7 +184,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final int managementAddress;
     /** The management endpoint's TCP stack: not replicated, apart from the service's; null without an address. */
     private final TcpStack managementStack;
-    private final PrometheusText prometheus = new PrometheusText();
+    /** What the node says of itself: status and report. */
+    private final NodeReporter reporter;
 
     private State state;
     /** A stop asked for from another thread ({@link #requestStop}): the successor's node id, or NO_STOP. */
@@ -444,18 +435,19 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         layer.register(Ipv4Flyweight.PROTOCOL_TCP, this::onTcp);
         this.receiveHandler = layer;
         this.managementAddress = self.address().map(Ipv4Address.Cidr::address).orElse(0);
-        this.managementStack = 0 == managementAddress ? null : newManagementStack();
+        this.managementStack = 0 == managementAddress ? null :
+            NodeReporter.newManagementStack(this, layer, managementAddress, config.management().port(), counters);
 
         this.logDirectory = config.log().dirOf(nodeName);
-        this.rejoined = self.role() != Role.LOGGER && self.role() != Role.WITNESS && hasRecords(logDirectory);
+        this.rejoined = self.role() != Role.LOGGER && self.role() != Role.WITNESS && NodeLogDirectory.hasRecords(logDirectory);
         this.rejoining = rejoined;
         if (rejoined)
         {
             // The queue only: the node's directory also holds the lock its process holds (NodeDirectoryLock).
-            deleteRecursively(logDirectory.resolve("log"));
+            NodeLogDirectory.deleteRecursively(logDirectory.resolve("log"));
         }
-        createDirectories(logDirectory);
-        this.replicationLog = openLog(logDirectory.resolve("log"), nodeName, config.log().rollCycle());
+        NodeLogDirectory.createDirectories(logDirectory);
+        this.replicationLog = NodeLogDirectory.openLog(logDirectory.resolve("log"), nodeName, config.log().rollCycle());
         final TcpService probe = serviceFactory.get();
         this.snapshotting = config.log().snapshots() && probe instanceof SnapshotService &&
             probe.sharesStateAcrossConnections();
@@ -483,6 +475,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.ctx = new NodeContext(nodeId, config, self, tapMode, mac, channelMac, port, layer, out, channelOut, clock,
             wallClock, snapshotting, receiving, counters, membership, snapshots, serviceFactory, fencingHook,
             configuredPeerId, configuredPeerMac, log);
+        this.reporter = new NodeReporter(this, ctx, authenticator, refusedOnClientPort, configAgreement);
 
         this.nowNs = clock.nanoTime();
         final Role startRole = rejoined ? Role.BACKUP : self.role();
@@ -569,9 +562,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private void startLogger()
     {
         membership.logEpoch(replicationLog.lastEpoch());
-        become(new LoggerRole(nodeId, channelMac, epoch(), receiving, replicationLog,
-            LogFeed.Settings.DEFAULT.withMtu(mtu), channelOut, counters, config.durability(), membership,
-            config.detection().heartbeatIntervalNs()));
+        become(new LoggerRole(ctx, replicationLog));
     }
 
     private LoggerRole loggerRole()
@@ -583,12 +574,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private BackupRole backupRole()
     {
         return role instanceof BackupRole backup ? backup : role instanceof DrainingRole draining ? draining.backup() : null;
-    }
-
-    private BackupFollower follower()
-    {
-        final BackupRole backup = backupRole();
-        return null == backup ? null : backup.follower();
     }
 
     /**
@@ -1134,7 +1119,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             replicationLog.close();
             replicationLog = null;
-            deleteRecursively(logDirectory.resolve("log"));
+            NodeLogDirectory.deleteRecursively(logDirectory.resolve("log"));
             replicationLog = ReplicationLog.open(logDirectory.resolve("log"), config.log().rollCycle());
         }
         catch (final RuntimeException ex)
@@ -1424,75 +1409,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     public NodeStatus status()
     {
-        final StringBuilder detail = new StringBuilder();
-        final LoggerRole logger = loggerRole();
-        final BackupFollower follower = follower();
-        if (null != logger)
-        {
-            for (int i = 0; i < logger.feedCount(); i++)
-            {
-                final LogFeed feed = logger.feed(i);
-                detail.append(i == 0 ? "" : ", ").append("feed ").append(nameOf(feed.backupNodeId()))
-                    .append(" confirmed ").append(feed.confirmedPosition()).append(" lag ").append(feed.lag());
-            }
-        }
-        else if (role instanceof PrimaryRole primary)
-        {
-            primary.describe(detail);
-        }
-        else if (null != follower && null != follower.tap())
-        {
-            detail.append("tapped ").append(ctx.recordsTapped().get()).append(" fetched ").append(ctx.tapMisses().get());
-        }
-        final String refused = authenticator.refusals().summary();
-        if (!refused.isEmpty())
-        {
-            detail.append(detail.isEmpty() ? "" : "; ").append("refused frames: ").append(refused);
-        }
-        if (null != refusedOnClientPort && refusedOnClientPort.get() > 0)
-        {
-            detail.append(detail.isEmpty() ? "" : "; ").append("channel frames refused on the client port: ")
-                .append(refusedOnClientPort.get());
-        }
-        if (null != follower && null != follower.problem())
-        {
-            detail.append(detail.isEmpty() ? "" : "; ").append(follower.problem());
-        }
-        final long unconfirmed = membership.counters().unconfirmedEpochFrames.get();
-        if (unconfirmed > 0)
-        {
-            detail.append(detail.isEmpty() ? "" : "; ").append("unconfirmed epoch claims ").append(unconfirmed)
-                .append(" (highest ").append(membership.unconfirmedEpoch()).append(" from ")
-                .append(nameOf(membership.unconfirmedEpochFrom())).append(')');
-        }
-        final List<String> differing = configAgreement.differing();
-        if (!differing.isEmpty())
-        {
-            detail.append(detail.isEmpty() ? "" : "; ").append("another cluster file on ")
-                .append(String.join(", ", differing));
-        }
-        if (rejoining && null != follower)
-        {
-            detail.append(detail.isEmpty() ? "" : "; ").append("rejoining: applied ").append(follower.appliedPosition())
-                .append(rejoinTarget < 0 ? " (source not heard yet)" : " of " + rejoinTarget);
-        }
-        if (null != fatalError)
-        {
-            detail.append(detail.isEmpty() ? "" : "; ").append(fatalError);
-        }
-        final int primaryId = membership.primaryId();
-        return new NodeStatus(
-            self.name(),
-            ProcessHandle.current().pid(),
-            rejoining && state == State.BACKUP ? "rejoining" : state.name().toLowerCase(java.util.Locale.ROOT),
-            epoch(),
-            logPosition(),
-            appliedPosition(),
-            role instanceof PrimaryRole primary ? primary.confirmedPosition() : 0,
-            connectionCount(),
-            primaryId > 0 ? nameOf(primaryId) : "",
-            detail.toString(),
-            System.currentTimeMillis());
+        return reporter.status();
     }
 
     /**
@@ -1502,82 +1419,24 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     public NodeReport report()
     {
-        final NodeStatus status = status();
-        final String role = status.role();
-        long lag = -1;
-        if (state == State.PRIMARY)
-        {
-            lag = Math.max(0, logPosition() - ((PrimaryRole)this.role).confirmedPosition());
-        }
-        else if (state == State.BACKUP || state == State.DRAINING)
-        {
-            final Role reference = tapMode ? Role.PRIMARY : Role.LOGGER;
-            for (int i = 0; i < membership.memberCount(); i++)
-            {
-                final MemberView view = membership.member(i);
-                if (view.nodeId() != nodeId && view.role() == reference && view.alive() && view.heard())
-                {
-                    lag = Math.max(0, view.logPosition() - appliedPosition());
-                }
-            }
-        }
-        final FrameAuthenticator.Refusals refusals = authenticator.refusals();
-        final long[] refused = {refusals.tooShort.get(), refusals.wrongCluster.get(), refusals.unknownSender.get(),
-            refusals.wrongSourceMac.get(), refusals.replay.get(), refusals.badMac.get(),
-            null == refusedOnClientPort ? 0 : refusedOnClientPort.get()};
-        final List<NodeReport.Feed> feeds = new java.util.ArrayList<>();
-        final LoggerRole logger = loggerRole();
-        if (null != logger)
-        {
-            for (int i = 0; i < logger.feedCount(); i++)
-            {
-                final LogFeed feed = logger.feed(i);
-                feeds.add(new NodeReport.Feed(nameOf(feed.backupNodeId()), feed.confirmedPosition(), feed.lag()));
-            }
-        }
-        final List<String> differing = configAgreement.differing();
-        final List<NodeReport.Member> members = new java.util.ArrayList<>();
-        for (int i = 0; i < membership.memberCount(); i++)
-        {
-            final MemberView view = membership.member(i);
-            final boolean me = view.nodeId() == nodeId;
-            members.add(me ?
-                new NodeReport.Member(nameOf(nodeId), true, view.configuredRole().text(), role, true, true, 0, epoch(),
-                    status.primary(), logPosition(), appliedPosition(), connectionCount(), false) :
-                new NodeReport.Member(nameOf(view.nodeId()), false, view.configuredRole().text(), view.role().text(),
-                    view.alive() && view.heard(), view.heard(),
-                    view.heard() ? Math.max(0, (nowNs - view.lastHeardNs()) / 1_000_000L) : -1, view.epoch(),
-                    view.primaryId() > 0 ? nameOf(view.primaryId()) : "", view.logPosition(), view.appliedPosition(),
-                    view.connectionCount(), differing.contains(nameOf(view.nodeId()))));
-        }
-        return new NodeReport(self.name(), status.pid(), config.name(), config.mode().text(), role, status.epoch(),
-            status.primary(), status.logPosition(), status.applied(), status.confirmed(), lag, status.connections(),
-            status.detail(), refused, feeds, members, status.writtenAtMs());
+        return reporter.report();
     }
 
-    private TcpStack newManagementStack()
+    /** The role held now; a deposed primary's until the rejoin. */
+    NodeRole role()
     {
-        // A few connections with small buffers: a page is written from the endpoint's own buffer as the window opens.
-        // The endpoint closes first (one request per connection), so each connection then waits in TIME-WAIT in this
-        // table: 2 s there (RFC 6528 ISNs keep an old duplicate out of the next connection) lets a scraper or
-        // ./ertcp status ask 30 times a second for good.
-        final TcpConfig management = new TcpConfig().maxConnections(64).synBacklog(16)
-            .receiveBufferBytes(16 * 1024).sendBufferBytes(64 * 1024).timeWaitNs(2_000_000_000L);
-        final TcpStack managementTcp = new TcpStack(management, layer, new Counters(64));
-        managementTcp.listen(managementAddress, config.management().port(), new ManagementEndpoint(
-            new ManagementEndpoint.Pages()
-            {
-                public void status(final TextOut out)
-                {
-                    StatusJson.render(report(), out);
-                }
+        return role;
+    }
 
-                public void metrics(final TextOut out)
-                {
-                    prometheus.render(report(), counters, out);
-                }
-            }));
-        return managementTcp;
+    /** The source's log end when this node rejoined, -1 until heard. */
+    long rejoinTarget()
+    {
+        return rejoinTarget;
+    }
+
+    long nowNs()
+    {
+        return nowNs;
     }
 
     private void writeStatus()
@@ -1665,83 +1524,5 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public static long groupMac(final ClusterConfig config)
     {
         return (0x03L << 40) | (config.name().hashCode() & 0xFFFF_FFFFL);
-    }
-
-    private static boolean hasRecords(final Path directory)
-    {
-        final Path log = directory.resolve("log");
-        if (!Files.isDirectory(log))
-        {
-            return false;
-        }
-        try (Stream<Path> files = Files.list(log))
-        {
-            return files.anyMatch(p -> p.getFileName().toString().endsWith(".cq4"));
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
-    private static void createDirectories(final Path directory)
-    {
-        try
-        {
-            Files.createDirectories(directory);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot create the log directory " + directory + ": " + ex.getMessage(), ex);
-        }
-    }
-
-    /**
-     * @throws IllegalArgumentException with one sentence when the queue is not a directory or Chronicle Queue cannot
-     * open it (a damaged file left by an earlier run).
-     */
-    private static ReplicationLog openLog(final Path queue, final String nodeName, final String rollCycle)
-    {
-        if (Files.exists(queue) && !Files.isDirectory(queue))
-        {
-            throw new IllegalArgumentException("the replication log " + queue + " (log.dir/" + nodeName + "/log) is a " +
-                "file, not a directory: move that file away, or point log.dir at another directory.");
-        }
-        try
-        {
-            return ReplicationLog.open(queue, rollCycle);
-        }
-        catch (final RuntimeException ex)
-        {
-            throw new IllegalArgumentException("the replication log " + queue + " (log.dir/" + nodeName + "/log) cannot " +
-                "be opened (" + ex.getMessage() + "): it is damaged or not a Chronicle queue; move it aside and start " +
-                "again (a primary or backup then rejoins from the logger, a logger starts an empty log).", ex);
-        }
-    }
-
-    private static void deleteRecursively(final Path directory)
-    {
-        if (!Files.exists(directory))
-        {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory))
-        {
-            paths.sorted(Comparator.reverseOrder()).forEach(path ->
-            {
-                try
-                {
-                    Files.delete(path);
-                }
-                catch (final IOException ex)
-                {
-                    throw new UncheckedIOException(ex);
-                }
-            });
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
     }
 }

@@ -75,6 +75,11 @@ final class DrainingRole implements NodeRole
         return backup.replicated();
     }
 
+    public void describe(final StringBuilder detail)
+    {
+        backup.describe(detail);
+    }
+
     public long progressPosition()
     {
         return backup.progressPosition();

@@ -4,9 +4,6 @@ import io.ertcp.engine.cluster.config.Durability;
 import io.ertcp.engine.cluster.config.Role;
 import io.ertcp.engine.cluster.membership.MemberView;
 import io.ertcp.engine.cluster.membership.Membership;
-import io.ertcp.engine.counters.Counters;
-import io.ertcp.engine.port.FrameOutput;
-import io.ertcp.engine.replication.channel.ReceiverSettings;
 import io.ertcp.engine.replication.logger.LogFeed;
 import io.ertcp.engine.replication.logger.LoggerAgent;
 import io.ertcp.log.ReplicationLog;
@@ -21,6 +18,7 @@ import org.agrona.DirectBuffer;
  */
 final class LoggerRole implements NodeRole
 {
+    private final NodeContext ctx;
     private final int nodeId;
     private final Membership membership;
     private final Durability durability;
@@ -30,38 +28,24 @@ final class LoggerRole implements NodeRole
     private long nextFeedCheckNs;
 
     /**
-     * @param nodeId              this node.
-     * @param channelMac          the source of its NAKs, CONFIRMs and feeds.
-     * @param epoch               the node's epoch ({@link Membership#nodeEpoch()}).
-     * @param receiving           its receiving end.
-     * @param log                 the node's log, kept (a logger's log is the durable copy); the role closes it.
-     * @param feeds               every backup feed's window and pacing.
-     * @param channelOut          where its frames go, sealed.
-     * @param counters            where it counts ({@code logger ...}).
-     * @param durability          whose confirmations make a record durable: with {@code logger+K}, K live backups.
-     * @param membership          whom it hears, for the feeds and logger+K's quorum.
-     * @param feedCheckIntervalNs how often the feeds are checked against the members heard: a heartbeat interval.
+     * The agent receives on the node's channel in the node's epoch ({@link Membership#nodeEpoch()}), feeds every
+     * backup at the replication MTU, counts as {@code logger ...}, and makes a record durable as the cluster file's
+     * durability says (with {@code logger+K}, once K live backups hold it); the feeds are checked against the members
+     * heard once a heartbeat interval.
+     *
+     * @param ctx the node's context.
+     * @param log the node's log, kept (a logger's log is the durable copy); the role closes it.
      */
-    LoggerRole(
-        final int nodeId,
-        final long channelMac,
-        final int epoch,
-        final ReceiverSettings receiving,
-        final ReplicationLog log,
-        final LogFeed.Settings feeds,
-        final FrameOutput channelOut,
-        final Counters counters,
-        final Durability durability,
-        final Membership membership,
-        final long feedCheckIntervalNs)
+    LoggerRole(final NodeContext ctx, final ReplicationLog log)
     {
-        this.nodeId = nodeId;
-        this.membership = membership;
-        this.durability = durability;
-        this.feedCheckIntervalNs = feedCheckIntervalNs;
+        this.ctx = ctx;
+        this.nodeId = ctx.nodeId;
+        this.membership = ctx.membership;
+        this.durability = ctx.config.durability();
+        this.feedCheckIntervalNs = ctx.config.detection().heartbeatIntervalNs();
         this.log = log;
-        this.agent = new LoggerAgent(nodeId, channelMac, epoch, receiving, log, false, feeds, channelOut, counters,
-            "logger");
+        this.agent = new LoggerAgent(nodeId, ctx.channelMac, ctx.epoch(), ctx.receiving, log, false,
+            LogFeed.Settings.DEFAULT.withMtu(ctx.mtu), ctx.channelOut, ctx.counters, "logger");
         if (durability.kind() == Durability.Kind.LOGGER_PLUS)
         {
             agent.requiredBackupConfirms(durability.backups());
@@ -141,6 +125,17 @@ final class LoggerRole implements NodeRole
     LogFeed feed(final int index)
     {
         return agent.feed(index);
+    }
+
+    /** Each feed: its backup, what it confirmed, its lag. */
+    public void describe(final StringBuilder detail)
+    {
+        for (int i = 0; i < agent.feedCount(); i++)
+        {
+            final LogFeed feed = agent.feed(i);
+            detail.append(i == 0 ? "" : ", ").append("feed ").append(ctx.nameOf(feed.backupNodeId()))
+                .append(" confirmed ").append(feed.confirmedPosition()).append(" lag ").append(feed.lag());
+        }
     }
 
     /** Closes the agent and with it the log. */

@@ -54,6 +54,11 @@ interface NodeRole
         return 0;
     }
 
+    /** The role's part of the node's status detail ({@code ./ertcp status}); nothing by default. */
+    default void describe(final StringBuilder detail)
+    {
+    }
+
     /** The role is given up: it releases what it alone holds (a logger's log). */
     default void close()
     {

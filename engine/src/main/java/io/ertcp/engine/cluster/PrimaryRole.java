@@ -390,7 +390,7 @@ final class PrimaryRole implements NodeRole
     }
 
     /** The status's detail: its backup (ST-TCP) and what is unconfirmed. */
-    void describe(final StringBuilder detail)
+    public void describe(final StringBuilder detail)
     {
         if (tapMode)
         {
