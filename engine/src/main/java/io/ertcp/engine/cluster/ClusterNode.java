@@ -223,10 +223,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private AtomicCounter tapMisses;
     /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
     private boolean loggerLost;
-    private int promotionTarget = -1;
-    private long nextPromotionNs;
     private final EthernetFlyweight txEthernet = new EthernetFlyweight();
-    private final ReplicationFrameFlyweight txFrame = new ReplicationFrameFlyweight();
     private final Supplier<TcpService> serviceFactory;
     private final TcpConfig tcpConfig;
     private final Membership membership;
@@ -916,10 +913,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 {
                     work += backupSync.doWork(nowNs);
                 }
-                else if (loggerLost)
-                {
-                    work += promoteLogger(nowNs);
-                }
                 work += primary.doWork(nowNs);
                 work += publisher.doWork(nowNs, channelOut);
                 durablePosition = Math.max(durablePosition,
@@ -1163,12 +1156,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             return;
         }
         frame.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH);
-        if (frame.kind() == ControlFrames.KIND_PROMOTE_LOGGER)
-        {
-            onPromoteLogger(frame.nodeId(), frame.epoch(), (int)frame.position());
-            return;
-        }
-        if (ControlFrames.isControlKind(frame.kind()))
+        if (ControlFrames.isControlKind(frame.kind()) || frame.kind() == ControlFrames.KIND_PROMOTE_LOGGER)
         {
             membership.onFrame(buffer, offset, length, flags);
             return;
@@ -1478,7 +1466,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         onMemberSuspected(nodeId);
         if (loggerLost && nodeId == peerId)
         {
-            nextPromotionNs = nowNs; // it said it is gone: no need to give it a chance to speak again
+            membership.promoteLoggerAtOnce(); // it said it is gone: no need to give it a chance to speak again
         }
     }
 
@@ -1607,7 +1595,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         follower = null;
         tap = null;
         loggerLost = false;
-        promotionTarget = -1;
+        membership.cancelPromotion();
         backupSync = null;
         peerId = configuredPeerId;
         peerMac = configuredPeerMac;
@@ -1701,10 +1689,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             // Only a logger that was heard can be lost: one never heard has not started yet.
             loggerLost = true;
-            promotionTarget = -1;
-            // Promote only after another suspicion timeout of silence: promoting turns a backup into a logger for
-            // good, so a logger that was merely slow (a pause, a busy machine) must have its chance to speak again.
-            nextPromotionNs = nowNs + config.detection().suspectTimeoutNs();
+            membership.promoteLogger();
             warn("logger " + nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
                 ": acknowledging nothing new until a backup is promoted to logger");
         }
@@ -1717,9 +1702,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (!tapMode && state == State.PRIMARY && nodeId == peerId && loggerLost)
         {
             loggerLost = false;
+            final int promotionTarget = membership.promotionTarget();
             say("logger " + nameOf(nodeId) + " is back" + (promotionTarget < 0 ? " before any promotion" :
                 " before " + nameOf(promotionTarget) + " took the role") + ": carrying on with it");
-            promotionTarget = -1;
+            membership.cancelPromotion();
         }
         reannounceVip();
     }
@@ -1945,67 +1931,36 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     // Logger loss (docs/architecture.md rule 6)
     // ---------------------------------------------------------------------------------------------
 
-    /**
-     * Primary: pick the first live backup by rank, ask it every heartbeat to become the logger, and once its
-     * heartbeats say LOGGER send it the records from the first one its log lacks (all still in the primary's own
-     * copy of the log). Until then no confirmation comes, so nothing new is acknowledged: clients just wait.
-     */
-    private int promoteLogger(final long nowNs)
+    /** Primary, promoting a logger (rule 6; {@link Membership} runs the exchange). */
+    public void onPromotingLogger(final int targetId)
     {
-        if (nowNs - nextPromotionNs < 0)
-        {
-            return 0;
-        }
-        nextPromotionNs = nowNs + config.detection().heartbeatIntervalNs();
-        if (promotionTarget < 0)
-        {
-            final MemberView best = membership.bestHeard(Role.BACKUP);
-            if (null == best)
-            {
-                return 0;
-            }
-            promotionTarget = best.nodeId();
-            say("promoting backup " + nameOf(promotionTarget) + " to logger");
-        }
-        final MemberView target = membership.view(promotionTarget);
-        if (target.role() == Role.LOGGER && target.alive())
-        {
-            final long from = target.logPosition() + 1;
-            peerId = target.nodeId();
-            peerMac = target.mac();
-            publisher.retarget(newSenderToLogger(), from);
-            loggerLost = false;
-            promotionTarget = -1;
-            say("node " + nameOf(peerId) + " is the logger now; sending it the log from position " + from);
-            return 1;
-        }
-        if (!target.alive())
-        {
-            promotionTarget = -1;
-            return 0;
-        }
-        final int at = claimControl(ControlFrames.KIND_PROMOTE_LOGGER, promotionTarget);
-        if (at >= 0)
-        {
-            channelOut.commit(at);
-            return 1;
-        }
-        return 0;
+        say("promoting backup " + nameOf(targetId) + " to logger");
     }
 
-    private void onPromoteLogger(final int fromNodeId, final int frameEpoch, final int targetId)
+    /**
+     * Primary: the backup asked became the logger; send it the records from the first one its log lacks (all still
+     * in the primary's own copy of the log). Until now no confirmation came, so nothing new was acknowledged.
+     */
+    public void onLoggerPromoted(final MemberView target)
     {
-        // Only the primary this node follows, in this node's own epoch (rule 9): the order moves no epoch.
-        if (targetId != nodeId || state != State.BACKUP || fromNodeId != membership.primaryId() ||
-            frameEpoch != membership.epoch())
+        if (state != State.PRIMARY || null == publisher)
         {
             return;
         }
-        if (null != membership.firstHeard(Role.LOGGER))
+        final long from = target.logPosition() + 1;
+        peerId = target.nodeId();
+        peerMac = target.mac();
+        publisher.retarget(newSenderToLogger(), from);
+        loggerLost = false;
+        say("node " + nameOf(peerId) + " is the logger now; sending it the log from position " + from);
+    }
+
+    /** Backup: the primary it follows made it the logger ({@link Membership} checked the order). */
+    public boolean onPromotedToLogger(final int fromNodeId, final int frameEpoch)
+    {
+        if (state != State.BACKUP)
         {
-            // This node still hears a logger: the primary's suspicion is its own (a pause, a lost frame), and
-            // a second logger would cost the cluster a backup for nothing. The primary hears the logger again.
-            return;
+            return false;
         }
         follower = null;
         replicated = null;
@@ -2014,9 +1969,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         receiveHandler = layer;
         final long position = replicationLog.lastPosition();
         startLogger();
-        membership.role(Role.LOGGER);
         say("promoted to logger by " + nameOf(fromNodeId) + " in epoch " + frameEpoch + " with the log up to position " +
             position);
+        return true;
     }
 
     /**
@@ -2079,27 +2034,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             sender.detectReceiverRestarts();
         }
         return sender;
-    }
-
-    /**
-     * Claim a control frame to the cluster's group with an empty payload.
-     *
-     * @return the offset to commit, or -1 when the port has no room.
-     */
-    private int claimControl(final int kind, final long position)
-    {
-        final int length = Math.max(60, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH);
-        final int at = channelOut.claim(length);
-        if (at < 0)
-        {
-            return -1;
-        }
-        channelOut.buffer().setMemory(at, length, (byte)0);
-        txEthernet.wrap(channelOut.buffer(), at).destination(groupMac(config)).source(channelMac)
-            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
-        txFrame.wrap(channelOut.buffer(), at + EthernetFlyweight.HEADER_LENGTH)
-            .writeHeader(kind, nodeId, epoch(), position, 0);
-        return at;
     }
 
     /**
