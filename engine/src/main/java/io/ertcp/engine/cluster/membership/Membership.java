@@ -1242,7 +1242,7 @@ public final class Membership implements FrameHandler
     /** Primary, promoting a logger: the lost one said it is gone (LEAVE), so promote without waiting. */
     public void promoteLoggerAtOnce()
     {
-        if (promotingLogger && promotionTarget == ControlFrames.NO_NODE)
+        if (promotingLogger)
         {
             nextPromotionNs = nowNs;
         }

@@ -738,6 +738,15 @@ class MembershipTest
         }
 
         @Test
+        void aLoggerThatSaidItIsGoneIsReplacedWithoutWaiting()
+        {
+            loseLogger();
+            cluster.nodes[P].promoteLoggerAtOnce();
+            assertTrue(cluster.runUntil(() -> !cluster.events(P, "promoting").isEmpty(), 2 * MS) >= 0,
+                "no second timeout for a logger that left");
+        }
+
+        @Test
         void aBackupThatStillHearsTheLoggerIsNotPromoted()
         {
             cluster.runFor(200 * MS);
