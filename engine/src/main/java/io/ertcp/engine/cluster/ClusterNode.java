@@ -204,21 +204,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final boolean tapMode;
     private FrameHandler receiveHandler;
     private TapAssembler tap;
-    /** ST-TCP primary: acknowledging on its own log, no backup in sync. */
-    private boolean alone;
-    /** ST-TCP primary: the backup named in sync in heartbeats (0 none). */
-    private int syncBackupId;
-    /** ST-TCP primary: acknowledgements wait for the backup from this position on (it is catching up past it). */
-    private long syncFrom = -1;
-    /** ST-TCP primary: the backup was lost; waiting for a majority to hear it, or for the fencing hook. */
-    private boolean backupLost;
-    /** ST-TCP primary: the backup came back as a new process without its log; it must catch up anew. */
-    private boolean backupRestarted;
+    /** ST-TCP primary: where it stands with its backup (in sync, lost, alone, catching up); null otherwise. */
+    private BackupSync backupSync;
     private final FencingHook fencingHook;
     private long durablePosition;
+    /** ST-TCP backup: when the fencing hook may run again against the primary. */
     private long nextFenceNs;
-    /** ST-TCP primary: where the backup catching up started; it is in step only once it confirmed past it. */
-    private long catchUpFrom;
     private ChannelCounters primaryChannelCounters;
     /**
      * Null when the service shares state across connections (kv) and takes no snapshots: then the whole log is kept.
@@ -232,10 +223,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private AtomicCounter tapMisses;
     /** Primary: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
     private boolean loggerLost;
-    private int promotionTarget = -1;
-    private long nextPromotionNs;
     private final EthernetFlyweight txEthernet = new EthernetFlyweight();
-    private final ReplicationFrameFlyweight txFrame = new ReplicationFrameFlyweight();
     private final Supplier<TcpService> serviceFactory;
     private final TcpConfig tcpConfig;
     private final Membership membership;
@@ -798,17 +786,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             // A fresh cluster: both logs are empty, so the backup is in sync from the first record.
             publisher = new LogPublisher(replicationLog, newSenderToLogger());
-            publisher.tapped(1);
-            syncBackupId = peerId;
-            alone = false;
+            backupSync = new BackupSync(new BackupSyncHost(), fencingHook, SYNC_SLACK_RECORDS, FENCE_RETRY_NS);
+            backupSync.startInSync(peerId, peerMac);
         }
         else
         {
             // A takeover leaves no backup (this node was it): run alone until one catches up from this log.
             publisher = new LogPublisher(replicationLog, null);
-            publisher.tapped(replicationLog.lastPosition() + 1);
-            syncBackupId = 0;
-            alone = true;
+            backupSync = new BackupSync(new BackupSyncHost(), fencingHook, SYNC_SLACK_RECORDS, FENCE_RETRY_NS);
+            backupSync.startAlone();
             peerId = -1;
             peerMac = 0;
         }
@@ -925,16 +911,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             {
                 if (tapMode)
                 {
-                    work += followBackup(nowNs);
-                }
-                else if (loggerLost)
-                {
-                    work += promoteLogger(nowNs);
+                    work += backupSync.doWork(nowNs);
                 }
                 work += primary.doWork(nowNs);
                 work += publisher.doWork(nowNs, channelOut);
                 durablePosition = Math.max(durablePosition,
-                    alone ? replicationLog.lastPosition() : publisher.confirmedPosition());
+                    alone() ? replicationLog.lastPosition() : publisher.confirmedPosition());
                 primary.confirmed(durablePosition);
                 work += stack.doWork(nowNs);
             }
@@ -1087,7 +1069,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         if (state == State.PRIMARY)
         {
-            return !alone && null != publisher && null != publisher.sender() &&
+            return !alone() && null != publisher && null != publisher.sender() &&
                 publisher.confirmedPosition() < publisher.publishedPosition();
         }
         if (state == State.LOGGER && null != logger)
@@ -1174,12 +1156,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             return;
         }
         frame.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH);
-        if (frame.kind() == ControlFrames.KIND_PROMOTE_LOGGER)
-        {
-            onPromoteLogger(frame.nodeId(), frame.epoch(), (int)frame.position());
-            return;
-        }
-        if (ControlFrames.isControlKind(frame.kind()))
+        if (ControlFrames.isControlKind(frame.kind()) || frame.kind() == ControlFrames.KIND_PROMOTE_LOGGER)
         {
             membership.onFrame(buffer, offset, length, flags);
             return;
@@ -1490,7 +1467,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         onMemberSuspected(nodeId);
         if (loggerLost && nodeId == peerId)
         {
-            nextPromotionNs = nowNs; // it said it is gone: no need to give it a chance to speak again
+            membership.promoteLoggerAtOnce(); // it said it is gone: no need to give it a chance to speak again
         }
     }
 
@@ -1520,7 +1497,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     public int syncBackupId()
     {
-        return syncBackupId;
+        return null == backupSync ? 0 : backupSync.syncBackupId();
     }
 
     public long configDigest()
@@ -1619,13 +1596,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         follower = null;
         tap = null;
         loggerLost = false;
-        promotionTarget = -1;
-        alone = false;
-        syncBackupId = 0;
-        syncFrom = -1;
-        backupLost = false;
-        backupRestarted = false;
-        catchUpFrom = 0;
+        membership.cancelPromotion();
+        backupSync = null;
         peerId = configuredPeerId;
         peerMac = configuredPeerMac;
         receiveHandler = layer;
@@ -1718,10 +1690,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             // Only a logger that was heard can be lost: one never heard has not started yet.
             loggerLost = true;
-            promotionTarget = -1;
-            // Promote only after another suspicion timeout of silence: promoting turns a backup into a logger for
-            // good, so a logger that was merely slow (a pause, a busy machine) must have its chance to speak again.
-            nextPromotionNs = nowNs + config.detection().suspectTimeoutNs();
+            membership.promoteLogger();
             warn("logger " + nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
                 ": acknowledging nothing new until a backup is promoted to logger");
         }
@@ -1734,9 +1703,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         if (!tapMode && state == State.PRIMARY && nodeId == peerId && loggerLost)
         {
             loggerLost = false;
+            final int promotionTarget = membership.promotionTarget();
             say("logger " + nameOf(nodeId) + " is back" + (promotionTarget < 0 ? " before any promotion" :
                 " before " + nameOf(promotionTarget) + " took the role") + ": carrying on with it");
-            promotionTarget = -1;
+            membership.cancelPromotion();
         }
         reannounceVip();
     }
@@ -1745,159 +1715,92 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     // ST-TCP: the backup in sync, its loss, its return
     // ---------------------------------------------------------------------------------------------
 
-    /**
-     * ST-TCP primary, every duty cycle. While a backup is in sync its confirmations release acknowledgements (rule 1
-     * with durability: backup). When it is lost, heartbeats name no backup in sync and nothing new is acknowledged
-     * until a majority heard that (the witness echoes it, and from then refuses to elect the lost backup, which
-     * lacks what comes next) or, with two nodes, the fencing hook cut it off; then this primary runs alone,
-     * acknowledging on its own log. A backup heard alive (restarted, or back) is sent the log from where its own
-     * ends, and once it is within {@link #SYNC_SLACK_RECORDS} of the end acknowledgements wait for it again; it is
-     * named in sync once it has everything acknowledged alone, so it is never elected short of an acknowledged byte.
-     */
-    private int followBackup(final long nowNs)
+    /** ST-TCP primary: acknowledging on its own log, no backup in sync. */
+    private boolean alone()
     {
-        final RecordSender sender = publisher.sender();
-        if (null != sender && sender.restartedReceiverHolds() >= 0 && !backupRestarted)
+        return null != backupSync && backupSync.alone();
+    }
+
+    /** What {@link BackupSync} asks of this node: its publisher's sender, its members, its log, its words. */
+    private final class BackupSyncHost implements BackupSync.Host
+    {
+        public boolean alive(final int nodeId)
         {
-            final long holds = sender.restartedReceiverHolds();
-            say("backup " + nameOf(peerId) + " restarted without its log (it holds position " + holds + ")");
-            if (alone)
-            {
-                publisher.retarget(newSenderToLogger(), holds + 1);
-                catchUpFrom = holds + 1;
-                return 1;
-            }
-            // What it confirmed before is gone with its process: it is lost as surely as if it had gone quiet.
-            backupRestarted = true;
-            backupLost = true;
-            syncBackupId = 0;
-            if (null != fencingHook)
-            {
-                fencingHook.reset();
-                nextFenceNs = nowNs;
-            }
-            return 1;
-        }
-        if (!alone)
-        {
-            final MemberView peer = membership.view(peerId);
-            final boolean peerAlive = null != peer && peer.alive() && !backupRestarted;
-            if (!backupLost)
-            {
-                if (!peerAlive)
-                {
-                    backupLost = true;
-                    syncBackupId = 0;
-                    warn("backup " + nameOf(peerId) + " lost at confirmed position " + publisher.confirmedPosition() +
-                        ": acknowledging nothing new until " + (null == fencingHook ?
-                        "a majority has heard it is out of sync" : "the fencing hook has cut it off"));
-                    if (null != fencingHook)
-                    {
-                        fencingHook.reset();
-                        fencePeer(nowNs);
-                    }
-                    return 1;
-                }
-                if (0 == syncBackupId && publisher.confirmedPosition() >= syncFrom)
-                {
-                    syncBackupId = peerId;
-                    say("backup " + nameOf(peerId) + " is in sync (it holds the log to position " +
-                        publisher.confirmedPosition() + ")");
-                    return 1;
-                }
-                return 0;
-            }
-            if (null == fencingHook)
-            {
-                if (peerAlive)
-                {
-                    backupLost = false;
-                    syncBackupId = publisher.confirmedPosition() >= syncFrom ? peerId : 0;
-                    say("backup " + nameOf(peerId) + " heard again: carrying on with it");
-                    return 1;
-                }
-                if (majorityHeardOutOfSync())
-                {
-                    runAlone("a majority heard it is out of sync");
-                    return 1;
-                }
-                return 0;
-            }
-            switch (fencingHook.poll(nowNs))
-            {
-                case FENCED ->
-                {
-                    runAlone("the fencing hook cut it off");
-                    return 1;
-                }
-                case FAILED ->
-                {
-                    fenceAgainLater(nowNs, "; running the hook again in ");
-                    return 1;
-                }
-                case IDLE ->
-                {
-                    if (nowNs - nextFenceNs >= 0)
-                    {
-                        fencePeer(nowNs);
-                        return 1;
-                    }
-                    return 0;
-                }
-                default ->
-                {
-                    return 0;
-                }
-            }
+            final MemberView view = membership.view(nodeId);
+            return null != view && view.alive();
         }
 
-        if (null == publisher.sender())
+        public int joiningBackup()
         {
             // Heard means a control frame came from it, which gave its MAC when the file did not.
             final MemberView view = membership.firstHeard(Role.BACKUP);
-            if (null != view && 0 != view.mac())
-            {
-                peerId = view.nodeId();
-                peerMac = view.mac();
-                final long from = Math.max(1, view.logPosition() + 1);
-                publisher.retarget(newSenderToLogger(), from);
-                catchUpFrom = from;
-                say("backup " + nameOf(peerId) + " joined: sending it the log from position " + from + " (log ends at " +
-                    replicationLog.lastPosition() + ")");
-                return 1;
-            }
-            return 0;
+            return null != view && 0 != view.mac() ? view.nodeId() : -1;
         }
-        final MemberView peer = membership.view(peerId);
-        if (null == peer || !peer.alive())
+
+        public long macOf(final int nodeId)
         {
-            warn("backup " + nameOf(peerId) + " lost while catching up at position " + publisher.confirmedPosition());
+            return membership.view(nodeId).mac();
+        }
+
+        public long logPositionOf(final int nodeId)
+        {
+            return membership.view(nodeId).logPosition();
+        }
+
+        public boolean majorityHeardOutOfSync(final int backupId)
+        {
+            return membership.majorityHeardOutOfSync(backupId, epoch());
+        }
+
+        public long lastPosition()
+        {
+            return replicationLog.lastPosition();
+        }
+
+        public long restartedReceiverHolds()
+        {
+            final RecordSender sender = publisher.sender();
+            return null == sender ? -1 : sender.restartedReceiverHolds();
+        }
+
+        public long confirmedPosition()
+        {
+            return publisher.confirmedPosition();
+        }
+
+        public void sendFrom(final int backupId, final long backupMac, final long fromPosition)
+        {
+            peerId = backupId;
+            peerMac = backupMac;
+            publisher.retarget(newSenderToLogger(), fromPosition);
+        }
+
+        public void stopSending()
+        {
             publisher.retarget(null, 1);
             peerId = -1;
             peerMac = 0;
-            return 1;
         }
-        // What the backup holds: what it said it had when it joined, or what it confirmed since. It is in step once
-        // within the slack of the log's end and past where it joined (or it joined holding everything, an empty log
-        // included): a small log must not count as caught up before the backup confirmed anything.
-        final long last = replicationLog.lastPosition();
-        final long holds = Math.max(catchUpFrom - 1, publisher.confirmedPosition());
-        if (holds >= last - SYNC_SLACK_RECORDS && holds >= Math.min(last, catchUpFrom))
-        {
-            syncFrom = replicationLog.lastPosition();
-            alone = false;
-            // In step: its tap now sees the client's bytes before it needs them.
-            publisher.tapped(syncFrom + 1);
-            say("backup " + nameOf(peerId) + " caught up to position " + holds +
-                ": acknowledgements wait for it again after position " + syncFrom);
-            return 1;
-        }
-        return 0;
-    }
 
-    private void fencePeer(final long nowNs)
-    {
-        fencingHook.start(nameOf(peerId), MacAddress.format(peerMac), nowNs);
+        public void tapped(final long fromPosition)
+        {
+            publisher.tapped(fromPosition);
+        }
+
+        public String nameOf(final int nodeId)
+        {
+            return ClusterNode.this.nameOf(nodeId);
+        }
+
+        public void say(final String message)
+        {
+            ClusterNode.this.say(message);
+        }
+
+        public void warn(final String message)
+        {
+            ClusterNode.this.warn(message);
+        }
     }
 
     /**
@@ -1909,28 +1812,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         warn(fencingHook.failure() + what + FENCE_RETRY_NS / 1_000_000_000L + " s");
         fencingHook.reset();
         nextFenceNs = nowNs + FENCE_RETRY_NS;
-    }
-
-    /**
-     * @return true when this primary and enough members to make a majority say no backup is in sync: members of
-     * this epoch heard since, echoing it.
-     */
-    private boolean majorityHeardOutOfSync()
-    {
-        return membership.majorityHeardOutOfSync(peerId, epoch());
-    }
-
-    private void runAlone(final String why)
-    {
-        backupRestarted = false;
-        warn("running without a backup from position " + replicationLog.lastPosition() + ": backup " + nameOf(peerId) +
-            " lost and " + why + "; a backup that rejoins catches up from this log");
-        alone = true;
-        backupLost = false;
-        syncBackupId = 0;
-        publisher.retarget(null, 1);
-        peerId = -1;
-        peerMac = 0;
     }
 
     /**
@@ -2051,67 +1932,36 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     // Logger loss (docs/architecture.md rule 6)
     // ---------------------------------------------------------------------------------------------
 
-    /**
-     * Primary: pick the first live backup by rank, ask it every heartbeat to become the logger, and once its
-     * heartbeats say LOGGER send it the records from the first one its log lacks (all still in the primary's own
-     * copy of the log). Until then no confirmation comes, so nothing new is acknowledged: clients just wait.
-     */
-    private int promoteLogger(final long nowNs)
+    /** Primary, promoting a logger (rule 6; {@link Membership} runs the exchange). */
+    public void onPromotingLogger(final int targetId)
     {
-        if (nowNs - nextPromotionNs < 0)
-        {
-            return 0;
-        }
-        nextPromotionNs = nowNs + config.detection().heartbeatIntervalNs();
-        if (promotionTarget < 0)
-        {
-            final MemberView best = membership.bestHeard(Role.BACKUP);
-            if (null == best)
-            {
-                return 0;
-            }
-            promotionTarget = best.nodeId();
-            say("promoting backup " + nameOf(promotionTarget) + " to logger");
-        }
-        final MemberView target = membership.view(promotionTarget);
-        if (target.role() == Role.LOGGER && target.alive())
-        {
-            final long from = target.logPosition() + 1;
-            peerId = target.nodeId();
-            peerMac = target.mac();
-            publisher.retarget(newSenderToLogger(), from);
-            loggerLost = false;
-            promotionTarget = -1;
-            say("node " + nameOf(peerId) + " is the logger now; sending it the log from position " + from);
-            return 1;
-        }
-        if (!target.alive())
-        {
-            promotionTarget = -1;
-            return 0;
-        }
-        final int at = claimControl(ControlFrames.KIND_PROMOTE_LOGGER, promotionTarget);
-        if (at >= 0)
-        {
-            channelOut.commit(at);
-            return 1;
-        }
-        return 0;
+        say("promoting backup " + nameOf(targetId) + " to logger");
     }
 
-    private void onPromoteLogger(final int fromNodeId, final int frameEpoch, final int targetId)
+    /**
+     * Primary: the backup asked became the logger; send it the records from the first one its log lacks (all still
+     * in the primary's own copy of the log). Until now no confirmation came, so nothing new was acknowledged.
+     */
+    public void onLoggerPromoted(final MemberView target)
     {
-        // Only the primary this node follows, in this node's own epoch (rule 9): the order moves no epoch.
-        if (targetId != nodeId || state != State.BACKUP || fromNodeId != membership.primaryId() ||
-            frameEpoch != membership.epoch())
+        if (state != State.PRIMARY || null == publisher)
         {
             return;
         }
-        if (null != membership.firstHeard(Role.LOGGER))
+        final long from = target.logPosition() + 1;
+        peerId = target.nodeId();
+        peerMac = target.mac();
+        publisher.retarget(newSenderToLogger(), from);
+        loggerLost = false;
+        say("node " + nameOf(peerId) + " is the logger now; sending it the log from position " + from);
+    }
+
+    /** Backup: the primary it follows made it the logger ({@link Membership} checked the order). */
+    public boolean onPromotedToLogger(final int fromNodeId, final int frameEpoch)
+    {
+        if (state != State.BACKUP)
         {
-            // This node still hears a logger: the primary's suspicion is its own (a pause, a lost frame), and
-            // a second logger would cost the cluster a backup for nothing. The primary hears the logger again.
-            return;
+            return false;
         }
         follower = null;
         replicated = null;
@@ -2120,9 +1970,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         receiveHandler = layer;
         final long position = replicationLog.lastPosition();
         startLogger();
-        membership.role(Role.LOGGER);
         say("promoted to logger by " + nameOf(fromNodeId) + " in epoch " + frameEpoch + " with the log up to position " +
             position);
+        return true;
     }
 
     /**
@@ -2186,27 +2036,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             sender.detectReceiverRestarts();
         }
         return sender;
-    }
-
-    /**
-     * Claim a control frame to the cluster's group with an empty payload.
-     *
-     * @return the offset to commit, or -1 when the port has no room.
-     */
-    private int claimControl(final int kind, final long position)
-    {
-        final int length = Math.max(60, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH);
-        final int at = channelOut.claim(length);
-        if (at < 0)
-        {
-            return -1;
-        }
-        channelOut.buffer().setMemory(at, length, (byte)0);
-        txEthernet.wrap(channelOut.buffer(), at).destination(groupMac(config)).source(channelMac)
-            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
-        txFrame.wrap(channelOut.buffer(), at + EthernetFlyweight.HEADER_LENGTH)
-            .writeHeader(kind, nodeId, epoch(), position, 0);
-        return at;
     }
 
     /**
@@ -2313,11 +2142,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             if (tapMode)
             {
-                detail.append(alone ? (null == publisher.sender() ? "alone (no backup)" :
-                        "alone, backup " + nameOf(peerId) + " catching up at " + publisher.confirmedPosition()) :
-                    backupLost ? "backup " + nameOf(peerId) + " lost, waiting to run alone" :
-                    0 == syncBackupId ? "backup " + nameOf(peerId) + " syncing" :
-                    "backup " + nameOf(peerId) + " in sync").append(", ");
+                backupSync.describe(detail);
+                detail.append(", ");
             }
             detail.append("unconfirmed ").append(primary.unconfirmedBytes()).append(" bytes");
         }
