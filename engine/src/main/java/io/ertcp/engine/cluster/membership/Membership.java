@@ -15,6 +15,15 @@ import org.agrona.MutableDirectBuffer;
  * election of a new primary, as a single-threaded state machine driven by received frames and
  * {@link #doWork(long, FrameOutput)}. It owns the node's role and epoch; the agent acting on them (takeover,
  * fencing, stepping down) listens through {@link Listener}.
+ * <p>
+ * Why one class of some 1,400 lines: its safety rests on invariants over a handful of fields (the epoch, the highest
+ * epoch known, the vote granted in each epoch, the election in progress, the primary followed) that every frame kind
+ * reads and moves: a heartbeat can adopt an epoch, a vote can depose the primary, a LEAVE starts an election, a
+ * PROMOTE_LOGGER is taken only in the epoch followed. Split by frame kind, each part would write those fields
+ * under rules stated elsewhere; here they are written by private methods of one object, stated once below, and
+ * tested as one state machine ({@code MembershipTest} on a simulated cluster). What is not about those fields
+ * lives apart: a member's view ({@link MemberView}), the frames ({@link HeartbeatFlyweight},
+ * {@link VoteFlyweight}, {@link ControlFrames}) and the counters ({@link MembershipCounters}).
  * <ul>
  *   <li>Heartbeats: every {@code heartbeatIntervalNs} a HEARTBEAT to the group MAC with this node's role, epoch,
  *       believed primary and {@link LocalStatus}. Every frame heard from a member refreshes its {@link MemberView}.</li>
