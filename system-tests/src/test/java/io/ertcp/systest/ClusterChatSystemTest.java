@@ -2,6 +2,7 @@ package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.Requirements;
+import io.ertcp.test.StatusRow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -117,7 +118,7 @@ class ClusterChatSystemTest extends NamespaceClusterTest
             }
         }
         final Set<String> states = new HashSet<>();
-        ClusterNamespaces.parseStatus(cluster.statusText()).values().forEach(row -> states.add(row.state()));
+        StatusRow.parse(cluster.statusText()).values().forEach(row -> states.add(row.state()));
         assertTrue(states.contains("primary"), "a primary after the takeover: " + states);
     }
 

@@ -3,6 +3,7 @@ package io.ertcp.systest;
 import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.FileProgress;
 import io.ertcp.test.NetNs;
+import io.ertcp.test.StatusRow;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -127,7 +128,7 @@ class ClusterEchoSystemTest extends NamespaceClusterTest
 
         final String status = cluster.statusText();
         System.out.println(status);
-        final Map<String, ClusterNamespaces.StatusRow> rows = ClusterNamespaces.parseStatus(status);
+        final Map<String, StatusRow> rows = StatusRow.parse(status);
         assertEquals("primary", rows.get(roles.backup()).state(), status);
         assertEquals(first.takeover().epoch(), rows.get(roles.backup()).epoch(), status);
         if (mode() == ClusterNamespaces.Mode.ST_TCP)
@@ -156,7 +157,7 @@ class ClusterEchoSystemTest extends NamespaceClusterTest
         final String caughtUp = cluster.rejoin(victim, 64);
         System.out.printf("'%s' rejoined and caught up in %.1f s:%n%s%n", victim, (System.nanoTime() - rejoinNs) / 1e9, caughtUp);
         assertTrue(cluster.node(victim).output().contains("rejoined as backup"), cluster.outputs());
-        final Map<String, ClusterNamespaces.StatusRow> rows = ClusterNamespaces.parseStatus(caughtUp);
+        final Map<String, StatusRow> rows = StatusRow.parse(caughtUp);
         // The log's end is the logger's in ER-TCP, the primary's own in ST-TCP (no logger).
         final String holder = mode() == ClusterNamespaces.Mode.ST_TCP ? successor : "logger";
         final long gap = rows.get(holder).log() - rows.get(victim).applied();
@@ -171,7 +172,7 @@ class ClusterEchoSystemTest extends NamespaceClusterTest
 
         final String status = cluster.statusText();
         System.out.println(status);
-        final Map<String, ClusterNamespaces.StatusRow> after = ClusterNamespaces.parseStatus(status);
+        final Map<String, StatusRow> after = StatusRow.parse(status);
         assertEquals("primary", after.get(victim).state(), status);
         assertEquals(second.takeover().epoch(), after.get(victim).epoch(), status);
     }

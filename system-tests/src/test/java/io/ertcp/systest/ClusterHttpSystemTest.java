@@ -3,6 +3,7 @@ package io.ertcp.systest;
 import io.ertcp.test.ClusterNamespaces;
 import io.ertcp.test.FileProgress;
 import io.ertcp.test.Shell;
+import io.ertcp.test.StatusRow;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -125,7 +126,7 @@ class ClusterHttpSystemTest extends NamespaceClusterTest
             assertEveryRequestAnswered(report, cluster.outputs());
             final String status = cluster.statusText();
             System.out.println(status);
-            final ClusterNamespaces.StatusRow successor = ClusterNamespaces.parseStatus(status).get(roles.backup());
+            final StatusRow successor = StatusRow.parse(status).get(roles.backup());
             assertEquals("primary", successor.state(), status);
             assertEquals(takeover.epoch(), successor.epoch(), status);
         }

@@ -1,6 +1,7 @@
 package io.ertcp.systest;
 
 import io.ertcp.test.ClusterNamespaces;
+import io.ertcp.test.StatusRow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -79,7 +80,7 @@ class ClusterKvSystemTest extends NamespaceClusterTest
         assertEquals("hello", redis("get", "ecs:greeting"));
         final String status = cluster.statusText();
         System.out.println(status);
-        final ClusterNamespaces.StatusRow successor = ClusterNamespaces.parseStatus(status).get(roles.backup());
+        final StatusRow successor = StatusRow.parse(status).get(roles.backup());
         assertEquals("primary", successor.state(), status);
         assertEquals(takeover.epoch(), successor.epoch(), status);
     }

@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * An ER-TCP cluster on one machine, as docs/cluster-file.md's namespace topology: a bridge in a
@@ -42,7 +41,10 @@ import java.util.stream.Stream;
  *
  * <p>The file is {@link ClusterTemplate}'s (written by {@link ClusterFileWriter}) and the namespaces are
  * {@link NamespaceLan}'s, as the demo makes them. Closing it kills every node and deletes the namespaces (NetNs reaps
- * what a dead JVM left).
+ * what a dead JVM left). *
+ * <p>It stays one class (about 800 lines) because every step of a system test's scenario (start, kill, await the
+ * takeover, rejoin, heal, keep the outputs) reads and changes the same running nodes, their namespaces and their
+ * outputs; the status rows it reads are {@link StatusRow}'s.
  */
 public final class ClusterNamespaces implements AutoCloseable
 {
@@ -80,24 +82,6 @@ public final class ClusterNamespaces implements AutoCloseable
 
     /** The three nodes of an ST-TCP cluster: no logger (the backup confirms), a witness that only votes. */
     public static final List<NodeSpec> ST_TCP_NODES = specs(Mode.ST_TCP);
-
-    /** One row of {@code ./ertcp status}. */
-    public record StatusRow(String node, String state, long epoch, long log, long applied, String lag, String conns,
-        String detail)
-    {
-        /** The lag as a number, or -1 when the status shows none. */
-        public long lagValue()
-        {
-            try
-            {
-                return Long.parseLong(lag);
-            }
-            catch (final NumberFormatException ex)
-            {
-                return -1;
-            }
-        }
-    }
 
     private final Mode mode;
     private final List<NodeSpec> nodes;
@@ -545,42 +529,10 @@ public final class ClusterNamespaces implements AutoCloseable
         return client.run(Duration.ofSeconds(30), command.toArray(String[]::new));
     }
 
-    private static final Pattern ROW = Pattern.compile(
-        "^(\\S+)\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)\\s*(.*)$");
-
-    /** The rows of a status text, by node. */
-    public static Map<String, StatusRow> parseStatus(final String text)
-    {
-        final Map<String, StatusRow> rows = new LinkedHashMap<>();
-        for (final String line : text.lines().toList())
-        {
-            final Matcher m = ROW.matcher(line);
-            if (!m.matches() || Stream.concat(NODES.stream(), ST_TCP_NODES.stream()).noneMatch(n -> n.name().equals(m.group(1))))
-            {
-                continue;
-            }
-            rows.put(m.group(1), new StatusRow(m.group(1), m.group(2), number(m.group(3)), number(m.group(4)),
-                number(m.group(5)), m.group(6), m.group(7), m.group(8)));
-        }
-        return rows;
-    }
-
-    private static long number(final String text)
-    {
-        try
-        {
-            return Long.parseLong(text);
-        }
-        catch (final NumberFormatException ex)
-        {
-            return -1;
-        }
-    }
-
     /** The current status, by node. */
     public Map<String, StatusRow> status()
     {
-        return parseStatus(statusText());
+        return StatusRow.parse(statusText());
     }
 
     /** The node the status shows as primary, if exactly one. */
@@ -602,7 +554,7 @@ public final class ClusterNamespaces implements AutoCloseable
         while (System.nanoTime() < deadline)
         {
             text = statusText();
-            if (wanted.test(parseStatus(text)))
+            if (wanted.test(StatusRow.parse(text)))
             {
                 return text;
             }

@@ -837,12 +837,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             return;
         }
         frame.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH);
-        if (frame.kind() == ControlFrames.KIND_PROMOTE_LOGGER)
-        {
-            onPromoteLogger(frame.nodeId(), frame.epoch(), (int)frame.position());
-            return;
-        }
-        if (ControlFrames.isControlKind(frame.kind()))
+        if (ControlFrames.isControlKind(frame.kind()) || frame.kind() == ControlFrames.KIND_PROMOTE_LOGGER)
         {
             membership.onFrame(buffer, offset, length, flags);
             return;
@@ -995,7 +990,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         onMemberSuspected(nodeId);
         if (role instanceof PrimaryRole primary)
         {
-            primary.onMemberLeft(nodeId, nowNs); // it said it is gone: no need to give it a chance to speak again
+            primary.onMemberLeft(nodeId); // it said it is gone: no need to give it a chance to speak again
         }
     }
 
@@ -1115,6 +1110,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private int rejoinAsBackup()
     {
         become(IdleRole.FENCED); // until the log is reopened: a failed reopen leaves the node fenced, holding nothing
+        membership.cancelPromotion();
         try
         {
             replicationLog.close();
@@ -1294,26 +1290,34 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     // Logger loss (docs/architecture.md rule 6)
     // ---------------------------------------------------------------------------------------------
 
-    private void onPromoteLogger(final int fromNodeId, final int frameEpoch, final int targetId)
+    /** Primary, promoting a logger (rule 6; {@link Membership} runs the exchange). */
+    public void onPromotingLogger(final int targetId)
     {
-        // Only the primary this node follows, in this node's own epoch (rule 9): the order moves no epoch.
-        if (targetId != nodeId || state != State.BACKUP || fromNodeId != membership.primaryId() ||
-            frameEpoch != membership.epoch())
+        say("promoting backup " + nameOf(targetId) + " to logger");
+    }
+
+    /** Primary: the backup asked became the logger; the primary role sends it the log it lacks. */
+    public void onLoggerPromoted(final MemberView target)
+    {
+        if (state == State.PRIMARY)
         {
-            return;
+            ((PrimaryRole)role).onLoggerPromoted(target);
         }
-        if (null != membership.firstHeard(Role.LOGGER))
+    }
+
+    /** Backup: the primary it follows made it the logger ({@link Membership} checked the order). */
+    public boolean onPromotedToLogger(final int fromNodeId, final int frameEpoch)
+    {
+        if (state != State.BACKUP)
         {
-            // This node still hears a logger: the primary's suspicion is its own (a pause, a lost frame), and
-            // a second logger would cost the cluster a backup for nothing. The primary hears the logger again.
-            return;
+            return false;
         }
         // The backup role goes with what it built for a takeover: a logger never takes over.
         final long position = replicationLog.lastPosition();
         startLogger();
-        membership.role(Role.LOGGER);
         say("promoted to logger by " + nameOf(fromNodeId) + " in epoch " + frameEpoch + " with the log up to position " +
             position);
+        return true;
     }
 
     /**

@@ -8,12 +8,10 @@ import io.ertcp.engine.cluster.membership.Membership;
 import io.ertcp.engine.net.EthernetFlyweight;
 import io.ertcp.engine.net.Ipv4Address;
 import io.ertcp.engine.net.Ipv4Flyweight;
-import io.ertcp.engine.net.MacAddress;
 import io.ertcp.engine.port.FrameFlags;
 import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.replication.channel.RecordSender;
-import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.engine.replication.primary.LogPublisher;
 import io.ertcp.engine.replication.replica.PrimaryReplication;
 import io.ertcp.engine.replication.replica.ReplicatedService;
@@ -90,25 +88,11 @@ final class PrimaryRole implements NodeRole
     private long peerMac;
     /** The restored connections, and the takeover's start, for {@link #started}. */
     private final int restored;
-    /** ST-TCP primary: acknowledging on its own log, no backup in sync. */
-    private boolean alone;
-    /** ST-TCP primary: the backup named in sync in heartbeats (0 none). */
-    private int syncBackupId;
-    /** ST-TCP primary: acknowledgements wait for the backup from this position on (it is catching up past it). */
-    private long syncFrom = -1;
-    /** ST-TCP primary: the backup was lost; waiting for a majority to hear it, or for the fencing hook. */
-    private boolean backupLost;
-    /** ST-TCP primary: the backup came back as a new process without its log; it must catch up anew. */
-    private boolean backupRestarted;
-    private long nextFenceNs;
-    /** ST-TCP primary: where the backup catching up started; it is in step only once it confirmed past it. */
-    private long catchUpFrom;
+    /** ST-TCP: where it stands with its backup (in sync, lost, alone, catching up); null in ER-TCP. */
+    private final BackupSync backupSync;
     /** ER-TCP: the logger is suspected and nothing new is acknowledged until a backup is promoted or it returns. */
     private boolean loggerLost;
-    private int promotionTarget = -1;
-    private long nextPromotionNs;
     private final EthernetFlyweight txEthernet = new EthernetFlyweight();
-    private final ReplicationFrameFlyweight txFrame = new ReplicationFrameFlyweight();
     /** While handing over: when the last client segment arrived (or the hold began), and when it must cut over. */
     private long lastInputNs;
     private long handoverDeadlineNs;
@@ -166,22 +150,21 @@ final class PrimaryRole implements NodeRole
         {
             publisher = new LogPublisher(log,
                 takeover ? backup.takeStandbySender(this.peerId, this.peerMac) : newSenderToPeer());
+            backupSync = null;
         }
         else if (!takeover)
         {
             // A fresh cluster: both logs are empty, so the backup is in sync from the first record.
             publisher = new LogPublisher(log, newSenderToPeer());
-            publisher.tapped(1);
-            syncBackupId = this.peerId;
-            alone = false;
+            backupSync = new BackupSync(new BackupSyncHost(), ctx.fencingHook, SYNC_SLACK_RECORDS, FENCE_RETRY_NS);
+            backupSync.startInSync(this.peerId, this.peerMac);
         }
         else
         {
             // A takeover leaves no backup (this node was it): run alone until one catches up from this log.
             publisher = new LogPublisher(log, null);
-            publisher.tapped(log.lastPosition() + 1);
-            syncBackupId = 0;
-            alone = true;
+            backupSync = new BackupSync(new BackupSyncHost(), ctx.fencingHook, SYNC_SLACK_RECORDS, FENCE_RETRY_NS);
+            backupSync.startAlone();
             this.peerId = -1;
             this.peerMac = 0;
         }
@@ -283,23 +266,20 @@ final class PrimaryRole implements NodeRole
     }
 
     /**
-     * The primary's share of the duty cycle: its peer followed (ST-TCP: the backup's sync; ER-TCP: a lost logger's
-     * replacement), the replication's work, the publisher's, what is durable released, and the stack's timers.
+     * The primary's share of the duty cycle: its backup followed (ST-TCP, {@link BackupSync}), the replication's work,
+     * the publisher's, what is durable released, and the stack's timers. A lost logger's replacement (ER-TCP) is
+     * {@link Membership}'s, which tells {@link #onLoggerPromoted}.
      */
     public int doWork(final long nowNs)
     {
         int work = 0;
         if (tapMode)
         {
-            work += followBackup(nowNs);
-        }
-        else if (loggerLost)
-        {
-            work += promoteLogger(nowNs);
+            work += backupSync.doWork(nowNs);
         }
         work += primary.doWork(nowNs);
         work += publisher.doWork(nowNs, ctx.channelOut);
-        durablePosition = Math.max(durablePosition, alone ? log.lastPosition() : publisher.confirmedPosition());
+        durablePosition = Math.max(durablePosition, alone() ? log.lastPosition() : publisher.confirmedPosition());
         primary.confirmed(durablePosition);
         work += stack.doWork(nowNs);
         return work;
@@ -380,13 +360,19 @@ final class PrimaryRole implements NodeRole
     /** ST-TCP: the backup it names in sync (0 none). */
     int syncBackupId()
     {
-        return syncBackupId;
+        return null == backupSync ? 0 : backupSync.syncBackupId();
+    }
+
+    /** ST-TCP: acknowledging on its own log, no backup in sync. */
+    private boolean alone()
+    {
+        return null != backupSync && backupSync.alone();
     }
 
     /** @return whether a record it published awaits its peer's confirmation (for the node's idle strategy). */
     boolean replicationInFlight()
     {
-        return !alone && null != publisher.sender() && publisher.confirmedPosition() < publisher.publishedPosition();
+        return !alone() && null != publisher.sender() && publisher.confirmedPosition() < publisher.publishedPosition();
     }
 
     /** The status's detail: its backup (ST-TCP) and what is unconfirmed. */
@@ -394,11 +380,8 @@ final class PrimaryRole implements NodeRole
     {
         if (tapMode)
         {
-            detail.append(alone ? (null == publisher.sender() ? "alone (no backup)" :
-                    "alone, backup " + ctx.nameOf(peerId) + " catching up at " + publisher.confirmedPosition()) :
-                backupLost ? "backup " + ctx.nameOf(peerId) + " lost, waiting to run alone" :
-                0 == syncBackupId ? "backup " + ctx.nameOf(peerId) + " syncing" :
-                "backup " + ctx.nameOf(peerId) + " in sync").append(", ");
+            backupSync.describe(detail);
+            detail.append(", ");
         }
         detail.append("unconfirmed ").append(primary.unconfirmedBytes()).append(" bytes");
     }
@@ -534,10 +517,7 @@ final class PrimaryRole implements NodeRole
         {
             // Only a logger that was heard can be lost: one never heard has not started yet.
             loggerLost = true;
-            promotionTarget = -1;
-            // Promote only after another suspicion timeout of silence: promoting turns a backup into a logger for
-            // good, so a logger that was merely slow (a pause, a busy machine) must have its chance to speak again.
-            nextPromotionNs = nowNs + ctx.config.detection().suspectTimeoutNs();
+            membership.promoteLogger();
             ctx.warn("logger " + ctx.nameOf(nodeId) + " lost at confirmed position " + primary.confirmedPosition() +
                 ": acknowledging nothing new until a backup is promoted to logger");
         }
@@ -549,19 +529,35 @@ final class PrimaryRole implements NodeRole
         if (!tapMode && nodeId == peerId && loggerLost)
         {
             loggerLost = false;
+            final int promotionTarget = membership.promotionTarget();
             ctx.say("logger " + ctx.nameOf(nodeId) + " is back" + (promotionTarget < 0 ? " before any promotion" :
                 " before " + ctx.nameOf(promotionTarget) + " took the role") + ": carrying on with it");
-            promotionTarget = -1;
+            membership.cancelPromotion();
         }
     }
 
     /** A member left on purpose: a lost logger that said it is gone needs no chance to speak again. */
-    void onMemberLeft(final int nodeId, final long nowNs)
+    void onMemberLeft(final int nodeId)
     {
         if (loggerLost && nodeId == peerId)
         {
-            nextPromotionNs = nowNs;
+            membership.promoteLoggerAtOnce();
         }
+    }
+
+    /**
+     * The backup {@link Membership} asked became the logger (rule 6): send it the records from the first one its log
+     * lacks (all still in this primary's own copy of the log). Until now no confirmation came, so nothing new was
+     * acknowledged.
+     */
+    void onLoggerPromoted(final MemberView target)
+    {
+        final long from = target.logPosition() + 1;
+        peerId = target.nodeId();
+        peerMac = target.mac();
+        publisher.retarget(newSenderToPeer(), from);
+        loggerLost = false;
+        ctx.say("node " + ctx.nameOf(peerId) + " is the logger now; sending it the log from position " + from);
     }
 
     /**
@@ -583,264 +579,89 @@ final class PrimaryRole implements NodeRole
         return ctx.newSender(peerId, peerMac);
     }
 
-    /**
-     * Primary: pick the first live backup by rank, ask it every heartbeat to become the logger, and once its
-     * heartbeats say LOGGER send it the records from the first one its log lacks (all still in the primary's own
-     * copy of the log). Until then no confirmation comes, so nothing new is acknowledged: clients just wait.
-     */
-    private int promoteLogger(final long nowNs)
-    {
-        if (nowNs - nextPromotionNs < 0)
-        {
-            return 0;
-        }
-        nextPromotionNs = nowNs + ctx.config.detection().heartbeatIntervalNs();
-        if (promotionTarget < 0)
-        {
-            final MemberView best = membership.bestHeard(Role.BACKUP);
-            if (null == best)
-            {
-                return 0;
-            }
-            promotionTarget = best.nodeId();
-            ctx.say("promoting backup " + ctx.nameOf(promotionTarget) + " to logger");
-        }
-        final MemberView target = membership.view(promotionTarget);
-        if (target.role() == Role.LOGGER && target.alive())
-        {
-            final long from = target.logPosition() + 1;
-            peerId = target.nodeId();
-            peerMac = target.mac();
-            publisher.retarget(ctx.newSender(peerId, peerMac), from);
-            loggerLost = false;
-            promotionTarget = -1;
-            ctx.say("node " + ctx.nameOf(peerId) + " is the logger now; sending it the log from position " + from);
-            return 1;
-        }
-        if (!target.alive())
-        {
-            promotionTarget = -1;
-            return 0;
-        }
-        final int at = claimControl(ControlFrames.KIND_PROMOTE_LOGGER, promotionTarget);
-        if (at >= 0)
-        {
-            ctx.channelOut.commit(at);
-            return 1;
-        }
-        return 0;
-    }
-
-    /**
-     * Claim a control frame to the cluster's group with an empty payload.
-     *
-     * @return the offset to commit, or -1 when the port has no room.
-     */
-    private int claimControl(final int kind, final long position)
-    {
-        final int length = Math.max(60, EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH);
-        final int at = ctx.channelOut.claim(length);
-        if (at < 0)
-        {
-            return -1;
-        }
-        ctx.channelOut.buffer().setMemory(at, length, (byte)0);
-        txEthernet.wrap(ctx.channelOut.buffer(), at).destination(ClusterNode.groupMac(ctx.config)).source(ctx.channelMac)
-            .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
-        txFrame.wrap(ctx.channelOut.buffer(), at + EthernetFlyweight.HEADER_LENGTH)
-            .writeHeader(kind, ctx.nodeId, ctx.epoch(), position, 0);
-        return at;
-    }
-
     // ---------------------------------------------------------------------------------------------
-    // ST-TCP: the backup in sync, its loss, its return
+    // ST-TCP: the backup in sync, its loss, its return ({@link BackupSync})
     // ---------------------------------------------------------------------------------------------
 
-    /**
-     * ST-TCP primary, every duty cycle. While a backup is in sync its confirmations release acknowledgements (rule 1
-     * with durability: backup). When it is lost, heartbeats name no backup in sync and nothing new is acknowledged
-     * until a majority heard that (the witness echoes it, and from then refuses to elect the lost backup, which
-     * lacks what comes next) or, with two nodes, the fencing hook cut it off; then this primary runs alone,
-     * acknowledging on its own log. A backup heard alive (restarted, or back) is sent the log from where its own
-     * ends, and once it is within {@link #SYNC_SLACK_RECORDS} of the end acknowledgements wait for it again; it is
-     * named in sync once it has everything acknowledged alone, so it is never elected short of an acknowledged byte.
-     */
-    private int followBackup(final long nowNs)
+    /** What {@link BackupSync} asks of this primary: its publisher's sender, its members, its log, its words. */
+    private final class BackupSyncHost implements BackupSync.Host
     {
-        final RecordSender sender = publisher.sender();
-        if (null != sender && sender.restartedReceiverHolds() >= 0 && !backupRestarted)
+        public boolean alive(final int nodeId)
         {
-            final long holds = sender.restartedReceiverHolds();
-            ctx.say("backup " + ctx.nameOf(peerId) + " restarted without its log (it holds position " + holds + ")");
-            if (alone)
-            {
-                publisher.retarget(ctx.newSender(peerId, peerMac), holds + 1);
-                catchUpFrom = holds + 1;
-                return 1;
-            }
-            // What it confirmed before is gone with its process: it is lost as surely as if it had gone quiet.
-            backupRestarted = true;
-            backupLost = true;
-            syncBackupId = 0;
-            if (null != ctx.fencingHook)
-            {
-                ctx.fencingHook.reset();
-                nextFenceNs = nowNs;
-            }
-            return 1;
-        }
-        if (!alone)
-        {
-            final MemberView peer = membership.view(peerId);
-            final boolean peerAlive = null != peer && peer.alive() && !backupRestarted;
-            if (!backupLost)
-            {
-                if (!peerAlive)
-                {
-                    backupLost = true;
-                    syncBackupId = 0;
-                    ctx.warn("backup " + ctx.nameOf(peerId) + " lost at confirmed position " + publisher.confirmedPosition() +
-                        ": acknowledging nothing new until " + (null == ctx.fencingHook ?
-                        "a majority has heard it is out of sync" : "the fencing hook has cut it off"));
-                    if (null != ctx.fencingHook)
-                    {
-                        ctx.fencingHook.reset();
-                        fencePeer(nowNs);
-                    }
-                    return 1;
-                }
-                if (0 == syncBackupId && publisher.confirmedPosition() >= syncFrom)
-                {
-                    syncBackupId = peerId;
-                    ctx.say("backup " + ctx.nameOf(peerId) + " is in sync (it holds the log to position " +
-                        publisher.confirmedPosition() + ")");
-                    return 1;
-                }
-                return 0;
-            }
-            if (null == ctx.fencingHook)
-            {
-                if (peerAlive)
-                {
-                    backupLost = false;
-                    syncBackupId = publisher.confirmedPosition() >= syncFrom ? peerId : 0;
-                    ctx.say("backup " + ctx.nameOf(peerId) + " heard again: carrying on with it");
-                    return 1;
-                }
-                if (majorityHeardOutOfSync())
-                {
-                    runAlone("a majority heard it is out of sync");
-                    return 1;
-                }
-                return 0;
-            }
-            switch (ctx.fencingHook.poll(nowNs))
-            {
-                case FENCED ->
-                {
-                    runAlone("the fencing hook cut it off");
-                    return 1;
-                }
-                case FAILED ->
-                {
-                    fenceAgainLater(nowNs, "; running the hook again in ");
-                    return 1;
-                }
-                case IDLE ->
-                {
-                    if (nowNs - nextFenceNs >= 0)
-                    {
-                        fencePeer(nowNs);
-                        return 1;
-                    }
-                    return 0;
-                }
-                default ->
-                {
-                    return 0;
-                }
-            }
+            final MemberView view = membership.view(nodeId);
+            return null != view && view.alive();
         }
 
-        if (null == publisher.sender())
+        public int joiningBackup()
         {
             // Heard means a control frame came from it, which gave its MAC when the file did not.
             final MemberView view = membership.firstHeard(Role.BACKUP);
-            if (null != view && 0 != view.mac())
-            {
-                peerId = view.nodeId();
-                peerMac = view.mac();
-                final long from = Math.max(1, view.logPosition() + 1);
-                publisher.retarget(ctx.newSender(peerId, peerMac), from);
-                catchUpFrom = from;
-                ctx.say("backup " + ctx.nameOf(peerId) + " joined: sending it the log from position " + from + " (log ends at " +
-                    log.lastPosition() + ")");
-                return 1;
-            }
-            return 0;
+            return null != view && 0 != view.mac() ? view.nodeId() : -1;
         }
-        final MemberView peer = membership.view(peerId);
-        if (null == peer || !peer.alive())
+
+        public long macOf(final int nodeId)
         {
-            ctx.warn("backup " + ctx.nameOf(peerId) + " lost while catching up at position " + publisher.confirmedPosition());
+            return membership.view(nodeId).mac();
+        }
+
+        public long logPositionOf(final int nodeId)
+        {
+            return membership.view(nodeId).logPosition();
+        }
+
+        public boolean majorityHeardOutOfSync(final int backupId)
+        {
+            return membership.majorityHeardOutOfSync(backupId, ctx.epoch());
+        }
+
+        public long lastPosition()
+        {
+            return log.lastPosition();
+        }
+
+        public long restartedReceiverHolds()
+        {
+            final RecordSender sender = publisher.sender();
+            return null == sender ? -1 : sender.restartedReceiverHolds();
+        }
+
+        public long confirmedPosition()
+        {
+            return publisher.confirmedPosition();
+        }
+
+        public void sendFrom(final int backupId, final long backupMac, final long fromPosition)
+        {
+            peerId = backupId;
+            peerMac = backupMac;
+            publisher.retarget(newSenderToPeer(), fromPosition);
+        }
+
+        public void stopSending()
+        {
             publisher.retarget(null, 1);
             peerId = -1;
             peerMac = 0;
-            return 1;
         }
-        // What the backup holds: what it said it had when it joined, or what it confirmed since. It is in step once
-        // within the slack of the log's end and past where it joined (or it joined holding everything, an empty log
-        // included): a small log must not count as caught up before the backup confirmed anything.
-        final long last = log.lastPosition();
-        final long holds = Math.max(catchUpFrom - 1, publisher.confirmedPosition());
-        if (holds >= last - SYNC_SLACK_RECORDS && holds >= Math.min(last, catchUpFrom))
+
+        public void tapped(final long fromPosition)
         {
-            syncFrom = log.lastPosition();
-            alone = false;
-            // In step: its tap now sees the client's bytes before it needs them.
-            publisher.tapped(syncFrom + 1);
-            ctx.say("backup " + ctx.nameOf(peerId) + " caught up to position " + holds +
-                ": acknowledgements wait for it again after position " + syncFrom);
-            return 1;
+            publisher.tapped(fromPosition);
         }
-        return 0;
-    }
 
-    private void fencePeer(final long nowNs)
-    {
-        ctx.fencingHook.start(ctx.nameOf(peerId), MacAddress.format(peerMac), nowNs);
-    }
+        public String nameOf(final int nodeId)
+        {
+            return ctx.nameOf(nodeId);
+        }
 
-    /**
-     * The fencing hook failed: say so (its failure, then {@code what}, then when) and run it again
-     * {@link #FENCE_RETRY_NS} later.
-     */
-    private void fenceAgainLater(final long nowNs, final String what)
-    {
-        ctx.warn(ctx.fencingHook.failure() + what + FENCE_RETRY_NS / 1_000_000_000L + " s");
-        ctx.fencingHook.reset();
-        nextFenceNs = nowNs + FENCE_RETRY_NS;
-    }
+        public void say(final String message)
+        {
+            ctx.say(message);
+        }
 
-    /**
-     * @return true when this primary and enough members to make a majority say no backup is in sync: members of
-     * this epoch heard since, echoing it.
-     */
-    private boolean majorityHeardOutOfSync()
-    {
-        return membership.majorityHeardOutOfSync(peerId, ctx.epoch());
-    }
-
-    private void runAlone(final String why)
-    {
-        backupRestarted = false;
-        ctx.warn("running without a backup from position " + log.lastPosition() + ": backup " + ctx.nameOf(peerId) +
-            " lost and " + why + "; a backup that rejoins catches up from this log");
-        alone = true;
-        backupLost = false;
-        syncBackupId = 0;
-        publisher.retarget(null, 1);
-        peerId = -1;
-        peerMac = 0;
+        public void warn(final String message)
+        {
+            ctx.warn(message);
+        }
     }
 }

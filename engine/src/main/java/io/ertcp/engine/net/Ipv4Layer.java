@@ -10,6 +10,12 @@ import org.agrona.MutableDirectBuffer;
 import java.nio.ByteOrder;
 
 /**
+ * Why one class of about 840 lines: it is one interface, and receive and send share its identity, the MAC, the
+ * primary address, the extra addresses with the MAC each answers with (kept index by index, one invariant), the
+ * destination MACs it accepts, the gateway and the {@link ArpCache}. An ARP reply, an accepted frame, an ICMP echo
+ * answer and the Ethernet source of every datagram sent must all follow the same address-to-MAC pairs, which move
+ * at a takeover; each protocol's header is already a flyweight of its own and the checksums are {@link Checksums}'.
+ * <p>
  * One network interface of a node: its MAC, its addresses, and everything between the Ethernet
  * frames of its port and the transports. Receive takes frames in place and hands each valid IPv4
  * datagram to the {@link Ipv4Handler} registered for its protocol; send is the {@link Ipv4Output}

@@ -12,6 +12,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
+import static io.ertcp.engine.service.RespReplies.*;
+
 /**
  * A key-value store that speaks RESP2, the Redis protocol, for the commands it has: PING, ECHO,
  * GET, SET (NX, XX, EX, PX, EXAT, PXAT, KEEPTTL), DEL, EXISTS, INCR, DECR, INCRBY, DECRBY, MGET, MSET,
@@ -32,6 +34,9 @@ import java.util.Arrays;
  * Redis, SET and MSET drop a key's TTL (unless KEEPTTL), INCR and DECR keep it, EXPIRE with a
  * deadline already passed deletes the key. Looking keys up and answering GET, PING and INCR on an existing key allocate
  * nothing; SET of a new key allocates its entry, and of a value longer than the old one its bytes.
+ * <p>
+ * This class is the commands; the keyspace and its expiry heap and timer are {@link KvStore}'s, the replies and
+ * Redis's integer rule {@link RespReplies}', and finding a request's arguments {@link RespParser}'s.
  */
 public final class KvService extends RequestResponseService<KvService.KvSession> implements SnapshotService
 {
@@ -49,30 +54,6 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     /** The longest request accepted, an array and all its bulk strings. */
     public static final int MAX_REQUEST_BYTES = 8 * 1024 * 1024;
     static final int MAX_ARGUMENTS = 1024 * 1024;
-    /** A stored value's bytes are at least this long, so INCR can rewrite them in place. */
-    static final int MIN_VALUE_CAPACITY = 24;
-
-    private static final byte[] OK = ascii("+OK\r\n");
-    private static final byte[] PONG = ascii("+PONG\r\n");
-    private static final byte[] NIL = ascii("$-1\r\n");
-    private static final byte[] EMPTY_ARRAY = ascii("*0\r\n");
-    private static final byte[] TIME_ARRAY = ascii("*2\r\n");
-    private static final byte[] CRLF = ascii("\r\n");
-    private static final byte[] ERR_UNKNOWN = ascii("-ERR unknown command '");
-    private static final byte[] ERR_ARITY = ascii("-ERR wrong number of arguments for '");
-    private static final byte[] ERR_ARITY_END = ascii("' command\r\n");
-    private static final byte[] ERR_NOT_INTEGER = ascii("-ERR value is not an integer or out of range\r\n");
-    private static final byte[] ERR_OVERFLOW = ascii("-ERR increment or decrement would overflow\r\n");
-    private static final byte[] ERR_SYNTAX = ascii("-ERR syntax error\r\n");
-    private static final byte[] ERR_EXPIRE_TIME = ascii("-ERR invalid expire time in '");
-    private static final byte[] ERR_EXPIRE_OPTIONS = ascii(
-        "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n");
-    private static final byte[] ERR_GT_LT = ascii("-ERR GT and LT options at the same time are not compatible\r\n");
-    private static final byte[] ERR_UNSUPPORTED_OPTION = ascii("-ERR Unsupported option ");
-    private static final byte[] ERR_DB_INDEX = ascii("-ERR DB index is out of range\r\n");
-    private static final byte[] ERR_CONFIG = ascii("-ERR CONFIG supports only GET here, which answers an empty list\r\n");
-    private static final byte[] ERR_PROTOCOL = ascii("-ERR Protocol error: ");
-    private static final byte[] ERR_TOO_BIG = ascii("-ERR Protocol error: request longer than 8388608 bytes\r\n");
 
     private static final byte[] PING = ascii("ping");
     private static final byte[] ECHO = ascii("echo");
@@ -110,41 +91,16 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     private static final byte[] TIME = ascii("time");
     private static final byte[] GT = ascii("gt");
     private static final byte[] LT = ascii("lt");
-    /** The store's one timer: the earliest key deadline. */
-    static final long EXPIRY_TIMER = 1;
     /** Deadlines later than this (about 292 million years) cannot be held in ns; Redis refuses them too. */
     private static final long MAX_DEADLINE_MS = Long.MAX_VALUE / 1_000_000L;
 
-    /** Until the node gives the real one: time 0, timers never fire (a service outside any stack). */
-    private static final ClusterClock STOPPED = new ClusterClock()
-    {
-        public long timeMillis()
-        {
-            return 0;
-        }
-
-        public void scheduleTimer(final long timerId, final long deadlineMillis)
-        {
-        }
-
-        public boolean cancelTimer(final long timerId)
-        {
-            return false;
-        }
-    };
-
-    private final ByteKeyMap<Value> store = new ByteKeyMap<>(1024, Value::copy);
+    /** The keys, their values and their deadlines. */
+    private final KvStore keyspace = new KvStore();
+    private final ByteKeyMap<KvStore.Value> store = keyspace.keys;
     /** Freezes the store for a snapshot; changes meanwhile go to copies (ByteKeyMap.writable). */
-    private final KvSnapshot snapshot = new KvSnapshot(store, this);
+    private final KvSnapshot snapshot = new KvSnapshot(store, keyspace);
     /** Reads a stored value's bytes as a buffer, for INCR, without a wrapper per call. */
-    private final UnsafeBuffer valueView = new UnsafeBuffer(new byte[MIN_VALUE_CAPACITY]);
-    private ClusterClock clock = STOPPED;
-    /** The values with a deadline, a binary min-heap by deadline; each value knows its slot. */
-    private Value[] expiring = new Value[64];
-    private int expiringCount;
-    /** The deadline the expiry timer is scheduled for, or 0 when none is. */
-    private long timerDeadlineMs;
-    private long expired;
+    private final UnsafeBuffer valueView = new UnsafeBuffer(new byte[KvStore.MIN_VALUE_CAPACITY]);
 
     public KvService()
     {
@@ -167,10 +123,8 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
 
     public void loadSnapshot(final SnapshotInput in)
     {
-        Arrays.fill(expiring, 0, expiringCount, null);
-        expiringCount = 0;
-        timerDeadlineMs = 0;
-        KvSnapshot.read(in, store, this);
+        keyspace.clearDeadlines();
+        KvSnapshot.read(in, store, keyspace);
     }
 
     /**
@@ -188,28 +142,11 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
     }
 
     /**
-     * @return a digest of every key, its value and its expiry deadline, independent of the order they are held in:
-     * two stores with the same keys, values and deadlines have the same digest (tests compare replicas with it).
+     * @return {@link KvStore#contentDigest()}: the same for two stores with the same keys, values and deadlines.
      */
     public long contentDigest()
     {
-        final long[] digest = {store.size()};
-        store.forEach((key, value) ->
-        {
-            long h = 0xCBF2_9CE4_8422_2325L;
-            for (final byte b : key)
-            {
-                h = (h ^ (b & 0xFF)) * 0x0100_0000_01B3L;
-            }
-            h = (h ^ 0xFF) * 0x0100_0000_01B3L;
-            for (int i = 0; i < value.length; i++)
-            {
-                h = (h ^ (value.bytes[i] & 0xFF)) * 0x0100_0000_01B3L;
-            }
-            h = (h ^ value.expiresAtMs) * 0x0100_0000_01B3L;
-            digest[0] += h ^ (h >>> 29);
-        });
-        return digest[0];
+        return keyspace.contentDigest();
     }
 
     /**
@@ -217,7 +154,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
      */
     public int size()
     {
-        return store.size();
+        return keyspace.size();
     }
 
     /**
@@ -225,7 +162,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
      */
     public int expiringKeys()
     {
-        return expiringCount;
+        return keyspace.expiringKeys();
     }
 
     /**
@@ -233,68 +170,19 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
      */
     public long expiredKeys()
     {
-        return expired;
+        return keyspace.expiredKeys();
     }
 
     @Override
     public void clusterClock(final ClusterClock clock)
     {
-        this.clock = null == clock ? STOPPED : clock;
+        keyspace.clock(clock);
     }
 
     @Override
     public void onTimer(final long timerId)
     {
-        if (EXPIRY_TIMER == timerId)
-        {
-            timerDeadlineMs = 0;
-            expireDue();
-        }
-    }
-
-    /**
-     * A stored value: its bytes are [0, length) of an array that may be longer, so that overwriting
-     * with a value no longer than the array allocates nothing.
-     */
-    static final class Value
-    {
-        byte[] bytes;
-        int length;
-        /** The key, as the store holds it, so expiry can remove it. */
-        byte[] key;
-        /** Cluster time in ms at which the key is gone, or 0 for never. */
-        long expiresAtMs;
-        /** Its slot in the expiry heap, or -1. */
-        int heapIndex = -1;
-
-        Value(final int capacity)
-        {
-            bytes = new byte[Math.max(capacity, MIN_VALUE_CAPACITY)];
-        }
-
-        /**
-         * @return a value with the same bytes in an array of its own.
-         */
-        Value copy()
-        {
-            final Value copy = new Value(bytes.length);
-            System.arraycopy(bytes, 0, copy.bytes, 0, length);
-            copy.length = length;
-            copy.key = key;
-            copy.expiresAtMs = expiresAtMs;
-            copy.heapIndex = heapIndex;
-            return copy;
-        }
-
-        void set(final DirectBuffer buffer, final int offset, final int valueLength)
-        {
-            if (bytes.length < valueLength)
-            {
-                bytes = new byte[valueLength];
-            }
-            buffer.getBytes(offset, bytes, 0, valueLength);
-            length = valueLength;
-        }
+        keyspace.onTimer(timerId);
     }
 
     /**
@@ -366,7 +254,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         final int argc = s.argc;
         final int nameStart = s.argStart[0];
         final int nameLength = s.argLength[0];
-        expireDue();
+        keyspace.expireDue();
 
         if (is(b, s, 0, GET))
         {
@@ -375,7 +263,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
                 arity(out, GET);
                 return;
             }
-            final Value value = store.get(b, s.argStart[1], s.argLength[1]);
+            final KvStore.Value value = store.get(b, s.argStart[1], s.argLength[1]);
             writeBulkOrNil(out, value);
         }
         else if (is(b, s, 0, SET))
@@ -446,7 +334,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             }
             for (int i = 1; i < argc; i += 2)
             {
-                put(b, s.argStart[i], s.argLength[i], s.argStart[i + 1], s.argLength[i + 1]);
+                keyspace.put(b, s.argStart[i], s.argLength[i], s.argStart[i + 1], s.argLength[i + 1]);
             }
             out.append(OK, 0, OK.length);
         }
@@ -461,7 +349,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             long count = 0;
             for (int i = 1; i < argc; i++)
             {
-                if (delete ? delete(store.remove(b, s.argStart[i], s.argLength[i])) :
+                if (delete ? keyspace.delete(store.remove(b, s.argStart[i], s.argLength[i])) :
                     store.get(b, s.argStart[i], s.argLength[i]) != null)
                 {
                     count++;
@@ -481,7 +369,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
                 arity(out, millis ? PTTL : TTL);
                 return;
             }
-            final Value value = store.get(b, s.argStart[1], s.argLength[1]);
+            final KvStore.Value value = store.get(b, s.argStart[1], s.argLength[1]);
             if (null == value)
             {
                 writeInteger(out, -2);
@@ -492,7 +380,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             }
             else
             {
-                final long left = Math.max(0, value.expiresAtMs - clock.timeMillis());
+                final long left = Math.max(0, value.expiresAtMs - keyspace.now());
                 writeInteger(out, millis ? left : (left + 500) / 1000);
             }
         }
@@ -503,11 +391,11 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
                 arity(out, PERSIST);
                 return;
             }
-            final ByteKeyMap.Entry<Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
+            final ByteKeyMap.Entry<KvStore.Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
             final boolean had = null != entry && 0 != entry.value.expiresAtMs;
             if (had)
             {
-                expireAt(writable(entry), 0);
+                keyspace.expireAt(keyspace.writable(entry), 0);
             }
             writeInteger(out, had ? 1 : 0);
         }
@@ -518,7 +406,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
                 arity(out, TIME);
                 return;
             }
-            final long now = clock.timeMillis();
+            final long now = keyspace.now();
             out.append(TIME_ARRAY, 0, TIME_ARRAY.length);
             writeBulkInteger(out, now / 1000);
             writeBulkInteger(out, (now % 1000) * 1000);
@@ -538,10 +426,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         }
         else if (is(b, s, 0, FLUSHALL) || is(b, s, 0, FLUSHDB))
         {
-            store.clear();
-            java.util.Arrays.fill(expiring, 0, expiringCount, null);
-            expiringCount = 0;
-            scheduleExpiryTimer();
+            keyspace.clear();
             out.append(OK, 0, OK.length);
         }
         else if (is(b, s, 0, SELECT))
@@ -654,61 +539,44 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             out.append(ERR_SYNTAX, 0, ERR_SYNTAX.length);
             return;
         }
-        final ByteKeyMap.Entry<Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
+        final ByteKeyMap.Entry<KvStore.Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
         if ((nx && entry != null) || (xx && entry == null))
         {
             out.append(NIL, 0, NIL.length);
             return;
         }
-        final Value value;
+        final KvStore.Value value;
         if (entry != null)
         {
-            value = writable(entry);
+            value = keyspace.writable(entry);
             value.set(b, s.argStart[2], s.argLength[2]);
         }
         else
         {
-            value = new Value(s.argLength[2]);
+            value = new KvStore.Value(s.argLength[2]);
             value.set(b, s.argStart[2], s.argLength[2]);
-            add(b, s.argStart[1], s.argLength[1], value);
+            keyspace.add(b, s.argStart[1], s.argLength[1], value);
         }
         if (!keepTtl)
         {
-            expireAt(value, deadlineMs);
+            keyspace.expireAt(value, deadlineMs);
         }
-        if (0 != value.expiresAtMs && value.expiresAtMs <= clock.timeMillis())
+        if (0 != value.expiresAtMs && value.expiresAtMs <= keyspace.now())
         {
             // EXAT or PXAT in the past: the key is set and gone at once, as in Redis.
-            delete(store.remove(value.key));
+            keyspace.delete(store.remove(value.key));
         }
         out.append(OK, 0, OK.length);
     }
 
-    private void put(final DirectBuffer b, final int keyStart, final int keyLength, final int valueStart, final int valueLength)
-    {
-        final ByteKeyMap.Entry<Value> entry = store.entry(b, keyStart, keyLength);
-        if (entry != null)
-        {
-            final Value existing = writable(entry);
-            existing.set(b, valueStart, valueLength);
-            expireAt(existing, 0);
-        }
-        else
-        {
-            final Value value = new Value(valueLength);
-            value.set(b, valueStart, valueLength);
-            add(b, keyStart, keyLength, value);
-        }
-    }
-
     private void incrementBy(final KvSession s, final DirectBuffer b, final OutputQueue out, final long by)
     {
-        final ByteKeyMap.Entry<Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
-        Value value = null == entry ? null : entry.value;
+        final ByteKeyMap.Entry<KvStore.Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
+        KvStore.Value value = null == entry ? null : entry.value;
         long current = 0;
         if (value != null)
         {
-            current = parseLong(value.bytes, value.length);
+            current = parseValue(value.bytes, value.length);
             if (current == Long.MIN_VALUE && !isLongMin(value.bytes, value.length))
             {
                 out.append(ERR_NOT_INTEGER, 0, ERR_NOT_INTEGER.length);
@@ -723,71 +591,19 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         }
         if (value == null)
         {
-            value = new Value(MIN_VALUE_CAPACITY);
-            add(b, s.argStart[1], s.argLength[1], value);
+            value = new KvStore.Value(KvStore.MIN_VALUE_CAPACITY);
+            keyspace.add(b, s.argStart[1], s.argLength[1], value);
         }
         else
         {
-            value = writable(entry);
+            value = keyspace.writable(entry);
             if (value.bytes.length < 20)
             {
-                value.bytes = new byte[MIN_VALUE_CAPACITY];
+                value.bytes = new byte[KvStore.MIN_VALUE_CAPACITY];
             }
         }
         value.length = formatLong(result, value.bytes);
         writeInteger(out, result);
-    }
-
-    /**
-     * The value of an entry, to change in place: itself, or while a snapshot holds the store frozen a copy
-     * ({@link ByteKeyMap#writable}) that also takes the frozen value's slot in the expiry heap, so the frozen value
-     * (bytes and deadline) stays as the snapshot's position saw it.
-     */
-    private Value writable(final ByteKeyMap.Entry<Value> entry)
-    {
-        final Value held = entry.value;
-        final Value value = store.writable(entry);
-        if (value != held && value.heapIndex >= 0)
-        {
-            expiring[value.heapIndex] = value;
-        }
-        return value;
-    }
-
-    /**
-     * Loading a snapshot: a key read back with its deadline joins the expiry heap; the timer is the clock's, restored
-     * with it (the node restores the cluster time and the timers pending at the snapshot), so none is scheduled.
-     */
-    void restoreDeadline(final Value value)
-    {
-        if (expiringCount == expiring.length)
-        {
-            expiring = Arrays.copyOf(expiring, expiringCount * 2);
-        }
-        expiring[expiringCount] = value;
-        value.heapIndex = expiringCount++;
-        siftUp(value.heapIndex);
-    }
-
-    /**
-     * Loading a snapshot: the deadline the expiry timer was scheduled for when it was taken.
-     */
-    void restoreTimerDeadline(final long deadlineMs)
-    {
-        timerDeadlineMs = deadlineMs;
-    }
-
-    /**
-     * @return the deadline the expiry timer is scheduled for (0: none), for the snapshot.
-     */
-    long timerDeadlineMs()
-    {
-        return timerDeadlineMs;
-    }
-
-    private void add(final DirectBuffer b, final int keyStart, final int keyLength, final Value value)
-    {
-        value.key = store.add(b, keyStart, keyLength, value).key;
     }
 
     /**
@@ -859,7 +675,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             expireTimeError(out, name);
             return;
         }
-        final ByteKeyMap.Entry<Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
+        final ByteKeyMap.Entry<KvStore.Value> entry = store.entry(b, s.argStart[1], s.argLength[1]);
         if (null == entry)
         {
             writeInteger(out, 0);
@@ -873,13 +689,13 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             writeInteger(out, 0);
             return;
         }
-        if (deadlineMs <= clock.timeMillis())
+        if (deadlineMs <= keyspace.now())
         {
-            delete(store.remove(entry.key));
+            keyspace.delete(store.remove(entry.key));
         }
         else
         {
-            expireAt(writable(entry), deadlineMs);
+            keyspace.expireAt(keyspace.writable(entry), deadlineMs);
         }
         writeInteger(out, 1);
     }
@@ -907,7 +723,7 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
             return Long.MIN_VALUE;
         }
         final long ms = seconds ? amount * 1000 : amount;
-        final long now = clock.timeMillis();
+        final long now = keyspace.now();
         if (relative && (ms > MAX_DEADLINE_MS - now || ms < -MAX_DEADLINE_MS))
         {
             return Long.MIN_VALUE;
@@ -920,309 +736,15 @@ public final class KvService extends RequestResponseService<KvService.KvSession>
         return at;
     }
 
-    private static void expireTimeError(final OutputQueue out, final byte[] name)
-    {
-        out.append(ERR_EXPIRE_TIME, 0, ERR_EXPIRE_TIME.length);
-        out.append(name, 0, name.length);
-        out.append(ERR_ARITY_END, 0, ERR_ARITY_END.length);
-    }
-
-    /**
-     * Give a value a deadline (0 for none), keeping the heap and the timer in step.
-     */
-    private void expireAt(final Value value, final long deadlineMs)
-    {
-        if (0 == deadlineMs)
-        {
-            if (value.heapIndex >= 0)
-            {
-                heapRemove(value);
-            }
-            value.expiresAtMs = 0;
-        }
-        else if (value.heapIndex >= 0)
-        {
-            final long before = value.expiresAtMs;
-            value.expiresAtMs = deadlineMs;
-            if (deadlineMs < before)
-            {
-                siftUp(value.heapIndex);
-            }
-            else
-            {
-                siftDown(value.heapIndex);
-            }
-        }
-        else
-        {
-            value.expiresAtMs = deadlineMs;
-            if (expiringCount == expiring.length)
-            {
-                expiring = Arrays.copyOf(expiring, expiringCount * 2);
-            }
-            expiring[expiringCount] = value;
-            value.heapIndex = expiringCount++;
-            siftUp(value.heapIndex);
-        }
-        scheduleExpiryTimer();
-    }
-
-    /**
-     * A key left the store (DEL, expiry, EXPIRE in the past): drop its deadline.
-     *
-     * @return whether there was a value.
-     */
-    private boolean delete(final Value value)
-    {
-        if (null == value)
-        {
-            return false;
-        }
-        if (value.heapIndex >= 0)
-        {
-            // Its deadline stays on the value, which nothing live holds any more (a frozen snapshot may still read it).
-            heapRemove(value);
-            scheduleExpiryTimer();
-        }
-        return true;
-    }
-
-    /**
-     * Remove every key whose deadline the cluster time has reached, earliest first.
-     */
-    private void expireDue()
-    {
-        if (0 == expiringCount || expiring[0].expiresAtMs > clock.timeMillis())
-        {
-            return;
-        }
-        final long now = clock.timeMillis();
-        while (expiringCount > 0 && expiring[0].expiresAtMs <= now)
-        {
-            final Value value = expiring[0];
-            heapRemove(value);
-            store.remove(value.key);
-            expired++;
-        }
-        scheduleExpiryTimer();
-    }
-
-    private void scheduleExpiryTimer()
-    {
-        final long earliest = 0 == expiringCount ? 0 : expiring[0].expiresAtMs;
-        if (earliest == timerDeadlineMs)
-        {
-            return;
-        }
-        timerDeadlineMs = earliest;
-        if (0 == earliest)
-        {
-            clock.cancelTimer(EXPIRY_TIMER);
-        }
-        else
-        {
-            clock.scheduleTimer(EXPIRY_TIMER, earliest);
-        }
-    }
-
-    private void heapRemove(final Value value)
-    {
-        final int slot = value.heapIndex;
-        value.heapIndex = -1;
-        final int last = --expiringCount;
-        final Value moved = expiring[last];
-        expiring[last] = null;
-        if (slot != last)
-        {
-            expiring[slot] = moved;
-            moved.heapIndex = slot;
-            siftDown(slot);
-            siftUp(moved.heapIndex);
-        }
-    }
-
-    private void siftUp(final int from)
-    {
-        int i = from;
-        final Value value = expiring[i];
-        while (i > 0)
-        {
-            final int parent = (i - 1) >>> 1;
-            if (expiring[parent].expiresAtMs <= value.expiresAtMs)
-            {
-                break;
-            }
-            expiring[i] = expiring[parent];
-            expiring[i].heapIndex = i;
-            i = parent;
-        }
-        expiring[i] = value;
-        value.heapIndex = i;
-    }
-
-    private void siftDown(final int from)
-    {
-        int i = from;
-        final Value value = expiring[i];
-        while (true)
-        {
-            final int left = 2 * i + 1;
-            if (left >= expiringCount)
-            {
-                break;
-            }
-            final int right = left + 1;
-            final int child = right < expiringCount && expiring[right].expiresAtMs < expiring[left].expiresAtMs ?
-                right : left;
-            if (expiring[child].expiresAtMs >= value.expiresAtMs)
-            {
-                break;
-            }
-            expiring[i] = expiring[child];
-            expiring[i].heapIndex = i;
-            i = child;
-        }
-        expiring[i] = value;
-        value.heapIndex = i;
-    }
-
-    private static void writeBulkInteger(final OutputQueue out, final long value)
-    {
-        final int digits = Long.toString(value).length();
-        out.appendByte((byte)'$');
-        out.appendAscii(digits);
-        out.append(CRLF, 0, CRLF.length);
-        out.appendAscii(value);
-        out.append(CRLF, 0, CRLF.length);
-    }
-
     private static boolean is(final DirectBuffer b, final KvSession s, final int arg, final byte[] lowerCase)
     {
         return HttpService.equalsIgnoreCase(b, s.argStart[arg], s.argLength[arg], lowerCase);
     }
 
-    private static void arity(final OutputQueue out, final byte[] name)
-    {
-        out.append(ERR_ARITY, 0, ERR_ARITY.length);
-        out.append(name, 0, name.length);
-        out.append(ERR_ARITY_END, 0, ERR_ARITY_END.length);
-    }
-
-    private static void writeInteger(final OutputQueue out, final long value)
-    {
-        out.appendByte((byte)':');
-        out.appendAscii(value);
-        out.append(CRLF, 0, CRLF.length);
-    }
-
-    private static void writeBulk(final OutputQueue out, final DirectBuffer b, final int start, final int length)
-    {
-        out.appendByte((byte)'$');
-        out.appendAscii(length);
-        out.append(CRLF, 0, CRLF.length);
-        out.append(b, start, length);
-        out.append(CRLF, 0, CRLF.length);
-    }
-
-    private static void writeBulkOrNil(final OutputQueue out, final Value value)
-    {
-        if (value == null)
-        {
-            out.append(NIL, 0, NIL.length);
-            return;
-        }
-        out.appendByte((byte)'$');
-        out.appendAscii(value.length);
-        out.append(CRLF, 0, CRLF.length);
-        out.append(value.bytes, 0, value.length);
-        out.append(CRLF, 0, CRLF.length);
-    }
-
-    /**
-     * Redis's rule for integers: optional '-', digits, no leading zeros or '+', at most 20 chars.
-     *
-     * @return the value, or Long.MIN_VALUE when not an integer (see isLongMin for the one clash).
-     */
-    static long parseLong(final DirectBuffer b, final int start, final int length)
-    {
-        if (length == 0 || length > 20)
-        {
-            return Long.MIN_VALUE;
-        }
-        final boolean negative = b.getByte(start) == '-';
-        int i = negative ? 1 : 0;
-        if (i == length || (b.getByte(start + i) == '0' && length > i + 1))
-        {
-            return Long.MIN_VALUE;
-        }
-        long value = 0;
-        for (; i < length; i++)
-        {
-            final int digit = b.getByte(start + i) - '0';
-            if (digit < 0 || digit > 9 || value < (Long.MIN_VALUE + digit) / 10)
-            {
-                return Long.MIN_VALUE;
-            }
-            value = value * 10 - digit; // accumulate negatively to reach Long.MIN_VALUE
-        }
-        if (negative)
-        {
-            return value;
-        }
-        return value == Long.MIN_VALUE ? Long.MIN_VALUE : -value;
-    }
-
-    private long parseLong(final byte[] bytes, final int length)
+    private long parseValue(final byte[] bytes, final int length)
     {
         valueView.wrap(bytes);
         return parseLong(valueView, 0, length);
     }
 
-    private static boolean isLongMin(final DirectBuffer b, final int start, final int length)
-    {
-        return HttpService.equalsBytes(b, start, length, LONG_MIN);
-    }
-
-    private static boolean isLongMin(final byte[] bytes, final int length)
-    {
-        return length == LONG_MIN.length && Arrays.equals(bytes, 0, length, LONG_MIN, 0, length);
-    }
-
-    private static final byte[] LONG_MIN = ascii(Long.toString(Long.MIN_VALUE));
-
-    /**
-     * @return the number of ASCII digits (and sign) written to the start of bytes.
-     */
-    static int formatLong(final long value, final byte[] bytes)
-    {
-        if (value == Long.MIN_VALUE)
-        {
-            System.arraycopy(LONG_MIN, 0, bytes, 0, LONG_MIN.length);
-            return LONG_MIN.length;
-        }
-        long v = Math.abs(value);
-        int digits = 1;
-        for (long t = v; t >= 10; t /= 10)
-        {
-            digits++;
-        }
-        final int length = digits + (value < 0 ? 1 : 0);
-        int i = length;
-        do
-        {
-            bytes[--i] = (byte)('0' + v % 10);
-            v /= 10;
-        }
-        while (v != 0);
-        if (value < 0)
-        {
-            bytes[0] = '-';
-        }
-        return length;
-    }
-
-    static byte[] ascii(final String text)
-    {
-        return text.getBytes(StandardCharsets.US_ASCII);
-    }
 }

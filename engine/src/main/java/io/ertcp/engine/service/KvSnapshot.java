@@ -28,12 +28,12 @@ final class KvSnapshot implements SnapshotWriter
     static final int VERSION = 2;
     private static final int VERSION_WITHOUT_DEADLINES = 1;
 
-    private final ByteKeyMap<KvService.Value> store;
-    private final KvService kv;
+    private final ByteKeyMap<KvStore.Value> store;
+    private final KvStore kv;
     /** The expiry timer's deadline at the capture; written by the duty cycle before the writer runs. */
     private long timerDeadlineMs;
 
-    KvSnapshot(final ByteKeyMap<KvService.Value> store, final KvService kv)
+    KvSnapshot(final ByteKeyMap<KvStore.Value> store, final KvStore kv)
     {
         this.store = store;
         this.kv = kv;
@@ -74,7 +74,7 @@ final class KvSnapshot implements SnapshotWriter
         }
     }
 
-    static void read(final SnapshotInput in, final ByteKeyMap<KvService.Value> store, final KvService kv)
+    static void read(final SnapshotInput in, final ByteKeyMap<KvStore.Value> store, final KvStore kv)
     {
         final int version = in.getInt();
         if (version != VERSION && version != VERSION_WITHOUT_DEADLINES)
@@ -91,7 +91,7 @@ final class KvSnapshot implements SnapshotWriter
             final byte[] key = new byte[in.getInt()];
             in.getBytes(key, 0, key.length);
             final int length = in.getInt();
-            final KvService.Value value = new KvService.Value(length);
+            final KvStore.Value value = new KvStore.Value(length);
             in.getBytes(value.bytes, 0, length);
             value.length = length;
             value.key = key;

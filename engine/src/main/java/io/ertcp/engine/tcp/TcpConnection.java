@@ -17,6 +17,13 @@ import static io.ertcp.engine.tcp.TcpHeaderFlyweight.RST;
 import static io.ertcp.engine.tcp.TcpHeaderFlyweight.SYN;
 
 /**
+ * Why one class of about 1,700 lines: this is one TCB, and the RFC 9293 3.10.7.4 phases of ingress, ACK
+ * processing with its loss recovery (RFC 5681, 6582, 6675) and the timers read and write the same
+ * sequence-space fields, whose invariants are stated once, here; split apart they would each need
+ * all of them (lwIP's tcp_in.c and smoltcp's socket keep them together too). Egress
+ * ({@link TcpSender}) and takeover ({@link Takeover}) are apart because they are separate concerns
+ * that touch the TCB at a few points.
+ * <p>
  * One TCP connection's whole transmission control block (RFC 9293 section 3.3.1) and its state
  * machine. Ingress ({@link #onSegment}) runs in the phases of RFC 9293 3.10.7.4 and lwIP's
  * tcp_in.c: reject unacceptable segments, RST and SYN checks, ACK processing (state transitions,
@@ -27,13 +34,6 @@ import static io.ertcp.engine.tcp.TcpHeaderFlyweight.SYN;
  * <p>
  * Pooled: {@link #reset} readies it for another 4-tuple, keeping its buffers. Time only enters as
  * {@code nowNs} parameters.
- * <p>
- * Over 800 lines, on purpose: this is one TCB, and the RFC 9293 3.10.7.4 phases of ingress, ACK
- * processing with its loss recovery (RFC 5681, 6582, 6675) and the timers read and write the same
- * sequence-space fields, whose invariants are stated once, here; split apart they would each need
- * all of them (lwIP's tcp_in.c and smoltcp's socket keep them together too). Egress
- * ({@link TcpSender}) and takeover ({@link Takeover}) are apart because they are separate concerns
- * that touch the TCB at a few points.
  */
 public final class TcpConnection implements Connection
 {

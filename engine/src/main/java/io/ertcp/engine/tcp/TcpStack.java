@@ -21,6 +21,13 @@ import static io.ertcp.engine.tcp.TcpHeaderFlyweight.RST;
 import static io.ertcp.engine.tcp.TcpHeaderFlyweight.SYN;
 
 /**
+ * Why one class of about 1,000 lines: demultiplexing, the listeners with their SYN cookies, {@link #restore}, the
+ * duty cycle and the writing of every segment all read and change the same stack-wide state, the connection table
+ * with its index by id, the pool, the timer heap, the pending list, the IPv4 output and the counters. A connection
+ * is in the table, the index and (until it is released) the timer heap, or in the pool and none of them
+ * ({@code allocate} and {@code release} keep that in one place); split by path, each part would need all of that
+ * state. The longest single part is {@link #restore}, its contract and its validation (about 130 lines).
+ * <p>
  * The TCP layer of one node: demultiplexes the IPv4 layer's TCP datagrams to connections by
  * 4-tuple, to listeners, or answers them with RSTs (RFC 9293 3.10.7.1); opens connections
  * passively and actively; runs the connections' timers and sends what they have pending in
@@ -30,11 +37,6 @@ import static io.ertcp.engine.tcp.TcpHeaderFlyweight.SYN;
  * Single-threaded: everything runs on the stack's duty cycle. Connections are pooled and their
  * buffers allocated once per pooled connection, so that the steady state allocates nothing.
  * Replication plugs in through the {@link ReplicationSeam} it is built with, and only there.
- * <p>
- * Over 800 lines, on purpose: demultiplexing, the listeners with their SYN cookies, restore and
- * the writing of every segment share the stack-wide state (the connection table and pool, the
- * timer heap, the pending list, the IPv4 output and the counters); about a third is the
- * validation and documentation of {@link #restore}.
  */
 public final class TcpStack implements Ipv4Handler
 {

@@ -104,12 +104,12 @@ class KvServiceTest
     void integerRules()
     {
         final UnsafeBuffer b = new UnsafeBuffer(bytes("9223372036854775807 -9223372036854775808 9223372036854775808 012 -0 +1"));
-        assertEquals(Long.MAX_VALUE, KvService.parseLong(b, 0, 19));
-        assertEquals(Long.MIN_VALUE, KvService.parseLong(b, 20, 20));
-        assertEquals(Long.MIN_VALUE, KvService.parseLong(b, 41, 19)); // overflow: not an integer
-        assertEquals(Long.MIN_VALUE, KvService.parseLong(b, 61, 3));
+        assertEquals(Long.MAX_VALUE, RespReplies.parseLong(b, 0, 19));
+        assertEquals(Long.MIN_VALUE, RespReplies.parseLong(b, 20, 20));
+        assertEquals(Long.MIN_VALUE, RespReplies.parseLong(b, 41, 19)); // overflow: not an integer
+        assertEquals(Long.MIN_VALUE, RespReplies.parseLong(b, 61, 3));
         final byte[] out = new byte[24];
-        assertEquals("-9223372036854775808", new String(out, 0, KvService.formatLong(Long.MIN_VALUE, out), StandardCharsets.US_ASCII));
-        assertEquals("-17", new String(out, 0, KvService.formatLong(-17, out), StandardCharsets.US_ASCII));
+        assertEquals("-9223372036854775808", new String(out, 0, RespReplies.formatLong(Long.MIN_VALUE, out), StandardCharsets.US_ASCII));
+        assertEquals("-17", new String(out, 0, RespReplies.formatLong(-17, out), StandardCharsets.US_ASCII));
     }
 }

@@ -29,7 +29,8 @@ public final class ControlFrames
     /**
      * The primary names a backup the new logger after the logger was lost (docs/architecture.md rule 6): node id = the primary,
      * epoch = its epoch, position = the node id of the backup promoted; no payload. Sent to the group every
-     * heartbeat until the backup's heartbeats say LOGGER. Handled by the node, not by {@link Membership}.
+     * heartbeat until the backup's heartbeats say LOGGER. Sent and handled by {@link Membership}; not one of
+     * {@link #isControlKind}'s kinds, so the node routes it to {@link Membership#onFrame} by name.
      */
     public static final int KIND_PROMOTE_LOGGER = 7;
 
@@ -73,6 +74,7 @@ public final class ControlFrames
             case KIND_VOTE_REQUEST -> VOTE_REQUEST_PAYLOAD_LENGTH;
             case KIND_VOTE -> VoteFlyweight.LENGTH;
             case KIND_LEAVE -> LEAVE_PAYLOAD_LENGTH;
+            case KIND_PROMOTE_LOGGER -> 0;
             default -> -1;
         };
     }

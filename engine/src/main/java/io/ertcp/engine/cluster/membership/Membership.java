@@ -15,6 +15,15 @@ import org.agrona.MutableDirectBuffer;
  * election of a new primary, as a single-threaded state machine driven by received frames and
  * {@link #doWork(long, FrameOutput)}. It owns the node's role and epoch; the agent acting on them (takeover,
  * fencing, stepping down) listens through {@link Listener}.
+ * <p>
+ * Why one class of some 1,400 lines: its safety rests on invariants over a handful of fields (the epoch, the highest
+ * epoch known, the vote granted in each epoch, the election in progress, the primary followed) that every frame kind
+ * reads and moves: a heartbeat can adopt an epoch, a vote can depose the primary, a LEAVE starts an election, a
+ * PROMOTE_LOGGER is taken only in the epoch followed. Split by frame kind, each part would write those fields
+ * under rules stated elsewhere; here they are written by private methods of one object, stated once below, and
+ * tested as one state machine ({@code MembershipTest} on a simulated cluster). What is not about those fields
+ * lives apart: a member's view ({@link MemberView}), the frames ({@link HeartbeatFlyweight},
+ * {@link VoteFlyweight}, {@link ControlFrames}) and the counters ({@link MembershipCounters}).
  * <ul>
  *   <li>Heartbeats: every {@code heartbeatIntervalNs} a HEARTBEAT to the group MAC with this node's role, epoch,
  *       believed primary and {@link LocalStatus}. Every frame heard from a member refreshes its {@link MemberView}.</li>
@@ -37,6 +46,11 @@ import org.agrona.MutableDirectBuffer;
  *       {@link #unconfirmedEpoch()}). A frame raises the highest epoch known (what the next election asks for and
  *       the most a vote is granted in) by one step at most. A PRIMARY heartbeat of a lower epoch is fenced: counted
  *       and ignored. A primary that adopts a higher epoch is deposed and becomes a BACKUP.</li>
+ *   <li>Logger promotion (docs/architecture.md rule 6): a primary told its logger is lost ({@link #promoteLogger()})
+ *       waits one more suspicion timeout, then picks the best live backup by rank and sends it a PROMOTE_LOGGER every
+ *       heartbeat interval until that backup's heartbeats say LOGGER ({@link Listener#onLoggerPromoted}). A backup
+ *       takes the order only from the primary it follows, in its own epoch, naming it, while it hears no logger
+ *       ({@link Listener#onPromotedToLogger}); then its role is LOGGER.</li>
  * </ul>
  * Invariants: {@code epoch() <= highestEpoch}; this node grants at most one candidate per epoch and never in an
  * epoch at or below its own, nor more than one above the highest it knew; it is PRIMARY in an epoch only after a
@@ -158,6 +172,31 @@ public final class Membership implements FrameHandler
         default void onDeposed(final int newEpoch)
         {
         }
+
+        /** Primary, promoting a logger (rule 6): it asks backup {@code targetId} to become the logger. */
+        default void onPromotingLogger(final int targetId)
+        {
+        }
+
+        /**
+         * Primary, promoting a logger (rule 6): the backup asked now says LOGGER in its heartbeats; send it the log
+         * from the first record its own lacks ({@code logger.logPosition() + 1}). The promotion is over.
+         */
+        default void onLoggerPromoted(final MemberView logger)
+        {
+        }
+
+        /**
+         * Backup (rule 6): the primary it follows named it the logger in {@code epoch}, its own, and it hears no
+         * logger. Become the logger now.
+         *
+         * @return true when this node became the logger (its role is LOGGER from here); false when it cannot take
+         * the role now (it is not serving as a backup), so the order is ignored.
+         */
+        default boolean onPromotedToLogger(final int fromNodeId, final int epoch)
+        {
+            return false;
+        }
     }
 
     private final int nodeId;
@@ -219,6 +258,11 @@ public final class Membership implements FrameHandler
     private long startedNs;
     private long nowNs;
     private long nextHeartbeatNs;
+
+    // Rule 6, as primary: promoting a backup to logger after the logger was lost; the backup asked (NO_NODE none yet).
+    private boolean promotingLogger;
+    private int promotionTarget = ControlFrames.NO_NODE;
+    private long nextPromotionNs;
 
     // ST-TCP: only the backup the primary last named in sync may be elected (the others lack acknowledged bytes).
     private boolean syncedCandidatesOnly;
@@ -533,6 +577,7 @@ public final class Membership implements FrameHandler
         if (role == Role.PRIMARY && newRole != Role.PRIMARY)
         {
             primaryId = ControlFrames.NO_NODE;
+            cancelPromotion();
         }
         role = newRole;
         if (newRole != Role.BACKUP)
@@ -576,6 +621,10 @@ public final class Membership implements FrameHandler
         {
             nextVoteRequestNs = nowNs + heartbeatIntervalNs;
             work++;
+        }
+        if (promotingLogger)
+        {
+            work += promoteLoggerStep(nowNs, out);
         }
         if (nowNs - nextHeartbeatNs >= 0 && sendHeartbeat(nowNs, out))
         {
@@ -645,6 +694,7 @@ public final class Membership implements FrameHandler
             case ControlFrames.KIND_HEARTBEAT -> onHeartbeat(members[index], buffer, payload);
             case ControlFrames.KIND_VOTE_REQUEST -> onVoteRequest(members[index]);
             case ControlFrames.KIND_LEAVE -> onLeave(members[index], (int)header.position());
+            case ControlFrames.KIND_PROMOTE_LOGGER -> onPromoteLogger(members[index], header.epoch(), (int)header.position());
             default -> onVote(members[index], buffer, payload);
         }
     }
@@ -996,6 +1046,7 @@ public final class Membership implements FrameHandler
         if (wasPrimary)
         {
             role = Role.BACKUP;
+            cancelPromotion();
             counters.deposed.incrementRelease();
             listener.onDeposed(newEpoch);
         }
@@ -1178,6 +1229,111 @@ public final class Membership implements FrameHandler
             {
                 member.grantedUs = false;
             }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Logger promotion (docs/architecture.md rule 6)
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * Primary: the logger was lost; promote a backup to logger. Only after another suspicion timeout of silence:
+     * promoting turns a backup into a logger for good, so a logger that was merely slow (a pause, a busy machine)
+     * must have its chance to speak again ({@link #cancelPromotion()} when it does).
+     */
+    public void promoteLogger()
+    {
+        promotingLogger = true;
+        promotionTarget = ControlFrames.NO_NODE;
+        nextPromotionNs = nowNs + suspicionTimeoutNs;
+    }
+
+    /** Primary, promoting a logger: the lost one said it is gone (LEAVE), so promote without waiting. */
+    public void promoteLoggerAtOnce()
+    {
+        if (promotingLogger)
+        {
+            nextPromotionNs = nowNs;
+        }
+    }
+
+    /** Primary: the lost logger is back, or this node serves no longer: promote nobody. */
+    public void cancelPromotion()
+    {
+        promotingLogger = false;
+        promotionTarget = ControlFrames.NO_NODE;
+    }
+
+    /** @return whether this primary is promoting a backup to logger. */
+    public boolean promotingLogger()
+    {
+        return promotingLogger;
+    }
+
+    /** @return the backup this primary asks to become the logger, or {@link ControlFrames#NO_NODE} (none yet). */
+    public int promotionTarget()
+    {
+        return promotionTarget;
+    }
+
+    /**
+     * Pick the first live backup by rank, ask it every heartbeat interval to become the logger, and once its
+     * heartbeats say LOGGER tell the listener. A target that goes quiet first is dropped for the next best.
+     */
+    private int promoteLoggerStep(final long nowNs, final FrameOutput out)
+    {
+        if (role != Role.PRIMARY || nowNs - nextPromotionNs < 0)
+        {
+            return 0;
+        }
+        nextPromotionNs = nowNs + heartbeatIntervalNs;
+        if (promotionTarget == ControlFrames.NO_NODE)
+        {
+            final MemberView best = bestHeard(Role.BACKUP);
+            if (null == best)
+            {
+                return 0;
+            }
+            promotionTarget = best.nodeId();
+            listener.onPromotingLogger(promotionTarget);
+        }
+        final MemberView target = view(promotionTarget);
+        if (target.role() == Role.LOGGER && target.alive())
+        {
+            cancelPromotion();
+            listener.onLoggerPromoted(target);
+            return 1;
+        }
+        if (!target.alive())
+        {
+            promotionTarget = ControlFrames.NO_NODE;
+            return 0;
+        }
+        final int at = claim(out, ControlFrames.KIND_PROMOTE_LOGGER, epoch, promotionTarget, 0);
+        if (at < 0)
+        {
+            return 0;
+        }
+        out.commit(at - EthernetFlyweight.HEADER_LENGTH);
+        return 1;
+    }
+
+    private void onPromoteLogger(final MemberView from, final int frameEpoch, final int targetId)
+    {
+        // Only the primary this node follows, in this node's own epoch (rule 9): the order moves no epoch.
+        if (targetId != nodeId || role != Role.BACKUP || from.nodeId() != primaryId || frameEpoch != epoch)
+        {
+            return;
+        }
+        if (null != firstHeard(Role.LOGGER))
+        {
+            // This node still hears a logger: the primary's suspicion is its own (a pause, a lost frame), and
+            // a second logger would cost the cluster a backup for nothing. The primary hears the logger again.
+            return;
+        }
+        if (listener.onPromotedToLogger(from.nodeId(), frameEpoch))
+        {
+            role(Role.LOGGER);
         }
     }
 

@@ -685,6 +685,127 @@ class MembershipTest
         assertEquals(List.of(), cluster.events);
     }
 
+    /** Rule 6: a primary that lost its logger promotes a backup, through PROMOTE_LOGGER frames and heartbeats. */
+    @Nested
+    class LoggerPromotion
+    {
+        private final SimulatedCluster cluster = new SimulatedCluster(
+            member(1, 0, Role.PRIMARY), member(2, 0, Role.LOGGER), member(3, 1, Role.BACKUP), member(4, 2, Role.BACKUP));
+
+        /** The logger's node goes down; runs until the primary suspects it and is told to promote, as its node does. */
+        private void loseLogger()
+        {
+            cluster.runFor(200 * MS);
+            cluster.down[L] = true;
+            assertTrue(cluster.runUntil(() -> !cluster.events(P, "suspected").isEmpty(), 1_000 * MS) >= 0);
+            cluster.nodes[P].promoteLogger();
+        }
+
+        private UnsafeBuffer promoteFrame(final int fromId, final int epoch, final int targetId)
+        {
+            final UnsafeBuffer frame = new UnsafeBuffer(new byte[60]);
+            new EthernetFlyweight().wrap(frame, 0).destination(SimulatedCluster.GROUP_MAC).source(0x0200_0000_0000L | fromId)
+                .etherType(EthernetFlyweight.ETHER_TYPE_REPLICATION);
+            new ReplicationFrameFlyweight().wrap(frame, EthernetFlyweight.HEADER_LENGTH)
+                .writeHeader(ControlFrames.KIND_PROMOTE_LOGGER, fromId, epoch, targetId, 0);
+            return frame;
+        }
+
+        @Test
+        void theBestBackupIsAskedAfterAnotherTimeoutAndTheLoggerIsSentTheLog()
+        {
+            cluster.status[B].logPosition = 41;
+            loseLogger();
+            final long askedAt = cluster.nowNs;
+            assertTrue(cluster.nodes[P].promotingLogger());
+            assertEquals(ControlFrames.NO_NODE, cluster.nodes[P].promotionTarget());
+            cluster.runFor(SUSPICION_NS - 2 * MS);
+            assertTrue(cluster.events(P, "promoting").isEmpty(), "a slow logger has one more timeout to speak");
+
+            assertTrue(cluster.runUntil(() -> !cluster.events(P, "logger-promoted").isEmpty(), 500 * MS) >= 0);
+            assertEquals(List.of(new SimulatedCluster.Event(P, "promoting", 3, 0)), cluster.events(P, "promoting"),
+                "the live backup of the lowest rank, asked once");
+            assertEquals(List.of(new SimulatedCluster.Event(B, "promoted", 1, Membership.INITIAL_EPOCH)),
+                cluster.events("promoted"));
+            assertEquals(Role.LOGGER, cluster.nodes[B].role());
+            assertEquals(Role.BACKUP, cluster.nodes[C].role());
+            assertEquals(List.of(new SimulatedCluster.Event(P, "logger-promoted", 3, 41)),
+                cluster.events(P, "logger-promoted"), "told once, with where the new logger's log ends");
+            assertFalse(cluster.nodes[P].promotingLogger());
+            assertTrue(cluster.nowNs - askedAt >= SUSPICION_NS);
+            cluster.runFor(200 * MS);
+            assertEquals(1, cluster.events(B, "promoted").size(), "no more orders once it is the logger");
+        }
+
+        @Test
+        void aLoggerThatSaidItIsGoneIsReplacedWithoutWaiting()
+        {
+            loseLogger();
+            cluster.nodes[P].promoteLoggerAtOnce();
+            assertTrue(cluster.runUntil(() -> !cluster.events(P, "promoting").isEmpty(), 2 * MS) >= 0,
+                "no second timeout for a logger that left");
+        }
+
+        @Test
+        void aBackupThatStillHearsTheLoggerIsNotPromoted()
+        {
+            cluster.runFor(200 * MS);
+            cluster.cut(P, L, true);
+            assertTrue(cluster.runUntil(() -> !cluster.events(P, "suspected").isEmpty(), 1_000 * MS) >= 0);
+            cluster.nodes[P].promoteLogger();
+            cluster.runFor(500 * MS);
+            assertEquals(3, cluster.nodes[P].promotionTarget(), "asked, and asked again");
+            assertTrue(cluster.events("promoted").isEmpty(), "the backups hear the logger: a second one costs a backup");
+            assertEquals(Role.BACKUP, cluster.nodes[B].role());
+
+            cluster.nodes[P].cancelPromotion(); // the node does when it hears its logger again
+            assertFalse(cluster.nodes[P].promotingLogger());
+            assertEquals(ControlFrames.NO_NODE, cluster.nodes[P].promotionTarget());
+        }
+
+        @Test
+        void aTargetThatCannotTakeTheRoleAndGoesQuietIsDroppedForTheNextBest()
+        {
+            cluster.declinesPromotion[B] = true;
+            loseLogger();
+            assertTrue(cluster.runUntil(() -> !cluster.events(B, "declined").isEmpty(), 500 * MS) >= 0);
+            assertEquals(Role.BACKUP, cluster.nodes[B].role(), "it declined: its role stays");
+            cluster.down[B] = true;
+            assertTrue(cluster.runUntil(() -> !cluster.events(P, "logger-promoted").isEmpty(), 1_000 * MS) >= 0);
+            assertEquals(List.of(new SimulatedCluster.Event(P, "promoting", 3, 0), new SimulatedCluster.Event(P, "promoting", 4, 0)),
+                cluster.events(P, "promoting"));
+            assertEquals(Role.LOGGER, cluster.nodes[C].role());
+        }
+
+        @Test
+        void onlyThePrimaryItFollowsInItsOwnEpochNamingItPromotes()
+        {
+            cluster.runFor(200 * MS);
+            cluster.down[L] = true;
+            assertTrue(cluster.runUntil(() -> cluster.nodes[B].view(2).heard() && !cluster.nodes[B].view(2).alive(),
+                1_000 * MS) >= 0);
+            cluster.down[P] = true; // no orders of its own meanwhile
+            cluster.nodes[B].onFrame(promoteFrame(4, Membership.INITIAL_EPOCH, 3), 0, 60, 0);
+            cluster.nodes[B].onFrame(promoteFrame(1, Membership.INITIAL_EPOCH + 1, 3), 0, 60, 0);
+            cluster.nodes[B].onFrame(promoteFrame(1, Membership.INITIAL_EPOCH, 4), 0, 60, 0);
+            cluster.nodes[L].onFrame(promoteFrame(1, Membership.INITIAL_EPOCH, 2), 0, 60, 0);
+            assertTrue(cluster.events("promoted").isEmpty(), "not its primary, not its epoch, not named, not a backup");
+            assertEquals(Role.BACKUP, cluster.nodes[B].role());
+            cluster.nodes[B].onFrame(promoteFrame(1, Membership.INITIAL_EPOCH, 3), 0, 60, 0);
+            assertEquals(Role.LOGGER, cluster.nodes[B].role());
+            assertEquals(List.of(new SimulatedCluster.Event(B, "promoted", 1, Membership.INITIAL_EPOCH)),
+                cluster.events("promoted"));
+        }
+
+        @Test
+        void aDeposedPrimaryPromotesNobody()
+        {
+            loseLogger();
+            cluster.nodes[P].role(Role.BACKUP);
+            assertFalse(cluster.nodes[P].promotingLogger());
+        }
+    }
+
     @Nested
     class Leaving
     {

@@ -106,6 +106,22 @@ final class SimulatedCluster
         {
             events.add(new Event(node, "left", nodeId, 0));
         }
+
+        public void onPromotingLogger(final int targetId)
+        {
+            events.add(new Event(node, "promoting", targetId, 0));
+        }
+
+        public void onLoggerPromoted(final MemberView logger)
+        {
+            events.add(new Event(node, "logger-promoted", logger.nodeId(), logger.logPosition()));
+        }
+
+        public boolean onPromotedToLogger(final int fromNodeId, final int epoch)
+        {
+            events.add(new Event(node, declinesPromotion[node] ? "declined" : "promoted", fromNodeId, epoch));
+            return !declinesPromotion[node];
+        }
     }
 
     /** A node's transmit side: one frame at a time, delivered at commit. */
@@ -164,6 +180,8 @@ final class SimulatedCluster
     final boolean[] down;
     final boolean[] full;
     final boolean[][] cut;
+    /** A node whose agent cannot take the logger's role now (it is not serving as a backup). */
+    final boolean[] declinesPromotion;
     final List<Event> events = new ArrayList<>();
     final List<byte[]> sent = new ArrayList<>();
     private final Wire[] wires;
@@ -188,6 +206,7 @@ final class SimulatedCluster
         down = new boolean[n];
         full = new boolean[n];
         cut = new boolean[n][n];
+        declinesPromotion = new boolean[n];
         wires = new Wire[n];
         for (int i = 0; i < n; i++)
         {
