@@ -21,8 +21,6 @@ import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
 import io.ertcp.engine.replication.backup.BackupFollower;
-import io.ertcp.engine.replication.channel.ClusterKey;
-import io.ertcp.engine.replication.channel.FrameAuthenticator;
 import io.ertcp.engine.replication.channel.ReceiverSettings;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.engine.replication.channel.SealingOutput;
@@ -35,7 +33,6 @@ import io.ertcp.engine.replication.tap.TapAssembler;
 import io.ertcp.engine.tcp.TcpStack;
 import io.ertcp.log.DataFlyweight;
 import io.ertcp.log.ReplicationLog;
-import io.ertcp.log.SnapshotStore;
 import io.ertcp.service.SnapshotService;
 import io.ertcp.service.TcpService;
 import org.agrona.DirectBuffer;
@@ -43,11 +40,9 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemEpochNanoClock;
-import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
@@ -73,11 +68,12 @@ import java.util.function.Supplier;
  * holds nothing; {@link State#STARTING} waits for the peer's MAC; {@link State#FENCED} after a failed rejoin.</li>
  * </ul>
  * The node itself owns the ports, the IPv4 layer, the replication channel (EtherType 0x88B5: every frame
- * authenticated, control frames to {@link Membership}, the rest to the role), the membership's callbacks and the
- * transitions between roles, each of which hands the role's objects on explicitly (the backup's follower, service,
- * standby primary and sender, tap and relay inbox, through its draining candidacy, to the primary it becomes); the
- * duty cycle's skeleton, the LEAVEs of a departure, retention, snapshots, status, report and the management endpoint.
- * The roles see it only through a {@link NodeContext}.
+ * authenticated by its {@link ChannelGate}, control frames to {@link Membership}, the rest to the role), the
+ * membership's callbacks and the transitions between roles, each of which hands the role's objects on explicitly (the
+ * backup's follower, service, standby primary and sender, tap and relay inbox, through its draining candidacy, to the
+ * primary it becomes); the duty cycle's skeleton, leaving on purpose ({@link Departure}), retention and snapshots
+ * ({@link LogKeeper}), the status and report ({@link NodeReporter}) and the management endpoint. The roles see it
+ * only through a {@link NodeContext}.
  * <p>
  * A node that starts with a log left by an earlier run of a primary or backup has been restarted: it discards that
  * copy (it may hold records never made durable) and rejoins as a backup, replaying the log from the logger (rule 7).
@@ -99,13 +95,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public static final int MAX_RECORD_LENGTH = 16 * 1024;
     static final int SLOTS = 256;
     private static final long STATUS_INTERVAL_NS = 100_000_000L;
-    /** {@link #stopRequest} when no stop was asked for. */
-    private static final int NO_STOP = Integer.MIN_VALUE;
-    private static final int DEPARTURE_HOLDING = 1;
-    private static final int DEPARTURE_ANNOUNCING = 2;
-    private static final int DEPARTURE_LEFT = 3;
-    /** LEAVE frames sent, one per duty cycle: the channel is lossy and a LEAVE is never resent after. */
-    private static final int LEAVES_SENT = 3;
     /** How long after the last record a logger or backup still counts records as arriving (replicationInFlight). */
     private static final long IN_FLIGHT_QUIET_NS = 1_000_000L;
 
@@ -129,17 +118,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final PacketPort port;
     /** The replication channel's own port (replication-interface), or null when the channel shares {@link #port}. */
     private final PacketPort replicationPort;
-    /** With {@link #replicationPort}: its frames, only the channel's (this node's MAC or the group, EtherType 0x88B5). */
-    private final FrameHandler replicationHandler = this::onReplicationPortFrame;
-    private final AtomicCounter refusedOnClientPort;
-    private final AtomicCounter otherOnReplicationPort;
+    /** Where the channel's frames come in, on either port: authenticated, then {@link #onChannelFrame}. */
+    private final ChannelGate gate;
     private final Ipv4Layer layer;
     private final FrameOutput out;
-    /** Where the replication channel's frames go: {@link #out} with every frame sealed by {@link #authenticator}. */
+    /** Where the replication channel's frames go: {@link #out} with every frame sealed by the gate's authenticator. */
     private final FrameOutput channelOut;
-    private final FrameAuthenticator authenticator;
-    private long refusalsReported;
-    private long nextRefusalReportNs;
     private final NanoClock clock;
     /** The replication channel's frame size after the Ethernet header, the cluster file's replication-mtu. */
     private final int mtu;
@@ -156,14 +140,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final boolean tapMode;
     /** The client port's frames: the role's {@link NodeRole#portHandler}, else the IPv4 layer. */
     private FrameHandler receiveHandler;
-    /**
-     * Null when the service shares state across connections (kv) and takes no snapshots: then the whole log is kept.
-     */
-    private final Retention retention;
-    /** The service shares state and the cluster file asks for snapshots: SNAPSHOT records bound retention. */
-    private final boolean snapshotting;
-    /** This node's snapshots of its service (primary and backups), or null (docs/architecture.md rule 7). */
-    private final ServiceSnapshots snapshots;
+    /** Retention and the service's snapshots (docs/architecture.md rule 7). */
+    private final LogKeeper logKeeper;
     private final FencingHook fencingHook;
     private final Supplier<TcpService> serviceFactory;
     private final Membership membership;
@@ -188,17 +166,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final NodeReporter reporter;
 
     private State state;
-    /** A stop asked for from another thread ({@link #requestStop}): the successor's node id, or NO_STOP. */
-    private volatile int stopRequest = NO_STOP;
-    /** Where this node is on its way out: 0 serving, then HOLDING (a primary drains), then ANNOUNCING, then LEFT. */
-    private int departure;
-    private int departureSuccessor = ControlFrames.NO_NODE;
-    /** The primary role handing over (from HOLDING on), or null: it cuts over and passes late client frames on. */
-    private PrimaryRole handingOver;
-    private int leavesSent;
-    /** The LEAVE frames are out (the node then only passes client frames on, {@link #handingOver}, before it has left). */
-    private boolean leaveSaid;
-    private volatile boolean left;
+    /** Leaving on purpose: the stop asked for, a primary's hand-over, the LEAVEs. */
+    private final Departure departure;
     /** What the roles get from this node. */
     private final NodeContext ctx;
     /**
@@ -215,7 +184,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long progressPosition = -1;
     private long progressNs;
     private long nextStatusNs;
-    private long nextSnapshotReportNs;
 
     /**
      * A node's settings, named, checked once by {@link #conclude()} (Aeron's {@code Context} style): which node of
@@ -391,9 +359,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.replicationPort = replicationPort;
         this.channelMac = null == replicationPort ? mac :
             self.replication().get().mac().orElse(replicationPort.macAddress());
-        this.refusedOnClientPort = null == replicationPort ? null : counters.newCounter("channel refused-on-client-port");
-        this.otherOnReplicationPort = null == replicationPort ? null :
-            counters.newCounter("channel not-channel-on-replication-port");
+        this.gate = new ChannelGate(config, nodeId, channelMac, null != replicationPort, counters, this::onChannelFrame);
         this.vip = config.vip().address().address();
         this.mtu = config.replicationMtu();
         // The channel's frames go on the replication port when there is one, else on the port.
@@ -408,8 +374,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.receiving = ReceiverSettings.DEFAULT.withSlots(SLOTS).withMaxRecordLength(MAX_RECORD_LENGTH)
             .withNakIntervalNs(1_000_000L).withConfirmIntervalNs(1_000_000L).withMtu(mtu);
         this.out = FrameOutput.of(port);
-        this.authenticator = newAuthenticator(config, nodeId, counters);
-        this.channelOut = new SealingOutput(null == replicationPort ? out : FrameOutput.of(replicationPort), authenticator);
+        this.channelOut = new SealingOutput(null == replicationPort ? out : FrameOutput.of(replicationPort),
+            gate.authenticator());
 
         this.tapMode = config.mode() == ClusterMode.ST_TCP;
         final NodeConfig peerNode = tapMode ?
@@ -430,8 +396,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.layer = new Ipv4Layer(mac, address, out, new NetCounters(counters, port.name()));
         config.vip().gateway().ifPresent(layer::gateway);
         layer.acceptDestination(groupMac(config));
-        layer.registerEtherType(EthernetFlyweight.ETHER_TYPE_REPLICATION,
-            null == replicationPort ? this::onReplicationFrame : this::refuseOnClientPort);
+        layer.registerEtherType(EthernetFlyweight.ETHER_TYPE_REPLICATION, gate.clientPortHandler());
         layer.register(Ipv4Flyweight.PROTOCOL_TCP, this::onTcp);
         this.receiveHandler = layer;
         this.managementAddress = self.address().map(Ipv4Address.Cidr::address).orElse(0);
@@ -449,11 +414,13 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         NodeLogDirectory.createDirectories(logDirectory);
         this.replicationLog = NodeLogDirectory.openLog(logDirectory.resolve("log"), nodeName, config.log().rollCycle());
         final TcpService probe = serviceFactory.get();
-        this.snapshotting = config.log().snapshots() && probe instanceof SnapshotService &&
+        // Snapshots: the service shares state and the cluster file asks for them; SNAPSHOT records bound retention.
+        final boolean snapshotting = config.log().snapshots() && probe instanceof SnapshotService &&
             probe.sharesStateAcrossConnections();
-        this.retention = probe.sharesStateAcrossConnections() && !snapshotting ? null :
+        // Null when the service shares state across connections (kv) and takes no snapshots: the whole log is kept.
+        final Retention retention = probe.sharesStateAcrossConnections() && !snapshotting ? null :
             new Retention(config.log().retentionNs());
-        this.snapshots = snapshotting && self.role() != Role.LOGGER && self.role() != Role.WITNESS ?
+        final ServiceSnapshots snapshots = snapshotting && self.role() != Role.LOGGER && self.role() != Role.WITNESS ?
             new ServiceSnapshots(logDirectory.resolve("snapshots"), probe.name()) : null;
 
         final List<NodeConfig> nodes = config.nodes();
@@ -475,7 +442,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.ctx = new NodeContext(nodeId, config, self, tapMode, mac, channelMac, port, layer, out, channelOut, clock,
             wallClock, snapshotting, receiving, counters, membership, snapshots, serviceFactory, fencingHook,
             configuredPeerId, configuredPeerMac, log);
-        this.reporter = new NodeReporter(this, ctx, authenticator, refusedOnClientPort, configAgreement);
+        this.logKeeper = new LogKeeper(ctx, retention);
+        this.departure = new Departure(ctx, replicationPort, roleName());
+        this.reporter = new NodeReporter(this, ctx, gate.authenticator(), gate.refusedOnClientPort(),
+            configAgreement);
 
         this.nowNs = clock.nanoTime();
         final Role startRole = rejoined ? Role.BACKUP : self.role();
@@ -504,43 +474,14 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             ", node id " + nodeId + ", epoch " + epoch() + ", mac " + MacAddress.format(mac) +
             (null == replicationPort ? "" : ", replication channel on " + replicationPort.name() + " from mac " +
             MacAddress.format(channelMac)) +
-            ", log " + logDirectory + (authenticator.authenticated() ? ", replication channel authenticated" :
+            ", log " + logDirectory + (gate.authenticator().authenticated() ? ", replication channel authenticated" :
             ", replication channel not authenticated (security: none)"));
         if (config.log().snapshots() && !snapshotting)
         {
             say("log.snapshot-every-records or log.snapshot-every is set, but service " + probe.name() + " takes no " +
                 "snapshots (it is not a SnapshotService that shares state across connections): none are taken");
         }
-        reportSnapshots();
-    }
-
-    private static FrameAuthenticator newAuthenticator(final ClusterConfig config, final int nodeId, final Counters counters)
-    {
-        final List<NodeConfig> nodes = config.nodes();
-        final long[] macs = new long[nodes.size() + 1];
-        for (int i = 0; i < nodes.size(); i++)
-        {
-            macs[i + 1] = nodes.get(i).channelMac().orElse(0L);
-        }
-        final ClusterKey key = config.security().keyFile().map(ClusterKey::load).orElse(null);
-        return new FrameAuthenticator(key, config.name(), nodeId, FrameAuthenticator.newIncarnation(), macs,
-            new FrameAuthenticator.Refusals(counters));
-    }
-
-    /**
-     * Refused frames are counted on the hot path; once a second at most the node says how many more there were, so
-     * an operator sees an attack or a misconfigured member (another key, another cluster) in the log.
-     */
-    private void reportRefusals(final long nowNs)
-    {
-        final long total = authenticator.refusals().total();
-        if (total != refusalsReported && nowNs - nextRefusalReportNs >= 0)
-        {
-            warn("refused " + (total - refusalsReported) + " replication frame(s) since the last report (" +
-                authenticator.refusals().summary() + " in all): dropped, not acted on");
-            refusalsReported = total;
-            nextRefusalReportNs = nowNs + 1_000_000_000L;
-        }
+        logKeeper.reportSnapshots();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -577,37 +518,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     }
 
     /**
-     * Snapshots: write the pending one once its position is durable (the primary's confirmed position; everything a
-     * backup applied came from the durable log), and say what happened to them (docs/architecture.md rule 7).
-     */
-    private int followSnapshots()
-    {
-        if (null == snapshots)
-        {
-            return 0;
-        }
-        final int work = snapshots.durable(state == State.PRIMARY ? ((PrimaryRole)role).durablePosition() :
-            appliedPosition());
-        if (nowNs - nextSnapshotReportNs >= 0)
-        {
-            nextSnapshotReportNs = nowNs + STATUS_INTERVAL_NS;
-            reportSnapshots();
-        }
-        return work;
-    }
-
-    private void reportSnapshots()
-    {
-        if (null != snapshots)
-        {
-            for (String message = snapshots.poll(); null != message; message = snapshots.poll())
-            {
-                say(message);
-            }
-        }
-    }
-
-    /**
      * Serve the VIP as primary in {@code epoch} ({@link PrimaryRole}): on a fresh cluster at start, or after winning an
      * election and draining the log, when the candidacy hands on what its backup built.
      *
@@ -635,13 +545,9 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.nowNs = nowNs;
         layer.nowNs(nowNs);
         membership.nowNs(nowNs);
-        if (stopRequest != NO_STOP && departure < DEPARTURE_ANNOUNCING)
+        if (departure.leaving(nowNs, state, role))
         {
-            beginDeparture(nowNs);
-        }
-        if (departure >= DEPARTURE_ANNOUNCING)
-        {
-            return announceDeparture();
+            return departure.announce(nowNs);
         }
         if (role instanceof PrimaryRole primary)
         {
@@ -650,7 +556,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         int work = port.receive(receiveHandler, 32);
         if (null != replicationPort)
         {
-            work += replicationPort.receive(replicationHandler, 32);
+            work += replicationPort.receive(gate.replicationPortHandler(), 32);
         }
         switch (state)
         {
@@ -688,14 +594,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             nextStatusNs = nowNs + STATUS_INTERVAL_NS;
             checkRejoined();
             writeStatus();
-            reportRefusals(nowNs);
+            gate.reportRefusals(nowNs, log);
             reportUnconfirmedEpochs(nowNs);
         }
-        work += followSnapshots();
-        if (null != retention && null != replicationLog && state != State.WITNESS && retention.due(nowNs))
-        {
-            work += applyRetention(nowNs);
-        }
+        work += logKeeper.followSnapshots(nowNs, state, role);
+        work += logKeeper.applyRetention(nowNs, replicationLog, state, role);
         if (null != managementStack)
         {
             work += managementStack.doWork(nowNs);
@@ -796,46 +699,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     }
 
     /**
-     * With a replication interface, the clients' port carries no channel frame: one that arrives there (a host on the
-     * clients' LAN replaying or forging, or a member misconfigured onto it) is refused unread and counted.
+     * A replication channel frame the {@link ChannelGate} authenticated, without its trailer (rule 8): control frames
+     * go to {@link Membership}, the rest to the role, once the sender is heard and its epoch accepted.
      */
-    private void refuseOnClientPort(final DirectBuffer buffer, final int offset, final int length, final int flags)
+    private void onChannelFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
     {
-        refusedOnClientPort.increment();
-    }
-
-    /**
-     * The replication interface's frames: only the channel's, to this node's channel MAC or the cluster's group, go
-     * on to {@link #onReplicationFrame}; anything else on that LAN (ARP, IPv6 neighbour discovery, another cluster's
-     * unicast) is dropped and counted.
-     */
-    private void onReplicationPortFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
-    {
-        if (length >= EthernetFlyweight.HEADER_LENGTH &&
-            (buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_REPLICATION)
-        {
-            final long destination = ((buffer.getInt(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL) << 16) |
-                (buffer.getShort(offset + 4, ByteOrder.BIG_ENDIAN) & 0xFFFFL);
-            if (destination == channelMac || destination == groupMac(config))
-            {
-                onReplicationFrame(buffer, offset, length, flags);
-                return;
-            }
-        }
-        otherOnReplicationPort.increment();
-    }
-
-    /**
-     * Every frame of the replication channel enters here, and only those the {@link #authenticator} verifies go on,
-     * without their trailer: no role, epoch or record moves on a frame a member did not send (rule 8).
-     */
-    private void onReplicationFrame(final DirectBuffer buffer, final int offset, final int frameLength, final int flags)
-    {
-        final int length = authenticator.verify(buffer, offset, frameLength);
-        if (length < EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH)
-        {
-            return;
-        }
         frame.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH);
         if (ControlFrames.isControlKind(frame.kind()) || frame.kind() == ControlFrames.KIND_PROMOTE_LOGGER)
         {
@@ -864,33 +732,21 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     // ---------------------------------------------------------------------------------------------
 
     /**
-     * Stop on purpose (SIGTERM, or a switchover), from any thread. A primary first hands over: it holds back what it
-     * would send its clients (their input still goes into the log), waits (up to two seconds) until no client segment
-     * came for {@link #HANDOVER_QUIET_NS}, the logger confirmed everything it logged and its successor is at most
-     * {@link #HANDOVER_SUCCESSOR_LAG_BYTES} behind, and then says LEAVE naming the successor, which stands for election
-     * at once. Any other node says LEAVE at once, so
-     * that the primary stops waiting for it without a suspicion timeout. {@link #hasLeft} turns true once the LEAVE
-     * frames are out and, for an ER-TCP primary, once it passed on to its successor the client frames that still came
-     * to it until the successor announced the VIP (at most {@link #HANDOVER_RELAY_LIMIT_NS}); the node then does
-     * nothing more and is closed.
+     * Stop on purpose (SIGTERM, or a switchover), from any thread ({@link Departure}). A primary first hands over: it
+     * holds back what it would send its clients (their input still goes into the log), waits (up to two seconds) until
+     * no client segment came for a millisecond, the logger confirmed everything it logged and its successor is at most
+     * 64 KiB behind, and then says LEAVE naming the successor, which stands for election at once. Any other node says
+     * LEAVE at once, so that the primary stops waiting for it without a suspicion timeout. {@link #hasLeft} turns true
+     * once the LEAVE frames are out and, for an ER-TCP primary, once it passed on to its successor the client frames
+     * that still came to it until the successor announced the VIP (at most a second); the node then does nothing more
+     * and is closed.
      *
      * @param successorName the backup to hand over to, or null for the best-ranked one alive (a primary only).
      * @throws IllegalArgumentException when the successor is not a member that can take over.
      */
     public void requestStop(final String successorName)
     {
-        int successor = ControlFrames.NO_NODE;
-        if (null != successorName)
-        {
-            successor = nodeIdOf(config, successorName);
-            final MemberView view = successor < 0 || successor == nodeId ? null : membership.view(successor);
-            if (null == view || view.role() != Role.BACKUP || !view.alive())
-            {
-                throw new IllegalArgumentException(successorName + " cannot take over: name a member other than " +
-                    self.name() + " that runs as a backup now");
-            }
-        }
-        stopRequest = successor;
+        departure.request(successorName);
     }
 
     /**
@@ -899,85 +755,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     public boolean hasLeft()
     {
-        return left;
-    }
-
-    private void beginDeparture(final long nowNs)
-    {
-        if (departure == 0)
-        {
-            departureSuccessor = stopRequest == ControlFrames.NO_NODE ? bestSuccessor() : stopRequest;
-            if (state == State.PRIMARY)
-            {
-                departure = DEPARTURE_HOLDING;
-                handingOver = (PrimaryRole)role;
-                handingOver.hold(departureSuccessor, nowNs);
-            }
-            else
-            {
-                departure = DEPARTURE_ANNOUNCING;
-                say("leaving the cluster on purpose (" + roleName() + ")");
-                return;
-            }
-        }
-        if (handingOver.cutOver(departureSuccessor, nowNs))
-        {
-            departure = DEPARTURE_ANNOUNCING;
-        }
-    }
-
-    /**
-     * Send the LEAVE frames, one per duty cycle, and nothing else; an ER-TCP primary that handed over also passes the
-     * client frames that still come to it on to its successor ({@link PrimaryRole#relay}) until the relay is over;
-     * then the node has left.
-     */
-    private int announceDeparture()
-    {
-        int work = 0;
-        if (leavesSent < LEAVES_SENT)
-        {
-            if (membership.sendLeave(channelOut, departureSuccessor))
-            {
-                leavesSent++;
-            }
-            work = 1;
-        }
-        if (null != handingOver && leavesSent > 0)
-        {
-            // After the first LEAVE: on one port the successor hears that it is to take over before the frames.
-            work += handingOver.relay(nowNs);
-        }
-        if (work > 0)
-        {
-            port.flush();
-            if (null != replicationPort)
-            {
-                replicationPort.flush();
-            }
-        }
-        if (leavesSent == LEAVES_SENT && !leaveSaid)
-        {
-            leaveSaid = true;
-            say("left the cluster" + (departureSuccessor > 0 ? "; " + nameOf(departureSuccessor) +
-                " stands for election" : ""));
-        }
-        if (leaveSaid && !left && (null == handingOver || handingOver.relayOver(nowNs)))
-        {
-            if (null != handingOver && handingOver.relayedFrames() > 0)
-            {
-                say("passed " + handingOver.relayedFrames() + " client frame(s) that came after the cut-over on to " +
-                    nameOf(departureSuccessor));
-            }
-            left = true;
-        }
-        return work;
-    }
-
-    /** The backup alive with the lowest rank, ties to the lower node id: who a primary hands over to. */
-    private int bestSuccessor()
-    {
-        final MemberView best = membership.bestHeard(Role.BACKUP);
-        return null == best ? ControlFrames.NO_NODE : best.nodeId();
+        return departure.hasLeft();
     }
 
     public void onMemberLeft(final int nodeId)
@@ -1215,78 +993,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Retention
-    // ---------------------------------------------------------------------------------------------
-
-    /**
-     * Delete the roll cycles nobody has needed for the retention time: not the oldest live connection's OPEN (a
-     * backup rebuilds each live connection from it; with snapshots, not the log after the oldest snapshot a node may
-     * load, which holds every connection open there), not what a peer has yet to confirm, not what a live member's
-     * log still lacks (it may be promoted, or serve a backup). A member that rejoins empty after that is told where
-     * the log starts (BASE) and starts there.
-     */
-    private int applyRetention(final long nowNs)
-    {
-        long needed = replicationLog.lastPosition() + 1;
-        // With snapshots, a connection open at the snapshot floor is in that snapshot (docs/architecture.md
-        // "Snapshots", Retention) and one opened after it has its OPEN after it: the floor bounds them all.
-        final ReplicatedService service = replicated();
-        if (null != service && !snapshotting)
-        {
-            needed = Math.min(needed, service.oldestOpenPosition());
-        }
-        final LoggerRole logger = loggerRole();
-        if (null != logger)
-        {
-            needed = Math.min(needed, snapshotting ? logger.feedsNeededPosition() : logger.neededPosition());
-        }
-        if (state == State.PRIMARY)
-        {
-            needed = Math.min(needed, ((PrimaryRole)role).neededPosition());
-        }
-        for (int i = 0; i < membership.memberCount(); i++)
-        {
-            final MemberView view = membership.member(i);
-            if (view.nodeId() != nodeId && view.alive() && view.heard() &&
-                (view.role() == Role.BACKUP || view.role() == Role.LOGGER))
-            {
-                needed = Math.min(needed, view.logPosition() + 1);
-            }
-        }
-        if (snapshotting)
-        {
-            needed = Math.min(needed, snapshotFloor() + 1);
-        }
-        final long keepFrom = retention.keepFrom(nowNs, needed);
-        if (keepFrom <= 1)
-        {
-            return 0;
-        }
-        final int deleted = replicationLog.retainFrom(keepFrom);
-        if (deleted > 0)
-        {
-            say("retention deleted " + deleted + " roll cycle file(s) before position " + keepFrom + "; the log starts at " +
-                replicationLog.firstPosition());
-        }
-        return deleted;
-    }
-
-    /**
-     * The oldest snapshot a node may still load (docs/architecture.md rule 7): the older of the two newest SNAPSHOT
-     * records this log took since it opened (every replica snapshots there), and of the two newest this node holds
-     * itself; 0 while there are fewer than two, so the whole log is kept until there is one to fall back on.
-     */
-    private long snapshotFloor()
-    {
-        long floor = replicationLog.snapshotRecordPosition(SnapshotStore.KEEP - 1);
-        if (null != snapshots && !(role instanceof LoggerRole))
-        {
-            floor = Math.min(floor, snapshots.oldestKept());
-        }
-        return floor;
-    }
-
-    // ---------------------------------------------------------------------------------------------
     // Logger loss (docs/architecture.md rule 6)
     // ---------------------------------------------------------------------------------------------
 
@@ -1467,10 +1173,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
 
     public void close()
     {
-        if (null != snapshots)
-        {
-            snapshots.close();
-        }
+        logKeeper.close();
         // A logger's role closes the log with its agent; any other leaves it to the node.
         final boolean logClosedByRole = role instanceof LoggerRole;
         role.close();
