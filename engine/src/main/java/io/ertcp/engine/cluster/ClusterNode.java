@@ -50,7 +50,12 @@ import java.util.function.Supplier;
 /**
  * One member of an ER-TCP or ST-TCP cluster, in whatever role it holds now, on one thread: a thin node around exactly
  * one role object at a time ({@link NodeRole}), each with its own duty cycle's share, frame handling and close
- * (docs/architecture.md, "The main classes by role"):
+ * (docs/architecture.md, "The main classes by role"). Why it stays over 800 lines: its public {@link Context} (some 150
+ * lines, the settings its callers build, nested as Aeron's is), the construction that checks them against the cluster
+ * file and the ports, the public status accessors the CLI, the demo and the tests read, and the membership callbacks
+ * and transitions, which all read and move the one role and {@link State} and would scatter if split; every role's
+ * own work, the channel's gate, the departure, retention, snapshots and the status report are in classes of their
+ * own.
  * <ul>
  * <li><b>primary</b> ({@link PrimaryRole}): owns the VIP and virtual MAC; a TCP stack whose connections are replicated
  * through {@link PrimaryReplication}; records go to its own log copy and on to the logger ({@link LogPublisher}), or
