@@ -426,6 +426,9 @@ final class BackupRole implements NodeRole
             "io.ertcp.engine.tcp.SeqNum",
             "io.ertcp.engine.net.Checksums",
             "io.ertcp.engine.cluster.HandoverOutput",
+            "io.ertcp.engine.cluster.PrimaryRole",
+            "io.ertcp.engine.cluster.PrimaryRole$BackupSyncHost",
+            "io.ertcp.engine.cluster.BackupSync",
             "org.agrona.DeadlineTimerWheel",
         };
         final ClassLoader loader = BackupRole.class.getClassLoader();
