@@ -132,14 +132,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private final NanoClock clock;
     /** The replication channel's frame size after the Ethernet header, the cluster file's replication-mtu. */
     private final int mtu;
-    /** A logger's and a backup's receiving end of the channel: {@link #SLOTS} records of {@link #MAX_RECORD_LENGTH}. */
-    private final ReceiverSettings receiving;
     private final Counters counters;
     private final NodeLog log;
     private final Path logDirectory;
     private final long mac;
-    /** Where this node's channel frames come from: {@link #mac}, or its MAC on the replication interface. */
-    private final long channelMac;
     /** The service address (VIP), as the frames carry it. */
     private final int vip;
     private final boolean tapMode;
@@ -147,7 +143,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private FrameHandler receiveHandler;
     /** Retention and the service's snapshots (docs/architecture.md rule 7). */
     private final LogKeeper logKeeper;
-    private final FencingHook fencingHook;
     private final Supplier<TcpService> serviceFactory;
     private final Membership membership;
     private final ReplicationFrameFlyweight frame = new ReplicationFrameFlyweight();
@@ -161,8 +156,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     private long rejoinTarget = -1;
     /** Why this node cannot go on (a rejoin that could not discard or reopen its log), or null. */
     private volatile String fatalError;
-    private long unconfirmedReported;
-    private long nextUnconfirmedReportNs;
     /** The node's own address, where its management endpoint listens; 0 when the file gives it none. */
     private final int managementAddress;
     /** The management endpoint's TCP stack: not replicated, apart from the service's; null without an address. */
@@ -362,7 +355,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.serviceFactory = serviceFactory;
         this.mac = self.mac().orElse(port.macAddress());
         this.replicationPort = replicationPort;
-        this.channelMac = null == replicationPort ? mac :
+        // Where this node's channel frames come from: its MAC, or its MAC on the replication interface.
+        final long channelMac = null == replicationPort ? mac :
             self.replication().get().mac().orElse(replicationPort.macAddress());
         this.gate = new ChannelGate(config, nodeId, channelMac, null != replicationPort, counters, this::onChannelFrame);
         this.vip = config.vip().address().address();
@@ -376,7 +370,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
                 " carries at most " + channelPort.maxFrameLength() + ": lower replication-mtu to " +
                 (channelPort.maxFrameLength() - EthernetFlyweight.HEADER_LENGTH) + " in the cluster file.");
         }
-        this.receiving = ReceiverSettings.DEFAULT.withSlots(SLOTS).withMaxRecordLength(MAX_RECORD_LENGTH)
+        // A logger's and a backup's receiving end of the channel: SLOTS records of MAX_RECORD_LENGTH.
+        final ReceiverSettings receiving = ReceiverSettings.DEFAULT.withSlots(SLOTS).withMaxRecordLength(MAX_RECORD_LENGTH)
             .withNakIntervalNs(1_000_000L).withConfirmIntervalNs(1_000_000L).withMtu(mtu);
         this.out = FrameOutput.of(port);
         this.channelOut = new SealingOutput(null == replicationPort ? out : FrameOutput.of(replicationPort),
@@ -391,7 +386,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         this.configuredPeerId = nodeIdOf(config, peerNode.name());
         this.configuredPeerMac = peerNode.channelMac().orElse(0L);
         final boolean hasWitness = config.nodes().stream().anyMatch(n -> n.role() == Role.WITNESS);
-        this.fencingHook = tapMode && !hasWitness ? config.detection().fencingHook()
+        final FencingHook fencingHook = tapMode && !hasWitness ? config.detection().fencingHook()
             .map(hook -> new FencingHook(hook, config.name(), Math.max(30_000_000_000L,
                 20 * config.detection().suspectTimeoutNs())))
             .orElse(null) : null;
@@ -600,7 +595,7 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             checkRejoined();
             writeStatus();
             gate.reportRefusals(nowNs, log);
-            reportUnconfirmedEpochs(nowNs);
+            reporter.reportUnconfirmedEpochs(nowNs);
         }
         work += logKeeper.followSnapshots(nowNs, state, role);
         work += logKeeper.applyRetention(nowNs, replicationLog, state, role);
@@ -952,29 +947,6 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     {
         final MemberView current = membership.firstHeard(Role.LOGGER);
         return null == current ? configuredPeerId : current.nodeId();
-    }
-
-    /**
-     * Frames that claimed a higher epoch without a majority's evidence (rule 9) are counted on the hot path; once a
-     * second at most the node says so, unless the epoch was adopted on evidence since (a failover's heartbeats
-     * arriving in some order).
-     */
-    private void reportUnconfirmedEpochs(final long nowNs)
-    {
-        final long total = membership.counters().unconfirmedEpochFrames.get();
-        if (total == unconfirmedReported || nowNs - nextUnconfirmedReportNs < 0)
-        {
-            return;
-        }
-        if (membership.unconfirmedEpoch() > membership.epoch())
-        {
-            say("heard " + (total - unconfirmedReported) + " frame(s) claiming an epoch above its own without a " +
-                "majority's evidence (the highest: epoch " + membership.unconfirmedEpoch() + " from " +
-                nameOf(membership.unconfirmedEpochFrom()) + "): not followed, still " +
-                state.name().toLowerCase(java.util.Locale.ROOT) + " in epoch " + epoch());
-            nextUnconfirmedReportNs = nowNs + 1_000_000_000L;
-        }
-        unconfirmedReported = total;
     }
 
     public void onMemberSuspected(final int nodeId)

@@ -25,7 +25,8 @@ import java.util.Locale;
  * What a {@link ClusterNode} says of itself and of the others: its {@link NodeStatus} (for {@code ./ertcp status},
  * a file beside its log) and its {@link NodeReport} (for its management endpoint's {@code /status} and
  * {@code /metrics}), each made on request on the node's thread from the node, its role ({@link NodeRole#describe})
- * and its membership, never on the duty cycle's steady path; and the management endpoint's own TCP stack.
+ * and its membership, never on the duty cycle's steady path; the management endpoint's own TCP stack; and, once a
+ * second at most, the frames that claimed an epoch without a majority's evidence.
  */
 final class NodeReporter
 {
@@ -36,6 +37,8 @@ final class NodeReporter
     /** Channel frames refused on the client port, or null without a replication interface. */
     private final AtomicCounter refusedOnClientPort;
     private final ConfigAgreement configAgreement;
+    private long unconfirmedReported;
+    private long nextUnconfirmedReportNs;
 
     NodeReporter(
         final ClusterNode node,
@@ -175,6 +178,29 @@ final class NodeReporter
         return new NodeReport(ctx.self.name(), status.pid(), ctx.config.name(), ctx.config.mode().text(), roleText,
             status.epoch(), status.primary(), status.logPosition(), status.applied(), status.confirmed(), lag,
             status.connections(), status.detail(), refused, feeds, members, status.writtenAtMs());
+    }
+
+    /**
+     * Frames that claimed a higher epoch without a majority's evidence (rule 9) are counted on the hot path; once a
+     * second at most the node says so, unless the epoch was adopted on evidence since (a failover's heartbeats
+     * arriving in some order).
+     */
+    void reportUnconfirmedEpochs(final long nowNs)
+    {
+        final long total = membership.counters().unconfirmedEpochFrames.get();
+        if (total == unconfirmedReported || nowNs - nextUnconfirmedReportNs < 0)
+        {
+            return;
+        }
+        if (membership.unconfirmedEpoch() > membership.epoch())
+        {
+            ctx.say("heard " + (total - unconfirmedReported) + " frame(s) claiming an epoch above its own without a " +
+                "majority's evidence (the highest: epoch " + membership.unconfirmedEpoch() + " from " +
+                ctx.nameOf(membership.unconfirmedEpochFrom()) + "): not followed, still " +
+                node.state().name().toLowerCase(Locale.ROOT) + " in epoch " + node.epoch());
+            nextUnconfirmedReportNs = nowNs + 1_000_000_000L;
+        }
+        unconfirmedReported = total;
     }
 
     /**
