@@ -1063,7 +1063,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         return work;
     }
 
-    /** Read the receive rings until empty, at most {@link #DRAIN_LIMIT_FRAMES} frames, flushing what that sends. */
+    /**
+     * Read the receive rings until empty, at most {@link #DRAIN_LIMIT_FRAMES} frames, flushing what that sends as the
+     * cycle's end does: the primary's own copy of what went out is written before the next read can bring the
+     * logger's confirmation of it ({@code LogPublisher.appendPending}).
+     */
     private int drainReceive()
     {
         int frames = 0;
@@ -1076,6 +1080,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             if (null != replicationPort)
             {
                 replicationPort.flush();
+            }
+            if (null != publisher)
+            {
+                publisher.appendPending();
             }
         }
         while (read > 0 && frames < DRAIN_LIMIT_FRAMES);
