@@ -62,8 +62,8 @@ public final class ManyConnectionsCost
         }
         final double[] overhead = CpuMeter.calibrate();
         final PrintStream out = System.out;
-        out.println("| connections | ns per idle duty cycle: primary / logger / backup | primary ns per loaded duty cycle | us CPU per request: primary / logger / backup | requests per simulated s |");
-        out.println("| ---: | ---: | ---: | ---: | ---: |");
+        out.println("| connections | us CPU per connection opened: primary / backup | ns per idle duty cycle: primary / logger / backup | primary ns per loaded duty cycle | us CPU per request: primary / logger / backup | requests per simulated s |");
+        out.println("| ---: | ---: | ---: | ---: | ---: | ---: |");
         for (final String count : counts.split(","))
         {
             run(Integer.parseInt(count.trim()), idleMs * 1_000_000L, loadMs * 1_000_000L, overhead[0], out);
@@ -107,6 +107,7 @@ public final class ManyConnectionsCost
             }
             final Clients clients = new Clients(cluster, connections);
             final Requester[] requesters = new Requester[connections];
+            meters.values().forEach(m -> { m.reset(); m.on = true; });
             for (int i = 0; i < connections; i++)
             {
                 requesters[i] = new Requester();
@@ -117,6 +118,9 @@ public final class ManyConnectionsCost
                 }
             }
             clients.run(500_000_000L);
+            meters.values().forEach(m -> m.on = false);
+            final double openUs = (meter.cpuNs - meter.cycles * overheadNs) / connections / 1e3;
+            final double openBackupUs = (meters.get("backup1").cpuNs - meters.get("backup1").cycles * overheadNs) / connections / 1e3;
             int open = 0;
             for (final Requester r : requesters)
             {
@@ -161,8 +165,8 @@ public final class ManyConnectionsCost
             }
             final double loggerUs = meters.get("logger").cpuNs / Math.max(1.0, requests) / 1e3;
             final double backupUs = meters.get("backup1").cpuNs / Math.max(1.0, requests) / 1e3;
-            out.println(String.format(Locale.ROOT, "| %,d | %,.0f / %,.0f / %,.0f | %,.0f | %,.1f / %,.1f / %,.1f | %,.0f |",
-                connections, idleCycle, loggerIdle, backupIdle, loadedCycle, perRequestUs, loggerUs, backupUs, perSecond));
+            out.println(String.format(Locale.ROOT, "| %,d | %,.1f / %,.1f | %,.0f / %,.0f / %,.0f | %,.0f | %,.1f / %,.1f / %,.1f | %,.0f |",
+                connections, openUs, openBackupUs, idleCycle, loggerIdle, backupIdle, loadedCycle, perRequestUs, loggerUs, backupUs, perSecond));
         }
     }
 
