@@ -14,10 +14,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A planned switchover under many connections: 300 wrk connections (as many as {@link ClusterHttpSystemTest} runs,
- * and why not 1,000 any more) to an ER-TCP cluster serving http, and
+ * A planned switchover under many connections: 300 wrk connections to an ER-TCP cluster serving http, and
  * {@code ./ertcp switchover --to BACKUP} 3 s in. Every connection rides through (no socket error of any kind at wrk's
  * 2 s timeout, no non-2xx answer), the backup serves as primary after, and the old primary runs on as a backup.
+ * <p>
+ * 300, not the 1,000 of {@link ClusterHttpSystemTest}: at 1,000 this failed 2 runs of 2 on 2026-12-03 with the
+ * machine loaded by other work (load average 8-11): the backup had fallen 10-20 thousand records behind, and the
+ * switchover's takeover took 2.3-2.5 s, past wrk's 2 s timeout (BENCHMARKS.md "Many connections").
  */
 class ClusterSwitchoverHttpSystemTest extends NamespaceClusterTest
 {

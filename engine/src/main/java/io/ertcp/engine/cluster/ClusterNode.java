@@ -100,6 +100,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public static final int MAX_RECORD_LENGTH = 16 * 1024;
     static final int SLOTS = 256;
     private static final long STATUS_INTERVAL_NS = 100_000_000L;
+    /** The most frames read before a suspicion ({@link #drainReceive}): a cluster node's AF_PACKET ring. */
+    private static final int DRAIN_LIMIT_FRAMES = 8192;
     /** How long after the last record a logger or backup still counts records as arriving (replicationInFlight). */
     private static final long IN_FLIGHT_QUIET_NS = 1_000_000L;
 
@@ -588,6 +590,12 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             }
             case PRIMARY, LOGGER, BACKUP, WITNESS -> work += role.doWork(nowNs);
         }
+        if (membership.suspicionDue(nowNs))
+        {
+            // A member's heartbeat may wait in the ring behind client frames this node was slow to read (32 a
+            // cycle): read the backlog before taking silence for a failure (docs/architecture.md, rule 4).
+            work += drainReceive();
+        }
         work += membership.doWork(nowNs, channelOut);
         if (nowNs - nextStatusNs >= 0)
         {
@@ -625,6 +633,34 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             progressNs = nowNs;
         }
         return work;
+    }
+
+    /**
+     * Read the receive rings until empty, at most {@link #DRAIN_LIMIT_FRAMES} frames, flushing what that sends as the
+     * cycle's end does: the primary's own copy of what went out is written before the next read can bring the
+     * logger's confirmation of it ({@code LogPublisher.appendPending}).
+     */
+    private int drainReceive()
+    {
+        int frames = 0;
+        int read;
+        do
+        {
+            read = port.receive(receiveHandler, 32) +
+                (null == replicationPort ? 0 : replicationPort.receive(gate.replicationPortHandler(), 32));
+            frames += read;
+            port.flush();
+            if (null != replicationPort)
+            {
+                replicationPort.flush();
+            }
+            if (role instanceof PrimaryRole primary)
+            {
+                primary.appendPending();
+            }
+        }
+        while (read > 0 && frames < DRAIN_LIMIT_FRAMES);
+        return frames;
     }
 
     /**

@@ -1058,15 +1058,42 @@ public final class Membership implements FrameHandler
     // Failure detection and election
     // ---------------------------------------------------------------------------------------------
 
+    /**
+     * @return true when the next {@link #doWork} at {@code nowNs} would suspect a member: one alive member has been
+     * silent for its timeout. The node reads the frames waiting in its receive ring first (the member's heartbeat may
+     * be among them, behind frames it was too slow to read), so that only silence on the wire is taken for a failure
+     * (docs/architecture.md, "Failure detection"). Allocation-free.
+     */
+    public boolean suspicionDue(final long nowNs)
+    {
+        if (!started)
+        {
+            return false;
+        }
+        for (final MemberView member : members)
+        {
+            if (silent(member, nowNs))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean silent(final MemberView member, final long nowNs)
+    {
+        // A member never heard is given longer: at a cluster's start the JVMs come up one by one, and a
+        // node still starting (or a busy machine) must not be taken for dead before it ever spoke.
+        final long timeoutNs = member.heard ? suspicionTimeoutNs : startupGraceNs;
+        return member != self && member.alive && nowNs - member.lastHeardNs >= timeoutNs;
+    }
+
     private int detectFailures(final long nowNs)
     {
         int edges = 0;
         for (final MemberView member : members)
         {
-            // A member never heard is given longer: at a cluster's start the JVMs come up one by one, and a
-            // node still starting (or a busy machine) must not be taken for dead before it ever spoke.
-            final long timeoutNs = member.heard ? suspicionTimeoutNs : startupGraceNs;
-            if (member != self && member.alive && nowNs - member.lastHeardNs >= timeoutNs)
+            if (silent(member, nowNs))
             {
                 member.alive = false;
                 counters.suspicions.incrementRelease();
