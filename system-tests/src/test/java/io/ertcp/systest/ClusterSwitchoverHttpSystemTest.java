@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code ./ertcp switchover --to BACKUP} 3 s in. Every connection rides through (no socket error of any kind at wrk's
  * 2 s timeout, no non-2xx answer), the backup serves as primary after, and the old primary runs on as a backup.
  * <p>
- * 300, not the 1,000 of {@link ClusterHttpSystemTest}: at 1,000 this failed 2 runs of 2 on 2026-12-03 with the
+ * 300, as {@link ClusterHttpSystemTest} runs in CI: at 1,000 this failed 2 runs of 2 on 2026-12-03 with the
  * machine loaded by other work (load average 8-11): the backup had fallen 10-20 thousand records behind, and the
  * switchover's takeover took 2.3-2.5 s, past wrk's 2 s timeout (BENCHMARKS.md "Many connections").
  */
