@@ -33,8 +33,13 @@ class ClusterBackupLagTest
     void aBackupSharingACoreWithTheLoggerKeepsUpWithSmallRecords()
     {
         final Result result = run(Seeds.seed(ClusterBackupLagTest.class), SLICE_NS, 300_000_000L, System.out);
-        assertTrue(result.requestsPerSecond > 20_000, "the cluster served: " + result);
-        assertTrue(result.maxLagLastHalf < 20_000, "the backup kept up: " + result);
+        assertTrue(result.requestsPerSecond > 100_000, "the cluster served: " + result);
+        // The primary logs some 1,800 records a simulated ms here, so a 1 ms slice of the logger's brings that many;
+        // before the feed kept more than the backup's 256 slots in flight (and read more than 64 records a work) the
+        // lag grew by 1,700 records a ms, to 500 thousand in 300 ms.
+        assertTrue(result.maxLagLastHalf < 10_000, "the backup kept within a few slices of the log's end: " + result);
+        assertTrue(result.endLag < 10_000, "and ended there: " + result);
+        assertTrue(result.feedRecordsPerFrame > 8, "the feed packs small records several to a frame: " + result);
     }
 
     record Result(double requestsPerSecond, long maxLag, long maxLagLastHalf, long endLag, double feedRecordsPerFrame,
