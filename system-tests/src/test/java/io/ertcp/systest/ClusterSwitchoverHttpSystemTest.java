@@ -20,7 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>
  * 300, as {@link ClusterHttpSystemTest} runs in CI: at 1,000 this failed 2 runs of 2 on 2026-12-03 with the
  * machine loaded by other work (load average 8-11): the backup had fallen 10-20 thousand records behind, and the
- * switchover's takeover took 2.3-2.5 s, past wrk's 2 s timeout (BENCHMARKS.md "Many connections").
+ * switchover's takeover took 2.3-2.5 s, past wrk's 2 s timeout (BENCHMARKS.md "Many connections"). With the logger's
+ * feed keeping more records in flight the backup no longer lags and the takeover follows the LEAVE in 0.2-0.5 s, but
+ * at a load average of 10-13 it passed 3 runs of 6 (wrk's latency near 2 s before the switchover, "A backup behind on
+ * small records" there).
  */
 class ClusterSwitchoverHttpSystemTest extends NamespaceClusterTest
 {

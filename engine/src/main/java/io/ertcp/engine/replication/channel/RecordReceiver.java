@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * {@link #doWork(long, FrameOutput)} asks for the gaps below the highest position seen (NAK, at most once per NAK
  * interval, since a retransmission needs a round trip to arrive; the highest record itself may still be arriving in
- * fragments, and the sender's tail probe covers its loss) and reports progress (CONFIRM of the highest contiguous position, each confirm
+ * fragments, and the sender's tail probe covers its loss; what was dropped beyond the slots' reach, the highest
+ * included, in one run after the gaps within it) and reports progress (CONFIRM of the highest contiguous position, each confirm
  * interval or at once after {@link #confirmNow()}). Frames of an epoch older than the newest seen come from a
  * deposed primary and are ignored; a newer epoch discards what was buffered but not delivered.
  * <p>
@@ -374,6 +375,20 @@ public final class RecordReceiver implements FrameHandler
                 frames++;
                 runs++;
                 p++;
+            }
+            final long beyond = next + slotCount;
+            if (runs < MAX_NAK_RUNS && highestSeen >= beyond)
+            {
+                // Records beyond the slots' reach were dropped (admit), the highest seen too: a sender may have more
+                // in flight than this receiver has slots, since records in order are delivered straight from the
+                // frame. Ask for them in one run, after the gaps within reach: once those are filled they arrive in
+                // order and go straight through, instead of one slot count a NAK interval.
+                if (!sendControl(out, ReplicationFrameFlyweight.KIND_NAK, beyond, highestSeen))
+                {
+                    return frames;
+                }
+                counters.naksSent.incrementRelease();
+                frames++;
             }
         }
 

@@ -99,21 +99,22 @@ public final class RecordSender implements FrameHandler
      * whom it sends to stay arguments of the constructor, since one settings value serves every sender built alike
      * (a logger's feed per backup, the primary's sender in each epoch).
      * <p>
-     * Flow control: a {@link RecordReceiver} keeps only records less than its slot count ahead of the next one it
-     * delivers and drops the rest ({@link ChannelCounters#beyondWindow}), to be NAKed and sent again. A sender with
-     * more records in flight than the receiver has slots therefore wastes frames on every burst. So new records go
-     * out only while {@code sent - confirmed <= maxInFlightRecords}: with {@code maxInFlightRecords} at most the
-     * receiver's slot count nothing sent is beyond its reach. Where one component configures both ends (the logger's
-     * feeds to its backups) it passes the receiver's slot count; the primary's operator keeps the logger's slots at
-     * least the primary's window records.
+     * Flow control: a {@link RecordReceiver} delivers a record that arrives in order straight from the frame, and
+     * keeps only those that arrive out of order in its slots, less than its slot count ahead of the next one it
+     * delivers; what lies further ahead it drops ({@link ChannelCounters#beyondWindow}) and asks for again in one
+     * run. New records go out only while {@code sent - confirmed <= maxInFlightRecords}. With {@code
+     * maxInFlightRecords} at most the receiver's slot count nothing sent is ever beyond its reach (the primary's
+     * sender to its logger, narrowed to the logger's slots); with more, a loss costs the records in flight past the
+     * slots one more send, and in return a receiver that gets the CPU seldom still takes a whole window each time
+     * (a logger's feed to a backup, whose small records would otherwise move a slot count per turn; issue 12).
      *
      * @param windowBytes        the retransmit window's byte capacity, rounded up to a power of two.
      * @param windowRecords      the most records the window holds, rounded up to a power of two.
      * @param tailProbeNs        how long without a confirmation before the last record is sent again.
      * @param framesPerWork      the most frames one {@link RecordSender#doWork} sends.
-     * @param maxInFlightRecords the most records sent and not yet confirmed: the receiver's slot count, at least 1;
-     *                           {@link Integer#MAX_VALUE} for as many as the window holds (the receiver then has at
-     *                           least {@code windowRecords} slots).
+     * @param maxInFlightRecords the most records sent and not yet confirmed, at least 1: the receiver's slot count
+     *                           for no drop beyond its slots, or more (see above); {@link Integer#MAX_VALUE} for as
+     *                           many as the window holds.
      * @param mtu                the largest frame after the Ethernet header (the cluster's {@code replication-mtu};
      *                           the receivers must use the same).
      */

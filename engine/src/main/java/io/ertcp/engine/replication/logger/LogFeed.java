@@ -32,33 +32,42 @@ public final class LogFeed implements AutoCloseable
      *
      * @param windowBytes    each feed's retransmit window in bytes: at least the longest record.
      * @param windowRecords  the most records each feed's window holds.
-     * @param backupSlots    the backups' receiver slot count: no feed has more records in flight than this (records
-     *                       further ahead would be dropped by the backup and sent again).
+     * @param maxInFlightRecords the most records a feed has sent and its backup not yet confirmed. It may exceed the
+     *                       backup's receiver slots: a backup takes records that arrive in order straight from the
+     *                       frame, and its slots hold only those that arrive out of order; after a loss it drops what
+     *                       lies beyond their reach and asks for it again in one run ({@link
+     *                       io.ertcp.engine.replication.channel.RecordReceiver}).
      * @param tailProbeNs    how long without a backup's CONFIRM before its feed sends the last record again.
      * @param framesPerWork  the most frames one feed sends per {@link #doWork}: one backup's burst cannot hold the
      *                       port for long while another waits.
-     * @param recordsPerWork the most records one feed reads from the log per {@link #doWork}.
+     * @param recordsPerWork the most records one feed reads from the log per {@link #doWork}; it also reads no more
+     *                       bytes than {@code framesPerWork} frames carry, so what it reads in one work is what one
+     *                       work can send, in records of any size.
      * @param mtu            the replication channel's MTU, the cluster's {@code replication-mtu}: the feeds' frames
      *                       and the logger's receiver both.
      */
     public record Settings(
-        int windowBytes, int windowRecords, int backupSlots, long tailProbeNs, int framesPerWork, int recordsPerWork,
-        int mtu)
+        int windowBytes, int windowRecords, int maxInFlightRecords, long tailProbeNs, int framesPerWork,
+        int recordsPerWork, int mtu)
     {
         /**
-         * 1 MiB and 256 records a feed, as many backup slots, a 2 ms tail probe, 64 frames and 64 records a work: a
-         * feed sends more per duty cycle than one receive burst of the primary's brings in (32 full segments, about
-         * 34 channel frames at a 1500-byte MTU), so a backup keeps up with a stream instead of falling behind it
-         * (issue 11 item 5; 16 frames a work let a backup lag by thousands of records).
+         * 1 MiB and 8192 records a feed, all of them in flight, a 2 ms tail probe, 64 frames and up to 1024 records
+         * (as many as 64 frames carry) a work: a feed sends more per duty cycle than one receive burst of the
+         * primary's brings in (32 full segments, about 34 channel frames at a 1500-byte MTU; or 32 frames of some 15
+         * small records each), so a backup keeps up with a stream instead of falling behind it (issue 11 item 5; 16
+         * frames a work let a backup lag by thousands of records). Records in flight are bounded by the window, not
+         * by the backup's 256 slots: with small records (HTTP's, one DATA record a request) 256 in flight moved 256
+         * records each time the logger and the backup both got the CPU, and a backup sharing a core with the logger
+         * fell behind without bound (issue 12; BENCHMARKS.md "Many connections").
          */
-        public static final Settings DEFAULT = new Settings(1 << 20, 256, 256, 2_000_000, 64, 64);
+        public static final Settings DEFAULT = new Settings(1 << 20, 8192, 8192, 2_000_000, 64, 1024);
 
         /** At the default replication MTU of 1500 bytes. */
         public Settings(
-            final int windowBytes, final int windowRecords, final int backupSlots, final long tailProbeNs,
+            final int windowBytes, final int windowRecords, final int maxInFlightRecords, final long tailProbeNs,
             final int framesPerWork, final int recordsPerWork)
         {
-            this(windowBytes, windowRecords, backupSlots, tailProbeNs, framesPerWork, recordsPerWork,
+            this(windowBytes, windowRecords, maxInFlightRecords, tailProbeNs, framesPerWork, recordsPerWork,
                 io.ertcp.engine.replication.channel.ReplicationFrameFlyweight.MTU);
         }
 
@@ -67,27 +76,27 @@ public final class LogFeed implements AutoCloseable
          */
         public Settings withMtu(final int newMtu)
         {
-            return new Settings(windowBytes, windowRecords, backupSlots, tailProbeNs, framesPerWork, recordsPerWork, newMtu);
+            return new Settings(windowBytes, windowRecords, maxInFlightRecords, tailProbeNs, framesPerWork, recordsPerWork,
+                newMtu);
         }
 
         /**
-         * @return what each feed's sender is built with: these window, pacing and MTU, no more records in flight than
-         * the backups' slots.
+         * @return what each feed's sender is built with: these window, pacing, records in flight and MTU.
          */
         public RecordSender.Settings sending()
         {
             return new RecordSender.Settings(
-                windowBytes, windowRecords, tailProbeNs, framesPerWork, backupSlots, mtu);
+                windowBytes, windowRecords, tailProbeNs, framesPerWork, maxInFlightRecords, mtu);
         }
 
         public Settings
         {
             io.ertcp.engine.replication.channel.ReplicationFrameFlyweight.maxPayloadLength(mtu);
-            if (windowBytes < 1 || windowRecords < 1 || backupSlots < 1 || tailProbeNs < 1 || framesPerWork < 1 ||
+            if (windowBytes < 1 || windowRecords < 1 || maxInFlightRecords < 1 || tailProbeNs < 1 || framesPerWork < 1 ||
                 recordsPerWork < 1)
             {
                 throw new IllegalArgumentException("Every feed setting must be positive: " + windowBytes + " bytes, " +
-                    windowRecords + " records, " + backupSlots + " backup slots, tail probe " + tailProbeNs +
+                    windowRecords + " records, " + maxInFlightRecords + " records in flight, tail probe " + tailProbeNs +
                     " ns, " + framesPerWork + " frames and " + recordsPerWork + " records per work.");
             }
         }
@@ -102,6 +111,10 @@ public final class LogFeed implements AutoCloseable
     private final LogReader reader;
     private final RecordSender sender;
     private final int recordsPerWork;
+    /** The record bytes one work reads at most: what its frames carry. */
+    private final int bytesPerWork;
+    /** Record bytes read in this work so far. */
+    private int bytesRead;
     private final ChannelCounters counters;
     private final UnsafeBuffer pending;
     private final RecordHandler offerHandler = this::offerFromLog;
@@ -154,6 +167,8 @@ public final class LogFeed implements AutoCloseable
         this.fromPosition = Math.max(fromPosition, Math.min(log.firstPosition(), log.lastPosition() + 1));
         this.log = log;
         this.recordsPerWork = settings.recordsPerWork();
+        this.bytesPerWork = settings.framesPerWork() *
+            io.ertcp.engine.replication.channel.ReplicationFrameFlyweight.maxPayloadLength(settings.mtu());
         this.counters = counters;
         this.sender = new RecordSender(loggerNodeId, epoch, loggerMac, backupMac, backupNodeId, settings.sending(),
             counters);
@@ -184,7 +199,9 @@ public final class LogFeed implements AutoCloseable
             try
             {
                 int read = 0;
-                while (0 == pendingLength && read < recordsPerWork && reader.poll(offerHandler, 1) > 0)
+                bytesRead = 0;
+                while (0 == pendingLength && read < recordsPerWork && bytesRead < bytesPerWork &&
+                    reader.poll(offerHandler, 1) > 0)
                 {
                     read++;
                 }
@@ -299,6 +316,7 @@ public final class LogFeed implements AutoCloseable
 
     private void offerFromLog(final DirectBuffer buffer, final int offset, final int length, final long position)
     {
+        bytesRead += length;
         if (!sender.offer(buffer, offset, length))
         {
             // The view is valid only during this call and the reader has moved on: keep a copy for the next work.

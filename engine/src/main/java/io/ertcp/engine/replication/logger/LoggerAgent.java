@@ -106,7 +106,7 @@ public final class LoggerAgent implements FrameHandler, DutyCycle, AutoCloseable
      * @param log               the log to append to, already open; this agent owns and closes it.
      * @param syncBeforeConfirm force appended records to disk before confirming them (survives a machine crash).
      * @param feedSettings      every feed's window and pacing; its window bytes at least the longest record, its
-     *                          backup slots at most the backups' receiver slots, its MTU the receiver's.
+     *                          MTU the receiver's.
      * @param out               where NAKs and CONFIRMs go.
      * @param counters          where this logger counts.
      * @param name              the prefix of its counters' labels.

@@ -29,9 +29,9 @@ class RecordSenderSettingsTest
     }
 
     @Test
-    void aLogFeedsSenderHasTheFeedsWindowPacingAndTheBackupsSlots()
+    void aLogFeedsSenderHasTheFeedsWindowPacingAndRecordsInFlight()
     {
-        assertEquals(new RecordSender.Settings(1 << 20, 256, 2_000_000, 64, 256, ReplicationFrameFlyweight.MTU),
+        assertEquals(new RecordSender.Settings(1 << 20, 8192, 2_000_000, 64, 8192, ReplicationFrameFlyweight.MTU),
             LogFeed.Settings.DEFAULT.sending());
         assertEquals(new RecordSender.Settings(4096, 32, 5, 8, 16, 9000),
             new LogFeed.Settings(4096, 32, 16, 5, 8, 99, 9000).sending());

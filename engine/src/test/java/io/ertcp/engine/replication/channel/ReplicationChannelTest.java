@@ -316,6 +316,109 @@ class ReplicationChannelTest
         assertEquals(2, run.receiver.epoch());
     }
 
+    /**
+     * A sender may keep more records in flight than the receiver has slots (a logger's feed: 8192 against a backup's
+     * 256, issue 12): records in order go straight through, and after a loss the receiver asks for everything it
+     * dropped beyond its slots in one run. Here the first frame of 2,000 small records in flight is lost and the
+     * receiver has 16 slots: the whole run is delivered after one NAK round; asking only within the slots' reach took
+     * a round per 16 records (125 NAK intervals).
+     */
+    @Test
+    void aLossWithFarMoreInFlightThanSlotsIsRecoveredInOneNakRound()
+    {
+        final int records = 2_000;
+        final ReceiverSettings receiving = RECEIVING.withSlots(16);
+        final ChannelCounters sent = new ChannelCounters(counters, "many-sender");
+        final ChannelCounters received = new ChannelCounters(counters, "many-receiver");
+        final RecordSender sender = new RecordSender(PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER, LOGGER_ID,
+            SENDING.withWindowBytes(1 << 20).withWindowRecords(4096).withFramesPerWork(64), sent);
+        final long[] next = {1};
+        final RecordReceiver receiver = new RecordReceiver(LOGGER_ID, MAC_LOGGER, 1, 1, receiving,
+            (buffer, offset, length, position) ->
+            {
+                assertEquals(next[0], position, "in position order, each once");
+                assertTrue(codec.isIntact(buffer, offset, length), "CRC32C checks out");
+                next[0]++;
+            }, received);
+        final Random random = new Random(seed);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[256]);
+        for (long p = 1; p <= records; p++)
+        {
+            assertTrue(sender.offer(record, 0, writeData(record, random, 1, p, 40)));
+        }
+        final Frames toReceiver = new Frames();
+        final Frames toSender = new Frames();
+        int rounds = 0;
+        boolean lostOne = false;
+        while (receiver.deliveredPosition() < records)
+        {
+            assertTrue(++rounds < 1_000, "no progress: delivered " + receiver.deliveredPosition());
+            toReceiver.clear();
+            while (sender.doWork(clock.nanoTime(), toReceiver) > 0)
+            {
+                // everything due, as a sender with the port to itself would send it
+            }
+            for (int i = 0; i < toReceiver.count; i++)
+            {
+                if (!lostOne)
+                {
+                    lostOne = true;
+                    continue;
+                }
+                receiver.onFrame(toReceiver.buffer, toReceiver.offsets[i], toReceiver.lengths[i], 0);
+            }
+            toSender.clear();
+            receiver.doWork(clock.nanoTime(), toSender);
+            for (int i = 0; i < toSender.count; i++)
+            {
+                sender.onFrame(toSender.buffer, toSender.offsets[i], toSender.lengths[i], 0);
+            }
+            clock.advanceNs(receiving.nakIntervalNs());
+        }
+        assertTrue(received.beyondWindow.get() > records / 2, "most of the first send lay beyond the 16 slots");
+        assertTrue(rounds <= 2, "the first send and one NAK round delivered everything: " + rounds + " rounds, " +
+            received.naksSent.get() + " NAKs, " + sent.recordsRetransmitted.get() + " records retransmitted");
+    }
+
+    /** Frames one after another in one buffer, as a port's ring holds them. */
+    private static final class Frames implements FrameOutput
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocate(4 << 20));
+        final int[] offsets = new int[8192];
+        final int[] lengths = new int[8192];
+        int count;
+        private int end;
+        private int claimedLength;
+
+        void clear()
+        {
+            count = 0;
+            end = 0;
+        }
+
+        public int claim(final int length)
+        {
+            if (count == offsets.length || end + length > buffer.capacity())
+            {
+                return -1;
+            }
+            claimedLength = length;
+            return end;
+        }
+
+        public org.agrona.MutableDirectBuffer buffer()
+        {
+            return buffer;
+        }
+
+        public void commit(final int offset)
+        {
+            offsets[count] = offset;
+            lengths[count++] = claimedLength;
+            end = offset + claimedLength;
+        }
+    }
+
     @Test
     void aSenderLimitedToTheReceiversSlotsNeverSendsBeyondThem()
     {
