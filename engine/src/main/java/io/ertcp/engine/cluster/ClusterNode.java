@@ -626,6 +626,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             // After the flush: this cycle's frames are out; the next cycle's appends find their pages faulted in.
             work += replicationLog.pretouch();
         }
+        if (0 == work)
+        {
+            // Idle: the spare connections a storm of opens would take (docs/architecture.md "Threading").
+            work += role.buildAhead();
+        }
         final long progress = role.progressPosition();
         if (progress != progressPosition)
         {

@@ -27,6 +27,7 @@ import java.util.Locale;
  * If a duty cycle visited every connection, the idle figure would grow with N; see BENCHMARKS.md "Many connections".
  * <p>
  * {@code java -cp jmh/target/benchmarks.jar io.ertcp.engine.cluster.ManyConnectionsCost --connections 100,300,1000,3000}
+ * ({@code --spare -1}: each node keeps as many spare connections built ahead as the run opens, tcp.spare-connections)
  */
 public final class ManyConnectionsCost
 {
@@ -41,6 +42,7 @@ public final class ManyConnectionsCost
         String counts = "100,300,1000,3000";
         long idleMs = 200;
         long loadMs = 200;
+        int spare = 0;
         for (int i = 0; i < args.length; i++)
         {
             final String arg = args[i];
@@ -57,6 +59,7 @@ public final class ManyConnectionsCost
                 case "--connections" -> counts = args[++i];
                 case "--idle-ms" -> idleMs = Long.parseLong(args[++i]);
                 case "--load-ms" -> loadMs = Long.parseLong(args[++i]);
+                case "--spare" -> spare = Integer.parseInt(args[++i]);
                 default -> usage("unknown option " + arg);
             }
         }
@@ -66,7 +69,8 @@ public final class ManyConnectionsCost
         out.println("| ---: | ---: | ---: | ---: | ---: | ---: |");
         for (final String count : counts.split(","))
         {
-            run(Integer.parseInt(count.trim()), idleMs * 1_000_000L, loadMs * 1_000_000L, overhead[0], out);
+            final int connections = Integer.parseInt(count.trim());
+            run(connections, spare < 0 ? connections : spare, idleMs * 1_000_000L, loadMs * 1_000_000L, overhead[0], out);
         }
     }
 
@@ -77,14 +81,16 @@ public final class ManyConnectionsCost
         {
             out.println("many-connections: " + problem + ".");
         }
-        out.println("usage: ManyConnectionsCost [--connections 100,300,1000,3000] [--idle-ms 200] [--load-ms 200]");
+        out.println("usage: ManyConnectionsCost [--connections 100,300,1000,3000] [--idle-ms 200] [--load-ms 200] " +
+            "[--spare N: tcp.spare-connections, -1 for as many as the connections opened; default 0]");
         System.exit(null == problem ? 0 : 2);
     }
 
-    static void run(final int connections, final long idleNs, final long loadNs, final double overheadNs, final PrintStream out)
+    static void run(final int connections, final int spare, final long idleNs, final long loadNs, final double overheadNs,
+        final PrintStream out)
     {
         try (InProcessCluster cluster = InProcessCluster.erTcpEdited(11, "echo", 1,
-            t -> t.maxConnections(connections + 64).bufferKib(16)))
+            t -> t.maxConnections(connections + 64).bufferKib(16).spareConnections(spare)))
         {
             final java.util.Map<String, CpuMeter> meters = new java.util.LinkedHashMap<>();
             cluster.nodes.keySet().forEach(name -> meters.put(name, new CpuMeter(name)));
@@ -106,6 +112,8 @@ public final class ManyConnectionsCost
                 throw new IllegalStateException("no primary within 2 s simulated");
             }
             final Clients clients = new Clients(cluster, connections);
+            // Idle time before the opens (the nodes build their spare connections in it, a few each idle cycle).
+            clients.run(100_000_000L + spare * 100_000L);
             final Requester[] requesters = new Requester[connections];
             meters.values().forEach(m -> { m.reset(); m.on = true; });
             for (int i = 0; i < connections; i++)
