@@ -119,6 +119,8 @@ final class NodeContext
         this.snapshotting = snapshotting;
         this.tcpConfig = config.tcp().toTcpConfig();
         this.spareConnections = config.tcp().spareConnections();
+        // Its management beans are looked up once, here, not in the first duty cycle that builds ahead.
+        io.ertcp.engine.tcp.DirectMemory.roomFor(0);
         this.mtu = config.replicationMtu();
         this.receiving = receiving;
         this.counters = counters;
