@@ -65,8 +65,8 @@ public final class ManyConnectionsCost
         }
         final double[] overhead = CpuMeter.calibrate();
         final PrintStream out = System.out;
-        out.println("| connections | us CPU per connection opened: primary / backup | ns per idle duty cycle: primary / logger / backup | primary ns per loaded duty cycle | us CPU per request: primary / logger / backup | requests per simulated s |");
-        out.println("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        out.println("| connections | us CPU per connection opened: primary / backup | longest duty cycle of the opens, us: primary / backup | ns per idle duty cycle: primary / logger / backup | primary ns per loaded duty cycle | us CPU per request: primary / logger / backup | requests per simulated s |");
+        out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (final String count : counts.split(","))
         {
             final int connections = Integer.parseInt(count.trim());
@@ -129,6 +129,8 @@ public final class ManyConnectionsCost
             meters.values().forEach(m -> m.on = false);
             final double openUs = (meter.cpuNs - meter.cycles * overheadNs) / connections / 1e3;
             final double openBackupUs = (meters.get("backup1").cpuNs - meters.get("backup1").cycles * overheadNs) / connections / 1e3;
+            final double longestOpenUs = meter.maxCycleNs / 1e3;
+            final double longestOpenBackupUs = meters.get("backup1").maxCycleNs / 1e3;
             int open = 0;
             for (final Requester r : requesters)
             {
@@ -173,8 +175,8 @@ public final class ManyConnectionsCost
             }
             final double loggerUs = meters.get("logger").cpuNs / Math.max(1.0, requests) / 1e3;
             final double backupUs = meters.get("backup1").cpuNs / Math.max(1.0, requests) / 1e3;
-            out.println(String.format(Locale.ROOT, "| %,d | %,.1f / %,.1f | %,.0f / %,.0f / %,.0f | %,.0f | %,.1f / %,.1f / %,.1f | %,.0f |",
-                connections, openUs, openBackupUs, idleCycle, loggerIdle, backupIdle, loadedCycle, perRequestUs, loggerUs, backupUs, perSecond));
+            out.println(String.format(Locale.ROOT, "| %,d | %,.1f / %,.1f | %,.0f / %,.0f | %,.0f / %,.0f / %,.0f | %,.0f | %,.1f / %,.1f / %,.1f | %,.0f |",
+                connections, openUs, openBackupUs, longestOpenUs, longestOpenBackupUs, idleCycle, loggerIdle, backupIdle, loadedCycle, perRequestUs, loggerUs, backupUs, perSecond));
         }
     }
 
