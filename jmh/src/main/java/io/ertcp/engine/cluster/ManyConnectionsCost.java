@@ -65,8 +65,8 @@ public final class ManyConnectionsCost
         }
         final double[] overhead = CpuMeter.calibrate();
         final PrintStream out = System.out;
-        out.println("| connections | us CPU per connection opened: primary / backup | longest duty cycle of the opens, us: primary / backup | ns per idle duty cycle: primary / logger / backup | primary ns per loaded duty cycle | us CPU per request: primary / logger / backup | requests per simulated s |");
-        out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        out.println("| connections | us CPU per connection opened: primary / backup | of it in idle cycles building ahead: primary / backup | longest duty cycle of the opens, us: primary / backup | ns per idle duty cycle: primary / logger / backup | primary ns per loaded duty cycle | us CPU per request: primary / logger / backup | requests per simulated s |");
+        out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (final String count : counts.split(","))
         {
             final int connections = Integer.parseInt(count.trim());
@@ -95,11 +95,21 @@ public final class ManyConnectionsCost
             final java.util.Map<String, CpuMeter> meters = new java.util.LinkedHashMap<>();
             cluster.nodes.keySet().forEach(name -> meters.put(name, new CpuMeter(name)));
             final CpuMeter meter = meters.get("primary");
+            final java.util.Map<String, long[]> ahead = new java.util.HashMap<>();
+            cluster.nodes.keySet().forEach(name -> ahead.put(name, new long[1]));
             cluster.stepper = (name, node) ->
             {
                 try
                 {
-                    meters.get(name).measure(node);
+                    final CpuMeter m = meters.get(name);
+                    final long built = builtAhead(node);
+                    final long cpu0 = m.cpuNs;
+                    m.measure(node);
+                    if (builtAhead(node) > built)
+                    {
+                        // A cycle that did nothing but build ahead (spare connections): idle time, not the opens'.
+                        ahead.get(name)[0] += m.cpuNs - cpu0;
+                    }
                 }
                 catch (final Exception ex)
                 {
@@ -116,6 +126,7 @@ public final class ManyConnectionsCost
             clients.run(100_000_000L + spare * 100_000L);
             final Requester[] requesters = new Requester[connections];
             meters.values().forEach(m -> { m.reset(); m.on = true; });
+            ahead.values().forEach(a -> a[0] = 0);
             for (int i = 0; i < connections; i++)
             {
                 requesters[i] = new Requester();
@@ -129,6 +140,8 @@ public final class ManyConnectionsCost
             meters.values().forEach(m -> m.on = false);
             final double openUs = (meter.cpuNs - meter.cycles * overheadNs) / connections / 1e3;
             final double openBackupUs = (meters.get("backup1").cpuNs - meters.get("backup1").cycles * overheadNs) / connections / 1e3;
+            final double aheadUs = ahead.get("primary")[0] / 1e3 / connections;
+            final double aheadBackupUs = ahead.get("backup1")[0] / 1e3 / connections;
             final double longestOpenUs = meter.maxCycleNs / 1e3;
             final double longestOpenBackupUs = meters.get("backup1").maxCycleNs / 1e3;
             int open = 0;
@@ -175,9 +188,23 @@ public final class ManyConnectionsCost
             }
             final double loggerUs = meters.get("logger").cpuNs / Math.max(1.0, requests) / 1e3;
             final double backupUs = meters.get("backup1").cpuNs / Math.max(1.0, requests) / 1e3;
-            out.println(String.format(Locale.ROOT, "| %,d | %,.1f / %,.1f | %,.0f / %,.0f | %,.0f / %,.0f / %,.0f | %,.0f | %,.1f / %,.1f / %,.1f | %,.0f |",
-                connections, openUs, openBackupUs, longestOpenUs, longestOpenBackupUs, idleCycle, loggerIdle, backupIdle, loadedCycle, perRequestUs, loggerUs, backupUs, perSecond));
+            out.println(String.format(Locale.ROOT, "| %,d | %,.1f / %,.1f | %,.1f / %,.1f | %,.0f / %,.0f | %,.0f / %,.0f / %,.0f | %,.0f | %,.1f / %,.1f / %,.1f | %,.0f |",
+                connections, openUs, openBackupUs, aheadUs, aheadBackupUs, longestOpenUs, longestOpenBackupUs, idleCycle, loggerIdle, backupIdle, loadedCycle, perRequestUs, loggerUs, backupUs, perSecond));
         }
+    }
+
+    /** What a node built ahead so far (connections and replicas, not those an open had to build): spares. */
+    private static long builtAhead(final ClusterNode node)
+    {
+        final io.ertcp.engine.replication.replica.ReplicatedService replicated = node.role().replicated();
+        long built = null == replicated ? 0 :
+            replicated.replicasPooled() + replicated.connectionCount() - replicated.replicasBuiltOnOpen();
+        final TcpStack stack = node.stack();
+        if (null != stack)
+        {
+            built += stack.connectionsBuilt() - stack.connectionsBuiltOnOpen();
+        }
+        return built;
     }
 
     private static double perCycle(final CpuMeter m, final double overheadNs)
