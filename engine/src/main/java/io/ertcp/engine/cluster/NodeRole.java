@@ -23,7 +23,7 @@ interface NodeRole
     int doWork(long nowNs);
 
     /**
-     * Build ahead, in a duty cycle that did no other work, a little of what opens to come would otherwise allocate
+     * Build ahead, in a duty cycle that did no other work (after 16 in a row), a little of what opens to come would otherwise allocate
      * on the duty cycle (docs/architecture.md "Threading": spare connections, {@code tcp.spare-connections}).
      *
      * @return the work done, 0 when nothing was left to build.
