@@ -7,6 +7,7 @@
 #
 #   bench/many-connections-wrk.sh CONNECTIONS [--jfr]
 #
+# SPARE=N in the environment: tcp.spare-connections N (connections built ahead in idle time; default 0).
 # --jfr: the primary runs a JFR recording (settings=profile), written when it stops (SIGTERM):
 # jfr print --events jdk.ExecutionSample FILE. Namespaces mc-*; removed at the end.
 set -u
@@ -25,7 +26,7 @@ export ERTCP_NO_BUILD=1 ERTCP_HEAP=256m
 ./ertcp keygen "$D/key" --force >/dev/null
 # The settings ClusterHttpSystemTest runs: 10 ms heartbeats, a 400 ms suspicion, 64 KiB buffers.
 ./ertcp cluster-file --key-file "$D/key" --service http --root "$D/www" --heartbeat-interval 10ms --suspect-timeout 400ms \
-  --buffer-kib 64 --max-connections 4096 --log-dir "$D/log" > "$D/cluster.yaml"
+  --buffer-kib 64 --max-connections 4096 --spare-connections "${SPARE:-0}" --log-dir "$D/log" > "$D/cluster.yaml"
 ./ertcp lan up --config "$D/cluster.yaml" --prefix mc >/dev/null
 for n in primary logger backup; do
   OPTS=""

@@ -140,4 +140,20 @@ public interface TcpService
      * @param reason why, as the stack saw it; the same on every node.
      */
     void onClosed(Connection connection, CloseReason reason);
+
+    /**
+     * Optional: build ahead, outside any event, one connection's worth of the state this service keeps per connection
+     * (a session with its buffers, pooled for the {@link #onOpen} that takes it), while fewer than {@code spare} are
+     * ready. A node whose cluster file asks for spare connections ({@code tcp.spare-connections}) calls this in its
+     * idle duty cycles, so that a storm of opens does not allocate. It must change nothing any event can see: what it
+     * builds is the same as what {@code onOpen} would build, so the service's output stays the same on every node,
+     * whichever node built ahead and how much. The default builds nothing.
+     *
+     * @param spare how many connections' state to keep ready.
+     * @return true when something was built (the node then does the rest of its building ahead in a later cycle).
+     */
+    default boolean prepareConnections(final int spare)
+    {
+        return false;
+    }
 }

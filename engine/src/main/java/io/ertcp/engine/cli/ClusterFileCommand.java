@@ -21,7 +21,8 @@ final class ClusterFileCommand implements Command
     private static final Set<String> WITH_VALUE = Set.of("name", "mode", "backups", "service", "service-class",
         "service-jar", "service-options", "port", "vip", "vip-mac", "gateway", "durability", "heartbeat-interval",
         "suspect-timeout", "fencing-hook", "log-dir", "retention", "roll-cycle", "log-file", "key-file", "security",
-        "replication-mtu", "management-port", "congestion", "buffer-kib", "max-connections", "nagle", "driver",
+        "replication-mtu", "management-port", "congestion", "buffer-kib", "max-connections", "spare-connections", "nagle",
+        "driver",
         "interface", "pci", "port-id", "eal", "threading");
     private static final Set<String> FLAGS = Set.of("numbered-backups", "no-witness", "no-macs", "no-addresses");
 
@@ -93,6 +94,7 @@ final class ClusterFileCommand implements Command
               --congestion ALG          cubic (default) or newreno
               --buffer-kib N            per connection (default 256)
               --max-connections N       default 100000
+              --spare-connections N     connections built ahead in idle time (default 0)
               --nagle true|false        default true, except netpipe
               --driver D                af-packet (default) or dpdk, every node
               --interface IF            every node's interface (default eth0, a namespace's veth end)
@@ -250,6 +252,10 @@ final class ClusterFileCommand implements Command
         if (args.has("max-connections"))
         {
             template.maxConnections(whole(args, "max-connections"));
+        }
+        if (args.has("spare-connections"))
+        {
+            template.spareConnections(whole(args, "spare-connections"));
         }
         if (args.has("nagle"))
         {

@@ -196,6 +196,22 @@ final class BackupRole implements NodeRole
         follower.onFrame(buffer, offset, length, flags);
     }
 
+    /**
+     * Spare connections (docs/architecture.md "Threading"): one replica with the service's state for it, or one of the
+     * standby primary's TCP connections beyond those it follows, while fewer than {@code tcp.spare-connections} wait:
+     * a storm of opens applied here takes pooled replicas, and so does one on this node once it takes over.
+     */
+    public int buildAhead()
+    {
+        final int spare = ctx.spareConnections;
+        if (0 == spare || null == standbyPrimary)
+        {
+            return 0;
+        }
+        final int built = replicated.reserve(spare);
+        return 0 != built ? built : standbyPrimary.reserve(replicated.connectionCount() + spare);
+    }
+
     public ReplicatedService replicated()
     {
         return replicated;

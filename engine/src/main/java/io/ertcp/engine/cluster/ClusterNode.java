@@ -100,6 +100,11 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     public static final int MAX_RECORD_LENGTH = 16 * 1024;
     static final int SLOTS = 256;
     private static final long STATUS_INTERVAL_NS = 100_000_000L;
+    /**
+     * Spare connections are built only after this many duty cycles in a row without work (each of which backs off in
+     * the idle strategy): not in the short gaps of a loaded node's cycles, where a build delays the next frame.
+     */
+    private static final int BUILD_AHEAD_IDLE_CYCLES = 16;
     /** The most frames read before a suspicion ({@link #drainReceive}): a cluster node's AF_PACKET ring. */
     private static final int DRAIN_LIMIT_FRAMES = 8192;
     /** How long after the last record a logger or backup still counts records as arriving (replicationInFlight). */
@@ -183,6 +188,8 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
     /** The log or applied position last seen moving, and when: see {@link #replicationInFlight()}. */
     private long progressPosition = -1;
     private long progressNs;
+    /** Duty cycles in a row that did nothing but build ahead. */
+    private int idleCycles;
     private long nextStatusNs;
 
     /**
@@ -625,6 +632,15 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
         {
             // After the flush: this cycle's frames are out; the next cycle's appends find their pages faulted in.
             work += replicationLog.pretouch();
+        }
+        if (0 != work)
+        {
+            idleCycles = 0;
+        }
+        else if (++idleCycles >= BUILD_AHEAD_IDLE_CYCLES)
+        {
+            // Quiet for a while: the spare connections a storm of opens would take (docs/architecture.md "Threading").
+            work += role.buildAhead();
         }
         final long progress = role.progressPosition();
         if (progress != progressPosition)

@@ -58,6 +58,8 @@ final class NodeContext
     /** The service shares state and the cluster file asks for snapshots: the primary takes them. */
     final boolean snapshotting;
     final TcpConfig tcpConfig;
+    /** Connections kept built ahead in idle duty cycles (tcp.spare-connections; docs/architecture.md "Threading"). */
+    final int spareConnections;
     /** The replication channel's frame size after the Ethernet header. */
     final int mtu;
     /** A logger's and a backup's receiving end of the channel. */
@@ -116,6 +118,9 @@ final class NodeContext
         this.wallClock = wallClock;
         this.snapshotting = snapshotting;
         this.tcpConfig = config.tcp().toTcpConfig();
+        this.spareConnections = config.tcp().spareConnections();
+        // Its management beans are looked up once, here, not in the first duty cycle that builds ahead.
+        io.ertcp.engine.tcp.DirectMemory.roomFor(0);
         this.mtu = config.replicationMtu();
         this.receiving = receiving;
         this.counters = counters;

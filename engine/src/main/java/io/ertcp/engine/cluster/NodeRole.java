@@ -23,6 +23,17 @@ interface NodeRole
     int doWork(long nowNs);
 
     /**
+     * Build ahead, in a duty cycle that did no other work (after 16 in a row), a little of what opens to come would otherwise allocate
+     * on the duty cycle (docs/architecture.md "Threading": spare connections, {@code tcp.spare-connections}).
+     *
+     * @return the work done, 0 when nothing was left to build.
+     */
+    default int buildAhead()
+    {
+        return 0;
+    }
+
+    /**
      * @return the handler of every frame the client port brings while this role is held, built once; null when they
      * all go to the node's IPv4 layer.
      */

@@ -285,6 +285,22 @@ final class PrimaryRole implements NodeRole
         return work;
     }
 
+    /**
+     * Spare connections (docs/architecture.md "Threading"): one TCP connection with its buffers and this primary's side
+     * of its replica, or one replica with the service's state for it, while fewer than {@code tcp.spare-connections}
+     * wait pooled.
+     */
+    public int buildAhead()
+    {
+        final int spare = ctx.spareConnections;
+        if (0 == spare)
+        {
+            return 0;
+        }
+        final int built = primary.reserve(stack.connectionCount() + spare);
+        return 0 != built ? built : replicated.reserve(spare);
+    }
+
     /** The peer's CONFIRMs, NAKs and FETCHes go to the publisher's sender. */
     public void onChannelFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
     {

@@ -85,6 +85,28 @@ abstract class RequestResponseService<S extends RequestResponseService.Session> 
      */
     protected abstract void onRequestTooLong(Connection connection, S session);
 
+    /**
+     * A session built ahead while fewer than {@code spare} are pooled ({@link TcpService#prepareConnections}): the same
+     * object {@link #onOpen} would build, so nothing a client sees depends on it.
+     */
+    public boolean prepareConnections(final int spare)
+    {
+        if (pool.size() >= spare)
+        {
+            return false;
+        }
+        pool.addLast(newSession());
+        return true;
+    }
+
+    /**
+     * @return sessions pooled, ready for an open.
+     */
+    int sessionsPooled()
+    {
+        return pool.size();
+    }
+
     public void onOpen(final Connection connection)
     {
         S session = pool.pollFirst();

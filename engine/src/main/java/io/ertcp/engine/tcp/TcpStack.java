@@ -61,6 +61,8 @@ public final class TcpStack implements Ipv4Handler
     private int created;
     /** {@link #reserve} met the off-heap limit: it builds no more. */
     private boolean reserveRefused;
+    /** Connections an open had to build (no pooled one was ready): each allocated its buffers on the duty cycle. */
+    private long builtOnOpen;
 
     /** Connections with something to send; each appears once, guarded by its pending flag. */
     private final TcpConnection[] pendingList;
@@ -738,6 +740,10 @@ public final class TcpStack implements Ipv4Handler
         {
             return null;
         }
+        else
+        {
+            builtOnOpen++;
+        }
         connection.reset(nextConnectionId++, localIp, localPort, remoteIp, remotePort, service, listener, iss, nowNs);
         table.put(connection);
         byId.put(connection.id(), connection);
@@ -773,8 +779,11 @@ public final class TcpStack implements Ipv4Handler
      * takeover adds to one, until {@code connections} exist or the table's maximum: at most one per call, so that a
      * caller on a duty cycle spreads the cost. A standby primary's stack calls this as its backup follows the log
      * (docs/architecture.md rule 5), so that a takeover restores connections into memory that is ready, instead of
-     * allocating a connection's buffers while its client waits. Never more than the table's maximum, the most an
-     * active stack would build for itself.
+     * allocating a connection's buffers while its client waits; a node with {@code tcp.spare-connections} calls it
+     * in idle duty cycles with the connections in use plus that many, so that a storm of opens takes pooled ones
+     * (docs/architecture.md "Threading"). Never more than the table's maximum, the most an active stack would build
+     * for itself, and never when the buffers would leave less than as much again below the off-heap limit
+     * ({@link DirectMemory}): what is left stays for connections, refused as before when it runs out.
      *
      * @return 1 when a connection was built, else 0 (enough exist, the maximum is reached, or no off-heap memory is
      * left: the takeover then builds what it can, as any new connection would). After the off-heap limit refused
@@ -782,7 +791,8 @@ public final class TcpStack implements Ipv4Handler
      */
     public int reserve(final int connections)
     {
-        if (reserveRefused || created >= Math.min(connections, config.maxConnections()))
+        if (reserveRefused || created >= Math.min(connections, config.maxConnections()) ||
+            !DirectMemory.roomFor((long)config.sendBufferBytes() + config.receiveBufferBytes()))
         {
             return 0;
         }
@@ -803,6 +813,22 @@ public final class TcpStack implements Ipv4Handler
     public int connectionsBuilt()
     {
         return created;
+    }
+
+    /**
+     * @return connections built and ready in the pool: as many opens take no allocation.
+     */
+    public int connectionsPooled()
+    {
+        return pooled;
+    }
+
+    /**
+     * @return connections an open (or a restore) had to build for want of a pooled one, buffers allocated then.
+     */
+    public long connectionsBuiltOnOpen()
+    {
+        return builtOnOpen;
     }
 
     /**

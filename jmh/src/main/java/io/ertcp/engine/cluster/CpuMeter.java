@@ -22,6 +22,8 @@ final class CpuMeter
     long cpuNs;
     long workingCpuNs;
     long allocatedBytes;
+    /** The longest one cycle took since {@link #reset()}: how long the node was deaf to its heartbeats. */
+    long maxCycleNs;
     /** The same since {@link #resetTotals()}, across windows. */
     long totalCycles;
     long totalWorkingCycles;
@@ -49,6 +51,7 @@ final class CpuMeter
         final long ns = cpu1 - cpu0;
         cycles++;
         cpuNs += ns;
+        maxCycleNs = Math.max(maxCycleNs, ns);
         allocatedBytes += alloc1 - alloc0;
         totalCycles++;
         totalCpuNs += ns;
@@ -65,6 +68,7 @@ final class CpuMeter
 
     void reset()
     {
+        maxCycleNs = 0;
         cycles = 0;
         workingCycles = 0;
         cpuNs = 0;

@@ -27,6 +27,7 @@ import java.util.Locale;
  * If a duty cycle visited every connection, the idle figure would grow with N; see BENCHMARKS.md "Many connections".
  * <p>
  * {@code java -cp jmh/target/benchmarks.jar io.ertcp.engine.cluster.ManyConnectionsCost --connections 100,300,1000,3000}
+ * ({@code --spare -1}: each node keeps as many spare connections built ahead as the run opens, tcp.spare-connections)
  */
 public final class ManyConnectionsCost
 {
@@ -41,6 +42,7 @@ public final class ManyConnectionsCost
         String counts = "100,300,1000,3000";
         long idleMs = 200;
         long loadMs = 200;
+        int spare = 0;
         for (int i = 0; i < args.length; i++)
         {
             final String arg = args[i];
@@ -57,16 +59,18 @@ public final class ManyConnectionsCost
                 case "--connections" -> counts = args[++i];
                 case "--idle-ms" -> idleMs = Long.parseLong(args[++i]);
                 case "--load-ms" -> loadMs = Long.parseLong(args[++i]);
+                case "--spare" -> spare = Integer.parseInt(args[++i]);
                 default -> usage("unknown option " + arg);
             }
         }
         final double[] overhead = CpuMeter.calibrate();
         final PrintStream out = System.out;
-        out.println("| connections | us CPU per connection opened: primary / backup | ns per idle duty cycle: primary / logger / backup | primary ns per loaded duty cycle | us CPU per request: primary / logger / backup | requests per simulated s |");
-        out.println("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        out.println("| connections | us CPU per connection opened: primary / backup | of it in idle cycles building ahead: primary / backup | longest duty cycle of the opens, us: primary / backup | ns per idle duty cycle: primary / logger / backup | primary ns per loaded duty cycle | us CPU per request: primary / logger / backup | requests per simulated s |");
+        out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (final String count : counts.split(","))
         {
-            run(Integer.parseInt(count.trim()), idleMs * 1_000_000L, loadMs * 1_000_000L, overhead[0], out);
+            final int connections = Integer.parseInt(count.trim());
+            run(connections, spare < 0 ? connections : spare, idleMs * 1_000_000L, loadMs * 1_000_000L, overhead[0], out);
         }
     }
 
@@ -77,23 +81,35 @@ public final class ManyConnectionsCost
         {
             out.println("many-connections: " + problem + ".");
         }
-        out.println("usage: ManyConnectionsCost [--connections 100,300,1000,3000] [--idle-ms 200] [--load-ms 200]");
+        out.println("usage: ManyConnectionsCost [--connections 100,300,1000,3000] [--idle-ms 200] [--load-ms 200] " +
+            "[--spare N: tcp.spare-connections, -1 for as many as the connections opened; default 0]");
         System.exit(null == problem ? 0 : 2);
     }
 
-    static void run(final int connections, final long idleNs, final long loadNs, final double overheadNs, final PrintStream out)
+    static void run(final int connections, final int spare, final long idleNs, final long loadNs, final double overheadNs,
+        final PrintStream out)
     {
         try (InProcessCluster cluster = InProcessCluster.erTcpEdited(11, "echo", 1,
-            t -> t.maxConnections(connections + 64).bufferKib(16)))
+            t -> t.maxConnections(connections + 64).bufferKib(16).spareConnections(spare)))
         {
             final java.util.Map<String, CpuMeter> meters = new java.util.LinkedHashMap<>();
             cluster.nodes.keySet().forEach(name -> meters.put(name, new CpuMeter(name)));
             final CpuMeter meter = meters.get("primary");
+            final java.util.Map<String, long[]> ahead = new java.util.HashMap<>();
+            cluster.nodes.keySet().forEach(name -> ahead.put(name, new long[1]));
             cluster.stepper = (name, node) ->
             {
                 try
                 {
-                    meters.get(name).measure(node);
+                    final CpuMeter m = meters.get(name);
+                    final long built = builtAhead(node);
+                    final long cpu0 = m.cpuNs;
+                    m.measure(node);
+                    if (builtAhead(node) > built)
+                    {
+                        // A cycle that did nothing but build ahead (spare connections): idle time, not the opens'.
+                        ahead.get(name)[0] += m.cpuNs - cpu0;
+                    }
                 }
                 catch (final Exception ex)
                 {
@@ -106,8 +122,11 @@ public final class ManyConnectionsCost
                 throw new IllegalStateException("no primary within 2 s simulated");
             }
             final Clients clients = new Clients(cluster, connections);
+            // Idle time before the opens (the nodes build their spare connections in it, a few each idle cycle).
+            clients.run(100_000_000L + spare * 100_000L);
             final Requester[] requesters = new Requester[connections];
             meters.values().forEach(m -> { m.reset(); m.on = true; });
+            ahead.values().forEach(a -> a[0] = 0);
             for (int i = 0; i < connections; i++)
             {
                 requesters[i] = new Requester();
@@ -121,6 +140,10 @@ public final class ManyConnectionsCost
             meters.values().forEach(m -> m.on = false);
             final double openUs = (meter.cpuNs - meter.cycles * overheadNs) / connections / 1e3;
             final double openBackupUs = (meters.get("backup1").cpuNs - meters.get("backup1").cycles * overheadNs) / connections / 1e3;
+            final double aheadUs = ahead.get("primary")[0] / 1e3 / connections;
+            final double aheadBackupUs = ahead.get("backup1")[0] / 1e3 / connections;
+            final double longestOpenUs = meter.maxCycleNs / 1e3;
+            final double longestOpenBackupUs = meters.get("backup1").maxCycleNs / 1e3;
             int open = 0;
             for (final Requester r : requesters)
             {
@@ -165,9 +188,23 @@ public final class ManyConnectionsCost
             }
             final double loggerUs = meters.get("logger").cpuNs / Math.max(1.0, requests) / 1e3;
             final double backupUs = meters.get("backup1").cpuNs / Math.max(1.0, requests) / 1e3;
-            out.println(String.format(Locale.ROOT, "| %,d | %,.1f / %,.1f | %,.0f / %,.0f / %,.0f | %,.0f | %,.1f / %,.1f / %,.1f | %,.0f |",
-                connections, openUs, openBackupUs, idleCycle, loggerIdle, backupIdle, loadedCycle, perRequestUs, loggerUs, backupUs, perSecond));
+            out.println(String.format(Locale.ROOT, "| %,d | %,.1f / %,.1f | %,.1f / %,.1f | %,.0f / %,.0f | %,.0f / %,.0f / %,.0f | %,.0f | %,.1f / %,.1f / %,.1f | %,.0f |",
+                connections, openUs, openBackupUs, aheadUs, aheadBackupUs, longestOpenUs, longestOpenBackupUs, idleCycle, loggerIdle, backupIdle, loadedCycle, perRequestUs, loggerUs, backupUs, perSecond));
         }
+    }
+
+    /** What a node built ahead so far (connections and replicas, not those an open had to build): spares. */
+    private static long builtAhead(final ClusterNode node)
+    {
+        final io.ertcp.engine.replication.replica.ReplicatedService replicated = node.role().replicated();
+        long built = null == replicated ? 0 :
+            replicated.replicasPooled() + replicated.connectionCount() - replicated.replicasBuiltOnOpen();
+        final TcpStack stack = node.stack();
+        if (null != stack)
+        {
+            built += stack.connectionsBuilt() - stack.connectionsBuiltOnOpen();
+        }
+        return built;
     }
 
     private static double perCycle(final CpuMeter m, final double overheadNs)

@@ -50,7 +50,8 @@ final class ClusterFileReader extends ValueReader
         "snapshot-every");
     static final List<String> SECURITY_KEYS = List.of("key-file");
     static final List<String> MANAGEMENT_KEYS = List.of("port");
-    static final List<String> TCP_KEYS = List.of("congestion", "buffer-kib", "max-connections", "nagle");
+    static final List<String> TCP_KEYS = List.of("congestion", "buffer-kib", "max-connections", "nagle",
+        "spare-connections");
     static final List<String> NODE_KEYS = List.of("name", "role", "rank", "driver", "interface", "eal", "mac",
         "address", "threading", "slow-ns-per-record", "pci", "port-id", "replication-interface", "replication-pci",
         "replication-port-id", "replication-mac");
@@ -82,6 +83,7 @@ final class ClusterFileReader extends ValueReader
     private CongestionControlAlgorithm congestion = CongestionControlAlgorithm.CUBIC;
     private int bufferKib = TcpOptions.DEFAULT_BUFFER_KIB;
     private int maxConnections = TcpOptions.DEFAULT_MAX_CONNECTIONS;
+    private int spareConnections = TcpOptions.DEFAULT_SPARE_CONNECTIONS;
     private Boolean nagle;
     private Security security;
     private int managementPort = Management.DEFAULT_PORT;
@@ -159,7 +161,7 @@ final class ClusterFileReader extends ValueReader
             durability,
             new FailureDetection(heartbeatNs, suspectNs, fencingHook),
             new LogConfig(logDir, retentionNs, rollCycle, logFile, snapshotEveryRecords, snapshotEveryNs),
-            new TcpOptions(congestion, bufferKib, maxConnections, nagleOn),
+            new TcpOptions(congestion, bufferKib, maxConnections, nagleOn, spareConnections),
             security, nodes, warnings, new Management(managementPort), replicationMtu);
     }
 
@@ -639,6 +641,13 @@ final class ClusterFileReader extends ValueReader
         }
         bufferKib = (int)number(section, "buffer-kib", TcpOptions.DEFAULT_BUFFER_KIB, 1, 1 << 20);
         maxConnections = (int)number(section, "max-connections", TcpOptions.DEFAULT_MAX_CONNECTIONS, 1, 1 << 24);
+        spareConnections = (int)number(section, "spare-connections", TcpOptions.DEFAULT_SPARE_CONNECTIONS, 0, 1 << 24);
+        if (section.has("spare-connections") && maxConnections > 0 && spareConnections > maxConnections)
+        {
+            problems.add(section.value("spare-connections"), "tcp spare-connections " + spareConnections +
+                " is more than max-connections " + maxConnections + ": a node never builds more connections than " +
+                "its table holds, so lower it to at most " + maxConnections + ".");
+        }
         if (section.has("nagle"))
         {
             nagle = bool(section, "nagle");

@@ -113,6 +113,8 @@ public final class ClusterFileWriter
         line(1, "buffer-kib", Integer.toString(config.tcp().bufferKib()), "send and receive buffer per connection");
         line(1, "max-connections", Integer.toString(config.tcp().maxConnections()), null);
         line(1, "nagle", Boolean.toString(config.tcp().nagle()), null);
+        line(1, "spare-connections", Integer.toString(config.tcp().spareConnections()),
+            "connections built ahead, with their buffers, for opens to come");
         out.append('\n');
 
         section("management");

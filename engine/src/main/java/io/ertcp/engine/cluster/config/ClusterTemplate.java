@@ -66,6 +66,7 @@ public final class ClusterTemplate
     private TcpOptions tcp = new TcpOptions(CongestionControlAlgorithm.CUBIC, TcpOptions.DEFAULT_BUFFER_KIB,
         TcpOptions.DEFAULT_MAX_CONNECTIONS, true);
     private Boolean nagle;
+    private int spareConnections = TcpOptions.DEFAULT_SPARE_CONNECTIONS;
     private Security security;
     private int replicationMtu = ClusterConfig.DEFAULT_REPLICATION_MTU;
     private int managementPort = Management.DEFAULT_PORT;
@@ -271,6 +272,13 @@ public final class ClusterTemplate
     public ClusterTemplate maxConnections(final int connections)
     {
         this.tcp = new TcpOptions(tcp.congestion(), tcp.bufferKib(), connections, tcp.nagle());
+        return this;
+    }
+
+    /** Connections each node keeps built ahead for opens to come ({@code tcp.spare-connections}). */
+    public ClusterTemplate spareConnections(final int connections)
+    {
+        this.spareConnections = connections;
         return this;
     }
 
@@ -489,7 +497,7 @@ public final class ClusterTemplate
                 fencingHook),
             log,
             new TcpOptions(tcp.congestion(), tcp.bufferKib(), tcp.maxConnections(),
-                nagle != null ? nagle : !service.equals("netpipe")),
+                nagle != null ? nagle : !service.equals("netpipe"), spareConnections),
             security, nodes, List.of(), new Management(managementPort), replicationMtu);
     }
 }

@@ -82,6 +82,7 @@ public final class ConfigDigest
         d.put("tcp.buffer-kib", config.tcp().bufferKib());
         d.put("tcp.max-connections", config.tcp().maxConnections());
         d.put("tcp.nagle", Boolean.toString(config.tcp().nagle()));
+        d.put("tcp.spare-connections", config.tcp().spareConnections());
         d.put("security.key-file", config.security().keyFile().map(Path::toString).orElse("none"));
         d.put("management.port", config.management().port());
         d.put("replication-mtu", config.replicationMtu());

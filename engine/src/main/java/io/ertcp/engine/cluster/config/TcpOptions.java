@@ -11,9 +11,22 @@ import io.ertcp.engine.tcp.TcpConfig;
  * @param bufferKib      send and receive buffer per connection.
  * @param maxConnections the connection table's size.
  * @param nagle          Nagle's algorithm on (the default, except netpipe as in {@code ./ertcp serve}).
+ * @param spareConnections connections a node keeps built ahead, with their buffers, for opens to come
+ *                         (docs/cluster-file.md {@code tcp.spare-connections}); 0 for none.
  */
-public record TcpOptions(CongestionControlAlgorithm congestion, int bufferKib, int maxConnections, boolean nagle)
+public record TcpOptions(CongestionControlAlgorithm congestion, int bufferKib, int maxConnections, boolean nagle,
+    int spareConnections)
 {
+    /** None built ahead: connections take their buffers as they open, and pool them when they close. */
+    public static final int DEFAULT_SPARE_CONNECTIONS = 0;
+
+    /** With no spare connections. */
+    public TcpOptions(final CongestionControlAlgorithm congestion, final int bufferKib, final int maxConnections,
+        final boolean nagle)
+    {
+        this(congestion, bufferKib, maxConnections, nagle, DEFAULT_SPARE_CONNECTIONS);
+    }
+
     /** As {@code ./ertcp serve}. */
     public static final int DEFAULT_BUFFER_KIB = 256;
     /** As {@code ./ertcp serve}. */

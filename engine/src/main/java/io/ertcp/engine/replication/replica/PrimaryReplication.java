@@ -289,15 +289,16 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
     /**
      * Build ahead what serving {@code connections} connections takes (a TCP connection with its buffers, this
      * primary's side of its replica with its staging buffer), at most one a call: a backup calls this on its duty
-     * cycle with the number of connections it follows, so a takeover finds them ready ({@link TcpStack#reserve}).
-     * Bounded by the stack's connection table.
+     * cycle with the number of connections it follows, so a takeover finds them ready ({@link TcpStack#reserve}); a
+     * node with {@code tcp.spare-connections} calls it in idle duty cycles with the connections in use plus that many,
+     * so that a storm of opens allocates nothing. Bounded by the stack's connection table and the off-heap limit.
      *
      * @return 1 when something was built, else 0.
      */
     public int reserve(final int connections)
     {
         final int built = stack.reserve(connections);
-        if (built > 0 && pool.size() < stack.connectionsBuilt())
+        if (built > 0 && pool.size() + byReplica.size() < stack.connectionsBuilt())
         {
             final PrimaryConnection live = new PrimaryConnection();
             live.staging = newStaging();

@@ -119,6 +119,10 @@ public final class ReplicatedService implements RecordHandler
     private long unknownConnectionRecords;
     /** The position of the last TIME record applied: an OPEN right after one is kept with it by retention. */
     private long lastTimePosition;
+    /** Replicas an OPEN had to build (none was pooled): their buffers were allocated on the duty cycle. */
+    private long builtOnOpen;
+    /** {@link #reserve} met the off-heap limit: it builds no more. */
+    private boolean reserveRefused;
 
     /**
      * @param service        the application, deterministic.
@@ -223,7 +227,7 @@ public final class ReplicatedService implements RecordHandler
             throw new IllegalStateException("the service applied " + recordsApplied + " records already: it cannot " +
                 "load connections from a snapshot");
         }
-        final Replica replica = pool.isEmpty() ? new Replica(this, inputCapacity, outputCapacity) : pool.removeLast();
+        final Replica replica = pooledOrNew();
         try
         {
             replica.readState(in, keptFrom);
@@ -321,6 +325,69 @@ public final class ReplicatedService implements RecordHandler
         return replicas.size();
     }
 
+    /**
+     * Build one replica ahead, with its input and output buffers (allocated and zeroed, so their pages are in memory),
+     * and the service's own state for a connection ({@link TcpService#prepareConnections}), while fewer than
+     * {@code spare} are pooled: a node calls this in idle duty cycles with {@code tcp.spare-connections}, so that the
+     * OPENs of a storm of connections take pooled replicas instead of allocating (docs/architecture.md "Threading").
+     * A replica back from a closed connection is pooled too; its buffers keep the old bytes, but a replica reads only
+     * what its own records put there. Never when the buffers would leave less than as much again below the off-heap
+     * limit ({@link io.ertcp.engine.tcp.DirectMemory}).
+     *
+     * @return 1 when something was built, else 0.
+     */
+    public int reserve(final int spare)
+    {
+        if (reserveRefused || !io.ertcp.engine.tcp.DirectMemory.roomFor((long)inputCapacity + outputCapacity))
+        {
+            return 0;
+        }
+        try
+        {
+            if (service.prepareConnections(spare))
+            {
+                return 1;
+            }
+            if (pool.size() >= spare)
+            {
+                return 0;
+            }
+            pool.add(new Replica(this, inputCapacity, outputCapacity));
+        }
+        catch (final OutOfMemoryError ex)
+        {
+            reserveRefused = true;
+            return 0;
+        }
+        return 1;
+    }
+
+    /**
+     * @return replicas pooled, ready for an OPEN.
+     */
+    public int replicasPooled()
+    {
+        return pool.size();
+    }
+
+    /**
+     * @return replicas an OPEN (or a snapshot's connection) had to build for want of a pooled one.
+     */
+    public long replicasBuiltOnOpen()
+    {
+        return builtOnOpen;
+    }
+
+    private Replica pooledOrNew()
+    {
+        if (pool.isEmpty())
+        {
+            builtOnOpen++;
+            return new Replica(this, inputCapacity, outputCapacity);
+        }
+        return pool.removeLast();
+    }
+
     public Replica replica(final long connectionId)
     {
         return replicas.get(connectionId);
@@ -382,7 +449,7 @@ public final class ReplicatedService implements RecordHandler
         {
             throw new IllegalStateException("OPEN of connection " + id + " at " + position + " but it is already open");
         }
-        final Replica replica = pool.isEmpty() ? new Replica(this, inputCapacity, outputCapacity) : pool.removeLast();
+        final Replica replica = pooledOrNew();
         // The TIME the primary logs before every OPEN gives the connection's first events their time: keep it too.
         replica.open(open, lastTimePosition == position - 1 ? lastTimePosition : position);
         replicas.put(id, replica);

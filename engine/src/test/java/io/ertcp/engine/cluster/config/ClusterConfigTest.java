@@ -520,6 +520,16 @@ class ClusterConfigTest
         }
 
         @Test
+        void moreSpareConnectionsThanTheTableHolds()
+        {
+            refused(MINIMAL + "tcp:\n  max-connections: 10\n  spare-connections: 11\n",
+                "line 24: tcp spare-connections 11 is more than max-connections 10: a node never builds more " +
+                    "connections than its table holds, so lower it to at most 10.");
+            refused(MINIMAL + "tcp:\n  spare-connections: -1\n",
+                "line 23: tcp spare-connections '-1' is not a whole number from 0 to 16777216: write one such as 0.");
+        }
+
+        @Test
         void notYamlAtAll()
         {
             final ClusterConfigException ex = assertThrows(ClusterConfigException.class,

@@ -130,7 +130,8 @@ class ConfigDigestTest
         assertEquals(List.of("heartbeatIntervalNs", "suspectTimeoutNs", "fencingHook"), components(FailureDetection.class));
         assertEquals(List.of("dir", "retentionNs", "rollCycle", "file", "snapshotEveryRecords", "snapshotEveryNs"),
             components(LogConfig.class));
-        assertEquals(List.of("congestion", "bufferKib", "maxConnections", "nagle"), components(TcpOptions.class));
+        assertEquals(List.of("congestion", "bufferKib", "maxConnections", "nagle", "spareConnections"),
+            components(TcpOptions.class));
         assertEquals(List.of("address", "mac", "gateway"), components(VirtualAddress.class));
         assertEquals(List.of("name", "port", "options", "jar"), components(ServiceConfig.class));
     }
