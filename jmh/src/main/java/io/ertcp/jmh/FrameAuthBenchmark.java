@@ -37,7 +37,7 @@ public class FrameAuthBenchmark
 {
     private static final long SENDER_MAC = 0x0200_0000_0011L;
 
-    /** 100: the shortest frame the channel sends (a confirm, a heartbeat); 384: the longest Poly1305 tags. */
+    /** 100: the shortest frame the channel sends (a confirm, a heartbeat); 384: a small record's. */
     @Param({"100", "384", "1500", "9000"})
     int frameBytes;
 

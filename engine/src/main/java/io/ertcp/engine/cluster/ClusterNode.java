@@ -21,6 +21,7 @@ import io.ertcp.engine.port.FrameHandler;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.port.PacketPort;
 import io.ertcp.engine.replication.backup.BackupFollower;
+import io.ertcp.engine.replication.channel.Ghash;
 import io.ertcp.engine.replication.channel.ReceiverSettings;
 import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.engine.replication.channel.SealingOutput;
@@ -485,6 +486,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
             MacAddress.format(channelMac)) +
             ", log " + logDirectory + (gate.authenticator().authenticated() ? ", replication channel authenticated" :
             ", replication channel not authenticated (security: none)"));
+        if (gate.authenticator().authenticated() && null != Ghash.fallbackReason())
+        {
+            say(Ghash.fallbackReason());
+        }
         if (config.log().snapshots() && !snapshotting)
         {
             say("log.snapshot-every-records or log.snapshot-every is set, but service " + probe.name() + " takes no " +

@@ -4,7 +4,6 @@ import io.ertcp.engine.counters.Counters;
 import io.ertcp.engine.net.EthernetFlyweight;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.ByteOrder;
@@ -29,20 +28,16 @@ import java.util.zip.CRC32C;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |    MAC, 128 bits, over the Ethernet frame from its destination|
  *  |    address to the end of the frame counter (headers, payload, |
- *  |    padding, trailer): AES-keyed Poly1305 up to 384 bytes,     |
- *  |    HMAC-SHA-256 truncated above                               |
+ *  |    padding, trailer): AES-GMAC                                |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
- * The MAC depends on the frame's length, which it covers: a frame of at most {@link #POLY1305_MAX_FRAME} bytes with its
- * trailer (confirms, NAKs, heartbeats, votes, small records: most frames, and the ones a round trip waits on) is
- * tagged with {@link AesPoly1305}, Poly1305 under a one-time key that AES-128 makes from the sender's incarnation and
- * counter (the nonce, which the sender never repeats: its counter only rises within an incarnation, and a restart's
- * incarnation is higher) under an AES key of the sender's own; a longer frame with HMAC-SHA-256 ({@link HmacSha256},
- * SHA-NI), truncated to 128 bits. Both keys are derived from the cluster key with HMAC-SHA-256 and distinct labels
- * ({@link #subkey}). Chosen by measurement (BENCHMARKS.md "Replication frame authentication"): per MAC, Poly1305 of our
- * own in Java costs about 100 ns (two AES blocks, the final reduction) plus 1.4 ns per byte, HMAC-SHA-256 with SHA-NI
- * about 400 ns (four extra compressions) plus 0.7 ns per byte, so each is used where it is the cheaper; AES-GMAC
- * (the JDK's allocates per frame) and BouncyCastle's Poly1305 and GMAC lose to both.
+ * The MAC is {@link AesGmac}: GHASH of the frame under a hash key of the sender's, masked with AES-128 of the nonce,
+ * the sender's incarnation and counter (which the sender never repeats: its counter only rises within an incarnation,
+ * and a restart's incarnation is higher), under an AES key of the sender's own, derived from the cluster key with
+ * HMAC-SHA-256 and a label per sender ({@link #subkey}). Chosen by measurement (BENCHMARKS.md "GMAC for every frame"):
+ * per MAC, about 130 ns at 100 bytes and 400 ns at 1,500 (GHASH in the JDK's carry-less-multiply stub, 0.25 ns per
+ * byte), where the Poly1305 of our own that it replaced cost 200 and 2,300 ns and HMAC-SHA-256 with SHA-NI 400 and
+ * 1,350.
  * <p>
  * A received frame is refused, counted by reason and never handed on when it is too short to hold a trailer, names
  * another cluster, names a sender that is not a member (or another sender than its header), comes from a MAC address
@@ -51,9 +46,9 @@ import java.util.zip.CRC32C;
  * only after the MAC verified. With {@code security: none} frames still carry the trailer, with a zero MAC, and only
  * the cluster and the sender are checked.
  * <p>
- * Nothing here allocates once made: Poly1305 reads the frame where the port holds it (no copy) and its AES blocks go
- * into arrays of its own; HMAC-SHA-256 hashes a frame's own array, or one scratch copy of an off-heap frame. One
- * thread, the node's, uses an instance.
+ * Nothing here allocates once made: GMAC hashes a frame's own array, or one scratch copy of an off-heap frame (the
+ * JDK's GHASH reads arrays only), and its AES block goes into an array of its own. One thread, the node's, uses an
+ * instance.
  */
 public final class FrameAuthenticator
 {
@@ -71,9 +66,6 @@ public final class FrameAuthenticator
 
     private static final int MAX_FRAME_LENGTH = 16 * 1024;
 
-    /** The longest frame, trailer included, tagged with Poly1305; longer ones get HMAC-SHA-256. */
-    public static final int POLY1305_MAX_FRAME = 384;
-
     /** Why a frame was refused; {@link #ACCEPTED} when it was not. */
     public static final int ACCEPTED = 0;
     public static final int TOO_SHORT = 1;
@@ -89,17 +81,10 @@ public final class FrameAuthenticator
     /** Per member by node id (index 0 unused): the MAC address the cluster file gives it, 0 when it gives none. */
     private final long[] memberMacs;
     private final ReplayWindow[] windows;
-    /** This node's own Poly1305, keyed with its sender key; null with {@code security: none}. */
-    private final AesPoly1305 sealMac;
-    /** Per member by node id (index 0 unused): Poly1305 keyed with its sender key; null with {@code security: none}. */
-    private final AesPoly1305[] verifyMacs;
-    /** For frames above {@link #POLY1305_MAX_FRAME}; null with {@code security: none}. */
-    private final HmacSha256 hmac;
-    private final byte[] scratch = new byte[MAX_FRAME_LENGTH];
-    private final byte[] digest = new byte[HmacSha256.LENGTH];
-    private final UnsafeBuffer digestBuffer = new UnsafeBuffer(digest);
-    private long tagLow;
-    private long tagHigh;
+    /** This node's own GMAC, keyed with its sender key; null with {@code security: none}. */
+    private final AesGmac sealMac;
+    /** Per member by node id (index 0 unused): GMAC keyed with its sender key; null with {@code security: none}. */
+    private final AesGmac[] verifyMacs;
     private final Refusals refusals;
     private long counter;
     private int lastRefusal;
@@ -186,28 +171,30 @@ public final class FrameAuthenticator
         {
             sealMac = null;
             verifyMacs = null;
-            hmac = null;
         }
         else
         {
             final HmacSha256 kdf = new HmacSha256(key.bytes());
-            verifyMacs = new AesPoly1305[memberMacs.length];
+            verifyMacs = new AesGmac[memberMacs.length];
             for (int i = 1; i < verifyMacs.length; i++)
             {
-                verifyMacs[i] = new AesPoly1305(
-                    java.util.Arrays.copyOf(subkey(kdf, "poly1305-aes, sender " + i), AesPoly1305.KEY_LENGTH));
+                verifyMacs[i] = senderMac(kdf, i);
             }
-            sealMac = new AesPoly1305(
-                java.util.Arrays.copyOf(subkey(kdf, "poly1305-aes, sender " + nodeId), AesPoly1305.KEY_LENGTH));
-            hmac = new HmacSha256(subkey(kdf, "hmac-sha256"));
+            sealMac = senderMac(kdf, nodeId);
         }
+    }
+
+    private static AesGmac senderMac(final HmacSha256 kdf, final int sender)
+    {
+        return new AesGmac(
+            java.util.Arrays.copyOf(subkey(kdf, "gmac-aes, sender " + sender), AesGmac.KEY_LENGTH), MAX_FRAME_LENGTH);
     }
 
     /**
      * A key of the channel's derived from the cluster key: HMAC-SHA-256, keyed with the cluster key, of "ertcp
-     * replication frame mac, " and the use. Each member's Poly1305 has an AES key of its own (the first 16 bytes of
-     * its subkey), which keeps the nonces (incarnation, counter) of two senders apart even if their incarnations were
-     * equal; the labels are shorter than any frame, so no frame's tag is a subkey.
+     * replication frame mac, " and the use. Each member's GMAC has an AES key of its own (the first 16 bytes of its
+     * subkey), which keeps the nonces (incarnation, counter) of two senders apart even if their incarnations were
+     * equal.
      */
     static byte[] subkey(final HmacSha256 kdf, final String use)
     {
@@ -215,41 +202,6 @@ public final class FrameAuthenticator
         final byte[] out = new byte[HmacSha256.LENGTH];
         kdf.mac(label, 0, label.length, out, 0);
         return out;
-    }
-
-    /**
-     * The tag of {@code buffer[offset, offset + length)}, the frame to the end of its counter, into {@link #tagLow}
-     * and {@link #tagHigh}: Poly1305 when the frame with its MAC is at most {@link #POLY1305_MAX_FRAME} bytes, else
-     * HMAC-SHA-256 truncated, hashed from the frame's own array when it has one and from a copy when it is off-heap
-     * (the JDK's SHA-256 reads arrays only; its ByteBuffer path copies too).
-     */
-    private void tag(
-        final AesPoly1305 poly1305,
-        final DirectBuffer buffer,
-        final int offset,
-        final int length,
-        final long frameIncarnation,
-        final long frameCounter)
-    {
-        if (length + MAC_LENGTH <= POLY1305_MAX_FRAME)
-        {
-            poly1305.mac(buffer, offset, length, frameIncarnation, frameCounter);
-            tagLow = poly1305.tagLow();
-            tagHigh = poly1305.tagHigh();
-            return;
-        }
-        final byte[] array = buffer.byteArray();
-        if (null != array)
-        {
-            hmac.mac(array, buffer.wrapAdjustment() + offset, length, digest, 0);
-        }
-        else
-        {
-            buffer.getBytes(offset, scratch, 0, length);
-            hmac.mac(scratch, 0, length, digest, 0);
-        }
-        tagLow = digestBuffer.getLong(0, ByteOrder.LITTLE_ENDIAN);
-        tagHigh = digestBuffer.getLong(8, ByteOrder.LITTLE_ENDIAN);
     }
 
     /** The incarnation of a process started now: nanoseconds since 1970, so a restart's is higher. */
@@ -311,9 +263,9 @@ public final class FrameAuthenticator
         }
         else
         {
-            tag(sealMac, buffer, offset, length + MAC_OFFSET, incarnation, counter);
-            buffer.putLong(trailer + MAC_OFFSET, tagLow, ByteOrder.LITTLE_ENDIAN);
-            buffer.putLong(trailer + MAC_OFFSET + 8, tagHigh, ByteOrder.LITTLE_ENDIAN);
+            sealMac.mac(buffer, offset, length + MAC_OFFSET, incarnation, counter);
+            buffer.putLong(trailer + MAC_OFFSET, sealMac.tagLow(), ByteOrder.LITTLE_ENDIAN);
+            buffer.putLong(trailer + MAC_OFFSET + 8, sealMac.tagHigh(), ByteOrder.LITTLE_ENDIAN);
         }
         return length + TRAILER_LENGTH;
     }
@@ -359,10 +311,11 @@ public final class FrameAuthenticator
         {
             return refuse(REPLAY, refusals.replay);
         }
-        tag(verifyMacs[sender], buffer, offset, inner + MAC_OFFSET, frameIncarnation, frameCounter);
+        final AesGmac mac = verifyMacs[sender];
+        mac.mac(buffer, offset, inner + MAC_OFFSET, frameIncarnation, frameCounter);
         // Both halves compared before deciding, so the time taken says nothing of where a forged tag went wrong.
-        final long difference = (tagLow ^ buffer.getLong(trailer + MAC_OFFSET, ByteOrder.LITTLE_ENDIAN)) |
-            (tagHigh ^ buffer.getLong(trailer + MAC_OFFSET + 8, ByteOrder.LITTLE_ENDIAN));
+        final long difference = (mac.tagLow() ^ buffer.getLong(trailer + MAC_OFFSET, ByteOrder.LITTLE_ENDIAN)) |
+            (mac.tagHigh() ^ buffer.getLong(trailer + MAC_OFFSET + 8, ByteOrder.LITTLE_ENDIAN));
         if (0 != difference)
         {
             return refuse(BAD_MAC, refusals.badMac);

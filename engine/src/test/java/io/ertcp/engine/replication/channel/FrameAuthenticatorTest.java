@@ -73,20 +73,19 @@ class FrameAuthenticatorTest
     @Test
     void everySingleBitFlipOfAValidFrameIsRefused()
     {
-        // 200 payload bytes: a frame Poly1305 tags; 700: above FrameAuthenticator.POLY1305_MAX_FRAME, HMAC-SHA-256.
+        // 200 payload bytes: a confirm's or a vote's size; 701: a record's, with a last GHASH block partly filled.
         everySingleBitFlipIsRefused(200);
-        everySingleBitFlipIsRefused(700);
+        everySingleBitFlipIsRefused(701);
     }
 
     @Test
-    void framesOnEitherSideOfTheMacBoundaryAreTakenOnHeapAndOffHeap()
+    void framesOfEveryLengthAroundAGhashBlockAreTakenOnHeapAndOffHeap()
     {
         final FrameAuthenticator primary = authenticator(KEY, "test", 1, 500L);
         final UnsafeBuffer offHeap = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(2048));
         final int base = EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.HEADER_LENGTH +
             FrameAuthenticator.TRAILER_LENGTH;
-        for (int payload = FrameAuthenticator.POLY1305_MAX_FRAME - base - 20;
-            payload <= FrameAuthenticator.POLY1305_MAX_FRAME - base + 20; payload++)
+        for (int payload = 384 - base - 20; payload <= 384 - base + 20; payload++)
         {
             final int length = sealed(primary, 1, payload, payload);
             assertEquals(inner(length), receiver.verify(frame, 0, length), "on-heap, payload " + payload);

@@ -1,0 +1,122 @@
+package io.ertcp.engine.replication.channel;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link AesGmac} against the JDK's AES/GCM: with a 96-bit IV, GCM's tag over additional data alone is GHASH of that
+ * data xor {@code AES_K(IV || 0^31 1)}, so {@code AesGmac} given that block as its nonce must give GCM's tag, for
+ * random keys and messages of every frame length the channel sends, on-heap at offsets and off-heap as a port holds
+ * frames, with the JDK's GHASH and with {@link Ghash}'s own.
+ */
+class AesGmacTest
+{
+    @Test
+    void theJdksGhashIsReachableWithTheProjectsJvmFlags()
+    {
+        assertNull(Ghash.fallbackReason(), "the tests run with jvm.flags, which opens com.sun.crypto.provider");
+        assertTrue(Ghash.jdkAvailable());
+    }
+
+    @Test
+    void matchesTheJdksGcmTagOverAdditionalData()
+        throws Exception
+    {
+        final SplittableRandom random = new SplittableRandom(38_0_38_4);
+        final UnsafeBuffer offHeap = new UnsafeBuffer(ByteBuffer.allocateDirect(9_200));
+        for (int round = 0; round < 1_200; round++)
+        {
+            final byte[] key = new byte[AesGmac.KEY_LENGTH];
+            random.nextBytes(key);
+            final byte[] iv = new byte[12];
+            random.nextBytes(iv);
+            final int length = round < 200 ? round : random.nextInt(round % 10 == 0 ? 9_100 : 1_600);
+            final byte[] message = new byte[length];
+            random.nextBytes(message);
+
+            final Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+            gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, iv));
+            gcm.updateAAD(message);
+            final byte[] expected = gcm.doFinal();
+
+            final byte[] counterBlock = new byte[16];
+            System.arraycopy(iv, 0, counterBlock, 0, 12);
+            counterBlock[15] = 1;
+            final UnsafeBuffer block = new UnsafeBuffer(counterBlock);
+            final long nonceLow = block.getLong(0, ByteOrder.LITTLE_ENDIAN);
+            final long nonceHigh = block.getLong(8, ByteOrder.LITTLE_ENDIAN);
+
+            for (final boolean jdk : new boolean[] {true, false})
+            {
+                if (!jdk && length > 2_000 && round % 4 != 0)
+                {
+                    continue; // the bit loop is slow: a quarter of the long messages is enough
+                }
+                final AesGmac ours = new AesGmac(key, 9_200, jdk);
+                final int offset = random.nextInt(61);
+                final byte[] onHeap = new byte[offset + length + 7];
+                System.arraycopy(message, 0, onHeap, offset, length);
+                ours.mac(new UnsafeBuffer(onHeap), offset, length, nonceLow, nonceHigh);
+                assertArrayEquals(expected, tag(ours), length + " bytes on-heap at " + offset + ", jdk " + jdk);
+
+                offHeap.putBytes(offset + 3, message);
+                ours.mac(offHeap, offset + 3, length, nonceLow, nonceHigh);
+                assertArrayEquals(expected, tag(ours), length + " bytes off-heap at " + (offset + 3) + ", jdk " + jdk);
+            }
+        }
+    }
+
+    @Test
+    void aViewIntoAnArrayIsReadFromItsOwnStartAndTheSameMacServesMessagesInTurn()
+    {
+        final byte[] key = new byte[16];
+        key[3] = 7;
+        final byte[] whole = new byte[600];
+        new SplittableRandom(1).nextBytes(whole);
+        final AesGmac mac = new AesGmac(key, 1_000);
+        mac.mac(new UnsafeBuffer(whole, 100, 400), 10, 300, 5, 6);
+        final byte[] viaView = tag(mac);
+        mac.mac(new UnsafeBuffer(whole), 7, 1, 5, 6);
+        mac.mac(new UnsafeBuffer(whole), 110, 300, 5, 6);
+        assertArrayEquals(viaView, tag(mac));
+    }
+
+    @Test
+    void anotherNonceOrAnotherByteGivesAnotherTag()
+    {
+        final AesGmac mac = new AesGmac(new byte[16], 1_000);
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[100]);
+        mac.mac(message, 0, 100, 1, 1);
+        final byte[] first = tag(mac);
+        mac.mac(message, 0, 100, 1, 2);
+        assertFalse(java.util.Arrays.equals(first, tag(mac)));
+        mac.mac(message, 0, 99, 1, 1);
+        assertFalse(java.util.Arrays.equals(first, tag(mac)), "a trailing zero byte is not free to drop");
+        message.putByte(50, (byte)1);
+        mac.mac(message, 0, 100, 1, 1);
+        assertFalse(java.util.Arrays.equals(first, tag(mac)));
+        message.putByte(50, (byte)0);
+        mac.mac(message, 0, 100, 1, 1);
+        assertArrayEquals(first, tag(mac), "the same nonce and message, the same tag");
+    }
+
+    private static byte[] tag(final AesGmac mac)
+    {
+        final byte[] actual = new byte[16];
+        new UnsafeBuffer(actual).putLong(0, mac.tagLow(), ByteOrder.LITTLE_ENDIAN);
+        new UnsafeBuffer(actual).putLong(8, mac.tagHigh(), ByteOrder.LITTLE_ENDIAN);
+        return actual;
+    }
+}
