@@ -335,7 +335,37 @@ public final class Replica implements Connection
         return input.capacity() - (inputEnd - inputStart);
     }
 
-    void appendInput(final DirectBuffer buffer, final int offset, final int length)
+    /**
+     * A DATA record's bytes arrived: when no earlier input waits, the service reads them where the record lies and only
+     * what it leaves is copied into the input buffer (the usual case, a service that takes all it is given, copies
+     * nothing); else they go behind what waits and the service is offered the whole. Either way the service sees the
+     * same bytes in the same calls on the primary and on every backup, since both apply the same records.
+     */
+    void receiveInput(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (inputEnd > inputStart || serviceClosed || aborted)
+        {
+            appendInput(buffer, offset, length);
+            deliverInput();
+            return;
+        }
+        inputOffset += length;
+        final int consumed = owner.service().onData(this, buffer, offset, length);
+        final int taken = Math.max(0, Math.min(consumed, length));
+        inputStart = 0;
+        inputEnd = 0;
+        if (taken < length)
+        {
+            input.putBytes(0, buffer, offset + taken, length - taken);
+            inputEnd = length - taken;
+        }
+        else
+        {
+            deliverPeerClose();
+        }
+    }
+
+    private void appendInput(final DirectBuffer buffer, final int offset, final int length)
     {
         if (inputEnd + length > input.capacity())
         {
@@ -368,11 +398,16 @@ public final class Replica implements Connection
         if (inputStart == inputEnd)
         {
             inputStart = inputEnd = 0;
-            if (peerFin && !peerClosedDelivered && !serviceClosed && !aborted)
-            {
-                peerClosedDelivered = true;
-                owner.service().onPeerClosed(this);
-            }
+            deliverPeerClose();
+        }
+    }
+
+    private void deliverPeerClose()
+    {
+        if (peerFin && !peerClosedDelivered && !serviceClosed && !aborted)
+        {
+            peerClosedDelivered = true;
+            owner.service().onPeerClosed(this);
         }
     }
 

@@ -471,12 +471,8 @@ public final class ReplicatedService implements RecordHandler
             throw new IllegalStateException("DATA of connection " + replica.id + " at stream offset " +
                 data.streamOffset() + " (" + length + " bytes) does not follow " + replica);
         }
-        replica.appendInput(buffer, data.dataOffset(), length);
         touched(replica);
-        if (!replica.serviceClosed)
-        {
-            replica.deliverInput();
-        }
+        replica.receiveInput(buffer, data.dataOffset(), length);
     }
 
     private void applyClientAck(final DirectBuffer buffer, final int offset)
