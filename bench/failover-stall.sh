@@ -6,7 +6,7 @@
 #
 #   sudo bench/failover-stall.sh [--kills N] [--settings "10ms/50ms 1ms/10ms"] [--probe-s S]
 #                                [--node-cpus LIST] [--client-cpu N] [--size BYTES] [--report-only]
-#                                [--flood] [--baselines] [--fresh] [--switchover]
+#                                [--flood] [--baselines] [--fresh] [--switchover [--request-file]]
 #
 # --switchover: a planned move instead of a crash: each "kill" is ./ertcp switchover --to the
 # standby backup; the old primary rejoins as a backup by itself (no restart). Tags get "switch-".
@@ -14,6 +14,9 @@
 # lines' arrival): the old primary's hold ("handed over ... after X ms") plus the successor's
 # "Y ms after the primary's LEAVE" (election, drain, restore, first segments sent). The stall is
 # the client's, as for crashes.
+# --request-file: with --switchover, ask for each switchover by writing the request file into the
+# primary's node directory (log.dir/NAME/switchover, what ./ertcp switchover writes) from the shell,
+# so that no JVM starts up beside the nodes on the same cores during the hand-over.
 #
 # --fresh: every kill on a freshly started cluster (start, wait until the backup holds the
 # connection in sync, kill -9 the primary, wait for the takeover and for replies to flow, stop
@@ -67,6 +70,7 @@ FRESH=0
 FLOOD=0
 BASELINES=0
 SWITCHOVER=0
+REQUEST_FILE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --kills) KILLS=$2; shift 2 ;;
@@ -80,6 +84,7 @@ while [ $# -gt 0 ]; do
     --fresh) FRESH=1; shift ;;
     --baselines) BASELINES=1; shift ;;
     --switchover) SWITCHOVER=1; shift ;;
+    --request-file) REQUEST_FILE=1; shift ;;
     -h|--help) sed -n '2,50p' "$0"; exit 0 ;;
     *) echo "failover-stall.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -203,7 +208,7 @@ run_setting() {
   IFS=/ read -r hb suspect rto <<< "$spec"
   rto=${rto:-default}
   tag="$mode-hb${hb}-st${suspect}"; [ "$rto" != default ] && tag="$tag-rto$rto"
-  [ "$SWITCHOVER" = 1 ] && tag="switch-$tag"
+  [ "$SWITCHOVER" = 1 ] && tag="switch-$tag"; [ "$REQUEST_FILE" = 1 ] && tag="file-$tag"
   echo "failover-stall: setting $tag ($(date -u +%T), load $(cut -d' ' -f1 /proc/loadavg))" >&2
   file="$WORK/$tag.yaml"; log="$OUT/failover-stall-$tag.log"; gaps="$OUT/failover-stall-$tag.gaps"; count="$WORK/$tag.count"
   rm -rf "$WORK/log"; : > "$log"; : > "$gaps"; rm -f "$count"
@@ -254,8 +259,13 @@ run_setting() {
       t_kill=$(now)
       if [ "$SWITCHOVER" = 1 ]; then
         rejoins=$(count_lines "$log" "\\[${EB_NAME[$cur]}\\] rejoined")
-        ERTCP_NO_BUILD=1 "$ROOT/ertcp" switchover --config "$file" --to "${EB_NAME[$other]}" \
-          >> "$OUT/failover-stall-$tag.switchover.log" 2>&1 &
+        if [ "$REQUEST_FILE" = 1 ]; then
+          printf '%s' "${EB_NAME[$other]}" > "$WORK/log/${EB_NAME[$cur]}/switchover.tmp"
+          mv -f "$WORK/log/${EB_NAME[$cur]}/switchover.tmp" "$WORK/log/${EB_NAME[$cur]}/switchover"
+        else
+          ERTCP_NO_BUILD=1 "$ROOT/ertcp" switchover --config "$file" --to "${EB_NAME[$other]}" \
+            >> "$OUT/failover-stall-$tag.switchover.log" 2>&1 &
+        fi
       else
         eb_kill_node "$cur"
       fi

@@ -110,7 +110,10 @@ public final class AesGmac
         Ghash.blocks(jdkGhash, array, start, whole, state, table);
 
         final int rest = length - whole * Ghash.BLOCK;
-        java.util.Arrays.fill(tail, (byte)0);
+        tailBuffer.putLong(0, 0L);
+        tailBuffer.putLong(8, 0L);
+        tailBuffer.putLong(16, 0L);
+        tailBuffer.putLong(24, 0L);
         System.arraycopy(array, start + whole * Ghash.BLOCK, tail, 0, rest);
         final int lengthBlock = rest > 0 ? Ghash.BLOCK : 0;
         tailBuffer.putLong(lengthBlock, (long)length * Byte.SIZE, ByteOrder.BIG_ENDIAN);
