@@ -86,6 +86,7 @@ public final class AesGmac
     public void mac(
         final DirectBuffer buffer, final int offset, final int length, final long nonceLow, final long nonceHigh)
     {
+        buffer.boundsCheck(offset, length);
         final byte[] array;
         final int start;
         if (null != buffer.byteArray())

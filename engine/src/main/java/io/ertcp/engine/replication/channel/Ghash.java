@@ -94,6 +94,8 @@ public final class Ghash
         {
             return;
         }
+        // The JDK's stub reads where it is told without a check of its own (its callers check): check here.
+        java.util.Objects.checkFromIndexSize(offset, blocks * BLOCK, data.length);
         if (jdk && null != JDK_BLOCKS)
         {
             try

@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -110,6 +111,17 @@ class AesGmacTest
         message.putByte(50, (byte)0);
         mac.mac(message, 0, 100, 1, 1);
         assertArrayEquals(first, tag(mac), "the same nonce and message, the same tag");
+    }
+
+    @Test
+    void aMessageReachingPastItsArrayIsRefusedNotReadPastTheEnd()
+    {
+        final AesGmac mac = new AesGmac(new byte[16], 1_000);
+        final UnsafeBuffer hundred = new UnsafeBuffer(new byte[100]);
+        assertThrows(IndexOutOfBoundsException.class, () -> mac.mac(hundred, 50, 100, 1, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> mac.mac(new UnsafeBuffer(new byte[100], 0, 40), 0, 99, 1, 1));
+        assertThrows(IllegalArgumentException.class,
+            () -> mac.mac(new UnsafeBuffer(ByteBuffer.allocateDirect(2_000)), 0, 1_500, 1, 1), "longer than its scratch");
     }
 
     private static byte[] tag(final AesGmac mac)
