@@ -82,7 +82,9 @@ public final class NetNs implements AutoCloseable
     }
 
     /**
-     * Start a long-running command inside the namespace; it is killed when the namespace closes.
+     * Start a long-running command inside the namespace; it is killed when the namespace closes. SIGHUP is reset to its
+     * default first: a test run started under {@code nohup} would otherwise hand every node an ignored SIGHUP, which a
+     * JVM cannot take back, and the nodes could not be asked for their counters.
      *
      * @param log where its standard output and error go.
      */
@@ -90,7 +92,8 @@ public final class NetNs implements AutoCloseable
     {
         try
         {
-            final Process process = new ProcessBuilder(Shell.concat(prefix(), command))
+            final Process process = new ProcessBuilder(Shell.concat(Shell.concat(prefix(), "env", "--default-signal=HUP"),
+                command))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

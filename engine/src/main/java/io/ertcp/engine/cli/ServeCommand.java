@@ -240,7 +240,15 @@ final class ServeCommand implements Command
     {
         try
         {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> printRequested.set(true));
+            final sun.misc.SignalHandler before =
+                sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> printRequested.set(true));
+            if (sun.misc.SignalHandler.SIG_IGN == before)
+            {
+                // The JVM leaves a signal that was ignored when it started ignored (nohup does that), handler or not.
+                org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn("SIGHUP was ignored when this process started " +
+                    "(under nohup?), so kill -HUP prints no counters: read them with ./ertcp stat, or start it " +
+                    "without nohup (setsid or systemd instead)");
+            }
         }
         catch (final IllegalArgumentException ignore)
         {
