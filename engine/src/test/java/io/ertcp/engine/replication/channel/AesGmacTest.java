@@ -114,6 +114,46 @@ class AesGmacTest
     }
 
     @Test
+    void masksMadeInRunsGiveTheTagOfEachNonceAsAFreshInstanceDoes()
+        throws Exception
+    {
+        final byte[] key = new byte[16];
+        new SplittableRandom(64).nextBytes(key);
+        final AesGmac reused = new AesGmac(key, 1_000);
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[77]);
+        final Cipher aes = Cipher.getInstance("AES/ECB/NoPadding");
+        aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
+        // Counters through two run boundaries, a second incarnation in between, a counter far back (a replay), the
+        // highest counters and a negative high half: each tag must be GHASH xor AES_K(nonce) of that nonce alone.
+        final long[][] nonces = {
+            {9, 1}, {9, 2}, {9, 63}, {9, 64}, {9, 65}, {10, 64}, {9, 66}, {9, 127}, {9, 128}, {9, 3},
+            {9, Long.MAX_VALUE}, {9, -1}, {9, Long.MIN_VALUE}, {-5, 200}};
+        for (final long[] nonce : nonces)
+        {
+            message.putLong(0, nonce[1]);
+            reused.mac(message, 0, 77, nonce[0], nonce[1]);
+            final AesGmac fresh = new AesGmac(key, 1_000);
+            fresh.mac(message, 0, 77, nonce[0], nonce[1]);
+            assertArrayEquals(tag(fresh), tag(reused), "nonce " + nonce[0] + "/" + nonce[1]);
+
+            // The mask alone: the tag of the same message under two nonces differs by AES_K of both.
+            final AesGmac zeroNonceless = new AesGmac(key, 1_000);
+            zeroNonceless.mac(message, 0, 77, 0, 0);
+            final byte[] block = new byte[16];
+            new UnsafeBuffer(block).putLong(0, nonce[0], ByteOrder.LITTLE_ENDIAN);
+            new UnsafeBuffer(block).putLong(8, nonce[1], ByteOrder.LITTLE_ENDIAN);
+            final byte[] maskOfNonce = aes.doFinal(block);
+            final byte[] maskOfZero = aes.doFinal(new byte[16]);
+            final byte[] expected = tag(zeroNonceless);
+            for (int i = 0; i < 16; i++)
+            {
+                expected[i] ^= (byte)(maskOfZero[i] ^ maskOfNonce[i]);
+            }
+            assertArrayEquals(expected, tag(reused), "AES_K of nonce " + nonce[0] + "/" + nonce[1]);
+        }
+    }
+
+    @Test
     void aMessageReachingPastItsArrayIsRefusedNotReadPastTheEnd()
     {
         final AesGmac mac = new AesGmac(new byte[16], 1_000);
