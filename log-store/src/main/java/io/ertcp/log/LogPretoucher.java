@@ -55,6 +55,7 @@ final class LogPretoucher
 
     private final Settings settings;
     private final Libc libc;
+    private final LogPrefaulter.Target ahead;
     private boolean populateUnsupported;
 
     /** The appender's mapped region at its last append, and the file offset just after that append. */
@@ -75,15 +76,29 @@ final class LogPretoucher
         this.settings = settings;
         this.libc = usePopulate ? libcOrNull() : null;
         this.populateUnsupported = null == libc;
+        this.ahead = usePopulate ? LogPrefaulter.register() : null;
     }
 
     /**
-     * The appender wrote up to {@code fileOffset} in {@code mapped}: called after every append.
+     * The appender wrote up to {@code fileOffset} in {@code mapped}, a region of {@code cycleFile} (null when not known):
+     * called after every append. The process's {@link LogPrefaulter} learns it too.
      */
-    void wrote(final BytesStore<?, ?> mapped, final long fileOffset)
+    void wrote(final BytesStore<?, ?> mapped, final java.io.File cycleFile, final long fileOffset)
     {
         store = mapped;
         writtenTo = fileOffset;
+        if (null != ahead && null != cycleFile)
+        {
+            ahead.wrote(cycleFile, fileOffset);
+        }
+    }
+
+    /**
+     * @return bytes of pages the process's prefaulter allocated ahead of this log's appends, or -1 without one.
+     */
+    long bytesPrefaulted()
+    {
+        return null == ahead ? -1 : ahead.bytesFaulted();
     }
 
     /**
@@ -162,6 +177,10 @@ final class LogPretoucher
     {
         store = null;
         touchedStore = null;
+        if (null != ahead)
+        {
+            ahead.close();
+        }
         if (null != libc)
         {
             libc.free();

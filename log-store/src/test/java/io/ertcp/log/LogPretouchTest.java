@@ -128,6 +128,65 @@ class LogPretouchTest
     }
 
     @Test
+    void theProcesssPrefaulterAllocatesPagesAheadOnItsOwnThreadAndChangesNoByte() throws Exception
+    {
+        assertEquals(null, LogPrefaulter.stopReason(), "MADV_POPULATE_WRITE works on this kernel");
+        final Path ahead = directory.resolve("prefaulted");
+        final Path plain = directory.resolve("plain");
+        final LogPretoucher prefaulted = new LogPretoucher(LogPretoucher.Settings.DEFAULT, true);
+        final SetTimeProvider clock = new SetTimeProvider(START_MS);
+        try (ReplicationLog withPrefaulter = open(ahead, clock, prefaulted);
+            ReplicationLog without = open(plain, clock, new LogPretoucher(LogPretoucher.Settings.DEFAULT, false)))
+        {
+            long n = 1;
+            for (int round = 0; round < 3; round++)
+            {
+                // No pretouch() on the appending thread: only the prefaulter's thread faults pages in.
+                for (final long end = n + 1_000; n < end; n++)
+                {
+                    withPrefaulter.append(records.buffer(), 0, records.data(n, PAYLOAD_LENGTH));
+                    without.append(records.buffer(), 0, records.data(n, PAYLOAD_LENGTH));
+                }
+                // The same appends went into both logs, so both hold the same written pages (Chronicle leaves holes
+                // among them); the prefaulted one holds every page from just past the appends to 8 MiB past them too.
+                final Path file = TestRecords.cycleFiles(ahead).get(0);
+                final long limit = Math.min(prefaulted.writtenTo() + LogPrefaulter.AHEAD_BYTES, Files.size(file)) &
+                    -LogPretoucher.PAGE_BYTES;
+                final long firstPageAfter = (prefaulted.writtenTo() + LogPretoucher.PAGE_BYTES - 1) & -LogPretoucher.PAGE_BYTES;
+                final long wanted = allocatedBytes(TestRecords.cycleFiles(plain).get(0)) + limit - firstPageAfter;
+                final long deadline = System.nanoTime() + 10_000_000_000L;
+                while (allocatedBytes(file) < wanted && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(5);
+                }
+                assertTrue(allocatedBytes(file) >= wanted, "the prefaulter allocated " + allocatedBytes(file) +
+                    " bytes of " + file + " in 10 s, not the " + wanted + " of the appends and up to 8 MiB past them");
+                assertTrue(allocatedBytes(TestRecords.cycleFiles(plain).get(0)) < prefaulted.writtenTo() + (1 << 20),
+                    "a log without the prefaulter holds only the pages it wrote");
+            }
+            assertTrue(prefaulted.bytesPrefaulted() >= LogPrefaulter.AHEAD_BYTES);
+        }
+        final List<Path> aheadFiles = TestRecords.cycleFiles(ahead);
+        final List<Path> plainFiles = TestRecords.cycleFiles(plain);
+        assertEquals(plainFiles.size(), aheadFiles.size());
+        for (int i = 0; i < plainFiles.size(); i++)
+        {
+            assertEquals(Files.size(plainFiles.get(i)), Files.size(aheadFiles.get(i)), "the prefaulter changed no length");
+            assertEquals(-1L, Files.mismatch(plainFiles.get(i), aheadFiles.get(i)),
+                aheadFiles.get(i) + " differs from the log written without the prefaulter");
+        }
+    }
+
+    /** The bytes of storage a file holds (stat's %b, 512-byte blocks): a sparse file's pages only once allocated. */
+    private static long allocatedBytes(final Path file) throws IOException, InterruptedException
+    {
+        final Process stat = new ProcessBuilder("stat", "-c", "%b", file.toString()).redirectErrorStream(true).start();
+        final String out = new String(stat.getInputStream().readAllBytes()).trim();
+        assertEquals(0, stat.waitFor(), out);
+        return Long.parseLong(out) * 512;
+    }
+
+    @Test
     void badSettingsAreRefusedWithASentence()
     {
         assertEquals("The pretouch step must be a whole number of 4096-byte pages, not 1000.",

@@ -162,6 +162,7 @@ public final class PerByteCost
             final long streamFrom = source.verified;
             final long streamStartNs = rig.nowNs();
             final Map<String, Map<String, Long>> countersBefore = snapshot(rig);
+            final long prefaulterBeforeNs = io.ertcp.log.ReplicationLog.prefaulterCpuNs();
             rig.meter(true);
             for (int w = 0; w < windows; w++)
             {
@@ -201,7 +202,14 @@ public final class PerByteCost
                     m.totalCycles / mib,
                     m.totalWorkingCycles / mib));
             }
+            final long prefaulterNs = io.ertcp.log.ReplicationLog.prefaulterCpuNs();
             report(configuration, rig, whole, windowResults, mib, rig.nowNs() - streamStartNs, overhead, out);
+            if (prefaulterNs >= 0 && prefaulterBeforeNs >= 0)
+            {
+                // Off every duty cycle, in real time beside the stepping: the pages of all nodes' logs allocated ahead.
+                out.printf(Locale.ROOT, "%nlog prefaulter thread (every node's log, off the duty cycles): %.2f CPU ms/MiB%n",
+                    (prefaulterNs - prefaulterBeforeNs) / mib / 1e6);
+            }
             if (counters)
             {
                 reportCounters(rig, countersBefore, snapshot(rig), mib, out);
