@@ -19,10 +19,10 @@ import java.util.concurrent.locks.LockSupport;
  * A page a file has never held must be allocated and zeroed by the kernel, and on a virtual machine whose host takes
  * back freed memory, faulted in by the host as well: measured here, 0.4 ms of CPU per MiB on tmpfs with the host's
  * memory in place and about 2.5 ms per MiB once it is not (BENCHMARKS.md, "The log's pages off the duty cycle"),
- * against 0.06 ms per MiB to map pages the file already holds. This thread maps a window of the file of its own (the
- * pages of a shared file mapping are the file's, whichever mapping faulted them in), faults it in with
- * {@code madvise(MADV_POPULATE_WRITE)}, which writes nothing, and unmaps it again; the duty cycle's pretoucher then only
- * maps pages into the appender's mapping. Like the pretoucher it changes no byte and no length of a file: it stays
+ * against 0.06 ms per MiB to map pages the file already holds. This thread maps a window of the file of its own, up
+ * to {@link #WINDOW_BYTES} (the pages of a shared file mapping are the file's, whichever mapping faulted them in),
+ * faults it in a step at a time with {@code madvise(MADV_POPULATE_WRITE)}, which writes nothing, and unmaps it once
+ * the appends have left it; the duty cycle's pretoucher then only maps pages into the appender's mapping. Like the pretoucher it changes no byte and no length of a file: it stays
  * below the file's size (Chronicle sizes a cycle file a chunk at a time) and touches at most
  * {@link #AHEAD_BYTES} past the write position.
  * <p>
@@ -38,6 +38,9 @@ final class LogPrefaulter
 
     /** The most one step maps and faults in. */
     static final long STEP_BYTES = 1L << 20;
+
+    /** The most of a file mapped at once. */
+    static final long WINDOW_BYTES = 64L << 20;
 
     /** The longest park when every log is far enough ahead. */
     static final long MAX_PARK_NS = 4_000_000L;
@@ -63,6 +66,9 @@ final class LogPrefaulter
 
         private File openFile;
         private FileChannel channel;
+        private Arena windowArena;
+        private MemorySegment window;
+        private long windowFrom;
         private long touchedTo;
         private volatile long bytesFaulted;
 
@@ -223,15 +229,22 @@ final class LogPrefaulter
             {
                 return 0;
             }
-            try (Arena arena = Arena.ofConfined())
+            if (null == target.window || from < target.windowFrom ||
+                from + length > target.windowFrom + target.window.byteSize())
             {
-                final MemorySegment window = channel.map(FileChannel.MapMode.READ_WRITE, from, length, arena);
-                if (0 != libc.madvise(window.address(), length, Libc.MADV_POPULATE_WRITE))
-                {
-                    stop("madvise(MADV_POPULATE_WRITE) failed with errno " + libc.errno() +
-                        " (a kernel before 5.14 has none): the duty cycle's pretouch alone faults the log's pages in");
-                    return 0;
-                }
+                // A window of up to WINDOW_BYTES from here, mapped until the appends leave it: one munmap (and its
+                // TLB shootdown, which interrupts the appending thread too) per window, not one per step.
+                unmap(target);
+                final long windowLength = Math.min(WINDOW_BYTES, channel.size() - from) & -LogPretoucher.PAGE_BYTES;
+                target.windowArena = Arena.ofConfined();
+                target.window = channel.map(FileChannel.MapMode.READ_WRITE, from, windowLength, target.windowArena);
+                target.windowFrom = from;
+            }
+            if (0 != libc.madvise(target.window.address() + (from - target.windowFrom), length, Libc.MADV_POPULATE_WRITE))
+            {
+                stop("madvise(MADV_POPULATE_WRITE) failed with errno " + libc.errno() +
+                    " (a kernel before 5.14 has none): the duty cycle's pretouch alone faults the log's pages in");
+                return 0;
             }
             target.touchedTo = from + length;
             target.bytesFaulted += length;
@@ -245,8 +258,19 @@ final class LogPrefaulter
         }
     }
 
+    private static void unmap(final Target target)
+    {
+        if (null != target.windowArena)
+        {
+            target.windowArena.close();
+        }
+        target.windowArena = null;
+        target.window = null;
+    }
+
     private static void release(final Target target)
     {
+        unmap(target);
         final FileChannel channel = target.channel;
         target.channel = null;
         if (null != channel)
