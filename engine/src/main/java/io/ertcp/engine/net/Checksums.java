@@ -2,6 +2,7 @@ package io.ertcp.engine.net;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.UnsafeApi;
 
 import java.nio.ByteOrder;
 
@@ -19,6 +20,7 @@ public final class Checksums
     private static final int IPV4_TOTAL_LENGTH_OFFSET = 2;
     private static final int TCP_CHECKSUM_OFFSET = 16;
     private static final int UDP_CHECKSUM_OFFSET = 6;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private Checksums()
     {
@@ -29,11 +31,62 @@ public final class Checksums
      */
     public static long sum(final DirectBuffer buffer, final int offset, final int length, final long initial)
     {
+        if (!LITTLE_ENDIAN)
+        {
+            return sumBigEndianWords(buffer, offset, length, initial);
+        }
+        // RFC 1071 section 2(B): the sum is independent of byte order. Little-endian words are summed in native
+        // loads, eight bytes at a time as their two 32-bit halves into two sums (no byte swap, one bounds check for
+        // the range, two chains of adds), folded to 16 bits and swapped back into big-endian order once. The running
+        // sum callers chain is the same value modulo 0xFFFF, and zero only where the words are all zero, so finish
+        // gives exactly what summing big-endian words gives.
+        buffer.boundsCheck(offset, length);
+        final byte[] array = buffer.byteArray();
+        final long address = buffer.addressOffset() + offset;
+        long even = 0;
+        long odd = 0;
+        int i = 0;
+        for (; i + 16 <= length; i += 16)
+        {
+            final long first = UnsafeApi.getLong(array, address + i);
+            final long second = UnsafeApi.getLong(array, address + i + 8);
+            even += (first >>> 32) + (first & 0xFFFF_FFFFL);
+            odd += (second >>> 32) + (second & 0xFFFF_FFFFL);
+        }
+        long sum = even + odd;
+        if (i + 8 <= length)
+        {
+            final long word = UnsafeApi.getLong(array, address + i);
+            sum += (word >>> 32) + (word & 0xFFFF_FFFFL);
+            i += 8;
+        }
+        if (i + 4 <= length)
+        {
+            sum += UnsafeApi.getInt(array, address + i) & 0xFFFF_FFFFL;
+            i += 4;
+        }
+        if (i + 2 <= length)
+        {
+            sum += UnsafeApi.getShort(array, address + i) & 0xFFFF;
+            i += 2;
+        }
+        if (i < length)
+        {
+            // An odd last byte is the high byte of a big-endian word padded with zero: the low byte of a little-endian one.
+            sum += UnsafeApi.getByte(array, address + i) & 0xFF;
+        }
+        while ((sum >>> 16) != 0)
+        {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return initial + (((sum & 0xFF) << 8) | (sum >>> 8));
+    }
+
+    /** {@link #sum} where the platform is big-endian: 16-bit words in their own order, eight bytes per read. */
+    static long sumBigEndianWords(final DirectBuffer buffer, final int offset, final int length, final long initial)
+    {
         long sum = initial;
         int i = 0;
-        // Eight bytes per read, added as their two 32-bit halves: the same words the 4-byte loop adds, so the running
-        // sum is exactly what it was (callers chain it), in half the reads and bounds checks. A 64-bit sum of 32-bit
-        // words cannot overflow below 2^31 bytes; finish folds the carries in.
         for (; i + 8 <= length; i += 8)
         {
             final long word = buffer.getLong(offset + i, ByteOrder.BIG_ENDIAN);
