@@ -22,9 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  * against 0.06 ms per MiB to map pages the file already holds. This thread maps a window of the file of its own, up
  * to {@link #WINDOW_BYTES} (the pages of a shared file mapping are the file's, whichever mapping faulted them in),
  * faults it in a step at a time with {@code madvise(MADV_POPULATE_WRITE)}, which writes nothing, and unmaps it once
- * the appends have left it; the duty cycle's pretoucher then only maps pages into the appender's mapping. Like the pretoucher it changes no byte and no length of a file: it stays
- * below the file's size (Chronicle sizes a cycle file a chunk at a time) and touches at most
- * {@link #AHEAD_BYTES} past the write position.
+ * the appends have left it; the duty cycle's pretoucher then only maps pages into the appender's mapping. Like the
+ * pretoucher it changes no byte and no length of a file: it stays below the file's size (Chronicle sizes a cycle file
+ * a chunk at a time) and touches at most {@link #AHEAD_BYTES} past the write position.
  * <p>
  * One daemon thread per process serves every log, started with the first; it spins down to a park of up to
  * {@link #MAX_PARK_NS} when there is nothing to fault in, and never blocks an appender (which only publishes its file
@@ -45,6 +45,7 @@ final class LogPrefaulter
     /** The longest park when every log is far enough ahead. */
     static final long MAX_PARK_NS = 4_000_000L;
 
+    private static final int EINVAL = 22;
     private static final boolean ENABLED = !"false".equals(System.getProperty("ertcp.log.prefault"));
     private static final Object LOCK = new Object();
     private static LogPrefaulter shared;
@@ -242,8 +243,17 @@ final class LogPrefaulter
             }
             if (0 != libc.madvise(target.window.address() + (from - target.windowFrom), length, Libc.MADV_POPULATE_WRITE))
             {
-                stop("madvise(MADV_POPULATE_WRITE) failed with errno " + libc.errno() +
-                    " (a kernel before 5.14 has none): the duty cycle's pretouch alone faults the log's pages in");
+                final int errno = libc.errno();
+                if (EINVAL == errno)
+                {
+                    stop("madvise(MADV_POPULATE_WRITE) is refused (EINVAL: a kernel before 5.14 has none): the duty " +
+                        "cycle's pretouch alone faults the logs' pages in");
+                }
+                else
+                {
+                    // This file only (cut short under us, out of memory): leave it until the appender names the next.
+                    release(target);
+                }
                 return 0;
             }
             target.touchedTo = from + length;

@@ -25,8 +25,8 @@ import java.security.GeneralSecurityException;
  * 128-bit nonce as it is, so {@code AesGmacTest} checks the hash against the JDK's AES/GCM through that identity.
  * <p>
  * Costs (BENCHMARKS.md "GMAC for every frame"): GHASH through the JDK's carry-less-multiply stub ({@link Ghash}),
- * about 0.25 ns per byte, plus one AES block (made {@link #MASKS} at a time) and, for an off-heap frame, one copy into an array of this object's (the
- * stub reads arrays only). Nothing allocates once made. One thread uses an instance.
+ * about 0.25 ns per byte, plus one AES block (made {@link #MASKS} at a time) and, for an off-heap frame, one copy into
+ * an array of this object's (the stub reads arrays only). Nothing allocates once made. One thread uses an instance.
  */
 public final class AesGmac
 {
