@@ -152,7 +152,8 @@ class LogPretouchTest
                 final Path file = TestRecords.cycleFiles(ahead).get(0);
                 final long limit = Math.min(prefaulted.writtenTo() + LogPrefaulter.AHEAD_BYTES, Files.size(file)) &
                     -LogPretoucher.PAGE_BYTES;
-                final long firstPageAfter = (prefaulted.writtenTo() + LogPretoucher.PAGE_BYTES - 1) & -LogPretoucher.PAGE_BYTES;
+                final long firstPageAfter =
+                    (prefaulted.writtenTo() + LogPretoucher.PAGE_BYTES - 1) & -LogPretoucher.PAGE_BYTES;
                 final long wanted = allocatedBytes(TestRecords.cycleFiles(plain).get(0)) + limit - firstPageAfter;
                 final long deadline = System.nanoTime() + 10_000_000_000L;
                 while (allocatedBytes(file) < wanted && System.nanoTime() < deadline)
