@@ -104,6 +104,10 @@ public class ReplicationLogBenchmark
         @Param({"none", "idle", "inline"})
         public String pretouch;
 
+        /** A full segment, or a record as large as the primary builds from one duty cycle's receive burst. */
+        @Param({"1460", "15600"})
+        public int payloadLength;
+
         Path directory;
         SetTimeProvider clock;
         ReplicationLog log;
@@ -118,8 +122,9 @@ public class ReplicationLogBenchmark
             directory = Files.createTempDirectory(Path.of(logRoot), "ertcp-jmh-log");
             clock = new SetTimeProvider(System.currentTimeMillis());
             log = ReplicationLog.open(directory, RollCycles.FAST_HOURLY, clock, SyncMode.NONE);
-            record = dataRecord(1460);
-            recordLength = DataFlyweight.HEADER_LENGTH + 1460;
+            record = dataRecord(payloadLength);
+            recordLength = DataFlyweight.HEADER_LENGTH + payloadLength;
+            inline = "inline".equals(pretouch);
         }
 
         @Setup(Level.Invocation)
