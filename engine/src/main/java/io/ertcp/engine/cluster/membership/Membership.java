@@ -37,7 +37,9 @@ import org.agrona.MutableDirectBuffer;
  *       {@code rank * heartbeatIntervalNs}.</li>
  *   <li>Voting: a node grants a candidate only if it too suspects the primary (a primary never does), the epoch
  *       is above its own, and it has granted no other candidate in that epoch or a higher one. So at most one
- *       candidate wins an epoch: no split brain. Witnesses vote and never stand.</li>
+ *       candidate wins an epoch: no split brain. Witnesses vote and never stand. A request refused only because
+ *       this node still heard the primary is decided again when this node suspects it too, within one heartbeat
+ *       interval, rather than at the candidate's next request.</li>
  *   <li>Epochs (docs/architecture.md rule 9): a higher epoch and its primary are adopted only on a majority's
  *       evidence: this node granted that primary its vote in that epoch and hears it claim PRIMARY there; or the
  *       primary's own heartbeat and those of other members, a majority of the configured members in all (this node
@@ -242,6 +244,13 @@ public final class Membership implements FrameHandler
     private long nextVoteRequestNs;
     private long loggerLogPosition = -1;
     private long retryNotBeforeNs;
+
+    // A VOTE_REQUEST refused only because this node still heard the primary, decided again at this node's own
+    // suspicion until deferredVoteUntilNs (grantDeferredVote); refusedForLivePrimary is decideVote's reason.
+    private MemberView deferredVoteCandidate;
+    private int deferredVoteEpoch;
+    private long deferredVoteUntilNs;
+    private boolean refusedForLivePrimary;
 
     // As primary: the highest-epoch election seen on the wire, to learn of a successor it cannot hear.
     private int watchedEpoch;
@@ -615,6 +624,7 @@ public final class Membership implements FrameHandler
         }
 
         int work = detectFailures(nowNs);
+        work += grantDeferredVote(nowNs);
         work += runElection(nowNs);
         work += sendVotes(out);
         if (electionEpoch != 0 && nowNs - nextVoteRequestNs >= 0 && sendVoteRequest(out))
@@ -884,11 +894,60 @@ public final class Membership implements FrameHandler
         {
             unconfirmed(askedEpoch, candidate.nodeId());
         }
+        refusedForLivePrimary = false;
         final boolean granted = withinStep && decideVote(candidate, askedEpoch);
+        if (!granted && refusedForLivePrimary &&
+            (null == deferredVoteCandidate || nowNs - deferredVoteUntilNs > 0 || askedEpoch > deferredVoteEpoch))
+        {
+            // Refused only because this node still hears the primary: decided again the moment it suspects it too.
+            // The first such request of an epoch is kept, so two candidates racing are answered in the order they
+            // asked, as their next requests would be.
+            deferredVoteCandidate = candidate;
+            deferredVoteEpoch = askedEpoch;
+            deferredVoteUntilNs = nowNs + heartbeatIntervalNs;
+        }
         candidate.votePending = true;
         candidate.votePendingEpoch = askedEpoch;
         candidate.votePendingGranted = granted;
         (granted ? counters.votesGranted : counters.votesRefused).incrementRelease();
+    }
+
+    /**
+     * A VOTE_REQUEST refused only because this node still heard the primary is decided again as soon as this node
+     * suspects the primary too, if that comes within one heartbeat interval of the request. The candidate asks once an
+     * interval; a voter whose suspicion fires a moment after the candidate's would otherwise make it wait for the next
+     * request, up to a whole interval of the takeover (the two time out from the primary's last frame each heard, a
+     * little apart). The answer is the one that next request would get now: the same checks, at the same moment.
+     *
+     * @return 1 when a grant was decided (it goes out with the votes of this cycle), else 0.
+     */
+    private int grantDeferredVote(final long nowNs)
+    {
+        final MemberView candidate = deferredVoteCandidate;
+        if (null == candidate)
+        {
+            return 0;
+        }
+        if (nowNs - deferredVoteUntilNs > 0)
+        {
+            deferredVoteCandidate = null;
+            return 0;
+        }
+        if (!suspectsPrimary())
+        {
+            return 0;
+        }
+        deferredVoteCandidate = null;
+        if (!candidate.alive || !decideVote(candidate, deferredVoteEpoch))
+        {
+            return 0;
+        }
+        candidate.votePending = true;
+        candidate.votePendingEpoch = deferredVoteEpoch;
+        candidate.votePendingGranted = true;
+        counters.votesGranted.incrementRelease();
+        counters.deferredVotesGranted.incrementRelease();
+        return 1;
     }
 
     private boolean decideVote(final MemberView candidate, final int askedEpoch)
@@ -904,6 +963,7 @@ public final class Membership implements FrameHandler
         }
         if (!suspectsPrimary())
         {
+            refusedForLivePrimary = true;
             return false;
         }
         if (syncedCandidatesOnly && candidate.nodeId() != knownSyncBackup)

@@ -19,6 +19,11 @@ public final class MembershipCounters
     public final AtomicCounter votesGranted;
     /** Votes this node refused: it still hears the primary, it voted for another, or the epoch is stale. */
     public final AtomicCounter votesRefused;
+    /**
+     * Of the votes granted, those to a request first refused because this node still heard the primary, granted at
+     * its own suspicion of it (within a heartbeat interval of the request) instead of at the candidate's next request.
+     */
+    public final AtomicCounter deferredVotesGranted;
     /** ST-TCP: votes refused to a backup the primary had not named in sync. */
     public final AtomicCounter unsyncedCandidatesRefused;
     /** Frames the transmit path had no room for: sent at a later doWork. */
@@ -60,6 +65,7 @@ public final class MembershipCounters
         votesReceived = counters.newCounter(name + " votes-received");
         votesGranted = counters.newCounter(name + " votes-granted");
         votesRefused = counters.newCounter(name + " votes-refused");
+        deferredVotesGranted = counters.newCounter(name + " deferred-votes-granted");
         unsyncedCandidatesRefused = counters.newCounter(name + " unsynced-candidates-refused");
         txFull = counters.newCounter(name + " tx-full");
         malformedFrames = counters.newCounter(name + " malformed-frames");

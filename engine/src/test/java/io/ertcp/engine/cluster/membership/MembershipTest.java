@@ -281,6 +281,65 @@ class MembershipTest
         }
 
         @Test
+        void aVoterThatSuspectsThePrimaryJustAfterTheRequestGrantsAtOnceNotAtTheNextRequest()
+        {
+            final SimulatedCluster cluster = threeMembers();
+            cluster.runFor(100 * MS);
+            final long heartbeats = cluster.nodes[P].counters().heartbeatsSent.get();
+            cluster.runUntil(() -> cluster.nodes[P].counters().heartbeatsSent.get() > heartbeats, HEARTBEAT_NS + MS);
+            cluster.down[P] = true;
+            // The logger heard the primary's last frame 4 ms after the backup did (a record behind the last
+            // heartbeat): it suspects 4 ms later, after the backup's first VOTE_REQUEST, which it refuses.
+            cluster.runFor(4 * MS);
+            cluster.nodes[L].heardFrom(1, 1);
+            final long backupSuspects = cluster.runUntil(() -> !cluster.events(B, "suspected").isEmpty(), 1_000 * MS);
+            assertTrue(backupSuspects > 0);
+            final long suspectedAtNs = cluster.nowNs;
+            assertEquals(0, cluster.events(L, "suspected").size(), "the logger still hears the primary");
+            final long elected = cluster.runUntil(() -> cluster.nodes[B].isPrimary(), 1_000 * MS);
+            final long electedAfterNs = cluster.nowNs - suspectedAtNs;
+
+            assertTrue(elected > 0, "elected");
+            assertTrue(cluster.nodes[L].counters().votesRefused.get() >= 1, "the first request was refused");
+            assertEquals(1, cluster.nodes[L].counters().deferredVotesGranted.get());
+            assertEquals(1, cluster.nodes[B].counters().voteRequestsSent.get(),
+                "granted without a second request: the logger decided the first one again at its own suspicion");
+            assertTrue(electedAfterNs <= 4 * MS + 2 * MS,
+                "elected within the logger's 4 ms lag and a step each way, not a heartbeat interval later: " +
+                electedAfterNs / MS + " ms");
+            assertEquals(List.of(new SimulatedCluster.Event(L, "voted", 2, 3)), cluster.events("voted"));
+            assertOneWinnerPerEpoch(cluster);
+        }
+
+        @Test
+        void aRefusedRequestIsNotDecidedAgainOnceItsIntervalHasPassed()
+        {
+            final SimulatedCluster cluster = threeMembers();
+            cluster.runFor(100 * MS);
+            final long heartbeats = cluster.nodes[P].counters().heartbeatsSent.get();
+            cluster.runUntil(() -> cluster.nodes[P].counters().heartbeatsSent.get() > heartbeats, HEARTBEAT_NS + MS);
+            cluster.down[P] = true;
+            // The logger suspects 15 ms after the backup; the backup's first request is refused, and its transmit
+            // side is then full, so no second request reaches the logger before its suspicion.
+            cluster.runFor(15 * MS);
+            cluster.nodes[L].heardFrom(1, 1);
+            cluster.runUntil(() -> cluster.nodes[B].counters().voteRequestsSent.get() == 1, 1_000 * MS);
+            cluster.full[B] = true;
+            cluster.runUntil(() -> !cluster.events(L, "suspected").isEmpty(), 1_000 * MS);
+            cluster.runFor(2 * MS);
+            assertTrue(cluster.nodes[L].counters().votesRefused.get() >= 1);
+            assertEquals(0, cluster.nodes[L].counters().deferredVotesGranted.get(),
+                "the refused request was more than a heartbeat interval old at the logger's suspicion");
+            assertEquals(0, cluster.events("voted").size());
+            assertFalse(cluster.nodes[B].isPrimary());
+
+            cluster.full[B] = false;
+            assertTrue(cluster.runUntil(() -> cluster.nodes[B].isPrimary(), 1_000 * MS) > 0, "won on its next request");
+            assertEquals(List.of(new SimulatedCluster.Event(L, "voted", 2, 3)), cluster.events("voted"));
+            assertOneWinnerPerEpoch(cluster);
+        }
+
+        @Test
         void aLostVoteIsAskedForAgainAndGrantedOnce()
         {
             final SimulatedCluster cluster = threeMembers();
@@ -407,7 +466,13 @@ class MembershipTest
             fourFirst[3] = member(4, 1, Role.BACKUP);
             final SimulatedCluster cluster = new SimulatedCluster(new Member[][]{common, common, common, fourFirst, common});
             cluster.runFor(100 * MS);
+            // Neither candidate hears the other's request until both stand (one hearing the other's request as it
+            // suspects the primary would grant it and not stand: no race).
+            cluster.cut(B, C, true);
             cluster.down[P] = true;
+            cluster.runUntil(() -> cluster.nodes[B].counters().electionsStarted.get() > 0 &&
+                cluster.nodes[C].counters().electionsStarted.get() > 0, 1_000 * MS);
+            cluster.cut(B, C, false);
             cluster.runFor(1_000 * MS);
 
             assertEquals(1, cluster.nodes[B].counters().electionsStarted.get(), "each stood once");
