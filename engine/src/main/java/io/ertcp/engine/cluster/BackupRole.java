@@ -442,6 +442,7 @@ final class BackupRole implements NodeRole
             "io.ertcp.engine.tcp.SeqNum",
             "io.ertcp.engine.net.Checksums",
             "io.ertcp.engine.cluster.HandoverOutput",
+            "io.ertcp.engine.cluster.DrainingRole",
             "io.ertcp.engine.cluster.PrimaryRole",
             "io.ertcp.engine.cluster.PrimaryRole$BackupSyncHost",
             "io.ertcp.engine.cluster.BackupSync",

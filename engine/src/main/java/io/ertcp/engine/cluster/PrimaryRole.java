@@ -101,7 +101,14 @@ final class PrimaryRole implements NodeRole
     private long relayUntilNs;
     private long relayedFrames;
     private long relayNowNs;
-    private final FrameHandler relayHandler = this::relayClientFrame;
+    // A class of its own, not a method reference, whose call site a node's first takeover would link (LogPublisher).
+    private final FrameHandler relayHandler = new FrameHandler()
+    {
+        public void onFrame(final DirectBuffer buffer, final int offset, final int length, final int flags)
+        {
+            relayClientFrame(buffer, offset, length, flags);
+        }
+    };
 
     /**
      * Serve the VIP as primary in {@code epoch}: on a fresh cluster at start, or after winning an election and
@@ -248,10 +255,21 @@ final class PrimaryRole implements NodeRole
             (primary.restoreRefusals() > 0 ? " (" + primary.restoreRefusals() +
             " refused: connection table or buffer memory full; raise tcp.max-connections or ERTCP_DIRECT_MEMORY)" : "") +
             ", VIP " + Ipv4Address.format(ctx.vip) + " claimed " +
-            String.format("%.1f ms", (nowNs - drained.electedAtNs()) / 1e6) + " after the election" +
-            String.format(" (the takeover itself %.1f ms)", (servingNs - nowNs) / 1e6) +
+            millis(nowNs - drained.electedAtNs()) + " ms after the election" +
+            " (the takeover itself " + millis(servingNs - nowNs) + " ms)" +
             (0 != primaryLeftAtNs ?
-            String.format(", %.1f ms after the primary's LEAVE", (servingNs - primaryLeftAtNs) / 1e6) : ""));
+            ", " + millis(servingNs - primaryLeftAtNs) + " ms after the primary's LEAVE" : ""));
+    }
+
+    /**
+     * Nanoseconds as milliseconds with one decimal, rounded half up ("12.3"), as {@code %.1f} would print them but
+     * without {@link java.util.Formatter}: its first use in a JVM costs milliseconds (classes to load, the pattern to
+     * parse), and the lines that print these are a node's first takeover or handover.
+     */
+    static String millis(final long ns)
+    {
+        final long tenths = Math.round(Math.abs(ns) / 1e5);
+        return (ns < 0 && tenths > 0 ? "-" : "") + tenths / 10 + "." + tenths % 10;
     }
 
     public ClusterNode.State state()
@@ -447,8 +465,8 @@ final class PrimaryRole implements NodeRole
             relayUntilNs = nowNs + HANDOVER_RELAY_LIMIT_NS;
         }
         ctx.say("handed over at log position " + publisher.confirmedPosition() +
-            String.format(" after %.1f ms, %d segment(s) to clients held back",
-                (nowNs - (handoverDeadlineNs - HANDOVER_DRAIN_LIMIT_NS)) / 1e6, stackOutput.heldSegments()) +
+            " after " + millis(nowNs - (handoverDeadlineNs - HANDOVER_DRAIN_LIMIT_NS)) + " ms, " +
+            stackOutput.heldSegments() + " segment(s) to clients held back" +
             (drained ? "" : " (not all drained within " + HANDOVER_DRAIN_LIMIT_NS / 1_000_000 + " ms: the " +
             "successor takes what the logger holds)") + "; leaving");
         return true;

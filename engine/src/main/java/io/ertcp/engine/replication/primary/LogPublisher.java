@@ -45,7 +45,16 @@ public final class LogPublisher implements RecordPublisher
     private final ReplicationLog log;
     private RecordSender sender;
     private final RecordCodec codec = new RecordCodec();
-    private final RecordHandler backlogHandler = this::offerBacklog;
+    // The handlers are classes of their own, not method references: a method reference links its call site the first
+    // time it runs (a hidden class and method handles, a millisecond or more on a cold JVM), and a node builds its
+    // first LogPublisher at its first takeover (docs/architecture.md, "The takeover's first run").
+    private final RecordHandler backlogHandler = new RecordHandler()
+    {
+        public void onRecord(final DirectBuffer buffer, final int offset, final int length, final long position)
+        {
+            offerBacklog(buffer, offset, length, position);
+        }
+    };
     private LogReader backlog;
     private boolean behind;
     /** The next position the sender has not been offered. */
@@ -59,8 +68,20 @@ public final class LogPublisher implements RecordPublisher
     private long elideFrom = Long.MAX_VALUE;
     private boolean tapMode;
     private final UnsafeBuffer refBuffer = new UnsafeBuffer(new byte[DataRefFlyweight.LENGTH]);
-    private final RecordHandler fetchHandler = this::sendFetched;
-    private final RecordSender.FetchListener fetchListener = this::onFetch;
+    private final RecordHandler fetchHandler = new RecordHandler()
+    {
+        public void onRecord(final DirectBuffer buffer, final int offset, final int length, final long position)
+        {
+            sendFetched(buffer, offset, length, position);
+        }
+    };
+    private final RecordSender.FetchListener fetchListener = new RecordSender.FetchListener()
+    {
+        public void onFetch(final long fromPosition, final long toPosition)
+        {
+            LogPublisher.this.onFetch(fromPosition, toPosition);
+        }
+    };
     private LogReader fetchReader;
     /** FETCHed ranges not served yet, oldest first: a backup asks for each run of records its tap missed. */
     private final long[] fetchFrom = new long[MAX_FETCH_RANGES];
