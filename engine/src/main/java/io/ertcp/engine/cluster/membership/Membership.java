@@ -906,6 +906,10 @@ public final class Membership implements FrameHandler
             deferredVoteEpoch = askedEpoch;
             deferredVoteUntilNs = nowNs + heartbeatIntervalNs;
         }
+        else if (granted && deferredVoteCandidate == candidate)
+        {
+            deferredVoteCandidate = null; // asked again and granted: nothing left to decide
+        }
         candidate.votePending = true;
         candidate.votePendingEpoch = askedEpoch;
         candidate.votePendingGranted = granted;
