@@ -280,18 +280,27 @@ class MembershipTest
             }
         }
 
-        @Test
-        void aVoterThatSuspectsThePrimaryJustAfterTheRequestGrantsAtOnceNotAtTheNextRequest()
+        /**
+         * Three members; the primary stops right after a heartbeat, and the logger hears one more frame of it
+         * {@code lagNs} later than the backup (a record behind the last heartbeat), so it suspects that much later.
+         */
+        private SimulatedCluster primaryGoneLoggerHearingItLonger(final long lagNs)
         {
             final SimulatedCluster cluster = threeMembers();
             cluster.runFor(100 * MS);
             final long heartbeats = cluster.nodes[P].counters().heartbeatsSent.get();
             cluster.runUntil(() -> cluster.nodes[P].counters().heartbeatsSent.get() > heartbeats, HEARTBEAT_NS + MS);
             cluster.down[P] = true;
-            // The logger heard the primary's last frame 4 ms after the backup did (a record behind the last
-            // heartbeat): it suspects 4 ms later, after the backup's first VOTE_REQUEST, which it refuses.
-            cluster.runFor(4 * MS);
+            cluster.runFor(lagNs);
             cluster.nodes[L].heardFrom(1, 1);
+            return cluster;
+        }
+
+        @Test
+        void aVoterThatSuspectsThePrimaryJustAfterTheRequestGrantsAtOnceNotAtTheNextRequest()
+        {
+            // The logger suspects 4 ms after the backup, after the backup's first VOTE_REQUEST, which it refuses.
+            final SimulatedCluster cluster = primaryGoneLoggerHearingItLonger(4 * MS);
             final long backupSuspects = cluster.runUntil(() -> !cluster.events(B, "suspected").isEmpty(), 1_000 * MS);
             assertTrue(backupSuspects > 0);
             final long suspectedAtNs = cluster.nowNs;
@@ -314,15 +323,9 @@ class MembershipTest
         @Test
         void aRefusedRequestIsNotDecidedAgainOnceItsIntervalHasPassed()
         {
-            final SimulatedCluster cluster = threeMembers();
-            cluster.runFor(100 * MS);
-            final long heartbeats = cluster.nodes[P].counters().heartbeatsSent.get();
-            cluster.runUntil(() -> cluster.nodes[P].counters().heartbeatsSent.get() > heartbeats, HEARTBEAT_NS + MS);
-            cluster.down[P] = true;
             // The logger suspects 15 ms after the backup; the backup's first request is refused, and its transmit
             // side is then full, so no second request reaches the logger before its suspicion.
-            cluster.runFor(15 * MS);
-            cluster.nodes[L].heardFrom(1, 1);
+            final SimulatedCluster cluster = primaryGoneLoggerHearingItLonger(15 * MS);
             cluster.runUntil(() -> cluster.nodes[B].counters().voteRequestsSent.get() == 1, 1_000 * MS);
             cluster.full[B] = true;
             cluster.runUntil(() -> !cluster.events(L, "suspected").isEmpty(), 1_000 * MS);
