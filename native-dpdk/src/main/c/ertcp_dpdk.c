@@ -16,6 +16,9 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_udp.h>
+
+#include <netinet/in.h>
 
 /* Per-lcore mempool cache; frames are allocated and freed by the one polling thread. */
 #define POOL_CACHE_SIZE 256
@@ -88,8 +91,8 @@ int ertcp_dpdk_port_by_name(const char *name)
     return port_id;
 }
 
-int ertcp_dpdk_port_setup(
-    const uint16_t port_id, const uint32_t nb_mbufs, uint16_t nb_rx_desc, uint16_t nb_tx_desc, uint8_t *mac_out)
+int ertcp_dpdk_port_setup(const uint16_t port_id, const uint32_t nb_mbufs, uint16_t nb_rx_desc, uint16_t nb_tx_desc,
+    const uint32_t offloads_wanted, uint8_t *mac_out, uint32_t *offloads_out)
 {
     if (!valid_port(port_id))
     {
@@ -125,6 +128,27 @@ int ertcp_dpdk_port_setup(
         conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
     }
 
+    /* Checksum offloads: only those asked for and offered. A NIC that verifies TCP and UDP checksums
+     * reports each frame's result in its mbuf; one that fills them in takes frames marked
+     * ERTCP_DPDK_FLAG_FILL_CHECKSUM (see ertcp_dpdk_tx_burst). */
+    uint32_t offloads = 0;
+    if ((offloads_wanted & ERTCP_DPDK_OFFLOAD_TX_TCP_CKSUM) && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM))
+    {
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+        offloads |= ERTCP_DPDK_OFFLOAD_TX_TCP_CKSUM;
+    }
+    if ((offloads_wanted & ERTCP_DPDK_OFFLOAD_TX_UDP_CKSUM) && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM))
+    {
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+        offloads |= ERTCP_DPDK_OFFLOAD_TX_UDP_CKSUM;
+    }
+    const uint64_t rx_l4 = RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+    if ((offloads_wanted & ERTCP_DPDK_OFFLOAD_RX_L4_CKSUM) && (info.rx_offload_capa & rx_l4) == rx_l4)
+    {
+        conf.rxmode.offloads |= rx_l4;
+        offloads |= ERTCP_DPDK_OFFLOAD_RX_L4_CKSUM;
+    }
+
     rc = rte_eth_dev_configure(port_id, 1, 1, &conf);
     if (rc != 0)
     {
@@ -140,7 +164,9 @@ int ertcp_dpdk_port_setup(
         return fail(rc, "rte_eth_dev_adjust_nb_rx_tx_desc(port %u) failed", port_id);
     }
 
-    rc = rte_eth_rx_queue_setup(port_id, 0, nb_rx_desc, rte_eth_dev_socket_id(port_id), NULL, pool);
+    struct rte_eth_rxconf rxconf = info.default_rxconf;
+    rxconf.offloads = conf.rxmode.offloads;
+    rc = rte_eth_rx_queue_setup(port_id, 0, nb_rx_desc, rte_eth_dev_socket_id(port_id), &rxconf, pool);
     if (rc != 0)
     {
         rte_mempool_free(pool);
@@ -189,6 +215,7 @@ int ertcp_dpdk_port_setup(
         return fail(rc, "rte_eth_macaddr_get(port %u) failed", port_id);
     }
     memcpy(mac_out, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+    *offloads_out = offloads;
 
     pools[port_id] = pool;
     return 0;
@@ -211,9 +238,19 @@ int ertcp_dpdk_rx_burst(const uint16_t port_id, ertcp_dpdk_desc *descs, uint16_t
         {
             flags |= ERTCP_DPDK_FLAG_TRUNCATED;
         }
-        if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE)
+        switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK)
         {
-            flags |= ERTCP_DPDK_FLAG_CHECKSUM_PARTIAL;
+            case RTE_MBUF_F_RX_L4_CKSUM_NONE:
+                flags |= ERTCP_DPDK_FLAG_CHECKSUM_PARTIAL;
+                break;
+            case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
+                flags |= ERTCP_DPDK_FLAG_CHECKSUM_GOOD;
+                break;
+            case RTE_MBUF_F_RX_L4_CKSUM_BAD:
+                flags |= ERTCP_DPDK_FLAG_CHECKSUM_BAD;
+                break;
+            default: /* RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN: the stack checks it */
+                break;
         }
         descs[i].data = (uint64_t)rte_pktmbuf_mtod(m, uintptr_t);
         descs[i].length = m->data_len;
@@ -250,6 +287,28 @@ int ertcp_dpdk_alloc_bulk(const uint16_t port_id, ertcp_dpdk_desc *descs, uint16
     return n;
 }
 
+/* Describe an IPv4 frame's headers to the driver and ask it for the TCP or UDP checksum. Java
+ * marks only frames it built itself: Ethernet without VLAN tag, IPv4, TCP or UDP, headers whole. */
+static void fill_checksum(struct rte_mbuf *m)
+{
+    const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+    const uint8_t *ip = frame + RTE_ETHER_HDR_LEN;
+    const uint8_t ihl = (uint8_t)((ip[0] & 0x0F) * 4);
+    m->l2_len = RTE_ETHER_HDR_LEN;
+    m->l3_len = ihl;
+    if (ip[9] == IPPROTO_TCP)
+    {
+        /* The data offset, in 32-bit words: net_tap, for one, sums the header apart from the payload. */
+        m->l4_len = (uint8_t)((ip[ihl + 12] >> 4) * 4);
+        m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+    }
+    else
+    {
+        m->l4_len = sizeof(struct rte_udp_hdr);
+        m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
+    }
+}
+
 int ertcp_dpdk_tx_burst(const uint16_t port_id, const ertcp_dpdk_desc *descs, uint16_t n)
 {
     struct rte_mbuf *mbufs[ERTCP_DPDK_MAX_BURST];
@@ -258,15 +317,30 @@ int ertcp_dpdk_tx_burst(const uint16_t port_id, const ertcp_dpdk_desc *descs, ui
         n = ERTCP_DPDK_MAX_BURST;
     }
 
+    uint16_t fill = 0;
     for (uint16_t i = 0; i < n; i++)
     {
         struct rte_mbuf *m = (struct rte_mbuf *)(uintptr_t)descs[i].mbuf;
         m->data_len = (uint16_t)descs[i].length;
         m->pkt_len = descs[i].length;
+        m->ol_flags = 0;
+        if (descs[i].flags & ERTCP_DPDK_FLAG_FILL_CHECKSUM)
+        {
+            fill_checksum(m);
+            fill++;
+        }
         mbufs[i] = m;
     }
 
-    const uint16_t sent = rte_eth_tx_burst(port_id, 0, mbufs, n);
+    uint16_t ready = n;
+    if (fill > 0)
+    {
+        /* Drivers differ in what the checksum field must hold (Intel's want the pseudo-header sum,
+         * as Java wrote it; others ignore it): tx_prepare does what this one needs. It stops at the
+         * first frame it refuses; that frame and the rest are dropped, as a full ring's are. */
+        ready = rte_eth_tx_prepare(port_id, 0, mbufs, n);
+    }
+    const uint16_t sent = rte_eth_tx_burst(port_id, 0, mbufs, ready);
     if (sent < n)
     {
         rte_pktmbuf_free_bulk(mbufs + sent, n - sent);

@@ -31,11 +31,25 @@ extern "C" {
 /* Descriptor flag: the L4 checksum field is not filled in but the data is intact
  * (RTE_MBUF_F_RX_L4_CKSUM_NONE), as for frames a local Linux stack sent with offload. */
 #define ERTCP_DPDK_FLAG_CHECKSUM_PARTIAL 0x1u
+/* Descriptor flag (rx): the NIC checked the TCP or UDP checksum and found it good
+ * (RTE_MBUF_F_RX_L4_CKSUM_GOOD). */
+#define ERTCP_DPDK_FLAG_CHECKSUM_GOOD 0x4u
+/* Descriptor flag (rx): the NIC checked the TCP or UDP checksum and found it wrong
+ * (RTE_MBUF_F_RX_L4_CKSUM_BAD). */
+#define ERTCP_DPDK_FLAG_CHECKSUM_BAD 0x8u
+/* Descriptor flag (tx): the frame is IPv4 carrying TCP or UDP whose checksum field holds only the
+ * pseudo-header sum; the NIC fills the checksum in. Only on a port set up with a TX checksum offload. */
+#define ERTCP_DPDK_FLAG_FILL_CHECKSUM 0x10u
+
+/* Offloads ertcp_dpdk_port_setup can turn on and reports as on. */
+#define ERTCP_DPDK_OFFLOAD_TX_TCP_CKSUM 0x1u /* RTE_ETH_TX_OFFLOAD_TCP_CKSUM */
+#define ERTCP_DPDK_OFFLOAD_TX_UDP_CKSUM 0x2u /* RTE_ETH_TX_OFFLOAD_UDP_CKSUM */
+#define ERTCP_DPDK_OFFLOAD_RX_L4_CKSUM 0x4u  /* RTE_ETH_RX_OFFLOAD_TCP_CKSUM and _UDP_CKSUM */
 
 /*
  * One frame in an mbuf, 24 bytes. The rx burst fills data, length, flags and mbuf; a bulk
- * allocation fills data, length (the room the mbuf has for a frame) and mbuf; a tx burst reads mbuf
- * and length (the frame's length); a bulk free reads mbuf.
+ * allocation fills data, length (the room the mbuf has for a frame) and mbuf; a tx burst reads mbuf,
+ * length (the frame's length) and flags (ERTCP_DPDK_FLAG_FILL_CHECKSUM or 0); a bulk free reads mbuf.
  */
 typedef struct ertcp_dpdk_desc
 {
@@ -76,10 +90,11 @@ int ertcp_dpdk_port_count(void);
 int ertcp_dpdk_port_by_name(const char *name);
 
 /* Configure port_id with one rx and one tx queue over a new mempool of nb_mbufs mbufs, turn on
- * promiscuous and all-multicast reception where the driver can, start it, and write its MAC address
- * into mac_out[6]. Returns 0 or -errno. */
+ * those of the offloads_wanted (ERTCP_DPDK_OFFLOAD_* bits) the driver offers, promiscuous and
+ * all-multicast reception where the driver can, start it, write its MAC address into mac_out[6]
+ * and the offloads now on into *offloads_out. Returns 0 or -errno. */
 int ertcp_dpdk_port_setup(uint16_t port_id, uint32_t nb_mbufs, uint16_t nb_rx_desc, uint16_t nb_tx_desc,
-    uint8_t *mac_out);
+    uint32_t offloads_wanted, uint8_t *mac_out, uint32_t *offloads_out);
 
 /* Receive up to max (at most ERTCP_DPDK_MAX_BURST) frames into descs. Returns the count. */
 int ertcp_dpdk_rx_burst(uint16_t port_id, ertcp_dpdk_desc *descs, uint16_t max);
@@ -88,8 +103,9 @@ int ertcp_dpdk_rx_burst(uint16_t port_id, ertcp_dpdk_desc *descs, uint16_t max);
  * -ENOMEM. */
 int ertcp_dpdk_alloc_bulk(uint16_t port_id, ertcp_dpdk_desc *descs, uint16_t n);
 
-/* Send the n frames descs describe (mbuf and length). Mbufs the driver did not take are freed.
- * Returns the number sent. */
+/* Send the n frames descs describe (mbuf, length, flags). Frames marked ERTCP_DPDK_FLAG_FILL_CHECKSUM
+ * go through rte_eth_tx_prepare first, which writes what the driver needs in the checksum field. Mbufs
+ * the driver did not take are freed. Returns the number sent. */
 int ertcp_dpdk_tx_burst(uint16_t port_id, const ertcp_dpdk_desc *descs, uint16_t n);
 
 /* Free the n mbufs descs name. */

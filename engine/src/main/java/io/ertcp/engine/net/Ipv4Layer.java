@@ -64,6 +64,8 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
     private final Ipv4Address.Cidr network;
     private final int directedBroadcast;
     private final FrameOutput output;
+    /** The port fills in TCP checksums: a sent segment carries only the pseudo-header sum. */
+    private final boolean nicFillsTcpChecksums;
     private final NetCounters counters;
     private final ArpCache arpCache;
     // Invariant: extraMacs[i] is the MAC that answers for extraAddresses[i], for i < extraAddressCount.
@@ -128,6 +130,7 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
         this.network = network;
         this.directedBroadcast = network.prefixLength() >= 31 ? 0 : network.address() | ~network.netmask();
         this.output = output;
+        this.nicFillsTcpChecksums = output.fillsTcpChecksums();
         this.counters = counters;
         this.arpCache = new ArpCache(arp, this::sendArpRequest, counters.arpRequestsSent, counters.arpPendingFull, counters.arpEvicted);
     }
@@ -580,7 +583,7 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
                 counters.transportTooShort.incrementRelease();
                 return;
             }
-            if (!FrameFlags.isChecksumPartial(flags) && !isTransportChecksumValid(buffer, l4, l4Length, protocol, source, destination))
+            if (!isTransportChecksumAccepted(buffer, l4, l4Length, protocol, source, destination, flags))
             {
                 counters.tcpBadChecksum.incrementRelease();
                 return;
@@ -594,9 +597,8 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
                 return;
             }
             // A zero UDP checksum means the sender computed none (RFC 768).
-            if (!FrameFlags.isChecksumPartial(flags) &&
-                buffer.getShort(l4 + UDP_CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) != 0 &&
-                !isTransportChecksumValid(buffer, l4, l4Length, protocol, source, destination))
+            if (buffer.getShort(l4 + UDP_CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) != 0 &&
+                !isTransportChecksumAccepted(buffer, l4, l4Length, protocol, source, destination, flags))
             {
                 counters.udpBadChecksum.incrementRelease();
                 return;
@@ -748,15 +750,26 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
         txIpv4.wrap(out, offset + IP_OFFSET).write(
             Ipv4Flyweight.MIN_HEADER_LENGTH + claimLength, nextIdentification(), Ipv4Flyweight.DEFAULT_TTL,
             claimProtocol, claimSource, claimDestination);
-        if (claimProtocol == Ipv4Flyweight.PROTOCOL_TCP && claimLength >= TCP_CHECKSUM_OFFSET + 2)
+        if (claimProtocol == Ipv4Flyweight.PROTOCOL_TCP && claimLength >= TCP_CHECKSUM_OFFSET + 2 && nicFillsTcpChecksums)
         {
-            writeTransportChecksum(out, l4, TCP_CHECKSUM_OFFSET);
+            // As Linux's CHECKSUM_PARTIAL: the field holds the pseudo-header's sum, the NIC adds the segment's.
+            out.putShort(l4 + TCP_CHECKSUM_OFFSET,
+                (short)pseudoHeaderSum(claimLength, claimProtocol, claimSource, claimDestination), ByteOrder.BIG_ENDIAN);
+            output.commit(offset, FrameFlags.FILL_CHECKSUM);
+            counters.tcpChecksumFilledByNic.incrementRelease();
         }
-        else if (claimProtocol == Ipv4Flyweight.PROTOCOL_UDP && claimLength >= UDP_CHECKSUM_OFFSET + 2)
+        else
         {
-            writeTransportChecksum(out, l4, UDP_CHECKSUM_OFFSET);
+            if (claimProtocol == Ipv4Flyweight.PROTOCOL_TCP && claimLength >= TCP_CHECKSUM_OFFSET + 2)
+            {
+                writeTransportChecksum(out, l4, TCP_CHECKSUM_OFFSET);
+            }
+            else if (claimProtocol == Ipv4Flyweight.PROTOCOL_UDP && claimLength >= UDP_CHECKSUM_OFFSET + 2)
+            {
+                writeTransportChecksum(out, l4, UDP_CHECKSUM_OFFSET);
+            }
+            output.commit(offset);
         }
-        output.commit(offset);
         counters.ipv4Sent.incrementRelease();
     }
 
@@ -784,9 +797,43 @@ public final class Ipv4Layer implements FrameHandler, Ipv4Output
         return Checksums.finish(Checksums.sum(buffer, l4, l4Length, sum));
     }
 
-    private static boolean isTransportChecksumValid(
-        final DirectBuffer buffer, final int l4, final int l4Length, final int protocol, final int source, final int destination)
+    /**
+     * The pseudo-header's one's complement sum, folded to 16 bits and not complemented: what a segment's checksum
+     * field holds for a NIC that fills it in (Linux's CHECKSUM_PARTIAL, DPDK's {@code rte_ipv4_phdr_cksum}).
+     */
+    public static int pseudoHeaderSum(final int l4Length, final int protocol, final int source, final int destination)
     {
+        long sum = (source >>> 16) + (source & 0xFFFF) + (destination >>> 16) + (destination & 0xFFFF);
+        sum += protocol + l4Length;
+        return ~Checksums.finish(sum) & 0xFFFF;
+    }
+
+    /**
+     * A received TCP or UDP datagram's checksum: the NIC's verdict where it gave one ({@link FrameFlags#CHECKSUM_BAD},
+     * {@link FrameFlags#CHECKSUM_VERIFIED}), the field unfilled over intact data ({@link FrameFlags#CHECKSUM_PARTIAL}),
+     * otherwise checked here.
+     */
+    private boolean isTransportChecksumAccepted(
+        final DirectBuffer buffer,
+        final int l4,
+        final int l4Length,
+        final int protocol,
+        final int source,
+        final int destination,
+        final int flags)
+    {
+        if (FrameFlags.isChecksumBad(flags))
+        {
+            return false;
+        }
+        if (FrameFlags.isChecksumTrusted(flags))
+        {
+            if ((flags & FrameFlags.CHECKSUM_VERIFIED) != 0 && protocol == Ipv4Flyweight.PROTOCOL_TCP)
+            {
+                counters.tcpChecksumCheckedByNic.incrementRelease();
+            }
+            return true;
+        }
         return transportChecksum(buffer, l4, l4Length, protocol, source, destination) == 0;
     }
 

@@ -48,6 +48,8 @@ public final class NetCounters
     public final AtomicCounter transportTooShort;
     public final AtomicCounter tcpBadChecksum;
     public final AtomicCounter udpBadChecksum;
+    /** TCP segments whose checksum the NIC checked ({@link io.ertcp.engine.port.FrameFlags#CHECKSUM_VERIFIED}). */
+    public final AtomicCounter tcpChecksumCheckedByNic;
 
     // ICMP
     public final AtomicCounter icmpEchoReplies;
@@ -58,6 +60,8 @@ public final class NetCounters
 
     // IPv4 send
     public final AtomicCounter ipv4Sent;
+    /** TCP segments sent for the NIC to fill the checksum in ({@link io.ertcp.engine.port.FrameFlags#FILL_CHECKSUM}). */
+    public final AtomicCounter tcpChecksumFilledByNic;
     /** Claims refused because the next hop's MAC is not known yet. */
     public final AtomicCounter ipv4TxUnresolved;
     /** Claims refused because the destination is off-link and there is no gateway. */
@@ -96,11 +100,13 @@ public final class NetCounters
         transportTooShort = counters.newCounter(name + " transport-too-short");
         tcpBadChecksum = counters.newCounter(name + " tcp-bad-checksum");
         udpBadChecksum = counters.newCounter(name + " udp-bad-checksum");
+        tcpChecksumCheckedByNic = counters.newCounter(name + " tcp-checksum-checked-by-nic");
         icmpEchoReplies = counters.newCounter(name + " icmp-echo-replies");
         icmpMalformed = counters.newCounter(name + " icmp-malformed");
         icmpBadChecksum = counters.newCounter(name + " icmp-bad-checksum");
         icmpOther = counters.newCounter(name + " icmp-other");
         ipv4Sent = counters.newCounter(name + " ipv4-sent");
+        tcpChecksumFilledByNic = counters.newCounter(name + " tcp-checksum-filled-by-nic");
         ipv4TxUnresolved = counters.newCounter(name + " ipv4-tx-unresolved");
         ipv4TxNoRoute = counters.newCounter(name + " ipv4-tx-no-route");
         ipv4TxTooLong = counters.newCounter(name + " ipv4-tx-too-long");

@@ -31,6 +31,11 @@ import static io.ertcp.ffm.dpdk.DpdkShim.DESC_MBUF_OFFSET;
  * The thread that polls the port is registered with EAL ({@code rte_thread_register}) on its first
  * receive or claim, so the mempool's per-lcore cache serves it. Control steps (setup, close) run on
  * EAL's own thread, see {@link DpdkEal}.
+ * <p>
+ * Checksums: where the NIC offers them, the port turns on TCP checksum insertion (frames committed
+ * with {@link FrameFlags#FILL_CHECKSUM}, see {@link #fillsTcpChecksums()}) and TCP/UDP checksum
+ * verification (frames arrive with {@link FrameFlags#CHECKSUM_VERIFIED} or {@link FrameFlags#CHECKSUM_BAD}).
+ * {@code -D}{@value #CHECKSUM_OFFLOAD_PROPERTY}{@code =false} keeps every checksum in software.
  */
 public final class DpdkPort implements PacketPort
 {
@@ -42,13 +47,22 @@ public final class DpdkPort implements PacketPort
     static final int RX_DESCRIPTORS = 1024;
     static final int TX_DESCRIPTORS = 1024;
 
+    /** System property: {@code false} turns the NIC's checksum offloads off (default on where offered). */
+    public static final String CHECKSUM_OFFLOAD_PROPERTY = "ertcp.dpdk.checksum-offload";
+
     private static final int NO_CLAIM = -1;
+
+    /** What {@link #setUp} found, on EAL's thread. */
+    private record Setup(int portId, long macAddress, int offloads)
+    {
+    }
 
     private final String name;
     private final DpdkEal eal;
     private final DpdkShim shim;
     private final int portId;
     private final long macAddress;
+    private final int offloads;
     private final PortCounters counters;
     private final Arena arena;
 
@@ -75,14 +89,14 @@ public final class DpdkPort implements PacketPort
     private Thread pollThread;
     private boolean closed;
 
-    private DpdkPort(
-        final String name, final DpdkEal eal, final int portId, final long macAddress, final Counters counters)
+    private DpdkPort(final String name, final DpdkEal eal, final Setup setup, final Counters counters)
     {
         this.name = name;
         this.eal = eal;
         this.shim = eal.shim();
-        this.portId = portId;
-        this.macAddress = macAddress;
+        this.portId = setup.portId();
+        this.macAddress = setup.macAddress();
+        this.offloads = setup.offloads();
         this.counters = new PortCounters(counters, name);
 
         // Shared: the port is opened on one thread and polled on another.
@@ -315,9 +329,10 @@ public final class DpdkPort implements PacketPort
         final DpdkEal eal = DpdkEal.acquire(shim, args, netns, EalArguments.afPacketInterfaces(args));
         try
         {
-            final long mac = eal.call(() -> setUp(shim, args, iface, device, wantedPortId, name));
-            final int portId = (int)(mac >>> 48);
-            return new DpdkPort(name, eal, portId, mac & 0xFFFF_FFFF_FFFFL, counters);
+            final int offloadsWanted = Boolean.parseBoolean(System.getProperty(CHECKSUM_OFFLOAD_PROPERTY, "true")) ?
+                DpdkShim.OFFLOAD_TX_TCP_CHECKSUM | DpdkShim.OFFLOAD_RX_L4_CHECKSUM : 0;
+            final Setup setup = eal.call(() -> setUp(shim, args, iface, device, wantedPortId, name, offloadsWanted));
+            return new DpdkPort(name, eal, setup, counters);
         }
         catch (final RuntimeException ex)
         {
@@ -328,16 +343,15 @@ public final class DpdkPort implements PacketPort
 
     /**
      * Runs on EAL's thread: find the port, configure and start it.
-     *
-     * @return the port id in bits 48 and up, the MAC address in the low 48 bits.
      */
-    private static long setUp(
+    private static Setup setUp(
         final DpdkShim shim,
         final List<String> args,
         final String iface,
         final String device,
         final int wantedPortId,
-        final String name)
+        final String name,
+        final int offloadsWanted)
     {
         final int portCount = shim.portCount();
         final int portId;
@@ -383,7 +397,8 @@ public final class DpdkPort implements PacketPort
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment mac = arena.allocate(DpdkShim.MAC_LENGTH);
-            final int rc = shim.portSetup(portId, MBUF_COUNT, RX_DESCRIPTORS, TX_DESCRIPTORS, mac);
+            final MemorySegment offloads = arena.allocate(ValueLayout.JAVA_INT);
+            final int rc = shim.portSetup(portId, MBUF_COUNT, RX_DESCRIPTORS, TX_DESCRIPTORS, offloadsWanted, mac, offloads);
             if (rc < 0)
             {
                 throw new PortException(name + " could not be set up (" + shim.lastError() + "): " +
@@ -395,7 +410,7 @@ public final class DpdkPort implements PacketPort
             {
                 macAddress = (macAddress << 8) | (mac.get(ValueLayout.JAVA_BYTE, i) & 0xFF);
             }
-            return ((long)portId << 48) | macAddress;
+            return new Setup(portId, macAddress, offloads.get(ValueLayout.JAVA_INT, 0));
         }
     }
 
@@ -415,6 +430,23 @@ public final class DpdkPort implements PacketPort
     public int portId()
     {
         return portId;
+    }
+
+    /**
+     * @return true when the NIC fills in the TCP checksum of IPv4 frames committed with
+     * {@link FrameFlags#FILL_CHECKSUM} (RTE_ETH_TX_OFFLOAD_TCP_CKSUM offered and not turned off).
+     */
+    public boolean fillsTcpChecksums()
+    {
+        return (offloads & DpdkShim.OFFLOAD_TX_TCP_CHECKSUM) != 0;
+    }
+
+    /**
+     * @return true when the NIC checks received TCP and UDP checksums and says so in each frame's flags.
+     */
+    public boolean verifiesChecksums()
+    {
+        return (offloads & DpdkShim.OFFLOAD_RX_L4_CHECKSUM) != 0;
     }
 
     public int receive(final FrameHandler handler, final int limit)
@@ -482,6 +514,15 @@ public final class DpdkPort implements PacketPort
 
     public void txCommit(final int length)
     {
+        txCommit(length, 0);
+    }
+
+    public void txCommit(final int length, final int flags)
+    {
+        if ((flags & FrameFlags.FILL_CHECKSUM) != 0 && !fillsTcpChecksums())
+        {
+            throw new IllegalArgumentException(name + " fills in no checksums: compute the frame's own");
+        }
         if (claimedLength == NO_CLAIM)
         {
             throw new IllegalStateException("txCommit without a txClaim");
@@ -495,6 +536,7 @@ public final class DpdkPort implements PacketPort
         final int to = txCount * DESC_LENGTH;
         txDescView.putLong(to + DESC_MBUF_OFFSET, stashDescView.getLong(from + DESC_MBUF_OFFSET));
         txDescView.putInt(to + DESC_LENGTH_OFFSET, length);
+        txDescView.putInt(to + DESC_FLAGS_OFFSET, flags & FrameFlags.FILL_CHECKSUM);
         stashIndex++;
         txCount++;
         claimedLength = NO_CLAIM;

@@ -28,6 +28,29 @@ public interface FrameOutput
     void commit(int offset);
 
     /**
+     * Commit the frame written at the claimed offset with flags for the port.
+     *
+     * @param offset the value {@link #claim(int)} returned.
+     * @param flags  {@link FrameFlags#FILL_CHECKSUM} only where {@link #fillsTcpChecksums()}.
+     */
+    default void commit(final int offset, final int flags)
+    {
+        if ((flags & FrameFlags.FILL_CHECKSUM) != 0)
+        {
+            throw new IllegalArgumentException("this output fills in no checksums: compute the frame's own");
+        }
+        commit(offset);
+    }
+
+    /**
+     * @return true when the port behind this output fills in TCP checksums ({@link PacketPort#fillsTcpChecksums()}).
+     */
+    default boolean fillsTcpChecksums()
+    {
+        return false;
+    }
+
+    /**
      * A {@link FrameOutput} that writes straight into a port's transmit burst.
      */
     static FrameOutput of(final PacketPort port)
@@ -56,6 +79,16 @@ public interface FrameOutput
             public void commit(final int offset)
             {
                 port.txCommit(claimedLength);
+            }
+
+            public void commit(final int offset, final int flags)
+            {
+                port.txCommit(claimedLength, flags);
+            }
+
+            public boolean fillsTcpChecksums()
+            {
+                return port.fillsTcpChecksums();
             }
         };
     }

@@ -97,6 +97,30 @@ public interface PacketPort extends AutoCloseable
     void txCommit(int length);
 
     /**
+     * Commit the claimed frame with flags for the port: {@link FrameFlags#FILL_CHECKSUM} or 0.
+     *
+     * @param length the number of bytes written.
+     * @param flags  {@link FrameFlags#FILL_CHECKSUM} only on a port that {@link #fillsTcpChecksums()}.
+     */
+    default void txCommit(final int length, final int flags)
+    {
+        if ((flags & FrameFlags.FILL_CHECKSUM) != 0)
+        {
+            throw new IllegalArgumentException(name() + " fills in no checksums: compute the frame's own");
+        }
+        txCommit(length);
+    }
+
+    /**
+     * @return true when the port (its NIC) fills in the TCP checksum of IPv4 frames committed with
+     * {@link FrameFlags#FILL_CHECKSUM}; false when the stack computes every checksum itself.
+     */
+    default boolean fillsTcpChecksums()
+    {
+        return false;
+    }
+
+    /**
      * Send every committed frame.
      *
      * @return the number of frames handed to the wire; frames the wire would not take are counted

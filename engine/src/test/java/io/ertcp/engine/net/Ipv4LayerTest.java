@@ -164,6 +164,31 @@ class Ipv4LayerTest
         }
 
         @Test
+        void theNicsVerdictOnTheChecksumIsTakenEitherWay()
+        {
+            final UnsafeBuffer good = tcpFrame(Packets.bytes(100, 2));
+            final UnsafeBuffer wrong = tcpFrame(Packets.bytes(100, 2));
+            wrong.putByte(wrong.capacity() - 1, (byte)(wrong.getByte(wrong.capacity() - 1) + 1));
+
+            receive(wrong, FrameFlags.CHECKSUM_VERIFIED);
+            assertEquals(1, tcp.datagrams.size(), "a segment the NIC checked is not checked again");
+            assertEquals(1, net.tcpChecksumCheckedByNic.get());
+
+            receive(good, FrameFlags.CHECKSUM_BAD);
+            assertEquals(1, tcp.datagrams.size(), "a segment the NIC found wrong is dropped, whatever its bytes");
+            assertEquals(1, net.tcpBadChecksum.get());
+
+            final UnsafeBuffer udpFrame = Packets.ipv4(NODE_MAC, CLIENT_MAC, CLIENT_IP, NODE_IP, UDP, 7, Packets.udp(53, 5353, new byte[9]));
+            receive(udpFrame, FrameFlags.CHECKSUM_BAD);
+            assertEquals(0, udp.datagrams.size());
+            assertEquals(1, net.udpBadChecksum.get());
+
+            receive(wrong, 0);
+            assertEquals(1, tcp.datagrams.size(), "without a verdict the layer checks it itself");
+            assertEquals(2, net.tcpBadChecksum.get());
+        }
+
+        @Test
         void unicastFramesForAnotherMacAreIgnored()
         {
             final UnsafeBuffer frame = Packets.ipv4(OTHER_MAC, CLIENT_MAC, CLIENT_IP, NODE_IP, TCP, 7, Packets.tcp(1, 2, new byte[0]));
@@ -522,6 +547,79 @@ class Ipv4LayerTest
             segment[17] = l4[17];
             assertArrayEquals(segment, l4);
             assertEquals(1, net.ipv4Sent.get());
+        }
+
+        @Test
+        void onAPortThatFillsTcpChecksumsASegmentCarriesThePseudoHeaderSumAndTheFlag()
+        {
+            final List<Integer> flags = new ArrayList<>();
+            final FrameOutput port = FrameOutput.of(node);
+            final FrameOutput filling = new FrameOutput()
+            {
+                public int claim(final int length)
+                {
+                    return port.claim(length);
+                }
+
+                public MutableDirectBuffer buffer()
+                {
+                    return port.buffer();
+                }
+
+                public void commit(final int offset)
+                {
+                    flags.add(0);
+                    port.commit(offset);
+                }
+
+                public void commit(final int offset, final int commitFlags)
+                {
+                    flags.add(commitFlags);
+                    port.commit(offset);
+                }
+
+                public boolean fillsTcpChecksums()
+                {
+                    return true;
+                }
+            };
+            final Ipv4Layer offloading = new Ipv4Layer(NODE_MAC, Ipv4Address.parseCidr("10.0.0.1/24"), filling, net);
+            offloading.arpCache().learn(CLIENT_IP, CLIENT_MAC, true, 0);
+
+            final int[] protocols = {TCP, TCP, UDP};
+            final byte[][] datagrams = {Packets.tcp(80, 40000, Packets.bytes(1001, 7)), Packets.tcp(80, 40000, new byte[0]),
+                Packets.udp(1, 2, new byte[10])};
+            for (int i = 0; i < protocols.length; i++)
+            {
+                final int at = offloading.claim(NODE_IP, CLIENT_IP, protocols[i], datagrams[i].length);
+                offloading.buffer().putBytes(at, datagrams[i]);
+                offloading.commit();
+            }
+            node.flush();
+            final List<byte[]> got = sent(client);
+            assertEquals(List.of(FrameFlags.FILL_CHECKSUM, FrameFlags.FILL_CHECKSUM, 0), flags,
+                "TCP segments go out for the NIC to fill, UDP with its own checksum");
+            assertEquals(2, net.tcpChecksumFilledByNic.get());
+
+            for (int i = 0; i < 2; i++)
+            {
+                final byte[] frame = got.get(i);
+                final ByteBuffer b = ByteBuffer.wrap(frame);
+                final int l4Length = (b.getShort(ETHERNET + 2) & 0xFFFF) - IPV4;
+                assertEquals(Ipv4Layer.pseudoHeaderSum(l4Length, TCP, NODE_IP, CLIENT_IP), b.getShort(ETHERNET + IPV4 + 16) & 0xFFFF,
+                    "the field holds the pseudo-header sum, as Linux's CHECKSUM_PARTIAL");
+                // What the NIC does: sum the segment over that field; the result is the software checksum.
+                Checksums.completeTransportChecksum(new UnsafeBuffer(frame), 0, frame.length);
+                assertChecksumsRight(frame, TCP);
+            }
+            assertChecksumsRight(got.get(2), UDP);
+        }
+
+        @Test
+        void aPortThatFillsNoChecksumsRefusesTheFlag()
+        {
+            assertThrows(IllegalArgumentException.class, () -> node.txCommit(60, FrameFlags.FILL_CHECKSUM));
+            assertThrows(IllegalArgumentException.class, () -> FrameOutput.of(node).commit(0, FrameFlags.FILL_CHECKSUM));
         }
 
         @Test

@@ -58,5 +58,8 @@ class EalArgumentsTest
         // DpdkPort hands the shim's flags to handlers unchanged.
         assertEquals(FrameFlags.CHECKSUM_PARTIAL, DpdkShim.FLAG_CHECKSUM_PARTIAL);
         assertEquals(FrameFlags.TRUNCATED, DpdkShim.FLAG_TRUNCATED);
+        assertEquals(FrameFlags.CHECKSUM_VERIFIED, DpdkShim.FLAG_CHECKSUM_GOOD);
+        assertEquals(FrameFlags.CHECKSUM_BAD, DpdkShim.FLAG_CHECKSUM_BAD);
+        assertEquals(FrameFlags.FILL_CHECKSUM, DpdkShim.FLAG_FILL_CHECKSUM);
     }
 }

@@ -53,6 +53,24 @@ public final class DpdkShim
     /** Descriptor flag: the frame spans more mbufs than the one described. */
     public static final int FLAG_TRUNCATED = 2;
 
+    /** Descriptor flag (rx): the NIC checked the TCP or UDP checksum and found it good. */
+    public static final int FLAG_CHECKSUM_GOOD = 4;
+
+    /** Descriptor flag (rx): the NIC checked the TCP or UDP checksum and found it wrong. */
+    public static final int FLAG_CHECKSUM_BAD = 8;
+
+    /** Descriptor flag (tx): the NIC fills in this IPv4 frame's TCP or UDP checksum. */
+    public static final int FLAG_FILL_CHECKSUM = 0x10;
+
+    /** Offload bit ({@code ERTCP_DPDK_OFFLOAD_TX_TCP_CKSUM}): the NIC fills in TCP checksums. */
+    public static final int OFFLOAD_TX_TCP_CHECKSUM = 1;
+
+    /** Offload bit ({@code ERTCP_DPDK_OFFLOAD_TX_UDP_CKSUM}): the NIC fills in UDP checksums. */
+    public static final int OFFLOAD_TX_UDP_CHECKSUM = 2;
+
+    /** Offload bit ({@code ERTCP_DPDK_OFFLOAD_RX_L4_CKSUM}): the NIC checks TCP and UDP checksums. */
+    public static final int OFFLOAD_RX_L4_CHECKSUM = 4;
+
     /** {@code ertcp_dpdk_desc}: one frame in an mbuf. */
     public static final StructLayout DESC_LAYOUT = MemoryLayout.structLayout(
         JAVA_LONG.withName("data"),
@@ -118,7 +136,7 @@ public final class DpdkShim
         portCount = library.downcall("ertcp_dpdk_port_count", FunctionDescriptor.of(JAVA_INT));
         portByName = library.downcall("ertcp_dpdk_port_by_name", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         portSetup = library.downcall("ertcp_dpdk_port_setup",
-            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_INT, JAVA_SHORT, JAVA_SHORT, ADDRESS));
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_INT, ADDRESS, ADDRESS));
         rxBurst = library.downcall("ertcp_dpdk_rx_burst",
             FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_SHORT), CRITICAL);
         allocBulk = library.downcall("ertcp_dpdk_alloc_bulk",
@@ -256,17 +274,26 @@ public final class DpdkShim
     }
 
     /**
-     * Configure, start and read the MAC address of a port.
+     * Configure, start and read the MAC address of a port, turning on those of the wanted offloads the driver offers.
      *
-     * @param macOut at least {@link #MAC_LENGTH} bytes.
+     * @param offloadsWanted {@code OFFLOAD_*} bits.
+     * @param macOut         at least {@link #MAC_LENGTH} bytes.
+     * @param offloadsOut    4 bytes: the {@code OFFLOAD_*} bits now on.
      * @return 0 or a negative errno value.
      */
     public int portSetup(
-        final int portId, final int mbufCount, final int rxDescriptors, final int txDescriptors, final MemorySegment macOut)
+        final int portId,
+        final int mbufCount,
+        final int rxDescriptors,
+        final int txDescriptors,
+        final int offloadsWanted,
+        final MemorySegment macOut,
+        final MemorySegment offloadsOut)
     {
         try
         {
-            return (int)portSetup.invokeExact((short)portId, mbufCount, (short)rxDescriptors, (short)txDescriptors, macOut);
+            return (int)portSetup.invokeExact(
+                (short)portId, mbufCount, (short)rxDescriptors, (short)txDescriptors, offloadsWanted, macOut, offloadsOut);
         }
         catch (final Throwable ex)
         {
