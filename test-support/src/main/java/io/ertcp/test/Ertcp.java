@@ -23,11 +23,23 @@ public record Ertcp(Process process, Path log)
      */
     public static Ertcp start(final NetNs ns, final String... args)
     {
+        return start(ns, List.of(), args);
+    }
+
+    /**
+     * Start {@code ./ertcp ARGS} inside a namespace with more environment, such as
+     * {@code ERTCP_JAVA_OPTS=-Dname=value}; it is killed when the namespace closes.
+     *
+     * @param environment {@code NAME=VALUE} entries.
+     */
+    public static Ertcp start(final NetNs ns, final List<String> environment, final String... args)
+    {
         try
         {
             final Path log = Files.createTempFile("ertcp-" + (args.length > 0 ? args[0] : "cli"), ".log");
-            final List<String> command = new ArrayList<>(List.of("env", "ERTCP_NO_BUILD=1", "ERTCP_HEAP=128m",
-                Requirements.root().resolve("ertcp").toString()));
+            final List<String> command = new ArrayList<>(List.of("env", "ERTCP_NO_BUILD=1", "ERTCP_HEAP=128m"));
+            command.addAll(environment);
+            command.add(Requirements.root().resolve("ertcp").toString());
             command.addAll(List.of(args));
             return new Ertcp(ns.start(log, command.toArray(String[]::new)), log);
         }
