@@ -125,12 +125,17 @@ public final class RecordSender implements FrameHandler
         public static final int MAX_WINDOW = 1 << 30;
 
         /**
-         * What a cluster node's primary sends with: a window of 8 MiB and 8192 records, a 2 ms tail probe, 64 frames
+         * What a cluster node's primary sends with: a window of 1 MiB and 8192 records, a 2 ms tail probe, 64 frames
          * a work, as many records in flight as the window holds, 1500-byte frames; the node narrows the records in
          * flight to its logger's slots and sets its {@code replication-mtu}.
+         * <p>
+         * 1 MiB holds what is unconfirmed over a logger's 80 µs round trip at 100 Gbit/s. Every record is written into
+         * the window once and read from it twice (its frames, the primary's own log append), so a window that cycles
+         * through less memory keeps those lines in cache: at 8 MiB the harness's roles cost 10-20% more per byte
+         * (BENCHMARKS.md, "The primary's window"). Records past a full window wait in the log and are sent from there.
          */
         public static final Settings DEFAULT =
-            new Settings(8 << 20, 8192, 2_000_000L, 64, Integer.MAX_VALUE, ReplicationFrameFlyweight.MTU);
+            new Settings(1 << 20, 8192, 2_000_000L, 64, Integer.MAX_VALUE, ReplicationFrameFlyweight.MTU);
 
         public Settings
         {

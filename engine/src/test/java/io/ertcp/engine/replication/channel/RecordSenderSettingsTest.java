@@ -17,14 +17,14 @@ class RecordSenderSettingsTest
     void defaultsAreWhatTheClusterNodesPrimaryPassed()
     {
         final RecordSender.Settings settings = RecordSender.Settings.DEFAULT;
-        assertEquals(8 << 20, settings.windowBytes());
+        assertEquals(1 << 20, settings.windowBytes(), "1 MiB: BENCHMARKS.md, \"The primary's window\"");
         assertEquals(8192, settings.windowRecords());
         assertEquals(2_000_000L, settings.tailProbeNs());
         assertEquals(64, settings.framesPerWork());
         assertEquals(Integer.MAX_VALUE, settings.maxInFlightRecords(), "as many as the window holds, as before");
         assertEquals(ReplicationFrameFlyweight.MTU, settings.mtu());
-        // ClusterNode.newSenderToLogger: (8 << 20, 8192, 2_000_000L, 64, SLOTS, mtu) before.
-        assertEquals(new RecordSender.Settings(8 << 20, 8192, 2_000_000L, 64, 256, 9000),
+        // NodeContext.newSender: the defaults narrowed to the logger's SLOTS and the replication-mtu.
+        assertEquals(new RecordSender.Settings(1 << 20, 8192, 2_000_000L, 64, 256, 9000),
             RecordSender.Settings.DEFAULT.withMaxInFlightRecords(256).withMtu(9000));
     }
 
@@ -44,7 +44,7 @@ class RecordSenderSettingsTest
             .withWindowRecords(64).withTailProbeNs(1_000_000).withFramesPerWork(16).withMaxInFlightRecords(32)
             .withMtu(1280);
         assertEquals(new RecordSender.Settings(1 << 16, 64, 1_000_000, 16, 32, 1280), changed);
-        assertEquals(8 << 20, RecordSender.Settings.DEFAULT.windowBytes(), "DEFAULT itself is never changed");
+        assertEquals(1 << 20, RecordSender.Settings.DEFAULT.windowBytes(), "DEFAULT itself is never changed");
     }
 
     @Test
