@@ -96,6 +96,17 @@ public final class RecordReceiver implements FrameHandler
     private final RecordCodec codec = new RecordCodec();
 
     private final UnsafeBuffer slotBuffer;
+    /**
+     * Per slot, the {@code maxRecordLength}-byte block of {@link #slotBuffer} that holds its bytes, or -1. A slot takes
+     * a block as it starts holding bytes and gives it back as it empties, last freed first taken: a stream cycles
+     * through the few blocks its records in flight need, whose lines are still in cache, not the whole buffer (one
+     * block per slot, by position, would be 4 MiB at 256 slots of 16 KiB).
+     */
+    private final int[] slotBlock;
+    private final int[] freeBlocks;
+    private int freeBlockCount;
+    /** One past the highest block ever taken: how much of {@link #slotBuffer} the receiver has touched. */
+    private int blocksUsed;
     private final long[] slotPosition;
     private final int[] slotLength;
     private final long[] slotFragments;
@@ -200,6 +211,14 @@ public final class RecordReceiver implements FrameHandler
         this.slotCount = BitUtil.findNextPositivePowerOfTwo(slots);
         this.slotMask = slotCount - 1;
         this.slotBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(slotCount * maxRecordLength));
+        this.slotBlock = new int[slotCount];
+        this.freeBlocks = new int[slotCount];
+        for (int i = 0; i < slotCount; i++)
+        {
+            slotBlock[i] = -1;
+            freeBlocks[i] = slotCount - 1 - i;
+        }
+        this.freeBlockCount = slotCount;
         this.slotPosition = new long[slotCount];
         this.slotLength = new int[slotCount];
         this.slotFragments = new long[slotCount];
@@ -422,7 +441,7 @@ public final class RecordReceiver implements FrameHandler
         }
         final int slot = (int)(position & slotMask);
         slotFetching[slot] = position;
-        slotPosition[slot] = 0;
+        empty(slot);
         fetchesPending++;
         if (position > highestSeen)
         {
@@ -447,7 +466,7 @@ public final class RecordReceiver implements FrameHandler
         {
             final int slot = (int)(p & slotMask);
             if (isComplete(p) && completeBeforeNs - slotCompleteNs[slot] >= 0 &&
-                !readiness.isReady(slotBuffer, slot * maxRecordLength, slotLength[slot], p) && fetch(p))
+                !readiness.isReady(slotBuffer, heldAt(slot), slotLength[slot], p) && fetch(p))
             {
                 started++;
             }
@@ -571,12 +590,12 @@ public final class RecordReceiver implements FrameHandler
 
         if (position == next)
         {
-            slotPosition[slot] = 0;
+            empty(slot);
             deliver(buffer, offset, length);
         }
         else
         {
-            slotBuffer.putBytes(slot * maxRecordLength, buffer, offset, length);
+            slotBuffer.putBytes(blockAt(slot), buffer, offset, length);
             slotPosition[slot] = position;
             slotLength[slot] = length;
             slotFragments[slot] = fullMask(length);
@@ -616,17 +635,17 @@ public final class RecordReceiver implements FrameHandler
             counters.duplicates.incrementRelease();
             return;
         }
-        slotBuffer.putBytes(slot * maxRecordLength + fragmentOffset, buffer, offset, chunk);
+        slotBuffer.putBytes(blockAt(slot) + fragmentOffset, buffer, offset, chunk);
         slotFragments[slot] |= bit;
 
         if (slotFragments[slot] == fullMask(recordLength))
         {
-            final int at = slot * maxRecordLength;
+            final int at = heldAt(slot);
             if (slotBuffer.getLong(at + RecordHeaderFlyweight.POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN) != position ||
                 !codec.isIntact(slotBuffer, at, recordLength))
             {
                 counters.corruptRecords.incrementRelease();
-                slotPosition[slot] = 0;
+                empty(slot);
             }
             slotCompleteNs[slot] = nowNs;
         }
@@ -667,6 +686,52 @@ public final class RecordReceiver implements FrameHandler
         return true;
     }
 
+    /**
+     * @return the offset in {@link #slotBuffer} of the slot's block, taking a free one when it has none.
+     */
+    private int blockAt(final int slot)
+    {
+        int block = slotBlock[slot];
+        if (block < 0)
+        {
+            // Never empty: each slot holds at most one block and there are as many blocks as slots.
+            block = freeBlocks[--freeBlockCount];
+            slotBlock[slot] = block;
+            blocksUsed = Math.max(blocksUsed, block + 1);
+        }
+        return block * maxRecordLength;
+    }
+
+    /**
+     * @return how many of the slots' blocks have ever held bytes (tests: a stream touches few of them).
+     */
+    int blocksUsed()
+    {
+        return blocksUsed;
+    }
+
+    /**
+     * @return the offset in {@link #slotBuffer} of the block of a slot that holds bytes.
+     */
+    private int heldAt(final int slot)
+    {
+        return slotBlock[slot] * maxRecordLength;
+    }
+
+    /**
+     * The slot holds no record now; its block goes back to the free ones.
+     */
+    private void empty(final int slot)
+    {
+        slotPosition[slot] = 0;
+        final int block = slotBlock[slot];
+        if (block >= 0)
+        {
+            freeBlocks[freeBlockCount++] = block;
+            slotBlock[slot] = -1;
+        }
+    }
+
     private boolean isComplete(final long position)
     {
         final int slot = (int)(position & slotMask);
@@ -678,11 +743,11 @@ public final class RecordReceiver implements FrameHandler
         while (isComplete(next))
         {
             final int slot = (int)(next & slotMask);
-            if (!handler.onRecord(slotBuffer, slot * maxRecordLength, slotLength[slot], next))
+            if (!handler.onRecord(slotBuffer, heldAt(slot), slotLength[slot], next))
             {
                 return;
             }
-            slotPosition[slot] = 0;
+            empty(slot);
             delivered();
         }
     }
@@ -698,7 +763,7 @@ public final class RecordReceiver implements FrameHandler
             return;
         }
         final int slot = (int)(next & slotMask);
-        slotBuffer.putBytes(slot * maxRecordLength, buffer, offset, length);
+        slotBuffer.putBytes(blockAt(slot), buffer, offset, length);
         slotPosition[slot] = next;
         slotLength[slot] = length;
         slotFragments[slot] = fullMask(length);
@@ -722,7 +787,7 @@ public final class RecordReceiver implements FrameHandler
         fetchesPending = 0;
         for (int i = 0; i < slotCount; i++)
         {
-            slotPosition[i] = 0;
+            empty(i);
             slotFetching[i] = 0;
         }
         highestSeen = next - 1;

@@ -131,6 +131,37 @@ class ReplicationMtuTest
         assertTrue(link.frameLengths.stream().anyMatch(length -> length > 1514), "jumbo frames were used");
     }
 
+    @Test
+    void aStreamOfFragmentedRecordsReusesTheSameFewSlotBlocks()
+    {
+        final Link link = new Link(ImpairmentSpec.NONE, 1500);
+        final Random random = new Random(seed);
+        final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
+        final int records = 3000;
+        long position = 1;
+        int pending = -1;
+        while (link.delivered < records)
+        {
+            // Each record is cut into 11 fragments, so each waits in a slot until it is whole.
+            while (position <= records && position <= link.delivered + 8)
+            {
+                if (pending < 0)
+                {
+                    pending = data(record, random, position, 15_600);
+                }
+                if (!link.offer(record, pending))
+                {
+                    break;
+                }
+                pending = -1;
+                position++;
+            }
+            link.step();
+        }
+        assertTrue(link.receiver.blocksUsed() <= 16, "a stream with 8 records in flight touched " +
+            link.receiver.blocksUsed() + " of the 1,024 slots' blocks (by position it would cycle through all)");
+    }
+
     /** Random data in a DATA record at {@code position}, its checksum stamped. */
     private int data(final UnsafeBuffer record, final Random random, final long position, final int dataLength)
     {
