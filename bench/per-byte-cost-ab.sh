@@ -5,7 +5,8 @@
 #
 #   BASE=/tmp/base bench/per-byte-cost-ab.sh OUTDIR "er-tcp-1 er-tcp-2 er-tcp-0 engine st-tcp" ROUNDS [PerByteCost options]
 #
-# PerByteCost options go to both builds (--security none needs a base whose harness has it). Appends to OUTDIR/log.md.
+# PerByteCost options go to both builds (--security none needs a base whose harness has it). Appends to OUTDIR/log.md;
+# bench/per-byte-cost-ab-summary.py OUTDIR/log.md prints the medians, base against new.
 set -u
 OUT=$1; CONFIGS=$2; ROUNDS=$3; shift 3
 BASE=${BASE:?set BASE to the base tree}

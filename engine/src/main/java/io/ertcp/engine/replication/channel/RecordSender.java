@@ -131,8 +131,9 @@ public final class RecordSender implements FrameHandler
          * <p>
          * 1 MiB holds what is unconfirmed over a logger's 80 µs round trip at 100 Gbit/s. Every record is written into
          * the window once and read from it twice (its frames, the primary's own log append), so a window that cycles
-         * through less memory keeps those lines in cache: at 8 MiB the harness's roles cost 10-20% more per byte
-         * (BENCHMARKS.md, "The primary's window"). Records past a full window wait in the log and are sent from there.
+         * through less memory keeps more of those lines in cache (BENCHMARKS.md, "The primary's window and the
+         * receivers' slot blocks": within the harness's spread alone). Records past a full window wait in the log and
+         * are sent from there.
          */
         public static final Settings DEFAULT =
             new Settings(1 << 20, 8192, 2_000_000L, 64, Integer.MAX_VALUE, ReplicationFrameFlyweight.MTU);

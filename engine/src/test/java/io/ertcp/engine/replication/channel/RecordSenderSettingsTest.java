@@ -17,7 +17,7 @@ class RecordSenderSettingsTest
     void defaultsAreWhatTheClusterNodesPrimaryPassed()
     {
         final RecordSender.Settings settings = RecordSender.Settings.DEFAULT;
-        assertEquals(1 << 20, settings.windowBytes(), "1 MiB: BENCHMARKS.md, \"The primary's window\"");
+        assertEquals(1 << 20, settings.windowBytes());
         assertEquals(8192, settings.windowRecords());
         assertEquals(2_000_000L, settings.tailProbeNs());
         assertEquals(64, settings.framesPerWork());
