@@ -300,12 +300,12 @@ static void fill_checksum(struct rte_mbuf *m)
     {
         /* The data offset, in 32-bit words: net_tap, for one, sums the header apart from the payload. */
         m->l4_len = (uint8_t)((ip[ihl + 12] >> 4) * 4);
-        m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+        m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
     }
     else
     {
         m->l4_len = sizeof(struct rte_udp_hdr);
-        m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
+        m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
     }
 }
 
@@ -323,7 +323,7 @@ int ertcp_dpdk_tx_burst(const uint16_t port_id, const ertcp_dpdk_desc *descs, ui
         struct rte_mbuf *m = (struct rte_mbuf *)(uintptr_t)descs[i].mbuf;
         m->data_len = (uint16_t)descs[i].length;
         m->pkt_len = descs[i].length;
-        m->ol_flags = 0;
+        m->ol_flags &= RTE_MBUF_F_EXTERNAL; /* as rte_pktmbuf_reset leaves it: no offload asked */
         if (descs[i].flags & ERTCP_DPDK_FLAG_FILL_CHECKSUM)
         {
             fill_checksum(m);

@@ -441,14 +441,6 @@ public final class DpdkPort implements PacketPort
         return (offloads & DpdkShim.OFFLOAD_TX_TCP_CHECKSUM) != 0;
     }
 
-    /**
-     * @return true when the NIC checks received TCP and UDP checksums and says so in each frame's flags.
-     */
-    public boolean verifiesChecksums()
-    {
-        return (offloads & DpdkShim.OFFLOAD_RX_L4_CHECKSUM) != 0;
-    }
-
     public int receive(final FrameHandler handler, final int limit)
     {
         if (limit <= 0)
