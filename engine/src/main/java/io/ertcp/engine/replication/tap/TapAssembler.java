@@ -235,8 +235,8 @@ public final class TapAssembler implements FrameHandler
             counters.malformed.incrementRelease();
             return;
         }
-        if (FrameFlags.isChecksumBad(flags) || !FrameFlags.isChecksumTrusted(flags) &&
-            Ipv4Layer.transportChecksum(buffer, l4, l4Length, Ipv4Flyweight.PROTOCOL_TCP, source, destination) != 0)
+        if (FrameFlags.isChecksumBad(flags) || (!FrameFlags.isChecksumTrusted(flags) &&
+            Ipv4Layer.transportChecksum(buffer, l4, l4Length, Ipv4Flyweight.PROTOCOL_TCP, source, destination) != 0))
         {
             counters.badChecksum.incrementRelease();
             return;

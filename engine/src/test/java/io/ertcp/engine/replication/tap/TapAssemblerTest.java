@@ -382,6 +382,23 @@ class TapAssemblerTest
         }
 
         @Test
+        void theNicsVerdictOnTheTcpChecksumIsTaken()
+        {
+            final byte[] bytes = pattern(1000, 7);
+            deliver(syn(IRS));
+            final byte[] good = data(IRS, 0, bytes, 0, 1000);
+            deliver(good, FrameFlags.CHECKSUM_BAD);
+            assertEquals(1, counters.badChecksum.get(), "a segment the NIC found wrong is dropped, whatever its bytes");
+            assertEquals(0, tap.contiguousFrom(CLIENT, CLIENT_PORT, 0));
+
+            final byte[] wrong = good.clone();
+            wrong[PAYLOAD_AT + 10] ^= 0x01;
+            deliver(wrong, FrameFlags.CHECKSUM_VERIFIED);
+            assertEquals(1, counters.badChecksum.get(), "a segment the NIC checked is not checked again");
+            assertEquals(1000, tap.contiguousFrom(CLIENT, CLIENT_PORT, 0));
+        }
+
+        @Test
         void aBadIpHeaderChecksumIsDroppedEvenWhenPartial()
         {
             deliver(syn(IRS));
