@@ -346,6 +346,12 @@ final class PrimaryRole implements NodeRole
         return true;
     }
 
+    /** The replication of this primary's connections, for tests. */
+    PrimaryReplication replication()
+    {
+        return primary;
+    }
+
     /** ER-TCP: the node's own copy of what it published, written once the frames are on the wire. */
     int appendPending()
     {

@@ -14,10 +14,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The primary's end of the replication channel. Records are copied into a retransmit window when offered and stay
- * there until the logger confirms them durable, because the channel loses frames like any Ethernet and a receiver
- * that finds a gap asks for it again (NAK). The window is one preallocated byte ring plus per-position index
- * arrays, so offering, sending, retransmitting and releasing allocate nothing.
+ * The primary's end of the replication channel. Records are copied into a retransmit window when offered (or built
+ * there in the first place, {@link #claim}) and stay there until the logger confirms them durable, because the
+ * channel loses frames like any Ethernet and a receiver that finds a gap asks for it again (NAK). The window is one
+ * preallocated byte ring plus per-position index arrays, so offering, sending, retransmitting and releasing allocate
+ * nothing.
  * <p>
  * {@link #doWork(long, FrameOutput)} sends retransmissions first (a receiver is stalled on them), then new records:
  * whole small records share a frame, and a record larger than a frame's payload is cut into fragments at multiples
@@ -89,6 +90,10 @@ public final class RecordSender implements FrameHandler
     private int cursorFragment;
     private FetchListener fetchListener;
     private boolean detectRestarts;
+    /** A record being built in the window ({@link #claim}): where, and how long it may be. */
+    private boolean claimOpen;
+    private long claimStart;
+    private int claimMaxLength;
     private long firstOffered;
     private boolean baseDue;
     private int receiverIncarnation;
@@ -278,29 +283,99 @@ public final class RecordSender implements FrameHandler
                 "Record position " + position + " does not follow " + highestOffered + ": positions are dense.");
         }
 
+        final boolean inPlace = claimOpen && isClaimed(buffer, offset);
+        if (claimOpen && !inPlace)
+        {
+            throw new IllegalStateException("Record " + position + " was offered while another is being built in " +
+                "the window: publish the claimed record first.");
+        }
+        if (inPlace && length > claimMaxLength)
+        {
+            throw new IllegalArgumentException("A record of " + length + " bytes was built in a claim of " +
+                claimMaxLength + ".");
+        }
+        claimOpen = false;
         if (highestOffered - released > slotMask)
         {
             return false;
         }
 
-        long start = tailBytes;
-        final int index = (int)(start & windowMask);
-        if (index + length > windowMask + 1)
-        {
-            start += windowMask + 1 - index;
-        }
-        if (start + length - headBytes > windowMask + 1)
+        final long start = inPlace ? claimStart : placeFor(length);
+        if (start < 0)
         {
             return false;
         }
 
-        window.putBytes((int)(start & windowMask), buffer, offset, length);
+        if (!inPlace)
+        {
+            window.putBytes((int)(start & windowMask), buffer, offset, length);
+        }
         final int slot = (int)(position & slotMask);
         recordStart[slot] = start;
         recordLength[slot] = length;
         tailBytes = start + length;
         highestOffered = position;
         return true;
+    }
+
+    /**
+     * Room in the window for the next record, of up to {@code maxLength} bytes, where {@link #offer} would copy it:
+     * {@code view} is pointed there, the caller builds the record in it and offers it from there ({@code offer(view,
+     * 0, length)}), which then copies nothing. Until that offer (or {@link #cancelClaim}) no other record may be
+     * offered, since it would go where the claimed one is being built; a confirmation or a send changes nothing there.
+     *
+     * @return false when the window has no such room now (build the record elsewhere and offer it as usual).
+     */
+    public boolean claim(final int maxLength, final UnsafeBuffer view)
+    {
+        if (maxLength < RecordHeaderFlyweight.HEADER_LENGTH || maxLength > maxRecordLength ||
+            (started && highestOffered - released > slotMask))
+        {
+            return false;
+        }
+        final long start = placeFor(maxLength);
+        if (start < 0)
+        {
+            return false;
+        }
+        claimOpen = true;
+        claimStart = start;
+        claimMaxLength = maxLength;
+        view.wrap(window, (int)(start & windowMask), maxLength);
+        return true;
+    }
+
+    /** Drop a {@link #claim} whose record will not be offered from the window (the next offer copies as usual). */
+    public void cancelClaim()
+    {
+        claimOpen = false;
+    }
+
+    /** @return whether a {@link #claim} is open. */
+    public boolean claimed()
+    {
+        return claimOpen;
+    }
+
+    private boolean isClaimed(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.addressOffset() + offset == window.addressOffset() + (claimStart & windowMask) &&
+            null == buffer.byteArray();
+    }
+
+    /**
+     * @return where a record of {@code length} bytes goes in the window (from the tail, or from the ring's start when
+     * it would not fit before the end), or -1 when the window has no room for it.
+     */
+    private long placeFor(final int length)
+    {
+        long start = tailBytes;
+        final int index = (int)(start & windowMask);
+        if (index + length > windowMask + 1)
+        {
+            start += windowMask + 1 - index;
+        }
+        return start + length - headBytes > windowMask + 1 ? -1 : start;
     }
 
     /**

@@ -151,7 +151,38 @@ public final class LogPublisher implements RecordPublisher
         return elideFrom != Long.MAX_VALUE;
     }
 
+    /**
+     * ER-TCP, with the sender in step: room in the sender's window ({@link RecordSender#claim}), so a record built there
+     * is sent, kept for retransmission and appended to this log from where it was built.
+     */
+    public boolean claim(final int maxLength, final UnsafeBuffer view)
+    {
+        return !tapMode && !behind && null != sender &&
+            nextToOffer == Math.max(publishedPosition, log.lastPosition()) + 1 && sender.claim(maxLength, view);
+    }
+
+    public void cancelClaim()
+    {
+        if (null != sender)
+        {
+            sender.cancelClaim();
+        }
+    }
+
     public long publish(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        try
+        {
+            return publishRecord(buffer, offset, length);
+        }
+        finally
+        {
+            // A claimed record the window did not take (the log did) leaves its room unused.
+            cancelClaim();
+        }
+    }
+
+    private long publishRecord(final MutableDirectBuffer buffer, final int offset, final int length)
     {
         final long position = Math.max(publishedPosition, log.lastPosition()) + 1;
         buffer.putLong(offset + RecordHeaderFlyweight.POSITION_OFFSET, position, ByteOrder.LITTLE_ENDIAN);

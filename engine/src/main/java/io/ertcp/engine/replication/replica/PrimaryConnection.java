@@ -34,11 +34,13 @@ final class PrimaryConnection
     boolean starved;
     /**
      * Input taken from TCP in this receive burst, not yet published (one DATA record per burst), gathered in place in
-     * the DATA record it becomes (from {@code DataFlyweight.DATA_OFFSET}; the header is written around it). Allocated
-     * on first use and kept while pooled.
+     * the DATA record it becomes (from {@code DataFlyweight.DATA_OFFSET}; the header is written around it): the room
+     * the publisher's window holds for it, or {@link #ownStaging} when another connection builds its record there.
      */
     UnsafeBuffer staging;
     int staged;
+    /** This connection's own staging buffer: allocated on first use and kept while pooled. */
+    UnsafeBuffer ownStaging;
     /** The timeout wheel's timer for the replica's timeout, or -1. */
     long wheelTimerId = -1;
 
@@ -56,6 +58,7 @@ final class PrimaryConnection
         inPendingList = false;
         starved = false;
         staged = 0;
+        staging = ownStaging;
         wheelTimerId = -1;
     }
 

@@ -105,6 +105,14 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
     private final ArrayList<PrimaryConnection> acked = new ArrayList<>();
     private final ArrayList<PrimaryConnection> starved = new ArrayList<>();
     private final ArrayList<PrimaryConnection> stagedReplicas = new ArrayList<>();
+    /**
+     * The connection whose DATA record is being built in the publisher's window ({@link RecordPublisher#claim}), at
+     * most one; the others stage theirs in their own buffers. It is published before any other record.
+     */
+    private PrimaryConnection claimHolder;
+    private final UnsafeBuffer claimView = new UnsafeBuffer(0, 0);
+    private long dataRecordsInWindow;
+    private long dataRecordsStagedApart;
     private final DeadlineTimerWheel timers;
     private final Long2LongHashMap timerConnections = new Long2LongHashMap(-1);
     private final DeadlineTimerWheel.TimerHandler onTimer = this::onTimerExpiry;
@@ -301,7 +309,7 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
         if (built > 0 && pool.size() + byReplica.size() < stack.connectionsBuilt())
         {
             final PrimaryConnection live = new PrimaryConnection();
-            live.staging = newStaging();
+            live.ownStaging = newStaging();
             pool.add(live);
         }
         return built;
@@ -420,6 +428,24 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
     public long timeRecords()
     {
         return timeRecords;
+    }
+
+    /**
+     * @return DATA records built where the publisher sends them from (its window): the client's bytes copied once,
+     * from TCP's receive buffer into the record.
+     */
+    public long dataRecordsInWindow()
+    {
+        return dataRecordsInWindow;
+    }
+
+    /**
+     * @return DATA records gathered in a connection's own staging buffer (another connection held the window's room,
+     * the window was full or behind, or ST-TCP) and copied into the window when published.
+     */
+    public long dataRecordsStagedApart()
+    {
+        return dataRecordsStagedApart;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -838,16 +864,12 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
                 break;
             }
             final int chunk = Math.min(length - taken, room);
-            if (null == live.staging)
-            {
-                // The record itself: input is gathered where its DATA record's bytes go, so publishing copies it no more.
-                live.staging = newStaging();
-            }
-            live.staging.putBytes(DataFlyweight.DATA_OFFSET + live.staged, buffer, offset + taken, chunk);
             if (0 == live.staged)
             {
+                startRecord(live);
                 stagedReplicas.add(live);
             }
+            live.staging.putBytes(DataFlyweight.DATA_OFFSET + live.staged, buffer, offset + taken, chunk);
             live.staged += chunk;
             taken += chunk;
         }
@@ -872,6 +894,45 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
         return count;
     }
 
+    /**
+     * Choose where a connection's next DATA record is gathered: the record itself, in the publisher's window when no
+     * other connection builds one there (so the client's bytes are copied once, from the receive buffer into the record
+     * its frames are sent from), else the connection's own staging buffer. A TIME that is due goes before a record
+     * built in the window now, since nothing can be published while it is being built.
+     */
+    private void startRecord(final PrimaryConnection live)
+    {
+        if (null == claimHolder)
+        {
+            if (timeDue(false))
+            {
+                logTime();
+            }
+            if (publisher.claim(DataFlyweight.HEADER_LENGTH + maxDataPerRecord, claimView))
+            {
+                claimHolder = live;
+                live.staging = claimView;
+                dataRecordsInWindow++;
+                return;
+            }
+        }
+        if (null == live.ownStaging)
+        {
+            live.ownStaging = newStaging();
+        }
+        live.staging = live.ownStaging;
+        dataRecordsStagedApart++;
+    }
+
+    /** Publish the record being built in the window, if any: before any other record, whose place it holds. */
+    private void publishClaimed()
+    {
+        if (null != claimHolder)
+        {
+            publishStaged(claimHolder);
+        }
+    }
+
     private void publishStaged(final PrimaryConnection live)
     {
         if (live.staged > 0)
@@ -879,7 +940,21 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
             data.wrap(live.staging, 0).writeAround(epoch, live.replica.id, live.replica.inputOffset, live.staged);
             final int length = DataFlyweight.HEADER_LENGTH + live.staged;
             live.staged = 0;
-            publishAndApply(live.staging, length);
+            if (live == claimHolder)
+            {
+                claimHolder = null;
+                // Its TIME went before it when it started (startRecord); one due since goes right after it.
+                publishRecord(live.staging, length);
+                live.staging = live.ownStaging;
+                if (timeDue(false))
+                {
+                    logTime();
+                }
+            }
+            else
+            {
+                publishAndApply(live.staging, length);
+            }
         }
     }
 
@@ -976,6 +1051,11 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
             acked.remove(live);
             live.inPendingList = false;
         }
+        if (live == claimHolder)
+        {
+            claimHolder = null;
+            publisher.cancelClaim();
+        }
         live.reset(null);
         pool.add(live);
     }
@@ -1006,14 +1086,21 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
 
     private void publishAndApply(final UnsafeBuffer record, final int length)
     {
-        final long clusterTimeNs = clusterTimeNs();
-        if (clusterTimeNs - loggedTimeNs >= TIME_RESOLUTION_NS || !timeLogged ||
-            (lastTimePosition != lastPublishedPosition &&
-            RecordType.OPEN == record.getShort(RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN)))
+        if (timeDue(RecordType.OPEN == record.getShort(RecordHeaderFlyweight.TYPE_OFFSET, ByteOrder.LITTLE_ENDIAN)))
         {
             logTime();
         }
         publishRecord(record, length);
+    }
+
+    /**
+     * @return whether a TIME goes before the next record: the clock moved on by {@link #TIME_RESOLUTION_NS}, none was
+     * logged yet, or the record is an OPEN and the last record is not a TIME.
+     */
+    private boolean timeDue(final boolean open)
+    {
+        return clusterTimeNs() - loggedTimeNs >= TIME_RESOLUTION_NS || !timeLogged ||
+            (open && lastTimePosition != lastPublishedPosition);
     }
 
     /**
@@ -1022,6 +1109,13 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
      */
     private void logTime()
     {
+        final long timesBefore = timeRecords;
+        publishClaimed();
+        if (timeRecords != timesBefore && lastTimePosition == lastPublishedPosition)
+        {
+            // Publishing the record built in the window logged the time right after it: this TIME is that one.
+            return;
+        }
         final long clusterTimeNs = clusterTimeNs();
         time.wrap(timeScratch, 0).write(epoch, clusterTimeNs);
         final long position = publisher.publish(timeScratch, 0, TimeFlyweight.LENGTH);
@@ -1041,6 +1135,10 @@ public final class PrimaryReplication implements TcpService, ReplicationSeam, Re
 
     private void publishRecord(final UnsafeBuffer record, final int length)
     {
+        if (record != claimView)
+        {
+            publishClaimed();
+        }
         final long position = publisher.publish(record, 0, length);
         if (position != lastPublishedPosition + 1)
         {

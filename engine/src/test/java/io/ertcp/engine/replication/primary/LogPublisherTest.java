@@ -1,9 +1,11 @@
 package io.ertcp.engine.replication.primary;
 
 import io.ertcp.engine.counters.Counters;
+import io.ertcp.engine.net.EthernetFlyweight;
 import io.ertcp.engine.port.FrameOutput;
 import io.ertcp.engine.replication.channel.ChannelCounters;
 import io.ertcp.engine.replication.channel.RecordSender;
+import io.ertcp.engine.replication.channel.ReplicationFrameFlyweight;
 import io.ertcp.log.DataFlyweight;
 import io.ertcp.log.LogReader;
 import io.ertcp.log.RecordHeaderFlyweight;
@@ -22,7 +24,9 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The primary's own copy of the log: in ER-TCP written from the sender's window after the frames went out, in the
@@ -152,6 +156,78 @@ class LogPublisherTest
         scratch.putShort(RecordHeaderFlyweight.TYPE_OFFSET, (short)999, ByteOrder.LITTLE_ENDIAN);
         assertThrows(IllegalArgumentException.class, () -> publisher.publish(scratch, 0, length));
         assertEquals(0, sender.highestOffered(), "nothing reached the sender");
+    }
+
+    @Test
+    void aRecordBuiltInTheWindowIsSentAndLoggedFromWhereItWasBuiltBitForBit()
+    {
+        final RecordSender sender = sender(64);
+        final LogPublisher publisher = new LogPublisher(log, sender);
+        publish(publisher, 100);
+        final UnsafeBuffer room = new UnsafeBuffer(0, 0);
+        assertTrue(publisher.claim(DataFlyweight.HEADER_LENGTH + 1_000, room));
+        final long builtAt = room.addressOffset();
+        for (int i = 0; i < 700; i++)
+        {
+            payload.putByte(i, (byte)(31 * i + 5));
+        }
+        final int length = new DataFlyweight().wrap(room, 0).write(1, 7L, 100L, payload, 0, 700).length();
+        assertEquals(2, publisher.publish(room, 0, length));
+        final byte[] record = new byte[length];
+        room.getBytes(0, record);
+        published.add(record);
+
+        final UnsafeBuffer held = new UnsafeBuffer(0, 0);
+        assertEquals(length, sender.heldRecord(2, held));
+        assertEquals(builtAt, held.addressOffset(), "the window holds the record where it was built: no copy");
+        assertEquals(3, publish(publisher, 50), "the next record goes after it");
+
+        publisher.doWork(0, out);
+        assertEquals(1, out.frames, "three small records share one frame");
+        final int frameRecords = EthernetFlyweight.HEADER_LENGTH + ReplicationFrameFlyweight.PAYLOAD_OFFSET;
+        final byte[] sent = new byte[length];
+        out.buffer().getBytes(frameRecords + published.get(0).length, sent);
+        assertArrayEquals(record, sent, "the frame carries the record's bytes as built");
+        publisher.appendPending();
+        assertLogHoldsWhatWasPublished();
+    }
+
+    @Test
+    void noOtherRecordIsOfferedWhileOneIsBeingBuiltInTheWindow()
+    {
+        final RecordSender sender = sender(64);
+        final LogPublisher publisher = new LogPublisher(log, sender);
+        assertTrue(publisher.claim(DataFlyweight.HEADER_LENGTH + 100, new UnsafeBuffer(0, 0)));
+        final int length = new DataFlyweight().wrap(scratch, 0).write(1, 7L, 0L, payload, 0, 10).length();
+        assertEquals("Record 1 was offered while another is being built in the window: publish the claimed record " +
+            "first.", assertThrows(IllegalStateException.class, () -> publisher.publish(scratch, 0, length)).getMessage());
+
+        final LogPublisher cancelled = new LogPublisher(log, sender(64));
+        assertTrue(cancelled.claim(DataFlyweight.HEADER_LENGTH + 100, new UnsafeBuffer(0, 0)));
+        cancelled.cancelClaim();
+        assertEquals(1, publish(cancelled, 10), "a cancelled claim leaves the window as it was");
+    }
+
+    @Test
+    void noRoomIsClaimedInStTcpWhileRecordsWaitInTheLogOrBeyondTheWindow()
+    {
+        final UnsafeBuffer room = new UnsafeBuffer(0, 0);
+        final LogPublisher tapped = new LogPublisher(log, sender(64));
+        tapped.tapped(1);
+        assertFalse(tapped.claim(DataFlyweight.HEADER_LENGTH + 100, room), "ST-TCP's window holds DATA_REFs");
+
+        final LogPublisher full = new LogPublisher(log, sender(4));
+        for (int i = 0; i < 5; i++)
+        {
+            publish(full, 50);
+        }
+        assertFalse(full.claim(DataFlyweight.HEADER_LENGTH + 100, room), "records wait in the log: they go first");
+
+        final LogPublisher small = new LogPublisher(log, new RecordSender(PRIMARY_ID, 1, MAC_PRIMARY, MAC_LOGGER,
+            LOGGER_ID, SENDING.withWindowBytes(4096), new ChannelCounters(counters, "primary-small")));
+        assertFalse(small.claim(8192, room), "longer than the window");
+        assertTrue(small.claim(4096, room));
+        assertFalse(new LogPublisher(log, null).claim(100, room), "no peer: the log takes the records");
     }
 
     private long publish(final LogPublisher publisher, final int dataLength)
