@@ -8,7 +8,7 @@
 #   bench/per-byte-cost.sh [--configs "engine er-tcp-0 er-tcp-1 er-tcp-2 st-tcp"]
 #                          [--logs "/dev/shm /var/tmp"] [--warmup-mib 32] [--window-mib 16]
 #                          [--windows 3] [--cpu N] [--name NAME] [--security key|none]
-#                          [--counters] [--replication-mtu BYTES]
+#                          [--counters] [--replication-mtu BYTES] [--prefault-wait]
 #
 # --logs: the directories the cluster's Chronicle logs go under (java.io.tmpdir of the run): tmpfs
 # and disk by default. The engine alone keeps no log and runs once. --cpu pins every run to one CPU
@@ -16,6 +16,9 @@
 # --security none: the cluster file says security: none (frames carry the trailer, no MAC) instead of the test
 # key. --counters: also print every node counter that moved, per MiB (re-sends, NAKs, tail probes).
 # --replication-mtu: the cluster file's replication-mtu (default 1500).
+# --prefault-wait: step the cluster only once the log prefaulter thread has every node's log paged in ahead of its
+# appends (the wait is in no duty cycle): the duty cycles with all their page work off them, as when each node's
+# prefaulter has a core to itself; here one thread serves every node's log and on two cores it can fall behind.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +33,7 @@ NAME=per-byte-cost
 SECURITY=key
 COUNTERS=false
 MTU=
+PREFAULT_WAIT=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --configs) CONFIGS=$2; shift 2 ;;
@@ -42,7 +46,8 @@ while [ $# -gt 0 ]; do
     --security) SECURITY=$2; shift 2 ;;
     --counters) COUNTERS=true; shift ;;
     --replication-mtu) MTU=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --prefault-wait) PREFAULT_WAIT=true; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "per-byte-cost.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -65,7 +70,7 @@ rm -f "$CSV"
   echo
   echo "machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), load average $(cut -d' ' -f1-3 /proc/loadavg)" \
        "before the run, $("$JAVA" -version 2>&1 | head -1)"
-  echo "command: bench/per-byte-cost.sh --configs \"$CONFIGS\" --logs \"$LOGS\" --warmup-mib $WARMUP --window-mib $WINDOW --windows $WINDOWS${CPU:+ --cpu $CPU} --security $SECURITY${MTU:+ --replication-mtu $MTU}$([ "$COUNTERS" = true ] && echo ' --counters')"
+  echo "command: bench/per-byte-cost.sh --configs \"$CONFIGS\" --logs \"$LOGS\" --warmup-mib $WARMUP --window-mib $WINDOW --windows $WINDOWS${CPU:+ --cpu $CPU} --security $SECURITY${MTU:+ --replication-mtu $MTU}$([ "$COUNTERS" = true ] && echo ' --counters')$([ "$PREFAULT_WAIT" = true ] && echo ' --prefault-wait')"
 } > "$MD"
 
 run() {
@@ -73,6 +78,7 @@ run() {
   "${PIN[@]}" "$JAVA" @"$ROOT/jvm.flags" -Xmx1g -XX:+UseZGC -Djava.io.tmpdir="$tmp" \
     -cp "$ROOT/jmh/target/benchmarks.jar" io.ertcp.engine.cluster.PerByteCost --config "$config" \
     --warmup-mib "$WARMUP" --window-mib "$WINDOW" --windows "$WINDOWS" --csv "$CSV" --security "$SECURITY" --counters "$COUNTERS" ${MTU:+--replication-mtu "$MTU"} \
+    --prefault-wait "$PREFAULT_WAIT" \
     | grep -v '^\[' >> "$MD"
 }
 

@@ -72,6 +72,9 @@ final class LogPrefaulter
         private long windowFrom;
         private long touchedTo;
         private volatile long bytesFaulted;
+        /** The file and write position for which every page up to the lead (or the file's end) is in. */
+        private volatile File doneFile;
+        private volatile long doneFor = -1;
 
         /** The appender wrote up to {@code fileOffset} of {@code cycleFile}: allocation-free, two volatile writes. */
         void wrote(final File cycleFile, final long fileOffset)
@@ -135,6 +138,33 @@ final class LogPrefaulter
         {
             return null == shared ? null : shared.stopReason;
         }
+    }
+
+    /**
+     * @return whether every open log's pages are in up to {@link #AHEAD_BYTES} past its last append (or its file's
+     * end), true without a prefaulter: what the per-byte harness may wait for between steps, to measure duty cycles
+     * with the page work all off them, as on a machine where this thread has a core to itself.
+     */
+    static boolean caughtUp()
+    {
+        final LogPrefaulter prefaulter;
+        synchronized (LOCK)
+        {
+            prefaulter = shared;
+        }
+        if (null == prefaulter || prefaulter.stopped)
+        {
+            return true;
+        }
+        for (final Target target : prefaulter.targets)
+        {
+            final File file = target.file;
+            if (!target.closed && null != file && (target.doneFile != file || target.doneFor < target.writtenTo))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The prefaulter thread's CPU time so far in ns, or -1 when there is none: what the per-byte harness reports. */
@@ -228,6 +258,8 @@ final class LogPrefaulter
             final long length = Math.min(STEP_BYTES, limit - from);
             if (length <= 0)
             {
+                target.doneFor = writtenTo;
+                target.doneFile = file;
                 return 0;
             }
             if (null == target.window || from < target.windowFrom ||
@@ -258,6 +290,11 @@ final class LogPrefaulter
             }
             target.touchedTo = from + length;
             target.bytesFaulted += length;
+            if (from + length >= limit)
+            {
+                target.doneFor = writtenTo;
+                target.doneFile = file;
+            }
             return 1;
         }
         catch (final IOException | RuntimeException ex)

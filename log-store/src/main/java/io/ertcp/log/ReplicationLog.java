@@ -397,6 +397,15 @@ public final class ReplicationLog implements AutoCloseable
     }
 
     /**
+     * @return whether the process's log prefaulter has every open log's pages in ahead of its last append (true when
+     * there is none): the per-byte harness's {@code --prefault-wait} steps only then.
+     */
+    public static boolean prefaulterCaughtUp()
+    {
+        return LogPrefaulter.caughtUp();
+    }
+
+    /**
      * Force the records appended so far to disk (msync of the current cycle file), so they survive a machine crash.
      * Costs a disk flush; a logger that needs this calls it once per batch before confirming the batch.
      */

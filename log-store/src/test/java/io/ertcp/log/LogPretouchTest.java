@@ -164,6 +164,12 @@ class LogPretouchTest
                     " bytes of " + file + " in 10 s, not the " + wanted + " of the appends and up to 8 MiB past them");
                 assertTrue(allocatedBytes(TestRecords.cycleFiles(plain).get(0)) < prefaulted.writtenTo() + (1 << 20),
                     "a log without the prefaulter holds only the pages it wrote");
+                // What the per-byte harness's --prefault-wait waits for: said once the pages are in, within its step.
+                while (!ReplicationLog.prefaulterCaughtUp() && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(5);
+                }
+                assertTrue(ReplicationLog.prefaulterCaughtUp(), "the prefaulter says it is ahead of the appends");
             }
             assertTrue(prefaulted.bytesPrefaulted() >= LogPrefaulter.AHEAD_BYTES);
         }

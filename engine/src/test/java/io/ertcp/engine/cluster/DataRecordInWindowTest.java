@@ -32,7 +32,8 @@ class DataRecordInWindowTest
             final EchoSource source = cluster.streamThrough(data, 1 << 20, 20_000_000_000L);
             final long inWindow = primary.dataRecordsInWindow() - inWindowBefore;
             assertTrue(inWindow >= (1 << 20) / ClusterNode.maxDataPerRecord(1500),
-                "a MiB echoed is at least 67 full DATA records, each built in the window: " + inWindow + "; seed " + seed);
+                "a MiB echoed is at least 67 full DATA records, each built in the window: " + inWindow +
+                "; seed " + seed);
             assertEquals(0, primary.dataRecordsStagedApart() - apartBefore,
                 "one connection: none gathered apart and copied again; seed " + seed);
 

@@ -30,6 +30,12 @@ public final class PerByteCost
 {
     private static final long MIB = 1L << 20;
     private static final long SIMULATED_LIMIT_NS = 60_000_000_000L;
+    /** The longest real time a step waits for the log prefaulter with {@code --prefault-wait}. */
+    private static final long PREFAULT_WAIT_LIMIT_NS = 50_000_000L;
+    /** {@code --prefault-wait}: step only once the prefaulter has every log's pages in ahead of its appends. */
+    private static boolean prefaultWait;
+    private static long prefaultWaits;
+    private static long prefaultWaitsGivenUp;
 
     private PerByteCost()
     {
@@ -70,6 +76,7 @@ public final class PerByteCost
                 case "--security" -> security = args[++i];
                 case "--replication-mtu" -> mtu = Integer.parseInt(args[++i]);
                 case "--counters" -> counters = Boolean.parseBoolean(args[++i]);
+                case "--prefault-wait" -> prefaultWait = Boolean.parseBoolean(args[++i]);
                 case "--help" -> usage(null);
                 default -> usage("unknown option " + arg);
             }
@@ -107,7 +114,8 @@ public final class PerByteCost
             out.println("per-byte-cost: " + problem + ".");
         }
         out.println("usage: PerByteCost --config engine|er-tcp-0|er-tcp-1|er-tcp-2|st-tcp [--warmup-mib 32] " +
-            "[--window-mib 16] [--windows 3] [--seed 11] [--csv FILE] [--security key|none] [--counters true] [--replication-mtu 1500]");
+            "[--window-mib 16] [--windows 3] [--seed 11] [--csv FILE] [--security key|none] [--counters true] [--replication-mtu 1500] " +
+            "[--prefault-wait true]");
         out.println("  logs go under java.io.tmpdir (-Djava.io.tmpdir=/dev/shm for tmpfs)");
         System.exit(null == problem ? 0 : 2);
     }
@@ -163,6 +171,8 @@ public final class PerByteCost
             final long streamStartNs = rig.nowNs();
             final Map<String, Map<String, Long>> countersBefore = snapshot(rig);
             final long prefaulterBeforeNs = io.ertcp.log.ReplicationLog.prefaulterCpuNs();
+            final long waitsBefore = prefaultWaits;
+            final long givenUpBefore = prefaultWaitsGivenUp;
             rig.meter(true);
             for (int w = 0; w < windows; w++)
             {
@@ -210,6 +220,12 @@ public final class PerByteCost
                 out.printf(Locale.ROOT, "%nlog prefaulter thread (every node's log, off the duty cycles): %.2f CPU ms/MiB%n",
                     (prefaulterNs - prefaulterBeforeNs) / mib / 1e6);
             }
+            if (prefaultWait)
+            {
+                out.printf(Locale.ROOT, "stepped only with the prefaulter ahead (--prefault-wait): %.1f waits/MiB, %d given " +
+                    "up after %d ms%n", (prefaultWaits - waitsBefore) / mib, prefaultWaitsGivenUp - givenUpBefore,
+                    PREFAULT_WAIT_LIMIT_NS / 1_000_000);
+            }
             if (counters)
             {
                 reportCounters(rig, countersBefore, snapshot(rig), mib, out);
@@ -230,9 +246,37 @@ public final class PerByteCost
             {
                 return false;
             }
+            if (prefaultWait)
+            {
+                awaitPrefaulter();
+            }
             rig.step();
         }
         return true;
+    }
+
+    /**
+     * Wait, outside every measured duty cycle, until the log prefaulter has every log's pages in ahead of its appends:
+     * the duty cycles then find all their pages allocated, as when each node's prefaulter has a core of its own (in
+     * this one process one thread serves every node's log, and on a two-core machine it can fall behind).
+     */
+    private static void awaitPrefaulter()
+    {
+        if (io.ertcp.log.ReplicationLog.prefaulterCaughtUp())
+        {
+            return;
+        }
+        prefaultWaits++;
+        final long deadline = System.nanoTime() + PREFAULT_WAIT_LIMIT_NS;
+        while (!io.ertcp.log.ReplicationLog.prefaulterCaughtUp())
+        {
+            if (System.nanoTime() >= deadline)
+            {
+                prefaultWaitsGivenUp++;
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000L);
+        }
     }
 
     private static String logPlace(final CostRig rig) throws IOException
