@@ -351,12 +351,6 @@ public final class RecordSender implements FrameHandler
         claimOpen = false;
     }
 
-    /** @return whether a {@link #claim} is open. */
-    public boolean claimed()
-    {
-        return claimOpen;
-    }
-
     private boolean isClaimed(final DirectBuffer buffer, final int offset)
     {
         return buffer.addressOffset() + offset == window.addressOffset() + (claimStart & windowMask) &&
