@@ -3,7 +3,8 @@
 #   python3 bench/per-byte-cost-ab-summary.py OUTDIR/log.md [--ratio ROLE]
 # --ratio ROLE: also each role's cost over ROLE's in the same run (backup1, say), median per build. Between runs this
 # machine's figures move by +-10% for code that did not change; within a run every role sees the same machine, so for
-# a change to one role the ratio to a role it leaves alone is the steadier figure.
+# a change to one role the ratio to a role it leaves alone is the steadier figure. A run that reports the primary's log
+# writer thread adds rows 'writer' and 'primary+writer' (the duty cycle and the thread; without one, the duty cycle).
 import re, sys, statistics, collections
 
 args = sys.argv[1:]
@@ -31,6 +32,16 @@ for line in open(args[0]):
     m = re.match(r'log prefaulter thread.*: ([\d.]+) CPU', line)
     if m and cur:
         d[(cur[0], 'prefaulter', cur[1])].append(float(m.group(1)))
+    m = re.match(r"primary's log writer thread.*: ([\d.]+) CPU", line)
+    if m and cur:
+        runs[-1][2]['writer'] = float(m.group(1))
+
+# The primary's duty cycle and its log writer thread together (a build without the thread: the duty cycle alone).
+for config, build, roles in runs:
+    if 'primary' in roles:
+        d[(config, 'primary+writer', build)].append(roles['primary'] + roles.get('writer', 0.0))
+    if 'writer' in roles:
+        d[(config, 'writer', build)].append(roles['writer'])
 
 
 def row(label, b, n):

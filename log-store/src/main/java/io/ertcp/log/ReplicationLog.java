@@ -85,8 +85,13 @@ public final class ReplicationLog implements AutoCloseable
     private final Map<Integer, File> cycleFiles = new ConcurrentHashMap<>();
     private final long tornRecords;
     private final String recoveryReport;
-    private long lastPosition;
-    private int lastEpoch;
+    /** Written by the appending thread (the owner, or its {@link LogWriter}); read by any. */
+    private volatile long lastPosition;
+    private volatile int lastEpoch;
+    /** The thread of the last append, so that Chronicle's appender is handed over when another one appends. */
+    private Thread appendingThread;
+    /** Appends the owner hands it on a thread of its own, or null ({@link #startWriter}). */
+    private volatile LogWriter writer;
     /** The positions of the newest SNAPSHOT records appended since the log opened, newest first (0: none). */
     private final long[] snapshotRecords = new long[SnapshotStore.KEEP];
 
@@ -280,6 +285,7 @@ public final class ReplicationLog implements AutoCloseable
      */
     public long append(final DirectBuffer record, final int offset, final int length)
     {
+        settleWriter();
         checkAppendable(record, offset, length);
 
         final long position = lastPosition + 1;
@@ -291,6 +297,7 @@ public final class ReplicationLog implements AutoCloseable
         }
 
         final int epoch = record.getInt(offset + RecordHeaderFlyweight.EPOCH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        takeAppender();
         try (DocumentContext dc = appender.writingDocument())
         {
             final Bytes<?> bytes = dc.wire().bytes();
@@ -320,6 +327,7 @@ public final class ReplicationLog implements AutoCloseable
      */
     public long appendStamped(final DirectBuffer record, final int offset, final int length)
     {
+        settleWriter();
         checkAppendable(record, offset, length);
 
         final long position = lastPosition + 1;
@@ -331,6 +339,7 @@ public final class ReplicationLog implements AutoCloseable
         }
 
         final int epoch = record.getInt(offset + RecordHeaderFlyweight.EPOCH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        takeAppender();
         try (DocumentContext dc = appender.writingDocument())
         {
             final Bytes<?> bytes = dc.wire().bytes();
@@ -345,6 +354,75 @@ public final class ReplicationLog implements AutoCloseable
         lastEpoch = epoch;
         noteSnapshotRecord(record, offset, position);
         return position;
+    }
+
+    /**
+     * Append from now on on a thread of its own what the calling thread (the owner) {@link LogWriter#hand}s it, from
+     * memory the owner keeps until {@link #lastPosition()} covers it: the ER-TCP primary's own copy of the log, taken
+     * from its sender's window off the duty cycle. The owner's own calls go on as before; an append, a sync or a
+     * snapshot lookup from it first waits for what the writer was handed. The writer also takes over the
+     * pretouching ({@link #pretouch()} does nothing on the owner's thread meanwhile).
+     *
+     * @return the writer; the same one when it runs already.
+     */
+    public LogWriter startWriter()
+    {
+        LogWriter current = writer;
+        if (null == current)
+        {
+            current = new LogWriter(this, "ertcp-log-writer");
+            writer = current;
+        }
+        return current;
+    }
+
+    /**
+     * Stop the writer, once it appended everything it was handed; appends continue on the caller's thread. Nothing
+     * when none runs.
+     */
+    public void stopWriter()
+    {
+        final LogWriter current = writer;
+        if (null != current)
+        {
+            current.close();
+            writer = null;
+        }
+    }
+
+    /**
+     * @return the writer {@link #startWriter} started, or null.
+     */
+    public LogWriter writer()
+    {
+        return writer;
+    }
+
+    /** The owner's use of the log waits for what it handed the writer; the writer's own appends go straight on. */
+    private void settleWriter()
+    {
+        final LogWriter current = writer;
+        if (null != current && Thread.currentThread() != current.thread())
+        {
+            current.drain();
+        }
+    }
+
+    /** Chronicle's appender belongs to one thread at a time: hand it to this one when another appended last. */
+    private void takeAppender()
+    {
+        final Thread current = Thread.currentThread();
+        if (current != appendingThread)
+        {
+            appender.singleThreadedCheckReset();
+            appendingThread = current;
+        }
+    }
+
+    /** The writer's pretouch, between its appends. */
+    int pretouchOwned()
+    {
+        return pretoucher.pretouch();
     }
 
     /** The cycle file the appender's bytes map, for the prefaulter; a field read, no allocation. */
@@ -371,6 +449,7 @@ public final class ReplicationLog implements AutoCloseable
      */
     public long snapshotRecordPosition(final int back)
     {
+        settleWriter();
         return snapshotRecords[back];
     }
 
@@ -384,7 +463,7 @@ public final class ReplicationLog implements AutoCloseable
      */
     public int pretouch()
     {
-        return pretoucher.pretouch();
+        return null == writer ? pretoucher.pretouch() : 0;
     }
 
     /**
@@ -394,6 +473,15 @@ public final class ReplicationLog implements AutoCloseable
     public static long prefaulterCpuNs()
     {
         return LogPrefaulter.threadCpuNs();
+    }
+
+    /**
+     * The CPU time, in ns, of every log writer thread of the process so far ({@link #startWriter}; the ER-TCP
+     * primary's own log copy, off the duty cycle), 0 when none ran: the per-byte harness counts it apart from the roles.
+     */
+    public static long writerCpuNs()
+    {
+        return LogWriter.totalCpuNs();
     }
 
     /**
@@ -411,6 +499,7 @@ public final class ReplicationLog implements AutoCloseable
      */
     public void sync()
     {
+        settleWriter();
         if (appender.wire() != null && appender.wire().bytes() instanceof MappedBytes mapped)
         {
             mapped.sync();
@@ -447,6 +536,7 @@ public final class ReplicationLog implements AutoCloseable
      */
     public void startAt(final long position)
     {
+        settleWriter();
         if (position < 1)
         {
             throw new IllegalArgumentException("Record positions start at 1, not " + position + ".");
@@ -541,6 +631,7 @@ public final class ReplicationLog implements AutoCloseable
     @Override
     public void close()
     {
+        stopWriter();
         pretoucher.close();
         appender.close();
         queue.close();

@@ -27,11 +27,47 @@ import java.util.concurrent.locks.LockSupport;
  * {@code loop-pretouch} appends until killed, {@code torn-pretouch} stops mid-excerpt as {@code torn} does, and
  * {@code crc-pretouch} leaves a complete excerpt whose record lost its second half (a torn page: the header is
  * there, the checksum does not match) and waits to be killed.
+ * <p>
+ * Mode {@code loop-writer} appends through a {@link LogWriter} on a thread of its own, as the ER-TCP primary does: it
+ * builds each record in one of {@link #WRITER_SLOTS} off-heap slots, hands it over, and prints each position once the
+ * log's last position covers it; so at most {@link #WRITER_SLOTS} records past the last printed one are in flight.
  */
 public final class CrashingAppender
 {
+    /** Records in flight to the writer in mode {@code loop-writer}. */
+    static final int WRITER_SLOTS = 8;
+
     private CrashingAppender()
     {
+    }
+
+    private static void appendThroughWriter(final ReplicationLog log, final PrintStream out, final TestRecords records)
+    {
+        final LogWriter writer = log.startWriter();
+        final int slotBytes = 64 * 1024;
+        final UnsafeBuffer slots = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(WRITER_SLOTS * slotBytes));
+        final RecordCodec codec = new RecordCodec();
+        long reported = log.lastPosition();
+        for (long n = log.lastPosition() + 1; ; n++)
+        {
+            while (log.lastPosition() <= n - WRITER_SLOTS)
+            {
+                Thread.onSpinWait(); // the slot's record is not in the log yet
+            }
+            final int at = (int)(n % WRITER_SLOTS) * slotBytes;
+            final int length = records.data(n, TestRecords.lengthOf(n));
+            slots.putBytes(at, records.buffer(), 0, length);
+            slots.putLong(at + RecordHeaderFlyweight.POSITION_OFFSET, n, ByteOrder.LITTLE_ENDIAN);
+            codec.stampChecksum(slots, at, length);
+            for (final long last = log.lastPosition(); reported < last; )
+            {
+                out.println(++reported);
+            }
+            while (!writer.hand(slots.addressOffset() + at, length))
+            {
+                Thread.onSpinWait();
+            }
+        }
     }
 
     /**
@@ -96,6 +132,10 @@ public final class CrashingAppender
             long n = log.lastPosition() + 1;
             final String mode = args.length > 1 ? args[1] : "loop";
             final boolean pretouch = mode.endsWith("-pretouch");
+            if (mode.equals("loop-writer"))
+            {
+                appendThroughWriter(log, out, records);
+            }
             if (mode.startsWith("torn") || mode.startsWith("crc"))
             {
                 tearAnAppend(log, out, records, n, pretouch, mode.startsWith("crc"));

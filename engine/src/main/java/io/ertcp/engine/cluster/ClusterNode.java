@@ -508,6 +508,10 @@ public final class ClusterNode implements Agent, Membership.LocalStatus, Members
      */
     private void become(final NodeRole next)
     {
+        if (role instanceof PrimaryRole primary && next != role)
+        {
+            primary.close(); // the log stays the node's; only what the primary alone held goes
+        }
         role = next;
         state = next.state();
         final FrameHandler handler = next.portHandler();

@@ -68,6 +68,12 @@ final class PrimaryRole implements NodeRole
     private static final long SYNC_SLACK_RECORDS = 256;
     /** Two-node ST-TCP: how long after a failed fencing hook it is run again. */
     private static final long FENCE_RETRY_NS = 1_000_000_000L;
+    /**
+     * ER-TCP: the primary's own copy of the log is written on the log's writer thread, off the duty cycle
+     * (docs/architecture.md, "The primary's own log copy"); {@code -Dertcp.log.writer-thread=false} writes it on the
+     * duty cycle after each flush instead.
+     */
+    static final boolean WRITER_THREAD = !"false".equals(System.getProperty("ertcp.log.writer-thread"));
 
     private final NodeContext ctx;
     private final Membership membership;
@@ -157,6 +163,10 @@ final class PrimaryRole implements NodeRole
         {
             publisher = new LogPublisher(log,
                 takeover ? backup.takeStandbySender(this.peerId, this.peerMac) : newSenderToPeer());
+            if (WRITER_THREAD)
+            {
+                publisher.appendOnWriterThread();
+            }
             backupSync = null;
         }
         else if (!takeover)
@@ -364,6 +374,13 @@ final class PrimaryRole implements NodeRole
     }
 
     /** Deposed (rule 9): it serves nothing from now on; the node drops it when it rejoins as a backup. */
+    /** The role ends: the log's writer thread appends what it was handed and stops (the node keeps the log). */
+    @Override
+    public void close()
+    {
+        publisher.stopWriterThread();
+    }
+
     void depose()
     {
         stack = null; // onTcp drops the VIP's segments now; the management endpoint stays

@@ -171,6 +171,7 @@ public final class PerByteCost
             final long streamStartNs = rig.nowNs();
             final Map<String, Map<String, Long>> countersBefore = snapshot(rig);
             final long prefaulterBeforeNs = io.ertcp.log.ReplicationLog.prefaulterCpuNs();
+            final long writerBeforeNs = io.ertcp.log.ReplicationLog.writerCpuNs();
             final long waitsBefore = prefaultWaits;
             final long givenUpBefore = prefaultWaitsGivenUp;
             rig.meter(true);
@@ -213,12 +214,19 @@ public final class PerByteCost
                     m.totalWorkingCycles / mib));
             }
             final long prefaulterNs = io.ertcp.log.ReplicationLog.prefaulterCpuNs();
+            final long writerNs = io.ertcp.log.ReplicationLog.writerCpuNs();
             report(configuration, rig, whole, windowResults, mib, rig.nowNs() - streamStartNs, overhead, out);
             if (prefaulterNs >= 0 && prefaulterBeforeNs >= 0)
             {
                 // Off every duty cycle, in real time beside the stepping: the pages of all nodes' logs allocated ahead.
                 out.printf(Locale.ROOT, "%nlog prefaulter thread (every node's log, off the duty cycles): %.2f CPU ms/MiB%n",
                     (prefaulterNs - prefaulterBeforeNs) / mib / 1e6);
+            }
+            if (writerNs > 0 && writerBeforeNs >= 0)
+            {
+                // Off the primary's duty cycle, in real time beside the stepping: its own copy of the log.
+                out.printf(Locale.ROOT, "primary's log writer thread (its own log copy, off the duty cycle): %.2f CPU ms/MiB%n",
+                    (writerNs - writerBeforeNs) / mib / 1e6);
             }
             if (prefaultWait)
             {

@@ -78,6 +78,10 @@ public final class RecordSender implements FrameHandler
     private boolean started;
     private long highestOffered;
     private long released;
+    /** The highest position whose room in the window is free again: confirmed, and at most {@link #holdAbove}. */
+    private long freed;
+    /** Records past this stay in the window even once confirmed ({@link #holdAbove}). */
+    private long holdAbove = Long.MAX_VALUE;
     private long sendPosition;
     private int sendFragment;
     private long headBytes;
@@ -274,6 +278,7 @@ public final class RecordSender implements FrameHandler
             firstOffered = position;
             highestOffered = position - 1;
             released = position - 1;
+            freed = position - 1;
             progressReleased = released;
             sendPosition = position;
         }
@@ -295,7 +300,7 @@ public final class RecordSender implements FrameHandler
                 claimMaxLength + ".");
         }
         claimOpen = false;
-        if (highestOffered - released > slotMask)
+        if (highestOffered - freed > slotMask)
         {
             return false;
         }
@@ -329,7 +334,7 @@ public final class RecordSender implements FrameHandler
     public boolean claim(final int maxLength, final UnsafeBuffer view)
     {
         if (maxLength < RecordHeaderFlyweight.HEADER_LENGTH || maxLength > maxRecordLength ||
-            (started && highestOffered - released > slotMask))
+            (started && highestOffered - freed > slotMask))
         {
             return false;
         }
@@ -643,13 +648,37 @@ public final class RecordSender implements FrameHandler
         {
             return;
         }
-        final int slot = (int)(upTo & slotMask);
-        headBytes = recordStart[slot] + recordLength[slot];
         released = upTo;
         if (sendPosition <= released)
         {
             sendPosition = released + 1;
             sendFragment = 0;
+        }
+        free();
+    }
+
+    /**
+     * Keep every record past {@code position} in the window even once it is confirmed, until a later call lets it
+     * go: the ER-TCP primary's log writer appends its own copy of each record from the window, so a record's room is
+     * freed only once the logger confirmed it and the local log holds it (docs/architecture.md, "The primary's own
+     * log copy"). Without a call, a confirmation frees the room at once.
+     *
+     * @param position the highest position the local log holds.
+     */
+    public void holdAbove(final long position)
+    {
+        holdAbove = position;
+        free();
+    }
+
+    private void free()
+    {
+        final long upTo = Math.min(released, holdAbove);
+        if (upTo > freed)
+        {
+            final int slot = (int)(upTo & slotMask);
+            headBytes = recordStart[slot] + recordLength[slot];
+            freed = upTo;
         }
     }
 
@@ -675,11 +704,20 @@ public final class RecordSender implements FrameHandler
     }
 
     /**
-     * @return the highest position released from the window by a confirmation.
+     * @return the highest position the receiver confirmed: nothing up to it is sent again. Its room in the window
+     * is free once also past {@link #holdAbove} ({@link #freedPosition}).
      */
     public long releasedPosition()
     {
         return released;
+    }
+
+    /**
+     * @return the highest position whose room in the window is free again.
+     */
+    public long freedPosition()
+    {
+        return freed;
     }
 
     /**
@@ -691,14 +729,14 @@ public final class RecordSender implements FrameHandler
     }
 
     /**
-     * Point {@code view} at a record the window still holds (offered, not yet released by a confirmation), in
-     * place: the primary writes its own copy of the log from here once the record's frames are out.
+     * Point {@code view} at a record the window still holds (offered, its room not yet freed), in place: the primary
+     * writes its own copy of the log from here once the record's frames are out.
      *
      * @return the record's length, or 0 when the window does not hold that position.
      */
     public int heldRecord(final long position, final UnsafeBuffer view)
     {
-        if (!started || position <= released || position > highestOffered)
+        if (!started || position <= freed || position > highestOffered)
         {
             return 0;
         }

@@ -6,6 +6,7 @@ import io.ertcp.engine.replication.channel.RecordSender;
 import io.ertcp.engine.replication.replica.RecordPublisher;
 import io.ertcp.log.DataRefFlyweight;
 import io.ertcp.log.LogReader;
+import io.ertcp.log.LogWriter;
 import io.ertcp.log.RecordCodec;
 import io.ertcp.log.RecordHandler;
 import io.ertcp.log.RecordHeaderFlyweight;
@@ -29,6 +30,13 @@ import java.nio.ByteOrder;
  * node calls it after every flush, so between duty cycles the log holds every published record, as it did when
  * publishing appended first; no record can be confirmed, and so released from the window, before the flush that
  * carries its frames. Whatever reads the log here (the backlog, a retarget) appends what waits first.
+ * <p>
+ * With {@link #appendOnWriterThread} (ER-TCP, the default) that append is not even on the duty cycle: {@link
+ * #appendPending} hands each record, as an address in the window, to the log's {@link LogWriter}, which copies it into
+ * the log on a thread of its own; the window keeps a record's room until the logger confirmed it <em>and</em> the log
+ * holds it ({@link RecordSender#holdAbove}), and the log waits for the writer before any other append or read from
+ * here. The logger's confirmation still makes a record durable at once (docs/architecture.md, "The primary's own log
+ * copy").
  * <p>
  * In ST-TCP ({@link #tapped}) the peer is the backup, which taps the client's bytes off the LAN: each DATA record
  * goes to it as a DATA_REF ordering record, without its bytes, and the whole record only when the backup FETCHes it
@@ -61,6 +69,11 @@ public final class LogPublisher implements RecordPublisher
     private long nextToOffer;
     /** The last position given; the log holds up to it, or the window holds what the log lacks (ER-TCP). */
     private long publishedPosition;
+    /** The log holds, or its writer was handed, every record up to here. */
+    private long handedPosition;
+    /** Hand the log's appends to its writer thread ({@link #appendOnWriterThread}). */
+    private boolean onWriterThread;
+    private LogWriter writer;
     private final UnsafeBuffer pendingView = new UnsafeBuffer(0, 0);
     private boolean refused;
 
@@ -102,7 +115,43 @@ public final class LogPublisher implements RecordPublisher
         this.sender = sender;
         this.nextToOffer = log.lastPosition() + 1;
         this.publishedPosition = log.lastPosition();
+        this.handedPosition = log.lastPosition();
         this.behind = null == sender;
+    }
+
+    /**
+     * ER-TCP: write the primary's own copy of the log on the log's writer thread from now on, started by the first
+     * {@link #appendPending} (so that it belongs to the thread of the duty cycle); see the class comment.
+     */
+    public void appendOnWriterThread()
+    {
+        onWriterThread = true;
+    }
+
+    /**
+     * @return the log's writer this publisher hands its appends to, or null while it appends on the duty cycle.
+     */
+    public LogWriter writer()
+    {
+        return writer;
+    }
+
+    /**
+     * Stop handing appends to the writer, once it appended everything: the role ends (the node closes or reopens its
+     * log) or ST-TCP takes over the window.
+     */
+    public void stopWriterThread()
+    {
+        onWriterThread = false;
+        if (null != writer)
+        {
+            log.stopWriter();
+            writer = null;
+            if (null != sender)
+            {
+                sender.holdAbove(Long.MAX_VALUE);
+            }
+        }
     }
 
     /**
@@ -112,7 +161,13 @@ public final class LogPublisher implements RecordPublisher
     public void retarget(final RecordSender newSender, final long fromPosition)
     {
         appendPending();
+        if (null != writer)
+        {
+            // The old window's records must be in the log before it goes; the new one is read from the log.
+            writer.drain();
+        }
         this.sender = newSender;
+        holdForWriter();
         this.fetchCount = 0;
         if (tapMode)
         {
@@ -135,6 +190,7 @@ public final class LogPublisher implements RecordPublisher
      */
     public void tapped(final long fromPosition)
     {
+        stopWriterThread(); // the window holds DATA_REFs, not what the log takes
         this.tapMode = true;
         this.elideFrom = Math.max(1, fromPosition);
         if (null != sender)
@@ -157,6 +213,7 @@ public final class LogPublisher implements RecordPublisher
      */
     public boolean claim(final int maxLength, final UnsafeBuffer view)
     {
+        holdForWriter();
         return !tapMode && !behind && null != sender &&
             nextToOffer == Math.max(publishedPosition, log.lastPosition()) + 1 && sender.claim(maxLength, view);
     }
@@ -204,8 +261,9 @@ public final class LogPublisher implements RecordPublisher
         // the ones waiting in the window, to keep the log's order.
         appendPending();
         codec.stampChecksum(buffer, offset, length);
-        log.appendStamped(buffer, offset, length);
+        log.appendStamped(buffer, offset, length); // after what the writer was handed: the log waits for it
         publishedPosition = position;
+        handedPosition = position;
         if (!behind && null != sender && position == nextToOffer)
         {
             if (offer(buffer, offset, length, position))
@@ -234,7 +292,7 @@ public final class LogPublisher implements RecordPublisher
     public int appendPending()
     {
         int appended = 0;
-        for (long position = log.lastPosition() + 1; position <= publishedPosition; position++)
+        for (long position = handedPosition + 1; position <= publishedPosition; position++)
         {
             final int length = null == sender ? 0 : sender.heldRecord(position, pendingView);
             if (0 == length)
@@ -243,14 +301,38 @@ public final class LogPublisher implements RecordPublisher
                     "primary's log held it: a confirmation came for frames not yet sent.");
             }
             // Stamped once when published: the window's copy goes to the log as it is.
-            log.appendStamped(pendingView, 0, length);
+            if (onWriterThread && null == writer)
+            {
+                writer = log.startWriter();
+            }
+            if (null == writer)
+            {
+                log.appendStamped(pendingView, 0, length);
+            }
+            else if (!writer.hand(pendingView.addressOffset(), length))
+            {
+                writer.drain(); // its ring is full, many thousand records behind: let it catch up
+                writer.hand(pendingView.addressOffset(), length);
+            }
+            handedPosition = position;
             appended++;
         }
+        holdForWriter();
         return appended;
     }
 
+    /** The window keeps what the log lacks: the writer may still be copying it. */
+    private void holdForWriter()
+    {
+        if (null != writer && null != sender)
+        {
+            sender.holdAbove(log.lastPosition());
+        }
+    }
+
     /**
-     * @return the last position published; the log holds it once {@link #appendPending} ran.
+     * @return the last position published; the log holds it once {@link #appendPending} ran (and its writer, when it
+     * has one, appended it).
      */
     public long publishedPosition()
     {
@@ -268,6 +350,7 @@ public final class LogPublisher implements RecordPublisher
         {
             return 0;
         }
+        holdForWriter();
         int work = 0;
         if (fetchCount > 0)
         {

@@ -230,6 +230,98 @@ class LogPublisherTest
         assertFalse(new LogPublisher(log, null).claim(100, room), "no peer: the log takes the records");
     }
 
+    @Test
+    void aConfirmedRecordKeepsItsRoomInTheWindowUntilTheLogHoldsIt()
+    {
+        final RecordSender sender = sender(64);
+        final LogPublisher publisher = new LogPublisher(log, sender);
+        for (int i = 0; i < 10; i++)
+        {
+            publish(publisher, 100);
+        }
+        publisher.doWork(0, out);
+        sender.holdAbove(3);
+        sender.onConfirm(10);
+        assertEquals(10, sender.releasedPosition(), "the logger's confirmation counts at once: the records are durable");
+        assertEquals(3, sender.freedPosition(), "their room waits for the local log");
+        final UnsafeBuffer held = new UnsafeBuffer(0, 0);
+        assertEquals(published.get(3).length, sender.heldRecord(4, held), "record 4 is still in the window");
+        assertEquals(0, sender.heldRecord(3, held));
+        sender.holdAbove(10);
+        assertEquals(10, sender.freedPosition());
+        assertEquals(0, sender.heldRecord(4, held));
+        assertEquals(0, sender.windowBytesUsed());
+    }
+
+    @Test
+    void onTheWriterThreadTheLogGetsEveryRecordAndTheDutyCycleOnlyHandsThem()
+    {
+        final RecordSender sender = sender(4096); // room for every record, however far the writer is behind
+        final LogPublisher publisher = new LogPublisher(log, sender);
+        publisher.appendOnWriterThread();
+        for (int round = 0; round < 50; round++)
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                publish(publisher, 40 + 37 * i);
+            }
+            publisher.doWork(round, out);
+            assertEquals(20, publisher.appendPending(), "each record handed once");
+            assertTrue(sender.freedPosition() <= log.lastPosition(), "no room is freed before the log holds its record");
+            sender.onConfirm(publisher.publishedPosition());
+            assertEquals(publisher.publishedPosition(), publisher.confirmedPosition());
+            publisher.doWork(round, out);
+            assertTrue(sender.freedPosition() <= log.lastPosition());
+        }
+        assertTrue(null != publisher.writer() && log.writer() == publisher.writer(), "the log's writer thread appends");
+        publisher.writer().drain();
+        publisher.doWork(99, out);
+        assertEquals(1_000, log.lastPosition());
+        assertEquals(1_000, sender.freedPosition(), "once logged and confirmed the room is free");
+        assertLogHoldsWhatWasPublished();
+
+        publisher.stopWriterThread();
+        assertEquals(null, log.writer());
+        publish(publisher, 10);
+        publisher.doWork(100, out);
+        assertEquals(1, publisher.appendPending());
+        assertEquals(1_001, log.lastPosition(), "on the duty cycle again");
+        assertLogHoldsWhatWasPublished();
+    }
+
+    @Test
+    void onTheWriterThreadAFullWindowAndARetargetStillKeepTheLogsOrder()
+    {
+        final RecordSender sender = sender(4);
+        final LogPublisher publisher = new LogPublisher(log, sender);
+        publisher.appendOnWriterThread();
+        for (int i = 1; i <= 4; i++)
+        {
+            publish(publisher, 50);
+        }
+        publisher.doWork(0, out);
+        assertEquals(4, publisher.appendPending());
+        publish(publisher, 60);
+        assertEquals(5, log.lastPosition(), "the record that waits in the log goes after the four the writer had");
+        sender.onConfirm(4);
+        publish(publisher, 70);
+        final RecordSender next = sender(64);
+        publisher.retarget(next, 1);
+        assertEquals(6, log.lastPosition());
+        publisher.doWork(1, out);
+        assertEquals(6, next.highestOffered(), "the new logger is filled from the log");
+        for (int i = 0; i < 5; i++)
+        {
+            publish(publisher, 80);
+        }
+        publisher.doWork(2, out);
+        publisher.appendPending();
+        publisher.tapped(1);
+        assertEquals(null, log.writer(), "ST-TCP's window holds DATA_REFs: the log is appended on the duty cycle");
+        assertEquals(11, log.lastPosition());
+        assertLogHoldsWhatWasPublished();
+    }
+
     private long publish(final LogPublisher publisher, final int dataLength)
     {
         for (int i = 0; i < dataLength; i++)

@@ -1,0 +1,285 @@
+package io.ertcp.log;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Appends records to one {@link ReplicationLog} on a thread of its own, from memory the owner keeps them in until they
+ * are appended: the ER-TCP primary's own copy of the log, written from its sender's window off the duty cycle
+ * (docs/architecture.md, "The primary's own log copy").
+ * <p>
+ * The owner (the thread that opened the writer, the node's duty cycle) {@link #hand}s each record as an address and a
+ * length, in position order; the writer's thread copies it into the log with {@link ReplicationLog#appendStamped} and
+ * then publishes the log's new last position, after which the owner may reuse the record's memory. Between records the
+ * writer's thread does the log's pretouching, which its appends would otherwise pay on the duty cycle. The hand-off is
+ * a single-producer, single-consumer ring of descriptors: no lock, no allocation, and the owner wakes a parked writer
+ * only when it parked.
+ * <p>
+ * While a writer is open the log takes other appends and reads from its owner as before: the log first waits for the
+ * writer to finish what it was handed ({@link #drain}), so the log's order stays the order of the calls. A failed
+ * append on the writer's thread stops the writer; the owner's next call to it throws with the reason.
+ */
+public final class LogWriter
+{
+    /**
+     * Records handed and not yet appended, at most: 12 KiB of descriptors, built at a takeover. The writer appends a
+     * record in about a µs (a few for 16 KB), so the owner waits for room only behind a writer that lost its core.
+     */
+    public static final int CAPACITY = 1 << 10;
+
+    /** How long an idle writer spins for the next hand-off before it yields, then parks. */
+    static final long SPIN_NS = Long.getLong("ertcp.log.writer-spin-ns", 20_000L);
+
+    /** The longest park; a hand-off to a parked writer wakes it at once. */
+    static final long MAX_PARK_NS = 1_000_000L;
+
+    private static final int MASK = CAPACITY - 1;
+    /** The writers running in this process, and the CPU time of those that stopped: the per-byte harness's figure. */
+    private static final java.util.Set<LogWriter> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final AtomicLong STOPPED_CPU_NS = new AtomicLong();
+
+    private final ReplicationLog log;
+    private final Thread owner;
+    private final Thread thread;
+    private final long[] addresses = new long[CAPACITY];
+    private final int[] lengths = new int[CAPACITY];
+    /** Records handed so far (the owner's count; published with release). */
+    private final AtomicLong handed = new AtomicLong();
+    /** Records appended so far (the writer's count; published with release). */
+    private final AtomicLong appended = new AtomicLong();
+    private final AtomicBoolean parked = new AtomicBoolean();
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    private long handedLocal;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+    private volatile long pretouchSteps;
+
+    LogWriter(final ReplicationLog log, final String name)
+    {
+        this.log = log;
+        this.owner = Thread.currentThread();
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+        RUNNING.add(this);
+        this.thread.start();
+    }
+
+    /**
+     * @return the CPU time, in ns, of every log writer thread this process ran so far (0 when none ran), or -1 where
+     * the JVM does not measure thread CPU time.
+     */
+    public static long totalCpuNs()
+    {
+        long total = STOPPED_CPU_NS.get();
+        for (final LogWriter writer : RUNNING)
+        {
+            final long ns = writer.cpuNs();
+            if (ns < 0)
+            {
+                return -1;
+            }
+            total += ns;
+        }
+        return total;
+    }
+
+    /**
+     * Hand one record to be appended: its bytes at {@code address} stay as they are until {@link ReplicationLog#lastPosition()}
+     * reaches its position. The record carries that position (the log's next after those handed before) and its
+     * checksum, as {@link ReplicationLog#appendStamped} takes it.
+     *
+     * @return false when the writer has {@link #CAPACITY} records waiting: append again once it took some.
+     * @throws IllegalStateException when the writer stopped on a failed append, or the caller is not the owner.
+     */
+    public boolean hand(final long address, final int length)
+    {
+        checkOwner();
+        checkFailure();
+        final long next = handedLocal;
+        if (next - appended.getAcquire() >= CAPACITY)
+        {
+            return false;
+        }
+        final int index = (int)(next & MASK);
+        addresses[index] = address;
+        lengths[index] = length;
+        handedLocal = next + 1;
+        // Volatile on both sides (the writer sets parked, then reads handed): a writer about to park sees this record.
+        handed.set(next + 1);
+        if (parked.get())
+        {
+            LockSupport.unpark(thread);
+        }
+        return true;
+    }
+
+    /**
+     * Wait until every record handed is appended: afterwards the calling thread (the owner) may use the log directly.
+     *
+     * @throws IllegalStateException when the writer stopped on a failed append.
+     */
+    public void drain()
+    {
+        checkOwner();
+        int spins = 0;
+        while (appended.getAcquire() < handedLocal)
+        {
+            checkFailure();
+            if (parked.getAcquire())
+            {
+                LockSupport.unpark(thread);
+            }
+            if (++spins < 1_000)
+            {
+                Thread.onSpinWait();
+            }
+            else
+            {
+                Thread.yield();
+            }
+        }
+        checkFailure();
+    }
+
+    /**
+     * @return whether every record handed is appended.
+     */
+    public boolean isDrained()
+    {
+        return appended.getAcquire() == handed.getAcquire();
+    }
+
+    /**
+     * @return records handed and not yet appended.
+     */
+    public long waiting()
+    {
+        return handed.getAcquire() - appended.getAcquire();
+    }
+
+    /**
+     * @return the CPU time, in ns, of the writer's thread so far, or -1 where the JVM does not measure it: the per-byte
+     * harness counts it apart from the duty cycle.
+     */
+    public long cpuNs()
+    {
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        return threads.isThreadCpuTimeSupported() ? threads.getThreadCpuTime(thread.threadId()) : -1;
+    }
+
+    /**
+     * @return the pretouch steps the writer's thread took between appends.
+     */
+    public long pretouchSteps()
+    {
+        return pretouchSteps;
+    }
+
+    /** The writer's thread, for the log's check that an append comes from it. */
+    Thread thread()
+    {
+        return thread;
+    }
+
+    /** Finish what was handed, then stop the thread. */
+    void close()
+    {
+        if (null == failure && Thread.currentThread() == owner)
+        {
+            drain();
+        }
+        final long cpuBefore = cpuNs();
+        closed = true;
+        LockSupport.unpark(thread);
+        try
+        {
+            thread.join(5_000);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        // The thread's last moments after the reading above are not counted: a few µs at most.
+        RUNNING.remove(this);
+        STOPPED_CPU_NS.addAndGet(Math.max(0, cpuBefore));
+    }
+
+    private void checkOwner()
+    {
+        if (Thread.currentThread() != owner)
+        {
+            throw new IllegalStateException("The log writer of " + log.directory() + " belongs to thread " +
+                owner.getName() + ": hand records to it from that thread only.");
+        }
+    }
+
+    private void checkFailure()
+    {
+        final Throwable cause = failure;
+        if (null != cause)
+        {
+            throw new IllegalStateException("The log writer of " + log.directory() + " stopped: an append failed (" +
+                cause.getMessage() + "); the log ends at position " + log.lastPosition() + ".", cause);
+        }
+    }
+
+    private void run()
+    {
+        long next = 0;
+        long idleSince = 0;
+        long parkNs = 0;
+        while (!closed)
+        {
+            final long available = handed.getAcquire();
+            if (next < available)
+            {
+                try
+                {
+                    do
+                    {
+                        final int index = (int)(next & MASK);
+                        view.wrap(addresses[index], lengths[index]);
+                        log.appendStamped(view, 0, lengths[index]);
+                        appended.setRelease(++next);
+                    }
+                    while (next < available);
+                }
+                catch (final RuntimeException | Error ex)
+                {
+                    failure = ex;
+                    return;
+                }
+                idleSince = 0;
+                parkNs = 0;
+                continue;
+            }
+            if (log.pretouchOwned() > 0)
+            {
+                pretouchSteps++;
+                continue;
+            }
+            final long now = System.nanoTime();
+            if (0 == idleSince)
+            {
+                idleSince = now;
+            }
+            if (now - idleSince < SPIN_NS)
+            {
+                Thread.onSpinWait();
+                continue;
+            }
+            parked.set(true);
+            if (handed.get() == next && !closed)
+            {
+                parkNs = Math.min(MAX_PARK_NS, Math.max(50_000L, parkNs * 2));
+                LockSupport.parkNanos(parkNs);
+            }
+            parked.setRelease(false);
+        }
+    }
+}
