@@ -23,6 +23,8 @@
 #             suspicion after --suspect-timeout (500 ms: no failover is wanted here, and with
 #             every JVM on one loaded core a shorter one risks a false takeover mid-measurement;
 #             the run checks the nodes' logs for suspicions and prints how many there were)
+#   ertcp-Nb-inline  the same with the primary's own log copy appended on its duty cycle
+#             (-Dertcp.log.writer-thread=false), not on its log writer thread, to compare the two in one run
 #   ertcp-Nb-none  the same with security: none in the cluster file (the channel unauthenticated), to
 #             measure what authentication costs against ertcp-Nb in one run
 #   sttcp     an st-tcp cluster: primary (eb-primary), backup (eb-backup1, taps the LAN), witness (eb-witness);
@@ -98,15 +100,17 @@ run_mode() {
       disown $! 2>/dev/null || true
       eb_wait_for "$OUT/$NAME-engine.log" listening 30 || { echo "engine did not start:" >&2; cat "$OUT/$NAME-engine.log" >&2; exit 1; }
       ;;
-    ertcp-[012]b|ertcp-[012]b-none)
-      backups=${mode#ertcp-}; backups=${backups%-none}; backups=${backups%b}
+    ertcp-[012]b|ertcp-[012]b-none|ertcp-[012]b-inline)
+      backups=${mode#ertcp-}; backups=${backups%-none}; backups=${backups%-inline}; backups=${backups%b}
       nodes="p l"; [ "$backups" -ge 1 ] && nodes="$nodes b1"; [ "$backups" -ge 2 ] && nodes="$nodes b2"
       rm -rf "$WORK/log"
       case "$mode" in *-none) security=none ;; *) security=key ;; esac
       EB_SECURITY=$security eb_cluster_file "$WORK/$mode.yaml" netpipe "$backups" 10ms "$SUSPECT" "$WORK/log"
       cp "$WORK/$mode.yaml" "$OUT/$NAME-$mode.yaml"
       : > "$OUT/$NAME-$mode.log"
-      eb_start_cluster "$WORK/$mode.yaml" "$nodes" "$NODE_CPUS" "$OUT/$NAME-$mode.log" || { stop_nodes; return 1; }
+      local opts=${ERTCP_JAVA_OPTS:-}
+      case "$mode" in *-inline) opts="$opts -Dertcp.log.writer-thread=false" ;; esac
+      ERTCP_JAVA_OPTS=$opts eb_start_cluster "$WORK/$mode.yaml" "$nodes" "$NODE_CPUS" "$OUT/$NAME-$mode.log" || { stop_nodes; return 1; }
       ;;
     sttcp)
       # the backup before the witness: started after the primary suspected it, it would join an idle

@@ -5,6 +5,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -21,8 +22,11 @@ import java.util.concurrent.locks.LockSupport;
  * only when it parked.
  * <p>
  * While a writer is open the log takes other appends and reads from its owner as before: the log first waits for the
- * writer to finish what it was handed ({@link #drain}), so the log's order stays the order of the calls. A failed
- * append on the writer's thread stops the writer; the owner's next call to it throws with the reason.
+ * writer to finish what it was handed and its pretouch step ({@link #drain}), and the owner then holds the log until
+ * it hands the writer a record again, so the log's order stays the order of the calls and only one thread at a time
+ * touches the appender and the pretoucher. {@link #tryHold} takes the log the same way without waiting, for an
+ * owner that appends a few small records itself rather than wake the writer for them. A failed append on the
+ * writer's thread stops the writer; the owner's next call to it throws with the reason.
  */
 public final class LogWriter
 {
@@ -32,11 +36,17 @@ public final class LogWriter
      */
     public static final int CAPACITY = 1 << 10;
 
-    /** How long an idle writer spins for the next hand-off before it yields, then parks. */
-    static final long SPIN_NS = Long.getLong("ertcp.log.writer-spin-ns", 20_000L);
+    /**
+     * How long an idle writer spins for the next hand-off before it parks ({@code -Dertcp.log.writer-spin-ns}): a
+     * node streaming at line rate hands records every few tens of µs, and a wake-up costs both threads a system call.
+     */
+    static final long SPIN_NS = Long.getLong("ertcp.log.writer-spin-ns", 5_000L);
 
-    /** The longest park; a hand-off to a parked writer wakes it at once. */
-    static final long MAX_PARK_NS = 1_000_000L;
+    /**
+     * The longest park. A hand-off to a parked writer wakes it at once, so the timeout only bounds a wake-up that
+     * never came; short timed parks cost a timer wake-up each, several per hand-off on a VM (BENCHMARKS.md).
+     */
+    static final long MAX_PARK_NS = 100_000_000L;
 
     private static final int MASK = CAPACITY - 1;
     /** The writers running in this process, and the CPU time of those that stopped: the per-byte harness's figure. */
@@ -53,6 +63,11 @@ public final class LogWriter
     /** Records appended so far (the writer's count; published with release). */
     private final AtomicLong appended = new AtomicLong();
     private final AtomicBoolean parked = new AtomicBoolean();
+    /** Who may touch the log's appender and pretoucher besides the writer's appends: {@link #FREE} and the others. */
+    private final AtomicInteger hold = new AtomicInteger(FREE);
+    private static final int FREE = 0;
+    private static final int WRITER_PRETOUCHING = 1;
+    private static final int OWNER_HOLDS = 2;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private long handedLocal;
     private volatile boolean closed;
@@ -111,6 +126,10 @@ public final class LogWriter
         handedLocal = next + 1;
         // Volatile on both sides (the writer sets parked, then reads handed): a writer about to park sees this record.
         handed.set(next + 1);
+        if (hold.get() == OWNER_HOLDS)
+        {
+            hold.set(FREE); // the owner's own appends are done: the writer's turn
+        }
         if (parked.get())
         {
             LockSupport.unpark(thread);
@@ -119,7 +138,8 @@ public final class LogWriter
     }
 
     /**
-     * Wait until every record handed is appended: afterwards the calling thread (the owner) may use the log directly.
+     * Wait until every record handed is appended and the writer is not pretouching: afterwards the calling thread (the
+     * owner) holds the log and may use it directly, until it hands the writer a record again.
      *
      * @throws IllegalStateException when the writer stopped on a failed append.
      */
@@ -127,7 +147,7 @@ public final class LogWriter
     {
         checkOwner();
         int spins = 0;
-        while (appended.getAcquire() < handedLocal)
+        while (appended.getAcquire() < handedLocal || !holdLog())
         {
             checkFailure();
             if (parked.getAcquire())
@@ -144,6 +164,33 @@ public final class LogWriter
             }
         }
         checkFailure();
+    }
+
+    /**
+     * Hold the log for the owner's own appends if that needs no wait: the writer has appended everything handed and
+     * is not pretouching. Holding, the owner appends through {@link ReplicationLog} as if no writer ran; the next
+     * {@link #hand} gives the log back.
+     *
+     * @return whether the owner holds the log now.
+     */
+    public boolean tryHold()
+    {
+        checkOwner();
+        checkFailure();
+        return appended.getAcquire() == handedLocal && holdLog();
+    }
+
+    /**
+     * @return whether the owner holds the log ({@link #drain}, {@link #tryHold}): it then pretouches on its own thread.
+     */
+    public boolean ownerHolds()
+    {
+        return hold.get() == OWNER_HOLDS;
+    }
+
+    private boolean holdLog()
+    {
+        return hold.get() == OWNER_HOLDS || hold.compareAndSet(FREE, OWNER_HOLDS);
     }
 
     /**
@@ -232,7 +279,6 @@ public final class LogWriter
     {
         long next = 0;
         long idleSince = 0;
-        long parkNs = 0;
         while (!closed)
         {
             final long available = handed.getAcquire();
@@ -255,13 +301,24 @@ public final class LogWriter
                     return;
                 }
                 idleSince = 0;
-                parkNs = 0;
                 continue;
             }
-            if (log.pretouchOwned() > 0)
+            if (hold.compareAndSet(FREE, WRITER_PRETOUCHING))
             {
-                pretouchSteps++;
-                continue;
+                final int stepped;
+                try
+                {
+                    stepped = log.pretouchOwned();
+                }
+                finally
+                {
+                    hold.set(FREE);
+                }
+                if (stepped > 0)
+                {
+                    pretouchSteps++;
+                    continue;
+                }
             }
             final long now = System.nanoTime();
             if (0 == idleSince)
@@ -276,10 +333,10 @@ public final class LogWriter
             parked.set(true);
             if (handed.get() == next && !closed)
             {
-                parkNs = Math.min(MAX_PARK_NS, Math.max(50_000L, parkNs * 2));
-                LockSupport.parkNanos(parkNs);
+                LockSupport.parkNanos(this, MAX_PARK_NS);
             }
             parked.setRelease(false);
+            idleSince = 0;
         }
     }
 }

@@ -361,7 +361,8 @@ public final class ReplicationLog implements AutoCloseable
      * memory the owner keeps until {@link #lastPosition()} covers it: the ER-TCP primary's own copy of the log, taken
      * from its sender's window off the duty cycle. The owner's own calls go on as before; an append, a sync or a
      * snapshot lookup from it first waits for what the writer was handed. The writer also takes over the
-     * pretouching ({@link #pretouch()} does nothing on the owner's thread meanwhile).
+     * pretouching ({@link #pretouch()} does nothing on the owner's thread meanwhile, except while the owner holds the log:
+     * {@link LogWriter#drain}, {@link LogWriter#tryHold}).
      *
      * @return the writer; the same one when it runs already.
      */
@@ -463,7 +464,8 @@ public final class ReplicationLog implements AutoCloseable
      */
     public int pretouch()
     {
-        return null == writer ? pretoucher.pretouch() : 0;
+        final LogWriter current = writer;
+        return null == current || current.ownerHolds() ? pretoucher.pretouch() : 0;
     }
 
     /**

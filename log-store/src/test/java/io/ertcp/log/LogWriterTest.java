@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -71,10 +72,15 @@ class LogWriterTest
         return (int)(n % 4096) * SLOT_BYTES;
     }
 
+    /** Hand record {@code n}; when the writer's ring is full (it holds fewer slots than ours), wait for room. */
     private void hand(final LogWriter writer, final long n)
     {
         final int length = stamp(n);
-        assertTrue(writer.hand(slots.addressOffset() + slotOf(n), length), "the writer has room");
+        if (!writer.hand(slots.addressOffset() + slotOf(n), length))
+        {
+            writer.drain();
+            assertTrue(writer.hand(slots.addressOffset() + slotOf(n), length), "room once drained");
+        }
     }
 
     @Test
@@ -150,6 +156,30 @@ class LogWriterTest
                 ex.getCause().getMessage());
         }
         assertEquals(0, log.lastPosition());
+    }
+
+    @Test
+    void theOwnerHoldsTheLogOnlyWhenTheWriterHasNothingWaitingAndGivesItBackWithTheNextHandOff()
+    {
+        final LogWriter writer = log.startWriter();
+        for (long n = 1; n <= 200; n++)
+        {
+            hand(writer, n);
+        }
+        writer.drain();
+        assertTrue(writer.ownerHolds(), "a drain leaves the owner holding the log");
+        assertTrue(writer.tryHold(), "held already");
+        final int length = records.data(201, TestRecords.lengthOf(201));
+        assertEquals(201, log.append(records.buffer(), 0, length));
+        hand(writer, 202);
+        assertFalse(writer.ownerHolds(), "the hand-off gives the log back to the writer");
+        writer.drain();
+        assertTrue(writer.tryHold());
+        assertEquals(203, log.append(records.buffer(), 0, records.data(203, TestRecords.lengthOf(203))));
+        hand(writer, 204);
+        writer.drain();
+        assertEquals(204, log.lastPosition());
+        assertEquals(205, readAllAndCheck(log));
     }
 
     private static long readAllAndCheck(final ReplicationLog log)

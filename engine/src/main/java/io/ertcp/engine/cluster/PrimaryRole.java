@@ -70,10 +70,22 @@ final class PrimaryRole implements NodeRole
     private static final long FENCE_RETRY_NS = 1_000_000_000L;
     /**
      * ER-TCP: the primary's own copy of the log is written on the log's writer thread, off the duty cycle
-     * (docs/architecture.md, "The primary's own log copy"); {@code -Dertcp.log.writer-thread=false} writes it on the
-     * duty cycle after each flush instead.
+     * (docs/architecture.md, "The primary's own log copy"), when the process may use more than one CPU; on one the
+     * thread would only take turns with the duty cycle. {@code -Dertcp.log.writer-thread=true} or {@code false}
+     * decides it whatever the CPUs; any other value is {@code auto}.
      */
-    static final boolean WRITER_THREAD = !"false".equals(System.getProperty("ertcp.log.writer-thread"));
+    static final boolean WRITER_THREAD = writerThread(System.getProperty("ertcp.log.writer-thread", "auto"),
+        Runtime.getRuntime().availableProcessors());
+
+    static boolean writerThread(final String setting, final int cpus)
+    {
+        return switch (setting)
+        {
+            case "true" -> true;
+            case "false" -> false;
+            default -> cpus > 1; // auto
+        };
+    }
 
     private final NodeContext ctx;
     private final Membership membership;

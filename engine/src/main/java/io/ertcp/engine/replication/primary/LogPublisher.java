@@ -33,7 +33,8 @@ import java.nio.ByteOrder;
  * <p>
  * With {@link #appendOnWriterThread} (ER-TCP, the default) that append is not even on the duty cycle: {@link
  * #appendPending} hands each record, as an address in the window, to the log's {@link LogWriter}, which copies it into
- * the log on a thread of its own; the window keeps a record's room until the logger confirmed it <em>and</em> the log
+ * the log on a thread of its own (a cycle's few small records, under {@link #WRITER_MIN_BYTES}, are still appended
+ * here while the writer is idle); the window keeps a record's room until the logger confirmed it <em>and</em> the log
  * holds it ({@link RecordSender#holdAbove}), and the log waits for the writer before any other append or read from
  * here. The logger's confirmation still makes a record durable at once (docs/architecture.md, "The primary's own log
  * copy").
@@ -47,6 +48,14 @@ import java.nio.ByteOrder;
  */
 public final class LogPublisher implements RecordPublisher
 {
+    /**
+     * A duty cycle's records for the log of fewer bytes than this are appended on the duty cycle when the writer is
+     * idle: waking it (a system call on each side, a context switch where the cores are shared) costs more than
+     * appending a few small records, and a ping-pong's round trip would carry it (BENCHMARKS.md, "The primary's own
+     * log copy on a thread of its own").
+     */
+    static final int WRITER_MIN_BYTES = 8 * 1024;
+
     /** The most FETCHed ranges waiting; more are dropped, and the backup asks again a NAK interval later. */
     static final int MAX_FETCH_RANGES = 2 * RecordReceiver.MAX_NAK_RUNS;
 
@@ -74,6 +83,8 @@ public final class LogPublisher implements RecordPublisher
     /** Hand the log's appends to its writer thread ({@link #appendOnWriterThread}). */
     private boolean onWriterThread;
     private LogWriter writer;
+    private long handedToWriter;
+    private long appendedHere;
     private final UnsafeBuffer pendingView = new UnsafeBuffer(0, 0);
     private boolean refused;
 
@@ -291,6 +302,17 @@ public final class LogPublisher implements RecordPublisher
      */
     public int appendPending()
     {
+        if (handedPosition >= publishedPosition)
+        {
+            holdForWriter();
+            return 0;
+        }
+        if (onWriterThread && null == writer)
+        {
+            writer = log.startWriter();
+        }
+        // A few small records cost less appended here than a wake-up of the writer (when it is idle): a ping-pong's.
+        final boolean here = null == writer || (pendingBytesBelow(WRITER_MIN_BYTES) && writer.tryHold());
         int appended = 0;
         for (long position = handedPosition + 1; position <= publishedPosition; position++)
         {
@@ -301,24 +323,55 @@ public final class LogPublisher implements RecordPublisher
                     "primary's log held it: a confirmation came for frames not yet sent.");
             }
             // Stamped once when published: the window's copy goes to the log as it is.
-            if (onWriterThread && null == writer)
-            {
-                writer = log.startWriter();
-            }
-            if (null == writer)
+            if (here)
             {
                 log.appendStamped(pendingView, 0, length);
             }
             else if (!writer.hand(pendingView.addressOffset(), length))
             {
-                writer.drain(); // its ring is full, many thousand records behind: let it catch up
+                writer.drain(); // its ring is full, a thousand records behind: let it catch up
                 writer.hand(pendingView.addressOffset(), length);
             }
             handedPosition = position;
             appended++;
         }
+        if (here)
+        {
+            appendedHere += appended;
+        }
+        else
+        {
+            handedToWriter += appended;
+        }
         holdForWriter();
         return appended;
+    }
+
+    /** Whether the records waiting for the log come to fewer than {@code limit} bytes. */
+    private boolean pendingBytesBelow(final int limit)
+    {
+        long bytes = 0;
+        for (long position = handedPosition + 1; position <= publishedPosition && bytes < limit; position++)
+        {
+            bytes += null == sender ? 0 : sender.heldRecord(position, pendingView);
+        }
+        return bytes < limit;
+    }
+
+    /**
+     * @return the records {@link #appendPending} handed to the log's writer thread so far.
+     */
+    public long recordsHandedToWriter()
+    {
+        return handedToWriter;
+    }
+
+    /**
+     * @return the records {@link #appendPending} appended on the duty cycle so far (no writer, or a few small ones).
+     */
+    public long recordsAppendedHere()
+    {
+        return appendedHere;
     }
 
     /** The window keeps what the log lacks: the writer may still be copying it. */

@@ -290,6 +290,42 @@ class LogPublisherTest
     }
 
     @Test
+    void aCyclesFewSmallRecordsAreAppendedOnTheDutyCycleAndFullOnesHandedToTheWriter()
+    {
+        final RecordSender sender = sender(4096);
+        final LogPublisher publisher = new LogPublisher(log, sender);
+        publisher.appendOnWriterThread();
+        publish(publisher, 64);
+        publish(publisher, 64);
+        publisher.doWork(0, out);
+        assertEquals(2, publisher.appendPending());
+        assertEquals(2, log.lastPosition(), "two small records: appended at once, no wake-up of the writer");
+        assertEquals(2, publisher.recordsAppendedHere());
+        assertEquals(0, publisher.recordsHandedToWriter());
+
+        publish(publisher, 1_400);
+        for (int i = 0; i < 6; i++)
+        {
+            publish(publisher, 1_400);
+        }
+        publisher.doWork(1, out);
+        assertEquals(7, publisher.appendPending());
+        assertEquals(7, publisher.recordsHandedToWriter(), "9.8 KB in a cycle: the writer's");
+        publisher.writer().drain();
+        assertEquals(9, log.lastPosition());
+
+        publish(publisher, 100);
+        publisher.doWork(2, out);
+        assertEquals(1, publisher.appendPending());
+        assertEquals(3, publisher.recordsAppendedHere(), "the writer is idle again: a small record goes in here");
+        assertEquals(10, log.lastPosition());
+        sender.onConfirm(10);
+        publisher.doWork(3, out);
+        assertEquals(10, sender.freedPosition());
+        assertLogHoldsWhatWasPublished();
+    }
+
+    @Test
     void onTheWriterThreadAFullWindowAndARetargetStillKeepTheLogsOrder()
     {
         final RecordSender sender = sender(4);
