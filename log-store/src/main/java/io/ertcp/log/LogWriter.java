@@ -70,6 +70,7 @@ public final class LogWriter
     private static final int OWNER_HOLDS = 2;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private long handedLocal;
+    private long wakeUps;
     private volatile boolean closed;
     private volatile Throwable failure;
     private volatile long pretouchSteps;
@@ -106,7 +107,8 @@ public final class LogWriter
     /**
      * Hand one record to be appended: its bytes at {@code address} stay as they are until {@link ReplicationLog#lastPosition()}
      * reaches its position. The record carries that position (the log's next after those handed before) and its
-     * checksum, as {@link ReplicationLog#appendStamped} takes it.
+     * checksum, as {@link ReplicationLog#appendStamped} takes it. A writer that spins takes it at once; a parked one
+     * only once {@link #wake}d (or drained), so that the owner can wake it once for many records.
      *
      * @return false when the writer has {@link #CAPACITY} records waiting: append again once it took some.
      * @throws IllegalStateException when the writer stopped on a failed append, or the caller is not the owner.
@@ -124,17 +126,37 @@ public final class LogWriter
         addresses[index] = address;
         lengths[index] = length;
         handedLocal = next + 1;
-        // Volatile on both sides (the writer sets parked, then reads handed): a writer about to park sees this record.
         handed.set(next + 1);
         if (hold.get() == OWNER_HOLDS)
         {
             hold.set(FREE); // the owner's own appends are done: the writer's turn
         }
-        if (parked.get())
-        {
-            LockSupport.unpark(thread);
-        }
         return true;
+    }
+
+    /**
+     * Wake the writer if it parked with records waiting: a system call, so the owner calls it once for a batch.
+     *
+     * @return whether it was parked.
+     */
+    public boolean wake()
+    {
+        // Volatile on both sides (the writer sets parked, then reads handed): a writer about to park sees the records.
+        if (parked.get() && appended.getAcquire() < handedLocal)
+        {
+            wakeUps++;
+            LockSupport.unpark(thread);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * @return how many times {@link #wake} woke the writer.
+     */
+    public long wakeUps()
+    {
+        return wakeUps;
     }
 
     /**
