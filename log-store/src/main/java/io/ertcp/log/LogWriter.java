@@ -18,8 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  * length, in position order; the writer's thread copies it into the log with {@link ReplicationLog#appendStamped} and
  * then publishes the log's new last position, after which the owner may reuse the record's memory. Between records the
  * writer's thread does the log's pretouching, which its appends would otherwise pay on the duty cycle. The hand-off is
- * a single-producer, single-consumer ring of descriptors: no lock, no allocation, and the owner wakes a parked writer
- * only when it parked.
+ * a single-producer, single-consumer ring of descriptors: no lock, no allocation; a writer that spins takes
+ * each record at once, a parked one once the owner {@link #wake}s it, which it does once for a batch (a wake-up is a
+ * system call on each side).
  * <p>
  * While a writer is open the log takes other appends and reads from its owner as before: the log first waits for the
  * writer to finish what it was handed and its pretouch step ({@link #drain}), and the owner then holds the log until
@@ -247,6 +248,12 @@ public final class LogWriter
     public long pretouchSteps()
     {
         return pretouchSteps;
+    }
+
+    /** Whether the writer's thread is parked or about to park (tests). */
+    boolean isParked()
+    {
+        return parked.get();
     }
 
     /** The writer's thread, for the log's check that an append comes from it. */

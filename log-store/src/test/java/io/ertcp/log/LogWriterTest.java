@@ -182,6 +182,33 @@ class LogWriterTest
         assertEquals(205, readAllAndCheck(log));
     }
 
+    @Test
+    void aParkedWriterAppendsWhatWasHandedOnceWoken() throws InterruptedException
+    {
+        final LogWriter writer = log.startWriter();
+        hand(writer, 1);
+        writer.drain();
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!writer.isParked())
+        {
+            assertTrue(System.nanoTime() < deadline, "an idle writer parks after its short spin");
+            Thread.sleep(1);
+        }
+        for (long n = 2; n <= 40; n++)
+        {
+            hand(writer, n);
+        }
+        final boolean woke = writer.wake();
+        while (log.lastPosition() < 40)
+        {
+            assertTrue(System.nanoTime() < deadline, "woken, the writer appends what waits");
+            Thread.onSpinWait();
+        }
+        assertEquals(woke ? 1 : 0, writer.wakeUps(), "one wake-up for the batch (none if its park timed out first)");
+        assertFalse(writer.wake(), "nothing waits: no wake-up");
+        assertEquals(41, readAllAndCheck(log));
+    }
+
     private static long readAllAndCheck(final ReplicationLog log)
     {
         try (LogReader reader = log.newReader(1))
