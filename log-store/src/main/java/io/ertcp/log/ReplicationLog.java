@@ -65,7 +65,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <b>Retention</b> ({@link #retainFrom(long)}) deletes whole roll-cycle files whose records all lie before a
  * position nobody needs any more (the oldest live connection's OPEN, or a snapshot's position).
  * <p>
- * One appending thread; each reader belongs to one thread; close readers before the log. Appends and reads allocate
+ * One appending thread (the owner), or the owner and the {@link LogWriter} it started, which take turns ({@link
+ * #startWriter}); each reader belongs to one thread; close readers before the log. Appends and reads allocate
  * nothing in steady state (JMH -prof gc: under 1 B/op, the amortised cost of rolling and retention).
  */
 public final class ReplicationLog implements AutoCloseable

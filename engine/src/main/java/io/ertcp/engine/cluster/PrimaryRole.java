@@ -385,7 +385,6 @@ final class PrimaryRole implements NodeRole
         return replicated;
     }
 
-    /** Deposed (rule 9): it serves nothing from now on; the node drops it when it rejoins as a backup. */
     /** The role ends: the log's writer thread appends what it was handed and stops (the node keeps the log). */
     @Override
     public void close()
@@ -393,6 +392,7 @@ final class PrimaryRole implements NodeRole
         publisher.stopWriterThread();
     }
 
+    /** Deposed (rule 9): it serves nothing from now on; the node drops it when it rejoins as a backup. */
     void depose()
     {
         stack = null; // onTcp drops the VIP's segments now; the management endpoint stays
