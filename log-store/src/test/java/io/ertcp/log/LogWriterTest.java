@@ -95,7 +95,7 @@ class LogWriterTest
         writer.drain();
         assertTrue(writer.isDrained());
         assertEquals(3_000, log.lastPosition());
-        assertEquals(3_001, readAllAndCheck(log));
+        assertEquals(3_001, TestRecords.readAllAndCheck(log));
         assertTrue(writer.cpuNs() != 0, "the writer's thread did the appends");
     }
 
@@ -119,7 +119,7 @@ class LogWriterTest
         assertEquals(600, log.lastPosition());
         final int next = records.data(601, TestRecords.lengthOf(601));
         assertEquals(601, log.append(records.buffer(), 0, next), "appends go on on the owner's thread");
-        assertEquals(602, readAllAndCheck(log));
+        assertEquals(602, TestRecords.readAllAndCheck(log));
     }
 
     @Test
@@ -179,7 +179,7 @@ class LogWriterTest
         hand(writer, 204);
         writer.drain();
         assertEquals(204, log.lastPosition());
-        assertEquals(205, readAllAndCheck(log));
+        assertEquals(205, TestRecords.readAllAndCheck(log));
     }
 
     @Test
@@ -206,29 +206,6 @@ class LogWriterTest
         }
         assertEquals(woke ? 1 : 0, writer.wakeUps(), "one wake-up for the batch (none if its park timed out first)");
         assertFalse(writer.wake(), "nothing waits: no wake-up");
-        assertEquals(41, readAllAndCheck(log));
-    }
-
-    private static long readAllAndCheck(final ReplicationLog log)
-    {
-        try (LogReader reader = log.newReader(1))
-        {
-            final long[] next = {1};
-            while (reader.poll(
-                (buffer, offset, length, position) ->
-                {
-                    assertEquals(next[0], position);
-                    final String problem = TestRecords.check(buffer, offset, length, position);
-                    if (null != problem)
-                    {
-                        fail(problem);
-                    }
-                    next[0]++;
-                },
-                256) > 0)
-            {
-            }
-            return next[0];
-        }
+        assertEquals(41, TestRecords.readAllAndCheck(log));
     }
 }

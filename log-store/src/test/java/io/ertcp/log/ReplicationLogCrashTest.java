@@ -79,7 +79,7 @@ class ReplicationLogCrashTest
                 assertTrue(log.lastPosition() <= lastReported + inFlight,
                     "at most the " + inFlight + " unreported append(s) survive: " + log.lastPosition() + " after " +
                     lastReported);
-                assertEquals(log.lastPosition() + 1, readAllAndCheck(log));
+                assertEquals(log.lastPosition() + 1, TestRecords.readAllAndCheck(log));
 
                 final TestRecords records = new TestRecords();
                 final long n = log.lastPosition() + 1;
@@ -88,35 +88,6 @@ class ReplicationLogCrashTest
             }
         }
     }
-
-    /**
-     * Read the whole log, checking every record's position and bytes.
-     *
-     * @return the position after the last record read.
-     */
-    private static long readAllAndCheck(final ReplicationLog log)
-    {
-        try (LogReader reader = log.newReader(1))
-        {
-            final long[] next = {1};
-            while (reader.poll(
-                (buffer, offset, length, position) ->
-                {
-                    assertEquals(next[0], position);
-                    final String problem = TestRecords.check(buffer, offset, length, position);
-                    if (null != problem)
-                    {
-                        fail(problem);
-                    }
-                    next[0]++;
-                },
-                256) > 0)
-            {
-            }
-            return next[0];
-        }
-    }
-
     @Test
     void aKillInTheMiddleOfAnAppendLeavesALogThatReopensAndContinues() throws Exception
     {
@@ -144,7 +115,7 @@ class ReplicationLogCrashTest
             assertEquals(10, log.lastPosition());
             final TestRecords records = new TestRecords();
             assertEquals(11, log.append(records.buffer(), 0, records.data(11, TestRecords.lengthOf(11))));
-            assertEquals(12, readAllAndCheck(log));
+            assertEquals(12, TestRecords.readAllAndCheck(log));
         }
         final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
         assertTrue(tookMs < 20_000, "Chronicle's recovery of the unfinished excerpt took " + tookMs + " ms");
@@ -169,7 +140,7 @@ class ReplicationLogCrashTest
                 log.recoveryReport());
             final TestRecords records = new TestRecords();
             assertEquals(11, log.append(records.buffer(), 0, records.data(11, TestRecords.lengthOf(11))));
-            assertEquals(12, readAllAndCheck(log));
+            assertEquals(12, TestRecords.readAllAndCheck(log));
         }
     }
 

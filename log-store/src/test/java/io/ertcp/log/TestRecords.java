@@ -11,6 +11,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
 /**
  * Records for log tests: DATA records whose bytes are derived from their stream offset, so a reader can check
  * every byte it gets back without keeping copies.
@@ -105,6 +108,35 @@ final class TestRecords
             {
                 Files.deleteIfExists(path);
             }
+        }
+    }
+
+
+    /**
+     * Read the whole log, checking every record's position and bytes.
+     *
+     * @return the position after the last record read.
+     */
+    static long readAllAndCheck(final ReplicationLog log)
+    {
+        try (LogReader reader = log.newReader(1))
+        {
+            final long[] next = {1};
+            while (reader.poll(
+                (buffer, offset, length, position) ->
+                {
+                    assertEquals(next[0], position);
+                    final String problem = TestRecords.check(buffer, offset, length, position);
+                    if (null != problem)
+                    {
+                        fail(problem);
+                    }
+                    next[0]++;
+                },
+                256) > 0)
+            {
+            }
+            return next[0];
         }
     }
 }
