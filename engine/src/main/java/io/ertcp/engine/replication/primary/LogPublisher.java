@@ -31,7 +31,7 @@ import java.nio.ByteOrder;
  * publishing appended first; no record can be confirmed, and so released from the window, before the flush that
  * carries its frames. Whatever reads the log here (the backlog, a retarget) appends what waits first.
  * <p>
- * With {@link #appendOnWriterThread} (ER-TCP, the default) that append is not even on the duty cycle: {@link
+ * With {@link #appendOnWriterThread} (ER-TCP where the process may use more than one CPU) that append is not even on the duty cycle: {@link
  * #appendPending} hands each record, as an address in the window, to the log's {@link LogWriter}, which copies it into
  * the log on a thread of its own (a cycle's few small records, under {@link #WRITER_MIN_BYTES}, are still appended
  * here while the writer is idle); the window keeps a record's room until the logger confirmed it <em>and</em> the log
@@ -163,6 +163,7 @@ public final class LogPublisher implements RecordPublisher
     public void stopWriterThread()
     {
         onWriterThread = false;
+        unwokenBytes = 0;
         if (null != writer)
         {
             log.stopWriter();
@@ -313,7 +314,7 @@ public final class LogPublisher implements RecordPublisher
     {
         if (handedPosition >= publishedPosition)
         {
-            if (unwokenBytes > 0)
+            if (unwokenBytes > 0 && null != writer)
             {
                 // Nothing more came this cycle: what waits goes into the log now, not at the next batch.
                 writer.wake();

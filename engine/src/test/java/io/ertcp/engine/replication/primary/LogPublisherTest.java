@@ -282,6 +282,7 @@ class LogPublisherTest
 
         publisher.stopWriterThread();
         assertEquals(null, log.writer());
+        assertEquals(0, publisher.appendPending(), "nothing waits, and no writer is left to wake");
         publish(publisher, 10);
         publisher.doWork(100, out);
         assertEquals(1, publisher.appendPending());
