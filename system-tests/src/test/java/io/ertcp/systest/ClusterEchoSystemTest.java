@@ -167,14 +167,28 @@ class ClusterEchoSystemTest extends NamespaceClusterTest
         assertEquals(successor, now.primary());
         assertEquals(victim, now.backup(), "the rejoined node is the backup now");
         final Transfer second = cluster.retryOnFalseSuspicion(() -> streamWithKill("after-rejoin"));
-        assertEquals(victim, second.takeover().node(), "the rejoined node took over: " + second.takeover().line());
+        if (second.roles().equals(now))
+        {
+            assertEquals(victim, second.takeover().node(), "the rejoined node took over: " + second.takeover().line());
+        }
+        else
+        {
+            // A false suspicion between the status above and the stream (this 2-core machine stalling every JVM past
+            // the suspicion timeout) moved the roles before the kill: the rejoined node, the backup then, must be the
+            // one that took over then; the kill then went to it, and its backup took over with the stream intact.
+            System.out.println("FALSE SUSPICION before the stream: " + now + " became " + second.roles());
+            assertEquals(victim, second.roles().primary(), "the rejoined node took over at the false suspicion: " +
+                second.roles() + "\n" + cluster.outputs());
+            assertTrue(second.roles().epoch() > now.epoch(), second.roles().toString());
+        }
         assertTrue(second.takeover().epoch() > now.epoch(), second.takeover().line());
 
         final String status = cluster.statusText();
         System.out.println(status);
         final Map<String, StatusRow> after = StatusRow.parse(status);
-        assertEquals("primary", after.get(victim).state(), status);
-        assertEquals(second.takeover().epoch(), after.get(victim).epoch(), status);
+        final String serving = second.takeover().node();
+        assertEquals("primary", after.get(serving).state(), status);
+        assertEquals(second.takeover().epoch(), after.get(serving).epoch(), status);
     }
 
     /**
