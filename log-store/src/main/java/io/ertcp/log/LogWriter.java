@@ -74,7 +74,6 @@ public final class LogWriter
     private long wakeUps;
     private volatile boolean closed;
     private volatile Throwable failure;
-    private volatile long pretouchSteps;
 
     LogWriter(final ReplicationLog log, final String name)
     {
@@ -225,14 +224,6 @@ public final class LogWriter
     }
 
     /**
-     * @return records handed and not yet appended.
-     */
-    public long waiting()
-    {
-        return handed.getAcquire() - appended.getAcquire();
-    }
-
-    /**
      * @return the CPU time, in ns, of the writer's thread so far, or -1 where the JVM does not measure it: the per-byte
      * harness counts it apart from the duty cycle.
      */
@@ -240,14 +231,6 @@ public final class LogWriter
     {
         final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         return threads.isThreadCpuTimeSupported() ? threads.getThreadCpuTime(thread.threadId()) : -1;
-    }
-
-    /**
-     * @return the pretouch steps the writer's thread took between appends.
-     */
-    public long pretouchSteps()
-    {
-        return pretouchSteps;
     }
 
     /** Whether the writer's thread is parked or about to park (tests). */
@@ -345,7 +328,6 @@ public final class LogWriter
                 }
                 if (stepped > 0)
                 {
-                    pretouchSteps++;
                     continue;
                 }
             }
